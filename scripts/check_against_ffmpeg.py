@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Checks a `vidscope analyze` output against NumPy computed on luma decoded by the ffmpeg CLI.
+
+Exact equality of sad.npy, sse.npy, mean.npy (DESIGN.md conventions), and, when the output has
+diff/ PNG dumps, equality of each with the luma of ffmpeg's `tblend=all_mode=difference`.
+
+usage: check_against_ffmpeg.py VIDEO OUT_DIR
+Exit 0 when everything matches; prints what differs and exits 1 otherwise.
+"""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def ffmpeg_luma(args, width, height, pix_fmt, bytes_per_frame):
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", *args, "-f", "rawvideo", "-pix_fmt", pix_fmt, "-"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, bytes_per_frame)
+    return frames[:, : width * height].reshape(-1, height, width)
+
+
+def block_sums(planes, b):
+    """Sum over each b x b block (edge blocks partial), planes [N, H, W] -> [N, By, Bx]."""
+    n, h, w = planes.shape
+    by, bx = -(-h // b), -(-w // b)
+    padded = np.zeros((n, by * b, bx * b), planes.dtype)
+    padded[:, :h, :w] = planes
+    return padded.reshape(n, by, b, bx, b).sum(axis=(2, 4), dtype=np.uint64)
+
+
+def main():
+    video, out = sys.argv[1], Path(sys.argv[2])
+    manifest = json.loads((out / "manifest.json").read_text())
+    w, h, b, frames = manifest["width"], manifest["height"], manifest["block"], manifest["frames"]
+    pix_fmt = manifest["pixel_format"]
+    chroma = {"yuv420p": 2 * ((w + 1) // 2) * ((h + 1) // 2), "yuv422p": 2 * ((w + 1) // 2) * h,
+              "yuv444p": 2 * w * h, "gray": 0}[pix_fmt]
+    # Raw output in the source's own pixel format: no swscale conversion, the Y plane as decoded.
+    luma = ffmpeg_luma(["-i", video, "-frames:v", str(frames)], w, h, pix_fmt, w * h + chroma)
+    assert luma.shape[0] == frames, f"ffmpeg decoded {luma.shape[0]} frames, manifest says {frames}"
+    cur, ref = luma[1:].astype(np.int64), luma[:-1].astype(np.int64)
+    d = np.abs(cur - ref)
+    expected = {
+        "sad.npy": block_sums(d, b).astype(np.uint32),
+        "sse.npy": block_sums(d * d, b).astype(np.uint32),
+    }
+    ones = np.ones((1, h, w), np.int64)
+    counts = block_sums(ones, b).astype(np.float32)
+    expected["mean.npy"] = block_sums(luma.astype(np.int64), b).astype(np.float32) / counts
+    failures = []
+    for name, want in expected.items():
+        got = np.load(out / name)
+        if got.dtype != want.dtype or got.shape != want.shape or not np.array_equal(got, want):
+            failures.append(f"{name}: dtype {got.dtype}/{want.dtype} shape {got.shape}/{want.shape} "
+                            f"mismatches {np.count_nonzero(got != want) if got.shape == want.shape else 'n/a'}")
+        else:
+            print(f"{name}: {got.shape} {got.dtype} equal to NumPy")
+    diff_dir = out / "diff"
+    if diff_dir.is_dir():
+        tblend = ffmpeg_luma(["-i", video, "-frames:v", str(frames), "-vf", "tblend=all_mode=difference"],
+                             w, h, pix_fmt, w * h + chroma)
+        ours = ffmpeg_luma(["-start_number", "1", "-i", str(diff_dir / "%06d.png")], w, h, "gray", w * h)
+        if ours.shape != tblend.shape or not np.array_equal(ours, tblend):
+            failures.append(f"diff PNGs {ours.shape} differ from tblend {tblend.shape}")
+        else:
+            print(f"diff/*.png: {ours.shape[0]} frames equal to ffmpeg tblend=all_mode=difference luma")
+    if failures:
+        print("\n".join(failures))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

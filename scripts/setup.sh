@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what vidscope needs on Debian 12 when it is missing, quietly; does nothing when all is there.
+# Used by `make run` and `make test` (and so by CI).
+set -euo pipefail
+
+packages=(
+  # FFmpeg libraries for ffmpeg-next, and bindgen's needs
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavfilter-dev libavdevice-dev
+  libswresample-dev pkg-config clang libclang-dev
+  # Vulkan: loader, the CPU driver lavapipe, validation layer, shader compiler
+  libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslc
+  # window tests and the reference CLI the tests compare with
+  xvfb xauth xdotool ffmpeg bc python3 python3-numpy
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The python3 first on PATH may not be Debian's (pyenv): give it NumPy too.
+if ! python3 -c 'import numpy' 2>/dev/null; then
+  echo "setup: installing numpy for $(command -v python3)"
+  python3 -m pip install -q numpy 2>/dev/null || python3 -m pip install -q --break-system-packages numpy
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "setup: no Rust toolchain (cargo) found; install Rust >= 1.85 with rustup (https://rustup.rs), then rerun" >&2
+  exit 1
+fi
+for component in rustfmt clippy; do
+  if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+    rustup component add "$component" >/dev/null 2>&1 || { echo "setup: cargo $component is missing; rustup component add $component" >&2; exit 1; }
+  fi
+done

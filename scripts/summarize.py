@@ -1,0 +1,23 @@
+#!/usr/bin/env python3
+"""Prints a readable summary of a `vidscope analyze` output folder (used by `make run`)."""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+out = Path(sys.argv[1])
+m = json.loads((out / "manifest.json").read_text())
+sad, sse, mean = (np.load(out / f) for f in ("sad.npy", "sse.npy", "mean.npy"))
+print(f"{m['input']}: {m['width']}x{m['height']} {m['pixel_format']}, {m['frames']} frames at {m['fps']:.2f} fps, "
+      f"block {m['block']} -> grid {m['blocks_y']}x{m['blocks_x']}, device {m['device']}")
+if m["pairs"]:
+    per_pair = sad.reshape(sad.shape[0], -1).sum(axis=1, dtype=np.uint64)
+    pixels = m["width"] * m["height"]
+    print(f"mean |diff| per pixel: min {per_pair.min() / pixels:.2f}, median {np.median(per_pair) / pixels:.2f}, "
+          f"max {per_pair.max() / pixels:.2f} (pair {int(per_pair.argmax())})")
+    p, by, bx = np.unravel_index(int(sad.argmax()), sad.shape)
+    print(f"largest block SAD {int(sad.max())} at pair {p}, block (by={by}, bx={bx}); "
+          f"mean PSNR of frame vs previous {10 * np.log10(255**2 * pixels / max(1, sse.sum() / m['pairs'])):.2f} dB")
+print(f"frame means: first {mean[0].mean():.2f}, last {mean[-1].mean():.2f}")
+print(f"files in {out}: " + ", ".join(sorted(p.name for p in out.iterdir())))

@@ -1,0 +1,21 @@
+//! Headless drivers (`analyze`, `bench`) and their exporters (NPY, CSV, PNG, manifest.json).
+
+mod analyze;
+mod bench;
+mod export;
+mod manifest;
+mod output_dir;
+
+pub use analyze::{run_analyze, AnalyzeOptions, AnalyzeSummary, DumpKinds};
+pub use bench::{run_bench, BenchOptions, BenchReport, TimingStats};
+pub use export::{write_npy, write_png_gray};
+pub use manifest::{FileEntry, Manifest};
+pub use output_dir::StagedDir;
+
+/// Checks a block size against the sizes the passes support.
+pub fn check_block_size(block: u32) -> anyhow::Result<()> {
+    if !crate::reference::BLOCK_SIZES.contains(&block) {
+        anyhow::bail!("--block {block}: invalid block size (must be one of {:?})", crate::reference::BLOCK_SIZES);
+    }
+    Ok(())
+}

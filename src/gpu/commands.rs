@@ -1,0 +1,317 @@
+//! A reusable command buffer with its fence: record copies, dispatches, barriers and timestamps,
+//! then submit and wait. Passes record through this safe API and never touch raw Vulkan.
+
+use super::buffer::GpuBuffer;
+use super::context::GpuContext;
+use super::error::{GpuError, VkContext};
+use super::image::{color_range, LumaImage};
+use super::pipeline::{Binding, ComputePipeline};
+use super::timestamps::TimestampQueries;
+use ash::vk;
+use std::sync::Arc;
+
+pub struct Recorder {
+    ctx: Arc<GpuContext>,
+    pool: vk::CommandPool,
+    cmd: vk::CommandBuffer,
+    fence: vk::Fence,
+    recording: bool,
+}
+
+impl Recorder {
+    pub fn new(ctx: &Arc<GpuContext>, name: &str) -> Result<Self, GpuError> {
+        let device = &ctx.device;
+        let pool_info = vk::CommandPoolCreateInfo::default()
+            .queue_family_index(ctx.queue_family)
+            .flags(vk::CommandPoolCreateFlags::RESET_COMMAND_BUFFER);
+        // SAFETY: valid create infos; all three objects are destroyed in Drop.
+        unsafe {
+            let pool = device.create_command_pool(&pool_info, None).vk("vkCreateCommandPool")?;
+            let alloc = vk::CommandBufferAllocateInfo::default()
+                .command_pool(pool)
+                .level(vk::CommandBufferLevel::PRIMARY)
+                .command_buffer_count(1);
+            let cmd = device.allocate_command_buffers(&alloc).vk("vkAllocateCommandBuffers")?[0];
+            let fence = device.create_fence(&vk::FenceCreateInfo::default(), None).vk("vkCreateFence")?;
+            ctx.set_name(pool, name);
+            ctx.set_name(cmd, name);
+            ctx.set_name(fence, name);
+            Ok(Self { ctx: ctx.clone(), pool, cmd, fence, recording: false })
+        }
+    }
+
+    pub fn context(&self) -> &Arc<GpuContext> {
+        &self.ctx
+    }
+
+    pub fn begin(&mut self) -> Result<(), GpuError> {
+        let info = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
+        // SAFETY: the buffer is not pending (submit_and_wait waits on the fence), so it may be reset.
+        unsafe {
+            self.ctx
+                .device
+                .reset_command_buffer(self.cmd, vk::CommandBufferResetFlags::empty())
+                .vk("vkResetCommandBuffer")?;
+            self.ctx.device.begin_command_buffer(self.cmd, &info).vk("vkBeginCommandBuffer")?;
+        }
+        self.recording = true;
+        Ok(())
+    }
+
+    fn ensure_recording(&self) -> Result<(), GpuError> {
+        if self.recording {
+            Ok(())
+        } else {
+            Err(GpuError::Other("Recorder used before begin()".into()))
+        }
+    }
+
+    /// Moves a new image from UNDEFINED to GENERAL, where it stays between copies.
+    pub fn init_image(&mut self, image: &LumaImage) -> Result<(), GpuError> {
+        self.ensure_recording()?;
+        self.transition(image, vk::ImageLayout::UNDEFINED, vk::ImageLayout::GENERAL);
+        Ok(())
+    }
+
+    /// A full-pipeline layout transition that also orders all memory accesses around it.
+    fn transition(&mut self, image: &LumaImage, old: vk::ImageLayout, new: vk::ImageLayout) {
+        let barrier = vk::ImageMemoryBarrier::default()
+            .old_layout(old)
+            .new_layout(new)
+            .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+            .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+            .image(image.image)
+            .subresource_range(color_range())
+            .src_access_mask(vk::AccessFlags::MEMORY_WRITE)
+            .dst_access_mask(vk::AccessFlags::MEMORY_READ | vk::AccessFlags::MEMORY_WRITE);
+        // SAFETY: called only while recording; the image is live.
+        unsafe {
+            self.ctx.device.cmd_pipeline_barrier(
+                self.cmd,
+                vk::PipelineStageFlags::ALL_COMMANDS,
+                vk::PipelineStageFlags::ALL_COMMANDS,
+                vk::DependencyFlags::empty(),
+                &[],
+                &[],
+                &[barrier],
+            )
+        };
+    }
+
+    /// Makes all earlier writes visible to all later reads and writes (copies, shaders).
+    pub fn barrier(&mut self) -> Result<(), GpuError> {
+        self.ensure_recording()?;
+        let barrier = vk::MemoryBarrier::default()
+            .src_access_mask(vk::AccessFlags::MEMORY_WRITE)
+            .dst_access_mask(vk::AccessFlags::MEMORY_READ | vk::AccessFlags::MEMORY_WRITE);
+        // SAFETY: recording.
+        unsafe {
+            self.ctx.device.cmd_pipeline_barrier(
+                self.cmd,
+                vk::PipelineStageFlags::ALL_COMMANDS,
+                vk::PipelineStageFlags::ALL_COMMANDS,
+                vk::DependencyFlags::empty(),
+                &[barrier],
+                &[],
+                &[],
+            )
+        };
+        Ok(())
+    }
+
+    fn image_copy(image: &LumaImage, offset: u64) -> vk::BufferImageCopy {
+        vk::BufferImageCopy {
+            buffer_offset: offset,
+            buffer_row_length: 0,
+            buffer_image_height: 0,
+            image_subresource: vk::ImageSubresourceLayers {
+                aspect_mask: vk::ImageAspectFlags::COLOR,
+                mip_level: 0,
+                base_array_layer: 0,
+                layer_count: 1,
+            },
+            image_offset: vk::Offset3D::default(),
+            image_extent: vk::Extent3D { width: image.width, height: image.height, depth: 1 },
+        }
+    }
+
+    fn check_range(what: &str, buffer: &GpuBuffer, offset: u64, len: u64) -> Result<(), GpuError> {
+        if offset + len > buffer.size() {
+            return Err(GpuError::Other(format!(
+                "{what}: {len} bytes at offset {offset} exceed the buffer's {} bytes",
+                buffer.size()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Copies a tightly packed luma plane at `offset` in `src` into `dst`.
+    pub fn upload(&mut self, src: &GpuBuffer, offset: u64, dst: &LumaImage) -> Result<(), GpuError> {
+        self.ensure_recording()?;
+        Self::check_range("upload", src, offset, dst.byte_len())?;
+        // The whole image is overwritten, so its old contents may be discarded (UNDEFINED).
+        self.transition(dst, vk::ImageLayout::UNDEFINED, vk::ImageLayout::TRANSFER_DST_OPTIMAL);
+        // SAFETY: recording; range checked above; the image was just moved to TRANSFER_DST_OPTIMAL.
+        unsafe {
+            self.ctx.device.cmd_copy_buffer_to_image(
+                self.cmd,
+                src.buffer,
+                dst.image,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                &[Self::image_copy(dst, offset)],
+            )
+        };
+        self.transition(dst, vk::ImageLayout::TRANSFER_DST_OPTIMAL, vk::ImageLayout::GENERAL);
+        Ok(())
+    }
+
+    /// Copies `src` into `dst` at `offset`, tightly packed.
+    pub fn download(&mut self, src: &LumaImage, dst: &GpuBuffer, offset: u64) -> Result<(), GpuError> {
+        self.ensure_recording()?;
+        Self::check_range("download", dst, offset, src.byte_len())?;
+        self.transition(src, vk::ImageLayout::GENERAL, vk::ImageLayout::TRANSFER_SRC_OPTIMAL);
+        // SAFETY: recording; range checked above; the image was just moved to TRANSFER_SRC_OPTIMAL.
+        unsafe {
+            self.ctx.device.cmd_copy_image_to_buffer(
+                self.cmd,
+                src.image,
+                vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+                dst.buffer,
+                &[Self::image_copy(src, offset)],
+            )
+        };
+        self.transition(src, vk::ImageLayout::TRANSFER_SRC_OPTIMAL, vk::ImageLayout::GENERAL);
+        Ok(())
+    }
+
+    /// Binds `pipeline` with `bindings` (set 0, in order) and `push` constants, then dispatches.
+    pub fn dispatch(
+        &mut self,
+        pipeline: &ComputePipeline,
+        bindings: &[Binding],
+        push: &[u8],
+        groups: [u32; 3],
+    ) -> Result<(), GpuError> {
+        self.ensure_recording()?;
+        pipeline.check_bindings(bindings)?;
+        if push.len() as u32 != pipeline.push_size {
+            return Err(GpuError::Other(format!(
+                "pipeline {}: {} push-constant bytes given, {} expected",
+                pipeline.name,
+                push.len(),
+                pipeline.push_size
+            )));
+        }
+        if groups.contains(&0) {
+            return Ok(());
+        }
+        let image_infos: Vec<[vk::DescriptorImageInfo; 1]> = bindings
+            .iter()
+            .map(|b| match b {
+                Binding::Image(i) => {
+                    [vk::DescriptorImageInfo::default().image_view(i.view).image_layout(vk::ImageLayout::GENERAL)]
+                }
+                Binding::Buffer(_) => [vk::DescriptorImageInfo::default()],
+            })
+            .collect();
+        let buffer_infos: Vec<[vk::DescriptorBufferInfo; 1]> = bindings
+            .iter()
+            .map(|b| match b {
+                Binding::Buffer(buf) => [vk::DescriptorBufferInfo::default().buffer(buf.buffer).range(vk::WHOLE_SIZE)],
+                Binding::Image(_) => [vk::DescriptorBufferInfo::default()],
+            })
+            .collect();
+        let writes: Vec<vk::WriteDescriptorSet> = bindings
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let w = vk::WriteDescriptorSet::default().dst_binding(i as u32);
+                match b {
+                    Binding::Image(_) => {
+                        w.descriptor_type(vk::DescriptorType::STORAGE_IMAGE).image_info(&image_infos[i])
+                    }
+                    Binding::Buffer(_) => {
+                        w.descriptor_type(vk::DescriptorType::STORAGE_BUFFER).buffer_info(&buffer_infos[i])
+                    }
+                }
+            })
+            .collect();
+        // SAFETY: recording; descriptor writes match the pipeline's push-descriptor layout (checked);
+        // push size matches the layout's range (checked).
+        unsafe {
+            let d = &self.ctx.device;
+            d.cmd_bind_pipeline(self.cmd, vk::PipelineBindPoint::COMPUTE, pipeline.pipeline);
+            self.ctx.push_descriptor.cmd_push_descriptor_set(
+                self.cmd,
+                vk::PipelineBindPoint::COMPUTE,
+                pipeline.layout,
+                0,
+                &writes,
+            );
+            if !push.is_empty() {
+                d.cmd_push_constants(self.cmd, pipeline.layout, vk::ShaderStageFlags::COMPUTE, 0, push);
+            }
+            d.cmd_dispatch(self.cmd, groups[0], groups[1], groups[2]);
+        }
+        Ok(())
+    }
+
+    pub fn reset_queries(&mut self, queries: &TimestampQueries) -> Result<(), GpuError> {
+        self.ensure_recording()?;
+        // SAFETY: recording; the range is the whole pool.
+        unsafe { self.ctx.device.cmd_reset_query_pool(self.cmd, queries.pool, 0, queries.count) };
+        Ok(())
+    }
+
+    /// Writes timestamp `index` once all earlier commands have completed.
+    pub fn timestamp(&mut self, queries: &TimestampQueries, index: u32) -> Result<(), GpuError> {
+        self.ensure_recording()?;
+        if index >= queries.count {
+            return Err(GpuError::Other(format!("timestamp index {index} out of {}", queries.count)));
+        }
+        // SAFETY: recording; index in range; the query was reset in this command buffer.
+        unsafe {
+            self.ctx.device.cmd_write_timestamp(self.cmd, vk::PipelineStageFlags::BOTTOM_OF_PIPE, queries.pool, index)
+        };
+        Ok(())
+    }
+
+    /// Ends recording, submits, and waits until the GPU is done; host-visible buffers may then be read.
+    pub fn submit_and_wait(&mut self) -> Result<(), GpuError> {
+        self.ensure_recording()?;
+        self.recording = false;
+        let to_host = vk::MemoryBarrier::default()
+            .src_access_mask(vk::AccessFlags::MEMORY_WRITE)
+            .dst_access_mask(vk::AccessFlags::HOST_READ);
+        let cmds = [self.cmd];
+        let submit = [vk::SubmitInfo::default().command_buffers(&cmds)];
+        // SAFETY: the buffer was begun by begin(); the fence is unsignalled (reset after each wait).
+        unsafe {
+            let d = &self.ctx.device;
+            d.cmd_pipeline_barrier(
+                self.cmd,
+                vk::PipelineStageFlags::ALL_COMMANDS,
+                vk::PipelineStageFlags::HOST,
+                vk::DependencyFlags::empty(),
+                &[to_host],
+                &[],
+                &[],
+            );
+            d.end_command_buffer(self.cmd).vk("vkEndCommandBuffer")?;
+            d.queue_submit(self.ctx.queue, &submit, self.fence).vk("vkQueueSubmit")?;
+            d.wait_for_fences(&[self.fence], true, u64::MAX).vk("vkWaitForFences")?;
+            d.reset_fences(&[self.fence]).vk("vkResetFences")?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        // SAFETY: nothing is pending: submit_and_wait waits for its work before returning.
+        unsafe {
+            self.ctx.device.destroy_fence(self.fence, None);
+            self.ctx.device.destroy_command_pool(self.pool, None);
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! The Vulkan instance, the chosen physical device, one compute queue, the memory allocator and the
+//! validation messenger. One `GpuContext` serves a whole run; everything else borrows it.
+
+use super::error::{GpuError, VkContext};
+use super::validation::{debug_callback, ValidationLog};
+use ash::vk;
+use gpu_allocator::vulkan::{Allocator, AllocatorCreateDesc};
+use std::ffi::{c_void, CStr, CString};
+use std::mem::ManuallyDrop;
+use std::sync::Mutex;
+
+const VALIDATION_LAYER: &CStr = c"VK_LAYER_KHRONOS_validation";
+
+/// Whether to load the Khronos validation layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ValidationMode {
+    /// On whenever the layer is installed.
+    #[default]
+    Auto,
+    /// On; fail if the layer is not installed (tests use this).
+    On,
+    Off,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct GpuOptions {
+    pub validation: ValidationMode,
+    /// Pick the first device whose name contains this (case-insensitive).
+    pub gpu: Option<String>,
+}
+
+pub struct GpuContext {
+    pub(crate) device: ash::Device,
+    pub(crate) queue: vk::Queue,
+    pub(crate) queue_family: u32,
+    pub(crate) allocator: ManuallyDrop<Mutex<Allocator>>,
+    pub(crate) push_descriptor: ash::khr::push_descriptor::Device,
+    pub(crate) debug_device: Option<ash::ext::debug_utils::Device>,
+    device_name: String,
+    device_type: vk::PhysicalDeviceType,
+    /// Nanoseconds per timestamp tick.
+    pub(crate) timestamp_period: f64,
+    pub(crate) timestamp_valid_bits: u32,
+    debug_messenger: Option<(ash::ext::debug_utils::Instance, vk::DebugUtilsMessengerEXT)>,
+    instance: ash::Instance,
+    _entry: ash::Entry,
+    // Boxed so the pointer handed to the debug messenger stays put when the context moves.
+    validation_log: Box<ValidationLog>,
+}
+
+impl GpuContext {
+    pub fn new(options: &GpuOptions) -> Result<Self, GpuError> {
+        // SAFETY: loading the system Vulkan loader library; nothing else is loaded under that name.
+        let entry = unsafe { ash::Entry::load() }.map_err(|e| GpuError::NoLoader(e.to_string()))?;
+        let validation = match options.validation {
+            ValidationMode::Off => false,
+            ValidationMode::Auto => layer_available(&entry),
+            ValidationMode::On if layer_available(&entry) => true,
+            ValidationMode::On => return Err(GpuError::NoValidationLayer),
+        };
+        let validation_log = Box::<ValidationLog>::default();
+
+        let app_info = vk::ApplicationInfo::default()
+            .application_name(c"vidscope")
+            .engine_name(c"vidscope")
+            .api_version(vk::API_VERSION_1_2);
+        let layers: Vec<*const i8> = if validation { vec![VALIDATION_LAYER.as_ptr()] } else { vec![] };
+        let extensions: Vec<*const i8> = if validation { vec![ash::ext::debug_utils::NAME.as_ptr()] } else { vec![] };
+        let mut messenger_info = vk::DebugUtilsMessengerCreateInfoEXT::default()
+            .message_severity(
+                vk::DebugUtilsMessageSeverityFlagsEXT::WARNING | vk::DebugUtilsMessageSeverityFlagsEXT::ERROR,
+            )
+            .message_type(
+                vk::DebugUtilsMessageTypeFlagsEXT::GENERAL
+                    | vk::DebugUtilsMessageTypeFlagsEXT::VALIDATION
+                    | vk::DebugUtilsMessageTypeFlagsEXT::PERFORMANCE,
+            )
+            .pfn_user_callback(Some(debug_callback))
+            .user_data(&*validation_log as *const ValidationLog as *mut c_void);
+        let mut instance_info = vk::InstanceCreateInfo::default()
+            .application_info(&app_info)
+            .enabled_layer_names(&layers)
+            .enabled_extension_names(&extensions);
+        if validation {
+            // Also report problems in vkCreateInstance/vkDestroyInstance themselves.
+            instance_info = instance_info.push_next(&mut messenger_info);
+        }
+        // SAFETY: all pointers in instance_info point to locals that outlive the call.
+        let instance = match unsafe { entry.create_instance(&instance_info, None) } {
+            Ok(i) => i,
+            // The loader found no driver at all.
+            Err(vk::Result::ERROR_INCOMPATIBLE_DRIVER) => return Err(GpuError::NoDevice),
+            Err(result) => return Err(GpuError::Vk { what: "vkCreateInstance", result }),
+        };
+
+        let debug_messenger = if validation {
+            let loader = ash::ext::debug_utils::Instance::new(&entry, &instance);
+            // SAFETY: the messenger's user_data (validation_log) lives as long as the context.
+            let messenger = unsafe { loader.create_debug_utils_messenger(&messenger_info, None) }
+                .vk("vkCreateDebugUtilsMessengerEXT")?;
+            Some((loader, messenger))
+        } else {
+            None
+        };
+
+        let picked = pick_device(&instance, options.gpu.as_deref());
+        let (physical, props) = match picked {
+            Ok(p) => p,
+            Err(e) => {
+                destroy_instance(&instance, &debug_messenger);
+                return Err(e);
+            }
+        };
+        let device_name = props
+            .device_name_as_c_str()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| "<unnamed>".into());
+        let result = create_device(&instance, physical, &device_name);
+        let (device, queue_family, timestamp_valid_bits) = match result {
+            Ok(d) => d,
+            Err(e) => {
+                destroy_instance(&instance, &debug_messenger);
+                return Err(e);
+            }
+        };
+        // SAFETY: the queue family and index 0 were requested at device creation.
+        let queue = unsafe { device.get_device_queue(queue_family, 0) };
+        let allocator = Allocator::new(&AllocatorCreateDesc {
+            instance: instance.clone(),
+            device: device.clone(),
+            physical_device: physical,
+            debug_settings: Default::default(),
+            buffer_device_address: false,
+            allocation_sizes: Default::default(),
+        })
+        .map_err(|e| GpuError::Alloc { what: "allocator".into(), reason: e.to_string() })?;
+        let push_descriptor = ash::khr::push_descriptor::Device::new(&instance, &device);
+        let debug_device = validation.then(|| ash::ext::debug_utils::Device::new(&instance, &device));
+
+        Ok(Self {
+            device,
+            queue,
+            queue_family,
+            allocator: ManuallyDrop::new(Mutex::new(allocator)),
+            push_descriptor,
+            debug_device,
+            device_name,
+            device_type: props.device_type,
+            timestamp_period: props.limits.timestamp_period as f64,
+            timestamp_valid_bits,
+            debug_messenger,
+            instance,
+            _entry: entry,
+            validation_log,
+        })
+    }
+
+    /// e.g. `llvmpipe (LLVM 15.0.6, 256 bits) (cpu)`.
+    pub fn describe(&self) -> String {
+        format!("{} ({})", self.device_name, type_name(self.device_type))
+    }
+
+    pub fn device_name(&self) -> &str {
+        &self.device_name
+    }
+
+    pub fn validation_enabled(&self) -> bool {
+        self.debug_messenger.is_some()
+    }
+
+    /// Warnings and errors the validation layer reported so far.
+    pub fn validation_log(&self) -> &ValidationLog {
+        &self.validation_log
+    }
+
+    /// Names a Vulkan object so validation messages say which one is at fault.
+    pub(crate) fn set_name<H: vk::Handle>(&self, handle: H, name: &str) {
+        let Some(debug) = &self.debug_device else { return };
+        let Ok(name) = CString::new(name) else { return };
+        let info = vk::DebugUtilsObjectNameInfoEXT::default().object_handle(handle).object_name(&name);
+        // SAFETY: handle is a live object of this device; name outlives the call.
+        let _ = unsafe { debug.set_debug_utils_object_name(&info) };
+    }
+
+    pub fn wait_idle(&self) {
+        // SAFETY: the device is alive; waiting has no other preconditions.
+        let _ = unsafe { self.device.device_wait_idle() };
+    }
+}
+
+impl Drop for GpuContext {
+    fn drop(&mut self) {
+        self.wait_idle();
+        // SAFETY: every resource made from this device is dropped before the context (they borrow it);
+        // the allocator is dropped before the device it was made from.
+        unsafe {
+            ManuallyDrop::drop(&mut self.allocator);
+            self.device.destroy_device(None);
+        }
+        destroy_instance(&self.instance, &self.debug_messenger);
+    }
+}
+
+fn destroy_instance(
+    instance: &ash::Instance,
+    messenger: &Option<(ash::ext::debug_utils::Instance, vk::DebugUtilsMessengerEXT)>,
+) {
+    // SAFETY: no device of this instance is alive any more; the messenger belongs to this instance.
+    unsafe {
+        if let Some((loader, m)) = messenger {
+            loader.destroy_debug_utils_messenger(*m, None);
+        }
+        instance.destroy_instance(None);
+    }
+}
+
+fn layer_available(entry: &ash::Entry) -> bool {
+    // SAFETY: a plain query of the loader.
+    let layers = unsafe { entry.enumerate_instance_layer_properties() }.unwrap_or_default();
+    layers.iter().any(|l| l.layer_name_as_c_str().is_ok_and(|n| n == VALIDATION_LAYER))
+}
+
+fn type_name(t: vk::PhysicalDeviceType) -> &'static str {
+    match t {
+        vk::PhysicalDeviceType::DISCRETE_GPU => "discrete",
+        vk::PhysicalDeviceType::INTEGRATED_GPU => "integrated",
+        vk::PhysicalDeviceType::VIRTUAL_GPU => "virtual",
+        vk::PhysicalDeviceType::CPU => "cpu",
+        _ => "other",
+    }
+}
+
+fn type_rank(t: vk::PhysicalDeviceType) -> u32 {
+    match t {
+        vk::PhysicalDeviceType::DISCRETE_GPU => 0,
+        vk::PhysicalDeviceType::INTEGRATED_GPU => 1,
+        vk::PhysicalDeviceType::VIRTUAL_GPU => 2,
+        vk::PhysicalDeviceType::CPU => 3,
+        _ => 4,
+    }
+}
+
+/// Discrete > integrated > virtual > cpu, unless `wanted` names one.
+fn pick_device(
+    instance: &ash::Instance,
+    wanted: Option<&str>,
+) -> Result<(vk::PhysicalDevice, vk::PhysicalDeviceProperties), GpuError> {
+    // SAFETY: plain queries of a live instance.
+    let devices = unsafe { instance.enumerate_physical_devices() }.vk("vkEnumeratePhysicalDevices")?;
+    let mut candidates: Vec<_> = devices
+        .into_iter()
+        // SAFETY: d comes from this instance.
+        .map(|d| (d, unsafe { instance.get_physical_device_properties(d) }))
+        .filter(|(_, p)| p.api_version >= vk::API_VERSION_1_2)
+        .collect();
+    if candidates.is_empty() {
+        return Err(GpuError::NoDevice);
+    }
+    candidates.sort_by_key(|(_, p)| type_rank(p.device_type));
+    let name_of = |p: &vk::PhysicalDeviceProperties| {
+        p.device_name_as_c_str().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    };
+    match wanted {
+        None => Ok(candidates[0]),
+        Some(w) => {
+            let needle = w.to_lowercase();
+            candidates.iter().find(|(_, p)| name_of(p).to_lowercase().contains(&needle)).copied().ok_or_else(|| {
+                GpuError::NoMatchingDevice {
+                    wanted: w.to_string(),
+                    available: candidates.iter().map(|(_, p)| name_of(p)).collect::<Vec<_>>().join(", "),
+                }
+            })
+        }
+    }
+}
+
+fn create_device(
+    instance: &ash::Instance,
+    physical: vk::PhysicalDevice,
+    name: &str,
+) -> Result<(ash::Device, u32, u32), GpuError> {
+    let unsupported = |reason: String| GpuError::Unsupported { device: name.to_string(), reason };
+    // SAFETY: plain queries of a physical device of this instance.
+    let families = unsafe { instance.get_physical_device_queue_family_properties(physical) };
+    let (family, timestamp_bits) = families
+        .iter()
+        .enumerate()
+        .find(|(_, f)| f.queue_flags.contains(vk::QueueFlags::COMPUTE))
+        .map(|(i, f)| (i as u32, f.timestamp_valid_bits))
+        .ok_or_else(|| unsupported("no compute queue".into()))?;
+
+    // SAFETY: as above.
+    let features = unsafe { instance.get_physical_device_features(physical) };
+    if features.shader_storage_image_extended_formats == vk::FALSE {
+        return Err(unsupported("shaderStorageImageExtendedFormats (r8ui storage images) is not supported".into()));
+    }
+    let mut subgroup = vk::PhysicalDeviceSubgroupProperties::default();
+    let mut props2 = vk::PhysicalDeviceProperties2::default().push_next(&mut subgroup);
+    // SAFETY: as above; props2 chains only subgroup, which outlives the call.
+    unsafe { instance.get_physical_device_properties2(physical, &mut props2) };
+    let needed_ops = vk::SubgroupFeatureFlags::BASIC | vk::SubgroupFeatureFlags::ARITHMETIC;
+    if !subgroup.supported_operations.contains(needed_ops)
+        || !subgroup.supported_stages.contains(vk::ShaderStageFlags::COMPUTE)
+    {
+        return Err(unsupported("subgroup arithmetic in compute shaders is not supported".into()));
+    }
+    // SAFETY: as above.
+    let extensions = unsafe { instance.enumerate_device_extension_properties(physical) }
+        .vk("vkEnumerateDeviceExtensionProperties")?;
+    let has = |n: &CStr| extensions.iter().any(|e| e.extension_name_as_c_str().is_ok_and(|x| x == n));
+    if !has(ash::khr::push_descriptor::NAME) {
+        return Err(unsupported("VK_KHR_push_descriptor is not supported".into()));
+    }
+    let device_extensions = [ash::khr::push_descriptor::NAME.as_ptr()];
+    let priorities = [1.0f32];
+    let queue_info = [vk::DeviceQueueCreateInfo::default().queue_family_index(family).queue_priorities(&priorities)];
+    let enabled = vk::PhysicalDeviceFeatures::default().shader_storage_image_extended_formats(true);
+    let info = vk::DeviceCreateInfo::default()
+        .queue_create_infos(&queue_info)
+        .enabled_extension_names(&device_extensions)
+        .enabled_features(&enabled);
+    // SAFETY: every pointer in info refers to locals alive for the call; features were checked above.
+    let device = unsafe { instance.create_device(physical, &info, None) }.vk("vkCreateDevice")?;
+    Ok((device, family, timestamp_bits))
+}

@@ -1,0 +1,119 @@
+//! Compute pipelines built from SPIR-V (compiled by build.rs from `shaders/*.comp`), with a
+//! push-descriptor set layout so passes bind resources at record time without descriptor pools.
+
+use super::buffer::GpuBuffer;
+use super::context::GpuContext;
+use super::error::{GpuError, VkContext};
+use super::image::LumaImage;
+use ash::vk;
+use std::sync::Arc;
+
+/// One resource bound at the binding of the same index in set 0.
+pub enum Binding<'a> {
+    Image(&'a LumaImage),
+    Buffer(&'a GpuBuffer),
+}
+
+impl Binding<'_> {
+    fn descriptor_type(&self) -> vk::DescriptorType {
+        match self {
+            Binding::Image(_) => vk::DescriptorType::STORAGE_IMAGE,
+            Binding::Buffer(_) => vk::DescriptorType::STORAGE_BUFFER,
+        }
+    }
+}
+
+pub struct ComputePipeline {
+    ctx: Arc<GpuContext>,
+    pub(crate) pipeline: vk::Pipeline,
+    pub(crate) layout: vk::PipelineLayout,
+    set_layout: vk::DescriptorSetLayout,
+    pub(crate) bindings: Vec<vk::DescriptorType>,
+    pub(crate) push_size: u32,
+    pub name: String,
+}
+
+impl ComputePipeline {
+    /// `bindings[i]` is the descriptor type at binding i of set 0; `push_size` the push-constant bytes.
+    pub fn new(
+        ctx: &Arc<GpuContext>,
+        name: &str,
+        spirv: &[u8],
+        bindings: &[vk::DescriptorType],
+        push_size: u32,
+    ) -> Result<Self, GpuError> {
+        let device = &ctx.device;
+        let code = ash::util::read_spv(&mut std::io::Cursor::new(spirv))
+            .map_err(|e| GpuError::Other(format!("shader {name}: bad SPIR-V: {e}")))?;
+        let layout_bindings: Vec<_> = bindings
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| {
+                vk::DescriptorSetLayoutBinding::default()
+                    .binding(i as u32)
+                    .descriptor_type(t)
+                    .descriptor_count(1)
+                    .stage_flags(vk::ShaderStageFlags::COMPUTE)
+            })
+            .collect();
+        let set_info = vk::DescriptorSetLayoutCreateInfo::default()
+            .flags(vk::DescriptorSetLayoutCreateFlags::PUSH_DESCRIPTOR_KHR)
+            .bindings(&layout_bindings);
+        // SAFETY: valid create infos referencing locals; every object is destroyed in Drop.
+        unsafe {
+            let set_layout = device.create_descriptor_set_layout(&set_info, None).vk("vkCreateDescriptorSetLayout")?;
+            let ranges =
+                [vk::PushConstantRange { stage_flags: vk::ShaderStageFlags::COMPUTE, offset: 0, size: push_size }];
+            let set_layouts = [set_layout];
+            let mut layout_info = vk::PipelineLayoutCreateInfo::default().set_layouts(&set_layouts);
+            if push_size > 0 {
+                layout_info = layout_info.push_constant_ranges(&ranges);
+            }
+            let layout = device.create_pipeline_layout(&layout_info, None).vk("vkCreatePipelineLayout")?;
+            let module = device
+                .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&code), None)
+                .vk("vkCreateShaderModule")?;
+            let stage = vk::PipelineShaderStageCreateInfo::default()
+                .stage(vk::ShaderStageFlags::COMPUTE)
+                .module(module)
+                .name(c"main");
+            let info = [vk::ComputePipelineCreateInfo::default().stage(stage).layout(layout)];
+            let created = device.create_compute_pipelines(vk::PipelineCache::null(), &info, None);
+            device.destroy_shader_module(module, None);
+            let pipeline = created.map_err(|(_, r)| GpuError::Vk { what: "vkCreateComputePipelines", result: r })?[0];
+            ctx.set_name(pipeline, name);
+            Ok(Self {
+                ctx: ctx.clone(),
+                pipeline,
+                layout,
+                set_layout,
+                bindings: bindings.to_vec(),
+                push_size,
+                name: name.to_string(),
+            })
+        }
+    }
+
+    /// Checks that `bindings` match the layout this pipeline was built with.
+    pub(crate) fn check_bindings(&self, bindings: &[Binding]) -> Result<(), GpuError> {
+        let given: Vec<_> = bindings.iter().map(Binding::descriptor_type).collect();
+        if given != self.bindings {
+            return Err(GpuError::Other(format!(
+                "pipeline {}: bindings {given:?} do not match its layout {:?}",
+                self.name, self.bindings
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ComputePipeline {
+    fn drop(&mut self) {
+        // SAFETY: no command buffer using the pipeline is pending (Recorder waits after submit).
+        unsafe {
+            self.ctx.device.destroy_pipeline(self.pipeline, None);
+            self.ctx.device.destroy_pipeline_layout(self.layout, None);
+            self.ctx.device.destroy_descriptor_set_layout(self.set_layout, None);
+        }
+    }
+}

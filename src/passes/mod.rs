@@ -1,0 +1,18 @@
+//! GPU passes, one file each (push constants, pipeline, `record`), and the `FrameGraph` that runs
+//! the selected passes on each new frame. Knows nothing of UI.
+
+mod block_stats;
+mod diff;
+mod frame_graph;
+
+pub use block_stats::{BlockStatsPass, BlockStatsPush};
+pub use diff::{DiffPass, DiffPush};
+pub use frame_graph::{FrameGraph, FrameOutputs, PassSelection, PassTimings};
+
+/// The SPIR-V that build.rs compiled from `shaders/<name>.comp`.
+macro_rules! spirv {
+    ($name:literal) => {
+        include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".spv"))
+    };
+}
+pub(crate) use spirv;

@@ -1,0 +1,575 @@
+//! Pure-Rust YUV4MPEG2 (`.y4m`) reader: parses the stream header and yields each frame's luma plane.
+//!
+//! Format: a header line `YUV4MPEG2 W<w> H<h> [F<n>:<d>] [I..] [A..] [C<colour>] [X..]\n`, then per frame
+//! `FRAME[ params]\n` followed by the planes (Y, then chroma, then alpha for `C444alpha`). Colour spaces
+//! `420jpeg`, `420paldv`, `420mpeg2`, `420`, `411`, `422`, `444`, `444alpha`, `mono` are 8-bit; `420p10`,
+//! `422p12`, `444p10`, `mono10`, ... (depths 9..=16) store 16-bit little-endian samples, reduced to
+//! 8 bits by `>> (depth - 8)`. `C` defaults to 4:2:0 8-bit, `F` to 25 fps. Only the Y plane is kept.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+use super::{FrameSource, LumaFrame, StreamInfo, VideoError};
+
+/// Longest header line accepted (the `X` comments can be long, but not unbounded).
+const MAX_HEADER_LEN: usize = 64 * 1024;
+/// Largest width or height accepted.
+const MAX_DIM: u32 = 1 << 16;
+/// Most bytes reserved for a luma plane before its data has been read.
+const MAX_PREALLOC: usize = 64 << 20;
+
+/// Chroma layout of a YUV4MPEG2 colour space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Chroma {
+    C420,
+    C411,
+    C422,
+    C444,
+    C444Alpha,
+    Mono,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ColourSpace {
+    chroma: Chroma,
+    /// Bits per sample: 8, or 9..=16 (stored as 16-bit little-endian words).
+    depth: u32,
+}
+
+impl ColourSpace {
+    fn parse(value: &str) -> Option<Self> {
+        let (chroma, rest) = if let Some(rest) = value.strip_prefix("mono") {
+            (Chroma::Mono, rest)
+        } else if let Some(rest) = value.strip_prefix("444alpha") {
+            (Chroma::C444Alpha, rest)
+        } else if let Some(rest) = value.strip_prefix("420") {
+            // 420jpeg, 420paldv and 420mpeg2 differ only in chroma siting, which luma ignores.
+            let rest = match rest {
+                "jpeg" | "paldv" | "mpeg2" => "",
+                other => other,
+            };
+            (Chroma::C420, rest)
+        } else if let Some(rest) = value.strip_prefix("411") {
+            (Chroma::C411, rest)
+        } else if let Some(rest) = value.strip_prefix("422") {
+            (Chroma::C422, rest)
+        } else if let Some(rest) = value.strip_prefix("444") {
+            (Chroma::C444, rest)
+        } else {
+            return None;
+        };
+        if rest.is_empty() {
+            return Some(ColourSpace { chroma, depth: 8 });
+        }
+        // High bit depth: `p<depth>` for the YUV layouts, a bare `<depth>` for mono (`mono10`).
+        let digits = match chroma {
+            Chroma::Mono => rest,
+            Chroma::C444Alpha | Chroma::C411 => return None,
+            _ => rest.strip_prefix('p')?,
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let depth: u32 = digits.parse().ok()?;
+        if !(8..=16).contains(&depth) {
+            return None;
+        }
+        Some(ColourSpace { chroma, depth })
+    }
+
+    fn bytes_per_sample(self) -> u64 {
+        if self.depth > 8 {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// Samples per frame in the planes after the luma plane.
+    fn other_samples(self, w: u64, h: u64) -> u64 {
+        let half_w = w.div_ceil(2);
+        match self.chroma {
+            Chroma::C420 => 2 * half_w * h.div_ceil(2),
+            Chroma::C411 => 2 * w.div_ceil(4) * h,
+            Chroma::C422 => 2 * half_w * h,
+            Chroma::C444 => 2 * w * h,
+            Chroma::C444Alpha => 3 * w * h,
+            Chroma::Mono => 0,
+        }
+    }
+
+    /// FFmpeg's name for this layout (`yuv420p`, `yuv422p10le`, `gray12le`, ...).
+    fn ffmpeg_name(self) -> String {
+        let base = match self.chroma {
+            Chroma::C420 => "yuv420p",
+            Chroma::C411 => "yuv411p",
+            Chroma::C422 => "yuv422p",
+            Chroma::C444 => "yuv444p",
+            Chroma::C444Alpha => "yuva444p",
+            Chroma::Mono => "gray",
+        };
+        if self.depth == 8 {
+            base.to_string()
+        } else {
+            format!("{base}{}le", self.depth)
+        }
+    }
+}
+
+/// The parsed stream header.
+#[derive(Clone, Debug, PartialEq)]
+struct Header {
+    width: u32,
+    height: u32,
+    fps: f64,
+    colour: ColourSpace,
+}
+
+fn parse_header(line: &[u8]) -> Result<Header, String> {
+    let line = line.strip_suffix(b"\n").ok_or("header line has no newline")?;
+    let rest = line.strip_prefix(b"YUV4MPEG2").ok_or("missing YUV4MPEG2 signature")?;
+    if !(rest.is_empty() || rest.starts_with(b" ")) {
+        return Err("missing YUV4MPEG2 signature".into());
+    }
+    let text = std::str::from_utf8(rest).map_err(|_| "header is not ASCII text".to_string())?;
+    let (mut width, mut height, mut fps, mut colour) = (None, None, None, None);
+    for token in text.split(' ').filter(|t| !t.is_empty()) {
+        // Every token is a one-letter tag followed by its value.
+        let mut chars = token.chars();
+        let tag = chars.next().unwrap_or(' ');
+        let value = chars.as_str();
+        match tag {
+            'W' => width = Some(parse_dim(value, "width")?),
+            'H' => height = Some(parse_dim(value, "height")?),
+            'F' => fps = parse_rate(value)?,
+            'C' => {
+                colour = Some(ColourSpace::parse(value).ok_or_else(|| format!("unsupported colour space C{value}"))?)
+            }
+            // Interlacing, aspect ratio and extensions do not affect the luma plane.
+            'I' | 'A' | 'X' => {}
+            _ => return Err(format!("unknown header field {token:?}")),
+        }
+    }
+    Ok(Header {
+        width: width.ok_or("header has no width (W)")?,
+        height: height.ok_or("header has no height (H)")?,
+        fps: fps.unwrap_or(25.0),
+        colour: colour.unwrap_or(ColourSpace { chroma: Chroma::C420, depth: 8 }),
+    })
+}
+
+fn parse_dim(value: &str, what: &str) -> Result<u32, String> {
+    match value.parse::<u32>() {
+        Ok(v) if (1..=MAX_DIM).contains(&v) => Ok(v),
+        _ => Err(format!("bad {what} {value:?} (expected 1..={MAX_DIM})")),
+    }
+}
+
+/// `F<n>:<d>`; `F0:0` means unknown (→ `None`).
+fn parse_rate(value: &str) -> Result<Option<f64>, String> {
+    let bad = || format!("bad frame rate F{value} (expected F<num>:<den>)");
+    let (n, d) = value.split_once(':').ok_or_else(bad)?;
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    let d: u64 = d.parse().map_err(|_| bad())?;
+    match (n, d) {
+        (0, 0) => Ok(None),
+        (0, _) | (_, 0) => Err(bad()),
+        _ => Ok(Some(n as f64 / d as f64)),
+    }
+}
+
+/// Reads up to and including the next `\n`, at most `limit` bytes. Returns what was read (which lacks
+/// the newline at end of input or when the limit was hit).
+fn read_line_limited<R: BufRead>(reader: &mut R, limit: usize) -> io::Result<Vec<u8>> {
+    let mut line = Vec::new();
+    while line.len() < limit {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        let room = limit - line.len();
+        let avail = &buf[..buf.len().min(room)];
+        if let Some(pos) = avail.iter().position(|&b| b == b'\n') {
+            line.extend_from_slice(&avail[..=pos]);
+            reader.consume(pos + 1);
+            return Ok(line);
+        }
+        let n = avail.len();
+        line.extend_from_slice(avail);
+        reader.consume(n);
+    }
+    Ok(line)
+}
+
+/// Reads a `.y4m` file frame by frame.
+pub struct Y4mSource {
+    info: StreamInfo,
+    reader: BufReader<File>,
+    colour: ColourSpace,
+    /// Bytes of the luma plane per frame.
+    luma_bytes: usize,
+    /// Bytes of the other planes per frame (skipped).
+    skip_bytes: u64,
+    next_index: usize,
+    /// Set after the end or an error; later calls return `Ok(None)`.
+    done: bool,
+    buf: Vec<u8>,
+}
+
+impl Y4mSource {
+    pub fn open(path: &Path) -> Result<Self, VideoError> {
+        let name = path.display().to_string();
+        let open_err = |e: io::Error| VideoError::Open { path: name.clone(), reason: e.to_string() };
+        let not_video = |reason: String| VideoError::NotVideo { path: name.clone(), reason };
+        let file = File::open(path).map_err(open_err)?;
+        let meta = file.metadata().map_err(open_err)?;
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        let line = read_line_limited(&mut reader, MAX_HEADER_LEN).map_err(open_err)?;
+        if !line.starts_with(b"YUV4MPEG2") {
+            return Err(not_video("missing YUV4MPEG2 signature at the start of the file".into()));
+        }
+        if !line.ends_with(b"\n") {
+            return Err(not_video(format!("YUV4MPEG2 header is unterminated or longer than {MAX_HEADER_LEN} bytes")));
+        }
+        let header = parse_header(&line).map_err(|r| not_video(format!("bad YUV4MPEG2 header: {r}")))?;
+
+        let (w, h) = (u64::from(header.width), u64::from(header.height));
+        let bps = header.colour.bytes_per_sample();
+        let luma = w * h * bps;
+        let other = header.colour.other_samples(w, h) * bps;
+        let luma_bytes = usize::try_from(luma).map_err(|_| not_video("frame too large".into()))?;
+
+        // With a fixed `FRAME\n` marker the frame count follows from the file size when it divides.
+        let frame_count = if meta.is_file() {
+            let header_len = line.len() as u64;
+            let per_frame = b"FRAME\n".len() as u64 + luma + other;
+            meta.len().checked_sub(header_len).filter(|body| body % per_frame == 0).map(|body| body / per_frame)
+        } else {
+            None
+        };
+
+        Ok(Y4mSource {
+            info: StreamInfo {
+                input: name,
+                width: header.width,
+                height: header.height,
+                frame_count,
+                fps: header.fps,
+                pixel_format: header.colour.ffmpeg_name(),
+                bit_depth: header.colour.depth,
+                codec: "rawvideo".into(),
+            },
+            reader,
+            colour: header.colour,
+            luma_bytes,
+            skip_bytes: other,
+            next_index: 0,
+            done: false,
+            buf: Vec::new(),
+        })
+    }
+
+    fn corrupt(&self, reason: String) -> VideoError {
+        VideoError::Corrupt { path: self.info.input.clone(), frame: self.next_index, reason }
+    }
+
+    fn read_frame(&mut self) -> Result<Option<LumaFrame>, VideoError> {
+        let io_err = |s: &Self, e: io::Error| s.corrupt(format!("read error: {e}"));
+        let line = match read_line_limited(&mut self.reader, MAX_HEADER_LEN) {
+            Ok(line) => line,
+            Err(e) => return Err(io_err(self, e)),
+        };
+        if line.is_empty() {
+            return Ok(None);
+        }
+        let complete = line.ends_with(b"\n");
+        let is_marker = line.starts_with(b"FRAME") && matches!(line.get(5), None | Some(b'\n') | Some(b' '));
+        if !complete && (is_marker || b"FRAME".starts_with(&line)) {
+            return Err(self.corrupt("truncated FRAME marker".into()));
+        }
+        if !is_marker {
+            let shown = String::from_utf8_lossy(&line[..line.len().min(16)]).into_owned();
+            return Err(self.corrupt(format!("expected a FRAME marker, found {shown:?}")));
+        }
+
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        // Grow with the data actually read, so a bogus header cannot make us allocate gigabytes.
+        buf.reserve_exact(self.luma_bytes.min(MAX_PREALLOC));
+        let got = match (&mut self.reader).take(self.luma_bytes as u64).read_to_end(&mut buf) {
+            Ok(got) => got,
+            Err(e) => return Err(io_err(self, e)),
+        };
+        if got < self.luma_bytes {
+            let want = self.luma_bytes as u64 + self.skip_bytes;
+            return Err(self.corrupt(format!("truncated: {got} of {want} bytes of frame data")));
+        }
+        let skipped = match io::copy(&mut (&mut self.reader).take(self.skip_bytes), &mut io::sink()) {
+            Ok(n) => n,
+            Err(e) => return Err(io_err(self, e)),
+        };
+        if skipped < self.skip_bytes {
+            let want = self.luma_bytes as u64 + self.skip_bytes;
+            let got = self.luma_bytes as u64 + skipped;
+            return Err(self.corrupt(format!("truncated: {got} of {want} bytes of frame data")));
+        }
+
+        let data = if self.colour.depth > 8 {
+            let shift = self.colour.depth - 8;
+            let data =
+                buf.chunks_exact(2).map(|s| (u16::from_le_bytes([s[0], s[1]]) >> shift).min(255) as u8).collect();
+            self.buf = buf; // keep the 16-bit read buffer for the next frame
+            data
+        } else {
+            buf // 8-bit: the read buffer is the frame
+        };
+        let frame = LumaFrame { index: self.next_index, width: self.info.width, height: self.info.height, data };
+        self.next_index += 1;
+        Ok(Some(frame))
+    }
+}
+
+impl FrameSource for Y4mSource {
+    fn info(&self) -> &StreamInfo {
+        &self.info
+    }
+
+    fn next_frame(&mut self) -> Result<Option<LumaFrame>, VideoError> {
+        if self.done {
+            return Ok(None);
+        }
+        let result = self.read_frame();
+        if !matches!(result, Ok(Some(_))) {
+            self.done = true;
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// Writes a y4m file: `header` (without the leading `YUV4MPEG2 ` and trailing newline), then each
+    /// frame as `FRAME\n` + its bytes.
+    fn write_y4m(dir: &Path, name: &str, header: &str, frames: &[Vec<u8>]) -> PathBuf {
+        let mut bytes = format!("YUV4MPEG2 {header}\n").into_bytes();
+        for f in frames {
+            bytes.extend_from_slice(b"FRAME\n");
+            bytes.extend_from_slice(f);
+        }
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).expect("write test file");
+        path
+    }
+
+    fn read_all(src: &mut Y4mSource) -> Result<Vec<LumaFrame>, VideoError> {
+        let mut frames = Vec::new();
+        while let Some(f) = src.next_frame()? {
+            frames.push(f);
+        }
+        Ok(frames)
+    }
+
+    /// One 8-bit frame: luma values `seed + i`, then `chroma` bytes of 0xEE.
+    fn frame8(w: usize, h: usize, chroma: usize, seed: u8) -> (Vec<u8>, Vec<u8>) {
+        let luma: Vec<u8> = (0..w * h).map(|i| seed.wrapping_add(i as u8)).collect();
+        let mut bytes = luma.clone();
+        bytes.extend(std::iter::repeat_n(0xEE, chroma));
+        (bytes, luma)
+    }
+
+    #[test]
+    fn reads_8bit_420_with_odd_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, h) = (5, 3);
+        let chroma = 2 * 3 * 2; // ceil(5/2) * ceil(3/2), two planes
+        let (f0, l0) = frame8(w, h, chroma, 0);
+        let (f1, l1) = frame8(w, h, chroma, 100);
+        let path = write_y4m(dir.path(), "a.y4m", "W5 H3 F30000:1001 Ip A1:1 C420jpeg XYSCSS=420JPEG", &[f0, f1]);
+        let mut src = Y4mSource::open(&path).unwrap();
+        let info = src.info().clone();
+        assert_eq!((info.width, info.height), (5, 3));
+        assert_eq!(info.frame_count, Some(2));
+        assert!((info.fps - 30000.0 / 1001.0).abs() < 1e-9);
+        assert_eq!(info.pixel_format, "yuv420p");
+        assert_eq!(info.bit_depth, 8);
+        let frames = read_all(&mut src).unwrap();
+        assert_eq!(frames.len(), 2);
+        assert_eq!(frames[0].data, l0);
+        assert_eq!(frames[1].data, l1);
+        assert_eq!(frames[1].index, 1);
+        assert_eq!(src.next_frame().unwrap(), None);
+    }
+
+    #[test]
+    fn default_colour_space_is_420_and_default_fps_25() {
+        let dir = tempfile::tempdir().unwrap();
+        let (f0, l0) = frame8(4, 2, 2 * 2, 7);
+        let path = write_y4m(dir.path(), "d.y4m", "W4 H2", &[f0]);
+        let mut src = Y4mSource::open(&path).unwrap();
+        assert_eq!(src.info().pixel_format, "yuv420p");
+        assert_eq!(src.info().fps, 25.0);
+        assert_eq!(read_all(&mut src).unwrap()[0].data, l0);
+    }
+
+    #[test]
+    fn reads_444_and_mono() {
+        let dir = tempfile::tempdir().unwrap();
+        let (f0, l0) = frame8(3, 2, 2 * 6, 1);
+        let (f1, l1) = frame8(3, 2, 2 * 6, 2);
+        let path = write_y4m(dir.path(), "c.y4m", "W3 H2 F25:1 C444", &[f0, f1]);
+        let mut src = Y4mSource::open(&path).unwrap();
+        assert_eq!(src.info().pixel_format, "yuv444p");
+        assert_eq!(src.info().frame_count, Some(2));
+        let frames = read_all(&mut src).unwrap();
+        assert_eq!((frames[0].data.clone(), frames[1].data.clone()), (l0, l1));
+
+        let (m0, ml0) = frame8(7, 1, 0, 9);
+        let path = write_y4m(dir.path(), "m.y4m", "W7 H1 F25:1 Cmono", &[m0]);
+        let mut src = Y4mSource::open(&path).unwrap();
+        assert_eq!(src.info().pixel_format, "gray");
+        assert_eq!(src.info().frame_count, Some(1));
+        assert_eq!(read_all(&mut src).unwrap()[0].data, ml0);
+    }
+
+    #[test]
+    fn reads_10bit_420_and_12bit_mono() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, h) = (4, 2);
+        let samples: Vec<u16> = (0..(w * h) as u16).map(|i| i * 130 + 3).collect(); // up to 913
+        let mut bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+        bytes.extend(std::iter::repeat_n(0x02, 8)); // two 2x1 chroma planes of 16-bit samples
+        let path = write_y4m(dir.path(), "t.y4m", "W4 H2 F30:1 Ip C420p10 XYSCSS=420P10", &[bytes.clone(), bytes]);
+        let mut src = Y4mSource::open(&path).unwrap();
+        assert_eq!(src.info().pixel_format, "yuv420p10le");
+        assert_eq!(src.info().bit_depth, 10);
+        assert_eq!(src.info().frame_count, Some(2));
+        let want: Vec<u8> = samples.iter().map(|s| (s >> 2) as u8).collect();
+        let frames = read_all(&mut src).unwrap();
+        assert_eq!(frames.len(), 2);
+        assert_eq!(frames[0].data, want);
+        assert_eq!(frames[1].data, want);
+
+        let samples: Vec<u16> = vec![0, 15, 16, 4095, 2048, 1000];
+        let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+        let path = write_y4m(dir.path(), "g.y4m", "W3 H2 Cmono12", &[bytes]);
+        let mut src = Y4mSource::open(&path).unwrap();
+        assert_eq!(src.info().pixel_format, "gray12le");
+        assert_eq!(read_all(&mut src).unwrap()[0].data, vec![0, 0, 1, 255, 128, 62]);
+    }
+
+    #[test]
+    fn frame_params_are_accepted_but_unknown_count_is_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let (f0, l0) = frame8(2, 2, 2, 0);
+        let mut bytes = b"YUV4MPEG2 W2 H2 C420\nFRAME Ixyz\n".to_vec();
+        bytes.extend_from_slice(&f0);
+        let path = dir.path().join("p.y4m");
+        std::fs::write(&path, bytes).unwrap();
+        let mut src = Y4mSource::open(&path).unwrap();
+        assert_eq!(src.info().frame_count, None);
+        assert_eq!(read_all(&mut src).unwrap()[0].data, l0);
+    }
+
+    #[test]
+    fn truncated_last_frame_is_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let (f0, _) = frame8(4, 4, 8, 0);
+        let (mut f1, _) = frame8(4, 4, 8, 1);
+        f1.truncate(20); // 16 luma bytes + 4 of 8 chroma bytes
+        let path = write_y4m(dir.path(), "tr.y4m", "W4 H4 C420", &[f0, f1]);
+        let mut src = Y4mSource::open(&path).unwrap();
+        assert_eq!(src.info().frame_count, None);
+        assert!(src.next_frame().unwrap().is_some());
+        let err = src.next_frame().unwrap_err();
+        match &err {
+            VideoError::Corrupt { frame, path: p, .. } => {
+                assert_eq!(*frame, 1);
+                assert!(p.ends_with("tr.y4m"));
+            }
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
+        assert!(err.to_string().contains("frame 1"), "{err}");
+        assert_eq!(src.next_frame().unwrap(), None);
+
+        // Truncated inside the luma plane, and inside the FRAME marker.
+        let (f0, _) = frame8(4, 4, 8, 0);
+        let mut bytes = b"YUV4MPEG2 W4 H4\nFRAME\n".to_vec();
+        bytes.extend_from_slice(&f0[..10]);
+        std::fs::write(dir.path().join("tr2.y4m"), &bytes).unwrap();
+        let mut src = Y4mSource::open(&dir.path().join("tr2.y4m")).unwrap();
+        assert!(matches!(src.next_frame(), Err(VideoError::Corrupt { frame: 0, .. })));
+
+        let mut bytes = b"YUV4MPEG2 W4 H4\nFRAME\n".to_vec();
+        bytes.extend_from_slice(&f0);
+        bytes.extend_from_slice(b"FRA");
+        std::fs::write(dir.path().join("tr3.y4m"), &bytes).unwrap();
+        let mut src = Y4mSource::open(&dir.path().join("tr3.y4m")).unwrap();
+        assert!(src.next_frame().unwrap().is_some());
+        assert!(matches!(src.next_frame(), Err(VideoError::Corrupt { frame: 1, .. })));
+    }
+
+    #[test]
+    fn huge_header_with_little_data_is_corrupt_without_allocating_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.y4m");
+        std::fs::write(&path, b"YUV4MPEG2 W65536 H65536 C444p16\nFRAME\n0123456789").unwrap();
+        let mut src = Y4mSource::open(&path).unwrap();
+        assert_eq!(src.info().frame_count, None);
+        assert!(matches!(src.next_frame(), Err(VideoError::Corrupt { frame: 0, .. })));
+    }
+
+    #[test]
+    fn bad_headers_are_not_video() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: &[(&str, &[u8], &str)] = &[
+            ("magic.y4m", b"YUV4MPEG W4 H4\nFRAME\n", "signature"),
+            ("text.y4m", b"hello world\n", "signature"),
+            ("now.y4m", b"YUV4MPEG2 H4 C420\n", "width"),
+            ("zero.y4m", b"YUV4MPEG2 W0 H4\n", "width"),
+            ("colour.y4m", b"YUV4MPEG2 W4 H4 Cfoo\n", "colour space"),
+            ("depth.y4m", b"YUV4MPEG2 W4 H4 C420p7\n", "colour space"),
+            ("rate.y4m", b"YUV4MPEG2 W4 H4 F30\n", "frame rate"),
+            ("field.y4m", b"YUV4MPEG2 W4 H4 Q1\n", "unknown header field"),
+            ("nonl.y4m", b"YUV4MPEG2 W4 H4", "unterminated"),
+        ];
+        for (name, bytes, want) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            match Y4mSource::open(&path) {
+                Err(e @ VideoError::NotVideo { .. }) => {
+                    let msg = e.to_string();
+                    assert!(msg.contains(want), "{name}: {msg}");
+                    assert!(msg.contains(name), "{name}: {msg}");
+                }
+                Err(e) => panic!("{name}: expected NotVideo, got {e:?}"),
+                Ok(_) => panic!("{name}: expected an error"),
+            }
+        }
+    }
+
+    #[test]
+    fn colour_space_names() {
+        let cases = [
+            ("420paldv", "yuv420p", 8),
+            ("420mpeg2", "yuv420p", 8),
+            ("422", "yuv422p", 8),
+            ("411", "yuv411p", 8),
+            ("444alpha", "yuva444p", 8),
+            ("422p12", "yuv422p12le", 12),
+            ("444p10", "yuv444p10le", 10),
+            ("420p16", "yuv420p16le", 16),
+            ("mono10", "gray10le", 10),
+        ];
+        for (c, name, depth) in cases {
+            let cs = ColourSpace::parse(c).unwrap_or_else(|| panic!("{c}"));
+            assert_eq!((cs.ffmpeg_name().as_str(), cs.depth), (name, depth), "{c}");
+        }
+        for bad in ["", "420p", "420px", "mono8x", "444alphap10", "420p17", "420p08x"] {
+            assert_eq!(ColourSpace::parse(bad), None, "{bad}");
+        }
+    }
+}

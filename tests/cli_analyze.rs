@@ -1,0 +1,155 @@
+//! `vidscope analyze` end to end: exact against NumPy on ffmpeg-decoded luma, and one-line errors
+//! with exit status 2 (and no output folder) for every kind of bad input.
+#![cfg(feature = "ffmpeg")]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn vidscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vidscope")).args(["--validation", "on"]).args(args).output().expect("run vidscope")
+}
+
+fn ffmpeg(args: &[&str]) {
+    let status = Command::new("ffmpeg").args(["-v", "error", "-y"]).args(args).status().expect("run ffmpeg");
+    assert!(status.success(), "ffmpeg {args:?} failed");
+}
+
+/// Asserts a clean failure: exit 2, exactly one stderr line starting `vidscope: error:` that contains
+/// `needle`, no panic, and no output folder left behind.
+fn assert_clean_error(out: &Output, needle: &str, out_dir: &Path) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<_> = stderr.lines().filter(|l| l.contains("error")).collect();
+    assert_eq!(out.status.code(), Some(2), "exit status; stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    assert_eq!(errors.len(), 1, "exactly one error line: {stderr}");
+    assert!(errors[0].starts_with("vidscope: error: "), "error line format: {stderr}");
+    assert!(errors[0].contains(needle), "error line should mention {needle:?}: {stderr}");
+    assert!(!out_dir.exists(), "no output folder may be left after an error");
+    let parent = out_dir.parent().unwrap();
+    let leftovers: Vec<_> = std::fs::read_dir(parent)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains(".partial-"))
+        .collect();
+    assert!(leftovers.is_empty(), "staging folder left behind");
+}
+
+#[test]
+fn analyze_odd_size_h264_equals_numpy_on_ffmpeg_luma_and_tblend_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("odd.mp4");
+    let clip = clip.to_str().unwrap();
+    // 1279x719 needs 4:4:4 in H.264 (4:2:0 forces even sizes); the crop moves content by (3, 1) per frame.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=1400x800:rate=30,format=yuv444p",
+        "-vf",
+        "crop=1279:719:x='3*n':y='n'",
+        "-frames:v",
+        "8",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv444p",
+        clip,
+    ]);
+    let out_dir = dir.path().join("out");
+    let out = vidscope(&["analyze", clip, "--out", out_dir.to_str().unwrap(), "--dump", "raw,diff", "--block", "16"]);
+    assert!(out.status.success(), "analyze failed: {}", String::from_utf8_lossy(&out.stderr));
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains("8 frames (7 pairs) of 1279x719"), "summary line: {summary}");
+    for name in ["manifest.json", "sad.npy", "sse.npy", "mean.npy", "stats.csv", "raw/000000.png", "diff/000007.png"] {
+        assert!(out_dir.join(name).is_file(), "{name} missing");
+    }
+    assert!(!out_dir.join("diff/000000.png").exists(), "frame 0 has no pair, so no diff");
+    let csv = std::fs::read_to_string(out_dir.join("stats.csv")).unwrap();
+    assert_eq!(csv.lines().next(), Some("pair,by,bx,sad,sse,mean_cur,mean_ref"));
+    assert_eq!(csv.lines().count(), 1 + 7 * 45 * 80, "one row per (pair, block)");
+
+    let check = Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/check_against_ffmpeg.py"))
+        .args([clip, out_dir.to_str().unwrap()])
+        .output()
+        .expect("run python3");
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "NumPy check failed:\n{report}{}", String::from_utf8_lossy(&check.stderr));
+    assert!(report.contains("sad.npy: (7, 45, 80) uint32 equal to NumPy"), "{report}");
+    assert!(report.contains("7 frames equal to ffmpeg tblend"), "{report}");
+}
+
+#[test]
+fn bad_inputs_fail_with_one_line_naming_the_file_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name);
+    let out_dir = p("out");
+    let out_arg = out_dir.to_str().unwrap().to_string();
+
+    std::fs::write(p("empty.mp4"), b"").unwrap();
+    std::fs::write(p("notes.mp4"), b"this is not a video, just text\n".repeat(100)).unwrap();
+    let clip = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/clip.mp4")).unwrap();
+    std::fs::write(p("truncated.mp4"), &clip[..clip.len() * 3 / 10]).unwrap();
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=64x48:rate=5",
+        "-frames:v",
+        "3",
+        "-c:v",
+        "ffv1",
+        "-pix_fmt",
+        "rgb24",
+        p("rgb.mkv").to_str().unwrap(),
+    ]);
+
+    let cases: Vec<(String, &str)> = vec![
+        (p("missing.mp4").to_string_lossy().into_owned(), "missing.mp4"),
+        (p("empty.mp4").to_string_lossy().into_owned(), "empty.mp4"),
+        (p("notes.mp4").to_string_lossy().into_owned(), "notes.mp4"),
+        (p("truncated.mp4").to_string_lossy().into_owned(), "truncated.mp4"),
+        (p("rgb.mkv").to_string_lossy().into_owned(), "unsupported pixel format"),
+    ];
+    for (input, needle) in &cases {
+        let out = vidscope(&["analyze", input, "--out", &out_arg]);
+        assert_clean_error(&out, needle, &out_dir);
+    }
+    let out = vidscope(&["analyze", "synthetic:32x32", "--out", &out_arg, "--block", "12"]);
+    assert_clean_error(&out, "--block 12", &out_dir);
+    let out = vidscope(&["analyze", "synthetic:0x32", "--out", &out_arg]);
+    assert_clean_error(&out, "synthetic", &out_dir);
+}
+
+#[test]
+fn no_vulkan_device_is_a_one_line_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let out = Command::new(env!("CARGO_BIN_EXE_vidscope"))
+        .args(["--validation", "off", "analyze", "synthetic:32x32", "--out", out_dir.to_str().unwrap()])
+        .env("VK_DRIVER_FILES", "/nonexistent/icd.json")
+        .env("VK_ICD_FILENAMES", "/nonexistent/icd.json")
+        .output()
+        .unwrap();
+    assert_clean_error(&out, "no Vulkan device", &out_dir);
+    let out =
+        vidscope(&["--gpu", "no-such-gpu-name", "analyze", "synthetic:32x32", "--out", out_dir.to_str().unwrap()]);
+    assert_clean_error(&out, "--gpu", &out_dir);
+}
+
+#[test]
+fn analyze_replaces_an_earlier_output_but_never_a_foreign_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let out_arg = out_dir.to_str().unwrap();
+    for _ in 0..2 {
+        let out = vidscope(&["analyze", "synthetic:40x24", "--frames", "3", "--out", out_arg]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let foreign = dir.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("thesis.tex"), b"precious").unwrap();
+    let out = vidscope(&["analyze", "synthetic:40x24", "--frames", "3", "--out", foreign.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(foreign.join("thesis.tex").is_file(), "a foreign folder must be left alone");
+}
