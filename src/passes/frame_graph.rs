@@ -104,6 +104,26 @@ impl FrameGraph {
         self.grid
     }
 
+    /// The luma image holding the most recently pushed frame (for display passes).
+    pub fn current_luma(&self) -> Option<&LumaImage> {
+        (self.frames_seen > 0).then(|| &self.luma[(self.frames_seen - 1) % 2])
+    }
+
+    /// The diff image of the most recent pair (all zero after frame 0).
+    pub fn diff_image(&self) -> &LumaImage {
+        &self.diff_image
+    }
+
+    /// The block-stats SSBO of the most recent pair: `grid().len()` records of (sad, sse, sum_a, sum_b) u32.
+    pub fn stats_buffer(&self) -> &GpuBuffer {
+        &self.stats
+    }
+
+    /// Forgets the previous frame, so the next push is treated as frame 0 (after a seek).
+    pub fn reset_sequence(&mut self) {
+        self.frames_seen = 0;
+    }
+
     /// Whether `PassTimings` carry real GPU timestamps (the queue supports them).
     pub fn has_timestamps(&self) -> bool {
         self.queries.is_some()
