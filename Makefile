@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 CLIP ?= assets/clip.mp4
 
-.PHONY: setup build run test lint bench clean
+.PHONY: setup build run screenshots test lint bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -11,10 +11,17 @@ setup:
 build: setup
 	cargo build --release
 
-# Until the viewer lands, `make run` analyzes the bundled clip and prints a summary.
+# `make run` analyzes the bundled clip, prints a summary, then opens the viewer on it.
+# Without a display (no DISPLAY / WAYLAND_DISPLAY) the viewer runs under a private Xvfb, takes a
+# screenshot of each mode into target/run-screenshots/ and exits.
 run: build
 	./target/release/vidscope analyze $(CLIP) --out target/run-analysis --dump raw,diff
 	@python3 scripts/summarize.py target/run-analysis
+	@bash scripts/view.sh $(CLIP)
+
+# Regenerates the README's viewer screenshots (docs/viewer-*.png) from the bundled clip.
+screenshots: build
+	OUT=docs bash scripts/view.sh $(CLIP) --screenshots
 
 lint: setup
 	cargo fmt --check

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Checks a `vidscope analyze` output against NumPy computed on luma decoded by the ffmpeg CLI.
 
-Exact equality of sad.npy, sse.npy, mean.npy (DESIGN.md conventions), and, when the output has
-diff/ PNG dumps, equality of each with the luma of ffmpeg's `tblend=all_mode=difference`.
+Exact equality of sad.npy, sse.npy, mean.npy (DESIGN.md conventions); for a search range of at
+most 4, of motion.npy, mc_sad.npy and mc_sse.npy with a NumPy full search (same tie-breaking); and,
+when the output has diff/ PNG dumps, equality of each with the luma of ffmpeg's
+`tblend=all_mode=difference`.
 
 usage: check_against_ffmpeg.py VIDEO OUT_DIR
 Exit 0 when everything matches; prints what differs and exits 1 otherwise.
@@ -34,6 +36,28 @@ def block_sums(planes, b):
     return padded.reshape(n, by, b, bx, b).sum(axis=(2, 4), dtype=np.uint64)
 
 
+def numpy_motion_search(cur, ref, b, R):
+    """Full search with clamped reads; candidates visited in tie-break order, strict improvement."""
+    n, h, w = cur.shape
+    padded = np.pad(ref, ((0, 0), (R, R), (R, R)), mode="edge")
+    cands = sorted(((dx, dy) for dy in range(-R, R + 1) for dx in range(-R, R + 1)),
+                   key=lambda v: (abs(v[0]) + abs(v[1]), v[1], v[0]))
+    best_sad = best_sse = best_v = None
+    for dx, dy in cands:
+        d = cur - padded[:, R + dy:R + dy + h, R + dx:R + dx + w]
+        sad, sse = block_sums(np.abs(d), b), block_sums(d * d, b)
+        if best_sad is None:
+            best_sad, best_sse = sad, sse
+            best_v = np.zeros(sad.shape + (2,), np.int32)
+            best_v[...] = (dx, dy)
+            continue
+        better = sad < best_sad
+        best_sad = np.where(better, sad, best_sad)
+        best_sse = np.where(better, sse, best_sse)
+        best_v[better] = (dx, dy)
+    return {"motion.npy": best_v, "mc_sad.npy": best_sad.astype(np.uint32), "mc_sse.npy": best_sse.astype(np.uint32)}
+
+
 def main():
     video, out = sys.argv[1], Path(sys.argv[2])
     manifest = json.loads((out / "manifest.json").read_text())
@@ -53,6 +77,9 @@ def main():
     ones = np.ones((1, h, w), np.int64)
     counts = block_sums(ones, b).astype(np.float32)
     expected["mean.npy"] = block_sums(luma.astype(np.int64), b).astype(np.float32) / counts
+    R = manifest.get("range")
+    if R is not None and R <= 4 and manifest.get("prediction", "").startswith("motion search"):
+        expected.update(numpy_motion_search(cur, ref, b, R))
     failures = []
     for name, want in expected.items():
         got = np.load(out / name)

@@ -11,6 +11,8 @@ packages=(
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslc
   # window tests and the reference CLI the tests compare with
   xvfb xauth xdotool ffmpeg bc python3 python3-numpy
+  # libraries winit loads at run time for the viewer window (X11)
+  libx11-xcb1 libxcursor1 libxi6 libxrandr2 libxkbcommon-x11-0
 )
 
 missing=()

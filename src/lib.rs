@@ -1,9 +1,12 @@
 //! vidscope: GPU video diagnostics (diff, block stats, motion search, residuals) with an exact CPU
 //! reference. `gpu` is Vulkan plumbing, `passes` the GPU passes, `reference` their CPU oracle,
-//! `video` the inputs, `analysis` the headless drivers and exporters.
+//! `video` the inputs, `analysis` the headless drivers and exporters, `viewer` the window (`ui` its
+//! egui panels and key bindings).
 
 pub mod analysis;
 pub mod gpu;
 pub mod passes;
 pub mod reference;
+pub mod ui;
 pub mod video;
+pub mod viewer;

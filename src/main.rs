@@ -1,4 +1,5 @@
-//! The `vidscope` command line: analyze | bench. Errors print one line and exit with status 2.
+//! The `vidscope` command line: view (also `vidscope INPUT`) | analyze | bench. Errors print one line and
+//! exit with status 2.
 
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
@@ -9,17 +10,23 @@ use vidscope::analysis::{self, AnalyzeOptions, BenchOptions, DumpKinds};
 use vidscope::gpu::{GpuContext, GpuOptions, ValidationMode};
 use vidscope::passes::PassSelection;
 
+mod viewer_cli;
+
 #[derive(Parser)]
 #[command(
     name = "vidscope",
     version,
-    about = "GPU video diagnostics: diff, block stats, exact against a CPU reference"
+    about = "GPU video diagnostics: diff, block stats, exact against a CPU reference",
+    subcommand_negates_reqs = true
 )]
 struct Cli {
     #[command(flatten)]
     gpu: GpuArgs,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    /// `vidscope INPUT [OPTIONS]` is `vidscope view INPUT [OPTIONS]`
+    #[command(flatten)]
+    view: Option<viewer_cli::ViewArgs>,
 }
 
 #[derive(Args)]
@@ -34,6 +41,8 @@ struct GpuArgs {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Open the viewer window: raw, diff and heatmap views of every frame, computed on the GPU
+    View(viewer_cli::ViewArgs),
     /// Export per-block SAD/SSE/mean (NPY, CSV), PNG dumps and manifest.json for every frame pair
     Analyze {
         /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
@@ -44,10 +53,16 @@ enum Command {
         /// Block size in pixels: 4, 8, 16, 32, 64 or 128
         #[arg(long, short, default_value_t = 16)]
         block: u32,
+        /// Motion search range R: |dx|, |dy| <= R (0..=64)
+        #[arg(long, short, default_value_t = 16)]
+        range: u32,
+        /// Learner warp parameters (float32 .npy [P,By,Bx,2|4] or [By,Bx,2|4]) used for prediction
+        #[arg(long, value_name = "FILE.npy")]
+        warp_params: Option<PathBuf>,
         /// Analyze at most N frames
         #[arg(long, short = 'n', value_name = "N")]
         frames: Option<usize>,
-        /// Also write per-frame PNGs: comma list of raw, diff
+        /// Also write per-frame PNGs: comma list of raw, diff, predicted, residual
         #[arg(long, value_name = "KINDS")]
         dump: Option<String>,
     },
@@ -55,9 +70,12 @@ enum Command {
     Bench {
         /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
         input: String,
-        /// Passes to run: comma list of diff, stats
-        #[arg(long, default_value = "diff,stats")]
+        /// Passes to run: comma list of diff, stats, motion (motion includes warp and residual)
+        #[arg(long, default_value = "diff,stats,motion")]
         passes: String,
+        /// Motion search range R
+        #[arg(long, short, default_value_t = 16)]
+        range: u32,
         /// Use at most N frames
         #[arg(long, short = 'n', value_name = "N")]
         frames: Option<usize>,
@@ -71,15 +89,16 @@ enum Command {
 }
 
 fn parse_passes(list: &str) -> anyhow::Result<PassSelection> {
-    let mut selection = PassSelection { diff: false, stats: false };
+    let mut selection = PassSelection { diff: false, stats: false, motion: false };
     for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         match item {
             "diff" => selection.diff = true,
             "stats" | "block_stats" => selection.stats = true,
-            other => anyhow::bail!("--passes {other}: unknown pass (available: diff, stats)"),
+            "motion" | "motion_search" => selection.motion = true,
+            other => anyhow::bail!("--passes {other}: unknown pass (available: diff, stats, motion)"),
         }
     }
-    anyhow::ensure!(selection.diff || selection.stats, "--passes {list:?}: no pass selected");
+    anyhow::ensure!(selection.diff || selection.stats || selection.motion, "--passes {list:?}: no pass selected");
     Ok(selection)
 }
 
@@ -91,21 +110,35 @@ fn gpu_context(args: &GpuArgs) -> anyhow::Result<Arc<GpuContext>> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
-        Command::Analyze { input, out, block, frames, dump } => {
+    let gpu = GpuOptions { validation: cli.gpu.validation, gpu: cli.gpu.gpu.clone() };
+    let command = match (cli.command, cli.view) {
+        (Some(c), _) => c,
+        (None, Some(view)) => Command::View(view),
+        (None, None) => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            return Ok(());
+        }
+    };
+    match command {
+        Command::View(args) => vidscope::viewer::run(args.into_options(gpu)?),
+        Command::Analyze { input, out, block, range, warp_params, frames, dump } => {
             analysis::check_block_size(block)?;
+            analysis::check_range(range)?;
             let dump = DumpKinds::parse(dump.as_deref().unwrap_or(""))?;
             let ctx = gpu_context(&cli.gpu)?;
-            let opts = AnalyzeOptions { input, out, block, max_frames: frames, dump, progress: true };
+            let opts =
+                AnalyzeOptions { input, out, block, range, warp_params, max_frames: frames, dump, progress: true };
             let summary = analysis::run_analyze(&ctx, &opts)?;
             println!("{summary}");
             report_validation(&ctx)
         }
-        Command::Bench { input, passes, frames, block, json } => {
+        Command::Bench { input, passes, range, frames, block, json } => {
             analysis::check_block_size(block)?;
+            analysis::check_range(range)?;
             let passes = parse_passes(&passes)?;
             let ctx = gpu_context(&cli.gpu)?;
-            let report = analysis::run_bench(&ctx, &BenchOptions { input, passes, max_frames: frames, block })?;
+            let report = analysis::run_bench(&ctx, &BenchOptions { input, passes, range, max_frames: frames, block })?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

@@ -4,9 +4,11 @@
 use super::export::{write_npy, write_png_gray};
 use super::manifest::{FileEntry, Manifest};
 use super::output_dir::StagedDir;
+use super::warp_params::WarpParamsFile;
 use crate::gpu::GpuContext;
+use crate::passes::Readback;
 use crate::passes::{FrameGraph, PassSelection};
-use crate::reference::{BlockGrid, BlockStat};
+use crate::reference::{BlockGrid, BlockStat, MotionVector};
 use crate::video::{self, DecodeThread};
 use anyhow::Context;
 use std::collections::BTreeMap;
@@ -20,9 +22,17 @@ use std::time::Instant;
 pub struct DumpKinds {
     pub raw: bool,
     pub diff: bool,
+    pub predicted: bool,
+    pub residual: bool,
 }
 
+const AVAILABLE: &str = "raw, diff, predicted, residual";
+
 impl DumpKinds {
+    fn kinds(&self) -> [(bool, &'static str); 4] {
+        [(self.raw, "raw"), (self.diff, "diff"), (self.predicted, "predicted"), (self.residual, "residual")]
+    }
+
     /// Parses a comma list such as `raw,diff`.
     pub fn parse(list: &str) -> anyhow::Result<Self> {
         let mut kinds = Self::default();
@@ -30,10 +40,10 @@ impl DumpKinds {
             match item {
                 "raw" => kinds.raw = true,
                 "diff" => kinds.diff = true,
-                "predicted" | "residual" | "heatmap" => {
-                    anyhow::bail!("--dump {item}: not implemented yet (available: raw, diff)")
-                }
-                other => anyhow::bail!("--dump {other}: unknown kind (available: raw, diff)"),
+                "predicted" => kinds.predicted = true,
+                "residual" => kinds.residual = true,
+                "heatmap" => anyhow::bail!("--dump heatmap: not implemented yet (available: {AVAILABLE})"),
+                other => anyhow::bail!("--dump {other}: unknown kind (available: {AVAILABLE})"),
             }
         }
         Ok(kinds)
@@ -44,6 +54,10 @@ pub struct AnalyzeOptions {
     pub input: String,
     pub out: PathBuf,
     pub block: u32,
+    /// Motion search range R.
+    pub range: u32,
+    /// Learner warp parameters: prediction uses them instead of the motion-search vectors.
+    pub warp_params: Option<PathBuf>,
     pub max_frames: Option<usize>,
     pub dump: DumpKinds,
     /// Show a progress bar (only drawn when stderr is a terminal).
@@ -52,6 +66,8 @@ pub struct AnalyzeOptions {
 
 pub struct AnalyzeSummary {
     pub out: PathBuf,
+    /// e.g. "h264 yuv420p, 30.000 fps".
+    pub stream: String,
     pub frames: u64,
     pub pairs: u64,
     pub width: u32,
@@ -65,11 +81,12 @@ impl std::fmt::Display for AnalyzeSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "analyzed {} frames ({} pairs) of {}x{} at block {} on {} in {:.2} s ({:.1} fps) -> {}",
+            "analyzed {} frames ({} pairs) of {}x{} {} at block {} on {} in {:.2} s ({:.1} fps) -> {}",
             self.frames,
             self.pairs,
             self.width,
             self.height,
+            self.stream,
             self.block,
             self.device,
             self.seconds,
@@ -80,10 +97,14 @@ impl std::fmt::Display for AnalyzeSummary {
 }
 
 /// Per-pair and per-frame arrays gathered while frames stream through.
+#[derive(Default)]
 struct Collected {
     sad: Vec<u32>,
     sse: Vec<u32>,
     mean: Vec<f32>,
+    motion: Vec<i32>,
+    mc_sad: Vec<u32>,
+    mc_sse: Vec<u32>,
     frames: u64,
 }
 
@@ -94,43 +115,63 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let info = source.info().clone();
     let mut decoder = DecodeThread::spawn(source, 4, opts.max_frames);
     let grid = BlockGrid::new(info.width, info.height, opts.block);
+    let total = opts.max_frames.map(|m| m as u64).or(info.frame_count).map(|n| match info.frame_count {
+        Some(c) => n.min(c),
+        None => n,
+    });
+    let warp = match &opts.warp_params {
+        Some(path) => Some(WarpParamsFile::load(path, &grid, total.map(|f| f.saturating_sub(1)))?),
+        None => None,
+    };
     let staged = StagedDir::create(&opts.out)?;
     let dir = staged.path().to_path_buf();
-    for (enabled, kind) in [(opts.dump.raw, "raw"), (opts.dump.diff, "diff")] {
+    for (enabled, kind) in opts.dump.kinds() {
         if enabled {
             std::fs::create_dir(dir.join(kind))
                 .with_context(|| format!("{}: cannot create", dir.join(kind).display()))?;
         }
     }
     let mut graph = FrameGraph::new(ctx, grid, PassSelection::ALL, opts.dump.diff)?;
-    let total = opts.max_frames.map(|m| m as u64).or(info.frame_count).map(|n| match info.frame_count {
-        Some(c) => n.min(c),
-        None => n,
-    });
+    graph.set_range(opts.range)?;
+    let readback = Readback { diff: opts.dump.diff, predicted: opts.dump.predicted, residual: opts.dump.residual };
+    graph.set_readback(readback)?;
     let bar = progress_bar(opts.progress, total);
 
     let csv_path = dir.join("stats.csv");
     let mut csv = BufWriter::new(
         std::fs::File::create(&csv_path).with_context(|| format!("{}: cannot create", csv_path.display()))?,
     );
-    writeln!(csv, "pair,by,bx,sad,sse,mean_cur,mean_ref")?;
-    let mut collected = Collected { sad: Vec::new(), sse: Vec::new(), mean: Vec::new(), frames: 0 };
+    writeln!(csv, "{CSV_HEADER}")?;
+    let mut collected = Collected::default();
     let counts: Vec<u32> = grid.rects().map(|r| r.count()).collect();
     while let Some(frame) = decoder.recv()? {
         let t = frame.index;
-        let out = graph.push_frame(&frame.data)?;
+        let params = match (&warp, t) {
+            (Some(w), 1..) => Some(w.for_pair(t as u64 - 1)?),
+            _ => None,
+        };
+        let out = graph.push_frame_with(&frame.data, params)?;
         let stats = out.stats.context("block stats pass did not run")?;
         collected.mean.extend(stats.iter().zip(&counts).map(|(s, &n)| BlockStat::mean(s.sum_a, n)));
         if t > 0 {
+            let motion = out.motion.context("motion pass did not run")?;
+            let mc = out.mc_stats.context("residual pass did not run")?;
             collected.sad.extend(stats.iter().map(|s| s.sad));
             collected.sse.extend(stats.iter().map(|s| s.sse));
-            write_csv_rows(&mut csv, t as u64 - 1, &grid, &stats, &counts)?;
+            collected.motion.extend(motion.iter().flat_map(|m| [m.dx, m.dy]));
+            collected.mc_sad.extend(mc.iter().map(|s| s.sad));
+            collected.mc_sse.extend(mc.iter().map(|s| s.sse));
+            let rows =
+                PairRows { pair: t as u64 - 1, grid: &grid, stats: &stats, motion: &motion, mc: &mc, counts: &counts };
+            rows.write(&mut csv)?;
         }
         if opts.dump.raw {
             write_png_gray(&frame_png(&dir, "raw", t), info.width, info.height, &frame.data)?;
         }
-        if let (true, true, Some(diff)) = (opts.dump.diff, t > 0, &out.diff) {
-            write_png_gray(&frame_png(&dir, "diff", t), info.width, info.height, diff)?;
+        for (plane, kind) in [(&out.diff, "diff"), (&out.predicted, "predicted"), (&out.residual, "residual")] {
+            if let (true, Some(data)) = (t > 0, plane) {
+                write_png_gray(&frame_png(&dir, kind, t), info.width, info.height, data)?;
+            }
         }
         collected.frames += 1;
         bar.inc(1);
@@ -145,6 +186,9 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     write_npy(&dir.join("sad.npy"), &[pairs, by, bx], &collected.sad)?;
     write_npy(&dir.join("sse.npy"), &[pairs, by, bx], &collected.sse)?;
     write_npy(&dir.join("mean.npy"), &[frames, by, bx], &collected.mean)?;
+    write_npy(&dir.join("motion.npy"), &[pairs, by, bx, 2], &collected.motion)?;
+    write_npy(&dir.join("mc_sad.npy"), &[pairs, by, bx], &collected.mc_sad)?;
+    write_npy(&dir.join("mc_sse.npy"), &[pairs, by, bx], &collected.mc_sse)?;
     let manifest = build_manifest(ctx, opts, &info, &grid, frames);
     let manifest_path = dir.join("manifest.json");
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")
@@ -152,6 +196,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let out = staged.commit()?;
     Ok(AnalyzeSummary {
         out,
+        stream: format!("({} {}, {:.3} fps)", info.codec, info.pixel_format, info.fps),
         frames,
         pairs,
         width: info.width,
@@ -166,20 +211,33 @@ fn frame_png(dir: &Path, kind: &str, t: usize) -> PathBuf {
     dir.join(kind).join(format!("{t:06}.png"))
 }
 
-fn write_csv_rows(
-    csv: &mut impl Write,
+const CSV_HEADER: &str = "pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse";
+
+/// The stats.csv rows of one pair.
+struct PairRows<'a> {
     pair: u64,
-    grid: &BlockGrid,
-    stats: &[BlockStat],
-    counts: &[u32],
-) -> std::io::Result<()> {
-    let bx_count = grid.blocks_x() as usize;
-    for (i, (s, &n)) in stats.iter().zip(counts).enumerate() {
-        let (by, bx) = (i / bx_count, i % bx_count);
-        let (mean_cur, mean_ref) = (BlockStat::mean(s.sum_a, n), BlockStat::mean(s.sum_b, n));
-        writeln!(csv, "{pair},{by},{bx},{},{},{mean_cur},{mean_ref}", s.sad, s.sse)?;
+    grid: &'a BlockGrid,
+    stats: &'a [BlockStat],
+    motion: &'a [MotionVector],
+    mc: &'a [BlockStat],
+    counts: &'a [u32],
+}
+
+impl PairRows<'_> {
+    fn write(&self, csv: &mut impl Write) -> std::io::Result<()> {
+        let bx_count = self.grid.blocks_x() as usize;
+        for (i, s) in self.stats.iter().enumerate() {
+            let (by, bx, n) = (i / bx_count, i % bx_count, self.counts[i]);
+            let (mean_cur, mean_ref) = (BlockStat::mean(s.sum_a, n), BlockStat::mean(s.sum_b, n));
+            let (m, mc) = (self.motion[i], self.mc[i]);
+            writeln!(
+                csv,
+                "{},{by},{bx},{},{},{mean_cur},{mean_ref},{},{},{},{}",
+                self.pair, s.sad, s.sse, m.dx, m.dy, mc.sad, mc.sse
+            )?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 fn progress_bar(enabled: bool, total: Option<u64>) -> indicatif::ProgressBar {
@@ -238,7 +296,13 @@ fn build_manifest(
             ),
         )
     };
-    for (enabled, name, e) in [dumped(opts.dump.raw, "raw", 0), dumped(opts.dump.diff, "diff", 1)] {
+    let dumps = [
+        dumped(opts.dump.raw, "raw", 0),
+        dumped(opts.dump.diff, "diff", 1),
+        dumped(opts.dump.predicted, "predicted", 1),
+        dumped(opts.dump.residual, "residual", 1),
+    ];
+    for (enabled, name, e) in dumps {
         if enabled {
             files.insert(name, e);
         }
@@ -248,6 +312,10 @@ fn build_manifest(
     conventions
         .insert("block_grid".into(), "By = ceil(H/b), Bx = ceil(W/b); edge blocks count only inside pixels".into());
     conventions.insert("luma".into(), "8-bit Y plane as stored, no range conversion".into());
+    conventions.insert(
+        "motion".into(),
+        "full search |dx|,|dy| <= range, reads clamped to the edge; ties: smallest |dx|+|dy|, then dy, then dx".into(),
+    );
     Manifest {
         vidscope_version: env!("CARGO_PKG_VERSION").to_string(),
         complete: true,
@@ -260,17 +328,18 @@ fn build_manifest(
         block: grid.block,
         blocks_y: grid.blocks_y(),
         blocks_x: grid.blocks_x(),
-        range: None,
+        range: Some(opts.range),
+        prediction: match &opts.warp_params {
+            Some(path) => format!("warp params from {}", path.display()),
+            None => "motion search vectors (integer translation)".into(),
+        },
         pixel_format: info.pixel_format.clone(),
         bit_depth: info.bit_depth,
         luma_reduction: if info.bit_depth > 8 { format!(">> {}", info.bit_depth - 8) } else { "none".into() },
         fps: info.fps,
         device: ctx.describe(),
-        passes: vec!["diff".into(), "block_stats".into()],
-        not_implemented: vec![
-            "motion_search (motion.npy, mc_sad.npy, mc_sse.npy, stats.csv columns dx,dy,mc_sad,mc_sse)".into(),
-            "warp/predicted/residual".into(),
-        ],
+        passes: ["diff", "block_stats", "motion_search", "warp", "residual"].map(String::from).to_vec(),
+        not_implemented: vec!["--dump heatmap".into()],
         conventions,
         files,
     }

@@ -12,6 +12,7 @@ use std::time::Instant;
 pub struct BenchOptions {
     pub input: String,
     pub passes: PassSelection,
+    pub range: u32,
     pub max_frames: Option<usize>,
     pub block: u32,
 }
@@ -47,6 +48,7 @@ pub struct BenchReport {
     pub height: u32,
     pub frames: u64,
     pub block: u32,
+    pub range: u32,
     pub passes: Vec<String>,
     /// Frames per second decoding alone (no GPU work).
     pub decode_fps: f64,
@@ -60,14 +62,17 @@ pub struct GpuMs {
     pub upload: TimingStats,
     pub diff: Option<TimingStats>,
     pub stats: Option<TimingStats>,
+    pub motion: Option<TimingStats>,
+    pub warp: Option<TimingStats>,
+    pub residual: Option<TimingStats>,
 }
 
 impl std::fmt::Display for BenchReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "input      {} ({}x{}, {} frames, block {})",
-            self.input, self.width, self.height, self.frames, self.block
+            "input      {} ({}x{}, {} frames, block {}, range {})",
+            self.input, self.width, self.height, self.frames, self.block, self.range
         )?;
         writeln!(f, "device     {}{}", self.device, if self.validation { " (validation on)" } else { "" })?;
         writeln!(f, "decode     {:.1} fps", self.decode_fps)?;
@@ -83,8 +88,16 @@ impl std::fmt::Display for BenchReport {
         if let Some(t) = &self.gpu_ms.diff {
             line(f, "diff", t)?;
         }
-        if let Some(t) = &self.gpu_ms.stats {
-            line(f, "stats", t)?;
+        let optional = [
+            ("stats", &self.gpu_ms.stats),
+            ("motion", &self.gpu_ms.motion),
+            ("warp", &self.gpu_ms.warp),
+            ("resid.", &self.gpu_ms.residual),
+        ];
+        for (name, t) in optional {
+            if let Some(t) = t {
+                line(f, name, t)?;
+            }
         }
         Ok(())
     }
@@ -107,6 +120,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
     // Decode + GPU passes.
     let grid = BlockGrid::new(info.width, info.height, opts.block);
     let mut graph = FrameGraph::new(ctx, grid, opts.passes, false)?;
+    graph.set_range(opts.range)?;
     let mut decoder = DecodeThread::spawn(video::open(&opts.input)?, 4, opts.max_frames);
     let mut timings: Vec<PassTimings> = Vec::new();
     let start = Instant::now();
@@ -125,6 +139,9 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
     if opts.passes.stats {
         passes.push("stats".to_string());
     }
+    if opts.passes.motion {
+        passes.push("motion".to_string());
+    }
     Ok(BenchReport {
         input: opts.input.clone(),
         device: ctx.describe(),
@@ -134,6 +151,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
         height: info.height,
         frames,
         block: opts.block,
+        range: opts.range,
         passes,
         decode_fps,
         end_to_end_fps,
@@ -141,6 +159,9 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
             upload: stats_of(|t| t.upload_ms),
             diff: opts.passes.diff.then(|| stats_of(|t| t.diff_ms)),
             stats: opts.passes.stats.then(|| stats_of(|t| t.stats_ms)),
+            motion: opts.passes.motion.then(|| stats_of(|t| t.motion_ms)),
+            warp: opts.passes.motion.then(|| stats_of(|t| t.warp_ms)),
+            residual: opts.passes.motion.then(|| stats_of(|t| t.residual_ms)),
         },
     })
 }

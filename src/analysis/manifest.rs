@@ -24,8 +24,10 @@ pub struct Manifest {
     pub block: u32,
     pub blocks_y: u32,
     pub blocks_x: u32,
-    /// Motion search range; null until the motion pass exists.
+    /// Motion search range R.
     pub range: Option<u32>,
+    /// What the predicted frame (and so mc_sad/mc_sse and the residual) comes from.
+    pub prediction: String,
     pub pixel_format: String,
     pub bit_depth: u32,
     /// How luma was reduced to 8 bits, e.g. "none" or ">> 2".

@@ -5,12 +5,21 @@ mod bench;
 mod export;
 mod manifest;
 mod output_dir;
+mod warp_params;
 
 pub use analyze::{run_analyze, AnalyzeOptions, AnalyzeSummary, DumpKinds};
 pub use bench::{run_bench, BenchOptions, BenchReport, TimingStats};
 pub use export::{write_npy, write_png_gray};
 pub use manifest::{FileEntry, Manifest};
 pub use output_dir::StagedDir;
+pub use warp_params::{WarpParamsError, WarpParamsFile};
+
+/// Checks a motion search range.
+pub fn check_range(range: u32) -> anyhow::Result<()> {
+    let max = crate::reference::MAX_RANGE;
+    anyhow::ensure!(range <= max, "--range {range}: invalid search range (must be 0..={max})");
+    Ok(())
+}
 
 /// Checks a block size against the sizes the passes support.
 pub fn check_block_size(block: u32) -> anyhow::Result<()> {

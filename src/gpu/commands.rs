@@ -84,16 +84,21 @@ impl Recorder {
             .subresource_range(color_range())
             .src_access_mask(vk::AccessFlags::MEMORY_WRITE)
             .dst_access_mask(vk::AccessFlags::MEMORY_READ | vk::AccessFlags::MEMORY_WRITE);
-        // SAFETY: called only while recording; the image is live.
+        self.full_barrier(&[], &[barrier]);
+    }
+
+    /// An all-commands to all-commands pipeline barrier with the given memory and image barriers.
+    fn full_barrier(&mut self, memory: &[vk::MemoryBarrier], images: &[vk::ImageMemoryBarrier]) {
+        // SAFETY: called only while recording; the barriers reference live images of this device.
         unsafe {
             self.ctx.device.cmd_pipeline_barrier(
                 self.cmd,
                 vk::PipelineStageFlags::ALL_COMMANDS,
                 vk::PipelineStageFlags::ALL_COMMANDS,
                 vk::DependencyFlags::empty(),
+                memory,
                 &[],
-                &[],
-                &[barrier],
+                images,
             )
         };
     }
@@ -104,18 +109,7 @@ impl Recorder {
         let barrier = vk::MemoryBarrier::default()
             .src_access_mask(vk::AccessFlags::MEMORY_WRITE)
             .dst_access_mask(vk::AccessFlags::MEMORY_READ | vk::AccessFlags::MEMORY_WRITE);
-        // SAFETY: recording.
-        unsafe {
-            self.ctx.device.cmd_pipeline_barrier(
-                self.cmd,
-                vk::PipelineStageFlags::ALL_COMMANDS,
-                vk::PipelineStageFlags::ALL_COMMANDS,
-                vk::DependencyFlags::empty(),
-                &[barrier],
-                &[],
-                &[],
-            )
-        };
+        self.full_barrier(&[barrier], &[]);
         Ok(())
     }
 

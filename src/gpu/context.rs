@@ -7,7 +7,7 @@ use ash::vk;
 use gpu_allocator::vulkan::{Allocator, AllocatorCreateDesc};
 use std::ffi::{c_void, CStr, CString};
 use std::mem::ManuallyDrop;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 const VALIDATION_LAYER: &CStr = c"VK_LAYER_KHRONOS_validation";
 
@@ -42,14 +42,41 @@ pub struct GpuContext {
     pub(crate) timestamp_period: f64,
     pub(crate) timestamp_valid_bits: u32,
     debug_messenger: Option<(ash::ext::debug_utils::Instance, vk::DebugUtilsMessengerEXT)>,
-    instance: ash::Instance,
+    /// The window surface when made by [`GpuContext::with_window`] (destroyed before the instance).
+    pub(crate) surface: Option<(ash::khr::surface::Instance, vk::SurfaceKHR)>,
+    pub(crate) physical: vk::PhysicalDevice,
+    pub(crate) instance: ash::Instance,
     _entry: ash::Entry,
+    /// Kept alive for the surface; dropped after Drop::drop destroyed it.
+    _window: Option<Arc<dyn WindowTarget>>,
     // Boxed so the pointer handed to the debug messenger stays put when the context moves.
     validation_log: Box<ValidationLog>,
 }
 
+/// A window the context can present to (any winit window is one).
+pub trait WindowTarget: raw_window_handle::HasDisplayHandle + raw_window_handle::HasWindowHandle + Send + Sync {}
+impl<T: raw_window_handle::HasDisplayHandle + raw_window_handle::HasWindowHandle + Send + Sync> WindowTarget for T {}
+
 impl GpuContext {
     pub fn new(options: &GpuOptions) -> Result<Self, GpuError> {
+        Self::create(options, None)
+    }
+
+    /// A context that can also present to `window`: enables the surface and swapchain extensions,
+    /// makes the surface, and picks a queue family that does graphics, compute and present. The
+    /// context keeps the window alive until the surface is destroyed.
+    pub fn with_window(options: &GpuOptions, window: Arc<dyn WindowTarget>) -> Result<Self, GpuError> {
+        Self::create(options, Some(window))
+    }
+
+    fn create(options: &GpuOptions, window: Option<Arc<dyn WindowTarget>>) -> Result<Self, GpuError> {
+        let handles = match &window {
+            None => None,
+            Some(w) => {
+                let bad = |e: raw_window_handle::HandleError| GpuError::Other(format!("window handle: {e}"));
+                Some((w.display_handle().map_err(bad)?.as_raw(), w.window_handle().map_err(bad)?.as_raw()))
+            }
+        };
         // SAFETY: loading the system Vulkan loader library; nothing else is loaded under that name.
         let entry = unsafe { ash::Entry::load() }.map_err(|e| GpuError::NoLoader(e.to_string()))?;
         let validation = match options.validation {
@@ -65,7 +92,13 @@ impl GpuContext {
             .engine_name(c"vidscope")
             .api_version(vk::API_VERSION_1_2);
         let layers: Vec<*const i8> = if validation { vec![VALIDATION_LAYER.as_ptr()] } else { vec![] };
-        let extensions: Vec<*const i8> = if validation { vec![ash::ext::debug_utils::NAME.as_ptr()] } else { vec![] };
+        let mut extensions: Vec<*const i8> =
+            if validation { vec![ash::ext::debug_utils::NAME.as_ptr()] } else { vec![] };
+        if let Some((display, _)) = handles {
+            let needed = ash_window::enumerate_required_extensions(display)
+                .map_err(|e| GpuError::Other(format!("this window system cannot present with Vulkan: {e}")))?;
+            extensions.extend_from_slice(needed);
+        }
         let mut messenger_info = vk::DebugUtilsMessengerCreateInfoEXT::default()
             .message_severity(
                 vk::DebugUtilsMessageSeverityFlagsEXT::WARNING | vk::DebugUtilsMessageSeverityFlagsEXT::ERROR,
@@ -103,11 +136,25 @@ impl GpuContext {
             None
         };
 
+        let surface = match handles {
+            None => None,
+            Some((display, win)) => {
+                // SAFETY: the context holds the window (field `_window`), which is dropped only after
+                // Drop destroyed the surface; the surface is destroyed before the instance.
+                match unsafe { ash_window::create_surface(&entry, &instance, display, win, None) } {
+                    Ok(s) => Some((ash::khr::surface::Instance::new(&entry, &instance), s)),
+                    Err(result) => {
+                        destroy_instance(&instance, &debug_messenger, &None);
+                        return Err(GpuError::Vk { what: "vkCreate*SurfaceKHR", result });
+                    }
+                }
+            }
+        };
         let picked = pick_device(&instance, options.gpu.as_deref());
         let (physical, props) = match picked {
             Ok(p) => p,
             Err(e) => {
-                destroy_instance(&instance, &debug_messenger);
+                destroy_instance(&instance, &debug_messenger, &surface);
                 return Err(e);
             }
         };
@@ -115,11 +162,11 @@ impl GpuContext {
             .device_name_as_c_str()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|_| "<unnamed>".into());
-        let result = create_device(&instance, physical, &device_name);
+        let result = create_device(&instance, physical, &device_name, surface.as_ref());
         let (device, queue_family, timestamp_valid_bits) = match result {
             Ok(d) => d,
             Err(e) => {
-                destroy_instance(&instance, &debug_messenger);
+                destroy_instance(&instance, &debug_messenger, &surface);
                 return Err(e);
             }
         };
@@ -149,8 +196,11 @@ impl GpuContext {
             timestamp_period: props.limits.timestamp_period as f64,
             timestamp_valid_bits,
             debug_messenger,
+            surface,
+            physical,
             instance,
             _entry: entry,
+            _window: window,
             validation_log,
         })
     }
@@ -197,16 +247,21 @@ impl Drop for GpuContext {
             ManuallyDrop::drop(&mut self.allocator);
             self.device.destroy_device(None);
         }
-        destroy_instance(&self.instance, &self.debug_messenger);
+        destroy_instance(&self.instance, &self.debug_messenger, &self.surface);
     }
 }
 
 fn destroy_instance(
     instance: &ash::Instance,
     messenger: &Option<(ash::ext::debug_utils::Instance, vk::DebugUtilsMessengerEXT)>,
+    surface: &Option<(ash::khr::surface::Instance, vk::SurfaceKHR)>,
 ) {
-    // SAFETY: no device of this instance is alive any more; the messenger belongs to this instance.
+    // SAFETY: no device of this instance is alive any more (so no swapchain of the surface either);
+    // the messenger and surface belong to this instance.
     unsafe {
+        if let Some((loader, s)) = surface {
+            loader.destroy_surface(*s, None);
+        }
         if let Some((loader, m)) = messenger {
             loader.destroy_debug_utils_messenger(*m, None);
         }
@@ -278,6 +333,7 @@ fn create_device(
     instance: &ash::Instance,
     physical: vk::PhysicalDevice,
     name: &str,
+    surface: Option<&(ash::khr::surface::Instance, vk::SurfaceKHR)>,
 ) -> Result<(ash::Device, u32, u32), GpuError> {
     let unsupported = |reason: String| GpuError::Unsupported { device: name.to_string(), reason };
     // SAFETY: plain queries of a physical device of this instance.
@@ -285,9 +341,21 @@ fn create_device(
     let (family, timestamp_bits) = families
         .iter()
         .enumerate()
-        .find(|(_, f)| f.queue_flags.contains(vk::QueueFlags::COMPUTE))
+        .find(|(i, f)| match surface {
+            None => f.queue_flags.contains(vk::QueueFlags::COMPUTE),
+            Some((loader, s)) => {
+                f.queue_flags.contains(vk::QueueFlags::COMPUTE | vk::QueueFlags::GRAPHICS)
+                    // SAFETY: a plain query; the surface belongs to this instance.
+                    && unsafe { loader.get_physical_device_surface_support(physical, *i as u32, *s) }.unwrap_or(false)
+            }
+        })
         .map(|(i, f)| (i as u32, f.timestamp_valid_bits))
-        .ok_or_else(|| unsupported("no compute queue".into()))?;
+        .ok_or_else(|| {
+            unsupported(
+                if surface.is_some() { "no queue does graphics, compute and present" } else { "no compute queue" }
+                    .into(),
+            )
+        })?;
 
     // SAFETY: as above.
     let features = unsafe { instance.get_physical_device_features(physical) };
@@ -311,14 +379,27 @@ fn create_device(
     if !has(ash::khr::push_descriptor::NAME) {
         return Err(unsupported("VK_KHR_push_descriptor is not supported".into()));
     }
-    let device_extensions = [ash::khr::push_descriptor::NAME.as_ptr()];
+    let mut device_extensions = vec![ash::khr::push_descriptor::NAME.as_ptr()];
+    // Presenting needs swapchains; the egui renderer draws with dynamic rendering (no render passes).
+    let mut dynamic_rendering = vk::PhysicalDeviceDynamicRenderingFeatures::default().dynamic_rendering(true);
+    if surface.is_some() {
+        for ext in [ash::khr::swapchain::NAME, ash::khr::dynamic_rendering::NAME] {
+            if !has(ext) {
+                return Err(unsupported(format!("{} is not supported", ext.to_string_lossy())));
+            }
+            device_extensions.push(ext.as_ptr());
+        }
+    }
     let priorities = [1.0f32];
     let queue_info = [vk::DeviceQueueCreateInfo::default().queue_family_index(family).queue_priorities(&priorities)];
     let enabled = vk::PhysicalDeviceFeatures::default().shader_storage_image_extended_formats(true);
-    let info = vk::DeviceCreateInfo::default()
+    let mut info = vk::DeviceCreateInfo::default()
         .queue_create_infos(&queue_info)
         .enabled_extension_names(&device_extensions)
         .enabled_features(&enabled);
+    if surface.is_some() {
+        info = info.push_next(&mut dynamic_rendering);
+    }
     // SAFETY: every pointer in info refers to locals alive for the call; features were checked above.
     let device = unsafe { instance.create_device(physical, &info, None) }.vk("vkCreateDevice")?;
     Ok((device, family, timestamp_bits))

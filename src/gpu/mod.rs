@@ -1,5 +1,6 @@
 //! Vulkan plumbing: instance and device, validation, memory, buffers and images, compute pipelines,
-//! command submission and timestamp queries. Knows nothing of video or UI; all `unsafe` lives here.
+//! command submission, timestamp queries, and presenting to a window (swapchain, display pass, egui
+//! compositing). Knows nothing of video or UI widgets; all `unsafe` lives here.
 
 mod buffer;
 mod commands;
@@ -7,15 +8,19 @@ mod context;
 mod error;
 mod image;
 mod pipeline;
+mod present;
 mod timestamps;
 mod validation;
 
 pub use buffer::{BufferKind, GpuBuffer};
 pub use commands::Recorder;
-pub use context::{GpuContext, GpuOptions, ValidationMode};
+pub use context::{GpuContext, GpuOptions, ValidationMode, WindowTarget};
 pub use error::GpuError;
 pub use image::LumaImage;
 pub use pipeline::{Binding, ComputePipeline};
+pub use present::{
+    DisplayInputs, DisplayPush, DrawOutcome, EguiFrame, PresentMode, Presenter, Screenshot, FRAMES_IN_FLIGHT,
+};
 pub use timestamps::TimestampQueries;
 pub use validation::ValidationLog;
 

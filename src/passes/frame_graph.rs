@@ -1,21 +1,33 @@
 //! Runs the selected passes on each new luma frame against the previous one: upload into a ring of
-//! two luma images, diff, block stats, optional readback, with a GPU timestamp around each step.
-//! All resources are made once per (size, block); nothing is allocated per frame.
+//! two luma images, diff, block stats, motion search, warp (prediction), residual and its block
+//! stats, optional readbacks, with a GPU timestamp after each step. All resources are made once per
+//! (size, block) or when a readback is first asked for; nothing is allocated per frame.
 
-use super::{BlockStatsPass, DiffPass};
+use super::{BlockStatsPass, DiffPass, MotionSearchPass, WarpPass, WarpSource};
 use crate::gpu::{BufferKind, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder, TimestampQueries};
-use crate::reference::{BlockGrid, BlockStat};
+use crate::reference::{BlockGrid, BlockStat, MotionVector, WarpParams, MAX_RANGE};
 use std::sync::Arc;
 
-/// Which passes run on each frame.
+/// Which passes run on each frame. `motion` also runs warp (prediction) and the residual passes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PassSelection {
     pub diff: bool,
     pub stats: bool,
+    pub motion: bool,
 }
 
 impl PassSelection {
-    pub const ALL: Self = Self { diff: true, stats: true };
+    pub const ALL: Self = Self { diff: true, stats: true, motion: true };
+    /// Zero-motion passes only (diff and block stats).
+    pub const ZERO_MOTION: Self = Self { diff: true, stats: true, motion: false };
+}
+
+/// Planes to read back to the host after each frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Readback {
+    pub diff: bool,
+    pub predicted: bool,
+    pub residual: bool,
 }
 
 /// GPU milliseconds per step of one frame (0 where the step did not run or timestamps are missing).
@@ -24,44 +36,72 @@ pub struct PassTimings {
     pub upload_ms: f64,
     pub diff_ms: f64,
     pub stats_ms: f64,
+    pub motion_ms: f64,
+    pub warp_ms: f64,
+    /// Residual plane and its block stats.
+    pub residual_ms: f64,
     pub readback_ms: f64,
 }
 
 /// What one frame produced. Frame 0 is paired with itself (so its stats carry its sums and zero
-/// SAD/SSE); every later frame t with frame t-1.
+/// SAD/SSE, and its vectors are zero); every later frame t with frame t-1.
+#[derive(Default)]
 pub struct FrameOutputs {
     pub index: usize,
     /// Per-block stats of cur (a) against ref (b), when the stats pass ran.
     pub stats: Option<Vec<BlockStat>>,
-    /// The diff plane, when the diff pass ran and readback was asked for.
+    /// Motion search result per block, when the motion pass ran.
+    pub motion: Option<Vec<MotionVector>>,
+    /// Per-block stats of cur (a) against the prediction (b), when the motion pass ran.
+    pub mc_stats: Option<Vec<BlockStat>>,
     pub diff: Option<Vec<u8>>,
+    pub predicted: Option<Vec<u8>>,
+    pub residual: Option<Vec<u8>>,
     pub timings: PassTimings,
 }
 
-// Timestamp slots: start, after upload, after diff, after stats, after readback.
+// Timestamp slots, one after each step.
 const TS_START: u32 = 0;
 const TS_UPLOAD: u32 = 1;
 const TS_DIFF: u32 = 2;
 const TS_STATS: u32 = 3;
-const TS_READBACK: u32 = 4;
+const TS_MOTION: u32 = 4;
+const TS_WARP: u32 = 5;
+const TS_RESIDUAL: u32 = 6;
+const TS_READBACK: u32 = 7;
+const TS_COUNT: u32 = 8;
+
+/// A plane image plus its host readback buffer, made when first asked for.
+struct Plane {
+    image: LumaImage,
+    readback: Option<GpuBuffer>,
+}
 
 pub struct FrameGraph {
+    ctx: Arc<GpuContext>,
     rec: Recorder,
     diff_pass: DiffPass,
     stats_pass: BlockStatsPass,
+    motion_pass: MotionSearchPass,
+    warp_pass: WarpPass,
     luma: [LumaImage; 2],
-    diff_image: LumaImage,
+    diff: Plane,
+    predicted: Plane,
+    residual: Plane,
     staging: GpuBuffer,
-    diff_readback: GpuBuffer,
     stats: GpuBuffer,
+    vectors: GpuBuffer,
+    params: GpuBuffer,
+    mc_stats: GpuBuffer,
     queries: Option<TimestampQueries>,
     grid: BlockGrid,
+    range: u32,
     selection: PassSelection,
-    read_diff: bool,
     frames_seen: usize,
 }
 
 impl FrameGraph {
+    /// `read_diff`: read the diff plane back after each frame (see also `set_readback`).
     pub fn new(
         ctx: &Arc<GpuContext>,
         grid: BlockGrid,
@@ -70,38 +110,80 @@ impl FrameGraph {
     ) -> Result<Self, GpuError> {
         let (w, h) = (grid.width, grid.height);
         let plane = w as u64 * h as u64;
+        let new_plane = |name: &str| -> Result<Plane, GpuError> {
+            Ok(Plane { image: LumaImage::new(ctx, name, w, h)?, readback: None })
+        };
         let luma = [LumaImage::new(ctx, "luma[0]", w, h)?, LumaImage::new(ctx, "luma[1]", w, h)?];
-        let diff_image = LumaImage::new(ctx, "diff", w, h)?;
+        let (diff, predicted, residual) = (new_plane("diff")?, new_plane("predicted")?, new_plane("residual")?);
         let mut rec = Recorder::new(ctx, "frame graph")?;
         rec.begin()?;
-        for image in luma.iter().chain([&diff_image]) {
+        for image in luma.iter().chain([&diff.image, &predicted.image, &residual.image]) {
             rec.init_image(image)?;
         }
         rec.submit_and_wait()?;
-        Ok(Self {
+        let per_block = |name: &str, kind| GpuBuffer::new(ctx, name, grid.len() as u64 * 16, kind);
+        let mut graph = Self {
+            ctx: ctx.clone(),
             diff_pass: DiffPass::new(ctx)?,
             stats_pass: BlockStatsPass::new(ctx)?,
+            motion_pass: MotionSearchPass::new(ctx)?,
+            warp_pass: WarpPass::new(ctx)?,
             staging: GpuBuffer::new(ctx, "luma staging", plane, BufferKind::Upload)?,
-            diff_readback: GpuBuffer::new(
-                ctx,
-                "diff readback",
-                if read_diff { plane } else { 4 },
-                BufferKind::Readback,
-            )?,
-            stats: GpuBuffer::new(ctx, "block stats", BlockStatsPass::buffer_size(&grid), BufferKind::Readback)?,
-            queries: TimestampQueries::new(ctx, 5)?,
+            stats: per_block("block stats", BufferKind::Readback)?,
+            vectors: per_block("motion vectors", BufferKind::Readback)?,
+            params: per_block("warp params", BufferKind::Upload)?,
+            mc_stats: per_block("mc block stats", BufferKind::Readback)?,
+            queries: TimestampQueries::new(ctx, TS_COUNT)?,
             luma,
-            diff_image,
+            diff,
+            predicted,
+            residual,
             rec,
             grid,
+            range: 16,
             selection,
-            read_diff,
             frames_seen: 0,
-        })
+        };
+        graph.set_readback(Readback { diff: read_diff, ..Readback::default() })?;
+        Ok(graph)
     }
 
     pub fn grid(&self) -> BlockGrid {
         self.grid
+    }
+
+    pub fn range(&self) -> u32 {
+        self.range
+    }
+
+    /// Motion search range R (|dx|, |dy| <= R), 0..=64. Default 16.
+    pub fn set_range(&mut self, range: u32) -> Result<(), GpuError> {
+        if range > MAX_RANGE {
+            return Err(GpuError::Other(format!("--range {range}: must be at most {MAX_RANGE}")));
+        }
+        self.range = range;
+        Ok(())
+    }
+
+    pub fn set_selection(&mut self, selection: PassSelection) {
+        self.selection = selection;
+    }
+
+    /// Chooses which planes are read back after each frame; buffers are made on first use.
+    pub fn set_readback(&mut self, readback: Readback) -> Result<(), GpuError> {
+        let bytes = self.luma[0].byte_len();
+        for (wanted, plane, name) in [
+            (readback.diff, &mut self.diff, "diff readback"),
+            (readback.predicted, &mut self.predicted, "predicted readback"),
+            (readback.residual, &mut self.residual, "residual readback"),
+        ] {
+            if wanted && plane.readback.is_none() {
+                plane.readback = Some(GpuBuffer::new(&self.ctx, name, bytes, BufferKind::Readback)?);
+            } else if !wanted {
+                plane.readback = None;
+            }
+        }
+        Ok(())
     }
 
     /// The luma image holding the most recently pushed frame (for display passes).
@@ -111,12 +193,32 @@ impl FrameGraph {
 
     /// The diff image of the most recent pair (all zero after frame 0).
     pub fn diff_image(&self) -> &LumaImage {
-        &self.diff_image
+        &self.diff.image
+    }
+
+    /// The predicted frame of the most recent pair (motion selected).
+    pub fn predicted_image(&self) -> &LumaImage {
+        &self.predicted.image
+    }
+
+    /// |cur - predicted| of the most recent pair (motion selected).
+    pub fn residual_image(&self) -> &LumaImage {
+        &self.residual.image
     }
 
     /// The block-stats SSBO of the most recent pair: `grid().len()` records of (sad, sse, sum_a, sum_b) u32.
     pub fn stats_buffer(&self) -> &GpuBuffer {
         &self.stats
+    }
+
+    /// Motion vectors of the most recent pair: `grid().len()` records of (dx, dy, sad, 0) i32.
+    pub fn vectors_buffer(&self) -> &GpuBuffer {
+        &self.vectors
+    }
+
+    /// Block stats of cur against the prediction, same layout as `stats_buffer`.
+    pub fn mc_stats_buffer(&self) -> &GpuBuffer {
+        &self.mc_stats
     }
 
     /// Forgets the previous frame, so the next push is treated as frame 0 (after a seek).
@@ -129,8 +231,14 @@ impl FrameGraph {
         self.queries.is_some()
     }
 
-    /// Runs the passes on the next frame (`width * height` luma bytes) and waits for the results.
+    /// Runs the passes on the next frame (`width * height` luma bytes), predicting from motion search.
     pub fn push_frame(&mut self, luma: &[u8]) -> Result<FrameOutputs, GpuError> {
+        self.push_frame_with(luma, None)
+    }
+
+    /// Like `push_frame`; with `warp` (one set per block) the prediction uses those parameters
+    /// instead of the motion-search vectors (which are still computed).
+    pub fn push_frame_with(&mut self, luma: &[u8], warp: Option<&[WarpParams]>) -> Result<FrameOutputs, GpuError> {
         if luma.len() as u64 != self.luma[0].byte_len() {
             return Err(GpuError::Other(format!(
                 "frame has {} bytes, expected {}x{}",
@@ -139,62 +247,104 @@ impl FrameGraph {
                 self.grid.height
             )));
         }
+        if let Some(params) = warp {
+            if params.len() != self.grid.len() {
+                return Err(GpuError::Other(format!(
+                    "{} warp parameter sets for {} blocks",
+                    params.len(),
+                    self.grid.len()
+                )));
+            }
+            WarpPass::write_params(&mut self.params, params)?;
+        }
         self.staging.bytes_mut()[..luma.len()].copy_from_slice(luma);
         let t = self.frames_seen;
         let (cur, prev) = (t % 2, (t + 1) % 2);
         // Frame 0 has no predecessor: pair it with itself.
         let ref_index = if t == 0 { cur } else { prev };
-
+        let (cur_img, ref_img) = (&self.luma[cur], &self.luma[ref_index]);
+        let sel = self.selection;
+        let queries = self.queries.as_ref();
         let rec = &mut self.rec;
+        let stamp = |rec: &mut Recorder, slot: u32| -> Result<(), GpuError> {
+            match queries {
+                Some(q) => rec.timestamp(q, slot),
+                None => Ok(()),
+            }
+        };
+
         rec.begin()?;
-        if let Some(q) = &self.queries {
+        if let Some(q) = queries {
             rec.reset_queries(q)?;
-            rec.timestamp(q, TS_START)?;
         }
-        rec.upload(&self.staging, 0, &self.luma[cur])?;
+        stamp(rec, TS_START)?;
+        rec.upload(&self.staging, 0, cur_img)?;
         rec.barrier()?;
-        if let Some(q) = &self.queries {
-            rec.timestamp(q, TS_UPLOAD)?;
+        stamp(rec, TS_UPLOAD)?;
+        if sel.diff {
+            self.diff_pass.record(rec, cur_img, ref_img, &self.diff.image)?;
         }
-        if self.selection.diff {
-            self.diff_pass.record(rec, &self.luma[cur], &self.luma[ref_index], &self.diff_image)?;
+        stamp(rec, TS_DIFF)?;
+        if sel.stats {
+            self.stats_pass.record(rec, cur_img, ref_img, &self.stats, &self.grid)?;
         }
-        if let Some(q) = &self.queries {
-            rec.timestamp(q, TS_DIFF)?;
-        }
-        if self.selection.stats {
-            self.stats_pass.record(rec, &self.luma[cur], &self.luma[ref_index], &self.stats, &self.grid)?;
-        }
-        if let Some(q) = &self.queries {
-            rec.timestamp(q, TS_STATS)?;
-        }
-        let read_diff = self.selection.diff && self.read_diff;
-        if read_diff {
+        stamp(rec, TS_STATS)?;
+        if sel.motion {
+            self.motion_pass.record(rec, cur_img, ref_img, &self.vectors, &self.grid, self.range)?;
             rec.barrier()?;
-            rec.download(&self.diff_image, &self.diff_readback, 0)?;
         }
-        if let Some(q) = &self.queries {
-            rec.timestamp(q, TS_READBACK)?;
+        stamp(rec, TS_MOTION)?;
+        if sel.motion {
+            let source = if warp.is_some() { WarpSource::Params } else { WarpSource::MotionVectors };
+            let pred = &self.predicted.image;
+            self.warp_pass.record(rec, ref_img, pred, &self.vectors, &self.params, &self.grid, source)?;
+            rec.barrier()?;
         }
+        stamp(rec, TS_WARP)?;
+        if sel.motion {
+            self.diff_pass.record(rec, cur_img, &self.predicted.image, &self.residual.image)?;
+            self.stats_pass.record(rec, cur_img, &self.predicted.image, &self.mc_stats, &self.grid)?;
+        }
+        stamp(rec, TS_RESIDUAL)?;
+        rec.barrier()?;
+        let planes = [(sel.diff, &self.diff), (sel.motion, &self.predicted), (sel.motion, &self.residual)];
+        for (ran, plane) in planes {
+            if let (true, Some(buffer)) = (ran, &plane.readback) {
+                rec.download(&plane.image, buffer, 0)?;
+            }
+        }
+        stamp(rec, TS_READBACK)?;
         rec.submit_and_wait()?;
         self.frames_seen += 1;
 
         let timings = match &self.queries {
             Some(q) => {
                 let ticks = q.ticks()?;
+                let ms = |a, b| q.elapsed_ms(&ticks, a, b);
                 PassTimings {
-                    upload_ms: q.elapsed_ms(&ticks, TS_START, TS_UPLOAD),
-                    diff_ms: q.elapsed_ms(&ticks, TS_UPLOAD, TS_DIFF),
-                    stats_ms: q.elapsed_ms(&ticks, TS_DIFF, TS_STATS),
-                    readback_ms: q.elapsed_ms(&ticks, TS_STATS, TS_READBACK),
+                    upload_ms: ms(TS_START, TS_UPLOAD),
+                    diff_ms: ms(TS_UPLOAD, TS_DIFF),
+                    stats_ms: ms(TS_DIFF, TS_STATS),
+                    motion_ms: ms(TS_STATS, TS_MOTION),
+                    warp_ms: ms(TS_MOTION, TS_WARP),
+                    residual_ms: ms(TS_WARP, TS_RESIDUAL),
+                    readback_ms: ms(TS_RESIDUAL, TS_READBACK),
                 }
             }
             None => PassTimings::default(),
         };
+        let read_plane = |ran: bool, plane: &Plane| match (ran, &plane.readback) {
+            (true, Some(b)) => Some(b.bytes()[..luma.len()].to_vec()),
+            _ => None,
+        };
         Ok(FrameOutputs {
             index: t,
-            stats: self.selection.stats.then(|| BlockStatsPass::read(&self.stats, &self.grid)),
-            diff: read_diff.then(|| self.diff_readback.bytes()[..luma.len()].to_vec()),
+            stats: sel.stats.then(|| BlockStatsPass::read(&self.stats, &self.grid)),
+            motion: sel.motion.then(|| MotionSearchPass::read(&self.vectors, &self.grid)),
+            mc_stats: sel.motion.then(|| BlockStatsPass::read(&self.mc_stats, &self.grid)),
+            diff: read_plane(sel.diff, &self.diff),
+            predicted: read_plane(sel.motion, &self.predicted),
+            residual: read_plane(sel.motion, &self.residual),
             timings,
         })
     }

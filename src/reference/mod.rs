@@ -4,7 +4,11 @@
 mod block_stats;
 mod diff;
 mod grid;
+mod motion_search;
+mod warp;
 
 pub use block_stats::{block_stats, BlockStat};
 pub use diff::diff;
 pub use grid::{BlockGrid, BlockRect, BLOCK_SIZES};
+pub use motion_search::{block_sad, clamped, motion_search, MotionVector, MAX_RANGE};
+pub use warp::{bilinear, motion_predict, source_position, warp_predict, WarpParams};

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Opens the viewer on a clip (`make run`). With a display: the window, until you close it.
+# Without one, or with --screenshots: under a private Xvfb, one screenshot per mode into $OUT
+# (default target/run-screenshots), then exit.
+set -euo pipefail
+clip=${1:?usage: scripts/view.sh CLIP [--screenshots]}
+bin=${VIDSCOPE:-./target/release/vidscope}
+out=${OUT:-target/run-screenshots}
+frame=${FRAME:-30}
+
+if [ "${2:-}" != "--screenshots" ] && { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }; then
+  exec "$bin" view "$clip"
+fi
+
+xvfb_pid=""
+if [ -z "${DISPLAY:-}" ]; then
+  for n in $(seq 90 400); do
+    [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ] && continue
+    Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+    xvfb_pid=$!
+    for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
+    export DISPLAY=":$n"
+    break
+  done
+  trap '[ -n "$xvfb_pid" ] && kill "$xvfb_pid"' EXIT
+  echo "view: no display; running the viewer under Xvfb $DISPLAY and saving screenshots"
+fi
+mkdir -p "$out"
+for mode in raw diff heatmap heatmap-diff; do
+  "$bin" view "$clip" --mode "$mode" --start "$frame" --paused \
+    --screenshot "$out/viewer-$mode.png" --at-frame "$frame"
+done

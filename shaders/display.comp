@@ -1,0 +1,96 @@
+#version 450
+// display: composes what the viewer shows into an RGBA8 storage image the size of the window:
+// raw luma as gray or the diff plane, optionally with a per-block heatmap of SAD / SSE / mean from the
+// block-stats SSBO, with zoom and pan (nearest-neighbour sampling) and optional block grid lines.
+#include "colormap.glsl"
+
+layout(local_size_x = 16, local_size_y = 16) in;
+
+layout(set = 0, binding = 0, r8ui) uniform readonly uimage2D luma_img;
+layout(set = 0, binding = 1, r8ui) uniform readonly uimage2D diff_img;
+layout(std430, set = 0, binding = 2) readonly buffer Stats {
+    uvec4 stats[];  // (sad, sse, sum_cur, sum_ref) per block, row-major over (by, bx)
+};
+layout(set = 0, binding = 3, rgba8) uniform writeonly image2D out_img;
+
+// Modes: 0 raw, 1 diff, 2 heatmap over raw, 3 heatmap over diff.
+// Metrics: 0 SAD, 1 SSE, 2 mean (of cur).
+const uint FLAG_HAS_FRAME = 1u;
+const uint FLAG_GRID = 2u;
+const uint FLAG_SRGB_TARGET = 4u;
+
+layout(push_constant) uniform Push {
+    uint out_w;
+    uint out_h;
+    uint src_w;
+    uint src_h;
+    uint mode;
+    uint colormap;
+    uint metric;
+    uint block;
+    uint blocks_x;
+    uint flags;
+    float opacity;
+    float scale_max;  // metric value mapped to the top of the colormap
+    float zoom;       // output pixels per source pixel
+    float origin_x;   // source coordinate at the output's left edge
+    float origin_y;
+    float pad;
+} pc;
+
+vec3 to_target(vec3 c) {
+    // A blit into an sRGB swapchain image encodes; pre-decode so the presented bytes equal c.
+    if ((pc.flags & FLAG_SRGB_TARGET) != 0u) {
+        return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(vec3(0.04045), c));
+    }
+    return c;
+}
+
+void main() {
+    uvec2 o = gl_GlobalInvocationID.xy;
+    if (o.x >= pc.out_w || o.y >= pc.out_h) {
+        return;
+    }
+    vec3 background = vec3(0.08);
+    vec2 s = vec2(pc.origin_x, pc.origin_y) + (vec2(o) + 0.5) / pc.zoom;
+    if ((pc.flags & FLAG_HAS_FRAME) == 0u || s.x < 0.0 || s.y < 0.0 || s.x >= float(pc.src_w)
+        || s.y >= float(pc.src_h)) {
+        imageStore(out_img, ivec2(o), vec4(to_target(background), 1.0));
+        return;
+    }
+    ivec2 p = ivec2(floor(s));
+    bool over_diff = pc.mode == 1u || pc.mode == 3u;
+    uint v = over_diff ? imageLoad(diff_img, p).r : imageLoad(luma_img, p).r;
+    vec3 c = vec3(float(v) / 255.0);
+    if (pc.mode >= 2u) {
+        uint bx = uint(p.x) / pc.block;
+        uint by = uint(p.y) / pc.block;
+        uvec4 st = stats[by * pc.blocks_x + bx];
+        float value;
+        if (pc.metric == 0u) {
+            value = float(st.x);
+        } else if (pc.metric == 1u) {
+            value = float(st.y);
+        } else {
+            uint w = min(pc.block, pc.src_w - bx * pc.block);
+            uint h = min(pc.block, pc.src_h - by * pc.block);
+            value = float(st.z) / float(w * h);
+        }
+        // Zero SAD/SSE means "nothing changed here": leave the picture untinted.
+        if (value > 0.0 || pc.metric == 2u) {
+            float t = clamp(value / max(pc.scale_max, 1e-6), 0.0, 1.0);
+            c = mix(c, colormap(pc.colormap, t), pc.opacity);
+        }
+        if ((pc.flags & FLAG_GRID) != 0u) {
+            // A line on the first output pixel of each block column / row.
+            vec2 prev = vec2(pc.origin_x, pc.origin_y) + (vec2(o) - 0.5) / pc.zoom;
+            ivec2 q = ivec2(floor(prev));
+            bool edge_x = o.x > 0u && uint(p.x) / pc.block != uint(max(q.x, 0)) / pc.block;
+            bool edge_y = o.y > 0u && uint(p.y) / pc.block != uint(max(q.y, 0)) / pc.block;
+            if (edge_x || edge_y) {
+                c = mix(c, vec3(1.0), 0.4);
+            }
+        }
+    }
+    imageStore(out_img, ivec2(o), vec4(to_target(c), 1.0));
+}

@@ -1,0 +1,92 @@
+//! warp pass: the predicted frame from per-block motion vectors (exact) or per-block similarity
+//! parameters (bilinear) read from SSBOs (shaders/warp.comp).
+
+use super::spirv;
+use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
+use crate::reference::{BlockGrid, WarpParams};
+use std::sync::Arc;
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct WarpPush {
+    pub width: u32,
+    pub height: u32,
+    pub block: u32,
+    pub blocks_x: u32,
+    pub mode: u32,
+}
+
+/// Where the per-block warp comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WarpSource {
+    /// Integer vectors from the motion search SSBO.
+    MotionVectors,
+    /// (a, b, tx, ty) per block from the parameter SSBO.
+    Params,
+}
+
+/// Bytes per block of the parameter SSBO (vec4).
+pub const PARAM_BYTES: u64 = 16;
+
+pub struct WarpPass {
+    pipeline: ComputePipeline,
+}
+
+impl WarpPass {
+    pub fn new(ctx: &Arc<GpuContext>) -> Result<Self, GpuError> {
+        let (image, buffer) = (vk::DescriptorType::STORAGE_IMAGE, vk::DescriptorType::STORAGE_BUFFER);
+        let pipeline = ComputePipeline::new(
+            ctx,
+            "warp",
+            spirv!("warp"),
+            &[image, image, buffer, buffer],
+            std::mem::size_of::<WarpPush>() as u32,
+        )?;
+        Ok(Self { pipeline })
+    }
+
+    pub fn params_buffer_size(grid: &BlockGrid) -> u64 {
+        grid.len() as u64 * PARAM_BYTES
+    }
+
+    /// Writes per-block parameters into a host-visible SSBO for `record` with `WarpSource::Params`.
+    pub fn write_params(buffer: &mut GpuBuffer, params: &[WarpParams]) -> Result<(), GpuError> {
+        let flat: Vec<[f32; 4]> = params.iter().map(|p| [p.a, p.b, p.tx, p.ty]).collect();
+        let bytes: &[u8] = bytemuck::cast_slice(&flat);
+        let target = buffer.bytes_mut();
+        if target.len() < bytes.len() {
+            return Err(GpuError::Other("warp params buffer too small for the grid".into()));
+        }
+        target[..bytes.len()].copy_from_slice(bytes);
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &self,
+        rec: &mut Recorder,
+        reference: &LumaImage,
+        pred: &LumaImage,
+        vectors: &GpuBuffer,
+        params: &GpuBuffer,
+        grid: &BlockGrid,
+        source: WarpSource,
+    ) -> Result<(), GpuError> {
+        let push = WarpPush {
+            width: grid.width,
+            height: grid.height,
+            block: grid.block,
+            blocks_x: grid.blocks_x(),
+            mode: match source {
+                WarpSource::MotionVectors => 0,
+                WarpSource::Params => 1,
+            },
+        };
+        rec.dispatch(
+            &self.pipeline,
+            &[Binding::Image(reference), Binding::Image(pred), Binding::Buffer(vectors), Binding::Buffer(params)],
+            bytemuck::bytes_of(&push),
+            [grid.width.div_ceil(16), grid.height.div_ceil(16), 1],
+        )
+    }
+}

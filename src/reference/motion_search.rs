@@ -1,0 +1,89 @@
+//! Exact full-search block matching. For each block of `cur`, every displacement (dx, dy) with
+//! |dx|, |dy| <= R is scored by SAD against `ref` read at (x + dx, y + dy), clamped to the edge.
+//! Best = minimal SAD; ties go to the smallest |dx| + |dy|, then the smallest dy, then the smallest
+//! dx (signed), so the order is total and the GPU can match it exactly.
+
+use super::grid::BlockGrid;
+
+/// One block's best displacement and its SAD.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MotionVector {
+    pub dx: i32,
+    pub dy: i32,
+    pub sad: u32,
+}
+
+impl MotionVector {
+    /// Lexicographic key realising the tie-breaking rule; smaller wins.
+    pub fn rank(&self) -> (u32, i32, i32, i32) {
+        (self.sad, self.dx.abs() + self.dy.abs(), self.dy, self.dx)
+    }
+}
+
+/// Largest search range the passes accept.
+pub const MAX_RANGE: u32 = 64;
+
+/// Reads `plane` at (x, y) clamped to the frame.
+#[inline]
+pub fn clamped(plane: &[u8], width: u32, height: u32, x: i64, y: i64) -> u8 {
+    let cx = x.clamp(0, width as i64 - 1) as usize;
+    let cy = y.clamp(0, height as i64 - 1) as usize;
+    plane[cy * width as usize + cx]
+}
+
+/// SAD of one block of `cur` against `reference` displaced by (dx, dy).
+pub fn block_sad(cur: &[u8], reference: &[u8], grid: &BlockGrid, by: u32, bx: u32, dx: i32, dy: i32) -> u32 {
+    let r = grid.rect(by, bx);
+    let (w, h) = (grid.width, grid.height);
+    let mut sad = 0u32;
+    for y in r.y0..r.y0 + r.h {
+        for x in r.x0..r.x0 + r.w {
+            let c = cur[(y * w + x) as usize];
+            let p = clamped(reference, w, h, x as i64 + dx as i64, y as i64 + dy as i64);
+            sad += c.abs_diff(p) as u32;
+        }
+    }
+    sad
+}
+
+/// Best vector per block, row-major over (by, bx).
+pub fn motion_search(cur: &[u8], reference: &[u8], grid: &BlockGrid, range: u32) -> Vec<MotionVector> {
+    assert_eq!(cur.len(), (grid.width * grid.height) as usize);
+    assert_eq!(reference.len(), cur.len());
+    let r = range as i32;
+    let mut out = Vec::with_capacity(grid.len());
+    for by in 0..grid.blocks_y() {
+        for bx in 0..grid.blocks_x() {
+            let mut best = MotionVector { dx: 0, dy: 0, sad: u32::MAX };
+            for dy in -r..=r {
+                for dx in -r..=r {
+                    let candidate = MotionVector { dx, dy, sad: block_sad(cur, reference, grid, by, bx, dx, dy) };
+                    if candidate.rank() < best.rank() {
+                        best = candidate;
+                    }
+                }
+            }
+            out.push(best);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_known_shift_and_prefers_zero_on_flat_frames() {
+        let (w, h) = (40u32, 24u32);
+        let tex = |x: i64, y: i64| ((x * 37 + y * 91 + (x * y) % 13) % 251) as u8;
+        let reference: Vec<u8> = (0..h as i64).flat_map(|y| (0..w as i64).map(move |x| tex(x, y))).collect();
+        // cur(x, y) = ref(x + 3, y - 2)  =>  vector (3, -2) for blocks whose window stays inside.
+        let cur: Vec<u8> = (0..h as i64).flat_map(|y| (0..w as i64).map(move |x| tex(x + 3, y - 2))).collect();
+        let grid = BlockGrid::new(w, h, 8);
+        let mv = motion_search(&cur, &reference, &grid, 4);
+        assert_eq!(mv[grid.blocks_x() as usize + 1], MotionVector { dx: 3, dy: -2, sad: 0 });
+        let flat = vec![9u8; (w * h) as usize];
+        assert!(motion_search(&flat, &flat, &grid, 3).iter().all(|m| *m == MotionVector { dx: 0, dy: 0, sad: 0 }));
+    }
+}

@@ -1,0 +1,447 @@
+//! The viewer's egui panels (controls, seek bar, HUD, heatmap legend, hover readout) and its key
+//! bindings. Pure UI: it edits [`Settings`] and returns [`Action`]s for the viewer to carry out.
+
+pub mod colormap;
+
+use crate::passes::PassTimings;
+use winit::keyboard::{Key, NamedKey};
+
+/// What the picture shows (`--mode`; keys 1–4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Mode {
+    #[default]
+    Raw,
+    Diff,
+    Heatmap,
+    HeatmapDiff,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 4] = [Mode::Raw, Mode::Diff, Mode::Heatmap, Mode::HeatmapDiff];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Mode::Raw => "1 raw",
+            Mode::Diff => "2 diff",
+            Mode::Heatmap => "3 heatmap over raw",
+            Mode::HeatmapDiff => "4 heatmap over diff",
+        }
+    }
+
+    /// The `mode` push constant of shaders/display.comp.
+    pub fn shader_index(self) -> u32 {
+        self as u32
+    }
+
+    pub fn is_heatmap(self) -> bool {
+        matches!(self, Mode::Heatmap | Mode::HeatmapDiff)
+    }
+}
+
+/// The per-block value the heatmap shows (key M cycles).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Metric {
+    #[default]
+    Sad,
+    Sse,
+    Mean,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 3] = [Metric::Sad, Metric::Sse, Metric::Mean];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::Sad => "SAD",
+            Metric::Sse => "SSE",
+            Metric::Mean => "mean",
+        }
+    }
+
+    pub fn shader_index(self) -> u32 {
+        self as u32
+    }
+}
+
+/// Heatmap colormap (key C cycles).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Colormap {
+    #[default]
+    Viridis,
+    Inferno,
+    Turbo,
+}
+
+impl Colormap {
+    pub const ALL: [Colormap; 3] = [Colormap::Viridis, Colormap::Inferno, Colormap::Turbo];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Colormap::Viridis => "viridis",
+            Colormap::Inferno => "inferno",
+            Colormap::Turbo => "turbo",
+        }
+    }
+
+    pub fn shader_index(self) -> u32 {
+        self as u32
+    }
+}
+
+pub const BLOCK_SIZES: [u32; 6] = [4, 8, 16, 32, 64, 128];
+pub const SPEEDS: [f32; 5] = [0.25, 0.5, 1.0, 2.0, 4.0];
+
+/// Everything the user can set.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub mode: Mode,
+    pub metric: Metric,
+    pub colormap: Colormap,
+    pub block: u32,
+    pub opacity: f32,
+    pub auto_scale: bool,
+    /// The metric value at the top of the colormap when `auto_scale` is off.
+    pub fixed_scale: f32,
+    pub grid: bool,
+    pub playing: bool,
+    pub looping: bool,
+    pub speed: f32,
+    pub show_ui: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Raw,
+            metric: Metric::Sad,
+            colormap: Colormap::Viridis,
+            block: 16,
+            opacity: 0.6,
+            auto_scale: true,
+            fixed_scale: 4096.0,
+            grid: false,
+            playing: true,
+            looping: true,
+            speed: 1.0,
+            show_ui: true,
+        }
+    }
+}
+
+/// Things the viewer does in answer to a key or widget.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Step by this many frames (pauses).
+    Step(i64),
+    Seek(usize),
+    /// The block size changed (the frame graph is rebuilt).
+    BlockChanged,
+    Open(String),
+    ToggleFullscreen,
+    ResetView,
+    Quit,
+}
+
+/// What the pointer is over.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Hover {
+    pub x: u32,
+    pub y: u32,
+    pub luma: u8,
+    pub by: u32,
+    pub bx: u32,
+    pub sad: u32,
+    pub sse: u32,
+    pub mean: f32,
+}
+
+/// What the HUD and panels show.
+#[derive(Clone, Debug, Default)]
+pub struct Hud {
+    pub input: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: f64,
+    /// The frame on screen (decode order), if any.
+    pub frame: Option<usize>,
+    /// Total frames when known (else the most seen so far).
+    pub frames_total: Option<usize>,
+    pub display_fps: f64,
+    pub decode_fps: f64,
+    pub timings: PassTimings,
+    pub has_timestamps: bool,
+    /// Set when playback cannot keep up with the file's frame rate.
+    pub behind: Option<String>,
+    pub present_mode: String,
+    pub device: String,
+    /// The heatmap's colour range (min, max) in metric units.
+    pub scale: (f32, f32),
+    pub hover: Option<Hover>,
+    /// Output pixels per source pixel.
+    pub zoom: f32,
+    /// An error or notice to show (e.g. a file that could not be opened).
+    pub message: Option<String>,
+}
+
+fn cycle<T: Copy + PartialEq>(all: &[T], current: T) -> T {
+    let i = all.iter().position(|x| *x == current).unwrap_or(0);
+    all[(i + 1) % all.len()]
+}
+
+fn speed_step(speed: f32, up: bool) -> f32 {
+    let i = SPEEDS.iter().position(|s| (*s - speed).abs() < 1e-3).unwrap_or(2);
+    if up {
+        SPEEDS[(i + 1).min(SPEEDS.len() - 1)]
+    } else {
+        SPEEDS[i.saturating_sub(1)]
+    }
+}
+
+/// The key bindings (shown in the README and the controls panel).
+pub const KEYS: &[(&str, &str)] = &[
+    ("1 2 3 4", "mode: raw, diff, heatmap over raw, heatmap over diff"),
+    ("space", "play / pause"),
+    ("→ / ←", "step one frame forward / back (pauses)"),
+    ("Home", "first frame"),
+    ("M", "cycle metric: SAD, SSE, mean"),
+    ("B", "cycle block size 4…128"),
+    ("C", "cycle colormap: viridis, inferno, turbo"),
+    ("G", "block grid lines"),
+    ("A", "auto / fixed heatmap scale"),
+    ("L", "loop"),
+    ("[ / ]", "speed down / up (0.25x–4x)"),
+    ("F", "fullscreen"),
+    ("wheel / drag", "zoom at the cursor / pan"),
+    ("0", "reset view (fit)"),
+    ("H", "hide / show the UI"),
+    ("Q, Esc", "quit"),
+];
+
+/// Applies a key press (when egui does not want the keyboard).
+pub fn on_key(key: &Key, s: &mut Settings) -> Option<Action> {
+    match key {
+        Key::Named(NamedKey::Space) => s.playing = !s.playing,
+        Key::Named(NamedKey::ArrowRight) => return Some(Action::Step(1)),
+        Key::Named(NamedKey::ArrowLeft) => return Some(Action::Step(-1)),
+        Key::Named(NamedKey::Home) => return Some(Action::Seek(0)),
+        Key::Named(NamedKey::Escape) => return Some(Action::Quit),
+        Key::Character(c) => match c.to_lowercase().as_str() {
+            "1" => s.mode = Mode::Raw,
+            "2" => s.mode = Mode::Diff,
+            "3" => s.mode = Mode::Heatmap,
+            "4" => s.mode = Mode::HeatmapDiff,
+            "m" => s.metric = cycle(&Metric::ALL, s.metric),
+            "c" => s.colormap = cycle(&Colormap::ALL, s.colormap),
+            "b" => {
+                s.block = cycle(&BLOCK_SIZES, s.block);
+                return Some(Action::BlockChanged);
+            }
+            "g" => s.grid = !s.grid,
+            "a" => s.auto_scale = !s.auto_scale,
+            "l" => s.looping = !s.looping,
+            "[" => s.speed = speed_step(s.speed, false),
+            "]" => s.speed = speed_step(s.speed, true),
+            "f" => return Some(Action::ToggleFullscreen),
+            "0" => return Some(Action::ResetView),
+            "h" => s.show_ui = !s.show_ui,
+            "q" => return Some(Action::Quit),
+            _ => {}
+        },
+        _ => {}
+    }
+    None
+}
+
+/// Draws every panel; returns what the user asked for.
+pub fn draw(ui: &mut egui::Ui, s: &mut Settings, hud: &Hud, path: &mut String) -> Vec<Action> {
+    let mut actions = Vec::new();
+    if !s.show_ui {
+        return actions;
+    }
+    let ctx = ui.ctx().clone();
+    seek_bar(ui, s, hud, &mut actions);
+    controls(&ctx, s, hud, path, &mut actions);
+    hud_panel(&ctx, s, hud);
+    actions
+}
+
+fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String, actions: &mut Vec<Action>) {
+    egui::Window::new("vidscope").default_pos([8.0, 8.0]).resizable(false).show(ctx, |ui| {
+        egui::ComboBox::from_label("mode").selected_text(s.mode.label()).show_ui(ui, |ui| {
+            for m in Mode::ALL {
+                ui.selectable_value(&mut s.mode, m, m.label());
+            }
+        });
+        egui::ComboBox::from_label("metric").selected_text(s.metric.label()).show_ui(ui, |ui| {
+            for m in Metric::ALL {
+                ui.selectable_value(&mut s.metric, m, m.label());
+            }
+        });
+        let old_block = s.block;
+        egui::ComboBox::from_label("block").selected_text(s.block.to_string()).show_ui(ui, |ui| {
+            for b in BLOCK_SIZES {
+                ui.selectable_value(&mut s.block, b, b.to_string());
+            }
+        });
+        if s.block != old_block {
+            actions.push(Action::BlockChanged);
+        }
+        egui::ComboBox::from_label("colormap").selected_text(s.colormap.label()).show_ui(ui, |ui| {
+            for c in Colormap::ALL {
+                ui.selectable_value(&mut s.colormap, c, c.label());
+            }
+        });
+        ui.add(egui::Slider::new(&mut s.opacity, 0.0..=1.0).text("opacity"));
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut s.auto_scale, "auto scale");
+            ui.add_enabled(
+                !s.auto_scale,
+                egui::DragValue::new(&mut s.fixed_scale).range(1.0..=1.0e9).speed(16.0).prefix("max "),
+            );
+        });
+        ui.checkbox(&mut s.grid, "block grid");
+        if s.mode.is_heatmap() {
+            legend(ui, s, hud);
+        }
+        ui.separator();
+        ui.horizontal(|ui| {
+            ui.label("open");
+            let field =
+                ui.add(egui::TextEdit::singleline(path).hint_text("file path or synthetic:WxH").desired_width(180.0));
+            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if (ui.button("Open").clicked() || enter) && !path.trim().is_empty() {
+                actions.push(Action::Open(path.trim().to_string()));
+            }
+        });
+        ui.label(egui::RichText::new("or drop a file on the window").weak());
+        if let Some(m) = &hud.message {
+            ui.colored_label(egui::Color32::from_rgb(255, 120, 100), m);
+        }
+        ui.collapsing("keys", |ui| {
+            egui::Grid::new("keys").show(ui, |ui| {
+                for (k, what) in KEYS {
+                    ui.monospace(*k);
+                    ui.label(*what);
+                    ui.end_row();
+                }
+            });
+        });
+    });
+}
+
+fn legend(ui: &mut egui::Ui, s: &Settings, hud: &Hud) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(200.0, 14.0), egui::Sense::hover());
+    let painter = ui.painter_at(rect);
+    let steps = 64;
+    for i in 0..steps {
+        let t = i as f32 / (steps - 1) as f32;
+        let [r, g, b] = colormap::sample(s.colormap, t);
+        let x0 = rect.left() + rect.width() * i as f32 / steps as f32;
+        let x1 = rect.left() + rect.width() * (i + 1) as f32 / steps as f32 + 0.5;
+        painter.rect_filled(
+            egui::Rect::from_min_max(egui::pos2(x0, rect.top()), egui::pos2(x1, rect.bottom())),
+            0.0,
+            egui::Color32::from_rgb(r, g, b),
+        );
+    }
+    ui.horizontal(|ui| {
+        ui.monospace(format_value(hud.scale.0));
+        ui.label(format!("{} ({})", s.metric.label(), if s.auto_scale { "auto" } else { "fixed" }));
+        ui.monospace(format_value(hud.scale.1));
+    });
+    if s.metric != Metric::Mean {
+        ui.label(egui::RichText::new("blocks with 0 are left untinted").weak());
+    }
+}
+
+fn format_value(v: f32) -> String {
+    if v.abs() >= 1.0e6 {
+        format!("{v:.3e}")
+    } else if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+fn seek_bar(ui: &mut egui::Ui, s: &mut Settings, hud: &Hud, actions: &mut Vec<Action>) {
+    egui::Panel::bottom("seek").show(ui, |ui| {
+        ui.horizontal(|ui| {
+            if ui.button(if s.playing { "⏸" } else { "▶" }).clicked() {
+                s.playing = !s.playing;
+            }
+            if ui.button("⏮").on_hover_text("step back (←)").clicked() {
+                actions.push(Action::Step(-1));
+            }
+            if ui.button("⏭").on_hover_text("step forward (→)").clicked() {
+                actions.push(Action::Step(1));
+            }
+            ui.checkbox(&mut s.looping, "loop");
+            egui::ComboBox::from_id_salt("speed").selected_text(format!("{}x", s.speed)).width(60.0).show_ui(
+                ui,
+                |ui| {
+                    for sp in SPEEDS {
+                        ui.selectable_value(&mut s.speed, sp, format!("{sp}x"));
+                    }
+                },
+            );
+            if ui.button("fullscreen").on_hover_text("F").clicked() {
+                actions.push(Action::ToggleFullscreen);
+            }
+            if ui
+                .button(format!("fit ({:.2}x)", hud.zoom))
+                .on_hover_text("reset view (0); wheel zooms, drag pans")
+                .clicked()
+            {
+                actions.push(Action::ResetView);
+            }
+            let last = hud.frames_total.unwrap_or(1).max(1) - 1;
+            let mut frame = hud.frame.unwrap_or(0);
+            ui.spacing_mut().slider_width = (ui.available_width() - 120.0).max(60.0);
+            let slider = ui.add(egui::Slider::new(&mut frame, 0..=last).text("frame"));
+            if slider.drag_stopped() || (slider.changed() && !slider.dragged()) {
+                actions.push(Action::Seek(frame));
+            }
+        });
+    });
+}
+
+fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
+    egui::Area::new(egui::Id::new("hud")).anchor(egui::Align2::RIGHT_TOP, [-8.0, 8.0]).show(ctx, |ui| {
+        egui::Frame::popup(ui.style()).show(ui, |ui| {
+            let frame = hud.frame.map(|f| f.to_string()).unwrap_or_else(|| "-".into());
+            let time = hud.frame.map(|f| f as f64 / hud.fps.max(1e-9)).unwrap_or(0.0);
+            let total = hud.frames_total.map(|t| t.to_string()).unwrap_or_else(|| "?".into());
+            ui.monospace(format!("{}  {}x{} @ {:.2} fps", hud.input, hud.width, hud.height, hud.fps));
+            ui.monospace(format!("frame {frame} / {total}   t = {time:.3} s   {}", s.mode.label()));
+            ui.monospace(format!(
+                "display {:.1} fps   decode {:.1} fps   {}{}",
+                hud.display_fps,
+                hud.decode_fps,
+                if s.playing { "playing" } else { "paused" },
+                if s.speed != 1.0 { format!(" {}x", s.speed) } else { String::new() }
+            ));
+            if hud.has_timestamps {
+                let t = &hud.timings;
+                ui.monospace(format!(
+                    "GPU ms: upload {:.3}  diff {:.3}  stats {:.3}",
+                    t.upload_ms, t.diff_ms, t.stats_ms
+                ));
+            } else {
+                ui.monospace("GPU ms: no timestamps on this queue");
+            }
+            ui.monospace(format!("{}  present {}", hud.device, hud.present_mode));
+            if let Some(b) = &hud.behind {
+                ui.colored_label(egui::Color32::from_rgb(255, 170, 60), b);
+            }
+            if let Some(h) = &hud.hover {
+                ui.separator();
+                ui.monospace(format!("pixel ({}, {})  luma {}", h.x, h.y, h.luma));
+                ui.monospace(format!(
+                    "block (by {}, bx {})  SAD {}  SSE {}  mean {:.2}",
+                    h.by, h.bx, h.sad, h.sse, h.mean
+                ));
+            }
+        });
+    });
+}

@@ -1,0 +1,565 @@
+//! The windowed viewer (`vidscope view INPUT`): a winit `ApplicationHandler` that owns the window, the
+//! presenter (swapchain, display pass, egui), the player (decode feed + frame graph) and the UI state,
+//! and runs the frame loop: take due frames → egui → display pass → present (→ screenshot).
+
+mod player;
+
+use crate::gpu::{
+    DisplayInputs, DisplayPush, DrawOutcome, EguiFrame, GpuContext, GpuOptions, PresentMode, Presenter, Screenshot,
+};
+use crate::ui::{self, Action, Hud, Metric, Mode, Settings};
+use anyhow::Context as _;
+use player::Player;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use winit::application::ApplicationHandler;
+use winit::dpi::PhysicalSize;
+use winit::event::{ElementState, MouseButton, MouseScrollDelta, WindowEvent};
+use winit::event_loop::{ActiveEventLoop, ControlFlow, EventLoop};
+use winit::window::{Fullscreen, Window, WindowId};
+
+/// Everything `vidscope view` takes.
+#[derive(Clone, Debug)]
+pub struct ViewerOptions {
+    pub input: String,
+    pub gpu: GpuOptions,
+    pub mode: Mode,
+    pub start: usize,
+    pub paused: bool,
+    pub hide_ui: bool,
+    pub block: u32,
+    pub present: PresentMode,
+    /// Save what is presented at frame `at_frame` as PNG, then exit.
+    pub screenshot: Option<(PathBuf, usize)>,
+    /// Window inner size in physical pixels (default: the clip's size, within 1280x800).
+    pub size: Option<(u32, u32)>,
+}
+
+/// Runs the viewer until the window closes. Fails (after closing) if the validation layer reported anything.
+pub fn run(options: ViewerOptions) -> anyhow::Result<()> {
+    // Open the input first, so a bad file is a one-line CLI error before any window appears.
+    let probe = crate::video::open(&options.input)?;
+    let info = probe.info().clone();
+    drop(probe);
+    let event_loop = EventLoop::new().context("cannot open a window (no display? set DISPLAY or WAYLAND_DISPLAY)")?;
+    let mut app =
+        App { options, info_size: (info.width, info.height), state: None, error: None, exit_code_error: None };
+    event_loop.run_app(&mut app).context("window event loop")?;
+    if let Some(e) = app.error.take() {
+        return Err(e);
+    }
+    if let Some(e) = app.exit_code_error.take() {
+        return Err(e);
+    }
+    Ok(())
+}
+
+struct App {
+    options: ViewerOptions,
+    info_size: (u32, u32),
+    state: Option<Running>,
+    error: Option<anyhow::Error>,
+    exit_code_error: Option<anyhow::Error>,
+}
+
+/// View transform: output pixel o shows source pixel floor(origin + (o + 0.5) / zoom).
+#[derive(Clone, Copy, Debug)]
+struct View {
+    zoom: f32,
+    origin: (f32, f32),
+    /// Follows the window size until the user zooms or pans.
+    fit: bool,
+}
+
+struct Running {
+    // Field order is drop order: the presenter and player go before the context, the window last.
+    presenter: Presenter,
+    player: Player,
+    egui_state: egui_winit::State,
+    egui_ctx: egui::Context,
+    ctx: Arc<GpuContext>,
+    window: Arc<Window>,
+    settings: Settings,
+    view: View,
+    path_field: String,
+    message: Option<(String, Instant)>,
+    cursor: Option<(f32, f32)>,
+    drag_from: Option<(f32, f32)>,
+    presented: u64,
+    fps_count: u32,
+    fps_since: Instant,
+    display_fps: f64,
+    /// Frames presented since the screenshot frame came on screen.
+    settled: u32,
+    idle_redraw: bool,
+    screenshot: Option<(PathBuf, usize)>,
+}
+
+impl App {
+    fn start(&mut self, event_loop: &ActiveEventLoop) -> anyhow::Result<()> {
+        let (w, h) = self.options.size.unwrap_or_else(|| {
+            // The clip at the largest whole-number zoom (or shrunk) that fits in 1280x800.
+            let (cw, ch) = self.info_size;
+            let fit = (1280.0 / cw as f64).min(800.0 / ch as f64);
+            let scale = if fit >= 1.0 { fit.floor() } else { fit };
+            (((cw as f64 * scale).round() as u32).max(320), ((ch as f64 * scale).round() as u32).max(200))
+        });
+        let attributes = Window::default_attributes()
+            .with_title(format!("vidscope — {}", self.options.input))
+            .with_inner_size(PhysicalSize::new(w, h));
+        let window = Arc::new(event_loop.create_window(attributes).context("cannot create the window")?);
+        let ctx = Arc::new(GpuContext::with_window(&self.options.gpu, window.clone())?);
+        eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
+        let size = window.inner_size();
+        let presenter =
+            Presenter::new(&ctx, self.options.present, (size.width, size.height), self.options.screenshot.is_some())?;
+        let player = Player::open(&ctx, &self.options.input, self.options.block, self.options.start)?;
+        let egui_ctx = egui::Context::default();
+        let egui_state = egui_winit::State::new(
+            egui_ctx.clone(),
+            egui::ViewportId::ROOT,
+            &window,
+            Some(window.scale_factor() as f32),
+            None,
+            None,
+        );
+        let settings = Settings {
+            mode: self.options.mode,
+            playing: !self.options.paused,
+            show_ui: !self.options.hide_ui,
+            block: self.options.block,
+            ..Settings::default()
+        };
+        self.state = Some(Running {
+            presenter,
+            player,
+            egui_state,
+            egui_ctx,
+            ctx,
+            window: window.clone(),
+            settings,
+            view: View { zoom: 1.0, origin: (0.0, 0.0), fit: true },
+            path_field: String::new(),
+            message: None,
+            cursor: None,
+            drag_from: None,
+            presented: 0,
+            fps_count: 0,
+            fps_since: Instant::now(),
+            display_fps: 0.0,
+            settled: 0,
+            idle_redraw: false,
+            screenshot: self.options.screenshot.clone(),
+        });
+        window.request_redraw();
+        Ok(())
+    }
+
+    fn fail(&mut self, event_loop: &ActiveEventLoop, e: anyhow::Error) {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+        event_loop.exit();
+    }
+}
+
+impl ApplicationHandler for App {
+    fn resumed(&mut self, event_loop: &ActiveEventLoop) {
+        if self.state.is_some() {
+            return;
+        }
+        if let Err(e) = self.start(event_loop) {
+            self.fail(event_loop, e);
+        }
+    }
+
+    fn window_event(&mut self, event_loop: &ActiveEventLoop, _id: WindowId, event: WindowEvent) {
+        let Some(st) = self.state.as_mut() else { return };
+        let response = st.egui_state.on_window_event(&st.window, &event);
+        if response.repaint {
+            st.window.request_redraw();
+        }
+        let result = match event {
+            WindowEvent::CloseRequested => {
+                event_loop.exit();
+                Ok(())
+            }
+            WindowEvent::Resized(size) => {
+                st.presenter.resize(size.width, size.height);
+                st.window.request_redraw();
+                Ok(())
+            }
+            WindowEvent::RedrawRequested => match st.frame() {
+                Ok(Some(exit)) => {
+                    if let Err(e) = exit {
+                        self.error = Some(e);
+                    }
+                    event_loop.exit();
+                    Ok(())
+                }
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
+            },
+            WindowEvent::KeyboardInput { event, .. } if !response.consumed => {
+                if event.state == ElementState::Pressed && !st.egui_ctx.egui_wants_keyboard_input() {
+                    if let Some(action) = ui::on_key(&event.logical_key, &mut st.settings) {
+                        if action == Action::Quit {
+                            event_loop.exit();
+                        }
+                        st.act(action);
+                    }
+                    st.window.request_redraw();
+                }
+                Ok(())
+            }
+            WindowEvent::DroppedFile(path) => {
+                st.act(Action::Open(path.to_string_lossy().into_owned()));
+                Ok(())
+            }
+            WindowEvent::CursorMoved { position, .. } => {
+                let p = (position.x as f32, position.y as f32);
+                if let (Some(from), false) = (st.drag_from, response.consumed) {
+                    st.view.origin.0 -= (p.0 - from.0) / st.view.zoom;
+                    st.view.origin.1 -= (p.1 - from.1) / st.view.zoom;
+                    st.view.fit = false;
+                    st.drag_from = Some(p);
+                }
+                st.cursor = Some(p);
+                st.window.request_redraw();
+                Ok(())
+            }
+            WindowEvent::CursorLeft { .. } => {
+                st.cursor = None;
+                Ok(())
+            }
+            WindowEvent::MouseInput { state, button: MouseButton::Left, .. } => {
+                st.drag_from = match state {
+                    ElementState::Pressed if !st.egui_ctx.is_pointer_over_egui() => st.cursor,
+                    _ => None,
+                };
+                Ok(())
+            }
+            WindowEvent::MouseWheel { delta, .. } if !st.egui_ctx.is_pointer_over_egui() => {
+                let steps = match delta {
+                    MouseScrollDelta::LineDelta(_, y) => y,
+                    MouseScrollDelta::PixelDelta(p) => p.y as f32 / 60.0,
+                };
+                st.zoom_at(1.25f32.powf(steps));
+                st.window.request_redraw();
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            self.fail(event_loop, e);
+        }
+    }
+
+    fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
+        let Some(st) = self.state.as_mut() else { return };
+        if st.player.wants_frame(st.settings.playing) || st.settings.playing || st.settled > 0 || st.idle_redraw {
+            st.idle_redraw = false;
+            st.window.request_redraw();
+            event_loop.set_control_flow(ControlFlow::Poll);
+        } else {
+            // Paused: refresh the HUD a few times a second, and on any input.
+            st.idle_redraw = true;
+            event_loop.set_control_flow(ControlFlow::WaitUntil(Instant::now() + Duration::from_millis(250)));
+        }
+    }
+
+    fn exiting(&mut self, _event_loop: &ActiveEventLoop) {
+        if let Some(st) = self.state.take() {
+            st.ctx.wait_idle();
+            let n = st.ctx.validation_log().count();
+            if n > 0 && self.exit_code_error.is_none() {
+                self.exit_code_error = Some(anyhow::anyhow!(
+                    "the Vulkan validation layer reported {n} problem(s) (printed above); please report this bug"
+                ));
+            }
+            let fps = st.display_fps;
+            drop(st);
+            tracing::info!("viewer closed (display {fps:.1} fps)");
+        }
+    }
+}
+
+impl Running {
+    fn src_size(&self) -> (f32, f32) {
+        (self.player.info.width as f32, self.player.info.height as f32)
+    }
+
+    fn window_size(&self) -> (f32, f32) {
+        let s = self.window.inner_size();
+        (s.width as f32, s.height as f32)
+    }
+
+    fn fit_view(&mut self) {
+        let (sw, sh) = self.src_size();
+        let (ww, wh) = self.window_size();
+        if ww <= 0.0 || wh <= 0.0 {
+            return;
+        }
+        let zoom = (ww / sw).min(wh / sh).max(1e-3);
+        self.view = View { zoom, origin: ((sw - ww / zoom) / 2.0, (sh - wh / zoom) / 2.0), fit: true };
+    }
+
+    /// Zooms by `factor` keeping the source point under the cursor (or the window centre) in place.
+    fn zoom_at(&mut self, factor: f32) {
+        let (ww, wh) = self.window_size();
+        let c = self.cursor.unwrap_or((ww / 2.0, wh / 2.0));
+        let v = &mut self.view;
+        let before = (v.origin.0 + c.0 / v.zoom, v.origin.1 + c.1 / v.zoom);
+        v.zoom = (v.zoom * factor).clamp(0.05, 256.0);
+        v.origin = (before.0 - c.0 / v.zoom, before.1 - c.1 / v.zoom);
+        v.fit = false;
+    }
+
+    fn notify(&mut self, message: String) {
+        eprintln!("vidscope: {message}");
+        self.message = Some((message, Instant::now()));
+    }
+
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::Step(d) => {
+                self.settings.playing = false;
+                let cur = self.player.shown().unwrap_or(0) as i64;
+                self.player.seek((cur + d).max(0) as usize);
+            }
+            Action::Seek(n) => self.player.seek(n),
+            Action::BlockChanged => {
+                if let Err(e) = self.player.set_block(&self.ctx, self.settings.block) {
+                    self.notify(format!("block size {}: {e}", self.settings.block));
+                }
+            }
+            Action::Open(path) => {
+                let _ = self.presenter.wait_frames();
+                match Player::open(&self.ctx, &path, self.settings.block, 0) {
+                    Ok(p) => {
+                        self.player = p;
+                        self.window.set_title(&format!("vidscope — {path}"));
+                        self.fit_view();
+                        self.message = None;
+                        self.path_field = path;
+                    }
+                    Err(e) => self.notify(format!("{e:#} (still showing {})", self.player.info.input)),
+                }
+            }
+            Action::ToggleFullscreen => {
+                let full = self.window.fullscreen().is_some();
+                self.window.set_fullscreen(if full { None } else { Some(Fullscreen::Borderless(None)) });
+            }
+            Action::ResetView => self.fit_view(),
+            Action::Quit => {}
+        }
+    }
+
+    fn hover(&self) -> Option<ui::Hover> {
+        let (cx, cy) = self.cursor?;
+        if self.egui_ctx.is_pointer_over_egui() || self.player.shown().is_none() {
+            return None;
+        }
+        // The same mapping as shaders/display.comp, for the output pixel under the pointer.
+        let sx = self.view.origin.0 + (cx.floor() + 0.5) / self.view.zoom;
+        let sy = self.view.origin.1 + (cy.floor() + 0.5) / self.view.zoom;
+        let (w, h) = (self.player.info.width, self.player.info.height);
+        if sx < 0.0 || sy < 0.0 || sx >= w as f32 || sy >= h as f32 {
+            return None;
+        }
+        let (x, y) = (sx as u32, sy as u32);
+        let grid = self.player.graph().grid();
+        let b = grid.block;
+        let (bx, by) = (x / b, y / b);
+        let stat = self.player.stats.get((by * grid.blocks_x() + bx) as usize).copied().unwrap_or_default();
+        let count = (b.min(w - bx * b) * b.min(h - by * b)).max(1);
+        Some(ui::Hover {
+            x,
+            y,
+            luma: self.player.luma.get((y * w + x) as usize).copied().unwrap_or(0),
+            by,
+            bx,
+            sad: stat.sad,
+            sse: stat.sse,
+            mean: stat.sum_a as f32 / count as f32,
+        })
+    }
+
+    /// The heatmap's (min, max) over the current blocks for the chosen metric.
+    fn metric_range(&self) -> (f32, f32) {
+        let grid = self.player.graph().grid();
+        let (w, h, b) = (grid.width, grid.height, grid.block);
+        let mut lo = f32::MAX;
+        let mut hi = 0f32;
+        for (i, s) in self.player.stats.iter().enumerate() {
+            let v = match self.settings.metric {
+                Metric::Sad => s.sad as f32,
+                Metric::Sse => s.sse as f32,
+                Metric::Mean => {
+                    let (bx, by) = (i as u32 % grid.blocks_x(), i as u32 / grid.blocks_x());
+                    s.sum_a as f32 / (b.min(w - bx * b) * b.min(h - by * b)).max(1) as f32
+                }
+            };
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        if lo > hi {
+            (0.0, 0.0)
+        } else {
+            (lo, hi)
+        }
+    }
+
+    /// One redraw. `Some(result)` asks the event loop to exit with that result.
+    fn frame(&mut self) -> anyhow::Result<Option<anyhow::Result<()>>> {
+        let presenter = &self.presenter;
+        self.player
+            .tick(self.settings.playing, self.settings.speed, self.settings.looping, &mut || presenter.wait_frames())?;
+        if let Some(e) = self.player.error.take() {
+            self.notify(format!("decoding stopped: {e}"));
+        }
+        if self.player.take_just_ended() {
+            // The end without looping: pause there; play again starts from the first frame.
+            self.settings.playing = false;
+        } else if self.settings.playing && self.player.ended {
+            self.player.seek(0);
+        }
+        if self.view.fit {
+            self.fit_view();
+        }
+        let wanted = self.options_screenshot_frame();
+        if wanted.is_some() && self.player.shown() == wanted {
+            // Hold the frame for the screenshot (playback shows every frame, so it cannot skip it).
+            self.settings.playing = false;
+        }
+        if self.message.as_ref().is_some_and(|(_, t)| t.elapsed() > Duration::from_secs(10)) {
+            self.message = None;
+        }
+
+        // egui
+        let (lo, hi) = self.metric_range();
+        let scale_max = if self.settings.auto_scale { hi.max(1.0) } else { self.settings.fixed_scale };
+        let grid = self.player.graph().grid();
+        let hud = Hud {
+            input: self.player.info.input.clone(),
+            width: self.player.info.width,
+            height: self.player.info.height,
+            fps: self.player.info.fps,
+            frame: self.player.shown(),
+            frames_total: self.player.frames_total(),
+            display_fps: if self.display_fps > 0.0 {
+                self.display_fps
+            } else {
+                self.fps_count as f64 / self.fps_since.elapsed().as_secs_f64().max(1e-3)
+            },
+            decode_fps: self.player.decode_fps(),
+            timings: self.player.timings,
+            has_timestamps: self.player.graph().has_timestamps(),
+            behind: self.player.behind.clone(),
+            present_mode: self.presenter.present_mode_used(),
+            device: self.ctx.device_name().to_string(),
+            scale: (if self.settings.auto_scale { lo } else { 0.0 }, scale_max),
+            hover: self.hover(),
+            zoom: self.view.zoom,
+            message: self.message.as_ref().map(|(m, _)| m.clone()),
+        };
+        let raw_input = self.egui_state.take_egui_input(&self.window);
+        let settings = &mut self.settings;
+        let path_field = &mut self.path_field;
+        let mut actions = Vec::new();
+        let output = self.egui_ctx.run_ui(raw_input, |ui| {
+            actions = ui::draw(ui, settings, &hud, path_field);
+        });
+        self.egui_state.handle_platform_output(&self.window, output.platform_output);
+        let primitives = self.egui_ctx.tessellate(output.shapes, output.pixels_per_point);
+        let egui_frame =
+            EguiFrame { primitives, textures_delta: output.textures_delta, pixels_per_point: output.pixels_per_point };
+
+        let mut flags = 0;
+        if self.player.shown().is_some() {
+            flags |= DisplayPush::FLAG_HAS_FRAME;
+        }
+        if self.settings.grid {
+            flags |= DisplayPush::FLAG_GRID;
+        }
+        let push = DisplayPush {
+            src_w: grid.width,
+            src_h: grid.height,
+            mode: self.settings.mode.shader_index(),
+            colormap: self.settings.colormap.shader_index(),
+            metric: self.settings.metric.shader_index(),
+            block: grid.block,
+            blocks_x: grid.blocks_x(),
+            flags,
+            opacity: self.settings.opacity,
+            scale_max,
+            zoom: self.view.zoom,
+            origin_x: self.view.origin.0,
+            origin_y: self.view.origin.1,
+            ..DisplayPush::default()
+        };
+        let graph = self.player.graph();
+        let inputs = DisplayInputs {
+            luma: self.player.shown().and(graph.current_luma()),
+            diff: graph.diff_image(),
+            stats: graph.stats_buffer(),
+            push,
+        };
+        let take_shot = wanted.is_some() && self.player.shown() == wanted && self.settled >= 3;
+        let outcome = self.presenter.draw(inputs, egui_frame, take_shot)?;
+        for a in actions {
+            self.act(a);
+        }
+        match outcome {
+            DrawOutcome::Skipped => {}
+            DrawOutcome::Presented(shot) => {
+                self.presented += 1;
+                self.fps_count += 1;
+                let dt = self.fps_since.elapsed().as_secs_f64();
+                if dt >= 1.0 {
+                    self.display_fps = self.fps_count as f64 / dt;
+                    tracing::info!("display {:.1} fps, decode {:.1} fps", self.display_fps, self.player.decode_fps());
+                    self.fps_count = 0;
+                    self.fps_since = Instant::now();
+                }
+                if wanted.is_some() && self.player.shown() == wanted {
+                    self.settled += 1;
+                }
+                if let Some(shot) = shot {
+                    let path = self.options_screenshot_path().expect("a screenshot was asked for");
+                    save_png(&path, &shot)?;
+                    eprintln!(
+                        "vidscope: saved {}x{} screenshot of frame {} to {} (display {:.1} fps)",
+                        shot.width,
+                        shot.height,
+                        wanted.unwrap_or(0),
+                        path.display(),
+                        self.display_fps
+                    );
+                    return Ok(Some(Ok(())));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn options_screenshot_frame(&self) -> Option<usize> {
+        self.screenshot.as_ref().map(|(_, n)| *n)
+    }
+
+    fn options_screenshot_path(&self) -> Option<PathBuf> {
+        self.screenshot.as_ref().map(|(p, _)| p.clone())
+    }
+}
+
+fn save_png(path: &std::path::Path, shot: &Screenshot) -> anyhow::Result<()> {
+    let file = std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), shot.width, shot.height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().with_context(|| format!("{}: cannot write", path.display()))?;
+    writer.write_image_data(&shot.rgba).with_context(|| format!("{}: cannot write", path.display()))?;
+    writer.finish().with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(())
+}

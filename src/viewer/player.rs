@@ -1,0 +1,299 @@
+//! Playback: a feed thread (owning a `video::DecodeThread`) hands frames over a bounded channel; the
+//! render thread takes them without blocking, at the file's frame rate times the speed, and runs the
+//! `FrameGraph` on each. Seeking (and stepping back) reopens the source and decodes forward, so every
+//! shown frame is exactly frame N of the file.
+
+use crate::gpu::{GpuContext, GpuError};
+use crate::passes::{FrameGraph, PassSelection, PassTimings};
+use crate::reference::{BlockGrid, BlockStat};
+use crate::video::{self, DecodeThread, FrameSource, LumaFrame, StreamInfo};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Frames the feed may hold ready (on top of the decode thread's own queue).
+const FEED_CAPACITY: usize = 4;
+const DECODE_QUEUE: usize = 4;
+
+enum Msg {
+    Frame(LumaFrame),
+    End,
+    Error(String),
+}
+
+/// The feed thread's end of things: frames from `first` on, in order.
+struct Feed {
+    rx: Receiver<Msg>,
+    stop: Arc<AtomicBool>,
+    decode_fps_bits: Arc<AtomicU64>,
+}
+
+impl Feed {
+    /// Decodes `source` (or, when `None`, reopens `input`) on its own thread, dropping frames before `first`.
+    fn spawn(input: String, source: Option<Box<dyn FrameSource>>, first: usize) -> Feed {
+        let (tx, rx) = mpsc::sync_channel(FEED_CAPACITY);
+        let stop = Arc::new(AtomicBool::new(false));
+        let decode_fps_bits = Arc::new(AtomicU64::new(0f64.to_bits()));
+        let (stop2, fps2) = (stop.clone(), decode_fps_bits.clone());
+        let spawned = std::thread::Builder::new().name("vidscope-feed".into()).spawn(move || {
+            let source = match source.map(Ok).unwrap_or_else(|| video::open(&input)) {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = tx.send(Msg::Error(e.to_string()));
+                    return;
+                }
+            };
+            let mut decode = DecodeThread::spawn(source, DECODE_QUEUE, None);
+            let mut decoded = 0usize;
+            while !stop2.load(Ordering::Relaxed) {
+                let msg = match decode.recv() {
+                    Ok(Some(frame)) => {
+                        decoded += 1;
+                        let secs = decode.decode_seconds();
+                        if secs > 0.0 {
+                            fps2.store((decoded as f64 / secs).to_bits(), Ordering::Relaxed);
+                        }
+                        if frame.index < first {
+                            continue;
+                        }
+                        Msg::Frame(frame)
+                    }
+                    Ok(None) => Msg::End,
+                    Err(e) => Msg::Error(e.to_string()),
+                };
+                let last = !matches!(msg, Msg::Frame(_));
+                if tx.send(msg).is_err() || last {
+                    return;
+                }
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::error!("cannot start the feed thread: {e}");
+        }
+        Feed { rx, stop, decode_fps_bits }
+    }
+
+    fn decode_fps(&self) -> f64 {
+        f64::from_bits(self.decode_fps_bits.load(Ordering::Relaxed))
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        // The thread stops at its next frame (or its next send, which fails once rx is gone).
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// One open clip and its frame graph.
+pub struct Player {
+    pub info: StreamInfo,
+    graph: FrameGraph,
+    feed: Feed,
+    /// The frame whose luma/diff/stats the graph holds as "current".
+    shown: Option<usize>,
+    /// After a seek: frames before this are pushed (to prime the diff) but not shown.
+    seek_target: Option<usize>,
+    /// Show the next frame regardless of time (step forward).
+    step_pending: bool,
+    /// When the next frame is due.
+    next_due: Instant,
+    pub ended: bool,
+    /// Set when playback reached the end (without looping); taken by `take_just_ended`.
+    just_ended: bool,
+    pub frames_seen: usize,
+    pub stats: Vec<BlockStat>,
+    pub luma: Vec<u8>,
+    pub timings: PassTimings,
+    late_frames: u32,
+    late_since: Instant,
+    pub behind: Option<String>,
+    pub error: Option<String>,
+}
+
+impl Player {
+    /// Opens `input` (checked here, so a bad file fails at once) and starts decoding at frame `start`.
+    pub fn open(ctx: &Arc<GpuContext>, input: &str, block: u32, start: usize) -> anyhow::Result<Player> {
+        let source = video::open(input)?;
+        let info = source.info().clone();
+        let grid = BlockGrid::new(info.width, info.height, block);
+        let graph = FrameGraph::new(ctx, grid, PassSelection::ZERO_MOTION, false)?;
+        let feed = Feed::spawn(input.to_string(), Some(source), start.saturating_sub(1));
+        let frames_total = info.frame_count.map(|n| n as usize).unwrap_or(0);
+        Ok(Player {
+            info,
+            graph,
+            feed,
+            shown: None,
+            seek_target: Some(start),
+            step_pending: false,
+            next_due: Instant::now(),
+            ended: false,
+            just_ended: false,
+            frames_seen: frames_total,
+            stats: Vec::new(),
+            luma: Vec::new(),
+            timings: PassTimings::default(),
+            late_frames: 0,
+            late_since: Instant::now(),
+            behind: None,
+            error: None,
+        })
+    }
+
+    /// Whether playback stopped at the end since the last call.
+    pub fn take_just_ended(&mut self) -> bool {
+        std::mem::take(&mut self.just_ended)
+    }
+
+    pub fn graph(&self) -> &FrameGraph {
+        &self.graph
+    }
+
+    pub fn shown(&self) -> Option<usize> {
+        self.shown
+    }
+
+    pub fn decode_fps(&self) -> f64 {
+        self.feed.decode_fps()
+    }
+
+    pub fn frames_total(&self) -> Option<usize> {
+        self.info.frame_count.map(|n| n as usize).or((self.frames_seen > 0).then_some(self.frames_seen))
+    }
+
+    fn frame_duration(&self, speed: f32) -> Duration {
+        let fps = if self.info.fps > 0.0 { self.info.fps } else { 25.0 };
+        Duration::from_secs_f64(1.0 / (fps * speed.max(0.01) as f64))
+    }
+
+    /// Shows frame `n` next: restarts decoding at `n - 1` (to prime the diff) unless `n` is next anyway.
+    pub fn seek(&mut self, n: usize) {
+        let n = match self.frames_total() {
+            Some(total) if total > 0 => n.min(total - 1),
+            _ => n,
+        };
+        if self.shown.is_some_and(|s| s + 1 == n) && !self.ended && self.seek_target.is_none() {
+            self.step_pending = true;
+            return;
+        }
+        self.feed = Feed::spawn(self.info.input.clone(), None, n.saturating_sub(1));
+        self.graph.reset_sequence();
+        self.seek_target = Some(n);
+        self.ended = false;
+        self.step_pending = false;
+    }
+
+    /// Rebuilds the frame graph for a new block size and recomputes the current frame.
+    pub fn set_block(&mut self, ctx: &Arc<GpuContext>, block: u32) -> Result<(), GpuError> {
+        let grid = BlockGrid::new(self.info.width, self.info.height, block);
+        self.graph = FrameGraph::new(ctx, grid, PassSelection::ZERO_MOTION, false)?;
+        let n = self.shown.unwrap_or(0);
+        self.shown = None;
+        self.seek(n);
+        Ok(())
+    }
+
+    /// Whether a new frame may be taken now; `wait_gpu` is called before the graph's images change.
+    pub fn wants_frame(&self, playing: bool) -> bool {
+        self.seek_target.is_some() || self.step_pending || (playing && !self.ended && Instant::now() >= self.next_due)
+    }
+
+    /// Takes frames that are ready and due, pushing them through the frame graph. Returns whether the
+    /// picture changed. `wait_gpu` waits for in-flight frames that read the graph's images.
+    pub fn tick(
+        &mut self,
+        playing: bool,
+        speed: f32,
+        looping: bool,
+        wait_gpu: &mut dyn FnMut() -> Result<(), GpuError>,
+    ) -> Result<bool, GpuError> {
+        let mut changed = false;
+        let now = Instant::now();
+        if now.duration_since(self.late_since) > Duration::from_secs(1) {
+            self.behind = (self.late_frames > 0)
+                .then(|| format!("cannot keep up: {} frame(s) late in the last second", self.late_frames));
+            self.late_frames = 0;
+            self.late_since = now;
+        }
+        // Several frames may be needed after a seek (frame n-1, then n): take at most a few per tick.
+        for _ in 0..4 {
+            if !self.wants_frame(playing) {
+                break;
+            }
+            let frame = match self.feed.rx.try_recv() {
+                Ok(Msg::Frame(f)) => f,
+                Ok(Msg::End) | Err(TryRecvError::Disconnected) => {
+                    self.frames_seen = self.frames_seen.max(self.shown.map(|s| s + 1).unwrap_or(0));
+                    if self.seek_target.is_some() {
+                        // Seeking past the end: show the last frame instead.
+                        let last = self.frames_seen.saturating_sub(1);
+                        if self.shown != Some(last) && self.frames_seen > 0 {
+                            self.seek(last);
+                        } else {
+                            self.seek_target = None;
+                        }
+                        break;
+                    }
+                    self.step_pending = false;
+                    if looping && playing && self.frames_seen > 0 {
+                        self.seek(0);
+                    } else {
+                        self.ended = true;
+                        self.just_ended = true;
+                    }
+                    break;
+                }
+                Ok(Msg::Error(e)) => {
+                    self.error = Some(e);
+                    self.ended = true;
+                    self.just_ended = true;
+                    self.seek_target = None;
+                    break;
+                }
+                Err(TryRecvError::Empty) => {
+                    if playing && self.seek_target.is_none() && now > self.next_due + self.frame_duration(speed) {
+                        // Due more than a frame ago and the decoder has nothing: decoding is too slow.
+                        self.late_frames += 1;
+                        self.next_due = now;
+                    }
+                    break;
+                }
+            };
+            wait_gpu()?;
+            let out = self.graph.push_frame(&frame.data)?;
+            self.timings = out.timings;
+            if let Some(stats) = out.stats {
+                self.stats = stats;
+            }
+            self.luma = frame.data;
+            self.frames_seen = self.frames_seen.max(frame.index + 1);
+            let target = self.seek_target.unwrap_or(0);
+            if frame.index >= target {
+                let jumped = self.seek_target.is_some() || self.step_pending;
+                self.seek_target = None;
+                self.step_pending = false;
+                self.shown = Some(frame.index);
+                changed = true;
+                let dur = self.frame_duration(speed);
+                self.next_due += dur;
+                if jumped {
+                    // A seek or step: the clock starts again from here.
+                    self.next_due = now + dur;
+                } else if self.next_due + dur < now {
+                    // The render loop fell behind by more than a frame.
+                    self.late_frames += 1;
+                    self.next_due = now + dur;
+                } else if self.next_due < now {
+                    self.next_due = now;
+                }
+                break;
+            }
+        }
+        if !playing && self.seek_target.is_none() {
+            self.next_due = Instant::now();
+        }
+        Ok(changed)
+    }
+}

@@ -1,0 +1,68 @@
+//! The `vidscope view` options (clap), kept out of main.rs; they become `viewer::ViewerOptions`.
+
+use clap::Args;
+use std::path::PathBuf;
+use vidscope::gpu::{GpuOptions, PresentMode};
+use vidscope::ui::Mode;
+use vidscope::viewer::ViewerOptions;
+
+#[derive(Args, Clone, Debug)]
+pub struct ViewArgs {
+    /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
+    pub input: String,
+    /// What to show first: raw, diff, heatmap (over raw) or heatmap-diff (over diff)
+    #[arg(long, value_enum, default_value_t = Mode::Raw)]
+    pub mode: Mode,
+    /// Start at frame N
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub start: usize,
+    /// Start paused
+    #[arg(long)]
+    pub paused: bool,
+    /// Hide the panels and HUD (key H toggles)
+    #[arg(long)]
+    pub hide_ui: bool,
+    /// Block size in pixels for the heatmap: 4, 8, 16, 32, 64 or 128
+    #[arg(long, short, default_value_t = 16)]
+    pub block: u32,
+    /// Swapchain present mode (falls back to fifo where not supported)
+    #[arg(long, value_enum, default_value_t = PresentMode::Fifo)]
+    pub present: PresentMode,
+    /// Save exactly what is presented at frame --at-frame as PNG, then exit
+    #[arg(long, value_name = "FILE", requires = "at_frame")]
+    pub screenshot: Option<PathBuf>,
+    /// The frame for --screenshot
+    #[arg(long, value_name = "N", requires = "screenshot")]
+    pub at_frame: Option<usize>,
+    /// Window size in pixels, WxH (default: the clip's size, within 1280x800)
+    #[arg(long, value_name = "WxH")]
+    pub size: Option<String>,
+}
+
+impl ViewArgs {
+    pub fn into_options(self, gpu: GpuOptions) -> anyhow::Result<ViewerOptions> {
+        vidscope::analysis::check_block_size(self.block)?;
+        let size = match &self.size {
+            None => None,
+            Some(s) => {
+                let parsed = s
+                    .split_once(['x', 'X'])
+                    .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+                    .filter(|(w, h)| *w > 0 && *h > 0);
+                Some(parsed.ok_or_else(|| anyhow::anyhow!("--size {s:?}: expected WxH, e.g. 640x360"))?)
+            }
+        };
+        Ok(ViewerOptions {
+            input: self.input,
+            gpu,
+            mode: self.mode,
+            start: self.start,
+            paused: self.paused,
+            hide_ui: self.hide_ui,
+            block: self.block,
+            present: self.present,
+            screenshot: self.screenshot.zip(self.at_frame),
+            size,
+        })
+    }
+}

@@ -1,0 +1,491 @@
+//! The viewer in a real X window: starts its own Xvfb (fails if Xvfb is missing), runs the `vidscope`
+//! binary with the validation layer on, checks pixels of `--screenshot` output per mode, and drives a
+//! running viewer through resizes and key presses with xdotool.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+const W: u32 = 160;
+const H: u32 = 120;
+
+/// An Xvfb server on a free display number, killed on drop.
+struct Xvfb {
+    child: Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start() -> Xvfb {
+        // Tests run in parallel: each call in this process tries its own display numbers.
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let base = 90 + std::process::id() % 100;
+        for _ in 0..300 {
+            let n = base + NEXT.fetch_add(1, Ordering::Relaxed) % 300;
+            if display_in_use(n) {
+                continue;
+            }
+            let child = Command::new("Xvfb")
+                .args([format!(":{n}").as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start Xvfb (install the xvfb package): {e}"));
+            let mut xvfb = Xvfb { child, display: format!(":{n}") };
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(15) {
+                if let Ok(Some(_)) = xvfb.child.try_wait() {
+                    break; // lost a race for this display number; try the next
+                }
+                let probe = Command::new("xdotool")
+                    .env("DISPLAY", &xvfb.display)
+                    .arg("getdisplaygeometry")
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .unwrap_or_else(|e| panic!("cannot run xdotool (install the xdotool package): {e}"));
+                if probe.success() {
+                    // Someone else's server may have answered: ours must still be running.
+                    std::thread::sleep(Duration::from_millis(200));
+                    if let Ok(None) = xvfb.child.try_wait() {
+                        return xvfb;
+                    }
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        panic!("could not start Xvfb on any of 300 display numbers from :{base}");
+    }
+}
+
+/// A display is taken while its lock file names a live process (X servers remove stale locks).
+fn display_in_use(n: u32) -> bool {
+    match std::fs::read_to_string(format!("/tmp/.X{n}-lock")) {
+        Ok(pid) => Path::new(&format!("/proc/{}", pid.trim())).exists(),
+        Err(_) => false,
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return; // already gone (and reaped): its pid may belong to someone else now
+        }
+        // SIGTERM, so Xvfb removes its lock file and socket; SIGKILL only if it does not stop.
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The test texture: deterministic, with every value present.
+fn texture(x: i64, y: i64) -> u8 {
+    ((x * 7 + y * 13 + ((x * y) >> 3)) & 0xff) as u8
+}
+
+/// Frame t of a clip whose left half (x < W/2) moves by (2, 1) per frame and right half stands still.
+fn half_moving(t: usize) -> Vec<u8> {
+    let mut f = vec![0u8; (W * H) as usize];
+    for y in 0..H as i64 {
+        for x in 0..W as i64 {
+            let (dx, dy) = if x < W as i64 / 2 { (2 * t as i64, t as i64) } else { (0, 0) };
+            f[(y * W as i64 + x) as usize] = texture(x - dx, y - dy);
+        }
+    }
+    f
+}
+
+fn still(_t: usize) -> Vec<u8> {
+    half_moving(0)
+}
+
+fn write_y4m(path: &Path, frames: usize, frame: fn(usize) -> Vec<u8>) {
+    let mut f = std::fs::File::create(path).unwrap();
+    writeln!(f, "YUV4MPEG2 W{W} H{H} F30:1 Ip A1:1 Cmono").unwrap();
+    for t in 0..frames {
+        f.write_all(b"FRAME\n").unwrap();
+        f.write_all(&frame(t)).unwrap();
+    }
+}
+
+fn vidscope(display: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vidscope"));
+    cmd.env("DISPLAY", display).env_remove("WAYLAND_DISPLAY").args(["--validation", "on"]).args(args);
+    cmd
+}
+
+/// Runs with a time limit; panics with the output if it did not finish.
+fn run_with_timeout(mut cmd: Command, limit: Duration) -> Output {
+    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run vidscope");
+    wait_with_timeout(child, limit)
+}
+
+fn wait_with_timeout(mut child: Child, limit: Duration) -> Output {
+    let start = Instant::now();
+    loop {
+        if let Ok(Some(_)) = child.try_wait() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("vidscope did not finish in {limit:?}; stderr:\n{}", String::from_utf8_lossy(&out.stderr));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn assert_clean(out: &Output) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "vidscope failed ({}):\n{stderr}", out.status);
+    assert!(
+        !stderr.contains("vidscope::validation") && !stderr.contains("Validation"),
+        "validation messages:\n{stderr}"
+    );
+}
+
+struct Png {
+    width: u32,
+    height: u32,
+    rgba: Vec<u8>,
+}
+
+impl Png {
+    fn read(path: &Path) -> Png {
+        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!(info.color_type, png::ColorType::Rgba);
+        buf.truncate(info.buffer_size());
+        Png { width: info.width, height: info.height, rgba: buf }
+    }
+
+    fn px(&self, x: u32, y: u32) -> [u8; 3] {
+        let i = ((y * self.width + x) * 4) as usize;
+        [self.rgba[i], self.rgba[i + 1], self.rgba[i + 2]]
+    }
+}
+
+/// Takes a screenshot of `clip` at frame `at` in `mode` with the UI hidden, window = clip size.
+fn screenshot(dir: &Path, clip: &Path, mode: &str, at: usize) -> Png {
+    let xvfb = Xvfb::start();
+    let out_png = dir.join(format!("{mode}-{at}.png"));
+    let at_s = at.to_string();
+    let size = format!("{W}x{H}");
+    let cmd = vidscope(
+        &xvfb.display,
+        &[
+            "view",
+            clip.to_str().unwrap(),
+            "--mode",
+            mode,
+            "--hide-ui",
+            "--size",
+            &size,
+            "--start",
+            &at_s,
+            "--paused",
+            "--screenshot",
+            out_png.to_str().unwrap(),
+            "--at-frame",
+            &at_s,
+        ],
+    );
+    let out = run_with_timeout(cmd, Duration::from_secs(120));
+    assert_clean(&out);
+    let png = Png::read(&out_png);
+    assert_eq!((png.width, png.height), (W, H), "screenshot size");
+    png
+}
+
+fn clip(dir: &Path, name: &str, frame: fn(usize) -> Vec<u8>) -> PathBuf {
+    let path = dir.join(name);
+    write_y4m(&path, 8, frame);
+    path
+}
+
+#[test]
+fn raw_mode_screenshot_shows_the_decoded_luma_at_each_pixel() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let png = screenshot(dir.path(), &clip, "raw", 3);
+    let luma = half_moving(3);
+    let mut worst = 0;
+    for y in 0..H {
+        for x in 0..W {
+            let want = luma[(y * W + x) as usize] as i32;
+            for c in png.px(x, y) {
+                worst = worst.max((c as i32 - want).abs());
+            }
+        }
+    }
+    assert!(worst <= 1, "raw pixels differ from the decoded luma by up to {worst}");
+}
+
+#[test]
+fn diff_mode_of_a_still_clip_is_black() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "still.y4m", still);
+    let png = screenshot(dir.path(), &clip, "diff", 4);
+    let lit = (0..H).flat_map(|y| (0..W).map(move |x| (x, y))).filter(|&(x, y)| png.px(x, y) != [0, 0, 0]).count();
+    assert_eq!(lit, 0, "{lit} non-black pixels in diff mode of a still clip");
+}
+
+#[test]
+fn diff_mode_lights_up_only_where_the_clip_moves() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let png = screenshot(dir.path(), &clip, "diff", 4);
+    let (cur, prev) = (half_moving(4), half_moving(3));
+    for y in 0..H {
+        for x in 0..W {
+            let i = (y * W + x) as usize;
+            let want = (cur[i] as i32 - prev[i] as i32).unsigned_abs() as u8;
+            let got = png.px(x, y);
+            assert!(got.iter().all(|c| c.abs_diff(want) <= 1), "diff at ({x}, {y}): {got:?}, expected {want}");
+        }
+    }
+}
+
+#[test]
+fn heatmap_colours_appear_where_the_clip_moves_and_not_where_it_stands_still() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let png = screenshot(dir.path(), &clip, "heatmap", 4);
+    let luma = half_moving(4);
+    let is_tinted = |p: [u8; 3]| p.iter().max().unwrap() - p.iter().min().unwrap() > 12;
+    // Moving half (x < 80 = 5 blocks of 16): every pixel tinted.
+    let mut untinted = 0;
+    for y in 0..H {
+        for x in 0..W / 2 {
+            if !is_tinted(png.px(x, y)) {
+                untinted += 1;
+            }
+        }
+    }
+    assert!(untinted < (W / 2 * H / 50) as usize, "{untinted} untinted pixels where the clip moves");
+    // Still half: exactly the gray luma.
+    for y in 0..H {
+        for x in W / 2..W {
+            let want = luma[(y * W + x) as usize];
+            let got = png.px(x, y);
+            assert!(
+                got.iter().all(|c| c.abs_diff(want) <= 1),
+                "still pixel ({x}, {y}) is {got:?}, expected gray {want}"
+            );
+        }
+    }
+}
+
+fn xdotool(display: &str, args: &[&str]) -> String {
+    let out = Command::new("xdotool")
+        .env("DISPLAY", display)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run xdotool (install the xdotool package): {e}"));
+    assert!(out.status.success(), "xdotool {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The viewer's X window id, waiting for it to appear (fails if the viewer exits first).
+fn find_window(display: &str, child: &mut Child) -> String {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(60) {
+        let out = Command::new("xdotool")
+            .env("DISPLAY", display)
+            .args(["search", "--onlyvisible", "--name", "vidscope"])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run xdotool (install the xdotool package): {e}"));
+        if let Some(id) = String::from_utf8_lossy(&out.stdout).lines().next() {
+            return id.trim().to_string();
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut stderr = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
+            }
+            panic!("vidscope exited ({status}) before its window appeared:\n{stderr}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("the vidscope window did not appear within 60 s");
+}
+
+#[test]
+fn resizes_minimize_and_mode_keys_produce_no_validation_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let xvfb = Xvfb::start();
+    let d = xvfb.display.as_str();
+    let child = vidscope(d, &["view", clip.to_str().unwrap(), "--size", "320x240"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run vidscope");
+    let mut child = child;
+    let id = find_window(d, &mut child);
+    let pause = || std::thread::sleep(Duration::from_millis(400));
+    pause();
+    xdotool(d, &["windowfocus", "--sync", &id]);
+    for (w, h) in [("1", "1"), ("640", "480"), ("2", "300"), ("300", "2"), ("1000", "700")] {
+        xdotool(d, &["windowsize", "--sync", &id, w, h]);
+        pause();
+    }
+    xdotool(d, &["windowminimize", &id]);
+    pause();
+    xdotool(d, &["windowmap", "--sync", &id]);
+    xdotool(d, &["windowfocus", "--sync", &id]);
+    pause();
+    for key in ["2", "3", "4", "m", "c", "b", "g", "1", "Right", "Left", "Left", "space", "bracketright", "h", "h", "f"]
+    {
+        xdotool(d, &["key", "--clearmodifiers", key]);
+        pause();
+    }
+    xdotool(d, &["windowsize", "--sync", &id, "400", "300"]);
+    pause();
+    xdotool(d, &["key", "q"]);
+    let out = wait_with_timeout(child, Duration::from_secs(60));
+    assert_clean(&out);
+}
+
+/// Starts paused at `start` with the UI hidden, presses `keys`, and returns the screenshot taken when
+/// frame `at` comes on screen (it never does unless the keys step there).
+fn screenshot_after_keys(clip: &Path, start: usize, at: usize, keys: &[&str]) -> Png {
+    let dir = tempfile::tempdir().unwrap();
+    let xvfb = Xvfb::start();
+    let d = xvfb.display.as_str();
+    let out_png = dir.path().join("shot.png");
+    let (start_s, at_s, size) = (start.to_string(), at.to_string(), format!("{W}x{H}"));
+    let child = vidscope(
+        d,
+        &[
+            "view",
+            clip.to_str().unwrap(),
+            "--hide-ui",
+            "--paused",
+            "--size",
+            &size,
+            "--start",
+            &start_s,
+            "--screenshot",
+            out_png.to_str().unwrap(),
+            "--at-frame",
+            &at_s,
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("run vidscope");
+    let mut child = child;
+    let id = find_window(d, &mut child);
+    std::thread::sleep(Duration::from_millis(500));
+    xdotool(d, &["windowfocus", "--sync", &id]);
+    for key in keys {
+        xdotool(d, &["key", "--clearmodifiers", key]);
+        std::thread::sleep(Duration::from_millis(400));
+    }
+    let out = wait_with_timeout(child, Duration::from_secs(60));
+    assert_clean(&out);
+    Png::read(&out_png)
+}
+
+fn assert_shows_diff_of(png: &Png, t: usize) {
+    let (cur, prev) = (half_moving(t), half_moving(t - 1));
+    for y in 0..H {
+        for x in 0..W {
+            let i = (y * W + x) as usize;
+            let want = (cur[i] as i32 - prev[i] as i32).unsigned_abs() as u8;
+            let got = png.px(x, y);
+            assert!(
+                got.iter().all(|c| c.abs_diff(want) <= 1),
+                "diff at ({x}, {y}): {got:?}, expected {want} (frame {t})"
+            );
+        }
+    }
+}
+
+#[test]
+fn right_arrow_steps_forward_frame_by_frame_in_diff_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    // Key 2 switches to diff; three steps from frame 1 reach frame 4.
+    let png = screenshot_after_keys(&clip, 1, 4, &["2", "Right", "Right", "Right"]);
+    assert_shows_diff_of(&png, 4);
+}
+
+#[test]
+fn left_arrow_steps_back_to_the_exact_frame_with_its_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let png = screenshot_after_keys(&clip, 7, 5, &["2", "Left", "Left"]);
+    assert_shows_diff_of(&png, 5);
+}
+
+#[test]
+fn a_bad_path_in_the_open_field_shows_an_error_and_playback_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("long.y4m");
+    write_y4m(&clip, 60, half_moving);
+    let xvfb = Xvfb::start();
+    let d = xvfb.display.as_str();
+    let out_png = dir.path().join("shot.png");
+    // Paused at frame 0; after the failed open, space plays, and the screenshot comes only if playback
+    // then reaches frame 50.
+    let child = vidscope(
+        d,
+        &[
+            "view",
+            clip.to_str().unwrap(),
+            "--size",
+            "640x480",
+            "--paused",
+            "--screenshot",
+            out_png.to_str().unwrap(),
+            "--at-frame",
+            "50",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("run vidscope");
+    let mut child = child;
+    let id = find_window(d, &mut child);
+    std::thread::sleep(Duration::from_millis(1500));
+    xdotool(d, &["windowfocus", "--sync", &id]);
+    // The path field of the controls panel (its place in the default layout).
+    xdotool(d, &["mousemove", "--window", &id, "150", "214", "click", "1"]);
+    std::thread::sleep(Duration::from_millis(800));
+    xdotool(d, &["type", "--delay", "50", "/no/such/file.y4m"]);
+    std::thread::sleep(Duration::from_millis(500));
+    xdotool(d, &["key", "Return"]);
+    std::thread::sleep(Duration::from_millis(800));
+    xdotool(d, &["key", "space"]);
+    let out = wait_with_timeout(child, Duration::from_secs(60));
+    assert_clean(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/no/such/file.y4m"), "no error for the bad path:\n{stderr}");
+    // The message is drawn in the panel in red.
+    let png = Png::read(&out_png);
+    let red = (0..png.height)
+        .flat_map(|y| (0..png.width / 2).map(move |x| (x, y)))
+        .filter(|&(x, y)| {
+            let [r, g, b] = png.px(x, y);
+            r > 200 && g < 160 && b < 140
+        })
+        .count();
+    assert!(red > 50, "no error message drawn in the panel ({red} red pixels)");
+}
