@@ -348,8 +348,30 @@ fn resizes_minimize_and_mode_keys_produce_no_validation_message() {
     xdotool(d, &["windowmap", "--sync", &id]);
     xdotool(d, &["windowfocus", "--sync", &id]);
     pause();
-    for key in ["2", "3", "4", "m", "c", "b", "g", "1", "Right", "Left", "Left", "space", "bracketright", "h", "h", "f"]
-    {
+    for key in [
+        "2",
+        "3",
+        "4",
+        "m",
+        "c",
+        "b",
+        "g",
+        "5",
+        "s",
+        "6",
+        "m",
+        "m",
+        "3",
+        "1",
+        "Right",
+        "Left",
+        "Left",
+        "space",
+        "bracketright",
+        "h",
+        "h",
+        "f",
+    ] {
         xdotool(d, &["key", "--clearmodifiers", key]);
         pause();
     }
@@ -467,7 +489,7 @@ fn a_bad_path_in_the_open_field_shows_an_error_and_playback_goes_on() {
     std::thread::sleep(Duration::from_millis(1500));
     xdotool(d, &["windowfocus", "--sync", &id]);
     // The path field of the controls panel (its place in the default layout).
-    xdotool(d, &["mousemove", "--window", &id, "150", "214", "click", "1"]);
+    xdotool(d, &["mousemove", "--window", &id, "150", "235", "click", "1"]);
     std::thread::sleep(Duration::from_millis(800));
     xdotool(d, &["type", "--delay", "50", "/no/such/file.y4m"]);
     std::thread::sleep(Duration::from_millis(500));
@@ -488,4 +510,31 @@ fn a_bad_path_in_the_open_field_shows_an_error_and_playback_goes_on() {
         })
         .count();
     assert!(red > 50, "no error message drawn in the panel ({red} red pixels)");
+}
+
+#[test]
+fn residual_mode_is_black_where_motion_search_finds_the_shift_and_predicted_mode_matches_the_frame() {
+    // half_moving: the left half moves by (2, 1) per frame, so cur(x, y) = ref(x - 2, y - 1) there and
+    // motion search finds (-2, -1); the right half stands still. Blocks touching the top or left edge
+    // read clamped pixels, so only blocks from (16, 16) on are checked on the left.
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let residual = screenshot(dir.path(), &clip, "residual", 4);
+    let predicted = screenshot(dir.path(), &clip, "predicted", 4);
+    let cur = half_moving(4);
+    let mut checked = 0;
+    for y in 16..H {
+        for x in 16..W {
+            let (r, p) = (residual.px(x, y), predicted.px(x, y));
+            assert!(r.iter().all(|&c| c <= 1), "residual at ({x}, {y}) is {r:?}, expected black");
+            let want = cur[(y * W + x) as usize];
+            assert!(p.iter().all(|c| c.abs_diff(want) <= 1), "predicted at ({x}, {y}) is {p:?}, expected {want}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 10_000);
+    // The zero-motion diff of the same frame is far from black on the moving half.
+    let diff = screenshot(dir.path(), &clip, "diff", 4);
+    let lit = (16..H).flat_map(|y| (16..W / 2).map(move |x| (x, y))).filter(|&(x, y)| diff.px(x, y)[0] > 8).count();
+    assert!(lit > 1000, "only {lit} diff pixels lit on the moving half");
 }

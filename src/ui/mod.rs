@@ -6,7 +6,7 @@ pub mod colormap;
 use crate::passes::PassTimings;
 use winit::keyboard::{Key, NamedKey};
 
-/// What the picture shows (`--mode`; keys 1–4).
+/// What the picture shows (`--mode`; keys 1–6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Mode {
     #[default]
@@ -14,10 +14,15 @@ pub enum Mode {
     Diff,
     Heatmap,
     HeatmapDiff,
+    /// The motion-compensated prediction of the current frame from the previous one.
+    Predicted,
+    /// |current − predicted|.
+    Residual,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 4] = [Mode::Raw, Mode::Diff, Mode::Heatmap, Mode::HeatmapDiff];
+    pub const ALL: [Mode; 6] =
+        [Mode::Raw, Mode::Diff, Mode::Heatmap, Mode::HeatmapDiff, Mode::Predicted, Mode::Residual];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -25,17 +30,41 @@ impl Mode {
             Mode::Diff => "2 diff",
             Mode::Heatmap => "3 heatmap over raw",
             Mode::HeatmapDiff => "4 heatmap over diff",
+            Mode::Predicted => "5 predicted",
+            Mode::Residual => "6 residual",
         }
     }
 
-    /// The `mode` push constant of shaders/display.comp.
+    /// The `mode` push constant of shaders/display.comp (1 and 3 show the second plane, see `plane`).
     pub fn shader_index(self) -> u32 {
-        self as u32
+        match self {
+            Mode::Raw => 0,
+            Mode::Diff | Mode::Predicted | Mode::Residual => 1,
+            Mode::Heatmap => 2,
+            Mode::HeatmapDiff => 3,
+        }
+    }
+
+    /// Which plane the display pass reads as its second image.
+    pub fn plane(self) -> Plane {
+        match self {
+            Mode::Predicted => Plane::Predicted,
+            Mode::Residual => Plane::Residual,
+            _ => Plane::Diff,
+        }
     }
 
     pub fn is_heatmap(self) -> bool {
         matches!(self, Mode::Heatmap | Mode::HeatmapDiff)
     }
+}
+
+/// The second image of the display pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plane {
+    Diff,
+    Predicted,
+    Residual,
 }
 
 /// The per-block value the heatmap shows (key M cycles).
@@ -45,21 +74,35 @@ pub enum Metric {
     Sad,
     Sse,
     Mean,
+    /// SAD of the current frame against its motion-compensated prediction.
+    McSad,
+    McSse,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 3] = [Metric::Sad, Metric::Sse, Metric::Mean];
+    pub const ALL: [Metric; 5] = [Metric::Sad, Metric::Sse, Metric::Mean, Metric::McSad, Metric::McSse];
 
     pub fn label(self) -> &'static str {
         match self {
             Metric::Sad => "SAD",
             Metric::Sse => "SSE",
             Metric::Mean => "mean",
+            Metric::McSad => "MC-SAD",
+            Metric::McSse => "MC-SSE",
         }
     }
 
+    /// The `metric` push constant; MC metrics read the residual's block stats in the same layout.
     pub fn shader_index(self) -> u32 {
-        self as u32
+        match self {
+            Metric::Sad | Metric::McSad => 0,
+            Metric::Sse | Metric::McSse => 1,
+            Metric::Mean => 2,
+        }
+    }
+
+    pub fn is_motion_compensated(self) -> bool {
+        matches!(self, Metric::McSad | Metric::McSse)
     }
 }
 
@@ -89,6 +132,8 @@ impl Colormap {
 }
 
 pub const BLOCK_SIZES: [u32; 6] = [4, 8, 16, 32, 64, 128];
+/// Motion search ranges offered by the S key and the widget (any 0..=64 works on the command line).
+pub const RANGES: [u32; 7] = [1, 2, 4, 8, 16, 32, 64];
 pub const SPEEDS: [f32; 5] = [0.25, 0.5, 1.0, 2.0, 4.0];
 
 /// Everything the user can set.
@@ -103,10 +148,20 @@ pub struct Settings {
     /// The metric value at the top of the colormap when `auto_scale` is off.
     pub fixed_scale: f32,
     pub grid: bool,
+    /// Motion search range R.
+    pub range: u32,
     pub playing: bool,
     pub looping: bool,
     pub speed: f32,
     pub show_ui: bool,
+}
+
+impl Settings {
+    /// Whether what is shown needs motion search (slow on a CPU Vulkan device, so only then).
+    pub fn needs_motion(&self) -> bool {
+        matches!(self.mode, Mode::Predicted | Mode::Residual)
+            || (self.mode.is_heatmap() && self.metric.is_motion_compensated())
+    }
 }
 
 impl Default for Settings {
@@ -120,6 +175,7 @@ impl Default for Settings {
             auto_scale: true,
             fixed_scale: 4096.0,
             grid: false,
+            range: 16,
             playing: true,
             looping: true,
             speed: 1.0,
@@ -136,6 +192,8 @@ pub enum Action {
     Seek(usize),
     /// The block size changed (the frame graph is rebuilt).
     BlockChanged,
+    /// The motion search range changed (the current frame is recomputed).
+    RangeChanged,
     Open(String),
     ToggleFullscreen,
     ResetView,
@@ -153,6 +211,8 @@ pub struct Hover {
     pub sad: u32,
     pub sse: u32,
     pub mean: f32,
+    /// (dx, dy, MC-SAD) of the block, when motion search ran on this frame.
+    pub motion: Option<(i32, i32, u32)>,
 }
 
 /// What the HUD and panels show.
@@ -200,10 +260,12 @@ fn speed_step(speed: f32, up: bool) -> f32 {
 /// The key bindings (shown in the README and the controls panel).
 pub const KEYS: &[(&str, &str)] = &[
     ("1 2 3 4", "mode: raw, diff, heatmap over raw, heatmap over diff"),
+    ("5 6", "mode: motion-compensated prediction, residual |cur − pred|"),
     ("space", "play / pause"),
     ("→ / ←", "step one frame forward / back (pauses)"),
     ("Home", "first frame"),
-    ("M", "cycle metric: SAD, SSE, mean"),
+    ("M", "cycle metric: SAD, SSE, mean, MC-SAD, MC-SSE"),
+    ("S", "cycle motion search range 1…64"),
     ("B", "cycle block size 4…128"),
     ("C", "cycle colormap: viridis, inferno, turbo"),
     ("G", "block grid lines"),
@@ -230,6 +292,12 @@ pub fn on_key(key: &Key, s: &mut Settings) -> Option<Action> {
             "2" => s.mode = Mode::Diff,
             "3" => s.mode = Mode::Heatmap,
             "4" => s.mode = Mode::HeatmapDiff,
+            "5" => s.mode = Mode::Predicted,
+            "6" => s.mode = Mode::Residual,
+            "s" => {
+                s.range = cycle(&RANGES, s.range);
+                return Some(Action::RangeChanged);
+            }
             "m" => s.metric = cycle(&Metric::ALL, s.metric),
             "c" => s.colormap = cycle(&Colormap::ALL, s.colormap),
             "b" => {
@@ -285,6 +353,15 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
         });
         if s.block != old_block {
             actions.push(Action::BlockChanged);
+        }
+        let old_range = s.range;
+        egui::ComboBox::from_label("search range").selected_text(format!("±{}", s.range)).show_ui(ui, |ui| {
+            for r in RANGES {
+                ui.selectable_value(&mut s.range, r, format!("±{r}"));
+            }
+        });
+        if s.range != old_range {
+            actions.push(Action::RangeChanged);
         }
         egui::ComboBox::from_label("colormap").selected_text(s.colormap.label()).show_ui(ui, |ui| {
             for c in Colormap::ALL {
@@ -427,6 +504,12 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
                     "GPU ms: upload {:.3}  diff {:.3}  stats {:.3}",
                     t.upload_ms, t.diff_ms, t.stats_ms
                 ));
+                if t.motion_ms + t.warp_ms + t.residual_ms > 0.0 {
+                    ui.monospace(format!(
+                        "        motion {:.3}  warp {:.3}  residual {:.3}",
+                        t.motion_ms, t.warp_ms, t.residual_ms
+                    ));
+                }
             } else {
                 ui.monospace("GPU ms: no timestamps on this queue");
             }
@@ -441,6 +524,9 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
                     "block (by {}, bx {})  SAD {}  SSE {}  mean {:.2}",
                     h.by, h.bx, h.sad, h.sse, h.mean
                 ));
+                if let Some((dx, dy, mc_sad)) = h.motion {
+                    ui.monospace(format!("vector ({dx}, {dy})  MC-SAD {mc_sad}"));
+                }
             }
         });
     });

@@ -329,6 +329,8 @@ impl Running {
                 self.player.seek((cur + d).max(0) as usize);
             }
             Action::Seek(n) => self.player.seek(n),
+            // Picked up by the next frame(), which calls Player::set_motion.
+            Action::RangeChanged => {}
             Action::BlockChanged => {
                 if let Err(e) = self.player.set_block(&self.ctx, self.settings.block) {
                     self.notify(format!("block size {}: {e}", self.settings.block));
@@ -383,6 +385,13 @@ impl Running {
             sad: stat.sad,
             sse: stat.sse,
             mean: stat.sum_a as f32 / count as f32,
+            motion: {
+                let i = (by * grid.blocks_x() + bx) as usize;
+                match (self.player.motion.get(i), self.player.mc_stats.get(i)) {
+                    (Some(v), Some(mc)) => Some((v.dx, v.dy, mc.sad)),
+                    _ => None,
+                }
+            },
         })
     }
 
@@ -392,10 +401,12 @@ impl Running {
         let (w, h, b) = (grid.width, grid.height, grid.block);
         let mut lo = f32::MAX;
         let mut hi = 0f32;
-        for (i, s) in self.player.stats.iter().enumerate() {
-            let v = match self.settings.metric {
-                Metric::Sad => s.sad as f32,
-                Metric::Sse => s.sse as f32,
+        let metric = self.settings.metric;
+        let stats = if metric.is_motion_compensated() { &self.player.mc_stats } else { &self.player.stats };
+        for (i, s) in stats.iter().enumerate() {
+            let v = match metric {
+                Metric::Sad | Metric::McSad => s.sad as f32,
+                Metric::Sse | Metric::McSse => s.sse as f32,
                 Metric::Mean => {
                     let (bx, by) = (i as u32 % grid.blocks_x(), i as u32 / grid.blocks_x());
                     s.sum_a as f32 / (b.min(w - bx * b) * b.min(h - by * b)).max(1) as f32
@@ -413,6 +424,8 @@ impl Running {
 
     /// One redraw. `Some(result)` asks the event loop to exit with that result.
     fn frame(&mut self) -> anyhow::Result<Option<anyhow::Result<()>>> {
+        // Motion search runs only while the view needs it (it is slow on a CPU Vulkan device).
+        self.player.set_motion(self.settings.needs_motion(), self.settings.range)?;
         let presenter = &self.presenter;
         self.player
             .tick(self.settings.playing, self.settings.speed, self.settings.looping, &mut || presenter.wait_frames())?;
@@ -502,8 +515,16 @@ impl Running {
         let graph = self.player.graph();
         let inputs = DisplayInputs {
             luma: self.player.shown().and(graph.current_luma()),
-            diff: graph.diff_image(),
-            stats: graph.stats_buffer(),
+            diff: match self.settings.mode.plane() {
+                ui::Plane::Diff => graph.diff_image(),
+                ui::Plane::Predicted => graph.predicted_image(),
+                ui::Plane::Residual => graph.residual_image(),
+            },
+            stats: if self.settings.metric.is_motion_compensated() {
+                graph.mc_stats_buffer()
+            } else {
+                graph.stats_buffer()
+            },
             push,
         };
         let take_shot = wanted.is_some() && self.player.shown() == wanted && self.settled >= 3;

@@ -5,7 +5,7 @@
 
 use crate::gpu::{GpuContext, GpuError};
 use crate::passes::{FrameGraph, PassSelection, PassTimings};
-use crate::reference::{BlockGrid, BlockStat};
+use crate::reference::{BlockGrid, BlockStat, MotionVector};
 use crate::video::{self, DecodeThread, FrameSource, LumaFrame, StreamInfo};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
@@ -104,6 +104,12 @@ pub struct Player {
     just_ended: bool,
     pub frames_seen: usize,
     pub stats: Vec<BlockStat>,
+    /// Motion vectors and residual block stats of the shown frame; empty when motion search is off.
+    pub motion: Vec<MotionVector>,
+    pub mc_stats: Vec<BlockStat>,
+    /// Whether motion search (and warp, residual) runs, and its range.
+    motion_on: bool,
+    range: u32,
     pub luma: Vec<u8>,
     pub timings: PassTimings,
     late_frames: u32,
@@ -133,6 +139,10 @@ impl Player {
             just_ended: false,
             frames_seen: frames_total,
             stats: Vec::new(),
+            motion: Vec::new(),
+            mc_stats: Vec::new(),
+            motion_on: false,
+            range: 16,
             luma: Vec::new(),
             timings: PassTimings::default(),
             late_frames: 0,
@@ -185,13 +195,42 @@ impl Player {
         self.step_pending = false;
     }
 
+    fn selection(&self) -> PassSelection {
+        if self.motion_on {
+            PassSelection::ALL
+        } else {
+            PassSelection::ZERO_MOTION
+        }
+    }
+
+    /// Recomputes the frame on screen (after the passes or their settings changed).
+    fn recompute(&mut self) {
+        // A seek still under way (e.g. to --start) keeps its target.
+        let n = self.seek_target.or(self.shown).unwrap_or(0);
+        self.shown = None;
+        self.seek(n);
+    }
+
     /// Rebuilds the frame graph for a new block size and recomputes the current frame.
     pub fn set_block(&mut self, ctx: &Arc<GpuContext>, block: u32) -> Result<(), GpuError> {
         let grid = BlockGrid::new(self.info.width, self.info.height, block);
-        self.graph = FrameGraph::new(ctx, grid, PassSelection::ZERO_MOTION, false)?;
-        let n = self.shown.unwrap_or(0);
-        self.shown = None;
-        self.seek(n);
+        self.graph = FrameGraph::new(ctx, grid, self.selection(), false)?;
+        self.graph.set_range(self.range)?;
+        self.recompute();
+        Ok(())
+    }
+
+    /// Turns motion search (with warp and residual) on or off and sets its range; the current frame
+    /// is recomputed when anything changed. Motion search runs only while a view needs it.
+    pub fn set_motion(&mut self, on: bool, range: u32) -> Result<(), GpuError> {
+        if on == self.motion_on && range == self.range {
+            return Ok(());
+        }
+        self.graph.set_range(range)?;
+        self.motion_on = on;
+        self.range = range;
+        self.graph.set_selection(self.selection());
+        self.recompute();
         Ok(())
     }
 
@@ -267,6 +306,8 @@ impl Player {
             if let Some(stats) = out.stats {
                 self.stats = stats;
             }
+            self.motion = out.motion.unwrap_or_default();
+            self.mc_stats = out.mc_stats.unwrap_or_default();
             self.luma = frame.data;
             self.frames_seen = self.frames_seen.max(frame.index + 1);
             let target = self.seek_target.unwrap_or(0);
