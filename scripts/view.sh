@@ -26,7 +26,7 @@ if [ -z "${DISPLAY:-}" ]; then
   echo "view: no display; running the viewer under Xvfb $DISPLAY and saving screenshots"
 fi
 mkdir -p "$out"
-for mode in raw diff heatmap heatmap-diff predicted residual; do
+for mode in raw diff heatmap heatmap-diff predicted residual split; do
   "$bin" view "$clip" --mode "$mode" --start "$frame" --paused \
     --screenshot "$out/viewer-$mode.png" --at-frame "$frame"
 done

@@ -12,12 +12,14 @@ layout(std430, set = 0, binding = 2) readonly buffer Stats {
     uvec4 stats[];  // (sad, sse, sum_cur, sum_ref) per block, row-major over (by, bx)
 };
 layout(set = 0, binding = 3, rgba8) uniform writeonly image2D out_img;
+layout(set = 0, binding = 4, r8ui) uniform readonly uimage2D right_img;  // right pane of the split view
 
 // Modes: 0 raw, 1 diff, 2 heatmap over raw, 3 heatmap over diff.
 // Metrics: 0 SAD, 1 SSE, 2 mean (of cur).
 const uint FLAG_HAS_FRAME = 1u;
 const uint FLAG_GRID = 2u;
 const uint FLAG_SRGB_TARGET = 4u;
+const uint FLAG_SPLIT = 8u;
 
 layout(push_constant) uniform Push {
     uint out_w;
@@ -52,7 +54,16 @@ void main() {
         return;
     }
     vec3 background = vec3(0.08);
-    vec2 s = vec2(pc.origin_x, pc.origin_y) + (vec2(o) + 0.5) / pc.zoom;
+    // Split view: two panes of half the width, each with the same view of its own plane.
+    bool split = (pc.flags & FLAG_SPLIT) != 0u;
+    uint half_w = pc.out_w / 2u;
+    bool right = split && o.x >= half_w;
+    if (split && (o.x == half_w || o.x + 1u == half_w)) {
+        imageStore(out_img, ivec2(o), vec4(to_target(vec3(0.6)), 1.0));
+        return;
+    }
+    uvec2 local = right ? uvec2(o.x - half_w, o.y) : o;
+    vec2 s = vec2(pc.origin_x, pc.origin_y) + (vec2(local) + 0.5) / pc.zoom;
     if ((pc.flags & FLAG_HAS_FRAME) == 0u || s.x < 0.0 || s.y < 0.0 || s.x >= float(pc.src_w)
         || s.y >= float(pc.src_h)) {
         imageStore(out_img, ivec2(o), vec4(to_target(background), 1.0));
@@ -60,7 +71,7 @@ void main() {
     }
     ivec2 p = ivec2(floor(s));
     bool over_diff = pc.mode == 1u || pc.mode == 3u;
-    uint v = over_diff ? imageLoad(diff_img, p).r : imageLoad(luma_img, p).r;
+    uint v = over_diff ? (right ? imageLoad(right_img, p).r : imageLoad(diff_img, p).r) : imageLoad(luma_img, p).r;
     vec3 c = vec3(float(v) / 255.0);
     if (pc.mode >= 2u) {
         uint bx = uint(p.x) / pc.block;
@@ -83,10 +94,10 @@ void main() {
         }
         if ((pc.flags & FLAG_GRID) != 0u) {
             // A line on the first output pixel of each block column / row.
-            vec2 prev = vec2(pc.origin_x, pc.origin_y) + (vec2(o) - 0.5) / pc.zoom;
+            vec2 prev = vec2(pc.origin_x, pc.origin_y) + (vec2(local) - 0.5) / pc.zoom;
             ivec2 q = ivec2(floor(prev));
-            bool edge_x = o.x > 0u && uint(p.x) / pc.block != uint(max(q.x, 0)) / pc.block;
-            bool edge_y = o.y > 0u && uint(p.y) / pc.block != uint(max(q.y, 0)) / pc.block;
+            bool edge_x = local.x > 0u && uint(p.x) / pc.block != uint(max(q.x, 0)) / pc.block;
+            bool edge_y = local.y > 0u && uint(p.y) / pc.block != uint(max(q.y, 0)) / pc.block;
             if (edge_x || edge_y) {
                 c = mix(c, vec3(1.0), 0.4);
             }

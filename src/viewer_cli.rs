@@ -22,6 +22,9 @@ pub struct ViewArgs {
     /// Hide the panels and HUD (key H toggles)
     #[arg(long)]
     pub hide_ui: bool,
+    /// Start with motion-vector arrows on (key V), coloured by the block's MC-SAD
+    #[arg(long)]
+    pub arrows: bool,
     /// Block size in pixels for the heatmap: 4, 8, 16, 32, 64 or 128
     #[arg(long, short, default_value_t = 16)]
     pub block: u32,
@@ -59,6 +62,7 @@ impl ViewArgs {
             start: self.start,
             paused: self.paused,
             hide_ui: self.hide_ui,
+            arrows: self.arrows,
             block: self.block,
             present: self.present,
             screenshot: self.screenshot.zip(self.at_frame),

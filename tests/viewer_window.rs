@@ -179,10 +179,14 @@ impl Png {
 
 /// Takes a screenshot of `clip` at frame `at` in `mode` with the UI hidden, window = clip size.
 fn screenshot(dir: &Path, clip: &Path, mode: &str, at: usize) -> Png {
+    screenshot_with(dir, clip, mode, at, (W, H), &[])
+}
+
+fn screenshot_with(dir: &Path, clip: &Path, mode: &str, at: usize, (w, h): (u32, u32), extra: &[&str]) -> Png {
     let xvfb = Xvfb::start();
-    let out_png = dir.join(format!("{mode}-{at}.png"));
+    let out_png = dir.join(format!("{mode}-{at}{}.png", extra.join("")));
     let at_s = at.to_string();
-    let size = format!("{W}x{H}");
+    let size = format!("{w}x{h}");
     let cmd = vidscope(
         &xvfb.display,
         &[
@@ -202,10 +206,12 @@ fn screenshot(dir: &Path, clip: &Path, mode: &str, at: usize) -> Png {
             &at_s,
         ],
     );
+    let mut cmd = cmd;
+    cmd.args(extra);
     let out = run_with_timeout(cmd, Duration::from_secs(120));
     assert_clean(&out);
     let png = Png::read(&out_png);
-    assert_eq!((png.width, png.height), (W, H), "screenshot size");
+    assert_eq!((png.width, png.height), (w, h), "screenshot size");
     png
 }
 
@@ -488,8 +494,8 @@ fn a_bad_path_in_the_open_field_shows_an_error_and_playback_goes_on() {
     let id = find_window(d, &mut child);
     std::thread::sleep(Duration::from_millis(1500));
     xdotool(d, &["windowfocus", "--sync", &id]);
-    // The path field of the controls panel (its place in the default layout).
-    xdotool(d, &["mousemove", "--window", &id, "150", "235", "click", "1"]);
+    // O focuses the path field of the controls panel.
+    xdotool(d, &["key", "o"]);
     std::thread::sleep(Duration::from_millis(800));
     xdotool(d, &["type", "--delay", "50", "/no/such/file.y4m"]);
     std::thread::sleep(Duration::from_millis(500));
@@ -537,4 +543,53 @@ fn residual_mode_is_black_where_motion_search_finds_the_shift_and_predicted_mode
     let diff = screenshot(dir.path(), &clip, "diff", 4);
     let lit = (16..H).flat_map(|y| (16..W / 2).map(move |x| (x, y))).filter(|&(x, y)| diff.px(x, y)[0] > 8).count();
     assert!(lit > 1000, "only {lit} diff pixels lit on the moving half");
+}
+
+#[test]
+fn vector_arrows_are_drawn_over_the_moving_half_only() {
+    // Raw mode is pure gray; arrows are coloured. The moving half gets (-2, -1) x 4 arrows, the still
+    // half zero vectors, which are drawn as small dots.
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let png = screenshot_with(dir.path(), &clip, "raw", 4, (W, H), &["--arrows"]);
+    let coloured = |x0: u32, x1: u32| {
+        (0..H)
+            .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+            .filter(|&(x, y)| {
+                let p = png.px(x, y);
+                p.iter().max().unwrap() - p.iter().min().unwrap() > 30
+            })
+            .count()
+    };
+    let (moving, still) = (coloured(0, W / 2), coloured(W / 2, W));
+    assert!(moving > 150, "only {moving} arrow pixels over the moving half");
+    assert!(still < moving / 2, "{still} coloured pixels over the still half (moving half: {moving})");
+}
+
+#[test]
+fn split_view_shows_the_diff_left_and_the_residual_right() {
+    // A window twice the clip's width: each pane shows the whole frame at zoom 1.
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let png = screenshot_with(dir.path(), &clip, "split", 4, (2 * W, H), &[]);
+    let (cur, prev) = (half_moving(4), half_moving(3));
+    let mut lit_left = 0;
+    for y in 16..H {
+        for x in 16..W - 2 {
+            let i = (y * W + x) as usize;
+            let want = (cur[i] as i32 - prev[i] as i32).unsigned_abs() as u8;
+            let left = png.px(x, y);
+            assert!(
+                left.iter().all(|c| c.abs_diff(want) <= 1),
+                "left pane (diff) at ({x}, {y}): {left:?}, want {want}"
+            );
+            lit_left += (want > 8) as usize;
+            let right = png.px(W + 2 + x, y);
+            let right_x = 2 + x;
+            if right_x < W {
+                assert!(right.iter().all(|&c| c <= 1), "right pane (residual) at ({right_x}, {y}): {right:?}");
+            }
+        }
+    }
+    assert!(lit_left > 1000, "the diff pane shows the motion ({lit_left} lit pixels)");
 }

@@ -63,6 +63,8 @@ pub struct DisplayPush {
 impl DisplayPush {
     pub const FLAG_HAS_FRAME: u32 = 1;
     pub const FLAG_GRID: u32 = 2;
+    /// Two panes side by side: binding 1 on the left, binding 4 on the right, same view in each.
+    pub const FLAG_SPLIT: u32 = 8;
     const FLAG_SRGB_TARGET: u32 = 4;
 }
 
@@ -70,6 +72,8 @@ impl DisplayPush {
 pub struct DisplayInputs<'a> {
     pub luma: Option<&'a LumaImage>,
     pub diff: &'a LumaImage,
+    /// The right pane's plane in the split view (`FLAG_SPLIT`); bound always, read only then.
+    pub right: &'a LumaImage,
     pub stats: &'a GpuBuffer,
     /// `out_w`/`out_h` and the sRGB flag are filled in by the presenter.
     pub push: DisplayPush,
@@ -609,7 +613,8 @@ impl Presenter {
                 &[],
                 &[composite_to_general],
             );
-            self.display.record(&self.ctx, cmd, luma, inputs.diff, inputs.stats, composite.view, &push);
+            let planes = [luma, inputs.diff, inputs.right];
+            self.display.record(&self.ctx, cmd, planes, inputs.stats, composite.view, &push);
             let composite_to_src = image_barrier(
                 composite.image,
                 vk::ImageLayout::GENERAL,
@@ -857,6 +862,7 @@ impl DisplayPipeline {
             vk::DescriptorType::STORAGE_IMAGE,
             vk::DescriptorType::STORAGE_BUFFER,
             vk::DescriptorType::STORAGE_IMAGE,
+            vk::DescriptorType::STORAGE_IMAGE,
         ];
         let bindings: Vec<_> = types
             .iter()
@@ -906,13 +912,11 @@ impl DisplayPipeline {
     ///
     /// # Safety
     /// `cmd` is recording; every handle is live until the submission completes.
-    #[allow(clippy::too_many_arguments)]
     unsafe fn record(
         &self,
         ctx: &GpuContext,
         cmd: vk::CommandBuffer,
-        luma: &LumaImage,
-        diff: &LumaImage,
+        [luma, diff, right]: [&LumaImage; 3],
         stats: &GpuBuffer,
         out: vk::ImageView,
         push: &DisplayPush,
@@ -922,6 +926,7 @@ impl DisplayPipeline {
         let luma_info = image_info(luma.view);
         let diff_info = image_info(diff.view);
         let out_info = image_info(out);
+        let right_info = image_info(right.view);
         let stats_info = [vk::DescriptorBufferInfo::default().buffer(stats.buffer).range(vk::WHOLE_SIZE)];
         let writes = [
             vk::WriteDescriptorSet::default()
@@ -940,6 +945,10 @@ impl DisplayPipeline {
                 .dst_binding(3)
                 .descriptor_type(vk::DescriptorType::STORAGE_IMAGE)
                 .image_info(&out_info),
+            vk::WriteDescriptorSet::default()
+                .dst_binding(4)
+                .descriptor_type(vk::DescriptorType::STORAGE_IMAGE)
+                .image_info(&right_info),
         ];
         let d = &ctx.device;
         // SAFETY: the caller guarantees cmd is recording and the handles are live; the writes match

@@ -18,11 +18,13 @@ pub enum Mode {
     Predicted,
     /// |current − predicted|.
     Residual,
+    /// Diff (left) and residual (right) side by side.
+    Split,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 6] =
-        [Mode::Raw, Mode::Diff, Mode::Heatmap, Mode::HeatmapDiff, Mode::Predicted, Mode::Residual];
+    pub const ALL: [Mode; 7] =
+        [Mode::Raw, Mode::Diff, Mode::Heatmap, Mode::HeatmapDiff, Mode::Predicted, Mode::Residual, Mode::Split];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -32,6 +34,7 @@ impl Mode {
             Mode::HeatmapDiff => "4 heatmap over diff",
             Mode::Predicted => "5 predicted",
             Mode::Residual => "6 residual",
+            Mode::Split => "7 diff | residual",
         }
     }
 
@@ -39,7 +42,7 @@ impl Mode {
     pub fn shader_index(self) -> u32 {
         match self {
             Mode::Raw => 0,
-            Mode::Diff | Mode::Predicted | Mode::Residual => 1,
+            Mode::Diff | Mode::Predicted | Mode::Residual | Mode::Split => 1,
             Mode::Heatmap => 2,
             Mode::HeatmapDiff => 3,
         }
@@ -150,6 +153,12 @@ pub struct Settings {
     pub grid: bool,
     /// Motion search range R.
     pub range: u32,
+    /// Motion-vector arrows over the picture, coloured by the block's MC-SAD.
+    pub arrows: bool,
+    /// Arrow length in multiples of the vector.
+    pub arrow_scale: f32,
+    /// Set by the O key: the open-file field takes the keyboard focus on the next frame.
+    pub focus_open: bool,
     pub playing: bool,
     pub looping: bool,
     pub speed: f32,
@@ -159,7 +168,8 @@ pub struct Settings {
 impl Settings {
     /// Whether what is shown needs motion search (slow on a CPU Vulkan device, so only then).
     pub fn needs_motion(&self) -> bool {
-        matches!(self.mode, Mode::Predicted | Mode::Residual)
+        self.arrows
+            || matches!(self.mode, Mode::Predicted | Mode::Residual | Mode::Split)
             || (self.mode.is_heatmap() && self.metric.is_motion_compensated())
     }
 }
@@ -176,6 +186,9 @@ impl Default for Settings {
             fixed_scale: 4096.0,
             grid: false,
             range: 16,
+            arrows: false,
+            arrow_scale: 4.0,
+            focus_open: false,
             playing: true,
             looping: true,
             speed: 1.0,
@@ -260,12 +273,14 @@ fn speed_step(speed: f32, up: bool) -> f32 {
 /// The key bindings (shown in the README and the controls panel).
 pub const KEYS: &[(&str, &str)] = &[
     ("1 2 3 4", "mode: raw, diff, heatmap over raw, heatmap over diff"),
-    ("5 6", "mode: motion-compensated prediction, residual |cur − pred|"),
+    ("5 6 7", "mode: motion-compensated prediction, residual |cur − pred|, diff | residual side by side"),
     ("space", "play / pause"),
     ("→ / ←", "step one frame forward / back (pauses)"),
     ("Home", "first frame"),
     ("M", "cycle metric: SAD, SSE, mean, MC-SAD, MC-SSE"),
     ("S", "cycle motion search range 1…64"),
+    ("V", "motion-vector arrows (coloured by MC-SAD)"),
+    ("O", "type a file to open (focuses the path field; Enter opens)"),
     ("B", "cycle block size 4…128"),
     ("C", "cycle colormap: viridis, inferno, turbo"),
     ("G", "block grid lines"),
@@ -294,6 +309,7 @@ pub fn on_key(key: &Key, s: &mut Settings) -> Option<Action> {
             "4" => s.mode = Mode::HeatmapDiff,
             "5" => s.mode = Mode::Predicted,
             "6" => s.mode = Mode::Residual,
+            "7" => s.mode = Mode::Split,
             "s" => {
                 s.range = cycle(&RANGES, s.range);
                 return Some(Action::RangeChanged);
@@ -305,6 +321,11 @@ pub fn on_key(key: &Key, s: &mut Settings) -> Option<Action> {
                 return Some(Action::BlockChanged);
             }
             "g" => s.grid = !s.grid,
+            "v" => s.arrows = !s.arrows,
+            "o" => {
+                s.show_ui = true;
+                s.focus_open = true;
+            }
             "a" => s.auto_scale = !s.auto_scale,
             "l" => s.looping = !s.looping,
             "[" => s.speed = speed_step(s.speed, false),
@@ -318,6 +339,31 @@ pub fn on_key(key: &Key, s: &mut Settings) -> Option<Action> {
         _ => {}
     }
     None
+}
+
+/// One motion-vector arrow in egui points: from the block centre towards where the block came from
+/// in the previous frame (pred(x, y) = ref(x + dx, y + dy)); `t` in 0..1 picks its colour.
+#[derive(Clone, Copy, Debug)]
+pub struct Arrow {
+    pub from: (f32, f32),
+    pub to: (f32, f32),
+    pub t: f32,
+}
+
+/// Paints the arrows on the background layer: over the picture, under the panels, also with the UI hidden.
+pub fn draw_arrows(ctx: &egui::Context, arrows: &[Arrow], map: Colormap) {
+    let painter = ctx.layer_painter(egui::LayerId::background());
+    for a in arrows {
+        let [r, g, b] = colormap::sample(map, a.t);
+        let colour = egui::Color32::from_rgb(r, g, b);
+        let from = egui::pos2(a.from.0, a.from.1);
+        let vec = egui::vec2(a.to.0 - a.from.0, a.to.1 - a.from.1);
+        if vec.length() < 0.5 {
+            painter.circle_filled(from, 1.5, colour);
+        } else {
+            painter.arrow(from, vec, egui::Stroke::new(1.5, colour));
+        }
+    }
 }
 
 /// Draws every panel; returns what the user asked for.
@@ -363,6 +409,10 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
         if s.range != old_range {
             actions.push(Action::RangeChanged);
         }
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut s.arrows, "vector arrows");
+            ui.add_enabled(s.arrows, egui::Slider::new(&mut s.arrow_scale, 0.5..=8.0).text("length"));
+        });
         egui::ComboBox::from_label("colormap").selected_text(s.colormap.label()).show_ui(ui, |ui| {
             for c in Colormap::ALL {
                 ui.selectable_value(&mut s.colormap, c, c.label());
@@ -385,6 +435,9 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
             ui.label("open");
             let field =
                 ui.add(egui::TextEdit::singleline(path).hint_text("file path or synthetic:WxH").desired_width(180.0));
+            if std::mem::take(&mut s.focus_open) {
+                field.request_focus();
+            }
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if (ui.button("Open").clicked() || enter) && !path.trim().is_empty() {
                 actions.push(Action::Open(path.trim().to_string()));

@@ -28,6 +28,8 @@ pub struct ViewerOptions {
     pub start: usize,
     pub paused: bool,
     pub hide_ui: bool,
+    /// Start with motion-vector arrows on.
+    pub arrows: bool,
     pub block: u32,
     pub present: PresentMode,
     /// Save what is presented at frame `at_frame` as PNG, then exit.
@@ -128,6 +130,7 @@ impl App {
             mode: self.options.mode,
             playing: !self.options.paused,
             show_ui: !self.options.hide_ui,
+            arrows: self.options.arrows,
             block: self.options.block,
             ..Settings::default()
         };
@@ -290,9 +293,18 @@ impl Running {
         (self.player.info.width as f32, self.player.info.height as f32)
     }
 
+    /// The size of the pane the view maps into: the window, or each half of it in the split view.
     fn window_size(&self) -> (f32, f32) {
         let s = self.window.inner_size();
-        (s.width as f32, s.height as f32)
+        let split = if self.settings.mode == Mode::Split { 2 } else { 1 };
+        ((s.width / split) as f32, s.height as f32)
+    }
+
+    /// The cursor in its pane's coordinates (the right pane of the split view starts at half the width).
+    fn pane_cursor(&self) -> Option<(f32, f32)> {
+        let (x, y) = self.cursor?;
+        let half = (self.window.inner_size().width / 2) as f32;
+        Some(if self.settings.mode == Mode::Split && x >= half { (x - half, y) } else { (x, y) })
     }
 
     fn fit_view(&mut self) {
@@ -308,7 +320,7 @@ impl Running {
     /// Zooms by `factor` keeping the source point under the cursor (or the window centre) in place.
     fn zoom_at(&mut self, factor: f32) {
         let (ww, wh) = self.window_size();
-        let c = self.cursor.unwrap_or((ww / 2.0, wh / 2.0));
+        let c = self.pane_cursor().unwrap_or((ww / 2.0, wh / 2.0));
         let v = &mut self.view;
         let before = (v.origin.0 + c.0 / v.zoom, v.origin.1 + c.1 / v.zoom);
         v.zoom = (v.zoom * factor).clamp(0.05, 256.0);
@@ -359,7 +371,7 @@ impl Running {
     }
 
     fn hover(&self) -> Option<ui::Hover> {
-        let (cx, cy) = self.cursor?;
+        let (cx, cy) = self.pane_cursor()?;
         if self.egui_ctx.is_pointer_over_egui() || self.player.shown().is_none() {
             return None;
         }
@@ -393,6 +405,33 @@ impl Running {
                 }
             },
         })
+    }
+
+    /// Motion-vector arrows for the blocks on screen, in egui points; none when blocks are too small
+    /// on screen to read (under 6 points) or motion search has not run.
+    fn arrows(&self) -> Vec<ui::Arrow> {
+        let s = &self.settings;
+        let (motion, mc) = (&self.player.motion, &self.player.mc_stats);
+        if !s.arrows || self.player.shown().is_none() || motion.len() != mc.len() {
+            return Vec::new();
+        }
+        let grid = self.player.graph().grid();
+        let ppp = self.egui_ctx.pixels_per_point();
+        let to_points = |x: f32, y: f32| {
+            ((x - self.view.origin.0) * self.view.zoom / ppp, (y - self.view.origin.1) * self.view.zoom / ppp)
+        };
+        if grid.block as f32 * self.view.zoom / ppp < 6.0 {
+            return Vec::new();
+        }
+        let max_sad = mc.iter().map(|m| m.sad).max().unwrap_or(0).max(1) as f32;
+        grid.rects()
+            .zip(motion.iter().zip(mc))
+            .map(|(r, (v, m))| {
+                let (cx, cy) = (r.x0 as f32 + r.w as f32 / 2.0, r.y0 as f32 + r.h as f32 / 2.0);
+                let (ex, ey) = (cx + v.dx as f32 * s.arrow_scale, cy + v.dy as f32 * s.arrow_scale);
+                ui::Arrow { from: to_points(cx, cy), to: to_points(ex, ey), t: m.sad as f32 / max_sad }
+            })
+            .collect()
     }
 
     /// The heatmap's (min, max) over the current blocks for the chosen metric.
@@ -477,11 +516,13 @@ impl Running {
             zoom: self.view.zoom,
             message: self.message.as_ref().map(|(m, _)| m.clone()),
         };
+        let arrows = self.arrows();
         let raw_input = self.egui_state.take_egui_input(&self.window);
         let settings = &mut self.settings;
         let path_field = &mut self.path_field;
         let mut actions = Vec::new();
         let output = self.egui_ctx.run_ui(raw_input, |ui| {
+            ui::draw_arrows(ui.ctx(), &arrows, settings.colormap);
             actions = ui::draw(ui, settings, &hud, path_field);
         });
         self.egui_state.handle_platform_output(&self.window, output.platform_output);
@@ -495,6 +536,9 @@ impl Running {
         }
         if self.settings.grid {
             flags |= DisplayPush::FLAG_GRID;
+        }
+        if self.settings.mode == Mode::Split {
+            flags |= DisplayPush::FLAG_SPLIT;
         }
         let push = DisplayPush {
             src_w: grid.width,
@@ -520,6 +564,7 @@ impl Running {
                 ui::Plane::Predicted => graph.predicted_image(),
                 ui::Plane::Residual => graph.residual_image(),
             },
+            right: graph.residual_image(),
             stats: if self.settings.metric.is_motion_compensated() {
                 graph.mc_stats_buffer()
             } else {
