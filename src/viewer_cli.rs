@@ -25,6 +25,9 @@ pub struct ViewArgs {
     /// Start with motion-vector arrows on (key V), coloured by the block's MC-SAD
     #[arg(long)]
     pub arrows: bool,
+    /// Learner warp parameters (float32 .npy [P,By,Bx,2|4] or [By,Bx,2|4]) used for the prediction
+    #[arg(long, value_name = "FILE.npy")]
+    pub warp_params: Option<PathBuf>,
     /// Block size in pixels for the heatmap: 4, 8, 16, 32, 64 or 128
     #[arg(long, short, default_value_t = 16)]
     pub block: u32,
@@ -63,6 +66,7 @@ impl ViewArgs {
             paused: self.paused,
             hide_ui: self.hide_ui,
             arrows: self.arrows,
+            warp_params: self.warp_params,
             block: self.block,
             present: self.present,
             screenshot: self.screenshot.zip(self.at_frame),

@@ -184,7 +184,8 @@ fn screenshot(dir: &Path, clip: &Path, mode: &str, at: usize) -> Png {
 
 fn screenshot_with(dir: &Path, clip: &Path, mode: &str, at: usize, (w, h): (u32, u32), extra: &[&str]) -> Png {
     let xvfb = Xvfb::start();
-    let out_png = dir.join(format!("{mode}-{at}{}.png", extra.join("")));
+    let tag: String = extra.concat().chars().filter(char::is_ascii_alphanumeric).collect();
+    let out_png = dir.join(format!("{mode}-{at}-{tag}.png"));
     let at_s = at.to_string();
     let size = format!("{w}x{h}");
     let cmd = vidscope(
@@ -592,4 +593,42 @@ fn split_view_shows_the_diff_left_and_the_residual_right() {
         }
     }
     assert!(lit_left > 1000, "the diff pane shows the motion ({lit_left} lit pixels)");
+}
+
+#[test]
+fn warp_params_drive_the_viewers_prediction_and_bad_ones_fail_in_one_line() {
+    // All-zero translations predict each frame by the previous one unchanged, so the residual view
+    // shows exactly the diff (motion search alone would find the shift and show black).
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let (by, bx) = (H.div_ceil(16) as u64, W.div_ceil(16) as u64);
+    let zero = dir.path().join("zero.npy");
+    vidscope::analysis::write_npy(&zero, &[by, bx, 2], &vec![0f32; (by * bx * 2) as usize]).unwrap();
+    let png = screenshot_with(dir.path(), &clip, "residual", 4, (W, H), &["--warp-params", zero.to_str().unwrap()]);
+    let (cur, prev) = (half_moving(4), half_moving(3));
+    let mut lit = 0;
+    for y in 0..H {
+        for x in 0..W {
+            let i = (y * W + x) as usize;
+            let want = (cur[i] as i32 - prev[i] as i32).unsigned_abs() as u8;
+            let got = png.px(x, y);
+            assert!(got.iter().all(|c| c.abs_diff(want) <= 1), "residual at ({x}, {y}): {got:?}, want {want}");
+            lit += (want > 8) as usize;
+        }
+    }
+    assert!(lit > 1000, "the zero-warp residual shows the motion ({lit} lit pixels)");
+
+    let bad = dir.path().join("bad.npy");
+    vidscope::analysis::write_npy(&bad, &[3, 3, 2], &[0f32; 18]).unwrap();
+    let xvfb = Xvfb::start();
+    let out = run_with_timeout(
+        vidscope(&xvfb.display, &["view", clip.to_str().unwrap(), "--warp-params", bad.to_str().unwrap()]),
+        Duration::from_secs(60),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let errors: Vec<_> = stderr.lines().filter(|l| l.starts_with("vidscope: error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("bad.npy") && errors[0].contains("block grid 3x3"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

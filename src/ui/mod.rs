@@ -254,6 +254,8 @@ pub struct Hud {
     pub zoom: f32,
     /// An error or notice to show (e.g. a file that could not be opened).
     pub message: Option<String>,
+    /// Where the prediction comes from, while a view uses it.
+    pub prediction: Option<String>,
 }
 
 fn cycle<T: Copy + PartialEq>(all: &[T], current: T) -> T {
@@ -565,6 +567,9 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
                 }
             } else {
                 ui.monospace("GPU ms: no timestamps on this queue");
+            }
+            if let Some(p) = &hud.prediction {
+                ui.monospace(p);
             }
             ui.monospace(format!("{}  present {}", hud.device, hud.present_mode));
             if let Some(b) = &hud.behind {

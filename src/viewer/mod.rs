@@ -30,6 +30,8 @@ pub struct ViewerOptions {
     pub hide_ui: bool,
     /// Start with motion-vector arrows on.
     pub arrows: bool,
+    /// Learner warp parameters (`--warp-params`) used for the prediction instead of the vectors.
+    pub warp_params: Option<PathBuf>,
     pub block: u32,
     pub present: PresentMode,
     /// Save what is presented at frame `at_frame` as PNG, then exit.
@@ -96,6 +98,8 @@ struct Running {
     settled: u32,
     idle_redraw: bool,
     screenshot: Option<(PathBuf, usize)>,
+    /// `--warp-params`, reloaded for every new grid (block size, opened file).
+    warp_params: Option<PathBuf>,
 }
 
 impl App {
@@ -116,7 +120,8 @@ impl App {
         let size = window.inner_size();
         let presenter =
             Presenter::new(&ctx, self.options.present, (size.width, size.height), self.options.screenshot.is_some())?;
-        let player = Player::open(&ctx, &self.options.input, self.options.block, self.options.start)?;
+        let mut player = Player::open(&ctx, &self.options.input, self.options.block, self.options.start)?;
+        player.set_warp_params(self.options.warp_params.as_deref())?;
         let egui_ctx = egui::Context::default();
         let egui_state = egui_winit::State::new(
             egui_ctx.clone(),
@@ -154,6 +159,7 @@ impl App {
             settled: 0,
             idle_redraw: false,
             screenshot: self.options.screenshot.clone(),
+            warp_params: self.options.warp_params.clone(),
         });
         window.request_redraw();
         Ok(())
@@ -347,6 +353,9 @@ impl Running {
                 if let Err(e) = self.player.set_block(&self.ctx, self.settings.block) {
                     self.notify(format!("block size {}: {e}", self.settings.block));
                 }
+                if let Err(e) = self.player.set_warp_params(self.warp_params.as_deref()) {
+                    self.notify(format!("{e:#}; predicting from motion search"));
+                }
             }
             Action::Open(path) => {
                 let _ = self.presenter.wait_frames();
@@ -357,6 +366,9 @@ impl Running {
                         self.fit_view();
                         self.message = None;
                         self.path_field = path;
+                        if let Err(e) = self.player.set_warp_params(self.warp_params.as_deref()) {
+                            self.notify(format!("{e:#}; predicting from motion search"));
+                        }
                     }
                     Err(e) => self.notify(format!("{e:#} (still showing {})", self.player.info.input)),
                 }
@@ -515,6 +527,10 @@ impl Running {
             hover: self.hover(),
             zoom: self.view.zoom,
             message: self.message.as_ref().map(|(m, _)| m.clone()),
+            prediction: self.settings.needs_motion().then(|| match self.player.warp_params() {
+                Some(w) => format!("prediction: warp params {}", w.path.display()),
+                None => format!("prediction: motion search ±{}", self.settings.range),
+            }),
         };
         let arrows = self.arrows();
         let raw_input = self.egui_state.take_egui_input(&self.window);

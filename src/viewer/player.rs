@@ -3,10 +3,12 @@
 //! `FrameGraph` on each. Seeking (and stepping back) reopens the source and decodes forward, so every
 //! shown frame is exactly frame N of the file.
 
+use crate::analysis::WarpParamsFile;
 use crate::gpu::{GpuContext, GpuError};
 use crate::passes::{FrameGraph, PassSelection, PassTimings};
 use crate::reference::{BlockGrid, BlockStat, MotionVector};
 use crate::video::{self, DecodeThread, FrameSource, LumaFrame, StreamInfo};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::Arc;
@@ -107,6 +109,8 @@ pub struct Player {
     /// Motion vectors and residual block stats of the shown frame; empty when motion search is off.
     pub motion: Vec<MotionVector>,
     pub mc_stats: Vec<BlockStat>,
+    /// Learner warp parameters: when loaded, the prediction uses them instead of the vectors.
+    warp: Option<WarpParamsFile>,
     /// Whether motion search (and warp, residual) runs, and its range.
     motion_on: bool,
     range: u32,
@@ -141,6 +145,7 @@ impl Player {
             stats: Vec::new(),
             motion: Vec::new(),
             mc_stats: Vec::new(),
+            warp: None,
             motion_on: false,
             range: 16,
             luma: Vec::new(),
@@ -218,6 +223,21 @@ impl Player {
         self.graph.set_range(self.range)?;
         self.recompute();
         Ok(())
+    }
+
+    /// Loads learner warp parameters for the current grid (or drops them with `None`) and recomputes
+    /// the frame on screen. On error the player keeps predicting from motion search.
+    pub fn set_warp_params(&mut self, path: Option<&Path>) -> anyhow::Result<()> {
+        self.warp = None;
+        self.recompute();
+        if let Some(path) = path {
+            self.warp = Some(WarpParamsFile::load(path, &self.graph.grid(), None)?);
+        }
+        Ok(())
+    }
+
+    pub fn warp_params(&self) -> Option<&WarpParamsFile> {
+        self.warp.as_ref()
     }
 
     /// Turns motion search (with warp and residual) on or off and sets its range; the current frame
@@ -301,7 +321,18 @@ impl Player {
                 }
             };
             wait_gpu()?;
-            let out = self.graph.push_frame(&frame.data)?;
+            // Pair p = index - 1 predicts this frame from the previous one.
+            let params = match (&self.warp, frame.index.checked_sub(1)) {
+                (Some(w), Some(p)) => match w.for_pair(p as u64) {
+                    Ok(params) => Some(params),
+                    Err(e) => {
+                        self.error = Some(e.to_string());
+                        None
+                    }
+                },
+                _ => None,
+            };
+            let out = self.graph.push_frame_with(&frame.data, params)?;
             self.timings = out.timings;
             if let Some(stats) = out.stats {
                 self.stats = stats;
