@@ -81,3 +81,57 @@ fn malformed_warp_params_fail_with_one_line_naming_the_file() {
         assert!(!out_dir.exists(), "{name}: no output folder after an error");
     }
 }
+
+#[test]
+fn known_similarity_clip_through_warp_params_leaves_a_residual_far_below_the_diff() {
+    use std::io::Write;
+    use vidscope::reference::{bilinear, BlockGrid};
+    // Each frame is the previous one rotated by 1.5 degrees and scaled by 1.01 about the centre.
+    let (w, h, b, frames) = (96u32, 64u32, 16u32, 4usize);
+    let (angle, scale) = (1.5f32.to_radians(), 1.01f32);
+    let (a, bb) = (scale * angle.cos(), scale * angle.sin());
+    let (cx, cy) = ((w as f32 - 1.0) / 2.0, (h as f32 - 1.0) / 2.0);
+    let first: Vec<u8> = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .map(|(x, y)| (128.0 + 90.0 * (x as f64 * 0.21).sin() * (y as f64 * 0.17).cos()) as u8)
+        .collect();
+    let mut clip = vec![first];
+    for _ in 1..frames {
+        let prev = clip.last().unwrap().clone();
+        let next = (0..h)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .map(|(x, y)| {
+                let (px, py) = (x as f32 - cx, y as f32 - cy);
+                bilinear(&prev, w, h, cx + a * px - bb * py, cy + bb * px + a * py)
+            })
+            .collect();
+        clip.push(next);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let y4m = dir.path().join("similarity.y4m");
+    let mut f = std::fs::File::create(&y4m).unwrap();
+    writeln!(f, "YUV4MPEG2 W{w} H{h} F30:1 Ip A1:1 Cmono").unwrap();
+    for frame in &clip {
+        f.write_all(b"FRAME\n").unwrap();
+        f.write_all(frame).unwrap();
+    }
+    drop(f);
+    // The same warp about each block's centre c: t = (M - I)(c - C); one set for every pair.
+    let grid = BlockGrid::new(w, h, b);
+    let params: Vec<f32> = grid
+        .rects()
+        .flat_map(|r| {
+            let (ux, uy) = (r.x0 as f32 + (r.w as f32 - 1.0) / 2.0 - cx, r.y0 as f32 + (r.h as f32 - 1.0) / 2.0 - cy);
+            [a, bb, (a - 1.0) * ux - bb * uy, bb * ux + (a - 1.0) * uy]
+        })
+        .collect();
+    let npy = dir.path().join("similarity.npy");
+    write_npy(&npy, &[grid.blocks_y() as u64, grid.blocks_x() as u64, 4], &params).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = analyze(y4m.to_str().unwrap(), &out_dir, &["--block", "16", "--warp-params", npy.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mc: u64 = load_u32(&out_dir.join("mc_sad.npy")).iter().map(|&v| v as u64).sum();
+    let zero: u64 = load_u32(&out_dir.join("sad.npy")).iter().map(|&v| v as u64).sum();
+    eprintln!("similarity clip via --warp-params: residual SAD {mc}, zero-motion SAD {zero}");
+    assert!(mc * 20 < zero, "residual {mc} should be far below the zero-motion diff {zero}");
+}
