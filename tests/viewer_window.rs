@@ -330,22 +330,26 @@ fn find_window(display: &str, child: &mut Child) -> String {
     panic!("the vidscope window did not appear within 60 s");
 }
 
+/// Starts the viewer with `args` on `display`, waits for its window, lets it settle for `settle`,
+/// focuses it, and returns the process with its X window id.
+fn open_window(display: &str, args: &[&str], settle: Duration) -> (Child, String) {
+    let mut child =
+        vidscope(display, args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run vidscope");
+    let id = find_window(display, &mut child);
+    std::thread::sleep(settle);
+    xdotool(display, &["windowfocus", "--sync", &id]);
+    (child, id)
+}
+
 #[test]
 fn resizes_minimize_and_mode_keys_produce_no_validation_message() {
     let dir = tempfile::tempdir().unwrap();
     let clip = clip(dir.path(), "moving.y4m", half_moving);
     let xvfb = Xvfb::start();
     let d = xvfb.display.as_str();
-    let child = vidscope(d, &["view", clip.to_str().unwrap(), "--size", "320x240"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run vidscope");
-    let mut child = child;
-    let id = find_window(d, &mut child);
+    let (child, id) =
+        open_window(d, &["view", clip.to_str().unwrap(), "--size", "320x240"], Duration::from_millis(400));
     let pause = || std::thread::sleep(Duration::from_millis(400));
-    pause();
-    xdotool(d, &["windowfocus", "--sync", &id]);
     for (w, h) in [("1", "1"), ("640", "480"), ("2", "300"), ("300", "2"), ("1000", "700")] {
         xdotool(d, &["windowsize", "--sync", &id, w, h]);
         pause();
@@ -397,7 +401,7 @@ fn screenshot_after_keys(clip: &Path, start: usize, at: usize, keys: &[&str]) ->
     let d = xvfb.display.as_str();
     let out_png = dir.path().join("shot.png");
     let (start_s, at_s, size) = (start.to_string(), at.to_string(), format!("{W}x{H}"));
-    let child = vidscope(
+    let (child, _) = open_window(
         d,
         &[
             "view",
@@ -413,15 +417,8 @@ fn screenshot_after_keys(clip: &Path, start: usize, at: usize, keys: &[&str]) ->
             "--at-frame",
             &at_s,
         ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("run vidscope");
-    let mut child = child;
-    let id = find_window(d, &mut child);
-    std::thread::sleep(Duration::from_millis(500));
-    xdotool(d, &["windowfocus", "--sync", &id]);
+        Duration::from_millis(500),
+    );
     for key in keys {
         xdotool(d, &["key", "--clearmodifiers", key]);
         std::thread::sleep(Duration::from_millis(400));
@@ -473,7 +470,7 @@ fn a_bad_path_in_the_open_field_shows_an_error_and_playback_goes_on() {
     let out_png = dir.path().join("shot.png");
     // Paused at frame 0; after the failed open, space plays, and the screenshot comes only if playback
     // then reaches frame 50.
-    let child = vidscope(
+    let (child, _) = open_window(
         d,
         &[
             "view",
@@ -486,15 +483,8 @@ fn a_bad_path_in_the_open_field_shows_an_error_and_playback_goes_on() {
             "--at-frame",
             "50",
         ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("run vidscope");
-    let mut child = child;
-    let id = find_window(d, &mut child);
-    std::thread::sleep(Duration::from_millis(1500));
-    xdotool(d, &["windowfocus", "--sync", &id]);
+        Duration::from_millis(1500),
+    );
     // O focuses the path field of the controls panel.
     xdotool(d, &["key", "o"]);
     std::thread::sleep(Duration::from_millis(800));

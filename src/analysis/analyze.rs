@@ -115,10 +115,11 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let info = source.info().clone();
     let mut decoder = DecodeThread::spawn(source, 4, opts.max_frames);
     let grid = BlockGrid::new(info.width, info.height, opts.block);
-    let total = opts.max_frames.map(|m| m as u64).or(info.frame_count).map(|n| match info.frame_count {
-        Some(c) => n.min(c),
-        None => n,
-    });
+    // Frames to expect: --frames, capped by the container's count when it has one.
+    let total = match (opts.max_frames.map(|m| m as u64), info.frame_count) {
+        (Some(m), Some(c)) => Some(m.min(c)),
+        (m, c) => m.or(c),
+    };
     let warp = match &opts.warp_params {
         Some(path) => Some(WarpParamsFile::load(path, &grid, total.map(|f| f.saturating_sub(1)))?),
         None => None,

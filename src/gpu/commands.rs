@@ -10,6 +10,32 @@ use super::timestamps::TimestampQueries;
 use ash::vk;
 use std::sync::Arc;
 
+/// A resettable command pool of the context's queue family with one primary command buffer, both
+/// named `name`. The caller destroys the pool (which frees the buffer).
+pub(crate) fn command_buffer(ctx: &GpuContext, name: &str) -> Result<(vk::CommandPool, vk::CommandBuffer), GpuError> {
+    let pool_info = vk::CommandPoolCreateInfo::default()
+        .queue_family_index(ctx.queue_family)
+        .flags(vk::CommandPoolCreateFlags::RESET_COMMAND_BUFFER);
+    // SAFETY: valid create infos on a live device.
+    let pool = unsafe { ctx.device.create_command_pool(&pool_info, None) }.vk("vkCreateCommandPool")?;
+    let alloc = vk::CommandBufferAllocateInfo::default()
+        .command_pool(pool)
+        .level(vk::CommandBufferLevel::PRIMARY)
+        .command_buffer_count(1);
+    // SAFETY: pool was just made from this device.
+    let cmd = match unsafe { ctx.device.allocate_command_buffers(&alloc) } {
+        Ok(buffers) => buffers[0],
+        Err(result) => {
+            // SAFETY: the pool has no buffers in use.
+            unsafe { ctx.device.destroy_command_pool(pool, None) };
+            return Err(GpuError::Vk { what: "vkAllocateCommandBuffers", result });
+        }
+    };
+    ctx.set_name(pool, name);
+    ctx.set_name(cmd, name);
+    Ok((pool, cmd))
+}
+
 pub struct Recorder {
     ctx: Arc<GpuContext>,
     pool: vk::CommandPool,
@@ -20,24 +46,11 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn new(ctx: &Arc<GpuContext>, name: &str) -> Result<Self, GpuError> {
-        let device = &ctx.device;
-        let pool_info = vk::CommandPoolCreateInfo::default()
-            .queue_family_index(ctx.queue_family)
-            .flags(vk::CommandPoolCreateFlags::RESET_COMMAND_BUFFER);
-        // SAFETY: valid create infos; all three objects are destroyed in Drop.
-        unsafe {
-            let pool = device.create_command_pool(&pool_info, None).vk("vkCreateCommandPool")?;
-            let alloc = vk::CommandBufferAllocateInfo::default()
-                .command_pool(pool)
-                .level(vk::CommandBufferLevel::PRIMARY)
-                .command_buffer_count(1);
-            let cmd = device.allocate_command_buffers(&alloc).vk("vkAllocateCommandBuffers")?[0];
-            let fence = device.create_fence(&vk::FenceCreateInfo::default(), None).vk("vkCreateFence")?;
-            ctx.set_name(pool, name);
-            ctx.set_name(cmd, name);
-            ctx.set_name(fence, name);
-            Ok(Self { ctx: ctx.clone(), pool, cmd, fence, recording: false })
-        }
+        let (pool, cmd) = command_buffer(ctx, name)?;
+        // SAFETY: a valid create info; the fence is destroyed in Drop (the pool and its buffer too).
+        let fence = unsafe { ctx.device.create_fence(&vk::FenceCreateInfo::default(), None) }.vk("vkCreateFence")?;
+        ctx.set_name(fence, name);
+        Ok(Self { ctx: ctx.clone(), pool, cmd, fence, recording: false })
     }
 
     pub fn context(&self) -> &Arc<GpuContext> {
@@ -187,67 +200,8 @@ impl Recorder {
         groups: [u32; 3],
     ) -> Result<(), GpuError> {
         self.ensure_recording()?;
-        pipeline.check_bindings(bindings)?;
-        if push.len() as u32 != pipeline.push_size {
-            return Err(GpuError::Other(format!(
-                "pipeline {}: {} push-constant bytes given, {} expected",
-                pipeline.name,
-                push.len(),
-                pipeline.push_size
-            )));
-        }
-        if groups.contains(&0) {
-            return Ok(());
-        }
-        let image_infos: Vec<[vk::DescriptorImageInfo; 1]> = bindings
-            .iter()
-            .map(|b| match b {
-                Binding::Image(i) => {
-                    [vk::DescriptorImageInfo::default().image_view(i.view).image_layout(vk::ImageLayout::GENERAL)]
-                }
-                Binding::Buffer(_) => [vk::DescriptorImageInfo::default()],
-            })
-            .collect();
-        let buffer_infos: Vec<[vk::DescriptorBufferInfo; 1]> = bindings
-            .iter()
-            .map(|b| match b {
-                Binding::Buffer(buf) => [vk::DescriptorBufferInfo::default().buffer(buf.buffer).range(vk::WHOLE_SIZE)],
-                Binding::Image(_) => [vk::DescriptorBufferInfo::default()],
-            })
-            .collect();
-        let writes: Vec<vk::WriteDescriptorSet> = bindings
-            .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                let w = vk::WriteDescriptorSet::default().dst_binding(i as u32);
-                match b {
-                    Binding::Image(_) => {
-                        w.descriptor_type(vk::DescriptorType::STORAGE_IMAGE).image_info(&image_infos[i])
-                    }
-                    Binding::Buffer(_) => {
-                        w.descriptor_type(vk::DescriptorType::STORAGE_BUFFER).buffer_info(&buffer_infos[i])
-                    }
-                }
-            })
-            .collect();
-        // SAFETY: recording; descriptor writes match the pipeline's push-descriptor layout (checked);
-        // push size matches the layout's range (checked).
-        unsafe {
-            let d = &self.ctx.device;
-            d.cmd_bind_pipeline(self.cmd, vk::PipelineBindPoint::COMPUTE, pipeline.pipeline);
-            self.ctx.push_descriptor.cmd_push_descriptor_set(
-                self.cmd,
-                vk::PipelineBindPoint::COMPUTE,
-                pipeline.layout,
-                0,
-                &writes,
-            );
-            if !push.is_empty() {
-                d.cmd_push_constants(self.cmd, pipeline.layout, vk::ShaderStageFlags::COMPUTE, 0, push);
-            }
-            d.cmd_dispatch(self.cmd, groups[0], groups[1], groups[2]);
-        }
-        Ok(())
+        // SAFETY: the command buffer is recording (checked above).
+        unsafe { pipeline.record_dispatch(self.cmd, bindings, push, groups) }
     }
 
     pub fn reset_queries(&mut self, queries: &TimestampQueries) -> Result<(), GpuError> {

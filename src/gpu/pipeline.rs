@@ -12,12 +12,14 @@ use std::sync::Arc;
 pub enum Binding<'a> {
     Image(&'a LumaImage),
     Buffer(&'a GpuBuffer),
+    /// A storage image in GENERAL layout known only by its view (e.g. the presenter's RGBA composite).
+    View(vk::ImageView),
 }
 
 impl Binding<'_> {
     fn descriptor_type(&self) -> vk::DescriptorType {
         match self {
-            Binding::Image(_) => vk::DescriptorType::STORAGE_IMAGE,
+            Binding::Image(_) | Binding::View(_) => vk::DescriptorType::STORAGE_IMAGE,
             Binding::Buffer(_) => vk::DescriptorType::STORAGE_BUFFER,
         }
     }
@@ -94,8 +96,80 @@ impl ComputePipeline {
         }
     }
 
+    /// Records bind, push descriptors, push constants and dispatch into `cmd`, after checking the
+    /// bindings and push size against the layout.
+    ///
+    /// # Safety
+    /// `cmd` is recording, and every bound resource lives until the submission completes.
+    pub(crate) unsafe fn record_dispatch(
+        &self,
+        cmd: vk::CommandBuffer,
+        bindings: &[Binding],
+        push: &[u8],
+        groups: [u32; 3],
+    ) -> Result<(), GpuError> {
+        self.check_bindings(bindings)?;
+        if push.len() as u32 != self.push_size {
+            return Err(GpuError::Other(format!(
+                "pipeline {}: {} push-constant bytes given, {} expected",
+                self.name,
+                push.len(),
+                self.push_size
+            )));
+        }
+        if groups.contains(&0) {
+            return Ok(());
+        }
+        let image_info =
+            |view| [vk::DescriptorImageInfo::default().image_view(view).image_layout(vk::ImageLayout::GENERAL)];
+        let image_infos: Vec<[vk::DescriptorImageInfo; 1]> = bindings
+            .iter()
+            .map(|b| match b {
+                Binding::Image(i) => image_info(i.view),
+                Binding::View(v) => image_info(*v),
+                Binding::Buffer(_) => [vk::DescriptorImageInfo::default()],
+            })
+            .collect();
+        let buffer_infos: Vec<[vk::DescriptorBufferInfo; 1]> = bindings
+            .iter()
+            .map(|b| match b {
+                Binding::Buffer(buf) => [vk::DescriptorBufferInfo::default().buffer(buf.buffer).range(vk::WHOLE_SIZE)],
+                Binding::Image(_) | Binding::View(_) => [vk::DescriptorBufferInfo::default()],
+            })
+            .collect();
+        let writes: Vec<vk::WriteDescriptorSet> = bindings
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let w = vk::WriteDescriptorSet::default().dst_binding(i as u32).descriptor_type(b.descriptor_type());
+                match b {
+                    Binding::Image(_) | Binding::View(_) => w.image_info(&image_infos[i]),
+                    Binding::Buffer(_) => w.buffer_info(&buffer_infos[i]),
+                }
+            })
+            .collect();
+        let d = &self.ctx.device;
+        // SAFETY: the caller guarantees cmd is recording and the resources live; the writes match the
+        // push-descriptor layout and the push size its range (both checked above).
+        unsafe {
+            d.cmd_bind_pipeline(cmd, vk::PipelineBindPoint::COMPUTE, self.pipeline);
+            self.ctx.push_descriptor.cmd_push_descriptor_set(
+                cmd,
+                vk::PipelineBindPoint::COMPUTE,
+                self.layout,
+                0,
+                &writes,
+            );
+            if !push.is_empty() {
+                d.cmd_push_constants(cmd, self.layout, vk::ShaderStageFlags::COMPUTE, 0, push);
+            }
+            d.cmd_dispatch(cmd, groups[0], groups[1], groups[2]);
+        }
+        Ok(())
+    }
+
     /// Checks that `bindings` match the layout this pipeline was built with.
-    pub(crate) fn check_bindings(&self, bindings: &[Binding]) -> Result<(), GpuError> {
+    fn check_bindings(&self, bindings: &[Binding]) -> Result<(), GpuError> {
         let given: Vec<_> = bindings.iter().map(Binding::descriptor_type).collect();
         if given != self.bindings {
             return Err(GpuError::Other(format!(

@@ -4,9 +4,11 @@
 //! optional readback of exactly what is presented (screenshots).
 
 use super::buffer::{BufferKind, GpuBuffer};
+use super::commands::command_buffer;
 use super::context::GpuContext;
 use super::error::{GpuError, VkContext};
 use super::image::{color_range, LumaImage};
+use super::pipeline::{Binding, ComputePipeline};
 use ash::vk;
 use egui_ash_renderer::{DynamicRendering, Options as EguiOptions, RenderMode, Renderer};
 use gpu_allocator::vulkan::{Allocation, AllocationCreateDesc, AllocationScheme, Allocator, AllocatorCreateDesc};
@@ -125,19 +127,13 @@ struct Composite {
     allocation: Option<Allocation>,
 }
 
-struct DisplayPipeline {
-    pipeline: vk::Pipeline,
-    layout: vk::PipelineLayout,
-    set_layout: vk::DescriptorSetLayout,
-}
-
 pub struct Presenter {
     // Dropped first: the renderer frees its memory through egui_allocator.
     egui: Renderer<egui_ash_renderer::allocator::GpuAllocator>,
     egui_allocator: Arc<Mutex<Allocator>>,
     swapchain_loader: ash::khr::swapchain::Device,
     dynamic_rendering: ash::khr::dynamic_rendering::Device,
-    display: DisplayPipeline,
+    display: ComputePipeline,
     frames: Vec<FrameSlot>,
     upload_pool: vk::CommandPool,
     swapchain: Option<Swapchain>,
@@ -172,7 +168,15 @@ impl Presenter {
         let device = &ctx.device;
         let swapchain_loader = ash::khr::swapchain::Device::new(&ctx.instance, device);
         let dynamic_rendering = ash::khr::dynamic_rendering::Device::new(&ctx.instance, device);
-        let display = DisplayPipeline::new(ctx)?;
+        let image = vk::DescriptorType::STORAGE_IMAGE;
+        let display = ComputePipeline::new(
+            ctx,
+            "display",
+            include_bytes!(concat!(env!("OUT_DIR"), "/display.spv")),
+            // luma, diff (or predicted/residual), block stats, composite out, right pane
+            &[image, image, vk::DescriptorType::STORAGE_BUFFER, image, image],
+            std::mem::size_of::<DisplayPush>() as u32,
+        )?;
         let mut frames = Vec::new();
         for i in 0..FRAMES_IN_FLIGHT {
             frames.push(FrameSlot::new(ctx, i)?);
@@ -613,8 +617,15 @@ impl Presenter {
                 &[],
                 &[composite_to_general],
             );
-            let planes = [luma, inputs.diff, inputs.right];
-            self.display.record(&self.ctx, cmd, planes, inputs.stats, composite.view, &push);
+            let bindings = [
+                Binding::Image(luma),
+                Binding::Image(inputs.diff),
+                Binding::Buffer(inputs.stats),
+                Binding::View(composite.view),
+                Binding::Image(inputs.right),
+            ];
+            let groups = [push.out_w.div_ceil(16), push.out_h.div_ceil(16), 1];
+            self.display.record_dispatch(cmd, &bindings, bytemuck::bytes_of(&push), groups)?;
             let composite_to_src = image_barrier(
                 composite.image,
                 vk::ImageLayout::GENERAL,
@@ -813,9 +824,6 @@ impl Drop for Presenter {
                 device.destroy_command_pool(f.pool, None);
             }
             device.destroy_command_pool(self.upload_pool, None);
-            device.destroy_pipeline(self.display.pipeline, None);
-            device.destroy_pipeline_layout(self.display.layout, None);
-            device.destroy_descriptor_set_layout(self.display.set_layout, None);
         }
         // egui's renderer (and its memory, through egui_allocator) goes when the fields drop; the
         // allocator itself is dropped after it, still before the context's device.
@@ -826,138 +834,17 @@ impl Drop for Presenter {
 impl FrameSlot {
     fn new(ctx: &GpuContext, i: usize) -> Result<Self, GpuError> {
         let device = &ctx.device;
-        let pool_info = vk::CommandPoolCreateInfo::default()
-            .queue_family_index(ctx.queue_family)
-            .flags(vk::CommandPoolCreateFlags::RESET_COMMAND_BUFFER);
+        let (pool, cmd) = command_buffer(ctx, &format!("frame {i}"))?;
         // SAFETY: valid create infos; destroyed in Presenter::drop.
         unsafe {
-            let pool = device.create_command_pool(&pool_info, None).vk("vkCreateCommandPool")?;
-            let alloc = vk::CommandBufferAllocateInfo::default()
-                .command_pool(pool)
-                .level(vk::CommandBufferLevel::PRIMARY)
-                .command_buffer_count(1);
-            let cmd = device.allocate_command_buffers(&alloc).vk("vkAllocateCommandBuffers")?[0];
             let fence = device
                 .create_fence(&vk::FenceCreateInfo::default().flags(vk::FenceCreateFlags::SIGNALED), None)
                 .vk("vkCreateFence")?;
             let acquired =
                 device.create_semaphore(&vk::SemaphoreCreateInfo::default(), None).vk("vkCreateSemaphore")?;
-            ctx.set_name(pool, &format!("frame {i}"));
-            ctx.set_name(cmd, &format!("frame {i}"));
             ctx.set_name(fence, &format!("frame {i} done"));
             ctx.set_name(acquired, &format!("frame {i} image acquired"));
             Ok(Self { pool, cmd, fence, acquired, free_after: Vec::new() })
-        }
-    }
-}
-
-impl DisplayPipeline {
-    fn new(ctx: &GpuContext) -> Result<Self, GpuError> {
-        let device = &ctx.device;
-        let spirv: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/display.spv"));
-        let code = ash::util::read_spv(&mut std::io::Cursor::new(spirv))
-            .map_err(|e| GpuError::Other(format!("shader display: bad SPIR-V: {e}")))?;
-        let types = [
-            vk::DescriptorType::STORAGE_IMAGE,
-            vk::DescriptorType::STORAGE_IMAGE,
-            vk::DescriptorType::STORAGE_BUFFER,
-            vk::DescriptorType::STORAGE_IMAGE,
-            vk::DescriptorType::STORAGE_IMAGE,
-        ];
-        let bindings: Vec<_> = types
-            .iter()
-            .enumerate()
-            .map(|(i, &t)| {
-                vk::DescriptorSetLayoutBinding::default()
-                    .binding(i as u32)
-                    .descriptor_type(t)
-                    .descriptor_count(1)
-                    .stage_flags(vk::ShaderStageFlags::COMPUTE)
-            })
-            .collect();
-        let set_info = vk::DescriptorSetLayoutCreateInfo::default()
-            .flags(vk::DescriptorSetLayoutCreateFlags::PUSH_DESCRIPTOR_KHR)
-            .bindings(&bindings);
-        // SAFETY: valid create infos referencing locals; destroyed in Presenter::drop.
-        unsafe {
-            let set_layout = device.create_descriptor_set_layout(&set_info, None).vk("vkCreateDescriptorSetLayout")?;
-            let ranges = [vk::PushConstantRange {
-                stage_flags: vk::ShaderStageFlags::COMPUTE,
-                offset: 0,
-                size: std::mem::size_of::<DisplayPush>() as u32,
-            }];
-            let set_layouts = [set_layout];
-            let layout_info =
-                vk::PipelineLayoutCreateInfo::default().set_layouts(&set_layouts).push_constant_ranges(&ranges);
-            let layout = device.create_pipeline_layout(&layout_info, None).vk("vkCreatePipelineLayout")?;
-            let module = device
-                .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&code), None)
-                .vk("vkCreateShaderModule")?;
-            let stage = vk::PipelineShaderStageCreateInfo::default()
-                .stage(vk::ShaderStageFlags::COMPUTE)
-                .module(module)
-                .name(c"main");
-            let info = [vk::ComputePipelineCreateInfo::default().stage(stage).layout(layout)];
-            let created = device.create_compute_pipelines(vk::PipelineCache::null(), &info, None);
-            device.destroy_shader_module(module, None);
-            let pipeline = created.map_err(|(_, r)| GpuError::Vk { what: "vkCreateComputePipelines", result: r })?[0];
-            ctx.set_name(pipeline, "display");
-            ctx.set_name(layout, "display");
-            ctx.set_name(set_layout, "display");
-            Ok(Self { pipeline, layout, set_layout })
-        }
-    }
-
-    /// Records the display dispatch.
-    ///
-    /// # Safety
-    /// `cmd` is recording; every handle is live until the submission completes.
-    unsafe fn record(
-        &self,
-        ctx: &GpuContext,
-        cmd: vk::CommandBuffer,
-        [luma, diff, right]: [&LumaImage; 3],
-        stats: &GpuBuffer,
-        out: vk::ImageView,
-        push: &DisplayPush,
-    ) {
-        let image_info =
-            |view| [vk::DescriptorImageInfo::default().image_view(view).image_layout(vk::ImageLayout::GENERAL)];
-        let luma_info = image_info(luma.view);
-        let diff_info = image_info(diff.view);
-        let out_info = image_info(out);
-        let right_info = image_info(right.view);
-        let stats_info = [vk::DescriptorBufferInfo::default().buffer(stats.buffer).range(vk::WHOLE_SIZE)];
-        let writes = [
-            vk::WriteDescriptorSet::default()
-                .dst_binding(0)
-                .descriptor_type(vk::DescriptorType::STORAGE_IMAGE)
-                .image_info(&luma_info),
-            vk::WriteDescriptorSet::default()
-                .dst_binding(1)
-                .descriptor_type(vk::DescriptorType::STORAGE_IMAGE)
-                .image_info(&diff_info),
-            vk::WriteDescriptorSet::default()
-                .dst_binding(2)
-                .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
-                .buffer_info(&stats_info),
-            vk::WriteDescriptorSet::default()
-                .dst_binding(3)
-                .descriptor_type(vk::DescriptorType::STORAGE_IMAGE)
-                .image_info(&out_info),
-            vk::WriteDescriptorSet::default()
-                .dst_binding(4)
-                .descriptor_type(vk::DescriptorType::STORAGE_IMAGE)
-                .image_info(&right_info),
-        ];
-        let d = &ctx.device;
-        // SAFETY: the caller guarantees cmd is recording and the handles are live; the writes match
-        // the push-descriptor layout and the push constants match its range.
-        unsafe {
-            d.cmd_bind_pipeline(cmd, vk::PipelineBindPoint::COMPUTE, self.pipeline);
-            ctx.push_descriptor.cmd_push_descriptor_set(cmd, vk::PipelineBindPoint::COMPUTE, self.layout, 0, &writes);
-            d.cmd_push_constants(cmd, self.layout, vk::ShaderStageFlags::COMPUTE, 0, bytemuck::bytes_of(push));
-            d.cmd_dispatch(cmd, push.out_w.div_ceil(16), push.out_h.div_ceil(16), 1);
         }
     }
 }

@@ -7,6 +7,7 @@ mod player;
 use crate::gpu::{
     DisplayInputs, DisplayPush, DrawOutcome, EguiFrame, GpuContext, GpuOptions, PresentMode, Presenter, Screenshot,
 };
+use crate::reference::BlockStat;
 use crate::ui::{self, Action, Hud, Metric, Mode, Settings};
 use anyhow::Context as _;
 use player::Player;
@@ -396,10 +397,9 @@ impl Running {
         }
         let (x, y) = (sx as u32, sy as u32);
         let grid = self.player.graph().grid();
-        let b = grid.block;
-        let (bx, by) = (x / b, y / b);
-        let stat = self.player.stats.get((by * grid.blocks_x() + bx) as usize).copied().unwrap_or_default();
-        let count = (b.min(w - bx * b) * b.min(h - by * b)).max(1);
+        let (bx, by) = (x / grid.block, y / grid.block);
+        let i = (by * grid.blocks_x() + bx) as usize;
+        let stat = self.player.stats.get(i).copied().unwrap_or_default();
         Some(ui::Hover {
             x,
             y,
@@ -408,13 +408,10 @@ impl Running {
             bx,
             sad: stat.sad,
             sse: stat.sse,
-            mean: stat.sum_a as f32 / count as f32,
-            motion: {
-                let i = (by * grid.blocks_x() + bx) as usize;
-                match (self.player.motion.get(i), self.player.mc_stats.get(i)) {
-                    (Some(v), Some(mc)) => Some((v.dx, v.dy, mc.sad)),
-                    _ => None,
-                }
+            mean: BlockStat::mean(stat.sum_a, grid.rect(by, bx).count()),
+            motion: match (self.player.motion.get(i), self.player.mc_stats.get(i)) {
+                (Some(v), Some(mc)) => Some((v.dx, v.dy, mc.sad)),
+                _ => None,
             },
         })
     }
@@ -449,19 +446,15 @@ impl Running {
     /// The heatmap's (min, max) over the current blocks for the chosen metric.
     fn metric_range(&self) -> (f32, f32) {
         let grid = self.player.graph().grid();
-        let (w, h, b) = (grid.width, grid.height, grid.block);
         let mut lo = f32::MAX;
         let mut hi = 0f32;
         let metric = self.settings.metric;
         let stats = if metric.is_motion_compensated() { &self.player.mc_stats } else { &self.player.stats };
-        for (i, s) in stats.iter().enumerate() {
+        for (s, rect) in stats.iter().zip(grid.rects()) {
             let v = match metric {
                 Metric::Sad | Metric::McSad => s.sad as f32,
                 Metric::Sse | Metric::McSse => s.sse as f32,
-                Metric::Mean => {
-                    let (bx, by) = (i as u32 % grid.blocks_x(), i as u32 / grid.blocks_x());
-                    s.sum_a as f32 / (b.min(w - bx * b) * b.min(h - by * b)).max(1) as f32
-                }
+                Metric::Mean => BlockStat::mean(s.sum_a, rect.count()),
             };
             lo = lo.min(v);
             hi = hi.max(v);
