@@ -1,6 +1,6 @@
 #version 450
 // display: composes what the viewer shows into an RGBA8 storage image the size of the window:
-// raw luma as gray or the diff plane, optionally with a per-block heatmap of SAD / SSE / mean from the
+// the raw frame (in colour when the source has chroma; gray luma under a heatmap) or the diff plane, optionally with a per-block heatmap of SAD / SSE / mean from the
 // block-stats SSBO, with zoom and pan (nearest-neighbour sampling) and optional block grid lines.
 #include "colormap.glsl"
 
@@ -13,6 +13,8 @@ layout(std430, set = 0, binding = 2) readonly buffer Stats {
 };
 layout(set = 0, binding = 3, rgba8) uniform writeonly image2D out_img;
 layout(set = 0, binding = 4, r8ui) uniform readonly uimage2D right_img;  // right pane of the split view
+layout(set = 0, binding = 5, r8ui) uniform readonly uimage2D cb_img;     // chroma, read when colour != 0
+layout(set = 0, binding = 6, r8ui) uniform readonly uimage2D cr_img;
 
 // Modes: 0 raw, 1 diff, 2 heatmap over raw, 3 heatmap over diff.
 // Metrics: 0 SAD, 1 SSE, 2 mean (of cur).
@@ -37,8 +39,33 @@ layout(push_constant) uniform Push {
     float zoom;       // output pixels per source pixel
     float origin_x;   // source coordinate at the output's left edge
     float origin_y;
-    float pad;
+    uint colour;  // 0 gray (no chroma), 1 BT.601, 2 BT.709, 3 BT.2020
+    uint full_range;
+    uint chroma_shift_x;
+    uint chroma_shift_y;
 } pc;
+
+// Y'CbCr → R'G'B' for pixel p, nearest chroma sample, clamped to [0, 1].
+vec3 ycbcr_to_rgb(ivec2 p, uint y8) {
+    ivec2 cp = ivec2(uvec2(p) >> uvec2(pc.chroma_shift_x, pc.chroma_shift_y));
+    vec3 ycc = vec3(float(y8), float(imageLoad(cb_img, cp).r), float(imageLoad(cr_img, cp).r));
+    float y, cb, cr;
+    if (pc.full_range != 0u) {
+        y = ycc.x / 255.0;
+        cb = (ycc.y - 128.0) / 255.0;
+        cr = (ycc.z - 128.0) / 255.0;
+    } else {
+        y = (ycc.x - 16.0) / 219.0;
+        cb = (ycc.y - 128.0) / 224.0;
+        cr = (ycc.z - 128.0) / 224.0;
+    }
+    vec2 k = pc.colour == 1u ? vec2(0.299, 0.114) : (pc.colour == 2u ? vec2(0.2126, 0.0722) : vec2(0.2627, 0.0593));
+    float kr = k.x, kb = k.y, kg = 1.0 - kr - kb;
+    vec3 rgb = vec3(y + 2.0 * (1.0 - kr) * cr,
+                    y - (2.0 * kb * (1.0 - kb) * cb + 2.0 * kr * (1.0 - kr) * cr) / kg,
+                    y + 2.0 * (1.0 - kb) * cb);
+    return clamp(rgb, 0.0, 1.0);
+}
 
 vec3 to_target(vec3 c) {
     // A blit into an sRGB swapchain image encodes; pre-decode so the presented bytes equal c.
@@ -72,7 +99,8 @@ void main() {
     ivec2 p = ivec2(floor(s));
     bool over_diff = pc.mode == 1u || pc.mode == 3u;
     uint v = over_diff ? (right ? imageLoad(right_img, p).r : imageLoad(diff_img, p).r) : imageLoad(luma_img, p).r;
-    vec3 c = vec3(float(v) / 255.0);
+    // Colour in raw mode only: under a heatmap, gray keeps the colormap readable.
+    vec3 c = (pc.mode == 0u && pc.colour != 0u) ? ycbcr_to_rgb(p, v) : vec3(float(v) / 255.0);
     if (pc.mode >= 2u) {
         uint bx = uint(p.x) / pc.block;
         uint by = uint(p.y) / pc.block;

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use vidscope::video::{self, DecodeThread, LumaFrame, StreamInfo, VideoError};
+use vidscope::video::{self, ChromaPlanes, ColourMatrix, DecodeThread, LumaFrame, StreamInfo, VideoError};
 
 const CLIP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/clip.mp4");
 
@@ -25,11 +25,49 @@ fn ffmpeg(args: &[&str]) -> Vec<u8> {
 /// The CLI's decode of `input` as raw `pix_fmt` frames (no conversion when it is the stream's own
 /// format), split into `frames` equal frames, each cut to its first `luma_bytes` bytes (the Y plane).
 fn cli_luma_planes(input: &str, pix_fmt: &str, frames: usize, luma_bytes: usize) -> Vec<Vec<u8>> {
+    cli_frames(input, pix_fmt, frames, luma_bytes).into_iter().map(|f| f[..luma_bytes].to_vec()).collect()
+}
+
+/// The CLI's decode of `input` as raw `pix_fmt` frames, whole (all planes).
+fn cli_frames(input: &str, pix_fmt: &str, frames: usize, luma_bytes: usize) -> Vec<Vec<u8>> {
     let raw = ffmpeg(&["-i", input, "-f", "rawvideo", "-pix_fmt", pix_fmt, "-"]);
     assert!(frames > 0 && raw.len() % frames == 0, "{input}: {} bytes for {frames} frames", raw.len());
     let frame_bytes = raw.len() / frames;
     assert!(frame_bytes >= luma_bytes);
-    raw.chunks_exact(frame_bytes).map(|f| f[..luma_bytes].to_vec()).collect()
+    raw.chunks_exact(frame_bytes).map(<[u8]>::to_vec).collect()
+}
+
+/// (Cb, Cr) expected from a raw CLI frame of `pix_fmt` (`w x h`, `bps` bytes per sample, reduced by
+/// `shift`), with the chroma plane size and subsampling; `None` for gray.
+fn cli_chroma(frame: &[u8], pix_fmt: &str, (w, h): (usize, usize), bps: usize, shift: u32) -> Option<ChromaPlanes> {
+    let (sx, sy) = match pix_fmt {
+        f if f.starts_with("gray") => return None,
+        f if f.starts_with("yuv420") || f.starts_with("yuvj420") || f.starts_with("nv") => (1, 1),
+        f if f.starts_with("yuv422") || f.starts_with("yuvj422") => (1, 0),
+        _ => (0, 0),
+    };
+    let (cw, ch) = (w.div_ceil(1 << sx), h.div_ceil(1 << sy));
+    let n = cw * ch;
+    let to8 = |b: &[u8]| -> Vec<u8> {
+        if bps == 1 {
+            b.to_vec()
+        } else {
+            b.chunks_exact(2).map(|s| (u16::from_le_bytes([s[0], s[1]]) >> shift) as u8).collect()
+        }
+    };
+    let rest = to8(&frame[w * h * bps..]);
+    let (cb, cr) = if pix_fmt.starts_with("nv") {
+        let first: Vec<u8> = rest[..2 * n].iter().step_by(2).copied().collect();
+        let second: Vec<u8> = rest[1..2 * n].iter().step_by(2).copied().collect();
+        if pix_fmt == "nv21" {
+            (second, first)
+        } else {
+            (first, second)
+        }
+    } else {
+        (rest[..n].to_vec(), rest[n..2 * n].to_vec())
+    };
+    Some(ChromaPlanes { width: cw as u32, height: ch as u32, shift_x: sx, shift_y: sy, cb, cr })
 }
 
 fn decode_all(input: &str) -> Result<(StreamInfo, Vec<LumaFrame>), VideoError> {
@@ -158,6 +196,11 @@ fn pixel_formats_match_ffmpeg_cli() {
         assert_eq!(ours.len(), FRAMES, "{}", case.pix_fmt);
 
         let bps = if case.depth > 8 { 2 } else { 1 };
+        let whole = cli_frames(&input, case.pix_fmt, FRAMES, w * h * bps);
+        for (t, (o, f)) in ours.iter().zip(&whole).enumerate() {
+            let want = cli_chroma(f, case.pix_fmt, (w, h), bps, case.depth - 8);
+            assert!(o.chroma == want, "{}: frame {t} chroma differs from the CLI", case.pix_fmt);
+        }
         let theirs = cli_luma_planes(&input, case.pix_fmt, FRAMES, w * h * bps);
         for (t, (o, c)) in ours.iter().zip(&theirs).enumerate() {
             let want: Vec<u8> = if bps == 2 {
@@ -172,6 +215,33 @@ fn pixel_formats_match_ffmpeg_cli() {
             assert!(ours.iter().any(|f| f.data.iter().any(|&v| v > 200)), "{}", case.pix_fmt);
         }
     }
+}
+
+#[test]
+fn colour_tags_are_read_and_untagged_streams_guessed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let make = |name: &str, size: &str, extra: &[&str]| -> String {
+        let path = s(&dir.path().join(name));
+        let src = format!("testsrc2=size={size}:rate=10");
+        let mut args = vec!["-f", "lavfi", "-i", &src, "-frames:v", "1"];
+        args.extend(extra);
+        args.push(&path);
+        ffmpeg(&args);
+        path
+    };
+    let bt709 = make("709.mp4", "64x48", &["-pix_fmt", "yuv420p", "-colorspace", "bt709", "-color_range", "tv"]);
+    let full = make("jpeg.avi", "64x48", &["-c:v", "mjpeg", "-pix_fmt", "yuvj420p"]);
+    let sd = make("sd.mp4", "64x48", &["-pix_fmt", "yuv420p"]);
+    let hd = make("hd.mp4", "1280x720", &["-pix_fmt", "yuv420p"]);
+    let info = |p: &str| decode_all(p).expect("decode").0.colour;
+    let c = info(&bt709);
+    assert_eq!((c.matrix, c.full_range, c.matrix_tagged, c.range_tagged), (ColourMatrix::Bt709, false, true, true));
+    let c = info(&full);
+    assert!(c.full_range && c.range_tagged, "yuvj is full range: {c:?}");
+    let c = info(&sd);
+    assert_eq!((c.matrix, c.full_range, c.matrix_tagged), (ColourMatrix::Bt601, false, false));
+    assert_eq!(info(&hd).matrix, ColourMatrix::Bt709, "untagged HD is guessed BT.709");
+    assert_eq!(info(&hd).describe(), "BT.709 limited (guessed)");
 }
 
 #[test]

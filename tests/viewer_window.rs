@@ -240,6 +240,107 @@ fn raw_mode_screenshot_shows_the_decoded_luma_at_each_pixel() {
     assert!(worst <= 1, "raw pixels differ from the decoded luma by up to {worst}");
 }
 
+/// A 160x120 colour clip (FFmpeg's testsrc2) made by the `ffmpeg` CLI: `args` pick pixel format,
+/// tags and container.
+fn ffmpeg_clip(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let path = dir.join(name);
+    let status = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30"])
+        .args(["-frames:v", "4"])
+        .args(args)
+        .arg(&path)
+        .status()
+        .expect("run ffmpeg");
+    assert!(status.success(), "ffmpeg could not make {name}");
+    path
+}
+
+/// Frame `t` of `clip` as RGB by FFmpeg's own conversion (honouring the stream's matrix and range
+/// tags, BT.601 limited when untagged) with nearest chroma upsampling, as the viewer does.
+fn ffmpeg_rgb(clip: &Path, t: usize) -> Vec<u8> {
+    let filter = format!("select=eq(n\\,{t}),scale=flags=neighbor+accurate_rnd+full_chroma_int");
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(clip)
+        .args(["-vf", &filter, "-frames:v", "1", "-pix_fmt", "rgb24", "-f", "rawvideo", "-"])
+        .output()
+        .expect("run ffmpeg");
+    assert!(out.status.success(), "ffmpeg could not decode {}", clip.display());
+    assert_eq!(out.stdout.len(), (W * H * 3) as usize);
+    out.stdout
+}
+
+/// Largest and mean per-channel difference between a screenshot and packed RGB.
+fn rgb_error(png: &Png, rgb: &[u8]) -> (u8, f64) {
+    let (mut worst, mut sum) = (0u8, 0u64);
+    for y in 0..H {
+        for x in 0..W {
+            let i = ((y * W + x) * 3) as usize;
+            for (c, want) in png.px(x, y).into_iter().zip(&rgb[i..i + 3]) {
+                let d = c.abs_diff(*want);
+                worst = worst.max(d);
+                sum += u64::from(d);
+            }
+        }
+    }
+    (worst, sum as f64 / f64::from(W * H * 3))
+}
+
+#[test]
+fn raw_mode_shows_colour_converted_with_the_streams_matrix_and_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let tagged_709 = ["-pix_fmt", "yuv444p", "-colorspace", "bt709", "-color_range", "tv", "-c:v", "libx264"];
+    let full_601 = ["-pix_fmt", "yuvj444p", "-colorspace", "smpte170m", "-c:v", "libx264"];
+    let clips = [
+        // Tagged BT.709, limited range.
+        ffmpeg_clip(d, "bt709-tv.mp4", &[&tagged_709[..], &["-qp", "0"]].concat()),
+        // Tagged BT.601, full range (yuvj).
+        ffmpeg_clip(d, "bt601-pc.mp4", &[&full_601[..], &["-qp", "0"]].concat()),
+        // Untagged 4:2:0: BT.601 limited, as players assume below 720 lines.
+        ffmpeg_clip(d, "untagged-420.mp4", &["-pix_fmt", "yuv420p", "-c:v", "libx264", "-qp", "0"]),
+        // A .y4m in 4:2:2, through the pure-Rust reader.
+        ffmpeg_clip(d, "untagged-422.y4m", &["-pix_fmt", "yuv422p"]),
+    ];
+    for clip in &clips {
+        let png = screenshot(d, clip, "raw", 2);
+        let (worst, mean) = rgb_error(&png, &ffmpeg_rgb(clip, 2));
+        let name = clip.file_name().unwrap().to_string_lossy();
+        assert!(worst <= 2 && mean < 0.05, "{name}: raw colour differs from FFmpeg's by up to {worst} (mean {mean})");
+        // Colour really is shown: testsrc2 has saturated bars.
+        let saturated = (0..H)
+            .flat_map(|y| (0..W).map(move |x| (x, y)))
+            .filter(|&(x, y)| {
+                let p = png.px(x, y);
+                p.iter().max().unwrap() - p.iter().min().unwrap() > 100
+            })
+            .count();
+        assert!(saturated > (W * H / 4) as usize, "{name}: only {saturated} saturated pixels");
+    }
+}
+
+#[test]
+fn the_y_key_shows_the_luma_plane_the_passes_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = ffmpeg_clip(dir.path(), "colour.mp4", &["-pix_fmt", "yuv420p", "-c:v", "libx264", "-qp", "0"]);
+    // The stored Y plane, as is (no range conversion).
+    let out = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(&clip)
+        .args(["-vf", "select=eq(n\\,1),extractplanes=y", "-frames:v", "1", "-f", "rawvideo", "-"])
+        .output()
+        .expect("run ffmpeg");
+    assert_eq!(out.stdout.len(), (W * H) as usize);
+    let png = screenshot_after_keys(&clip, 0, 1, &["y", "Right"]);
+    for y in 0..H {
+        for x in 0..W {
+            let want = out.stdout[(y * W + x) as usize];
+            let got = png.px(x, y);
+            assert!(got.iter().all(|c| c.abs_diff(want) <= 1), "({x}, {y}) is {got:?}, expected gray {want}");
+        }
+    }
+}
+
 #[test]
 fn diff_mode_of_a_still_clip_is_black() {
     let dir = tempfile::tempdir().unwrap();
@@ -333,8 +434,16 @@ fn find_window(display: &str, child: &mut Child) -> String {
 /// Starts the viewer with `args` on `display`, waits for its window, lets it settle for `settle`,
 /// focuses it, and returns the process with its X window id.
 fn open_window(display: &str, args: &[&str], settle: Duration) -> (Child, String) {
-    let mut child =
-        vidscope(display, args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run vidscope");
+    open_window_in(display, None, args, settle)
+}
+
+/// Like `open_window`, with the viewer's working directory set to `cwd`.
+fn open_window_in(display: &str, cwd: Option<&Path>, args: &[&str], settle: Duration) -> (Child, String) {
+    let mut cmd = vidscope(display, args);
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run vidscope");
     let id = find_window(display, &mut child);
     std::thread::sleep(settle);
     xdotool(display, &["windowfocus", "--sync", &id]);
@@ -347,14 +456,17 @@ fn resizes_minimize_and_mode_keys_produce_no_validation_message() {
     let clip = clip(dir.path(), "moving.y4m", half_moving);
     let xvfb = Xvfb::start();
     let d = xvfb.display.as_str();
-    let (child, id) =
+    let (mut child, id) =
         open_window(d, &["view", clip.to_str().unwrap(), "--size", "320x240"], Duration::from_millis(400));
     let pause = || std::thread::sleep(Duration::from_millis(400));
     for (w, h) in [("1", "1"), ("640", "480"), ("2", "300"), ("300", "2"), ("1000", "700")] {
         xdotool(d, &["windowsize", "--sync", &id, w, h]);
         pause();
     }
+    // Without a window manager, iconifying is an unmap: the viewer keeps running unmapped.
     xdotool(d, &["windowminimize", &id]);
+    pause();
+    xdotool(d, &["windowunmap", "--sync", &id]);
     pause();
     xdotool(d, &["windowmap", "--sync", &id]);
     xdotool(d, &["windowfocus", "--sync", &id]);
@@ -381,11 +493,17 @@ fn resizes_minimize_and_mode_keys_produce_no_validation_message() {
         "bracketright",
         "h",
         "h",
+        "y",
+        "y",
+        // The file dialog: Escape closes it (and must not quit the viewer).
+        "d",
+        "Escape",
         "f",
     ] {
         xdotool(d, &["key", "--clearmodifiers", key]);
         pause();
     }
+    assert!(matches!(child.try_wait(), Ok(None)), "the viewer quit before Q was pressed");
     xdotool(d, &["windowsize", "--sync", &id, "400", "300"]);
     pause();
     xdotool(d, &["key", "q"]);
@@ -396,16 +514,22 @@ fn resizes_minimize_and_mode_keys_produce_no_validation_message() {
 /// Starts paused at `start` with the UI hidden, presses `keys`, and returns the screenshot taken when
 /// frame `at` comes on screen (it never does unless the keys step there).
 fn screenshot_after_keys(clip: &Path, start: usize, at: usize, keys: &[&str]) -> Png {
+    screenshot_after_keys_in(None, clip.to_str().unwrap(), start, at, keys)
+}
+
+/// Like `screenshot_after_keys` for any input, run in `cwd`.
+fn screenshot_after_keys_in(cwd: Option<&Path>, input: &str, start: usize, at: usize, keys: &[&str]) -> Png {
     let dir = tempfile::tempdir().unwrap();
     let xvfb = Xvfb::start();
     let d = xvfb.display.as_str();
     let out_png = dir.path().join("shot.png");
     let (start_s, at_s, size) = (start.to_string(), at.to_string(), format!("{W}x{H}"));
-    let (child, _) = open_window(
+    let (child, _) = open_window_in(
         d,
+        cwd,
         &[
             "view",
-            clip.to_str().unwrap(),
+            input,
             "--hide-ui",
             "--paused",
             "--size",
@@ -458,6 +582,24 @@ fn left_arrow_steps_back_to_the_exact_frame_with_its_diff() {
     let clip = clip(dir.path(), "moving.y4m", half_moving);
     let png = screenshot_after_keys(&clip, 7, 5, &["2", "Left", "Left"]);
     assert_shows_diff_of(&png, 5);
+}
+
+#[test]
+fn the_file_dialog_opens_a_video_picked_with_the_keyboard() {
+    // The dialog starts in the working directory (the input is synthetic): it holds one clip.
+    let dir = tempfile::tempdir().unwrap();
+    clip(dir.path(), "picked.y4m", half_moving);
+    // D opens the dialog, Down selects the clip, Enter opens it; three steps reach its frame 3.
+    let keys = ["d", "Down", "Return", "Right", "Right", "Right"];
+    let png = screenshot_after_keys_in(Some(dir.path()), "synthetic:160x120", 0, 3, &keys);
+    let luma = half_moving(3);
+    for y in 0..H {
+        for x in 0..W {
+            let want = luma[(y * W + x) as usize];
+            let got = png.px(x, y);
+            assert!(got.iter().all(|c| c.abs_diff(want) <= 1), "({x}, {y}) is {got:?}, not the picked clip's {want}");
+        }
+    }
 }
 
 #[test]

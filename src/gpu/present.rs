@@ -59,7 +59,11 @@ pub struct DisplayPush {
     pub zoom: f32,
     pub origin_x: f32,
     pub origin_y: f32,
-    pub pad: f32,
+    /// 0 gray (no chroma bound), 1 BT.601, 2 BT.709, 3 BT.2020.
+    pub colour: u32,
+    pub full_range: u32,
+    pub chroma_shift_x: u32,
+    pub chroma_shift_y: u32,
 }
 
 impl DisplayPush {
@@ -77,6 +81,8 @@ pub struct DisplayInputs<'a> {
     /// The right pane's plane in the split view (`FLAG_SPLIT`); bound always, read only then.
     pub right: &'a LumaImage,
     pub stats: &'a GpuBuffer,
+    /// (Cb, Cr) for colour in raw mode (`push.colour` != 0); `None` binds luma there, unread.
+    pub chroma: Option<(&'a LumaImage, &'a LumaImage)>,
     /// `out_w`/`out_h` and the sRGB flag are filled in by the presenter.
     pub push: DisplayPush,
 }
@@ -173,8 +179,8 @@ impl Presenter {
             ctx,
             "display",
             include_bytes!(concat!(env!("OUT_DIR"), "/display.spv")),
-            // luma, diff (or predicted/residual), block stats, composite out, right pane
-            &[image, image, vk::DescriptorType::STORAGE_BUFFER, image, image],
+            // luma, diff (or predicted/residual), block stats, composite out, right pane, Cb, Cr
+            &[image, image, vk::DescriptorType::STORAGE_BUFFER, image, image, image, image],
             std::mem::size_of::<DisplayPush>() as u32,
         )?;
         let mut frames = Vec::new();
@@ -584,6 +590,10 @@ impl Presenter {
             push.flags &= !DisplayPush::FLAG_HAS_FRAME;
         }
         let luma = inputs.luma.unwrap_or(inputs.diff);
+        let (cb, cr) = inputs.chroma.unwrap_or((luma, luma));
+        if inputs.chroma.is_none() {
+            push.colour = 0;
+        }
 
         // SAFETY: the command buffer's previous submission completed (fence waited above); every
         // handle recorded is live until that submission completes (destruction waits for idle).
@@ -623,6 +633,8 @@ impl Presenter {
                 Binding::Buffer(inputs.stats),
                 Binding::View(composite.view),
                 Binding::Image(inputs.right),
+                Binding::Image(cb),
+                Binding::Image(cr),
             ];
             let groups = [push.out_w.div_ceil(16), push.out_h.div_ceil(16), 1];
             self.display.record_dispatch(cmd, &bindings, bytemuck::bytes_of(&push), groups)?;

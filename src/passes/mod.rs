@@ -2,12 +2,14 @@
 //! the selected passes on each new frame. Knows nothing of UI.
 
 mod block_stats;
+mod chroma;
 mod diff;
 mod frame_graph;
 mod motion_search;
 mod warp;
 
 pub use block_stats::{BlockStatsPass, BlockStatsPush};
+pub use chroma::ChromaUpload;
 pub use diff::{DiffPass, DiffPush};
 pub use frame_graph::{FrameGraph, FrameOutputs, PassSelection, PassTimings, Readback};
 pub use motion_search::{MotionSearchPass, MotionSearchPush};

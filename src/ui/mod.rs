@@ -151,6 +151,8 @@ pub struct Settings {
     /// The metric value at the top of the colormap when `auto_scale` is off.
     pub fixed_scale: f32,
     pub grid: bool,
+    /// Raw mode shows luma as gray even when the source has colour (what the passes see).
+    pub luma_only: bool,
     /// Motion search range R.
     pub range: u32,
     /// Motion-vector arrows over the picture, coloured by the block's MC-SAD.
@@ -185,6 +187,7 @@ impl Default for Settings {
             auto_scale: true,
             fixed_scale: 4096.0,
             grid: false,
+            luma_only: false,
             range: 16,
             arrows: false,
             arrow_scale: 4.0,
@@ -208,6 +211,8 @@ pub enum Action {
     /// The motion search range changed (the current frame is recomputed).
     RangeChanged,
     Open(String),
+    /// Show the file dialog.
+    Browse,
     ToggleFullscreen,
     ResetView,
     Quit,
@@ -219,6 +224,8 @@ pub struct Hover {
     pub x: u32,
     pub y: u32,
     pub luma: u8,
+    /// (Cb, Cr) at the pixel, when the source has colour.
+    pub chroma: Option<(u8, u8)>,
     pub by: u32,
     pub bx: u32,
     pub sad: u32,
@@ -235,6 +242,8 @@ pub struct Hud {
     pub width: u32,
     pub height: u32,
     pub fps: f64,
+    /// Pixel format and colour conversion, e.g. `yuv420p  BT.709 limited (tagged)`.
+    pub colour: String,
     /// The frame on screen (decode order), if any.
     pub frame: Option<usize>,
     /// Total frames when known (else the most seen so far).
@@ -283,9 +292,11 @@ pub const KEYS: &[(&str, &str)] = &[
     ("S", "cycle motion search range 1…64"),
     ("V", "motion-vector arrows (coloured by MC-SAD)"),
     ("O", "type a file to open (focuses the path field; Enter opens)"),
+    ("D", "file dialog to open a video"),
     ("B", "cycle block size 4…128"),
     ("C", "cycle colormap: viridis, inferno, turbo"),
     ("G", "block grid lines"),
+    ("Y", "raw in colour / luma only"),
     ("A", "auto / fixed heatmap scale"),
     ("L", "loop"),
     ("[ / ]", "speed down / up (0.25x–4x)"),
@@ -323,11 +334,13 @@ pub fn on_key(key: &Key, s: &mut Settings) -> Option<Action> {
                 return Some(Action::BlockChanged);
             }
             "g" => s.grid = !s.grid,
+            "y" => s.luma_only = !s.luma_only,
             "v" => s.arrows = !s.arrows,
             "o" => {
                 s.show_ui = true;
                 s.focus_open = true;
             }
+            "d" => return Some(Action::Browse),
             "a" => s.auto_scale = !s.auto_scale,
             "l" => s.looping = !s.looping,
             "[" => s.speed = speed_step(s.speed, false),
@@ -428,7 +441,10 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
                 egui::DragValue::new(&mut s.fixed_scale).range(1.0..=1.0e9).speed(16.0).prefix("max "),
             );
         });
-        ui.checkbox(&mut s.grid, "block grid");
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut s.grid, "block grid");
+            ui.checkbox(&mut s.luma_only, "luma only");
+        });
         if s.mode.is_heatmap() {
             legend(ui, s, hud);
         }
@@ -443,6 +459,9 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if (ui.button("Open").clicked() || enter) && !path.trim().is_empty() {
                 actions.push(Action::Open(path.trim().to_string()));
+            }
+            if ui.button("Browse…").clicked() {
+                actions.push(Action::Browse);
             }
         });
         ui.label(egui::RichText::new("or drop a file on the window").weak());
@@ -545,6 +564,7 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
             let time = hud.frame.map(|f| f as f64 / hud.fps.max(1e-9)).unwrap_or(0.0);
             let total = hud.frames_total.map(|t| t.to_string()).unwrap_or_else(|| "?".into());
             ui.monospace(format!("{}  {}x{} @ {:.2} fps", hud.input, hud.width, hud.height, hud.fps));
+            ui.monospace(&hud.colour);
             ui.monospace(format!("frame {frame} / {total}   t = {time:.3} s   {}", s.mode.label()));
             ui.monospace(format!(
                 "display {:.1} fps   decode {:.1} fps   {}{}",
@@ -559,7 +579,7 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
                     "GPU ms: upload {:.3}  diff {:.3}  stats {:.3}",
                     t.upload_ms, t.diff_ms, t.stats_ms
                 ));
-                if t.motion_ms + t.warp_ms + t.residual_ms > 0.0 {
+                if s.needs_motion() {
                     ui.monospace(format!(
                         "        motion {:.3}  warp {:.3}  residual {:.3}",
                         t.motion_ms, t.warp_ms, t.residual_ms
@@ -577,7 +597,10 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
             }
             if let Some(h) = &hud.hover {
                 ui.separator();
-                ui.monospace(format!("pixel ({}, {})  luma {}", h.x, h.y, h.luma));
+                match h.chroma {
+                    Some((cb, cr)) => ui.monospace(format!("pixel ({}, {})  Y {}  Cb {cb}  Cr {cr}", h.x, h.y, h.luma)),
+                    None => ui.monospace(format!("pixel ({}, {})  luma {}", h.x, h.y, h.luma)),
+                };
                 ui.monospace(format!(
                     "block (by {}, bx {})  SAD {}  SSE {}  mean {:.2}",
                     h.by, h.bx, h.sad, h.sse, h.mean

@@ -172,6 +172,7 @@ mod tests {
                 pixel_format: "gray".into(),
                 bit_depth: 8,
                 codec: "test".into(),
+                colour: crate::video::ColourInfo::guessed(1),
             };
             let src = Scripted { info, n, produced: Arc::clone(&produced), then };
             (Box::new(src), produced)
@@ -186,7 +187,7 @@ mod tests {
             let i = self.produced.load(Ordering::SeqCst);
             if i < self.n {
                 self.produced.store(i + 1, Ordering::SeqCst);
-                return Ok(Some(LumaFrame { index: i, width: 2, height: 1, data: vec![i as u8, 0] }));
+                return Ok(Some(LumaFrame::gray(i, 2, 1, vec![i as u8, 0])));
             }
             match self.then {
                 Then::End => Ok(None),

@@ -15,33 +15,92 @@ use std::sync::Once;
 use ff::format::Pixel;
 use ffmpeg_next as ff;
 
-use super::{FrameSource, LumaFrame, StreamInfo, VideoError};
+use super::{ChromaPlanes, ColourInfo, ColourMatrix, FrameSource, LumaFrame, StreamInfo, VideoError};
 
-/// How the luma plane of a pixel format is stored.
+/// How the samples of a pixel format's planes are stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Luma {
+enum Sample {
     /// One byte per sample.
     U8,
     /// 16-bit little-endian words, reduced by `>> shift`.
     U16 { shift: u32 },
 }
 
-/// Luma layout and bit depth of a supported pixel format; `None` when unsupported.
-fn classify(format: Pixel) -> Option<(Luma, u32)> {
+impl Sample {
+    fn bytes(self) -> usize {
+        match self {
+            Sample::U8 => 1,
+            Sample::U16 { .. } => 2,
+        }
+    }
+
+    fn to_u8(self, bytes: &[u8]) -> u8 {
+        match self {
+            Sample::U8 => bytes[0],
+            Sample::U16 { shift } => (u16::from_le_bytes([bytes[0], bytes[1]]) >> shift).min(255) as u8,
+        }
+    }
+}
+
+/// Where a pixel format keeps its chroma.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Chroma {
+    None,
+    /// Cb in plane 1, Cr in plane 2.
+    Planar {
+        shift_x: u32,
+        shift_y: u32,
+    },
+    /// Both in plane 1, interleaved (Cb first unless `cr_first`), subsampled 2x2.
+    Interleaved {
+        cr_first: bool,
+    },
+}
+
+/// The storage of a supported pixel format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Layout {
+    sample: Sample,
+    depth: u32,
+    chroma: Chroma,
+    /// The `yuvj*` formats are full range whatever the stream's tag says.
+    full_range: bool,
+}
+
+/// The layout of a supported pixel format; `None` when unsupported.
+fn classify(format: Pixel) -> Option<Layout> {
     use Pixel as P;
+    const S420: Chroma = Chroma::Planar { shift_x: 1, shift_y: 1 };
+    const S422: Chroma = Chroma::Planar { shift_x: 1, shift_y: 0 };
+    const S444: Chroma = Chroma::Planar { shift_x: 0, shift_y: 0 };
+    let u8 = |chroma, full_range| Layout { sample: Sample::U8, depth: 8, chroma, full_range };
+    let u16 =
+        |depth: u32, chroma| Layout { sample: Sample::U16 { shift: depth - 8 }, depth, chroma, full_range: false };
     Some(match format {
-        P::YUV420P
-        | P::YUVJ420P
-        | P::YUV422P
-        | P::YUVJ422P
-        | P::YUV444P
-        | P::YUVJ444P
-        | P::NV12
-        | P::NV21
-        | P::GRAY8 => (Luma::U8, 8),
-        P::YUV420P10LE | P::YUV422P10LE | P::YUV444P10LE | P::GRAY10LE => (Luma::U16 { shift: 2 }, 10),
-        P::YUV420P12LE | P::YUV422P12LE | P::YUV444P12LE | P::GRAY12LE => (Luma::U16 { shift: 4 }, 12),
-        P::P010LE => (Luma::U16 { shift: 8 }, 10),
+        P::YUV420P => u8(S420, false),
+        P::YUVJ420P => u8(S420, true),
+        P::YUV422P => u8(S422, false),
+        P::YUVJ422P => u8(S422, true),
+        P::YUV444P => u8(S444, false),
+        P::YUVJ444P => u8(S444, true),
+        P::NV12 => u8(Chroma::Interleaved { cr_first: false }, false),
+        P::NV21 => u8(Chroma::Interleaved { cr_first: true }, false),
+        P::GRAY8 => u8(Chroma::None, false),
+        P::YUV420P10LE => u16(10, S420),
+        P::YUV422P10LE => u16(10, S422),
+        P::YUV444P10LE => u16(10, S444),
+        P::GRAY10LE => u16(10, Chroma::None),
+        P::YUV420P12LE => u16(12, S420),
+        P::YUV422P12LE => u16(12, S422),
+        P::YUV444P12LE => u16(12, S444),
+        P::GRAY12LE => u16(12, Chroma::None),
+        // 10 bits in the top of each 16-bit word: `>> 8` equals `(word >> 6) >> 2`.
+        P::P010LE => Layout {
+            sample: Sample::U16 { shift: 8 },
+            depth: 10,
+            chroma: Chroma::Interleaved { cr_first: false },
+            full_range: false,
+        },
         _ => return None,
     })
 }
@@ -54,32 +113,69 @@ fn format_name(format: Pixel) -> String {
     }
 }
 
-/// Copies the luma plane (`data` with `stride` bytes per row) into a tight 8-bit `width * height`
-/// buffer. `None` if the plane is too small for the size.
-fn extract_luma(data: &[u8], stride: usize, width: usize, height: usize, luma: Luma) -> Option<Vec<u8>> {
-    let bytes_per_sample = match luma {
-        Luma::U8 => 1,
-        Luma::U16 { .. } => 2,
-    };
-    let row_bytes = width.checked_mul(bytes_per_sample)?;
+/// Copies a plane (`data` with `stride` bytes per row) of `width * height` pixels of `channels`
+/// interleaved samples into one tight 8-bit buffer per channel. `None` if the plane is too small.
+fn extract_plane(
+    data: &[u8],
+    stride: usize,
+    width: usize,
+    height: usize,
+    sample: Sample,
+    channels: usize,
+) -> Option<Vec<Vec<u8>>> {
+    let pixel_bytes = sample.bytes() * channels;
+    let row_bytes = width.checked_mul(pixel_bytes)?;
     if height == 0 || width == 0 {
-        return Some(Vec::new());
+        return Some(vec![Vec::new(); channels]);
     }
     let needed = stride.checked_mul(height - 1)?.checked_add(row_bytes)?;
     if stride < row_bytes || data.len() < needed {
         return None;
     }
-    let mut out = Vec::with_capacity(width * height);
+    let mut out = vec![Vec::with_capacity(width * height); channels];
     for y in 0..height {
         let row = &data[y * stride..y * stride + row_bytes];
-        match luma {
-            Luma::U8 => out.extend_from_slice(row),
-            Luma::U16 { shift } => {
-                out.extend(row.chunks_exact(2).map(|s| (u16::from_le_bytes([s[0], s[1]]) >> shift).min(255) as u8))
+        if channels == 1 && sample == Sample::U8 {
+            out[0].extend_from_slice(row);
+            continue;
+        }
+        for pixel in row.chunks_exact(pixel_bytes) {
+            for (c, plane) in out.iter_mut().enumerate() {
+                plane.push(sample.to_u8(&pixel[c * sample.bytes()..]));
             }
         }
     }
     Some(out)
+}
+
+/// The luma plane alone (see [`extract_plane`]).
+fn extract_luma(data: &[u8], stride: usize, width: usize, height: usize, sample: Sample) -> Option<Vec<u8>> {
+    extract_plane(data, stride, width, height, sample, 1).and_then(|mut planes| planes.pop())
+}
+
+/// The stream's YCbCr matrix and range from the decoder's tags (`yuvj*` formats are full range).
+fn colour_info(decoder: &ff::decoder::Video, layout: Option<Layout>, height: u32) -> ColourInfo {
+    use ff::color::{Range, Space};
+    let mut info = ColourInfo::guessed(height);
+    let tagged = match decoder.color_space() {
+        Space::BT709 => Some(ColourMatrix::Bt709),
+        Space::BT470BG | Space::SMPTE170M | Space::FCC | Space::SMPTE240M => Some(ColourMatrix::Bt601),
+        Space::BT2020NCL | Space::BT2020CL => Some(ColourMatrix::Bt2020),
+        _ => None,
+    };
+    if let Some(matrix) = tagged {
+        info.matrix = matrix;
+        info.matrix_tagged = true;
+    }
+    match decoder.color_range() {
+        Range::JPEG => (info.full_range, info.range_tagged) = (true, true),
+        Range::MPEG => (info.full_range, info.range_tagged) = (false, true),
+        _ => {}
+    }
+    if layout.is_some_and(|l| l.full_range) {
+        (info.full_range, info.range_tagged) = (true, true);
+    }
+    info
 }
 
 fn init_ffmpeg() {
@@ -158,7 +254,8 @@ impl FfmpegSource {
         if known && classify(format).is_none() {
             return Err(VideoError::UnsupportedPixelFormat { path: path.to_string(), format: format_name(format) });
         }
-        let bit_depth = classify(format).map_or(8, |(_, depth)| depth);
+        let bit_depth = classify(format).map_or(8, |l| l.depth);
+        let colour = colour_info(&decoder, classify(format), height);
 
         let mut source = FfmpegSource {
             info: StreamInfo {
@@ -170,6 +267,7 @@ impl FfmpegSource {
                 pixel_format: format_name(format),
                 bit_depth,
                 codec,
+                colour,
             },
             decoder,
             input,
@@ -193,7 +291,8 @@ impl FfmpegSource {
             source.info.height = first.height;
             let format = source.frame.format();
             source.info.pixel_format = format_name(format);
-            source.info.bit_depth = classify(format).map_or(8, |(_, depth)| depth);
+            source.info.bit_depth = classify(format).map_or(8, |l| l.depth);
+            source.info.colour = colour_info(&source.decoder, classify(format), first.height);
             source.pending = Some(first);
         }
         Ok(source)
@@ -256,11 +355,11 @@ impl FfmpegSource {
         }
     }
 
-    /// The decoded frame in `self.frame` as 8-bit luma.
+    /// The decoded frame in `self.frame` as 8-bit luma plus chroma.
     fn convert(&self) -> Result<LumaFrame, VideoError> {
         let f = &self.frame;
         let format = f.format();
-        let Some((luma, _)) = classify(format) else {
+        let Some(layout) = classify(format) else {
             return Err(VideoError::UnsupportedPixelFormat {
                 path: self.info.input.clone(),
                 format: format_name(format),
@@ -280,9 +379,45 @@ impl FfmpegSource {
         if w == 0 || h == 0 || f.planes() == 0 {
             return Err(self.corrupt("decoder returned an empty frame".into()));
         }
-        let data = extract_luma(f.data(0), f.stride(0), w as usize, h as usize, luma)
+        let data = extract_luma(f.data(0), f.stride(0), w as usize, h as usize, layout.sample)
             .ok_or_else(|| self.corrupt("decoded luma plane is smaller than the frame".into()))?;
-        Ok(LumaFrame { index: self.next_index, width: w, height: h, data })
+        let chroma = self.convert_chroma(layout)?;
+        Ok(LumaFrame { index: self.next_index, width: w, height: h, data, chroma })
+    }
+
+    /// The chroma planes of the decoded frame, 8-bit, or `None` for gray formats.
+    fn convert_chroma(&self, layout: Layout) -> Result<Option<ChromaPlanes>, VideoError> {
+        let f = &self.frame;
+        let (shift_x, shift_y, channels) = match layout.chroma {
+            Chroma::None => return Ok(None),
+            Chroma::Planar { shift_x, shift_y } => (shift_x, shift_y, 1),
+            Chroma::Interleaved { .. } => (1, 1, 2),
+        };
+        let (cw, ch) = ChromaPlanes::plane_size(f.width(), f.height(), shift_x, shift_y);
+        let small = || self.corrupt("decoded chroma plane is smaller than the frame".into());
+        let plane = |i: usize| {
+            if i >= f.planes() {
+                return None;
+            }
+            extract_plane(f.data(i), f.stride(i), cw as usize, ch as usize, layout.sample, channels)
+        };
+        let (cb, cr) = match layout.chroma {
+            Chroma::Interleaved { cr_first } => {
+                let mut both = plane(1).ok_or_else(small)?;
+                let (second, first) = (both.pop().ok_or_else(small)?, both.pop().ok_or_else(small)?);
+                if cr_first {
+                    (second, first)
+                } else {
+                    (first, second)
+                }
+            }
+            _ => {
+                let cb = plane(1).and_then(|mut p| p.pop()).ok_or_else(small)?;
+                let cr = plane(2).and_then(|mut p| p.pop()).ok_or_else(small)?;
+                (cb, cr)
+            }
+        };
+        Ok(Some(ChromaPlanes { width: cw, height: ch, shift_x, shift_y, cb, cr }))
     }
 }
 
@@ -312,12 +447,17 @@ mod tests {
 
     #[test]
     fn classification_table() {
-        assert_eq!(classify(Pixel::YUV420P), Some((Luma::U8, 8)));
-        assert_eq!(classify(Pixel::NV21), Some((Luma::U8, 8)));
-        assert_eq!(classify(Pixel::GRAY8), Some((Luma::U8, 8)));
-        assert_eq!(classify(Pixel::YUV422P10LE), Some((Luma::U16 { shift: 2 }, 10)));
-        assert_eq!(classify(Pixel::GRAY12LE), Some((Luma::U16 { shift: 4 }, 12)));
-        assert_eq!(classify(Pixel::P010LE), Some((Luma::U16 { shift: 8 }, 10)));
+        let l = |p| classify(p).map(|l: Layout| (l.sample, l.depth, l.chroma, l.full_range));
+        let s420 = Chroma::Planar { shift_x: 1, shift_y: 1 };
+        assert_eq!(l(Pixel::YUV420P), Some((Sample::U8, 8, s420, false)));
+        assert_eq!(l(Pixel::YUVJ420P), Some((Sample::U8, 8, s420, true)));
+        assert_eq!(l(Pixel::NV21), Some((Sample::U8, 8, Chroma::Interleaved { cr_first: true }, false)));
+        assert_eq!(l(Pixel::GRAY8), Some((Sample::U8, 8, Chroma::None, false)));
+        let s422 = Chroma::Planar { shift_x: 1, shift_y: 0 };
+        assert_eq!(l(Pixel::YUV422P10LE), Some((Sample::U16 { shift: 2 }, 10, s422, false)));
+        assert_eq!(l(Pixel::GRAY12LE), Some((Sample::U16 { shift: 4 }, 12, Chroma::None, false)));
+        let nv = Chroma::Interleaved { cr_first: false };
+        assert_eq!(l(Pixel::P010LE), Some((Sample::U16 { shift: 8 }, 10, nv, false)));
         assert_eq!(classify(Pixel::RGB24), None);
         assert_eq!(classify(Pixel::YUV420P10BE), None);
         assert_eq!(format_name(Pixel::YUV420P10LE), "yuv420p10le");
@@ -328,11 +468,24 @@ mod tests {
     fn extracts_rows_respecting_stride() {
         // 3x2 8-bit plane with stride 5 (two padding bytes per row).
         let data = [1, 2, 3, 99, 99, 4, 5, 6, 99, 99];
-        assert_eq!(extract_luma(&data, 5, 3, 2, Luma::U8), Some(vec![1, 2, 3, 4, 5, 6]));
+        assert_eq!(extract_luma(&data, 5, 3, 2, Sample::U8), Some(vec![1, 2, 3, 4, 5, 6]));
         // The last row needs no padding.
-        assert_eq!(extract_luma(&data[..8], 5, 3, 2, Luma::U8), Some(vec![1, 2, 3, 4, 5, 6]));
-        assert_eq!(extract_luma(&data[..7], 5, 3, 2, Luma::U8), None);
-        assert_eq!(extract_luma(&data, 2, 3, 2, Luma::U8), None);
+        assert_eq!(extract_luma(&data[..8], 5, 3, 2, Sample::U8), Some(vec![1, 2, 3, 4, 5, 6]));
+        assert_eq!(extract_luma(&data[..7], 5, 3, 2, Sample::U8), None);
+        assert_eq!(extract_luma(&data, 2, 3, 2, Sample::U8), None);
+    }
+
+    #[test]
+    fn splits_interleaved_chroma() {
+        // 2x2 interleaved 8-bit (NV12 chroma of a 4x4 frame), stride 6.
+        let data = [10, 20, 11, 21, 0, 0, 12, 22, 13, 23, 0, 0];
+        let planes = extract_plane(&data, 6, 2, 2, Sample::U8, 2).unwrap();
+        assert_eq!(planes, vec![vec![10, 11, 12, 13], vec![20, 21, 22, 23]]);
+        // P010 chroma: 16-bit words, reduced by >> 8.
+        let words: [u16; 2] = [512 << 6, 256 << 6];
+        let data: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let planes = extract_plane(&data, 4, 1, 1, Sample::U16 { shift: 8 }, 2).unwrap();
+        assert_eq!(planes, vec![vec![128], vec![64]]);
     }
 
     #[test]
@@ -340,13 +493,13 @@ mod tests {
         // 2x1, stride 6: 10-bit LSB-aligned.
         let words: [u16; 3] = [1023, 512, 0xFFFF];
         let data: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        assert_eq!(extract_luma(&data, 6, 2, 1, Luma::U16 { shift: 2 }), Some(vec![255, 128]));
+        assert_eq!(extract_luma(&data, 6, 2, 1, Sample::U16 { shift: 2 }), Some(vec![255, 128]));
         // P010: 10 bits in the top of the word.
         let words: [u16; 2] = [1023 << 6, 300 << 6];
         let data: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        assert_eq!(extract_luma(&data, 4, 2, 1, Luma::U16 { shift: 8 }), Some(vec![255, 75]));
+        assert_eq!(extract_luma(&data, 4, 2, 1, Sample::U16 { shift: 8 }), Some(vec![255, 75]));
         // 12-bit.
         let data: Vec<u8> = [4095u16, 16].iter().flat_map(|w| w.to_le_bytes()).collect();
-        assert_eq!(extract_luma(&data, 4, 2, 1, Luma::U16 { shift: 4 }), Some(vec![255, 1]));
+        assert_eq!(extract_luma(&data, 4, 2, 1, Sample::U16 { shift: 4 }), Some(vec![255, 1]));
     }
 }

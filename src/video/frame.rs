@@ -1,6 +1,7 @@
 //! Frame and stream descriptions shared by every source.
 
-/// One decoded frame's 8-bit luma plane, tightly packed: `data.len() == width * height`.
+/// One decoded frame: its 8-bit luma plane, tightly packed (`data.len() == width * height`), which is
+/// what every analysis pass reads, plus the chroma planes for colour display when the source has them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LumaFrame {
     /// Index in decode order, 0-based.
@@ -8,6 +9,108 @@ pub struct LumaFrame {
     pub width: u32,
     pub height: u32,
     pub data: Vec<u8>,
+    /// Cb and Cr, `None` for gray sources (and the synthetic one).
+    pub chroma: Option<ChromaPlanes>,
+}
+
+impl LumaFrame {
+    /// A frame with luma only.
+    pub fn gray(index: usize, width: u32, height: u32, data: Vec<u8>) -> Self {
+        LumaFrame { index, width, height, data, chroma: None }
+    }
+}
+
+/// The two chroma planes of a frame, 8-bit (reduced like luma), tightly packed, each
+/// `width * height` samples. Luma pixel (x, y) takes chroma sample (x >> shift_x, y >> shift_y):
+/// nearest-sample upsampling, which keeps every displayed value a decoded one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChromaPlanes {
+    pub width: u32,
+    pub height: u32,
+    /// log2 of the horizontal and vertical subsampling (4:2:0 → 1, 1; 4:2:2 → 1, 0; 4:4:4 → 0, 0).
+    pub shift_x: u32,
+    pub shift_y: u32,
+    pub cb: Vec<u8>,
+    pub cr: Vec<u8>,
+}
+
+impl ChromaPlanes {
+    /// The chroma plane size for a `width x height` frame with the given subsampling.
+    pub fn plane_size(width: u32, height: u32, shift_x: u32, shift_y: u32) -> (u32, u32) {
+        (width.div_ceil(1 << shift_x), height.div_ceil(1 << shift_y))
+    }
+}
+
+/// The YCbCr → RGB matrix of a stream (ITU-R BT.601, BT.709 or BT.2020 non-constant luminance).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColourMatrix {
+    Bt601,
+    Bt709,
+    Bt2020,
+}
+
+impl ColourMatrix {
+    /// The matrix players assume for an untagged stream: BT.709 from 720 lines up, BT.601 below.
+    pub fn guess_for_height(height: u32) -> Self {
+        if height >= 720 {
+            ColourMatrix::Bt709
+        } else {
+            ColourMatrix::Bt601
+        }
+    }
+
+    /// (Kr, Kb) luma coefficients.
+    pub fn coefficients(self) -> (f32, f32) {
+        match self {
+            ColourMatrix::Bt601 => (0.299, 0.114),
+            ColourMatrix::Bt709 => (0.2126, 0.0722),
+            ColourMatrix::Bt2020 => (0.2627, 0.0593),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ColourMatrix::Bt601 => "BT.601",
+            ColourMatrix::Bt709 => "BT.709",
+            ColourMatrix::Bt2020 => "BT.2020",
+        }
+    }
+}
+
+/// How a stream's YCbCr maps to RGB, and whether the stream said so or it was guessed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ColourInfo {
+    pub matrix: ColourMatrix,
+    /// Full range (0..255, "JPEG") instead of limited (16..235 luma, 16..240 chroma).
+    pub full_range: bool,
+    /// Whether the matrix was tagged in the stream (else guessed from the height).
+    pub matrix_tagged: bool,
+    /// Whether the range was tagged (else limited, as players assume).
+    pub range_tagged: bool,
+}
+
+impl ColourInfo {
+    /// Untagged: the height decides the matrix, range limited.
+    pub fn guessed(height: u32) -> Self {
+        ColourInfo {
+            matrix: ColourMatrix::guess_for_height(height),
+            full_range: false,
+            matrix_tagged: false,
+            range_tagged: false,
+        }
+    }
+
+    /// e.g. `BT.709 limited (tagged)` or `BT.601 limited (guessed)`.
+    pub fn describe(&self) -> String {
+        let range = if self.full_range { "full" } else { "limited" };
+        let how = match (self.matrix_tagged, self.range_tagged) {
+            (true, true) => "tagged",
+            (false, false) => "guessed",
+            (true, false) => "matrix tagged, range guessed",
+            (false, true) => "range tagged, matrix guessed",
+        };
+        format!("{} {range} ({how})", self.matrix.name())
+    }
 }
 
 /// What a source knows about its stream before decoding.
@@ -26,4 +129,6 @@ pub struct StreamInfo {
     pub bit_depth: u32,
     /// Codec name (`h264`, `rawvideo`, `synthetic`, ...).
     pub codec: String,
+    /// YCbCr → RGB conversion for display (meaningless for gray sources).
+    pub colour: ColourInfo,
 }

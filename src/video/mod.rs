@@ -13,7 +13,7 @@ mod y4m;
 
 pub use decode_thread::DecodeThread;
 pub use error::VideoError;
-pub use frame::{LumaFrame, StreamInfo};
+pub use frame::{ChromaPlanes, ColourInfo, ColourMatrix, LumaFrame, StreamInfo};
 pub use synthetic::{SyntheticSource, SYNTHETIC_MOTION};
 pub use y4m::Y4mSource;
 

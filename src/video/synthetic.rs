@@ -16,7 +16,7 @@
 //! arithmetic only, so it is bit-exact everywhere and has no flat regions: the per-pixel layer alone
 //! gives every block a unique best match.
 
-use super::{FrameSource, LumaFrame, StreamInfo, VideoError};
+use super::{ColourInfo, FrameSource, LumaFrame, StreamInfo, VideoError};
 
 /// The motion vector (dx, dy) between consecutive synthetic frames: `cur(x, y) = ref(x + dx, y + dy)`.
 pub const SYNTHETIC_MOTION: (i32, i32) = (2, 1);
@@ -101,6 +101,7 @@ impl SyntheticSource {
                 pixel_format: "gray".into(),
                 bit_depth: 8,
                 codec: "synthetic".into(),
+                colour: ColourInfo::guessed(height),
             },
             next_index: 0,
         })
@@ -115,7 +116,7 @@ impl SyntheticSource {
         for y in 0..h as i64 {
             data.extend((0..w as i64).map(|x| texture(x + ox, y + oy)));
         }
-        LumaFrame { index: t, width: self.info.width, height: self.info.height, data }
+        LumaFrame::gray(t, self.info.width, self.info.height, data)
     }
 }
 

@@ -4,13 +4,15 @@
 //! `FRAME[ params]\n` followed by the planes (Y, then chroma, then alpha for `C444alpha`). Colour spaces
 //! `420jpeg`, `420paldv`, `420mpeg2`, `420`, `411`, `422`, `444`, `444alpha`, `mono` are 8-bit; `420p10`,
 //! `422p12`, `444p10`, `mono10`, ... (depths 9..=16) store 16-bit little-endian samples, reduced to
-//! 8 bits by `>> (depth - 8)`. `C` defaults to 4:2:0 8-bit, `F` to 25 fps. Only the Y plane is kept.
+//! 8 bits by `>> (depth - 8)`. `C` defaults to 4:2:0 8-bit, `F` to 25 fps. The Y plane feeds the passes;
+//! Cb and Cr are kept for colour display (alpha is skipped). `XCOLORRANGE=FULL` (FFmpeg's extension)
+//! marks full range; otherwise limited. Y4M has no matrix tag: it is guessed from the height.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
-use super::{FrameSource, LumaFrame, StreamInfo, VideoError};
+use super::{ChromaPlanes, ColourInfo, FrameSource, LumaFrame, StreamInfo, VideoError};
 
 /// Longest header line accepted (the `X` comments can be long, but not unbounded).
 const MAX_HEADER_LEN: usize = 64 * 1024;
@@ -86,6 +88,17 @@ impl ColourSpace {
         }
     }
 
+    /// log2 of the chroma subsampling (x, y); `None` for mono.
+    fn chroma_shifts(self) -> Option<(u32, u32)> {
+        match self.chroma {
+            Chroma::C420 => Some((1, 1)),
+            Chroma::C411 => Some((2, 0)),
+            Chroma::C422 => Some((1, 0)),
+            Chroma::C444 | Chroma::C444Alpha => Some((0, 0)),
+            Chroma::Mono => None,
+        }
+    }
+
     /// Samples per frame in the planes after the luma plane.
     fn other_samples(self, w: u64, h: u64) -> u64 {
         let half_w = w.div_ceil(2);
@@ -124,6 +137,8 @@ struct Header {
     height: u32,
     fps: f64,
     colour: ColourSpace,
+    /// `XCOLORRANGE=FULL`.
+    full_range: bool,
 }
 
 fn parse_header(line: &[u8]) -> Result<Header, String> {
@@ -134,6 +149,7 @@ fn parse_header(line: &[u8]) -> Result<Header, String> {
     }
     let text = std::str::from_utf8(rest).map_err(|_| "header is not ASCII text".to_string())?;
     let (mut width, mut height, mut fps, mut colour) = (None, None, None, None);
+    let mut full_range = false;
     for token in text.split(' ').filter(|t| !t.is_empty()) {
         // Every token is a one-letter tag followed by its value.
         let mut chars = token.chars();
@@ -146,7 +162,8 @@ fn parse_header(line: &[u8]) -> Result<Header, String> {
             'C' => {
                 colour = Some(ColourSpace::parse(value).ok_or_else(|| format!("unsupported colour space C{value}"))?)
             }
-            // Interlacing, aspect ratio and extensions do not affect the luma plane.
+            'X' if value.eq_ignore_ascii_case("COLORRANGE=FULL") => full_range = true,
+            // Interlacing, aspect ratio and other extensions do not affect the picture.
             'I' | 'A' | 'X' => {}
             _ => return Err(format!("unknown header field {token:?}")),
         }
@@ -156,6 +173,7 @@ fn parse_header(line: &[u8]) -> Result<Header, String> {
         height: height.ok_or("header has no height (H)")?,
         fps: fps.unwrap_or(25.0),
         colour: colour.unwrap_or(ColourSpace { chroma: Chroma::C420, depth: 8 }),
+        full_range,
     })
 }
 
@@ -209,8 +227,10 @@ pub struct Y4mSource {
     colour: ColourSpace,
     /// Bytes of the luma plane per frame.
     luma_bytes: usize,
-    /// Bytes of the other planes per frame (skipped).
+    /// Bytes of the other planes per frame (chroma, then alpha).
     skip_bytes: u64,
+    /// Read buffer for the other planes.
+    other: Vec<u8>,
     next_index: usize,
     /// Set after the end or an error; later calls return `Ok(None)`.
     done: bool,
@@ -259,11 +279,17 @@ impl Y4mSource {
                 pixel_format: header.colour.ffmpeg_name(),
                 bit_depth: header.colour.depth,
                 codec: "rawvideo".into(),
+                colour: ColourInfo {
+                    full_range: header.full_range,
+                    range_tagged: header.full_range,
+                    ..ColourInfo::guessed(header.height)
+                },
             },
             reader,
             colour: header.colour,
             luma_bytes,
             skip_bytes: other,
+            other: Vec::new(),
             next_index: 0,
             done: false,
             buf: Vec::new(),
@@ -305,8 +331,11 @@ impl Y4mSource {
             let want = self.luma_bytes as u64 + self.skip_bytes;
             return Err(self.corrupt(format!("truncated: {got} of {want} bytes of frame data")));
         }
-        let skipped = match io::copy(&mut (&mut self.reader).take(self.skip_bytes), &mut io::sink()) {
-            Ok(n) => n,
+        let mut other = std::mem::take(&mut self.other);
+        other.clear();
+        other.reserve_exact((self.skip_bytes as usize).min(MAX_PREALLOC));
+        let skipped = match (&mut self.reader).take(self.skip_bytes).read_to_end(&mut other) {
+            Ok(n) => n as u64,
             Err(e) => return Err(io_err(self, e)),
         };
         if skipped < self.skip_bytes {
@@ -324,9 +353,32 @@ impl Y4mSource {
         } else {
             buf // 8-bit: the read buffer is the frame
         };
-        let frame = LumaFrame { index: self.next_index, width: self.info.width, height: self.info.height, data };
+        let chroma = self.chroma_planes(&other);
+        self.other = other;
+        let frame =
+            LumaFrame { index: self.next_index, width: self.info.width, height: self.info.height, data, chroma };
         self.next_index += 1;
         Ok(Some(frame))
+    }
+}
+
+impl Y4mSource {
+    /// Cb and Cr from the bytes after the luma plane, reduced to 8 bits; `None` for mono.
+    fn chroma_planes(&self, other: &[u8]) -> Option<ChromaPlanes> {
+        let (shift_x, shift_y) = self.colour.chroma_shifts()?;
+        let (width, height) = ChromaPlanes::plane_size(self.info.width, self.info.height, shift_x, shift_y);
+        let samples = width as usize * height as usize;
+        let bps = self.colour.bytes_per_sample() as usize;
+        let to_u8 = |bytes: &[u8]| -> Vec<u8> {
+            if bps == 1 {
+                return bytes.to_vec();
+            }
+            let shift = self.colour.depth - 8;
+            bytes.chunks_exact(2).map(|s| (u16::from_le_bytes([s[0], s[1]]) >> shift).min(255) as u8).collect()
+        };
+        let cb = to_u8(other.get(..samples * bps)?);
+        let cr = to_u8(other.get(samples * bps..2 * samples * bps)?);
+        Some(ChromaPlanes { width, height, shift_x, shift_y, cb, cr })
     }
 }
 
@@ -379,6 +431,35 @@ mod tests {
         let mut bytes = luma.clone();
         bytes.extend(std::iter::repeat_n(0xEE, chroma));
         (bytes, luma)
+    }
+
+    #[test]
+    fn keeps_chroma_planes_and_the_full_range_tag() {
+        let dir = tempfile::tempdir().unwrap();
+        // 5x3 4:2:0: chroma 3x2 per plane; Cb = 10.., Cr = 100.. .
+        let mut frame: Vec<u8> = vec![7; 15];
+        frame.extend(10..16);
+        frame.extend(100..106);
+        let path = write_y4m(dir.path(), "c.y4m", "W5 H3 C420jpeg XCOLORRANGE=FULL", &[frame]);
+        let mut src = Y4mSource::open(&path).unwrap();
+        assert!(src.info().colour.full_range && src.info().colour.range_tagged);
+        let frames = read_all(&mut src).unwrap();
+        let c = frames[0].chroma.as_ref().expect("chroma");
+        assert_eq!((c.width, c.height, c.shift_x, c.shift_y), (3, 2, 1, 1));
+        assert_eq!(c.cb, (10..16).collect::<Vec<u8>>());
+        assert_eq!(c.cr, (100..106).collect::<Vec<u8>>());
+        // 10-bit 4:2:2, 2x1: chroma 1x1 per plane, reduced by >> 2; no range tag means limited.
+        let words: [u16; 4] = [64, 940, 512, 1020];
+        let frame: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let path = write_y4m(dir.path(), "d.y4m", "W2 H1 C422p10", &[frame]);
+        let mut src = Y4mSource::open(&path).unwrap();
+        assert!(!src.info().colour.full_range && !src.info().colour.range_tagged);
+        let frames = read_all(&mut src).unwrap();
+        let c = frames[0].chroma.as_ref().expect("chroma");
+        assert_eq!((c.width, c.height, c.shift_x, c.shift_y, c.cb[0], c.cr[0]), (1, 1, 1, 0, 128, 255));
+        // Mono has none.
+        let path = write_y4m(dir.path(), "m.y4m", "W2 H1 Cmono", &[vec![1, 2]]);
+        assert_eq!(read_all(&mut Y4mSource::open(&path).unwrap()).unwrap()[0].chroma, None);
     }
 
     #[test]

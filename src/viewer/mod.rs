@@ -9,7 +9,9 @@ use crate::gpu::{
 };
 use crate::reference::BlockStat;
 use crate::ui::{self, Action, Hud, Metric, Mode, Settings};
+use crate::video::{ColourMatrix, StreamInfo};
 use anyhow::Context as _;
+use egui_file_dialog::{DialogState, FileDialog};
 use player::Player;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -88,6 +90,10 @@ struct Running {
     settings: Settings,
     view: View,
     path_field: String,
+    file_dialog: FileDialog,
+    /// Set by the D key: the dialog opens after this frame's egui pass, so the key's own text event
+    /// does not land in the dialog's type-to-search field.
+    browse_pending: bool,
     message: Option<(String, Instant)>,
     cursor: Option<(f32, f32)>,
     drag_from: Option<(f32, f32)>,
@@ -150,6 +156,8 @@ impl App {
             settings,
             view: View { zoom: 1.0, origin: (0.0, 0.0), fit: true },
             path_field: String::new(),
+            file_dialog: open_dialog(),
+            browse_pending: false,
             message: None,
             cursor: None,
             drag_from: None,
@@ -212,7 +220,8 @@ impl ApplicationHandler for App {
                 Err(e) => Err(e),
             },
             WindowEvent::KeyboardInput { event, .. } if !response.consumed => {
-                if event.state == ElementState::Pressed && !st.egui_ctx.egui_wants_keyboard_input() {
+                let dialog_open = *st.file_dialog.state() == DialogState::Open;
+                if event.state == ElementState::Pressed && !st.egui_ctx.egui_wants_keyboard_input() && !dialog_open {
                     if let Some(action) = ui::on_key(&event.logical_key, &mut st.settings) {
                         if action == Action::Quit {
                             event_loop.exit();
@@ -374,6 +383,7 @@ impl Running {
                     Err(e) => self.notify(format!("{e:#} (still showing {})", self.player.info.input)),
                 }
             }
+            Action::Browse => self.browse_pending = true,
             Action::ToggleFullscreen => {
                 let full = self.window.fullscreen().is_some();
                 self.window.set_fullscreen(if full { None } else { Some(Fullscreen::Borderless(None)) });
@@ -381,6 +391,17 @@ impl Running {
             Action::ResetView => self.fit_view(),
             Action::Quit => {}
         }
+    }
+
+    /// Opens the file dialog in the folder of the file on screen (for a synthetic source, which has
+    /// none, the working directory).
+    fn show_file_dialog(&mut self) {
+        let folder = std::path::Path::new(&self.player.info.input).parent().filter(|p| p.is_dir());
+        self.file_dialog.config_mut().initial_directory = match folder {
+            Some(f) if !f.as_os_str().is_empty() => f.to_path_buf(),
+            _ => std::env::current_dir().unwrap_or_default(),
+        };
+        self.file_dialog.pick_file();
     }
 
     fn hover(&self) -> Option<ui::Hover> {
@@ -404,6 +425,10 @@ impl Running {
             x,
             y,
             luma: self.player.luma.get((y * w + x) as usize).copied().unwrap_or(0),
+            chroma: self.player.chroma.as_ref().and_then(|c| {
+                let i = ((y >> c.shift_y) * c.width + (x >> c.shift_x)) as usize;
+                Some((*c.cb.get(i)?, *c.cr.get(i)?))
+            }),
             by,
             bx,
             sad: stat.sad,
@@ -503,6 +528,7 @@ impl Running {
             width: self.player.info.width,
             height: self.player.info.height,
             fps: self.player.info.fps,
+            colour: colour_label(&self.player.info, self.player.chroma.is_some(), self.settings.luma_only),
             frame: self.player.shown(),
             frames_total: self.player.frames_total(),
             display_fps: if self.display_fps > 0.0 {
@@ -529,12 +555,22 @@ impl Running {
         let raw_input = self.egui_state.take_egui_input(&self.window);
         let settings = &mut self.settings;
         let path_field = &mut self.path_field;
+        let file_dialog = &mut self.file_dialog;
         let mut actions = Vec::new();
         let output = self.egui_ctx.run_ui(raw_input, |ui| {
             ui::draw_arrows(ui.ctx(), &arrows, settings.colormap);
             actions = ui::draw(ui, settings, &hud, path_field);
+            file_dialog.update(ui.ctx());
+            // `take_picked` closes the dialog, so the file is opened once.
+            if let Some(path) = file_dialog.take_picked() {
+                actions.push(Action::Open(path.to_string_lossy().into_owned()));
+            }
         });
         self.egui_state.handle_platform_output(&self.window, output.platform_output);
+        if std::mem::take(&mut self.browse_pending) {
+            self.show_file_dialog();
+            self.window.request_redraw();
+        }
         let primitives = self.egui_ctx.tessellate(output.shapes, output.pixels_per_point);
         let egui_frame =
             EguiFrame { primitives, textures_delta: output.textures_delta, pixels_per_point: output.pixels_per_point };
@@ -549,7 +585,17 @@ impl Running {
         if self.settings.mode == Mode::Split {
             flags |= DisplayPush::FLAG_SPLIT;
         }
+        let chroma = self.player.chroma_images().filter(|_| !self.settings.luma_only);
+        let colour = &self.player.info.colour;
         let push = DisplayPush {
+            colour: match colour.matrix {
+                ColourMatrix::Bt601 => 1,
+                ColourMatrix::Bt709 => 2,
+                ColourMatrix::Bt2020 => 3,
+            },
+            full_range: colour.full_range as u32,
+            chroma_shift_x: chroma.map_or(0, |(_, _, (sx, _))| sx),
+            chroma_shift_y: chroma.map_or(0, |(_, _, (_, sy))| sy),
             src_w: grid.width,
             src_h: grid.height,
             mode: self.settings.mode.shader_index(),
@@ -574,6 +620,7 @@ impl Running {
                 ui::Plane::Residual => graph.residual_image(),
             },
             right: graph.residual_image(),
+            chroma: chroma.map(|(cb, cr, _)| (cb, cr)),
             stats: if self.settings.metric.is_motion_compensated() {
                 graph.mc_stats_buffer()
             } else {
@@ -625,6 +672,26 @@ impl Running {
 
     fn options_screenshot_path(&self) -> Option<PathBuf> {
         self.screenshot.as_ref().map(|(p, _)| p.clone())
+    }
+}
+
+/// The in-window file dialog (egui-file-dialog: works wherever the viewer does, Xvfb included, with
+/// no desktop portal or GTK), listing videos first; directories load on a thread so the UI never waits.
+fn open_dialog() -> FileDialog {
+    const VIDEOS: [&str; 14] =
+        ["mp4", "mkv", "mov", "avi", "webm", "y4m", "m4v", "ts", "mts", "mpg", "mpeg", "flv", "264", "265"];
+    FileDialog::new()
+        .title("Open a video")
+        .add_file_filter_extensions("videos", VIDEOS.to_vec())
+        .default_file_filter("videos")
+}
+
+/// The HUD's colour line: pixel format and how raw mode converts it.
+fn colour_label(info: &StreamInfo, has_chroma: bool, luma_only: bool) -> String {
+    match (has_chroma, luma_only) {
+        (false, _) => format!("{}  shown as gray luma", info.pixel_format),
+        (true, true) => format!("{}  luma only (Y to show colour)", info.pixel_format),
+        (true, false) => format!("{}  {}", info.pixel_format, info.colour.describe()),
     }
 }
 

@@ -4,10 +4,10 @@
 //! shown frame is exactly frame N of the file.
 
 use crate::analysis::WarpParamsFile;
-use crate::gpu::{GpuContext, GpuError};
-use crate::passes::{FrameGraph, PassSelection, PassTimings};
+use crate::gpu::{GpuContext, GpuError, LumaImage};
+use crate::passes::{ChromaUpload, FrameGraph, PassSelection, PassTimings};
 use crate::reference::{BlockGrid, BlockStat, MotionVector};
-use crate::video::{self, DecodeThread, FrameSource, LumaFrame, StreamInfo};
+use crate::video::{self, ChromaPlanes, DecodeThread, FrameSource, LumaFrame, StreamInfo};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
@@ -115,6 +115,9 @@ pub struct Player {
     motion_on: bool,
     range: u32,
     pub luma: Vec<u8>,
+    /// The shown frame's chroma (for the hover readout) and its copy on the GPU (for display).
+    pub chroma: Option<ChromaPlanes>,
+    chroma_upload: ChromaUpload,
     pub timings: PassTimings,
     late_frames: u32,
     late_since: Instant,
@@ -149,6 +152,8 @@ impl Player {
             motion_on: false,
             range: 16,
             luma: Vec::new(),
+            chroma: None,
+            chroma_upload: ChromaUpload::new(ctx)?,
             timings: PassTimings::default(),
             late_frames: 0,
             late_since: Instant::now(),
@@ -164,6 +169,11 @@ impl Player {
 
     pub fn graph(&self) -> &FrameGraph {
         &self.graph
+    }
+
+    /// The shown frame's (Cb, Cr) images and subsampling shifts, when it has colour.
+    pub fn chroma_images(&self) -> Option<(&LumaImage, &LumaImage, (u32, u32))> {
+        self.chroma_upload.planes()
     }
 
     pub fn shown(&self) -> Option<usize> {
@@ -340,6 +350,8 @@ impl Player {
             self.motion = out.motion.unwrap_or_default();
             self.mc_stats = out.mc_stats.unwrap_or_default();
             self.luma = frame.data;
+            self.chroma_upload.upload(frame.chroma.as_ref())?;
+            self.chroma = frame.chroma;
             self.frames_seen = self.frames_seen.max(frame.index + 1);
             let target = self.seek_target.unwrap_or(0);
             if frame.index >= target {
