@@ -218,3 +218,39 @@ fn adaptive_trit_cost_matches_the_sequential_definition() {
     let (_, decoded) = decode_record_trits(&record, &layout).unwrap();
     assert_eq!(decoded, trits);
 }
+
+/// docs/symbols.md's worked example: one 4×4 frame (a single block), Q = 3, vector (2, −1).
+#[test]
+fn docs_worked_example_encodes_to_the_documented_words() {
+    let cur: [u8; 16] = [128, 129, 127, 132, 126, 133, 148, 108, 255, 0, 255, 0, 131, 125, 130, 126];
+    let pred: [u8; 16] = [128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 0, 255, 128, 128, 128, 128];
+    let grid = BlockGrid::new(4, 4, 4);
+    let mode = BlockMode::MotionVector { dx: 2, dy: -1 };
+    let stream = encode_stream(&cur, &pred, &grid, 3, &[mode]);
+    let layout = SymbolLayout::new(4, 3);
+    assert_eq!((layout.planes, layout.words_per_plane(), layout.record_words()), (5, 1, 13));
+    let (_, levels) = decode_record(&stream, &layout).unwrap();
+    assert_eq!(levels, [0, 0, 0, 1, -1, 2, 7, -7, 42, -43, 85, -85, 1, -1, 1, -1]);
+    let (_, trits) = decode_record_trits(&stream, &layout).unwrap();
+    assert_eq!(&trits[16..32], &[0, 0, 0, 0, 0, 0, 0, 0, -1, 1, 0, 0, 0, 0, 0, 0], "plane 1");
+    let header = [0, 1, 2, (-1i32) as u32, 0, 0, 29, 0]; // index, mode 1, dx, dy, 0, 0, non-zero, reserved
+    let planes = [0x00DD_0000, 0x0007_0000, 0x0007_D000, 0x00D7_7400, 0xDDDC_DF40];
+    assert_eq!(stream, [&header[..], &planes[..]].concat());
+    // (zeros, +1s, −1s) per plane.
+    let counts = [[12, 2, 2], [14, 1, 1], [12, 2, 2], [9, 4, 3], [4, 5, 7]];
+    let plane_bits: f64 = counts.iter().map(|&c| adaptive_trit_bits(c)).sum();
+    let rate = vidscope::reference::block_rates(&stream, &[mode], &grid, &layout)[0];
+    assert_eq!(rate.mv_bits, 8.0, "se(2) + se(-1) against the predictor (0, 0)");
+    assert!((rate.residual_bits - plane_bits).abs() < 1e-9 && (rate.residual_bits - 110.0934).abs() < 1e-4);
+    assert!((adaptive_trit_bits([12, 2, 2]) - 20.6721).abs() < 1e-4);
+}
+
+#[test]
+fn planes_per_quantiser_match_the_docs_table() {
+    let table = [(1, 2, 6), (3, 6, 5), (7, 18, 4), (19, 56, 3), (57, 170, 2), (171, 255, 1)];
+    for (first, last, n) in table {
+        for q in first..=last {
+            assert_eq!(symbols::planes_for_quant(q), n, "Q = {q}");
+        }
+    }
+}

@@ -121,20 +121,30 @@ pub fn adaptive_trit_bits(counts: [u32; 3]) -> f64 {
 /// Residual bits of one record: each digit plane coded on its own (model reset per block and plane)
 /// over the block's inside pixels in raster order (pixels outside the frame are known to be 0).
 pub fn residual_bits(record: &[u32], layout: &SymbolLayout, rect: &BlockRect) -> f64 {
-    (0..layout.planes)
-        .map(|k| {
-            let mut counts = [0u32; 3];
-            for ly in 0..rect.h {
-                for lx in 0..rect.w {
-                    let (word, shift) = layout.trit_position(k, ly * layout.block + lx);
-                    // Codes 00, 01, 11 → slots 0, 1, 2 (0b10 never occurs in a valid record).
-                    const SLOT: [usize; 4] = [0, 1, 1, 2];
-                    counts[SLOT[((record[word] >> shift) & 0b11) as usize]] += 1;
-                }
-            }
-            adaptive_trit_bits(counts)
-        })
-        .sum()
+    (0..layout.planes).map(|k| adaptive_trit_bits(plane_counts(record, layout, rect, k))).sum()
+}
+
+/// (zeros, +1s, −1s) of plane `k` over the inside pixels of `rect`.
+fn plane_counts(record: &[u32], layout: &SymbolLayout, rect: &BlockRect, k: u32) -> [u32; 3] {
+    if rect.w == layout.block && rect.h == layout.block {
+        // A full block: whole words at once. Codes 01 and 11 have bit 0 set, only 11 also bit 1;
+        // padding trits past b² are 0.
+        let (start, _) = layout.trit_position(k, 0);
+        let words = &record[start..start + layout.words_per_plane() as usize];
+        let nonzero: u32 = words.iter().map(|w| (w & 0x5555_5555).count_ones()).sum();
+        let minus: u32 = words.iter().map(|w| (w & (w >> 1) & 0x5555_5555).count_ones()).sum();
+        return [layout.pixels() as u32 - nonzero, nonzero - minus, minus];
+    }
+    let mut counts = [0u32; 3];
+    for ly in 0..rect.h {
+        for lx in 0..rect.w {
+            let (word, shift) = layout.trit_position(k, ly * layout.block + lx);
+            // Codes 00, 01, 11 → slots 0, 1, 2 (0b10 never occurs in a valid record).
+            const SLOT: [usize; 4] = [0, 1, 1, 2];
+            counts[SLOT[((record[word] >> shift) & 0b11) as usize]] += 1;
+        }
+    }
+    counts
 }
 
 /// Bits per block of one pair's stream (`grid.len()` records), with the side information of `modes`.
