@@ -8,7 +8,7 @@ use common::random_plane;
 use vidscope::reference::rate::{adaptive_trit_bits, predictor, residual_bits, se_bits, side_info_bits};
 use vidscope::reference::symbols::{
     self, block_levels, decode_record_trits, encode_levels, encode_trits, plane_nonzero_counts, quantize, reconstruct,
-    records, GLSL_CONSTANTS,
+    records, stream_plane_nonzero_counts, trit_at, GLSL_CONSTANTS,
 };
 use vidscope::reference::{
     decode_record, encode_stream, BlockGrid, BlockMode, BlockRect, SymbolLayout, WarpParams, BLOCK_SIZES,
@@ -49,6 +49,14 @@ fn encode_then_decode_returns_the_quantised_residual_for_every_block_size_and_qu
                 for (cur, pred) in &planes {
                     let stream = encode_stream(cur, pred, &grid, quant, &modes);
                     assert_eq!(stream.len(), grid.len() * layout.record_words() as usize);
+                    // The per-pixel accessor agrees with the levels, pixel by pixel, in frame coordinates.
+                    let (x, y) = (w - 1, h / 2);
+                    let level: i32 =
+                        (0..layout.planes).fold(0, |acc, k| acc * 3 + trit_at(&stream, &grid, &layout, k, x, y) as i32);
+                    let at = (y * w + x) as usize;
+                    assert_eq!(level, quantize(cur[at] as i32 - pred[at] as i32, quant));
+                    let map = stream_plane_nonzero_counts(&stream, &grid, &layout).unwrap();
+                    assert_eq!(map.len(), grid.len() * layout.planes as usize);
                     for (i, record) in records(&stream, &grid, &layout).unwrap().enumerate() {
                         let (by, bx) = (i as u32 / grid.blocks_x(), i as u32 % grid.blocks_x());
                         let (header, levels) = decode_record(record, &layout).unwrap();
@@ -69,6 +77,11 @@ fn encode_then_decode_returns_the_quantised_residual_for_every_block_size_and_qu
                         assert_eq!(levels, block_levels(cur, pred, &grid, by, bx, quant));
                         let counts = plane_nonzero_counts(record, &layout);
                         assert_eq!(counts.iter().sum::<u32>(), header.nonzero);
+                        let (_, trits) = decode_record_trits(record, &layout).unwrap();
+                        let n = layout.pixels();
+                        for (k, &c) in counts.iter().enumerate() {
+                            assert_eq!(c as usize, trits[k * n..(k + 1) * n].iter().filter(|&&d| d != 0).count());
+                        }
                         checked += 1;
                     }
                 }

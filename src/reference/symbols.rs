@@ -401,6 +401,23 @@ pub fn plane_nonzero_counts(record: &[u32], layout: &SymbolLayout) -> Vec<u32> {
         .collect()
 }
 
+/// Non-zero trits per (block, plane) of one pair's stream, row-major [blocks][planes] (for a
+/// per-plane heatmap).
+pub fn stream_plane_nonzero_counts(
+    stream: &[u32],
+    grid: &BlockGrid,
+    layout: &SymbolLayout,
+) -> Result<Vec<u32>, SymbolError> {
+    Ok(records(stream, grid, layout)?.flat_map(|r| plane_nonzero_counts(r, layout)).collect())
+}
+
+/// Trit `plane` of frame pixel (x, y) in one pair's stream (x < W, y < H).
+pub fn trit_at(stream: &[u32], grid: &BlockGrid, layout: &SymbolLayout, plane: u32, x: u32, y: u32) -> i8 {
+    let (b, index) = (grid.block, (y / grid.block) * grid.blocks_x() + x / grid.block);
+    let (word, shift) = layout.trit_position(plane, (y % b) * b + x % b);
+    decode_trit(stream[index as usize * layout.record_words() as usize + word] >> shift).unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
