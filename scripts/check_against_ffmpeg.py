@@ -2,9 +2,10 @@
 """Checks a `vidscope analyze` output against NumPy computed on luma decoded by the ffmpeg CLI.
 
 Exact equality of sad.npy, sse.npy, mean.npy (DESIGN.md conventions); for a search range of at
-most 4, of motion.npy, mc_sad.npy and mc_sse.npy with a NumPy full search (same tie-breaking); and,
-when the output has diff/ PNG dumps, equality of each with the luma of ffmpeg's
-`tblend=all_mode=difference`.
+most 4, of motion.npy, mc_sad.npy and mc_sse.npy with a NumPy full search (same tie-breaking), and
+of the symbol stream (symbols.bin, decoded by read_symbols.py) with the NumPy-quantised residual of
+that search's prediction; and, when the output has diff/ PNG dumps, equality of each with the luma
+of ffmpeg's `tblend=all_mode=difference`.
 
 usage: check_against_ffmpeg.py VIDEO OUT_DIR
 Exit 0 when everything matches; prints what differs and exits 1 otherwise.
@@ -15,6 +16,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from read_symbols import read_symbols  # noqa: E402
 
 
 def ffmpeg_luma(args, width, height, pix_fmt, bytes_per_frame):
@@ -58,6 +62,26 @@ def numpy_motion_search(cur, ref, b, R):
     return {"motion.npy": best_v, "mc_sad.npy": best_sad.astype(np.uint32), "mc_sse.npy": best_sse.astype(np.uint32)}
 
 
+def numpy_prediction(ref, vectors, b, R):
+    """pred(x, y) = ref(x + dx, y + dy) with each pixel's block vector, reads clamped to the edge."""
+    n, h, w = ref.shape
+    padded = np.pad(ref, ((0, 0), (R, R), (R, R)), mode="edge")
+    ys, xs = np.mgrid[0:h, 0:w]
+    v = vectors[:, ys // b, xs // b]  # [n, h, w, 2]
+    return padded[np.arange(n)[:, None, None], ys + R + v[..., 1], xs + R + v[..., 0]]
+
+
+def numpy_levels(cur, pred, b, quant):
+    """q = sign(r) * floor((|r| + Q//2) / Q) per block, [n, By, Bx, b, b], 0 outside the frame."""
+    n, h, w = cur.shape
+    r = cur - pred
+    q = np.sign(r) * ((np.abs(r) + quant // 2) // quant)
+    by, bx = -(-h // b), -(-w // b)
+    padded = np.zeros((n, by * b, bx * b), np.int64)
+    padded[:, :h, :w] = q
+    return padded.reshape(n, by, b, bx, b).transpose(0, 1, 3, 2, 4)
+
+
 def main():
     video, out = sys.argv[1], Path(sys.argv[2])
     manifest = json.loads((out / "manifest.json").read_text())
@@ -81,6 +105,20 @@ def main():
     if R is not None and R <= 4 and manifest.get("prediction", "").startswith("motion search"):
         expected.update(numpy_motion_search(cur, ref, b, R))
     failures = []
+    if "motion.npy" in expected and "symbols" in manifest:
+        vectors = expected["motion.npy"]
+        layout, header, trits, q = read_symbols(out)
+        want_q = numpy_levels(cur, numpy_prediction(ref, vectors, b, R), b, layout["quant"])
+        want_header = np.zeros(header.shape, np.int64)
+        want_header[..., 0] = np.arange(header.shape[1] * header.shape[2]).reshape(header.shape[1:3])
+        want_header[..., 1] = 1  # mode 1: motion vector
+        want_header[..., 2:4] = vectors
+        want_header[..., 6] = (trits != 0).sum(axis=(3, 4, 5))
+        if not np.array_equal(q, want_q) or not np.array_equal(header.view(np.int32), want_header):
+            failures.append(f"symbols.bin: levels mismatch {np.count_nonzero(q != want_q)}, "
+                            f"header mismatch {np.count_nonzero(header.view(np.int32) != want_header)}")
+        else:
+            print(f"symbols.bin: {q.shape} levels at Q = {layout['quant']} and headers equal to NumPy")
     for name, want in expected.items():
         got = np.load(out / name)
         if got.dtype != want.dtype or got.shape != want.shape or not np.array_equal(got, want):

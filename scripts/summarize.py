@@ -19,5 +19,10 @@ if m["pairs"]:
     p, by, bx = np.unravel_index(int(sad.argmax()), sad.shape)
     print(f"largest block SAD {int(sad.max())} at pair {p}, block (by={by}, bx={bx}); "
           f"mean PSNR of frame vs previous {10 * np.log10(255**2 * pixels / max(1, sse.sum() / m['pairs'])):.2f} dB")
+if m.get("rate") and m["pairs"]:
+    r, s = m["rate"], m["symbols"]
+    side = sum(r["pair_mv_bits"]) / max(r["total_bits"], 1e-9)
+    print(f"MDL rate at Q = {s['quant']} ({s['planes']} digit planes): {r['bits_per_pixel']:.3f} bits/pixel, "
+          f"{100 * side:.1f}% of it side information (rate.npy, symbols.bin)")
 print(f"frame means: first {mean[0].mean():.2f}, last {mean[-1].mean():.2f}")
 print(f"files in {out}: " + ", ".join(sorted(p.name for p in out.iterdir())))

@@ -65,13 +65,19 @@ enum Command {
         /// Also write per-frame PNGs: comma list of raw, diff, predicted, residual
         #[arg(long, value_name = "KINDS")]
         dump: Option<String>,
+        /// Quantiser step Q of the symbol stream (symbols.bin, rate.npy): 1..=255, 1 = lossless
+        #[arg(long, value_name = "Q", default_value_t = 1)]
+        quant: u32,
+        /// Learner trits (int8 .npy [P,By,Bx,N,b,b] or [By,Bx,N,b,b]) used for symbols.bin and the rate
+        #[arg(long, value_name = "FILE.npy")]
+        symbols: Option<PathBuf>,
     },
     /// Time decoding, upload and each GPU pass (timestamp queries), and end-to-end fps
     Bench {
         /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
         input: String,
-        /// Passes to run: comma list of diff, stats, motion (motion includes warp and residual)
-        #[arg(long, default_value = "diff,stats,motion")]
+        /// Passes to run: comma list of diff, stats, motion (motion includes warp and residual), symbols
+        #[arg(long, default_value = "diff,stats,motion,symbols")]
         passes: String,
         /// Motion search range R
         #[arg(long, short, default_value_t = 16)]
@@ -82,6 +88,9 @@ enum Command {
         /// Block size in pixels: 4, 8, 16, 32, 64 or 128
         #[arg(long, short, default_value_t = 16)]
         block: u32,
+        /// Quantiser step Q of the symbols pass: 1..=255
+        #[arg(long, value_name = "Q", default_value_t = 1)]
+        quant: u32,
         /// Print the report as JSON
         #[arg(long)]
         json: bool,
@@ -89,16 +98,18 @@ enum Command {
 }
 
 fn parse_passes(list: &str) -> anyhow::Result<PassSelection> {
-    let mut selection = PassSelection { diff: false, stats: false, motion: false };
+    let mut selection = PassSelection { diff: false, stats: false, motion: false, symbols: false };
     for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         match item {
             "diff" => selection.diff = true,
             "stats" | "block_stats" => selection.stats = true,
             "motion" | "motion_search" => selection.motion = true,
-            other => anyhow::bail!("--passes {other}: unknown pass (available: diff, stats, motion)"),
+            "symbols" => selection.symbols = true,
+            other => anyhow::bail!("--passes {other}: unknown pass (available: diff, stats, motion, symbols)"),
         }
     }
-    anyhow::ensure!(selection.diff || selection.stats || selection.motion, "--passes {list:?}: no pass selected");
+    let PassSelection { diff, stats, motion, symbols } = selection;
+    anyhow::ensure!(diff || stats || motion || symbols, "--passes {list:?}: no pass selected");
     Ok(selection)
 }
 
@@ -122,23 +133,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     };
     match command {
         Command::View(args) => vidscope::viewer::run(args.into_options(gpu)?),
-        Command::Analyze { input, out, block, range, warp_params, frames, dump } => {
+        Command::Analyze { input, out, block, range, warp_params, frames, dump, quant, symbols } => {
             analysis::check_block_size(block)?;
             analysis::check_range(range)?;
+            analysis::check_quant(quant)?;
             let dump = DumpKinds::parse(dump.as_deref().unwrap_or(""))?;
             let ctx = gpu_context(&cli.gpu)?;
-            let opts =
-                AnalyzeOptions { input, out, block, range, warp_params, max_frames: frames, dump, progress: true };
+            let opts = AnalyzeOptions {
+                input,
+                out,
+                block,
+                range,
+                warp_params,
+                max_frames: frames,
+                dump,
+                quant,
+                symbols,
+                progress: true,
+            };
             let summary = analysis::run_analyze(&ctx, &opts)?;
             println!("{summary}");
             report_validation(&ctx)
         }
-        Command::Bench { input, passes, range, frames, block, json } => {
+        Command::Bench { input, passes, range, frames, block, quant, json } => {
             analysis::check_block_size(block)?;
             analysis::check_range(range)?;
+            analysis::check_quant(quant)?;
             let passes = parse_passes(&passes)?;
             let ctx = gpu_context(&cli.gpu)?;
-            let report = analysis::run_bench(&ctx, &BenchOptions { input, passes, range, max_frames: frames, block })?;
+            let opts = BenchOptions { input, passes, range, max_frames: frames, block, quant };
+            let report = analysis::run_bench(&ctx, &opts)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

@@ -67,19 +67,34 @@ fn analyze_odd_size_h264_equals_numpy_on_ffmpeg_luma_and_tblend_diff() {
         "16",
         "--range",
         "3",
+        "--quant",
+        "5",
     ]);
     assert!(out.status.success(), "analyze failed: {}", String::from_utf8_lossy(&out.stderr));
     let summary = String::from_utf8_lossy(&out.stdout);
     assert!(summary.contains("8 frames (7 pairs) of 1279x719"), "summary line: {summary}");
-    let files =
-        ["manifest.json", "sad.npy", "sse.npy", "mean.npy", "motion.npy", "mc_sad.npy", "mc_sse.npy", "stats.csv"];
+    let files = [
+        "manifest.json",
+        "sad.npy",
+        "sse.npy",
+        "mean.npy",
+        "motion.npy",
+        "mc_sad.npy",
+        "mc_sse.npy",
+        "stats.csv",
+        "rate.npy",
+        "symbols.bin",
+    ];
     let dumps = ["raw/000000.png", "diff/000007.png", "predicted/000001.png", "residual/000007.png"];
     for name in files.iter().chain(&dumps) {
         assert!(out_dir.join(name).is_file(), "{name} missing");
     }
     assert!(!out_dir.join("diff/000000.png").exists(), "frame 0 has no pair, so no diff");
     let csv = std::fs::read_to_string(out_dir.join("stats.csv")).unwrap();
-    assert_eq!(csv.lines().next(), Some("pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse"));
+    // The promised columns first, unchanged; the rate columns (issue 7) appended after them.
+    let header = csv.lines().next().unwrap();
+    assert!(header.starts_with("pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,"), "{header}");
+    assert_eq!(header, "pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,mv_bits,residual_bits,rate_bits");
     assert_eq!(csv.lines().count(), 1 + 7 * 45 * 80, "one row per (pair, block)");
 
     let check = Command::new("python3")
@@ -93,6 +108,7 @@ fn analyze_odd_size_h264_equals_numpy_on_ffmpeg_luma_and_tblend_diff() {
     assert!(report.contains("7 frames equal to ffmpeg tblend"), "{report}");
     assert!(report.contains("motion.npy: (7, 45, 80, 2) int32 equal to NumPy"), "{report}");
     assert!(report.contains("mc_sse.npy: (7, 45, 80) uint32 equal to NumPy"), "{report}");
+    assert!(report.contains("symbols.bin: (7, 45, 80, 16, 16) levels at Q = 5 and headers equal to NumPy"), "{report}");
 }
 
 #[test]

@@ -1,14 +1,19 @@
-//! `vidscope analyze`: decode every frame, run diff + block stats on the GPU, and export
-//! sad/sse/mean NPYs, stats.csv, optional PNG dumps and manifest.json (formats in DESIGN.md).
+//! `vidscope analyze`: decode every frame, run diff, block stats, motion search, warp, residual and
+//! symbols on the GPU, and export sad/sse/mean/motion/mc NPYs, the symbol stream (symbols.bin) and
+//! its MDL rate (rate.npy), stats.csv, optional PNG dumps and manifest.json (formats in DESIGN.md,
+//! README.md and docs/symbols.md).
 
 use super::export::{write_npy, write_png_gray};
-use super::manifest::{FileEntry, Manifest};
+use super::manifest::{FileEntry, Manifest, RateManifest, SymbolsManifest};
 use super::output_dir::StagedDir;
+use super::symbols_file::SymbolsFile;
 use super::warp_params::WarpParamsFile;
 use crate::gpu::GpuContext;
 use crate::passes::Readback;
 use crate::passes::{FrameGraph, PassSelection};
-use crate::reference::{BlockGrid, BlockStat, MotionVector};
+use crate::reference::{
+    block_rates, modes_from_vectors, modes_from_warp, BlockGrid, BlockRate, BlockStat, MotionVector, SymbolLayout,
+};
 use crate::video::{self, DecodeThread};
 use anyhow::Context;
 use std::collections::BTreeMap;
@@ -60,6 +65,10 @@ pub struct AnalyzeOptions {
     pub warp_params: Option<PathBuf>,
     pub max_frames: Option<usize>,
     pub dump: DumpKinds,
+    /// Quantiser step Q of the symbol stream (1..=255).
+    pub quant: u32,
+    /// Learner trits: symbols.bin and the rate use them instead of the GPU's.
+    pub symbols: Option<PathBuf>,
     /// Show a progress bar (only drawn when stderr is a terminal).
     pub progress: bool,
 }
@@ -105,6 +114,9 @@ struct Collected {
     motion: Vec<i32>,
     mc_sad: Vec<u32>,
     mc_sse: Vec<u32>,
+    rate: Vec<f32>,
+    /// Per pair: (mv, residual, total) bits.
+    pair_bits: Vec<[f64; 3]>,
     frames: u64,
 }
 
@@ -124,6 +136,12 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         Some(path) => Some(WarpParamsFile::load(path, &grid, total.map(|f| f.saturating_sub(1)))?),
         None => None,
     };
+    super::check_quant(opts.quant)?;
+    let layout = SymbolLayout::new(opts.block, opts.quant);
+    let learner = match &opts.symbols {
+        Some(path) => Some(SymbolsFile::load(path, &grid, &layout, total.map(|f| f.saturating_sub(1)))?),
+        None => None,
+    };
     let staged = StagedDir::create(&opts.out)?;
     let dir = staged.path().to_path_buf();
     for (enabled, kind) in opts.dump.kinds() {
@@ -132,8 +150,11 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
                 .with_context(|| format!("{}: cannot create", dir.join(kind).display()))?;
         }
     }
-    let mut graph = FrameGraph::new(ctx, grid, PassSelection::ALL, opts.dump.diff)?;
+    // With learner symbols the GPU stream is not needed: the headers come from the vectors/params.
+    let selection = PassSelection { symbols: learner.is_none(), ..PassSelection::ANALYZE };
+    let mut graph = FrameGraph::new(ctx, grid, selection, opts.dump.diff)?;
     graph.set_range(opts.range)?;
+    graph.set_quant(opts.quant)?;
     let readback = Readback { diff: opts.dump.diff, predicted: opts.dump.predicted, residual: opts.dump.residual };
     graph.set_readback(readback)?;
     let bar = progress_bar(opts.progress, total);
@@ -143,6 +164,10 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         std::fs::File::create(&csv_path).with_context(|| format!("{}: cannot create", csv_path.display()))?,
     );
     writeln!(csv, "{CSV_HEADER}")?;
+    let bin_path = dir.join("symbols.bin");
+    let mut bin = BufWriter::new(
+        std::fs::File::create(&bin_path).with_context(|| format!("{}: cannot create", bin_path.display()))?,
+    );
     let mut collected = Collected::default();
     let counts: Vec<u32> = grid.rects().map(|r| r.count()).collect();
     while let Some(frame) = decoder.recv()? {
@@ -162,8 +187,26 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
             collected.motion.extend(motion.iter().flat_map(|m| [m.dx, m.dy]));
             collected.mc_sad.extend(mc.iter().map(|s| s.sad));
             collected.mc_sse.extend(mc.iter().map(|s| s.sse));
+            let pair = t as u64 - 1;
+            let modes = match params {
+                Some(p) => modes_from_warp(p),
+                None => modes_from_vectors(&motion),
+            };
+            let stream = match &learner {
+                Some(file) => file.stream_for_pair(pair, &modes)?,
+                None => out.symbols.context("symbols pass did not run")?,
+            };
+            let rates = block_rates(&stream, &modes, &grid, &layout);
+            let bytes: Vec<u8> = stream.iter().flat_map(|w| w.to_le_bytes()).collect();
+            bin.write_all(&bytes).with_context(|| format!("{}: cannot write", bin_path.display()))?;
+            collected.rate.extend(rates.iter().map(|r| r.total() as f32));
+            collected.pair_bits.push(
+                rates
+                    .iter()
+                    .fold([0.0; 3], |acc, r| [acc[0] + r.mv_bits, acc[1] + r.residual_bits, acc[2] + r.total()]),
+            );
             let rows =
-                PairRows { pair: t as u64 - 1, grid: &grid, stats: &stats, motion: &motion, mc: &mc, counts: &counts };
+                PairRows { pair, grid: &grid, stats: &stats, motion: &motion, mc: &mc, rates: &rates, counts: &counts };
             rows.write(&mut csv)?;
         }
         if opts.dump.raw {
@@ -179,6 +222,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     }
     bar.finish_and_clear();
     csv.flush().with_context(|| format!("{}: cannot write", csv_path.display()))?;
+    bin.flush().with_context(|| format!("{}: cannot write", bin_path.display()))?;
     anyhow::ensure!(collected.frames > 0, "{}: no frames could be decoded", opts.input);
 
     let frames = collected.frames;
@@ -190,7 +234,9 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     write_npy(&dir.join("motion.npy"), &[pairs, by, bx, 2], &collected.motion)?;
     write_npy(&dir.join("mc_sad.npy"), &[pairs, by, bx], &collected.mc_sad)?;
     write_npy(&dir.join("mc_sse.npy"), &[pairs, by, bx], &collected.mc_sse)?;
-    let manifest = build_manifest(ctx, opts, &info, &grid, frames);
+    write_npy(&dir.join("rate.npy"), &[pairs, by, bx], &collected.rate)?;
+    let mut manifest = build_manifest(ctx, opts, &info, &grid, frames);
+    add_symbols_manifest(&mut manifest, opts, &layout, &collected.pair_bits);
     let manifest_path = dir.join("manifest.json");
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")
         .with_context(|| format!("{}: cannot write", manifest_path.display()))?;
@@ -212,7 +258,7 @@ fn frame_png(dir: &Path, kind: &str, t: usize) -> PathBuf {
     dir.join(kind).join(format!("{t:06}.png"))
 }
 
-const CSV_HEADER: &str = "pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse";
+const CSV_HEADER: &str = "pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,mv_bits,residual_bits,rate_bits";
 
 /// The stats.csv rows of one pair.
 struct PairRows<'a> {
@@ -221,6 +267,7 @@ struct PairRows<'a> {
     stats: &'a [BlockStat],
     motion: &'a [MotionVector],
     mc: &'a [BlockStat],
+    rates: &'a [BlockRate],
     counts: &'a [u32],
 }
 
@@ -230,10 +277,12 @@ impl PairRows<'_> {
         for (i, s) in self.stats.iter().enumerate() {
             let (by, bx, n) = (i / bx_count, i % bx_count, self.counts[i]);
             let (mean_cur, mean_ref) = (BlockStat::mean(s.sum_a, n), BlockStat::mean(s.sum_b, n));
-            let (m, mc) = (self.motion[i], self.mc[i]);
+            let (m, mc, r) = (self.motion[i], self.mc[i], self.rates[i]);
+            // The same float32 values as rate.npy.
+            let (mv_bits, residual_bits, rate_bits) = (r.mv_bits as f32, r.residual_bits as f32, r.total() as f32);
             writeln!(
                 csv,
-                "{},{by},{bx},{},{},{mean_cur},{mean_ref},{},{},{},{}",
+                "{},{by},{bx},{},{},{mean_cur},{mean_ref},{},{},{},{},{mv_bits},{residual_bits},{rate_bits}",
                 self.pair, s.sad, s.sse, m.dx, m.dy, mc.sad, mc.sse
             )?;
         }
@@ -278,11 +327,30 @@ fn build_manifest(
     files.insert("sse.npy".into(), entry(vec![pairs, by, bx], "uint32", "zero-motion SSE of frame p+1 vs frame p"));
     files.insert("mean.npy".into(), entry(vec![frames, by, bx], "float32", "mean luma of each block of frame t"));
     files.insert(
+        "motion.npy".into(),
+        entry(vec![pairs, by, bx, 2], "int32", "motion search vector (dx, dy): pred(x, y) = ref(x + dx, y + dy)"),
+    );
+    files.insert("mc_sad.npy".into(), entry(vec![pairs, by, bx], "uint32", "SAD of frame p+1 vs its prediction"));
+    files.insert("mc_sse.npy".into(), entry(vec![pairs, by, bx], "uint32", "SSE of frame p+1 vs its prediction"));
+    files.insert(
         "stats.csv".into(),
+        entry(vec![pairs * by * bx, CSV_HEADER.split(',').count() as u64], "csv", CSV_HEADER),
+    );
+    files.insert(
+        "rate.npy".into(),
         entry(
-            vec![pairs * by * bx, 7],
-            "csv",
-            "pair,by,bx,sad,sse,mean_cur,mean_ref (motion columns not yet implemented)",
+            vec![pairs, by, bx],
+            "float32",
+            "MDL bits per block: side information + residual trits (docs/symbols.md)",
+        ),
+    );
+    let layout = SymbolLayout::new(grid.block, opts.quant);
+    files.insert(
+        "symbols.bin".into(),
+        entry(
+            vec![pairs, by, bx, layout.record_words() as u64],
+            "uint32 little-endian",
+            "symbol stream: one record per block (see \"symbols\" and docs/symbols.md)",
         ),
     );
     let dumped = |enabled: bool, kind: &str, first: u64| {
@@ -339,9 +407,23 @@ fn build_manifest(
         luma_reduction: if info.bit_depth > 8 { format!(">> {}", info.bit_depth - 8) } else { "none".into() },
         fps: info.fps,
         device: ctx.describe(),
-        passes: ["diff", "block_stats", "motion_search", "warp", "residual"].map(String::from).to_vec(),
+        passes: ["diff", "block_stats", "motion_search", "warp", "residual", "symbols"].map(String::from).to_vec(),
         not_implemented: vec!["--dump heatmap".into()],
         conventions,
         files,
+        symbols: None,
+        rate: None,
     }
+}
+
+/// The `symbols` and `rate` objects of the manifest.
+fn add_symbols_manifest(manifest: &mut Manifest, opts: &AnalyzeOptions, layout: &SymbolLayout, pair_bits: &[[f64; 3]]) {
+    let source = match &opts.symbols {
+        Some(path) => format!("learner trits from {}", path.display()),
+        None => "GPU symbols pass".into(),
+    };
+    manifest.symbols =
+        Some(SymbolsManifest::new(layout, [manifest.blocks_y, manifest.blocks_x], manifest.pairs, source));
+    let pixels = manifest.width as f64 * manifest.height as f64;
+    manifest.rate = Some(RateManifest::new(pair_bits, pixels));
 }

@@ -15,6 +15,8 @@ pub struct BenchOptions {
     pub range: u32,
     pub max_frames: Option<usize>,
     pub block: u32,
+    /// Quantiser step of the symbols pass.
+    pub quant: u32,
 }
 
 /// Milliseconds over all measured frames (frame 0, the warm-up, is left out when there are more).
@@ -49,6 +51,8 @@ pub struct BenchReport {
     pub frames: u64,
     pub block: u32,
     pub range: u32,
+    /// Quantiser step of the symbols pass (when it ran).
+    pub quant: u32,
     pub passes: Vec<String>,
     /// Frames per second decoding alone (no GPU work).
     pub decode_fps: f64,
@@ -65,6 +69,7 @@ pub struct GpuMs {
     pub motion: Option<TimingStats>,
     pub warp: Option<TimingStats>,
     pub residual: Option<TimingStats>,
+    pub symbols: Option<TimingStats>,
 }
 
 impl std::fmt::Display for BenchReport {
@@ -93,6 +98,7 @@ impl std::fmt::Display for BenchReport {
             ("motion", &self.gpu_ms.motion),
             ("warp", &self.gpu_ms.warp),
             ("resid.", &self.gpu_ms.residual),
+            ("symb.", &self.gpu_ms.symbols),
         ];
         for (name, t) in optional {
             if let Some(t) = t {
@@ -121,6 +127,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
     let grid = BlockGrid::new(info.width, info.height, opts.block);
     let mut graph = FrameGraph::new(ctx, grid, opts.passes, false)?;
     graph.set_range(opts.range)?;
+    graph.set_quant(opts.quant)?;
     let mut decoder = DecodeThread::spawn(video::open(&opts.input)?, 4, opts.max_frames);
     let mut timings: Vec<PassTimings> = Vec::new();
     let start = Instant::now();
@@ -142,6 +149,9 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
     if opts.passes.motion {
         passes.push("motion".to_string());
     }
+    if opts.passes.symbols {
+        passes.push("symbols".to_string());
+    }
     Ok(BenchReport {
         input: opts.input.clone(),
         device: ctx.describe(),
@@ -152,6 +162,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
         frames,
         block: opts.block,
         range: opts.range,
+        quant: opts.quant,
         passes,
         decode_fps,
         end_to_end_fps,
@@ -162,6 +173,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
             motion: opts.passes.motion.then(|| stats_of(|t| t.motion_ms)),
             warp: opts.passes.motion.then(|| stats_of(|t| t.warp_ms)),
             residual: opts.passes.motion.then(|| stats_of(|t| t.residual_ms)),
+            symbols: opts.passes.symbols.then(|| stats_of(|t| t.symbols_ms)),
         },
     })
 }

@@ -1,5 +1,8 @@
-//! manifest.json: what was analysed, how, and the shape and dtype of every file written.
+//! manifest.json: what was analysed, how, and the shape and dtype of every file written, with the
+//! layout of the symbol stream (enough to read symbols.bin without vidscope) and the rate totals.
 
+use crate::reference::rate::{HEADER_BITS, LINEAR_SCALE, TRANSLATION_SCALE};
+use crate::reference::symbols::{self, SymbolLayout};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -38,4 +41,139 @@ pub struct Manifest {
     pub not_implemented: Vec<String>,
     pub conventions: BTreeMap<String, String>,
     pub files: BTreeMap<String, FileEntry>,
+    /// Layout of symbols.bin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub symbols: Option<SymbolsManifest>,
+    /// What rate.npy holds, and its totals per pair.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<RateManifest>,
+}
+
+/// The `symbols` object: everything a reader needs to decode symbols.bin (docs/symbols.md).
+#[derive(Clone, Debug, Serialize)]
+pub struct SymbolsManifest {
+    pub file: String,
+    /// "GPU symbols pass" or "learner trits from FILE".
+    pub source: String,
+    pub quant: u32,
+    pub planes: u32,
+    pub block: u32,
+    /// [By, Bx].
+    pub grid: [u32; 2],
+    pub pairs: u64,
+    pub header_words: u32,
+    pub words_per_plane: u32,
+    pub record_words: u32,
+    pub word: String,
+    pub byte_order: String,
+    pub trits_per_word: u32,
+    pub bits_per_trit: u32,
+    pub trit_code: BTreeMap<String, u32>,
+    pub residual: String,
+    pub quantiser: String,
+    pub max_level: u32,
+    pub digits: String,
+    pub pixel_order: String,
+    pub order: String,
+    pub header: Vec<String>,
+    pub modes: BTreeMap<String, String>,
+    pub docs: String,
+}
+
+impl SymbolsManifest {
+    pub fn new(layout: &SymbolLayout, grid: [u32; 2], pairs: u64, source: String) -> Self {
+        let header = [
+            "block index by*Bx+bx",
+            "mode",
+            "param 0",
+            "param 1",
+            "param 2",
+            "param 3",
+            "non-zero trits in the block (all planes)",
+            "reserved (0)",
+        ];
+        let modes = [
+            (symbols::MODE_ZERO_MOTION, "zero motion (pred = ref); params 0, 0, 0, 0"),
+            (symbols::MODE_MOTION_VECTOR, "integer motion vector; params dx, dy (int32), 0, 0"),
+            (symbols::MODE_WARP_TRANSLATION, "warp translation; params a = 1, b = 0, tx, ty (float32 bits)"),
+            (symbols::MODE_WARP_SIMILARITY, "warp similarity; params a, b, tx, ty (float32 bits)"),
+        ];
+        Self {
+            file: "symbols.bin".into(),
+            source,
+            quant: layout.quant,
+            planes: layout.planes,
+            block: layout.block,
+            grid,
+            pairs,
+            header_words: symbols::HEADER_WORDS,
+            words_per_plane: layout.words_per_plane(),
+            record_words: layout.record_words(),
+            word: "uint32".into(),
+            byte_order: "little".into(),
+            trits_per_word: symbols::TRITS_PER_WORD,
+            bits_per_trit: symbols::BITS_PER_TRIT,
+            trit_code: [("0", symbols::TRIT_ZERO), ("+1", symbols::TRIT_PLUS), ("-1", symbols::TRIT_MINUS)]
+                .map(|(k, v)| (k.to_string(), v))
+                .into_iter()
+                .collect(),
+            residual: "cur - pred (pred = the prediction of mc_sad.npy)".into(),
+            quantiser: "q = sign(r) * floor((|r| + floor(Q/2)) / Q); reconstruction r^ = q * Q".into(),
+            max_level: symbols::max_level(layout.quant),
+            digits: "q = sum_k d_k * 3^(N-1-k), d_k in {-1, 0, +1}, plane k = 0 most significant".into(),
+            pixel_order: "trit i = y*b + x of the full b x b block (pixels outside the frame are 0) in bits \
+                          2*(i%16).. of word i/16 of its plane"
+                .into(),
+            order: "for each pair p, By*Bx records in block order; a record is header_words header words, then \
+                    planes x words_per_plane words (plane 0 first)"
+                .into(),
+            header: header.map(String::from).to_vec(),
+            modes: modes.map(|(k, v)| (k.to_string(), v.to_string())).into_iter().collect(),
+            docs: "docs/symbols.md".into(),
+        }
+    }
+}
+
+/// The `rate` object: what rate.npy holds, its formulas, and totals per pair.
+#[derive(Clone, Debug, Serialize)]
+pub struct RateManifest {
+    pub file: String,
+    pub unit: String,
+    pub side_info: String,
+    pub residual: String,
+    pub header_bits: f64,
+    /// Total bits of each pair (all blocks).
+    pub pair_bits: Vec<f64>,
+    pub pair_mv_bits: Vec<f64>,
+    pub pair_residual_bits: Vec<f64>,
+    pub total_bits: f64,
+    /// total_bits / (pairs · W · H).
+    pub bits_per_pixel: f64,
+    pub docs: String,
+}
+
+impl RateManifest {
+    /// `pair_bits[p]` = (mv, residual, total) bits of pair p; `pixels` = W · H.
+    pub fn new(pair_bits: &[[f64; 3]], pixels: f64) -> Self {
+        let total: f64 = pair_bits.iter().map(|b| b[2]).sum();
+        Self {
+            file: "rate.npy".into(),
+            unit: "bits".into(),
+            side_info: format!(
+                "sum of se(v - median predictor) (signed Exp-Golomb) over the block's symbols: (dx, dy) for motion \
+                 vectors, round({TRANSLATION_SCALE}*t) for warp translations, plus round({LINEAR_SCALE}*(a-1)), \
+                 round({LINEAR_SCALE}*b) for similarities; predictor = median of left, top, top-right neighbours"
+            ),
+            residual: "per digit plane, adaptive 3-symbol model (counts start 1,1,1): sum -log2(count[s]/total) over \
+                       the block's inside pixels"
+                .into(),
+            header_bits: HEADER_BITS,
+            pair_bits: pair_bits.iter().map(|b| b[2]).collect(),
+            pair_mv_bits: pair_bits.iter().map(|b| b[0]).collect(),
+            pair_residual_bits: pair_bits.iter().map(|b| b[1]).collect(),
+            total_bits: total,
+            bits_per_pixel: if pair_bits.is_empty() { 0.0 } else { total / (pair_bits.len() as f64 * pixels) },
+            docs: "docs/symbols.md".into(),
+        }
+    }
 }

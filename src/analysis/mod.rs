@@ -5,19 +5,28 @@ mod bench;
 mod export;
 mod manifest;
 mod output_dir;
+mod symbols_file;
 mod warp_params;
 
 pub use analyze::{run_analyze, AnalyzeOptions, AnalyzeSummary, DumpKinds};
 pub use bench::{run_bench, BenchOptions, BenchReport, TimingStats};
 pub use export::{write_npy, write_png_gray};
-pub use manifest::{FileEntry, Manifest};
+pub use manifest::{FileEntry, Manifest, RateManifest, SymbolsManifest};
 pub use output_dir::StagedDir;
+pub use symbols_file::{SymbolsFile, SymbolsFileError};
 pub use warp_params::{WarpParamsError, WarpParamsFile};
 
 /// Checks a motion search range.
 pub fn check_range(range: u32) -> anyhow::Result<()> {
     let max = crate::reference::MAX_RANGE;
     anyhow::ensure!(range <= max, "--range {range}: invalid search range (must be 0..={max})");
+    Ok(())
+}
+
+/// Checks a quantiser step of the symbol stream.
+pub fn check_quant(quant: u32) -> anyhow::Result<()> {
+    let max = crate::reference::symbols::MAX_QUANT;
+    anyhow::ensure!((1..=max).contains(&quant), "--quant {quant}: invalid quantiser step (must be 1..={max})");
     Ok(())
 }
 

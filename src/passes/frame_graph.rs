@@ -1,25 +1,32 @@
 //! Runs the selected passes on each new luma frame against the previous one: upload into a ring of
 //! two luma images, diff, block stats, motion search, warp (prediction), residual and its block
-//! stats, optional readbacks, with a GPU timestamp after each step. All resources are made once per
-//! (size, block) or when a readback is first asked for; nothing is allocated per frame.
+//! stats, the symbol stream, optional readbacks, with a GPU timestamp after each step. All resources
+//! are made once per (size, block) or when a pass or readback is first asked for; nothing is
+//! allocated per frame.
 
-use super::{BlockStatsPass, DiffPass, MotionSearchPass, WarpPass, WarpSource};
+use super::{BlockStatsPass, DiffPass, MotionSearchPass, SymbolSource, SymbolsPass, WarpPass, WarpSource};
 use crate::gpu::{BufferKind, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder, TimestampQueries};
-use crate::reference::{BlockGrid, BlockStat, MotionVector, WarpParams, MAX_RANGE};
+use crate::reference::symbols::MAX_QUANT;
+use crate::reference::{BlockGrid, BlockStat, MotionVector, SymbolLayout, WarpParams, MAX_RANGE};
 use std::sync::Arc;
 
-/// Which passes run on each frame. `motion` also runs warp (prediction) and the residual passes.
+/// Which passes run on each frame. `motion` also runs warp (prediction) and the residual passes;
+/// `symbols` writes the symbol stream of cur − pred (pred = the prediction when `motion` runs, else
+/// ref: zero motion).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PassSelection {
     pub diff: bool,
     pub stats: bool,
     pub motion: bool,
+    pub symbols: bool,
 }
 
 impl PassSelection {
-    pub const ALL: Self = Self { diff: true, stats: true, motion: true };
+    pub const ALL: Self = Self { diff: true, stats: true, motion: true, symbols: false };
     /// Zero-motion passes only (diff and block stats).
-    pub const ZERO_MOTION: Self = Self { diff: true, stats: true, motion: false };
+    pub const ZERO_MOTION: Self = Self { diff: true, stats: true, motion: false, symbols: false };
+    /// Everything `analyze` exports: all passes and the symbol stream.
+    pub const ANALYZE: Self = Self { diff: true, stats: true, motion: true, symbols: true };
 }
 
 /// Planes to read back to the host after each frame.
@@ -40,6 +47,8 @@ pub struct PassTimings {
     pub warp_ms: f64,
     /// Residual plane and its block stats.
     pub residual_ms: f64,
+    /// Symbol stream.
+    pub symbols_ms: f64,
     pub readback_ms: f64,
 }
 
@@ -57,6 +66,9 @@ pub struct FrameOutputs {
     pub diff: Option<Vec<u8>>,
     pub predicted: Option<Vec<u8>>,
     pub residual: Option<Vec<u8>>,
+    /// The symbol stream of the pair (`grid().len()` records of `symbol_layout()`), when the symbols
+    /// pass ran.
+    pub symbols: Option<Vec<u32>>,
     pub timings: PassTimings,
 }
 
@@ -68,8 +80,9 @@ const TS_STATS: u32 = 3;
 const TS_MOTION: u32 = 4;
 const TS_WARP: u32 = 5;
 const TS_RESIDUAL: u32 = 6;
-const TS_READBACK: u32 = 7;
-const TS_COUNT: u32 = 8;
+const TS_SYMBOLS: u32 = 7;
+const TS_READBACK: u32 = 8;
+const TS_COUNT: u32 = 9;
 
 /// A plane image plus its host readback buffer, made when first asked for.
 struct Plane {
@@ -84,6 +97,7 @@ pub struct FrameGraph {
     stats_pass: BlockStatsPass,
     motion_pass: MotionSearchPass,
     warp_pass: WarpPass,
+    symbols_pass: SymbolsPass,
     luma: [LumaImage; 2],
     diff: Plane,
     predicted: Plane,
@@ -93,9 +107,12 @@ pub struct FrameGraph {
     vectors: GpuBuffer,
     params: GpuBuffer,
     mc_stats: GpuBuffer,
+    /// The symbol stream, sized for every quantiser; made when the symbols pass is first selected.
+    symbols: Option<GpuBuffer>,
     queries: Option<TimestampQueries>,
     grid: BlockGrid,
     range: u32,
+    quant: u32,
     selection: PassSelection,
     frames_seen: usize,
 }
@@ -128,11 +145,13 @@ impl FrameGraph {
             stats_pass: BlockStatsPass::new(ctx)?,
             motion_pass: MotionSearchPass::new(ctx)?,
             warp_pass: WarpPass::new(ctx)?,
+            symbols_pass: SymbolsPass::new(ctx)?,
             staging: GpuBuffer::new(ctx, "luma staging", plane, BufferKind::Upload)?,
             stats: per_block("block stats", BufferKind::Readback)?,
             vectors: per_block("motion vectors", BufferKind::Readback)?,
             params: per_block("warp params", BufferKind::Upload)?,
             mc_stats: per_block("mc block stats", BufferKind::Readback)?,
+            symbols: None,
             queries: TimestampQueries::new(ctx, TS_COUNT)?,
             luma,
             diff,
@@ -141,10 +160,12 @@ impl FrameGraph {
             rec,
             grid,
             range: 16,
+            quant: 1,
             selection,
             frames_seen: 0,
         };
         graph.set_readback(Readback { diff: read_diff, ..Readback::default() })?;
+        graph.ensure_symbols_buffer()?;
         Ok(graph)
     }
 
@@ -167,6 +188,40 @@ impl FrameGraph {
 
     pub fn set_selection(&mut self, selection: PassSelection) {
         self.selection = selection;
+    }
+
+    /// Quantiser step Q of the symbol stream, 1..=255 (1 = lossless). Default 1.
+    pub fn set_quant(&mut self, quant: u32) -> Result<(), GpuError> {
+        if !(1..=MAX_QUANT).contains(&quant) {
+            return Err(GpuError::Other(format!("--quant {quant}: must be 1..={MAX_QUANT}")));
+        }
+        self.quant = quant;
+        Ok(())
+    }
+
+    pub fn quant(&self) -> u32 {
+        self.quant
+    }
+
+    /// The record layout of the symbol stream (block size, quantiser, planes, words per record).
+    pub fn symbol_layout(&self) -> SymbolLayout {
+        SymbolLayout::new(self.grid.block, self.quant)
+    }
+
+    /// The symbol-stream SSBO of the most recent pair, once the symbols pass has been selected:
+    /// `grid().len()` records of `symbol_layout().record_words()` u32 words (docs/symbols.md). Sized
+    /// for 6 planes, so it serves every quantiser; only the first `grid().len() · record_words`
+    /// words are meaningful.
+    pub fn symbols_buffer(&self) -> Option<&GpuBuffer> {
+        self.symbols.as_ref()
+    }
+
+    fn ensure_symbols_buffer(&mut self) -> Result<(), GpuError> {
+        if self.selection.symbols && self.symbols.is_none() {
+            let size = SymbolsPass::max_buffer_size(&self.grid);
+            self.symbols = Some(GpuBuffer::new(&self.ctx, "symbol stream", size, BufferKind::Readback)?);
+        }
+        Ok(())
     }
 
     /// Chooses which planes are read back after each frame; buffers are made on first use.
@@ -257,6 +312,7 @@ impl FrameGraph {
             }
             WarpPass::write_params(&mut self.params, params)?;
         }
+        self.ensure_symbols_buffer()?;
         self.staging.bytes_mut()[..luma.len()].copy_from_slice(luma);
         let t = self.frames_seen;
         let (cur, prev) = (t % 2, (t + 1) % 2);
@@ -306,6 +362,17 @@ impl FrameGraph {
             self.stats_pass.record(rec, cur_img, &self.predicted.image, &self.mc_stats, &self.grid)?;
         }
         stamp(rec, TS_RESIDUAL)?;
+        let layout = SymbolLayout::new(self.grid.block, self.quant);
+        if let (true, Some(out)) = (sel.symbols, &self.symbols) {
+            let (pred, source) = match (sel.motion, warp.is_some()) {
+                (false, _) => (ref_img, SymbolSource::ZeroMotion),
+                (true, false) => (&self.predicted.image, SymbolSource::MotionVectors),
+                (true, true) => (&self.predicted.image, SymbolSource::Params),
+            };
+            let (vectors, params) = (&self.vectors, &self.params);
+            self.symbols_pass.record(rec, cur_img, pred, vectors, params, out, &self.grid, &layout, source)?;
+        }
+        stamp(rec, TS_SYMBOLS)?;
         rec.barrier()?;
         let planes = [(sel.diff, &self.diff), (sel.motion, &self.predicted), (sel.motion, &self.residual)];
         for (ran, plane) in planes {
@@ -328,7 +395,8 @@ impl FrameGraph {
                     motion_ms: ms(TS_STATS, TS_MOTION),
                     warp_ms: ms(TS_MOTION, TS_WARP),
                     residual_ms: ms(TS_WARP, TS_RESIDUAL),
-                    readback_ms: ms(TS_RESIDUAL, TS_READBACK),
+                    symbols_ms: ms(TS_RESIDUAL, TS_SYMBOLS),
+                    readback_ms: ms(TS_SYMBOLS, TS_READBACK),
                 }
             }
             None => PassTimings::default(),
@@ -345,6 +413,10 @@ impl FrameGraph {
             diff: read_plane(sel.diff, &self.diff),
             predicted: read_plane(sel.motion, &self.predicted),
             residual: read_plane(sel.motion, &self.residual),
+            symbols: match (sel.symbols, &self.symbols) {
+                (true, Some(b)) => Some(SymbolsPass::read(b, &self.grid, &layout)),
+                _ => None,
+            },
             timings,
         })
     }

@@ -6,6 +6,7 @@ mod chroma;
 mod diff;
 mod frame_graph;
 mod motion_search;
+mod symbols;
 mod warp;
 
 pub use block_stats::{BlockStatsPass, BlockStatsPush};
@@ -13,6 +14,7 @@ pub use chroma::ChromaUpload;
 pub use diff::{DiffPass, DiffPush};
 pub use frame_graph::{FrameGraph, FrameOutputs, PassSelection, PassTimings, Readback};
 pub use motion_search::{MotionSearchPass, MotionSearchPush};
+pub use symbols::{SymbolSource, SymbolsPass, SymbolsPush};
 pub use warp::{WarpPass, WarpPush, WarpSource};
 
 /// The SPIR-V that build.rs compiled from `shaders/<name>.comp`.

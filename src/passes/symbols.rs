@@ -1,0 +1,115 @@
+//! symbols pass: the per-block symbol stream of cur − pred (quantised residual as balanced-ternary
+//! digit planes, docs/symbols.md), one workgroup per block, one fixed-size record per block into an
+//! SSBO (shaders/symbols.comp; layout in shaders/symbols.glsl and `reference::symbols`).
+
+use super::spirv;
+use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
+use crate::reference::symbols::MAX_PLANES;
+use crate::reference::{BlockGrid, SymbolLayout};
+use std::sync::Arc;
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct SymbolsPush {
+    pub width: u32,
+    pub height: u32,
+    pub block: u32,
+    pub blocks_x: u32,
+    pub quant: u32,
+    pub planes: u32,
+    pub source: u32,
+}
+
+/// What the prediction (and so each header's mode and parameters) comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymbolSource {
+    /// pred = ref; mode 0.
+    ZeroMotion,
+    /// The motion-search vectors SSBO; mode 1.
+    MotionVectors,
+    /// The warp parameter SSBO; mode 2 (a = 1, b = 0) or 3.
+    Params,
+}
+
+pub struct SymbolsPass {
+    pipeline: ComputePipeline,
+}
+
+impl SymbolsPass {
+    pub fn new(ctx: &Arc<GpuContext>) -> Result<Self, GpuError> {
+        let (image, buffer) = (vk::DescriptorType::STORAGE_IMAGE, vk::DescriptorType::STORAGE_BUFFER);
+        let pipeline = ComputePipeline::new(
+            ctx,
+            "symbols",
+            spirv!("symbols"),
+            &[image, image, buffer, buffer, buffer],
+            std::mem::size_of::<SymbolsPush>() as u32,
+        )?;
+        Ok(Self { pipeline })
+    }
+
+    /// Bytes of the stream that `record` writes for `grid` and `layout`.
+    pub fn buffer_size(grid: &BlockGrid, layout: &SymbolLayout) -> u64 {
+        layout.stream_words(grid) as u64 * 4
+    }
+
+    /// Bytes of a stream buffer that serves every quantiser (N = 6 planes) at `grid`.
+    pub fn max_buffer_size(grid: &BlockGrid) -> u64 {
+        let layout = SymbolLayout { block: grid.block, quant: 1, planes: MAX_PLANES };
+        Self::buffer_size(grid, &layout)
+    }
+
+    /// Records the pass: `pred` is the prediction, or ref itself with `SymbolSource::ZeroMotion`;
+    /// `vectors` and `params` are the motion-search and warp-parameter SSBOs (bound in every mode).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &self,
+        rec: &mut Recorder,
+        cur: &LumaImage,
+        pred: &LumaImage,
+        vectors: &GpuBuffer,
+        params: &GpuBuffer,
+        out: &GpuBuffer,
+        grid: &BlockGrid,
+        layout: &SymbolLayout,
+        source: SymbolSource,
+    ) -> Result<(), GpuError> {
+        if layout.block != grid.block {
+            return Err(GpuError::Other("symbols: layout block size differs from the grid's".into()));
+        }
+        if out.size() < Self::buffer_size(grid, layout) {
+            return Err(GpuError::Other("symbols: output buffer too small for the grid".into()));
+        }
+        let push = SymbolsPush {
+            width: grid.width,
+            height: grid.height,
+            block: grid.block,
+            blocks_x: grid.blocks_x(),
+            quant: layout.quant,
+            planes: layout.planes,
+            source: match source {
+                SymbolSource::ZeroMotion => 0,
+                SymbolSource::MotionVectors => 1,
+                SymbolSource::Params => 2,
+            },
+        };
+        rec.dispatch(
+            &self.pipeline,
+            &[
+                Binding::Image(cur),
+                Binding::Image(pred),
+                Binding::Buffer(vectors),
+                Binding::Buffer(params),
+                Binding::Buffer(out),
+            ],
+            bytemuck::bytes_of(&push),
+            [grid.blocks_x(), grid.blocks_y(), 1],
+        )
+    }
+
+    /// The stream words of a host-visible SSBO written by `record`.
+    pub fn read(buffer: &GpuBuffer, grid: &BlockGrid, layout: &SymbolLayout) -> Vec<u32> {
+        let bytes = &buffer.bytes()[..Self::buffer_size(grid, layout) as usize];
+        bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    }
+}
