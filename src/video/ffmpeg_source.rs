@@ -82,7 +82,7 @@ fn extract_luma(data: &[u8], stride: usize, width: usize, height: usize, luma: L
     Some(out)
 }
 
-fn init_ffmpeg() {
+pub(super) fn init_ffmpeg() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         // `init` only registers things on old FFmpeg versions and cannot fail on 5.x and later.
