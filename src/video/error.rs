@@ -1,4 +1,5 @@
-//! Errors from opening and decoding video. Each message is one line naming the input and the problem.
+//! Errors from opening and decoding video, and from recording it. Each message is one line naming the
+//! file and the problem.
 
 #[derive(Debug, thiserror::Error)]
 pub enum VideoError {
@@ -15,5 +16,28 @@ pub enum VideoError {
     #[error("{spec}: bad synthetic source: {reason} (expected synthetic:WxH[@FPS], e.g. synthetic:640x360@30)")]
     BadSynthetic { spec: String, reason: String },
     #[error("{path}: decode thread stopped unexpectedly")]
+    ThreadDied { path: String },
+}
+
+/// Errors from recording an MP4 ([`super::Mp4Recorder`]). Each message is one line naming the output
+/// file and the problem. `Clone` because a failure of the encoder thread is reported again by every
+/// later `push` and by `finish`.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum EncodeError {
+    #[error("{path}: recording needs the ffmpeg feature (this build has no FFmpeg support)")]
+    NoFfmpeg { path: String },
+    #[error("{path}: bad recording settings: {reason}")]
+    BadSettings { path: String, reason: String },
+    #[error("{path}: cannot create the recording: {reason}")]
+    Create { path: String, reason: String },
+    #[error("{path}: cannot set up the H.264 encoder (libx264): {reason}")]
+    Encoder { path: String, reason: String },
+    #[error("{path}: frame {frame} rejected: {reason}")]
+    BadFrame { path: String, frame: u64, reason: String },
+    #[error("{path}: encoding or writing frame {frame} failed: {reason}")]
+    Write { path: String, frame: u64, reason: String },
+    #[error("{path}: finishing the recording failed: {reason}")]
+    Finish { path: String, reason: String },
+    #[error("{path}: encoder thread stopped unexpectedly")]
     ThreadDied { path: String },
 }

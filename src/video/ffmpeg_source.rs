@@ -178,7 +178,7 @@ fn colour_info(decoder: &ff::decoder::Video, layout: Option<Layout>, height: u32
     info
 }
 
-fn init_ffmpeg() {
+pub(super) fn init_ffmpeg() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         // `init` only registers things on old FFmpeg versions and cannot fail on 5.x and later.

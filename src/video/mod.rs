@@ -1,19 +1,26 @@
-//! Video input: frame sources (FFmpeg, .y4m, synthetic), 8-bit luma frames, and the decode thread.
+//! Video input: frame sources (FFmpeg, .y4m, synthetic), 8-bit luma frames, and the decode thread;
+//! video output: the MP4 recorder (`encode.rs`) and the SIGINT/SIGTERM stop flag its callers poll.
 //!
 //! Every source yields [`LumaFrame`]s: the 8-bit luma plane, tightly packed (stride = width),
 //! reduced from higher bit depths by `>> (depth - 8)` as DESIGN.md promises.
 
 mod decode_thread;
+mod encode;
 mod error;
 #[cfg(feature = "ffmpeg")]
 mod ffmpeg_source;
 mod frame;
+#[cfg(feature = "ffmpeg")]
+mod mp4_writer;
+mod shutdown;
 mod synthetic;
 mod y4m;
 
 pub use decode_thread::DecodeThread;
-pub use error::VideoError;
-pub use frame::{ChromaPlanes, ColourInfo, ColourMatrix, LumaFrame, StreamInfo};
+pub use encode::{Mp4Recorder, RecorderOptions, RecordingSummary, X264_PRESETS};
+pub use error::{EncodeError, VideoError};
+pub use frame::{ChromaPlanes, ColourInfo, ColourMatrix, LumaFrame, RgbaFrame, StreamInfo};
+pub use shutdown::Shutdown;
 pub use synthetic::{SyntheticSource, SYNTHETIC_MOTION};
 pub use y4m::Y4mSource;
 
