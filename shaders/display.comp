@@ -20,7 +20,6 @@ layout(set = 0, binding = 6, r8ui) uniform readonly uimage2D cr_img;
 // Metrics: 0 SAD, 1 SSE, 2 mean (of cur).
 const uint FLAG_HAS_FRAME = 1u;
 const uint FLAG_GRID = 2u;
-const uint FLAG_SRGB_TARGET = 4u;
 const uint FLAG_SPLIT = 8u;
 
 layout(push_constant) uniform Push {
@@ -67,14 +66,6 @@ vec3 ycbcr_to_rgb(ivec2 p, uint y8) {
     return clamp(rgb, 0.0, 1.0);
 }
 
-vec3 to_target(vec3 c) {
-    // A blit into an sRGB swapchain image encodes; pre-decode so the presented bytes equal c.
-    if ((pc.flags & FLAG_SRGB_TARGET) != 0u) {
-        return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(vec3(0.04045), c));
-    }
-    return c;
-}
-
 void main() {
     uvec2 o = gl_GlobalInvocationID.xy;
     if (o.x >= pc.out_w || o.y >= pc.out_h) {
@@ -86,14 +77,14 @@ void main() {
     uint half_w = pc.out_w / 2u;
     bool right = split && o.x >= half_w;
     if (split && (o.x == half_w || o.x + 1u == half_w)) {
-        imageStore(out_img, ivec2(o), vec4(to_target(vec3(0.6)), 1.0));
+        imageStore(out_img, ivec2(o), vec4(vec3(0.6), 1.0));
         return;
     }
     uvec2 local = right ? uvec2(o.x - half_w, o.y) : o;
     vec2 s = vec2(pc.origin_x, pc.origin_y) + (vec2(local) + 0.5) / pc.zoom;
     if ((pc.flags & FLAG_HAS_FRAME) == 0u || s.x < 0.0 || s.y < 0.0 || s.x >= float(pc.src_w)
         || s.y >= float(pc.src_h)) {
-        imageStore(out_img, ivec2(o), vec4(to_target(background), 1.0));
+        imageStore(out_img, ivec2(o), vec4(background, 1.0));
         return;
     }
     ivec2 p = ivec2(floor(s));
@@ -131,5 +122,5 @@ void main() {
             }
         }
     }
-    imageStore(out_img, ivec2(o), vec4(to_target(c), 1.0));
+    imageStore(out_img, ivec2(o), vec4(c, 1.0));
 }

@@ -43,21 +43,26 @@ pub struct ViewArgs {
     /// Window size in pixels, WxH (default: the clip's size, within 1280x800)
     #[arg(long, value_name = "WxH")]
     pub size: Option<String>,
+    /// Folder for recordings (R) and snapshots (P)
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub record_dir: PathBuf,
+}
+
+/// Parses `WxH` (both > 0) for `--size`.
+pub fn parse_size(s: &str) -> anyhow::Result<(u32, u32)> {
+    s.split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+        .filter(|(w, h)| *w > 0 && *h > 0)
+        .ok_or_else(|| anyhow::anyhow!("--size {s:?}: expected WxH, e.g. 640x360"))
 }
 
 impl ViewArgs {
     pub fn into_options(self, gpu: GpuOptions) -> anyhow::Result<ViewerOptions> {
         vidscope::analysis::check_block_size(self.block)?;
-        let size = match &self.size {
-            None => None,
-            Some(s) => {
-                let parsed = s
-                    .split_once(['x', 'X'])
-                    .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
-                    .filter(|(w, h)| *w > 0 && *h > 0);
-                Some(parsed.ok_or_else(|| anyhow::anyhow!("--size {s:?}: expected WxH, e.g. 640x360"))?)
-            }
-        };
+        let size = self.size.as_deref().map(parse_size).transpose()?;
+        if !self.record_dir.is_dir() {
+            anyhow::bail!("--record-dir {}: not a directory", self.record_dir.display());
+        }
         Ok(ViewerOptions {
             input: self.input,
             gpu,
@@ -71,6 +76,7 @@ impl ViewArgs {
             present: self.present,
             screenshot: self.screenshot.zip(self.at_frame),
             size,
+            record_dir: self.record_dir,
         })
     }
 }

@@ -41,6 +41,8 @@ pub struct GpuContext {
     /// Nanoseconds per timestamp tick.
     pub(crate) timestamp_period: f64,
     pub(crate) timestamp_valid_bits: u32,
+    /// VK_KHR_dynamic_rendering is on (egui compositing, windowed or offscreen, needs it).
+    pub(crate) dynamic_rendering: bool,
     debug_messenger: Option<(ash::ext::debug_utils::Instance, vk::DebugUtilsMessengerEXT)>,
     /// The window surface when made by [`GpuContext::with_window`] (destroyed before the instance).
     pub(crate) surface: Option<(ash::khr::surface::Instance, vk::SurfaceKHR)>,
@@ -163,7 +165,7 @@ impl GpuContext {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|_| "<unnamed>".into());
         let result = create_device(&instance, physical, &device_name, surface.as_ref());
-        let (device, queue_family, timestamp_valid_bits) = match result {
+        let (device, queue_family, timestamp_valid_bits, dynamic_rendering) = match result {
             Ok(d) => d,
             Err(e) => {
                 destroy_instance(&instance, &debug_messenger, &surface);
@@ -195,6 +197,7 @@ impl GpuContext {
             device_type: props.device_type,
             timestamp_period: props.limits.timestamp_period as f64,
             timestamp_valid_bits,
+            dynamic_rendering,
             debug_messenger,
             surface,
             physical,
@@ -334,7 +337,7 @@ fn create_device(
     physical: vk::PhysicalDevice,
     name: &str,
     surface: Option<&(ash::khr::surface::Instance, vk::SurfaceKHR)>,
-) -> Result<(ash::Device, u32, u32), GpuError> {
+) -> Result<(ash::Device, u32, u32, bool), GpuError> {
     let unsupported = |reason: String| GpuError::Unsupported { device: name.to_string(), reason };
     // SAFETY: plain queries of a physical device of this instance.
     let families = unsafe { instance.get_physical_device_queue_family_properties(physical) };
@@ -380,15 +383,20 @@ fn create_device(
         return Err(unsupported("VK_KHR_push_descriptor is not supported".into()));
     }
     let mut device_extensions = vec![ash::khr::push_descriptor::NAME.as_ptr()];
-    // Presenting needs swapchains; the egui renderer draws with dynamic rendering (no render passes).
+    // Presenting needs swapchains; the egui renderer draws with dynamic rendering (no render passes),
+    // also offscreen (`vidscope record`), so that is enabled wherever it exists.
     let mut dynamic_rendering = vk::PhysicalDeviceDynamicRenderingFeatures::default().dynamic_rendering(true);
+    let has_dynamic_rendering = has(ash::khr::dynamic_rendering::NAME);
     if surface.is_some() {
         for ext in [ash::khr::swapchain::NAME, ash::khr::dynamic_rendering::NAME] {
             if !has(ext) {
                 return Err(unsupported(format!("{} is not supported", ext.to_string_lossy())));
             }
-            device_extensions.push(ext.as_ptr());
         }
+        device_extensions.push(ash::khr::swapchain::NAME.as_ptr());
+    }
+    if has_dynamic_rendering {
+        device_extensions.push(ash::khr::dynamic_rendering::NAME.as_ptr());
     }
     let priorities = [1.0f32];
     let queue_info = [vk::DeviceQueueCreateInfo::default().queue_family_index(family).queue_priorities(&priorities)];
@@ -397,10 +405,10 @@ fn create_device(
         .queue_create_infos(&queue_info)
         .enabled_extension_names(&device_extensions)
         .enabled_features(&enabled);
-    if surface.is_some() {
+    if has_dynamic_rendering {
         info = info.push_next(&mut dynamic_rendering);
     }
     // SAFETY: every pointer in info refers to locals alive for the call; features were checked above.
     let device = unsafe { instance.create_device(physical, &info, None) }.vk("vkCreateDevice")?;
-    Ok((device, family, timestamp_bits))
+    Ok((device, family, timestamp_bits, has_dynamic_rendering))
 }

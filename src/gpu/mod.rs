@@ -4,6 +4,7 @@
 
 mod buffer;
 mod commands;
+mod compositor;
 mod context;
 mod error;
 mod image;
@@ -14,13 +15,12 @@ mod validation;
 
 pub use buffer::{BufferKind, GpuBuffer};
 pub use commands::Recorder;
+pub use compositor::{Compositor, DisplayInputs, DisplayPush, EguiFrame, Screenshot, COMPOSITE_FORMAT};
 pub use context::{GpuContext, GpuOptions, ValidationMode, WindowTarget};
 pub use error::GpuError;
 pub use image::LumaImage;
 pub use pipeline::{Binding, ComputePipeline};
-pub use present::{
-    DisplayInputs, DisplayPush, DrawOutcome, EguiFrame, PresentMode, Presenter, Screenshot, FRAMES_IN_FLIGHT,
-};
+pub use present::{Captured, DrawOutcome, PresentMode, Presenter, FRAMES_IN_FLIGHT};
 pub use timestamps::TimestampQueries;
 pub use validation::ValidationLog;
 

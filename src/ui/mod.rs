@@ -39,6 +39,11 @@ impl Mode {
     }
 
     /// The `mode` push constant of shaders/display.comp (1 and 3 show the second plane, see `plane`).
+    /// The `--mode` name (`raw`, `heatmap-diff`, ...), used in file names.
+    pub fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self).map(|v| v.get_name().to_string()).unwrap_or_default()
+    }
+
     pub fn shader_index(self) -> u32 {
         match self {
             Mode::Raw => 0,
@@ -213,6 +218,10 @@ pub enum Action {
     Open(String),
     /// Show the file dialog.
     Browse,
+    /// Start or stop recording the composite to MP4.
+    ToggleRecord,
+    /// Save the composite of the frame on screen as PNG.
+    Snapshot,
     ToggleFullscreen,
     ResetView,
     Quit,
@@ -265,6 +274,7 @@ pub struct Hud {
     pub message: Option<String>,
     /// Where the prediction comes from, while a view uses it.
     pub prediction: Option<String>,
+    pub recording: bool,
 }
 
 fn cycle<T: Copy + PartialEq>(all: &[T], current: T) -> T {
@@ -293,6 +303,8 @@ pub const KEYS: &[(&str, &str)] = &[
     ("V", "motion-vector arrows (coloured by MC-SAD)"),
     ("O", "type a file to open (focuses the path field; Enter opens)"),
     ("D", "file dialog to open a video"),
+    ("R", "start / stop recording the picture to MP4"),
+    ("P", "save a PNG snapshot of the picture"),
     ("B", "cycle block size 4…128"),
     ("C", "cycle colormap: viridis, inferno, turbo"),
     ("G", "block grid lines"),
@@ -341,6 +353,8 @@ pub fn on_key(key: &Key, s: &mut Settings) -> Option<Action> {
                 s.focus_open = true;
             }
             "d" => return Some(Action::Browse),
+            "r" => return Some(Action::ToggleRecord),
+            "p" => return Some(Action::Snapshot),
             "a" => s.auto_scale = !s.auto_scale,
             "l" => s.looping = !s.looping,
             "[" => s.speed = speed_step(s.speed, false),
@@ -465,6 +479,15 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
             }
         });
         ui.label(egui::RichText::new("or drop a file on the window").weak());
+        ui.horizontal(|ui| {
+            let record = if hud.recording { "■ stop recording" } else { "● record" };
+            if ui.button(record).clicked() {
+                actions.push(Action::ToggleRecord);
+            }
+            if ui.button("snapshot").clicked() {
+                actions.push(Action::Snapshot);
+            }
+        });
         if let Some(m) = &hud.message {
             ui.colored_label(egui::Color32::from_rgb(255, 120, 100), m);
         }

@@ -3,16 +3,23 @@
 //! and runs the frame loop: take due frames → egui → display pass → present (→ screenshot).
 
 mod player;
+mod recording;
+mod scene;
 
-use crate::gpu::{
-    DisplayInputs, DisplayPush, DrawOutcome, EguiFrame, GpuContext, GpuOptions, PresentMode, Presenter, Screenshot,
-};
+use crate::gpu::{Captured, DrawOutcome, EguiFrame, GpuContext, GpuOptions, PresentMode, Presenter};
 use crate::reference::BlockStat;
-use crate::ui::{self, Action, Hud, Metric, Mode, Settings};
-use crate::video::{ColourMatrix, StreamInfo};
+use crate::ui::{self, Action, Hud, Mode, Settings};
+use crate::video::{Shutdown, StreamInfo};
 use anyhow::Context as _;
 use egui_file_dialog::{DialogState, FileDialog};
 use player::Player;
+use recording::Recording;
+use scene::View;
+
+/// Capture purposes, in the low bits of a capture's tag (the frame index sits above bit 8).
+const CAPTURE_RECORD: u64 = 1;
+const CAPTURE_SNAPSHOT: u64 = 2;
+const CAPTURE_SCREENSHOT: u64 = 4;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,6 +48,8 @@ pub struct ViewerOptions {
     pub screenshot: Option<(PathBuf, usize)>,
     /// Window inner size in physical pixels (default: the clip's size, within 1280x800).
     pub size: Option<(u32, u32)>,
+    /// Where R (recordings) and P (snapshots) write.
+    pub record_dir: PathBuf,
 }
 
 /// Runs the viewer until the window closes. Fails (after closing) if the validation layer reported anything.
@@ -68,15 +77,6 @@ struct App {
     state: Option<Running>,
     error: Option<anyhow::Error>,
     exit_code_error: Option<anyhow::Error>,
-}
-
-/// View transform: output pixel o shows source pixel floor(origin + (o + 0.5) / zoom).
-#[derive(Clone, Copy, Debug)]
-struct View {
-    zoom: f32,
-    origin: (f32, f32),
-    /// Follows the window size until the user zooms or pans.
-    fit: bool,
 }
 
 struct Running {
@@ -107,6 +107,13 @@ struct Running {
     screenshot: Option<(PathBuf, usize)>,
     /// `--warp-params`, reloaded for every new grid (block size, opened file).
     warp_params: Option<PathBuf>,
+    /// Where recordings and snapshots go (`--record-dir`).
+    record_dir: PathBuf,
+    recording: Option<Recording>,
+    /// P was pressed: capture the next presented composite.
+    snapshot_pending: bool,
+    /// SIGINT / SIGTERM: finish the recording and close.
+    shutdown: Option<Shutdown>,
 }
 
 impl App {
@@ -125,8 +132,7 @@ impl App {
         let ctx = Arc::new(GpuContext::with_window(&self.options.gpu, window.clone())?);
         eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
         let size = window.inner_size();
-        let presenter =
-            Presenter::new(&ctx, self.options.present, (size.width, size.height), self.options.screenshot.is_some())?;
+        let presenter = Presenter::new(&ctx, self.options.present, (size.width, size.height))?;
         let mut player = Player::open(&ctx, &self.options.input, self.options.block, self.options.start)?;
         player.set_warp_params(self.options.warp_params.as_deref())?;
         let egui_ctx = egui::Context::default();
@@ -169,6 +175,14 @@ impl App {
             idle_redraw: false,
             screenshot: self.options.screenshot.clone(),
             warp_params: self.options.warp_params.clone(),
+            record_dir: self.options.record_dir.clone(),
+            recording: None,
+            snapshot_pending: false,
+            shutdown: Shutdown::install()
+                .map_err(|e| {
+                    tracing::warn!("cannot catch SIGINT/SIGTERM ({e}); closing by signal loses a recording's end")
+                })
+                .ok(),
         });
         window.request_redraw();
         Ok(())
@@ -277,6 +291,11 @@ impl ApplicationHandler for App {
 
     fn about_to_wait(&mut self, event_loop: &ActiveEventLoop) {
         let Some(st) = self.state.as_mut() else { return };
+        if st.shutdown.as_ref().is_some_and(Shutdown::requested) {
+            eprintln!("vidscope: stopping on a signal");
+            event_loop.exit();
+            return;
+        }
         if st.player.wants_frame(st.settings.playing) || st.settings.playing || st.settled > 0 || st.idle_redraw {
             st.idle_redraw = false;
             st.window.request_redraw();
@@ -289,7 +308,12 @@ impl ApplicationHandler for App {
     }
 
     fn exiting(&mut self, _event_loop: &ActiveEventLoop) {
-        if let Some(st) = self.state.take() {
+        if let Some(mut st) = self.state.take() {
+            // Closing finishes a recording, so the file plays in any player.
+            if let Err(e) = st.stop_recording() {
+                eprintln!("vidscope: error: {e:#}");
+                self.error.get_or_insert(e);
+            }
             st.ctx.wait_idle();
             let n = st.ctx.validation_log().count();
             if n > 0 && self.exit_code_error.is_none() {
@@ -312,8 +336,7 @@ impl Running {
     /// The size of the pane the view maps into: the window, or each half of it in the split view.
     fn window_size(&self) -> (f32, f32) {
         let s = self.window.inner_size();
-        let split = if self.settings.mode == Mode::Split { 2 } else { 1 };
-        ((s.width / split) as f32, s.height as f32)
+        View::pane(self.settings.mode, (s.width, s.height))
     }
 
     /// The cursor in its pane's coordinates (the right pane of the split view starts at half the width).
@@ -324,13 +347,9 @@ impl Running {
     }
 
     fn fit_view(&mut self) {
-        let (sw, sh) = self.src_size();
-        let (ww, wh) = self.window_size();
-        if ww <= 0.0 || wh <= 0.0 {
-            return;
+        if let Some(view) = View::fit(self.src_size(), self.window_size()) {
+            self.view = view;
         }
-        let zoom = (ww / sw).min(wh / sh).max(1e-3);
-        self.view = View { zoom, origin: ((sw - ww / zoom) / 2.0, (sh - wh / zoom) / 2.0), fit: true };
     }
 
     /// Zooms by `factor` keeping the source point under the cursor (or the window centre) in place.
@@ -384,6 +403,17 @@ impl Running {
                 }
             }
             Action::Browse => self.browse_pending = true,
+            Action::ToggleRecord => {
+                if self.recording.is_some() {
+                    match self.stop_recording() {
+                        Ok(()) => {}
+                        Err(e) => self.notify(format!("{e:#}")),
+                    }
+                } else {
+                    self.start_recording();
+                }
+            }
+            Action::Snapshot => self.snapshot_pending = true,
             Action::ToggleFullscreen => {
                 let full = self.window.fullscreen().is_some();
                 self.window.set_fullscreen(if full { None } else { Some(Fullscreen::Borderless(None)) });
@@ -441,56 +471,6 @@ impl Running {
         })
     }
 
-    /// Motion-vector arrows for the blocks on screen, in egui points; none when blocks are too small
-    /// on screen to read (under 6 points) or motion search has not run.
-    fn arrows(&self) -> Vec<ui::Arrow> {
-        let s = &self.settings;
-        let (motion, mc) = (&self.player.motion, &self.player.mc_stats);
-        if !s.arrows || self.player.shown().is_none() || motion.len() != mc.len() {
-            return Vec::new();
-        }
-        let grid = self.player.graph().grid();
-        let ppp = self.egui_ctx.pixels_per_point();
-        let to_points = |x: f32, y: f32| {
-            ((x - self.view.origin.0) * self.view.zoom / ppp, (y - self.view.origin.1) * self.view.zoom / ppp)
-        };
-        if grid.block as f32 * self.view.zoom / ppp < 6.0 {
-            return Vec::new();
-        }
-        let max_sad = mc.iter().map(|m| m.sad).max().unwrap_or(0).max(1) as f32;
-        grid.rects()
-            .zip(motion.iter().zip(mc))
-            .map(|(r, (v, m))| {
-                let (cx, cy) = (r.x0 as f32 + r.w as f32 / 2.0, r.y0 as f32 + r.h as f32 / 2.0);
-                let (ex, ey) = (cx + v.dx as f32 * s.arrow_scale, cy + v.dy as f32 * s.arrow_scale);
-                ui::Arrow { from: to_points(cx, cy), to: to_points(ex, ey), t: m.sad as f32 / max_sad }
-            })
-            .collect()
-    }
-
-    /// The heatmap's (min, max) over the current blocks for the chosen metric.
-    fn metric_range(&self) -> (f32, f32) {
-        let grid = self.player.graph().grid();
-        let mut lo = f32::MAX;
-        let mut hi = 0f32;
-        let metric = self.settings.metric;
-        let stats = if metric.is_motion_compensated() { &self.player.mc_stats } else { &self.player.stats };
-        for (s, rect) in stats.iter().zip(grid.rects()) {
-            let v = match metric {
-                Metric::Sad | Metric::McSad => s.sad as f32,
-                Metric::Sse | Metric::McSse => s.sse as f32,
-                Metric::Mean => BlockStat::mean(s.sum_a, rect.count()),
-            };
-            lo = lo.min(v);
-            hi = hi.max(v);
-        }
-        if lo > hi {
-            (0.0, 0.0)
-        } else {
-            (lo, hi)
-        }
-    }
-
     /// One redraw. `Some(result)` asks the event loop to exit with that result.
     fn frame(&mut self) -> anyhow::Result<Option<anyhow::Result<()>>> {
         // Motion search runs only while the view needs it (it is slow on a CPU Vulkan device).
@@ -520,9 +500,8 @@ impl Running {
         }
 
         // egui
-        let (lo, hi) = self.metric_range();
-        let scale_max = if self.settings.auto_scale { hi.max(1.0) } else { self.settings.fixed_scale };
-        let grid = self.player.graph().grid();
+        let lo = scene::metric_range(&self.settings, &self.player).0;
+        let scale_max = scene::scale_max(&self.settings, &self.player);
         let hud = Hud {
             input: self.player.info.input.clone(),
             width: self.player.info.width,
@@ -550,8 +529,11 @@ impl Running {
                 Some(w) => format!("prediction: warp params {}", w.path.display()),
                 None => format!("prediction: motion search ±{}", self.settings.range),
             }),
+            recording: self.recording.is_some(),
         };
-        let arrows = self.arrows();
+        let arrows = scene::arrows(&self.settings, &self.player, &self.view, self.egui_ctx.pixels_per_point());
+        let rec = self.recording.as_ref().map(|r| (r.elapsed_secs(), r.frames));
+        let mut overlay_shapes = Vec::new();
         let raw_input = self.egui_state.take_egui_input(&self.window);
         let settings = &mut self.settings;
         let path_field = &mut self.path_field;
@@ -561,6 +543,11 @@ impl Running {
             ui::draw_arrows(ui.ctx(), &arrows, settings.colormap);
             actions = ui::draw(ui, settings, &hud, path_field);
             file_dialog.update(ui.ctx());
+            if let Some((elapsed, frames)) = rec {
+                // Laid out inside the pass, so any new glyphs reach this frame's font texture.
+                let painter = ui.ctx().layer_painter(egui::LayerId::debug());
+                overlay_shapes = recording::rec_indicator(&painter, ui.ctx().content_rect(), elapsed, frames);
+            }
             // `take_picked` closes the dialog, so the file is opened once.
             if let Some(path) = file_dialog.take_picked() {
                 actions.push(Action::Open(path.to_string_lossy().into_owned()));
@@ -571,99 +558,153 @@ impl Running {
             self.show_file_dialog();
             self.window.request_redraw();
         }
-        let primitives = self.egui_ctx.tessellate(output.shapes, output.pixels_per_point);
+        let ppp = output.pixels_per_point;
+        let primitives = self.egui_ctx.tessellate(output.shapes, ppp);
+        let screen = self.egui_ctx.content_rect();
+        let overlay_shapes =
+            overlay_shapes.into_iter().map(|shape| egui::epaint::ClippedShape { clip_rect: screen, shape }).collect();
+        let overlay = self.egui_ctx.tessellate(overlay_shapes, ppp);
         let egui_frame =
-            EguiFrame { primitives, textures_delta: output.textures_delta, pixels_per_point: output.pixels_per_point };
+            EguiFrame { primitives, overlay, textures_delta: output.textures_delta, pixels_per_point: ppp };
 
-        let mut flags = 0;
-        if self.player.shown().is_some() {
-            flags |= DisplayPush::FLAG_HAS_FRAME;
+        let inputs = scene::display_inputs(&self.settings, &self.player, &self.view);
+        // What this draw's composite is captured for (see CAPTURE_*), tagged with the frame shown.
+        let shown = self.player.shown();
+        let mut purposes = 0;
+        if self.recording.as_ref().is_some_and(|r| shown.is_some() && r.last_frame != shown) {
+            purposes |= CAPTURE_RECORD;
         }
-        if self.settings.grid {
-            flags |= DisplayPush::FLAG_GRID;
+        if self.snapshot_pending {
+            purposes |= CAPTURE_SNAPSHOT;
         }
-        if self.settings.mode == Mode::Split {
-            flags |= DisplayPush::FLAG_SPLIT;
+        if wanted.is_some() && shown == wanted && self.settled >= 3 {
+            purposes |= CAPTURE_SCREENSHOT;
         }
-        let chroma = self.player.chroma_images().filter(|_| !self.settings.luma_only);
-        let colour = &self.player.info.colour;
-        let push = DisplayPush {
-            colour: match colour.matrix {
-                ColourMatrix::Bt601 => 1,
-                ColourMatrix::Bt709 => 2,
-                ColourMatrix::Bt2020 => 3,
-            },
-            full_range: colour.full_range as u32,
-            chroma_shift_x: chroma.map_or(0, |(_, _, (sx, _))| sx),
-            chroma_shift_y: chroma.map_or(0, |(_, _, (_, sy))| sy),
-            src_w: grid.width,
-            src_h: grid.height,
-            mode: self.settings.mode.shader_index(),
-            colormap: self.settings.colormap.shader_index(),
-            metric: self.settings.metric.shader_index(),
-            block: grid.block,
-            blocks_x: grid.blocks_x(),
-            flags,
-            opacity: self.settings.opacity,
-            scale_max,
-            zoom: self.view.zoom,
-            origin_x: self.view.origin.0,
-            origin_y: self.view.origin.1,
-            ..DisplayPush::default()
-        };
-        let graph = self.player.graph();
-        let inputs = DisplayInputs {
-            luma: self.player.shown().and(graph.current_luma()),
-            diff: match self.settings.mode.plane() {
-                ui::Plane::Diff => graph.diff_image(),
-                ui::Plane::Predicted => graph.predicted_image(),
-                ui::Plane::Residual => graph.residual_image(),
-            },
-            right: graph.residual_image(),
-            chroma: chroma.map(|(cb, cr, _)| (cb, cr)),
-            stats: if self.settings.metric.is_motion_compensated() {
-                graph.mc_stats_buffer()
-            } else {
-                graph.stats_buffer()
-            },
-            push,
-        };
-        let take_shot = wanted.is_some() && self.player.shown() == wanted && self.settled >= 3;
-        let outcome = self.presenter.draw(inputs, egui_frame, take_shot)?;
+        let tag = (purposes != 0).then(|| purposes | ((shown.unwrap_or(0) as u64) << 8));
+        let outcome = self.presenter.draw(inputs, egui_frame, tag)?;
         for a in actions {
             self.act(a);
         }
-        match outcome {
-            DrawOutcome::Skipped => {}
-            DrawOutcome::Presented(shot) => {
-                self.presented += 1;
-                self.fps_count += 1;
-                let dt = self.fps_since.elapsed().as_secs_f64();
-                if dt >= 1.0 {
-                    self.display_fps = self.fps_count as f64 / dt;
-                    tracing::info!("display {:.1} fps, decode {:.1} fps", self.display_fps, self.player.decode_fps());
-                    self.fps_count = 0;
-                    self.fps_since = Instant::now();
+        if let DrawOutcome::Presented = outcome {
+            self.presented += 1;
+            self.fps_count += 1;
+            let dt = self.fps_since.elapsed().as_secs_f64();
+            if dt >= 1.0 {
+                self.display_fps = self.fps_count as f64 / dt;
+                tracing::info!("display {:.1} fps, decode {:.1} fps", self.display_fps, self.player.decode_fps());
+                self.fps_count = 0;
+                self.fps_since = Instant::now();
+            }
+            if wanted.is_some() && shown == wanted {
+                self.settled += 1;
+            }
+            if purposes & CAPTURE_RECORD != 0 {
+                if let Some(r) = &mut self.recording {
+                    r.last_frame = shown;
                 }
-                if wanted.is_some() && self.player.shown() == wanted {
-                    self.settled += 1;
-                }
-                if let Some(shot) = shot {
-                    let path = self.options_screenshot_path().expect("a screenshot was asked for");
-                    save_png(&path, &shot)?;
-                    eprintln!(
-                        "vidscope: saved {}x{} screenshot of frame {} to {} (display {:.1} fps)",
-                        shot.width,
-                        shot.height,
-                        wanted.unwrap_or(0),
-                        path.display(),
-                        self.display_fps
-                    );
-                    return Ok(Some(Ok(())));
-                }
+            }
+            if purposes & CAPTURE_SNAPSHOT != 0 {
+                self.snapshot_pending = false;
+            }
+        }
+        let captured = if purposes & CAPTURE_SCREENSHOT != 0 && matches!(outcome, DrawOutcome::Presented) {
+            // The screenshot ends the run: wait for it (and anything before it) now.
+            self.presenter.flush_captures()?
+        } else {
+            self.presenter.take_captures()
+        };
+        for c in captured {
+            if let Some(exit) = self.handle_capture(c)? {
+                return Ok(Some(exit));
             }
         }
         Ok(None)
+    }
+
+    /// Hands a captured composite to the recording, the snapshot file and/or the screenshot.
+    fn handle_capture(&mut self, c: Captured) -> anyhow::Result<Option<anyhow::Result<()>>> {
+        let frame = (c.tag >> 8) as usize;
+        if c.tag & CAPTURE_SNAPSHOT != 0 {
+            let path = recording::output_path(
+                &self.record_dir,
+                &self.player.info.input,
+                &self.settings.mode.name(),
+                frame,
+                "png",
+            );
+            match recording::save_png(&path, &c.shot) {
+                Ok(()) => self.notify(format!("saved snapshot of frame {frame} to {}", path.display())),
+                Err(e) => self.notify(format!("{e:#}")),
+            }
+        }
+        if c.tag & CAPTURE_RECORD != 0 {
+            let size = (c.shot.width, c.shot.height);
+            let pushed = match &mut self.recording {
+                Some(r) if r.size == size => Some(r.push(c.shot.clone())),
+                Some(_) => None,
+                None => Some(Ok(())),
+            };
+            match pushed {
+                Some(Ok(())) => {}
+                Some(Err(e)) => {
+                    self.notify(format!("recording failed: {e:#}"));
+                    let _ = self.stop_recording();
+                }
+                None => {
+                    // An MP4 has one frame size: a resized window ends the recording.
+                    if let Err(e) = self.stop_recording() {
+                        self.notify(format!("{e:#}"));
+                    }
+                    self.notify("the window was resized: recording stopped and saved".into());
+                }
+            }
+        }
+        if c.tag & CAPTURE_SCREENSHOT != 0 {
+            let path = self.options_screenshot_path().expect("a screenshot was asked for");
+            recording::save_png(&path, &c.shot)?;
+            eprintln!(
+                "vidscope: saved {}x{} screenshot of frame {frame} to {} (display {:.1} fps)",
+                c.shot.width,
+                c.shot.height,
+                path.display(),
+                self.display_fps
+            );
+            return Ok(Some(Ok(())));
+        }
+        Ok(None)
+    }
+
+    fn start_recording(&mut self) {
+        let frame = self.player.shown().unwrap_or(0);
+        let path =
+            recording::output_path(&self.record_dir, &self.player.info.input, &self.settings.mode.name(), frame, "mp4");
+        let size = self.presenter.extent();
+        match Recording::start(path, size, self.player.info.fps) {
+            Ok(r) => {
+                self.notify(format!("recording to {}", r.path.display()));
+                self.recording = Some(r);
+            }
+            Err(e) => self.notify(format!("cannot record: {e:#}")),
+        }
+    }
+
+    /// Writes the captures still in flight, then finishes the file; nothing when not recording.
+    fn stop_recording(&mut self) -> anyhow::Result<()> {
+        if self.recording.is_none() {
+            return Ok(());
+        }
+        for c in self.presenter.flush_captures()? {
+            if c.tag & CAPTURE_RECORD != 0 {
+                if let Some(r) = self.recording.as_mut().filter(|r| r.size == (c.shot.width, c.shot.height)) {
+                    r.push(c.shot)?;
+                }
+            }
+        }
+        if let Some(r) = self.recording.take() {
+            let summary = r.finish()?;
+            self.notify(summary);
+        }
+        Ok(())
     }
 
     fn options_screenshot_frame(&self) -> Option<usize> {
@@ -693,15 +734,4 @@ fn colour_label(info: &StreamInfo, has_chroma: bool, luma_only: bool) -> String 
         (true, true) => format!("{}  luma only (Y to show colour)", info.pixel_format),
         (true, false) => format!("{}  {}", info.pixel_format, info.colour.describe()),
     }
-}
-
-fn save_png(path: &std::path::Path, shot: &Screenshot) -> anyhow::Result<()> {
-    let file = std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
-    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), shot.width, shot.height);
-    encoder.set_color(png::ColorType::Rgba);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().with_context(|| format!("{}: cannot write", path.display()))?;
-    writer.write_image_data(&shot.rgba).with_context(|| format!("{}: cannot write", path.display()))?;
-    writer.finish().with_context(|| format!("{}: cannot write", path.display()))?;
-    Ok(())
 }

@@ -1,0 +1,557 @@
+//! The composite: the picture the viewer shows, and what recordings and snapshots contain. The display
+//! compute pass writes an RGBA8 image (video planes, heatmap, grid lines), egui draws its panels and
+//! the vector arrows on top (egui-ash-renderer, dynamic rendering), the result may be copied to a host
+//! buffer (a capture), and a last egui layer (the REC indicator) is drawn after that copy, so it shows
+//! on screen but never in a recording. The window's `Presenter` and headless `vidscope record` share
+//! this code; the image is plain R8G8B8A8_UNORM holding display-ready (sRGB-encoded) bytes.
+
+use super::buffer::{BufferKind, GpuBuffer};
+use super::commands::command_buffer;
+use super::context::GpuContext;
+use super::error::{GpuError, VkContext};
+use super::image::{color_range, LumaImage};
+use super::pipeline::{Binding, ComputePipeline};
+use ash::vk;
+use egui_ash_renderer::{DynamicRendering, Options as EguiOptions, RenderMode, Renderer};
+use gpu_allocator::vulkan::{Allocation, AllocationCreateDesc, AllocationScheme, Allocator, AllocatorCreateDesc};
+use gpu_allocator::MemoryLocation;
+use std::sync::{Arc, Mutex};
+
+/// Format of the composite image (storage-capable everywhere, unlike swapchain formats).
+pub const COMPOSITE_FORMAT: vk::Format = vk::Format::R8G8B8A8_UNORM;
+
+/// Push constants of `shaders/display.comp` (the order and types mirror its `Push` block).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct DisplayPush {
+    pub out_w: u32,
+    pub out_h: u32,
+    pub src_w: u32,
+    pub src_h: u32,
+    /// 0 raw, 1 diff, 2 heatmap over raw, 3 heatmap over diff.
+    pub mode: u32,
+    /// 0 viridis, 1 inferno, 2 turbo.
+    pub colormap: u32,
+    /// 0 SAD, 1 SSE, 2 mean.
+    pub metric: u32,
+    pub block: u32,
+    pub blocks_x: u32,
+    pub flags: u32,
+    pub opacity: f32,
+    pub scale_max: f32,
+    pub zoom: f32,
+    pub origin_x: f32,
+    pub origin_y: f32,
+    /// 0 gray (no chroma bound), 1 BT.601, 2 BT.709, 3 BT.2020.
+    pub colour: u32,
+    pub full_range: u32,
+    pub chroma_shift_x: u32,
+    pub chroma_shift_y: u32,
+}
+
+impl DisplayPush {
+    pub const FLAG_HAS_FRAME: u32 = 1;
+    pub const FLAG_GRID: u32 = 2;
+    /// Two panes side by side: binding 1 on the left, binding 4 on the right, same view in each.
+    pub const FLAG_SPLIT: u32 = 8;
+}
+
+/// What the display pass reads this frame. `luma` is `None` before the first frame arrived.
+pub struct DisplayInputs<'a> {
+    pub luma: Option<&'a LumaImage>,
+    pub diff: &'a LumaImage,
+    /// The right pane's plane in the split view (`FLAG_SPLIT`); bound always, read only then.
+    pub right: &'a LumaImage,
+    pub stats: &'a GpuBuffer,
+    /// (Cb, Cr) for colour in raw mode (`push.colour` != 0); `None` binds luma there, unread.
+    pub chroma: Option<(&'a LumaImage, &'a LumaImage)>,
+    /// `out_w`/`out_h` are filled in by the compositor.
+    pub push: DisplayPush,
+}
+
+/// egui's output for one frame: `primitives` go into the composite, `overlay` on top of it after
+/// any capture (screen only).
+pub struct EguiFrame {
+    pub primitives: Vec<egui::ClippedPrimitive>,
+    pub overlay: Vec<egui::ClippedPrimitive>,
+    pub textures_delta: egui::TexturesDelta,
+    pub pixels_per_point: f32,
+}
+
+/// An RGBA8 picture, row-major, 4 bytes per pixel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Screenshot {
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Vec<u8>,
+}
+
+struct Target {
+    image: vk::Image,
+    view: vk::ImageView,
+    allocation: Option<Allocation>,
+    extent: vk::Extent2D,
+}
+
+/// Command buffer, fence and capture buffer for `render_offscreen`, made on first use.
+struct Offscreen {
+    pool: vk::CommandPool,
+    cmd: vk::CommandBuffer,
+    fence: vk::Fence,
+    capture: Option<GpuBuffer>,
+}
+
+pub struct Compositor {
+    // Dropped first: the renderer frees its memory through egui_allocator.
+    egui: Renderer<egui_ash_renderer::allocator::GpuAllocator>,
+    egui_allocator: Arc<Mutex<Allocator>>,
+    dynamic_rendering: ash::khr::dynamic_rendering::Device,
+    display: ComputePipeline,
+    upload_pool: vk::CommandPool,
+    target: Option<Target>,
+    offscreen: Option<Offscreen>,
+    ctx: Arc<GpuContext>,
+}
+
+impl Compositor {
+    /// `in_flight`: how many frames may use egui's buffers at once.
+    pub fn new(ctx: &Arc<GpuContext>, in_flight: usize) -> Result<Self, GpuError> {
+        if !ctx.dynamic_rendering {
+            return Err(GpuError::Other("compositing needs VK_KHR_dynamic_rendering, which this GPU lacks".into()));
+        }
+        let device = &ctx.device;
+        let image = vk::DescriptorType::STORAGE_IMAGE;
+        let display = ComputePipeline::new(
+            ctx,
+            "display",
+            include_bytes!(concat!(env!("OUT_DIR"), "/display.spv")),
+            // luma, diff (or predicted/residual), block stats, composite out, right pane, Cb, Cr
+            &[image, image, vk::DescriptorType::STORAGE_BUFFER, image, image, image, image],
+            std::mem::size_of::<DisplayPush>() as u32,
+        )?;
+        let pool_info = vk::CommandPoolCreateInfo::default()
+            .queue_family_index(ctx.queue_family)
+            .flags(vk::CommandPoolCreateFlags::TRANSIENT | vk::CommandPoolCreateFlags::RESET_COMMAND_BUFFER);
+        // SAFETY: valid create info; destroyed in Drop.
+        let upload_pool = unsafe { device.create_command_pool(&pool_info, None) }.vk("vkCreateCommandPool")?;
+        ctx.set_name(upload_pool, "egui texture uploads");
+        let egui_allocator = Allocator::new(&AllocatorCreateDesc {
+            instance: ctx.instance.clone(),
+            device: device.clone(),
+            physical_device: ctx.physical,
+            debug_settings: Default::default(),
+            buffer_device_address: false,
+            allocation_sizes: Default::default(),
+        })
+        .map_err(|e| GpuError::Alloc { what: "egui allocator".into(), reason: e.to_string() })?;
+        let egui_allocator = Arc::new(Mutex::new(egui_allocator));
+        let egui = Renderer::with_gpu_allocator(
+            egui_allocator.clone(),
+            device.clone(),
+            RenderMode::DynamicRendering(DynamicRendering {
+                color_attachment_format: COMPOSITE_FORMAT,
+                depth_attachment_format: None,
+                stencil_attachment_format: None,
+            }),
+            EguiOptions {
+                in_flight_frames: in_flight,
+                enable_depth_test: false,
+                enable_depth_write: false,
+                // A UNORM target: egui writes sRGB-encoded bytes itself.
+                srgb_framebuffer: false,
+            },
+        )
+        .map_err(|e| GpuError::Other(format!("egui renderer: {e}")))?;
+        Ok(Self {
+            egui,
+            egui_allocator,
+            dynamic_rendering: ash::khr::dynamic_rendering::Device::new(&ctx.instance, device),
+            display,
+            upload_pool,
+            target: None,
+            offscreen: None,
+            ctx: ctx.clone(),
+        })
+    }
+
+    /// Applies egui's new and changed textures (before recording the frame that uses them).
+    pub fn set_textures(&mut self, delta: &egui::TexturesDelta) -> Result<(), GpuError> {
+        for (id, deltas) in &delta.set {
+            for d in deltas {
+                self.egui
+                    .set_texture(self.ctx.queue, self.upload_pool, *id, d)
+                    .map_err(|e| GpuError::Other(format!("egui set_texture: {e}")))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Frees egui textures; the caller makes sure no submitted frame still uses them.
+    pub fn free_textures(&mut self, ids: &[egui::TextureId]) -> Result<(), GpuError> {
+        for id in ids {
+            self.egui.free_texture(*id).map_err(|e| GpuError::Other(format!("egui free_texture: {e}")))?;
+        }
+        Ok(())
+    }
+
+    /// The composite's size (0x0 before the first `resize`).
+    pub fn extent(&self) -> (u32, u32) {
+        self.target.as_ref().map_or((0, 0), |t| (t.extent.width, t.extent.height))
+    }
+
+    /// Makes the composite `width x height` (waiting for the GPU when it has to be remade).
+    pub fn resize(&mut self, width: u32, height: u32) -> Result<(), GpuError> {
+        if self.extent() == (width, height) {
+            return Ok(());
+        }
+        self.ctx.wait_idle();
+        self.destroy_target();
+        if let Some(o) = &mut self.offscreen {
+            o.capture = None;
+        }
+        if width > 0 && height > 0 {
+            self.target = Some(self.create_target(vk::Extent2D { width, height })?);
+        }
+        Ok(())
+    }
+
+    /// Bytes a capture of the current size needs.
+    pub fn capture_len(&self) -> u64 {
+        let (w, h) = self.extent();
+        w as u64 * h as u64 * 4
+    }
+
+    /// A host-readable buffer for captures of the current size.
+    pub fn new_capture_buffer(&self, name: &str) -> Result<GpuBuffer, GpuError> {
+        GpuBuffer::new(&self.ctx, name, self.capture_len().max(4), BufferKind::Readback)
+    }
+
+    /// Reads a finished capture (its submission has completed) as RGBA.
+    pub fn read_capture(buffer: &GpuBuffer, (width, height): (u32, u32)) -> Screenshot {
+        let len = width as usize * height as usize * 4;
+        let mut rgba = buffer.bytes()[..len].to_vec();
+        // The composite is opaque; egui may leave other alpha values behind.
+        for px in rgba.chunks_exact_mut(4) {
+            px[3] = 255;
+        }
+        Screenshot { width, height, rgba }
+    }
+
+    pub(crate) fn image(&self) -> Option<vk::Image> {
+        self.target.as_ref().map(|t| t.image)
+    }
+
+    /// Records the whole composite into `cmd`: display pass, egui, the optional copy into `capture`,
+    /// then egui's overlay. The image ends in TRANSFER_SRC_OPTIMAL (ready to blit to a window).
+    pub(crate) fn record(
+        &mut self,
+        cmd: vk::CommandBuffer,
+        inputs: &DisplayInputs,
+        egui_frame: &EguiFrame,
+        capture: Option<&GpuBuffer>,
+    ) -> Result<(), GpuError> {
+        let target = self.target.as_ref().ok_or_else(|| GpuError::Other("composite has no size yet".into()))?;
+        let (extent, image, view) = (target.extent, target.image, target.view);
+        if let Some(buffer) = capture {
+            if buffer.size() < self.capture_len() {
+                return Err(GpuError::Other("capture buffer is smaller than the composite".into()));
+            }
+        }
+        let mut push = inputs.push;
+        push.out_w = extent.width;
+        push.out_h = extent.height;
+        if inputs.luma.is_none() {
+            push.flags &= !DisplayPush::FLAG_HAS_FRAME;
+        }
+        let luma = inputs.luma.unwrap_or(inputs.diff);
+        let (cb, cr) = inputs.chroma.unwrap_or((luma, luma));
+        if inputs.chroma.is_none() {
+            push.colour = 0;
+        }
+        let ctx = self.ctx.clone();
+        let device = &ctx.device;
+        use vk::AccessFlags as A;
+        use vk::ImageLayout as L;
+        use vk::PipelineStageFlags as S;
+        // The frame graph wrote the inputs; the previous frame's blit read the composite, whose
+        // contents are discarded (UNDEFINED) since the display pass rewrites every pixel.
+        let inputs_ready = vk::MemoryBarrier::default()
+            .src_access_mask(A::MEMORY_WRITE)
+            .dst_access_mask(A::SHADER_READ | A::SHADER_WRITE);
+        let to_general = image_barrier(image, L::UNDEFINED, L::GENERAL, A::empty(), A::SHADER_WRITE);
+        pipeline_barrier(device, cmd, S::ALL_COMMANDS, S::COMPUTE_SHADER, &[inputs_ready], &[to_general]);
+        let bindings = [
+            Binding::Image(luma),
+            Binding::Image(inputs.diff),
+            Binding::Buffer(inputs.stats),
+            Binding::View(view),
+            Binding::Image(inputs.right),
+            Binding::Image(cb),
+            Binding::Image(cr),
+        ];
+        let groups = [extent.width.div_ceil(16), extent.height.div_ceil(16), 1];
+        // SAFETY: `cmd` is recording (callers begin it); the bindings are live until it completes.
+        unsafe { self.display.record_dispatch(cmd, &bindings, bytemuck::bytes_of(&push), groups)? };
+        let attachment_access = A::COLOR_ATTACHMENT_READ | A::COLOR_ATTACHMENT_WRITE;
+        let to_attachment =
+            image_barrier(image, L::GENERAL, L::COLOR_ATTACHMENT_OPTIMAL, A::SHADER_WRITE, attachment_access);
+        pipeline_barrier(device, cmd, S::COMPUTE_SHADER, S::COLOR_ATTACHMENT_OUTPUT, &[], &[to_attachment]);
+        self.draw_egui(cmd, view, extent, egui_frame.pixels_per_point, &egui_frame.primitives)?;
+        if let Some(buffer) = capture {
+            let to_src = image_barrier(
+                image,
+                L::COLOR_ATTACHMENT_OPTIMAL,
+                L::TRANSFER_SRC_OPTIMAL,
+                A::COLOR_ATTACHMENT_WRITE,
+                A::TRANSFER_READ,
+            );
+            pipeline_barrier(device, cmd, S::COLOR_ATTACHMENT_OUTPUT, S::TRANSFER, &[], &[to_src]);
+            let region = vk::BufferImageCopy {
+                buffer_offset: 0,
+                buffer_row_length: 0,
+                buffer_image_height: 0,
+                image_subresource: color_layers(),
+                image_offset: vk::Offset3D::default(),
+                image_extent: vk::Extent3D { width: extent.width, height: extent.height, depth: 1 },
+            };
+            // SAFETY: recording; the buffer holds the whole image (checked above); the image is in
+            // TRANSFER_SRC_OPTIMAL.
+            unsafe { device.cmd_copy_image_to_buffer(cmd, image, L::TRANSFER_SRC_OPTIMAL, buffer.buffer, &[region]) };
+            let to_host = vk::MemoryBarrier::default().src_access_mask(A::TRANSFER_WRITE).dst_access_mask(A::HOST_READ);
+            let back = image_barrier(
+                image,
+                L::TRANSFER_SRC_OPTIMAL,
+                L::COLOR_ATTACHMENT_OPTIMAL,
+                A::TRANSFER_READ,
+                attachment_access,
+            );
+            pipeline_barrier(device, cmd, S::TRANSFER, S::HOST | S::COLOR_ATTACHMENT_OUTPUT, &[to_host], &[back]);
+        }
+        if !egui_frame.overlay.is_empty() {
+            self.draw_egui(cmd, view, extent, egui_frame.pixels_per_point, &egui_frame.overlay)?;
+        }
+        let to_src = image_barrier(
+            image,
+            L::COLOR_ATTACHMENT_OPTIMAL,
+            L::TRANSFER_SRC_OPTIMAL,
+            A::COLOR_ATTACHMENT_WRITE,
+            A::TRANSFER_READ,
+        );
+        pipeline_barrier(device, cmd, S::COLOR_ATTACHMENT_OUTPUT, S::TRANSFER, &[], &[to_src]);
+        Ok(())
+    }
+
+    fn draw_egui(
+        &mut self,
+        cmd: vk::CommandBuffer,
+        view: vk::ImageView,
+        extent: vk::Extent2D,
+        pixels_per_point: f32,
+        primitives: &[egui::ClippedPrimitive],
+    ) -> Result<(), GpuError> {
+        let attachments = [vk::RenderingAttachmentInfo::default()
+            .image_view(view)
+            .image_layout(vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL)
+            .load_op(vk::AttachmentLoadOp::LOAD)
+            .store_op(vk::AttachmentStoreOp::STORE)];
+        let rendering = vk::RenderingInfo::default()
+            .render_area(vk::Rect2D { offset: vk::Offset2D::default(), extent })
+            .layer_count(1)
+            .color_attachments(&attachments);
+        // SAFETY: recording; the view is live and in COLOR_ATTACHMENT_OPTIMAL (barrier above).
+        unsafe { self.dynamic_rendering.cmd_begin_rendering(cmd, &rendering) };
+        let drawn = self.egui.cmd_draw(cmd, extent, pixels_per_point, primitives);
+        // SAFETY: rendering was begun just above.
+        unsafe { self.dynamic_rendering.cmd_end_rendering(cmd) };
+        drawn.map_err(|e| GpuError::Other(format!("egui cmd_draw: {e}")))
+    }
+
+    /// Renders one composite without a window (`vidscope record`) and returns its pixels: applies
+    /// and frees egui's textures, records, submits and waits.
+    pub fn render_offscreen(&mut self, inputs: &DisplayInputs, egui_frame: &EguiFrame) -> Result<Screenshot, GpuError> {
+        self.set_textures(&egui_frame.textures_delta)?;
+        if self.offscreen.is_none() {
+            let (pool, cmd) = command_buffer(&self.ctx, "offscreen composite")?;
+            // SAFETY: valid create info; destroyed in Drop.
+            let fence = unsafe { self.ctx.device.create_fence(&vk::FenceCreateInfo::default(), None) };
+            let fence = match fence {
+                Ok(f) => f,
+                Err(result) => {
+                    // SAFETY: the pool's buffer was never submitted.
+                    unsafe { self.ctx.device.destroy_command_pool(pool, None) };
+                    return Err(GpuError::Vk { what: "vkCreateFence", result });
+                }
+            };
+            self.offscreen = Some(Offscreen { pool, cmd, fence, capture: None });
+        }
+        if self.offscreen.as_ref().is_some_and(|o| o.capture.is_none()) {
+            let buffer = self.new_capture_buffer("offscreen capture")?;
+            if let Some(o) = &mut self.offscreen {
+                o.capture = Some(buffer);
+            }
+        }
+        let mut offscreen = self.offscreen.take().expect("made above");
+        let result = self.submit_offscreen(&mut offscreen, inputs, egui_frame);
+        self.offscreen = Some(offscreen);
+        result?;
+        let free: Vec<_> = egui_frame.textures_delta.free.iter().copied().collect();
+        self.free_textures(&free)?;
+        let buffer = self.offscreen.as_ref().and_then(|o| o.capture.as_ref()).expect("made above");
+        Ok(Self::read_capture(buffer, self.extent()))
+    }
+
+    fn submit_offscreen(
+        &mut self,
+        o: &mut Offscreen,
+        inputs: &DisplayInputs,
+        egui_frame: &EguiFrame,
+    ) -> Result<(), GpuError> {
+        let device = self.ctx.device.clone();
+        // SAFETY: the command buffer is idle (every submission is waited for below).
+        unsafe {
+            device.reset_command_buffer(o.cmd, vk::CommandBufferResetFlags::empty()).vk("vkResetCommandBuffer")?;
+            device
+                .begin_command_buffer(
+                    o.cmd,
+                    &vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT),
+                )
+                .vk("vkBeginCommandBuffer")?;
+        }
+        self.record(o.cmd, inputs, egui_frame, o.capture.as_ref())?;
+        let cmds = [o.cmd];
+        let submit = [vk::SubmitInfo::default().command_buffers(&cmds)];
+        // SAFETY: recorded above; the fence is unsignalled (reset after each wait).
+        unsafe {
+            device.end_command_buffer(o.cmd).vk("vkEndCommandBuffer")?;
+            device.queue_submit(self.ctx.queue, &submit, o.fence).vk("vkQueueSubmit")?;
+            device.wait_for_fences(&[o.fence], true, u64::MAX).vk("vkWaitForFences")?;
+            device.reset_fences(&[o.fence]).vk("vkResetFences")?;
+        }
+        Ok(())
+    }
+
+    fn destroy_target(&mut self) {
+        if let Some(mut t) = self.target.take() {
+            // SAFETY: callers waited for the device to be idle, so nothing uses the image any more.
+            unsafe {
+                self.ctx.device.destroy_image_view(t.view, None);
+                self.ctx.device.destroy_image(t.image, None);
+            }
+            if let (Some(a), Ok(mut alloc)) = (t.allocation.take(), self.ctx.allocator.lock()) {
+                let _ = alloc.free(a);
+            }
+        }
+    }
+
+    fn create_target(&self, extent: vk::Extent2D) -> Result<Target, GpuError> {
+        let device = &self.ctx.device;
+        let info = vk::ImageCreateInfo::default()
+            .image_type(vk::ImageType::TYPE_2D)
+            .format(COMPOSITE_FORMAT)
+            .extent(vk::Extent3D { width: extent.width, height: extent.height, depth: 1 })
+            .mip_levels(1)
+            .array_layers(1)
+            .samples(vk::SampleCountFlags::TYPE_1)
+            .tiling(vk::ImageTiling::OPTIMAL)
+            .usage(
+                vk::ImageUsageFlags::STORAGE
+                    | vk::ImageUsageFlags::COLOR_ATTACHMENT
+                    | vk::ImageUsageFlags::TRANSFER_SRC,
+            )
+            .initial_layout(vk::ImageLayout::UNDEFINED);
+        // SAFETY: valid create info; destroyed in destroy_target.
+        let image = unsafe { device.create_image(&info, None) }.vk("vkCreateImage")?;
+        // SAFETY: image is live.
+        let requirements = unsafe { device.get_image_memory_requirements(image) };
+        let allocation =
+            self.ctx.allocator.lock().map_err(|_| GpuError::Other("allocator lock poisoned".into()))?.allocate(
+                &AllocationCreateDesc {
+                    name: "composite",
+                    requirements,
+                    location: MemoryLocation::GpuOnly,
+                    linear: false,
+                    allocation_scheme: AllocationScheme::GpuAllocatorManaged,
+                },
+            );
+        let allocation = match allocation {
+            Ok(a) => a,
+            Err(e) => {
+                // SAFETY: never bound or used.
+                unsafe { device.destroy_image(image, None) };
+                return Err(GpuError::Alloc { what: "composite".into(), reason: e.to_string() });
+            }
+        };
+        // SAFETY: the allocation meets the image's requirements.
+        unsafe { device.bind_image_memory(image, allocation.memory(), allocation.offset()) }.vk("vkBindImageMemory")?;
+        let view_info = vk::ImageViewCreateInfo::default()
+            .image(image)
+            .view_type(vk::ImageViewType::TYPE_2D)
+            .format(COMPOSITE_FORMAT)
+            .subresource_range(color_range());
+        // SAFETY: image is live and bound.
+        let view = unsafe { device.create_image_view(&view_info, None) }.vk("vkCreateImageView")?;
+        self.ctx.set_name(image, "composite");
+        self.ctx.set_name(view, "composite view");
+        Ok(Target { image, view, allocation: Some(allocation), extent })
+    }
+}
+
+impl Drop for Compositor {
+    fn drop(&mut self) {
+        self.ctx.wait_idle();
+        self.destroy_target();
+        // SAFETY: the device is idle; these objects belong to it and are destroyed once.
+        unsafe {
+            if let Some(o) = self.offscreen.take() {
+                self.ctx.device.destroy_fence(o.fence, None);
+                self.ctx.device.destroy_command_pool(o.pool, None);
+            }
+            self.ctx.device.destroy_command_pool(self.upload_pool, None);
+        }
+        // egui's renderer (and its memory, through egui_allocator) goes when the fields drop; the
+        // allocator itself is dropped after it, still before the context's device.
+        let _ = &self.egui_allocator;
+    }
+}
+
+/// One colour layer of mip 0.
+pub(crate) fn color_layers() -> vk::ImageSubresourceLayers {
+    vk::ImageSubresourceLayers {
+        aspect_mask: vk::ImageAspectFlags::COLOR,
+        mip_level: 0,
+        base_array_layer: 0,
+        layer_count: 1,
+    }
+}
+
+/// A layout transition (and memory dependency) of a whole colour image.
+pub(crate) fn image_barrier(
+    image: vk::Image,
+    old: vk::ImageLayout,
+    new: vk::ImageLayout,
+    src: vk::AccessFlags,
+    dst: vk::AccessFlags,
+) -> vk::ImageMemoryBarrier<'static> {
+    vk::ImageMemoryBarrier::default()
+        .old_layout(old)
+        .new_layout(new)
+        .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+        .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+        .image(image)
+        .subresource_range(color_range())
+        .src_access_mask(src)
+        .dst_access_mask(dst)
+}
+
+/// Records one pipeline barrier with memory and image barriers.
+pub(crate) fn pipeline_barrier(
+    device: &ash::Device,
+    cmd: vk::CommandBuffer,
+    src: vk::PipelineStageFlags,
+    dst: vk::PipelineStageFlags,
+    memory: &[vk::MemoryBarrier],
+    images: &[vk::ImageMemoryBarrier],
+) {
+    // SAFETY: callers pass a command buffer in the recording state and live images.
+    unsafe { device.cmd_pipeline_barrier(cmd, src, dst, vk::DependencyFlags::empty(), memory, &[], images) };
+}

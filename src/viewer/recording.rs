@@ -1,0 +1,131 @@
+//! Recording the composite to MP4 and saving snapshots: file names, the frame rate as a fraction,
+//! and the REC indicator (drawn after the capture, so it is on screen but not in the file).
+
+use crate::gpu::Screenshot;
+use crate::video::{Mp4Recorder, RecorderOptions, RgbaFrame};
+use anyhow::Context as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// A recording in progress: one MP4 frame per video frame shown while it runs.
+pub struct Recording {
+    recorder: Mp4Recorder,
+    pub path: PathBuf,
+    started: Instant,
+    /// The composite size the file was started with.
+    pub size: (u32, u32),
+    /// The last video frame captured, so a frame shown for several redraws is written once.
+    pub last_frame: Option<usize>,
+    pub frames: u64,
+}
+
+impl Recording {
+    pub fn start(path: PathBuf, size: (u32, u32), fps: f64) -> anyhow::Result<Recording> {
+        let recorder = Mp4Recorder::start(&path, size.0, size.1, fps_fraction(fps), &RecorderOptions::default())?;
+        Ok(Recording { recorder, path, started: Instant::now(), size, last_frame: None, frames: 0 })
+    }
+
+    /// Queues one frame for the encoder thread (waits while its bounded queue is full).
+    pub fn push(&mut self, shot: Screenshot) -> anyhow::Result<()> {
+        self.recorder.push(RgbaFrame::new(shot.width, shot.height, shot.rgba))?;
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// Writes the rest and the file's index; returns a one-line summary.
+    pub fn finish(self) -> anyhow::Result<String> {
+        let summary = self.recorder.finish()?;
+        Ok(format!(
+            "recorded {} frames ({}x{}) to {}",
+            summary.frames,
+            summary.width,
+            summary.height,
+            summary.path.display()
+        ))
+    }
+
+    pub fn elapsed_secs(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+}
+
+/// `fps` as the fraction an encoder wants: NTSC rates (29.97, 59.94, ...) as n*1000/1001, else
+/// milli-frames per second.
+pub fn fps_fraction(fps: f64) -> (i32, i32) {
+    let fps = if fps.is_finite() && fps > 0.0 { fps } else { 25.0 };
+    let ntsc = (fps * 1.001).round();
+    if (ntsc / 1.001 - fps).abs() < 1e-3 && (fps - fps.round()).abs() > 1e-3 {
+        return ((ntsc * 1000.0) as i32, 1001);
+    }
+    if (fps - fps.round()).abs() < 1e-6 {
+        return (fps.round() as i32, 1);
+    }
+    ((fps * 1000.0).round() as i32, 1000)
+}
+
+/// `DIR/<input stem>-<mode>-f<frame>.<ext>`, with `-2`, `-3`, ... added when that file exists.
+pub fn output_path(dir: &Path, input: &str, mode: &str, frame: usize, ext: &str) -> PathBuf {
+    let stem = Path::new(input).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem: String = stem.chars().map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    let base = format!("{stem}-{mode}-f{frame:06}");
+    let mut path = dir.join(format!("{base}.{ext}"));
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("{base}-{n}.{ext}"));
+        n += 1;
+    }
+    path
+}
+
+/// Saves an RGBA picture as PNG.
+pub fn save_png(path: &Path, shot: &Screenshot) -> anyhow::Result<()> {
+    let file = std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), shot.width, shot.height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().with_context(|| format!("{}: cannot write", path.display()))?;
+    writer.write_image_data(&shot.rgba).with_context(|| format!("{}: cannot write", path.display()))?;
+    writer.finish().with_context(|| format!("{}: cannot write", path.display()))?;
+    Ok(())
+}
+
+/// The REC indicator (red dot, elapsed time, frames written) at the top centre of a `screen` of
+/// egui points, as shapes to tessellate separately from the rest of the UI.
+pub fn rec_indicator(painter: &egui::Painter, screen: egui::Rect, elapsed: f64, frames: u64) -> Vec<egui::Shape> {
+    let text = format!("REC {:02}:{:04.1}  {frames} frames", (elapsed / 60.0) as u32, elapsed % 60.0);
+    let galley = painter.layout_no_wrap(text, egui::FontId::monospace(14.0), egui::Color32::WHITE);
+    let size = galley.size() + egui::vec2(34.0, 10.0);
+    let rect = egui::Rect::from_min_size(egui::pos2(screen.center().x - size.x / 2.0, screen.top() + 6.0), size);
+    let dot = egui::pos2(rect.left() + 14.0, rect.center().y);
+    vec![
+        egui::Shape::rect_filled(rect, 6.0, egui::Color32::from_black_alpha(190)),
+        egui::Shape::circle_filled(dot, 6.0, egui::Color32::from_rgb(230, 30, 30)),
+        egui::Shape::galley(egui::pos2(rect.left() + 26.0, rect.top() + 5.0), galley, egui::Color32::WHITE),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_rates_become_exact_fractions() {
+        assert_eq!(fps_fraction(30.0), (30, 1));
+        assert_eq!(fps_fraction(30000.0 / 1001.0), (30000, 1001));
+        assert_eq!(fps_fraction(60000.0 / 1001.0), (60000, 1001));
+        assert_eq!(fps_fraction(12.5), (12500, 1000));
+        assert_eq!(fps_fraction(0.0), (25, 1));
+    }
+
+    #[test]
+    fn output_names_carry_input_mode_and_frame_and_never_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = output_path(dir.path(), "/videos/my clip.mp4", "diff", 42, "png");
+        assert_eq!(p, dir.path().join("my_clip-diff-f000042.png"));
+        std::fs::write(&p, b"x").unwrap();
+        assert_eq!(
+            output_path(dir.path(), "/videos/my clip.mp4", "diff", 42, "png"),
+            dir.path().join("my_clip-diff-f000042-2.png")
+        );
+    }
+}
