@@ -73,6 +73,8 @@ enum Command {
         symbols: Option<PathBuf>,
     },
     /// Time decoding, upload and each GPU pass (timestamp queries), and end-to-end fps
+    /// Render the viewer's composite offscreen (no window) into an MP4, frame by frame
+    Record(viewer_cli::RecordArgs),
     Bench {
         /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
         input: String,
@@ -133,6 +135,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     };
     match command {
         Command::View(args) => vidscope::viewer::run(args.into_options(gpu)?),
+        Command::Record(args) => vidscope::viewer::record(args.into_options(gpu)?),
         Command::Analyze { input, out, block, range, warp_params, frames, dump, quant, symbols } => {
             analysis::check_block_size(block)?;
             analysis::check_range(range)?;

@@ -4,7 +4,7 @@ use clap::Args;
 use std::path::PathBuf;
 use vidscope::gpu::{GpuOptions, PresentMode};
 use vidscope::ui::Mode;
-use vidscope::viewer::ViewerOptions;
+use vidscope::viewer::{RecordOptions, ViewerOptions};
 
 #[derive(Args, Clone, Debug)]
 pub struct ViewArgs {
@@ -77,6 +77,68 @@ impl ViewArgs {
             screenshot: self.screenshot.zip(self.at_frame),
             size,
             record_dir: self.record_dir,
+        })
+    }
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct RecordArgs {
+    /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
+    pub input: String,
+    /// The MP4 to write (H.264, yuv420p, the input's frame rate)
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// What to show: raw, diff, heatmap, heatmap-diff, predicted, residual or split
+    #[arg(long, value_enum, default_value_t = Mode::Raw)]
+    pub mode: Mode,
+    /// Comma list: heatmap (over the mode's picture), arrows (motion vectors)
+    #[arg(long, value_name = "LIST", default_value = "")]
+    pub overlay: String,
+    /// Output size WxH (default: the clip's size); the picture is fitted as in the viewer
+    #[arg(long, value_name = "WxH")]
+    pub size: Option<String>,
+    /// Record at most N frames
+    #[arg(long, short = 'n', value_name = "N")]
+    pub frames: Option<usize>,
+    /// First frame to record
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub start: usize,
+    /// Learner warp parameters used for the prediction instead of the vectors
+    #[arg(long, value_name = "FILE.npy")]
+    pub warp_params: Option<PathBuf>,
+    /// Block size: 4, 8, 16, 32, 64 or 128
+    #[arg(long, short, default_value_t = 16)]
+    pub block: u32,
+    /// Motion search range
+    #[arg(long, short, default_value_t = 16)]
+    pub range: u32,
+}
+
+impl RecordArgs {
+    pub fn into_options(self, gpu: GpuOptions) -> anyhow::Result<RecordOptions> {
+        vidscope::analysis::check_block_size(self.block)?;
+        vidscope::analysis::check_range(self.range)?;
+        let (mut heatmap, mut arrows) = (false, false);
+        for item in self.overlay.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match item {
+                "heatmap" => heatmap = true,
+                "arrows" => arrows = true,
+                other => anyhow::bail!("--overlay {other}: unknown overlay (available: heatmap, arrows)"),
+            }
+        }
+        Ok(RecordOptions {
+            input: self.input,
+            gpu,
+            out: self.out,
+            mode: self.mode,
+            heatmap,
+            arrows,
+            size: self.size.as_deref().map(parse_size).transpose()?,
+            frames: self.frames,
+            start: self.start,
+            warp_params: self.warp_params,
+            block: self.block,
+            range: self.range,
         })
     }
 }

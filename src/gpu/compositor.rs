@@ -368,8 +368,18 @@ impl Compositor {
 
     /// Renders one composite without a window (`vidscope record`) and returns its pixels: applies
     /// and frees egui's textures, records, submits and waits.
-    pub fn render_offscreen(&mut self, inputs: &DisplayInputs, egui_frame: &EguiFrame) -> Result<Screenshot, GpuError> {
-        self.set_textures(&egui_frame.textures_delta)?;
+    pub fn render_offscreen(
+        &mut self,
+        inputs: &DisplayInputs,
+        egui_frame: &mut EguiFrame,
+    ) -> Result<Screenshot, GpuError> {
+        let delta = std::mem::take(&mut egui_frame.textures_delta);
+        let free: Vec<_> = delta.free.iter().copied().collect();
+        let applied = self.set_textures(&delta);
+        let mut delta = delta;
+        // Handled (or failed): egui insists a delta is cleared before it is dropped.
+        delta.clear();
+        applied?;
         if self.offscreen.is_none() {
             let (pool, cmd) = command_buffer(&self.ctx, "offscreen composite")?;
             // SAFETY: valid create info; destroyed in Drop.
@@ -394,7 +404,6 @@ impl Compositor {
         let result = self.submit_offscreen(&mut offscreen, inputs, egui_frame);
         self.offscreen = Some(offscreen);
         result?;
-        let free: Vec<_> = egui_frame.textures_delta.free.iter().copied().collect();
         self.free_textures(&free)?;
         let buffer = self.offscreen.as_ref().and_then(|o| o.capture.as_ref()).expect("made above");
         Ok(Self::read_capture(buffer, self.extent()))

@@ -2,9 +2,12 @@
 //! presenter (swapchain, display pass, egui), the player (decode feed + frame graph) and the UI state,
 //! and runs the frame loop: take due frames → egui → display pass → present (→ screenshot).
 
+mod headless;
 mod player;
 mod recording;
 mod scene;
+
+pub use headless::{record, RecordOptions};
 
 use crate::gpu::{Captured, DrawOutcome, EguiFrame, GpuContext, GpuOptions, PresentMode, Presenter};
 use crate::reference::BlockStat;

@@ -1,0 +1,158 @@
+//! `vidscope record`: the viewer's composite rendered offscreen, frame by frame, into an MP4 — no
+//! window, no swapchain. It drives the same `Player`, `scene` and `Compositor` as the window, so the
+//! file has the same pixels as a recording made in the viewer with the same settings and UI hidden.
+
+use super::player::Player;
+use super::recording::fps_fraction;
+use super::scene::{self, View};
+use crate::gpu::{Compositor, EguiFrame, GpuContext, GpuOptions};
+use crate::ui::{self, Mode, Settings};
+use crate::video::{Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown};
+use anyhow::Context as _;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Everything `vidscope record` takes.
+#[derive(Clone, Debug)]
+pub struct RecordOptions {
+    pub input: String,
+    pub gpu: GpuOptions,
+    pub out: PathBuf,
+    pub mode: Mode,
+    /// `--overlay heatmap`: the heatmap over the chosen mode's picture (raw → heatmap, diff → heatmap-diff).
+    pub heatmap: bool,
+    /// `--overlay arrows`: motion-vector arrows.
+    pub arrows: bool,
+    /// Output size (default: the clip's).
+    pub size: Option<(u32, u32)>,
+    pub frames: Option<usize>,
+    pub start: usize,
+    pub warp_params: Option<PathBuf>,
+    pub block: u32,
+    pub range: u32,
+}
+
+/// How long one frame may take to decode before `record` gives up on the input.
+const FRAME_TIMEOUT: Duration = Duration::from_secs(120);
+
+pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
+    let ctx = Arc::new(GpuContext::new(&opts.gpu)?);
+    eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
+    let mut player = Player::open(&ctx, &opts.input, opts.block, opts.start)?;
+    player.set_warp_params(opts.warp_params.as_deref())?;
+    let info = player.info.clone();
+    let mode = match (opts.mode, opts.heatmap) {
+        (Mode::Raw, true) => Mode::Heatmap,
+        (Mode::Diff, true) => Mode::HeatmapDiff,
+        (m, _) => m,
+    };
+    let settings = Settings {
+        mode,
+        arrows: opts.arrows,
+        block: opts.block,
+        range: opts.range,
+        playing: false,
+        show_ui: false,
+        ..Settings::default()
+    };
+    let (w, h) = opts.size.unwrap_or((info.width, info.height));
+    let view = View::fit((info.width as f32, info.height as f32), View::pane(mode, (w, h)))
+        .context("the output size has no area")?;
+    let mut compositor = Compositor::new(&ctx, 1)?;
+    compositor.resize(w, h)?;
+    let egui_ctx = egui::Context::default();
+    let available = info.frame_count.map(|n| (n as usize).saturating_sub(opts.start));
+    let total = match (opts.frames, available) {
+        (Some(n), Some(a)) => Some(n.min(a)),
+        (n, a) => n.or(a),
+    };
+    let progress = progress_bar(total);
+    let shutdown = Shutdown::install().ok();
+    let mut recorder = Mp4Recorder::start(&opts.out, w, h, fps_fraction(info.fps), &RecorderOptions::default())?;
+    let mut next = opts.start;
+    let mut written = 0usize;
+    while total.is_none_or(|t| written < t) {
+        if shutdown.as_ref().is_some_and(Shutdown::requested) {
+            eprintln!("vidscope: stopping on a signal after {written} frames");
+            break;
+        }
+        player.set_motion(settings.needs_motion(), settings.range)?;
+        if !show_frame(&mut player, next)? {
+            break; // the stream ended
+        }
+        if let Some(e) = player.error.take() {
+            anyhow::bail!("{}: {e}", info.input);
+        }
+        let arrows = scene::arrows(&settings, &player, &view, 1.0);
+        let raw_input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(w as f32, h as f32))),
+            ..Default::default()
+        };
+        let output = egui_ctx.run_ui(raw_input, |ui| ui::draw_arrows(ui.ctx(), &arrows, settings.colormap));
+        let primitives = egui_ctx.tessellate(output.shapes, output.pixels_per_point);
+        let mut egui_frame = EguiFrame {
+            primitives,
+            overlay: Vec::new(),
+            textures_delta: output.textures_delta,
+            pixels_per_point: output.pixels_per_point,
+        };
+        let inputs = scene::display_inputs(&settings, &player, &view);
+        let shot = compositor.render_offscreen(&inputs, &mut egui_frame)?;
+        recorder.push(RgbaFrame::new(shot.width, shot.height, shot.rgba))?;
+        written += 1;
+        progress.inc(1);
+        next += 1;
+        player.seek(next);
+    }
+    progress.finish_and_clear();
+    let summary = recorder.finish()?;
+    anyhow::ensure!(summary.frames > 0, "{}: no frame to record from frame {}", info.input, opts.start);
+    eprintln!(
+        "vidscope: recorded {} frames ({}x{}, {}) of {} to {}",
+        summary.frames,
+        w,
+        h,
+        mode.name(),
+        info.input,
+        summary.path.display()
+    );
+    if ctx.validation_log().count() > 0 {
+        anyhow::bail!("the Vulkan validation layer reported problems (printed above); please report this bug");
+    }
+    Ok(())
+}
+
+/// Drives the player until frame `n` is on screen; `false` when the stream ended before it.
+fn show_frame(player: &mut Player, n: usize) -> anyhow::Result<bool> {
+    let since = Instant::now();
+    loop {
+        player.tick(false, 1.0, false, &mut || Ok(()))?;
+        if player.shown() == Some(n) && !player.wants_frame(false) {
+            return Ok(true);
+        }
+        if !player.wants_frame(false) {
+            return Ok(false);
+        }
+        if since.elapsed() > FRAME_TIMEOUT {
+            anyhow::bail!("{}: frame {n} did not decode within {FRAME_TIMEOUT:?}", player.info.input);
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+fn progress_bar(total: Option<usize>) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = match total {
+        Some(t) => indicatif::ProgressBar::new(t as u64),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("recording {bar:40} {pos}/{len} frames  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
