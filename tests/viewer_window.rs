@@ -934,3 +934,58 @@ fn sigterm_while_recording_leaves_a_complete_playable_file() {
     assert!(n > 1, "only {n} frames recorded in 2.5 s of playback");
     assert_eq!(frames.len(), n, "the file has {} frames, the summary says {n}", frames.len());
 }
+
+#[test]
+fn the_e_key_exports_the_frames_block_stats_like_analyze() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let xvfb = Xvfb::start();
+    let d = xvfb.display.as_str();
+    let size = format!("{W}x{H}");
+    let record_dir = dir.path().join("out");
+    std::fs::create_dir(&record_dir).unwrap();
+    let args = [
+        "view",
+        clip.to_str().unwrap(),
+        "--hide-ui",
+        "--paused",
+        "--start",
+        "4",
+        "--size",
+        &size,
+        "--record-dir",
+        record_dir.to_str().unwrap(),
+    ];
+    let (child, _) = open_window(d, &args, Duration::from_millis(1500));
+    for key in ["e", "q"] {
+        xdotool(d, &["key", "--clearmodifiers", key]);
+        std::thread::sleep(Duration::from_millis(600));
+    }
+    assert_clean(&wait_with_timeout(child, Duration::from_secs(60)));
+    let exported = record_dir.join("moving-stats-f000004");
+    // analyze on the same clip: pair 3 compares frame 4 with frame 3.
+    let analysis = dir.path().join("analysis");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vidscope"));
+    cmd.args(["--validation", "on", "analyze", clip.to_str().unwrap(), "--out", analysis.to_str().unwrap()])
+        .args(["--frames", "5", "--range", "2"]);
+    assert_clean(&run_with_timeout(cmd, Duration::from_secs(120)));
+    let read_u32 = |p: &Path| -> (Vec<u64>, Vec<u32>) {
+        let bytes = std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
+        (npy.shape().to_vec(), npy.into_vec::<u32>().unwrap())
+    };
+    for name in ["sad.npy", "sse.npy"] {
+        let (shape, ours) = read_u32(&exported.join(name));
+        let (all_shape, all) = read_u32(&analysis.join(name));
+        assert_eq!(shape, vec![1, all_shape[1], all_shape[2]], "{name} shape");
+        let per = ours.len();
+        assert_eq!(ours, all[3 * per..4 * per].to_vec(), "{name}: the export differs from analyze's pair 3");
+    }
+    let csv = std::fs::read_to_string(exported.join("stats.csv")).unwrap();
+    let reference = std::fs::read_to_string(analysis.join("stats.csv")).unwrap();
+    let first7 = |l: &str| l.split(',').take(7).collect::<Vec<_>>().join(",");
+    let ours: Vec<String> = csv.lines().map(first7).collect();
+    let theirs: Vec<String> =
+        reference.lines().enumerate().filter(|(i, l)| *i == 0 || l.starts_with("3,")).map(|(_, l)| first7(l)).collect();
+    assert_eq!(ours, theirs, "stats.csv: header and the zero-motion columns equal analyze's pair 3");
+}

@@ -205,8 +205,15 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
                     .iter()
                     .fold([0.0; 3], |acc, r| [acc[0] + r.mv_bits, acc[1] + r.residual_bits, acc[2] + r.total()]),
             );
-            let rows =
-                PairRows { pair, grid: &grid, stats: &stats, motion: &motion, mc: &mc, rates: &rates, counts: &counts };
+            let rows = PairRows {
+                pair,
+                grid: &grid,
+                stats: &stats,
+                motion: Some(&motion),
+                mc: Some(&mc),
+                rates: Some(&rates),
+                counts: &counts,
+            };
             rows.write(&mut csv)?;
         }
         if opts.dump.raw {
@@ -258,33 +265,37 @@ fn frame_png(dir: &Path, kind: &str, t: usize) -> PathBuf {
     dir.join(kind).join(format!("{t:06}.png"))
 }
 
-const CSV_HEADER: &str = "pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,mv_bits,residual_bits,rate_bits";
+pub(crate) const CSV_HEADER: &str =
+    "pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,mv_bits,residual_bits,rate_bits";
 
-/// The stats.csv rows of one pair.
-struct PairRows<'a> {
-    pair: u64,
-    grid: &'a BlockGrid,
-    stats: &'a [BlockStat],
-    motion: &'a [MotionVector],
-    mc: &'a [BlockStat],
-    rates: &'a [BlockRate],
-    counts: &'a [u32],
+/// The stats.csv rows of one pair. Motion, MC stats and rates may be missing (the viewer's export
+/// of a frame shown without them): their fields are then left empty.
+pub(crate) struct PairRows<'a> {
+    pub pair: u64,
+    pub grid: &'a BlockGrid,
+    pub stats: &'a [BlockStat],
+    pub motion: Option<&'a [MotionVector]>,
+    pub mc: Option<&'a [BlockStat]>,
+    pub rates: Option<&'a [BlockRate]>,
+    pub counts: &'a [u32],
 }
 
 impl PairRows<'_> {
-    fn write(&self, csv: &mut impl Write) -> std::io::Result<()> {
+    pub(crate) fn write(&self, csv: &mut impl Write) -> std::io::Result<()> {
         let bx_count = self.grid.blocks_x() as usize;
         for (i, s) in self.stats.iter().enumerate() {
             let (by, bx, n) = (i / bx_count, i % bx_count, self.counts[i]);
             let (mean_cur, mean_ref) = (BlockStat::mean(s.sum_a, n), BlockStat::mean(s.sum_b, n));
-            let (m, mc, r) = (self.motion[i], self.mc[i], self.rates[i]);
+            let motion = match (self.motion.and_then(|m| m.get(i)), self.mc.and_then(|m| m.get(i))) {
+                (Some(m), Some(mc)) => format!("{},{},{},{}", m.dx, m.dy, mc.sad, mc.sse),
+                _ => ",,,".into(),
+            };
             // The same float32 values as rate.npy.
-            let (mv_bits, residual_bits, rate_bits) = (r.mv_bits as f32, r.residual_bits as f32, r.total() as f32);
-            writeln!(
-                csv,
-                "{},{by},{bx},{},{},{mean_cur},{mean_ref},{},{},{},{},{mv_bits},{residual_bits},{rate_bits}",
-                self.pair, s.sad, s.sse, m.dx, m.dy, mc.sad, mc.sse
-            )?;
+            let rate = match self.rates.and_then(|r| r.get(i)) {
+                Some(r) => format!("{},{},{}", r.mv_bits as f32, r.residual_bits as f32, r.total() as f32),
+                None => ",,".into(),
+            };
+            writeln!(csv, "{},{by},{bx},{},{},{mean_cur},{mean_ref},{motion},{rate}", self.pair, s.sad, s.sse)?;
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! bindings. Pure UI: it edits [`Settings`] and returns [`Action`]s for the viewer to carry out.
 
 pub mod colormap;
+pub mod plots;
 
 use crate::passes::PassTimings;
 use winit::keyboard::{Key, NamedKey};
@@ -158,6 +159,8 @@ pub struct Settings {
     pub grid: bool,
     /// Raw mode shows luma as gray even when the source has colour (what the passes see).
     pub luma_only: bool,
+    /// The plots panel (per-frame totals, block curve).
+    pub plots: bool,
     /// Motion search range R.
     pub range: u32,
     /// Motion-vector arrows over the picture, coloured by the block's MC-SAD.
@@ -193,6 +196,7 @@ impl Default for Settings {
             fixed_scale: 4096.0,
             grid: false,
             luma_only: false,
+            plots: false,
             range: 16,
             arrows: false,
             arrow_scale: 4.0,
@@ -222,6 +226,8 @@ pub enum Action {
     ToggleRecord,
     /// Save the composite of the frame on screen as PNG.
     Snapshot,
+    /// Write the shown frame's block stats as CSV + NPY (analyze's formats).
+    ExportStats,
     ToggleFullscreen,
     ResetView,
     Quit,
@@ -305,6 +311,8 @@ pub const KEYS: &[(&str, &str)] = &[
     ("D", "file dialog to open a video"),
     ("R", "start / stop recording the picture to MP4"),
     ("P", "save a PNG snapshot of the picture"),
+    ("E", "export the frame's block stats (CSV + NPY)"),
+    ("K", "plots: per-frame SAD / SSE, block under the pointer"),
     ("B", "cycle block size 4…128"),
     ("C", "cycle colormap: viridis, inferno, turbo"),
     ("G", "block grid lines"),
@@ -355,6 +363,8 @@ pub fn on_key(key: &Key, s: &mut Settings) -> Option<Action> {
             "d" => return Some(Action::Browse),
             "r" => return Some(Action::ToggleRecord),
             "p" => return Some(Action::Snapshot),
+            "e" => return Some(Action::ExportStats),
+            "k" => s.plots = !s.plots,
             "a" => s.auto_scale = !s.auto_scale,
             "l" => s.looping = !s.looping,
             "[" => s.speed = speed_step(s.speed, false),
@@ -487,6 +497,10 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
             if ui.button("snapshot").clicked() {
                 actions.push(Action::Snapshot);
             }
+            if ui.button("export stats").clicked() {
+                actions.push(Action::ExportStats);
+            }
+            ui.checkbox(&mut s.plots, "plots");
         });
         if let Some(m) = &hud.message {
             ui.colored_label(egui::Color32::from_rgb(255, 120, 100), m);

@@ -417,6 +417,7 @@ impl Running {
                 }
             }
             Action::Snapshot => self.snapshot_pending = true,
+            Action::ExportStats => self.export_stats(),
             Action::ToggleFullscreen => {
                 let full = self.window.fullscreen().is_some();
                 self.window.set_fullscreen(if full { None } else { Some(Fullscreen::Borderless(None)) });
@@ -538,6 +539,10 @@ impl Running {
         let rec = self.recording.as_ref().map(|r| (r.elapsed_secs(), r.frames));
         let mut overlay_shapes = Vec::new();
         let raw_input = self.egui_state.take_egui_input(&self.window);
+        let history = &self.player.history;
+        let grid = self.player.graph().grid();
+        let hover_block = hud.hover.as_ref().map(|h| (h.by, h.bx, h.by * grid.blocks_x() + h.bx));
+        let shown = self.player.shown();
         let settings = &mut self.settings;
         let path_field = &mut self.path_field;
         let file_dialog = &mut self.file_dialog;
@@ -545,6 +550,11 @@ impl Running {
         let output = self.egui_ctx.run_ui(raw_input, |ui| {
             ui::draw_arrows(ui.ctx(), &arrows, settings.colormap);
             actions = ui::draw(ui, settings, &hud, path_field);
+            if settings.show_ui && settings.plots {
+                if let Some(f) = ui::plots::show(ui, history, hover_block, shown) {
+                    actions.push(Action::Seek(f));
+                }
+            }
             file_dialog.update(ui.ctx());
             if let Some((elapsed, frames)) = rec {
                 // Laid out inside the pass, so any new glyphs reach this frame's font texture.
@@ -675,6 +685,27 @@ impl Running {
             return Ok(Some(Ok(())));
         }
         Ok(None)
+    }
+
+    /// Writes the shown frame's block stats next to recordings (`--record-dir`).
+    fn export_stats(&mut self) {
+        let Some(frame) = self.player.shown() else {
+            return self.notify("no frame to export yet".into());
+        };
+        let stem = recording::output_path(&self.record_dir, &self.player.info.input, "stats", frame, "x");
+        let name = stem.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let (motion, mc) = (&self.player.motion, &self.player.mc_stats);
+        let stats = crate::analysis::FrameStats {
+            frame,
+            grid: self.player.graph().grid(),
+            stats: &self.player.stats,
+            motion: (!motion.is_empty()).then_some(motion.as_slice()),
+            mc: (!mc.is_empty()).then_some(mc.as_slice()),
+        };
+        match crate::analysis::export_frame_stats(&self.record_dir, &name, &stats) {
+            Ok(dir) => self.notify(format!("exported frame {frame}'s block stats to {}", dir.display())),
+            Err(e) => self.notify(format!("export failed: {e:#}")),
+        }
     }
 
     fn start_recording(&mut self) {

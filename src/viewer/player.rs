@@ -7,6 +7,7 @@ use crate::analysis::WarpParamsFile;
 use crate::gpu::{GpuContext, GpuError, LumaImage};
 use crate::passes::{ChromaUpload, FrameGraph, PassSelection, PassTimings};
 use crate::reference::{BlockGrid, BlockStat, MotionVector};
+use crate::ui::plots::FrameHistory;
 use crate::video::{self, ChromaPlanes, DecodeThread, FrameSource, LumaFrame, StreamInfo};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -119,6 +120,8 @@ pub struct Player {
     pub chroma: Option<ChromaPlanes>,
     chroma_upload: ChromaUpload,
     pub timings: PassTimings,
+    /// Per-frame totals for the plots.
+    pub history: FrameHistory,
     late_frames: u32,
     late_since: Instant,
     pub behind: Option<String>,
@@ -155,6 +158,7 @@ impl Player {
             chroma: None,
             chroma_upload: ChromaUpload::new(ctx)?,
             timings: PassTimings::default(),
+            history: FrameHistory::default(),
             late_frames: 0,
             late_since: Instant::now(),
             behind: None,
@@ -231,6 +235,7 @@ impl Player {
         let grid = BlockGrid::new(self.info.width, self.info.height, block);
         self.graph = FrameGraph::new(ctx, grid, self.selection(), false)?;
         self.graph.set_range(self.range)?;
+        self.history.clear();
         self.recompute();
         Ok(())
     }
@@ -349,6 +354,7 @@ impl Player {
             }
             self.motion = out.motion.unwrap_or_default();
             self.mc_stats = out.mc_stats.unwrap_or_default();
+            self.history.record(frame.index, &self.stats, &self.mc_stats);
             self.luma = frame.data;
             self.chroma_upload.upload(frame.chroma.as_ref())?;
             self.chroma = frame.chroma;

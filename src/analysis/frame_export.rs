@@ -1,0 +1,85 @@
+//! The viewer's "export" button: the shown frame's block stats in analyze's formats (one pair):
+//! `sad.npy`, `sse.npy`, `mean.npy` as [1, By, Bx], `motion.npy` [1, By, Bx, 2] and `mc_sad.npy`,
+//! `mc_sse.npy` when motion search ran, and `stats.csv` with analyze's header (fields of passes that
+//! did not run left empty).
+
+use super::analyze::{PairRows, CSV_HEADER};
+use super::export::write_npy;
+use crate::reference::{BlockGrid, BlockStat, MotionVector};
+use anyhow::Context as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// One frame's results as the viewer has them.
+pub struct FrameStats<'a> {
+    /// Index of the current frame; the pair is `frame - 1` (frame 0 is compared with itself).
+    pub frame: usize,
+    pub grid: BlockGrid,
+    pub stats: &'a [BlockStat],
+    pub motion: Option<&'a [MotionVector]>,
+    pub mc: Option<&'a [BlockStat]>,
+}
+
+/// Writes the files into a new folder `dir/name` (an existing one is refused) and returns it.
+pub fn export_frame_stats(dir: &Path, name: &str, f: &FrameStats) -> anyhow::Result<PathBuf> {
+    let out = dir.join(name);
+    anyhow::ensure!(!out.exists(), "{}: already exists", out.display());
+    anyhow::ensure!(f.stats.len() == f.grid.len(), "no block stats for this frame yet");
+    std::fs::create_dir(&out).with_context(|| format!("{}: cannot create", out.display()))?;
+    let shape = [1, f.grid.blocks_y() as u64, f.grid.blocks_x() as u64];
+    let counts: Vec<u32> = f.grid.rects().map(|r| r.count()).collect();
+    write_npy(&out.join("sad.npy"), &shape, &f.stats.iter().map(|s| s.sad).collect::<Vec<_>>())?;
+    write_npy(&out.join("sse.npy"), &shape, &f.stats.iter().map(|s| s.sse).collect::<Vec<_>>())?;
+    let mean: Vec<f32> = f.stats.iter().zip(&counts).map(|(s, &n)| BlockStat::mean(s.sum_a, n)).collect();
+    write_npy(&out.join("mean.npy"), &shape, &mean)?;
+    let motion = f.motion.zip(f.mc).filter(|(m, mc)| m.len() == f.grid.len() && mc.len() == f.grid.len());
+    if let Some((m, mc)) = motion {
+        let vectors: Vec<i32> = m.iter().flat_map(|v| [v.dx, v.dy]).collect();
+        write_npy(&out.join("motion.npy"), &[shape[0], shape[1], shape[2], 2], &vectors)?;
+        write_npy(&out.join("mc_sad.npy"), &shape, &mc.iter().map(|s| s.sad).collect::<Vec<_>>())?;
+        write_npy(&out.join("mc_sse.npy"), &shape, &mc.iter().map(|s| s.sse).collect::<Vec<_>>())?;
+    }
+    let csv_path = out.join("stats.csv");
+    let mut csv = std::io::BufWriter::new(
+        std::fs::File::create(&csv_path).with_context(|| format!("{}: cannot create", csv_path.display()))?,
+    );
+    let rows = PairRows {
+        pair: f.frame.saturating_sub(1) as u64,
+        grid: &f.grid,
+        stats: f.stats,
+        motion: motion.map(|(m, _)| m),
+        mc: motion.map(|(_, mc)| mc),
+        rates: None,
+        counts: &counts,
+    };
+    writeln!(csv, "{CSV_HEADER}")
+        .and_then(|()| rows.write(&mut csv))
+        .and_then(|()| csv.flush())
+        .with_context(|| format!("{}: cannot write", csv_path.display()))?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_analyze_formats_for_one_pair() {
+        let dir = tempfile::tempdir().unwrap();
+        let grid = BlockGrid::new(20, 10, 8); // 3 x 2 blocks, edge blocks partial
+        let stats: Vec<BlockStat> = (0..6).map(|i| BlockStat { sad: i, sse: i * i, sum_a: 64 * i, sum_b: 0 }).collect();
+        let f = FrameStats { frame: 5, grid, stats: &stats, motion: None, mc: None };
+        let out = export_frame_stats(dir.path(), "x", &f).unwrap();
+        let csv = std::fs::read_to_string(out.join("stats.csv")).unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], CSV_HEADER);
+        assert_eq!(lines.len(), 7);
+        // Block (0, 1): 8x8 inside pixels, mean 64/64 = 1; pair 4; no motion or rate fields.
+        assert_eq!(lines[2], "4,0,1,1,1,1,0,,,,,,,");
+        let sad = std::fs::read(out.join("sad.npy")).unwrap();
+        let npy = npyz::NpyFile::new(&sad[..]).unwrap();
+        assert_eq!(npy.shape(), &[1, 2, 3]);
+        assert!(!out.join("motion.npy").exists());
+        assert!(export_frame_stats(dir.path(), "x", &f).is_err(), "an existing folder is refused");
+    }
+}

@@ -1,0 +1,174 @@
+//! The plots panel (egui_plot): per-frame totals of SAD and SSE (and MC-SAD / MC-SSE once motion
+//! search ran on a frame), a cursor at the frame on screen, click to seek, and the SAD curve of the
+//! block under the pointer. The history fills in as frames go through the passes.
+
+use crate::reference::BlockStat;
+use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
+use std::collections::BTreeMap;
+
+/// Frames whose per-block SADs are kept for the block curve (older ones are dropped first).
+const BLOCK_HISTORY_FRAMES: usize = 2000;
+
+#[derive(Clone, Debug, Default)]
+struct FrameTotals {
+    sad: u64,
+    sse: u64,
+    mc: Option<(u64, u64)>,
+    /// Per-block SAD and (when motion ran) MC-SAD, for the block curve.
+    block_sad: Vec<u32>,
+    block_mc_sad: Vec<u32>,
+}
+
+/// What the plots show: totals per frame index, for the current file and block size.
+#[derive(Clone, Debug, Default)]
+pub struct FrameHistory {
+    frames: BTreeMap<usize, FrameTotals>,
+}
+
+impl FrameHistory {
+    /// Adds (or replaces) frame `index`'s results; `mc` is empty when motion search did not run.
+    pub fn record(&mut self, index: usize, stats: &[BlockStat], mc: &[BlockStat]) {
+        let sum = |s: &[BlockStat]| {
+            (s.iter().map(|b| u64::from(b.sad)).sum::<u64>(), s.iter().map(|b| u64::from(b.sse)).sum::<u64>())
+        };
+        let (sad, sse) = sum(stats);
+        let entry = FrameTotals {
+            sad,
+            sse,
+            mc: (!mc.is_empty()).then(|| sum(mc)),
+            block_sad: stats.iter().map(|b| b.sad).collect(),
+            block_mc_sad: mc.iter().map(|b| b.sad).collect(),
+        };
+        // A frame recomputed without motion keeps the MC totals it had.
+        let keep_mc = self.frames.get(&index).and_then(|f| f.mc.zip(Some(f.block_mc_sad.clone())));
+        let mut entry = entry;
+        if let (None, Some((mc, blocks))) = (entry.mc, keep_mc) {
+            entry.mc = Some(mc);
+            entry.block_mc_sad = blocks;
+        }
+        self.frames.insert(index, entry);
+        if self.frames.len() > BLOCK_HISTORY_FRAMES {
+            // Keep the totals, drop the per-block values of the frame farthest from this one.
+            let far = self
+                .frames
+                .iter()
+                .filter(|(_, f)| !f.block_sad.is_empty())
+                .max_by_key(|(&i, _)| i.abs_diff(index))
+                .map(|(&i, _)| i);
+            if let Some(f) = far.and_then(|i| self.frames.get_mut(&i)) {
+                f.block_sad = Vec::new();
+                f.block_mc_sad = Vec::new();
+            }
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.frames.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// (frame, total SAD) in frame order.
+    pub fn sad_series(&self) -> Vec<[f64; 2]> {
+        self.frames.iter().map(|(&i, f)| [i as f64, f.sad as f64]).collect()
+    }
+
+    fn series(&self, pick: impl Fn(&FrameTotals) -> Option<f64>) -> Vec<[f64; 2]> {
+        self.frames.iter().filter_map(|(&i, f)| pick(f).map(|v| [i as f64, v])).collect()
+    }
+}
+
+/// Draws the plots panel; returns a frame to seek to when a plot was clicked.
+pub fn show(
+    ui: &mut egui::Ui,
+    history: &FrameHistory,
+    block: Option<(u32, u32, u32)>,
+    shown: Option<usize>,
+) -> Option<usize> {
+    let mut seek = None;
+    egui::Panel::bottom("plots").show(ui, |ui| {
+        ui.columns(3, |cols| {
+            let cursor = shown.map(|f| VLine::new("frame", f as f64).color(egui::Color32::from_rgb(255, 90, 90)));
+            let plot = |ui: &mut egui::Ui, id: &str, title: &str, lines: Vec<(String, Vec<[f64; 2]>)>| {
+                ui.label(title);
+                let response = Plot::new(id)
+                    .height(110.0)
+                    .legend(Legend::default())
+                    .allow_drag(false)
+                    .allow_zoom(false)
+                    .allow_scroll(false)
+                    .allow_boxed_zoom(false)
+                    .include_y(0.0)
+                    .show(ui, |p| {
+                        for (name, points) in lines {
+                            p.line(Line::new(name, PlotPoints::from(points)));
+                        }
+                        if let Some(c) = cursor.clone() {
+                            p.vline(c);
+                        }
+                        p.pointer_coordinate()
+                    });
+                if response.response.clicked() {
+                    response.inner.map(|pt| pt.x.round().max(0.0) as usize)
+                } else {
+                    None
+                }
+            };
+            let sad = vec![
+                ("SAD".to_string(), history.sad_series()),
+                ("MC-SAD".to_string(), history.series(|f| f.mc.map(|m| m.0 as f64))),
+            ];
+            seek = seek.or(plot(&mut cols[0], "plot sad", "per-frame SAD (click to seek)", sad));
+            let sse = vec![
+                ("SSE".to_string(), history.series(|f| Some(f.sse as f64))),
+                ("MC-SSE".to_string(), history.series(|f| f.mc.map(|m| m.1 as f64))),
+            ];
+            seek = seek.or(plot(&mut cols[1], "plot sse", "per-frame SSE", sse));
+            let (title, lines) = match block {
+                Some((by, bx, i)) => {
+                    let i = i as usize;
+                    let pick = |v: &Vec<u32>| v.get(i).map(|&x| x as f64);
+                    (
+                        format!("block (by {by}, bx {bx})"),
+                        vec![
+                            ("SAD".to_string(), history.series(|f| pick(&f.block_sad))),
+                            ("MC-SAD".to_string(), history.series(|f| pick(&f.block_mc_sad))),
+                        ],
+                    )
+                }
+                None => ("block under the pointer (hover one)".to_string(), Vec::new()),
+            };
+            seek = seek.or(plot(&mut cols[2], "plot block", &title, lines));
+        });
+    });
+    seek
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stat(sad: u32) -> BlockStat {
+        BlockStat { sad, sse: sad * 2, sum_a: 0, sum_b: 0 }
+    }
+
+    #[test]
+    fn totals_and_block_series_follow_the_frames() {
+        let mut h = FrameHistory::default();
+        h.record(2, &[stat(1), stat(2)], &[]);
+        h.record(1, &[stat(5), stat(5)], &[stat(1), stat(0)]);
+        assert_eq!(h.sad_series(), vec![[1.0, 10.0], [2.0, 3.0]]);
+        assert_eq!(h.series(|f| Some(f.sse as f64)), vec![[1.0, 20.0], [2.0, 6.0]]);
+        assert_eq!(h.series(|f| f.mc.map(|m| m.0 as f64)), vec![[1.0, 1.0]]);
+        assert_eq!(h.series(|f| f.block_sad.get(1).map(|&x| x as f64)), vec![[1.0, 5.0], [2.0, 2.0]]);
+        // Recomputed without motion: the MC totals stay.
+        h.record(1, &[stat(5), stat(5)], &[]);
+        assert_eq!(h.series(|f| f.mc.map(|m| m.0 as f64)), vec![[1.0, 1.0]]);
+    }
+}
