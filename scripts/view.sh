@@ -30,3 +30,9 @@ for mode in raw diff heatmap heatmap-diff predicted residual split; do
   "$bin" view "$clip" --mode "$mode" --start "$frame" --paused \
     --screenshot "$out/viewer-$mode.png" --at-frame "$frame"
 done
+# The trit view at plane 2 (Q = 1: weight 27), then the rate heatmap
+# (MDL bits per block from the residual symbol stream, docs/symbols.md).
+"$bin" view "$clip" --mode trits --trit-plane 2 --start "$frame" --paused \
+  --screenshot "$out/viewer-trits.png" --at-frame "$frame"
+"$bin" view "$clip" --mode heatmap --metric rate --start "$frame" --paused \
+  --screenshot "$out/viewer-rate.png" --at-frame "$frame"

@@ -2,7 +2,9 @@
 // display: composes what the viewer shows into an RGBA8 storage image the size of the window:
 // the raw frame (in colour when the source has chroma; gray luma under a heatmap) or the diff plane, optionally with a per-block heatmap of SAD / SSE / mean from the
 // block-stats SSBO, with zoom and pan (nearest-neighbour sampling) and optional block grid lines.
+// Mode 4 draws one digit plane of the residual symbol stream (docs/symbols.md) in three colours.
 #include "colormap.glsl"
+#include "symbols.glsl"
 
 layout(local_size_x = 16, local_size_y = 16) in;
 
@@ -15,12 +17,21 @@ layout(set = 0, binding = 3, rgba8) uniform writeonly image2D out_img;
 layout(set = 0, binding = 4, r8ui) uniform readonly uimage2D right_img;  // right pane of the split view
 layout(set = 0, binding = 5, r8ui) uniform readonly uimage2D cb_img;     // chroma, read when colour != 0
 layout(set = 0, binding = 6, r8ui) uniform readonly uimage2D cr_img;
+layout(std430, set = 0, binding = 7) readonly buffer Symbols {
+    uint sym_words[];  // one record of record_words per block, read when FLAG_SYMBOLS is set
+};
 
-// Modes: 0 raw, 1 diff, 2 heatmap over raw, 3 heatmap over diff.
-// Metrics: 0 SAD, 1 SSE, 2 mean (of cur).
+// Modes: 0 raw, 1 diff, 2 heatmap over raw, 3 heatmap over diff, 4 trit plane.
+// Metrics: 0 SAD (.x), 1 SSE, 2 mean (of cur), 3 .y as float bits (rate; .x = non-zero trits).
 const uint FLAG_HAS_FRAME = 1u;
 const uint FLAG_GRID = 2u;
 const uint FLAG_SPLIT = 8u;
+const uint FLAG_SYMBOLS = 16u;
+
+// Trit colours (sRGB bytes): -1, 0, +1.
+const vec3 TRIT_MINUS_RGB = vec3(70.0, 130.0, 230.0) / 255.0;
+const vec3 TRIT_ZERO_RGB = vec3(40.0, 40.0, 40.0) / 255.0;
+const vec3 TRIT_PLUS_RGB = vec3(240.0, 150.0, 40.0) / 255.0;
 
 layout(push_constant) uniform Push {
     uint out_w;
@@ -42,6 +53,9 @@ layout(push_constant) uniform Push {
     uint full_range;
     uint chroma_shift_x;
     uint chroma_shift_y;
+    uint trit_plane;
+    uint planes;
+    uint record_words;
 } pc;
 
 // Y'CbCr → R'G'B' for pixel p, nearest chroma sample, clamped to [0, 1].
@@ -92,15 +106,23 @@ void main() {
     uint v = over_diff ? (right ? imageLoad(right_img, p).r : imageLoad(diff_img, p).r) : imageLoad(luma_img, p).r;
     // Colour in raw mode only: under a heatmap, gray keeps the colormap readable.
     vec3 c = (pc.mode == 0u && pc.colour != 0u) ? ycbcr_to_rgb(p, v) : vec3(float(v) / 255.0);
-    if (pc.mode >= 2u) {
-        uint bx = uint(p.x) / pc.block;
-        uint by = uint(p.y) / pc.block;
+    uint bx = uint(p.x) / pc.block;
+    uint by = uint(p.y) / pc.block;
+    if (pc.mode == 4u && (pc.flags & FLAG_SYMBOLS) != 0u) {
+        uint i = (uint(p.y) % pc.block) * pc.block + uint(p.x) % pc.block;
+        uint base = (by * pc.blocks_x + bx) * pc.record_words;
+        int d = sym_trit(sym_words[base + sym_trit_word(pc.block, pc.trit_plane, i)], sym_trit_shift(i));
+        c = d < 0 ? TRIT_MINUS_RGB : (d > 0 ? TRIT_PLUS_RGB : TRIT_ZERO_RGB);
+    }
+    if (pc.mode == 2u || pc.mode == 3u) {
         uvec4 st = stats[by * pc.blocks_x + bx];
         float value;
         if (pc.metric == 0u) {
             value = float(st.x);
         } else if (pc.metric == 1u) {
             value = float(st.y);
+        } else if (pc.metric == 3u) {
+            value = st.x > 0u ? uintBitsToFloat(st.y) : 0.0;
         } else {
             uint w = min(pc.block, pc.src_w - bx * pc.block);
             uint h = min(pc.block, pc.src_h - by * pc.block);
@@ -111,6 +133,8 @@ void main() {
             float t = clamp(value / max(pc.scale_max, 1e-6), 0.0, 1.0);
             c = mix(c, colormap(pc.colormap, t), pc.opacity);
         }
+    }
+    if (pc.mode >= 2u) {
         if ((pc.flags & FLAG_GRID) != 0u) {
             // A line on the first output pixel of each block column / row.
             vec2 prev = vec2(pc.origin_x, pc.origin_y) + (vec2(local) - 0.5) / pc.zoom;

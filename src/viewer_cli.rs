@@ -3,16 +3,25 @@
 use clap::Args;
 use std::path::PathBuf;
 use vidscope::gpu::{GpuOptions, PresentMode};
-use vidscope::ui::Mode;
+use vidscope::ui::{Metric, Mode};
 use vidscope::viewer::{RecordOptions, ViewerOptions};
 
 #[derive(Args, Clone, Debug)]
 pub struct ViewArgs {
     /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
     pub input: String,
-    /// What to show first: raw, diff, heatmap (over raw) or heatmap-diff (over diff)
+    /// What to show first: raw, diff, heatmap (over raw), heatmap-diff (over diff), predicted, residual, split or trits
     #[arg(long, value_enum, default_value_t = Mode::Raw)]
     pub mode: Mode,
+    /// Heatmap metric at start (key M cycles); nonzero and rate come from the residual symbol stream
+    #[arg(long, value_enum, default_value_t = Metric::Sad)]
+    pub metric: Metric,
+    /// Quantiser step Q of the symbol stream (trit view, nonzero and rate metrics): 1..=255
+    #[arg(long, value_name = "Q", default_value_t = 1)]
+    pub quant: u32,
+    /// The trit view's digit plane (0 = most significant; key T cycles), below the planes of --quant
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub trit_plane: u32,
     /// Start at frame N
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub start: usize,
@@ -59,6 +68,11 @@ pub fn parse_size(s: &str) -> anyhow::Result<(u32, u32)> {
 impl ViewArgs {
     pub fn into_options(self, gpu: GpuOptions) -> anyhow::Result<ViewerOptions> {
         vidscope::analysis::check_block_size(self.block)?;
+        vidscope::analysis::check_quant(self.quant)?;
+        let planes = vidscope::reference::symbols::planes_for_quant(self.quant);
+        if self.trit_plane >= planes {
+            anyhow::bail!("--trit-plane {}: --quant {} has planes 0..={}", self.trit_plane, self.quant, planes - 1);
+        }
         let size = self.size.as_deref().map(parse_size).transpose()?;
         if !self.record_dir.is_dir() {
             anyhow::bail!("--record-dir {}: not a directory", self.record_dir.display());
@@ -67,6 +81,9 @@ impl ViewArgs {
             input: self.input,
             gpu,
             mode: self.mode,
+            metric: self.metric,
+            quant: self.quant,
+            trit_plane: self.trit_plane,
             start: self.start,
             paused: self.paused,
             hide_ui: self.hide_ui,

@@ -484,7 +484,12 @@ fn resizes_minimize_and_mode_keys_produce_no_validation_message() {
         "6",
         "m",
         "m",
+        "8",
+        "t",
+        "Right",
         "3",
+        "m",
+        "m",
         "1",
         "Right",
         "Left",
@@ -988,4 +993,61 @@ fn the_e_key_exports_the_frames_block_stats_like_analyze() {
     let theirs: Vec<String> =
         reference.lines().enumerate().filter(|(i, l)| *i == 0 || l.starts_with("3,")).map(|(_, l)| first7(l)).collect();
     assert_eq!(ours, theirs, "stats.csv: header and the zero-motion columns equal analyze's pair 3");
+}
+
+/// The trit view's colours (shaders/display.comp): −1, 0, +1.
+const TRIT_RGB: [[u8; 3]; 3] = [[70, 130, 230], [40, 40, 40], [240, 150, 40]];
+
+/// Every pixel of a trit-view screenshot of half_moving frame `t` (window = clip size, so pixel =
+/// source pixel) against plane `k` of the zero-motion residual cur − prev at Q = 1.
+fn assert_shows_trit_plane(png: &Png, t: usize, k: u32) -> usize {
+    use vidscope::reference::symbols::{level_to_trits, planes_for_quant};
+    let (cur, prev) = (half_moving(t), half_moving(t - 1));
+    let planes = planes_for_quant(1);
+    let mut nonzero = 0;
+    for y in 0..H {
+        for x in 0..W {
+            let i = (y * W + x) as usize;
+            let d = level_to_trits(cur[i] as i32 - prev[i] as i32, planes)[k as usize];
+            let got = png.px(x, y);
+            let want = TRIT_RGB[(d + 1) as usize];
+            assert!(got.iter().zip(want).all(|(g, w)| g.abs_diff(w) <= 1), "({x}, {y}): {got:?}, trit {d}");
+            if x >= W / 2 {
+                assert_eq!(d, 0, "the still half has a zero residual");
+            } else if d != 0 {
+                nonzero += 1;
+            }
+        }
+    }
+    nonzero
+}
+
+#[test]
+fn trit_view_is_the_zero_colour_where_the_clip_stands_still_and_the_residual_digits_where_it_moves() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    // Plane 0 (weight 243) from --mode; plane 5 (weight 1) after T five times.
+    let png = screenshot(dir.path(), &clip, "trits", 4);
+    assert_shows_trit_plane(&png, 4, 0);
+    // The screenshot is taken once frame 4 shows: start at 3, set the view, then step.
+    let png = screenshot_after_keys(&clip, 3, 4, &["8", "t", "t", "t", "t", "t", "Right"]);
+    let nonzero = assert_shows_trit_plane(&png, 4, 5);
+    assert!(nonzero > (W / 2 * H / 4) as usize, "only {nonzero} non-zero trits in plane 5 of the moving half");
+}
+
+#[test]
+fn rate_heatmap_tints_the_moving_blocks_and_leaves_the_still_ones_gray() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let png = screenshot_with(dir.path(), &clip, "heatmap", 4, (W, H), &["--metric", "rate"]);
+    let luma = half_moving(4);
+    let tinted = |p: [u8; 3]| p.iter().max().unwrap() - p.iter().min().unwrap() > 12;
+    let moving_tinted = (0..H).flat_map(|y| (0..W / 2).map(move |x| (x, y))).filter(|&(x, y)| tinted(png.px(x, y)));
+    assert!(moving_tinted.count() > (W / 2 * H * 9 / 10) as usize, "moving blocks are not tinted");
+    for y in 0..H {
+        for x in W / 2..W {
+            let (want, got) = (luma[(y * W + x) as usize], png.px(x, y));
+            assert!(got.iter().all(|c| c.abs_diff(want) <= 1), "still pixel ({x}, {y}) is {got:?}, expected {want}");
+        }
+    }
 }

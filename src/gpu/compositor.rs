@@ -28,11 +28,11 @@ pub struct DisplayPush {
     pub out_h: u32,
     pub src_w: u32,
     pub src_h: u32,
-    /// 0 raw, 1 diff, 2 heatmap over raw, 3 heatmap over diff.
+    /// 0 raw, 1 diff, 2 heatmap over raw, 3 heatmap over diff, 4 trit plane.
     pub mode: u32,
     /// 0 viridis, 1 inferno, 2 turbo.
     pub colormap: u32,
-    /// 0 SAD, 1 SSE, 2 mean.
+    /// 0 SAD (or `.x` of the buffer), 1 SSE, 2 mean, 3 `.y` as f32 bits (rate).
     pub metric: u32,
     pub block: u32,
     pub blocks_x: u32,
@@ -47,6 +47,10 @@ pub struct DisplayPush {
     pub full_range: u32,
     pub chroma_shift_x: u32,
     pub chroma_shift_y: u32,
+    /// Trit view: the digit plane shown, the stream's planes and words per record (docs/symbols.md).
+    pub trit_plane: u32,
+    pub planes: u32,
+    pub record_words: u32,
 }
 
 impl DisplayPush {
@@ -54,6 +58,8 @@ impl DisplayPush {
     pub const FLAG_GRID: u32 = 2;
     /// Two panes side by side: binding 1 on the left, binding 4 on the right, same view in each.
     pub const FLAG_SPLIT: u32 = 8;
+    /// `DisplayInputs::symbols` holds the shown frame's symbol stream (else the trit view is gray).
+    pub const FLAG_SYMBOLS: u32 = 16;
 }
 
 /// What the display pass reads this frame. `luma` is `None` before the first frame arrived.
@@ -65,6 +71,8 @@ pub struct DisplayInputs<'a> {
     pub stats: &'a GpuBuffer,
     /// (Cb, Cr) for colour in raw mode (`push.colour` != 0); `None` binds luma there, unread.
     pub chroma: Option<(&'a LumaImage, &'a LumaImage)>,
+    /// The symbol stream for the trit view (`FLAG_SYMBOLS`); `None` binds `stats` there, unread.
+    pub symbols: Option<&'a GpuBuffer>,
     /// `out_w`/`out_h` are filled in by the compositor.
     pub push: DisplayPush,
 }
@@ -120,13 +128,13 @@ impl Compositor {
             return Err(GpuError::Other("compositing needs VK_KHR_dynamic_rendering, which this GPU lacks".into()));
         }
         let device = &ctx.device;
-        let image = vk::DescriptorType::STORAGE_IMAGE;
+        let (image, buffer) = (vk::DescriptorType::STORAGE_IMAGE, vk::DescriptorType::STORAGE_BUFFER);
         let display = ComputePipeline::new(
             ctx,
             "display",
             include_bytes!(concat!(env!("OUT_DIR"), "/display.spv")),
-            // luma, diff (or predicted/residual), block stats, composite out, right pane, Cb, Cr
-            &[image, image, vk::DescriptorType::STORAGE_BUFFER, image, image, image, image],
+            // luma, diff (or predicted/residual), block stats, composite out, right pane, Cb, Cr, symbols
+            &[image, image, buffer, image, image, image, image, buffer],
             std::mem::size_of::<DisplayPush>() as u32,
         )?;
         let pool_info = vk::CommandPoolCreateInfo::default()
@@ -268,6 +276,9 @@ impl Compositor {
         if inputs.chroma.is_none() {
             push.colour = 0;
         }
+        if inputs.symbols.is_none() {
+            push.flags &= !DisplayPush::FLAG_SYMBOLS;
+        }
         let ctx = self.ctx.clone();
         let device = &ctx.device;
         use vk::AccessFlags as A;
@@ -288,6 +299,7 @@ impl Compositor {
             Binding::Image(inputs.right),
             Binding::Image(cb),
             Binding::Image(cr),
+            Binding::Buffer(inputs.symbols.unwrap_or(inputs.stats)),
         ];
         let groups = [extent.width.div_ceil(16), extent.height.div_ceil(16), 1];
         // SAFETY: `cmd` is recording (callers begin it); the bindings are live until it completes.

@@ -21,11 +21,21 @@ pub enum Mode {
     Residual,
     /// Diff (left) and residual (right) side by side.
     Split,
+    /// One digit plane of the residual symbol stream (docs/symbols.md): −1 blue, 0 dark gray, +1 orange.
+    Trits,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 7] =
-        [Mode::Raw, Mode::Diff, Mode::Heatmap, Mode::HeatmapDiff, Mode::Predicted, Mode::Residual, Mode::Split];
+    pub const ALL: [Mode; 8] = [
+        Mode::Raw,
+        Mode::Diff,
+        Mode::Heatmap,
+        Mode::HeatmapDiff,
+        Mode::Predicted,
+        Mode::Residual,
+        Mode::Split,
+        Mode::Trits,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -36,6 +46,7 @@ impl Mode {
             Mode::Predicted => "5 predicted",
             Mode::Residual => "6 residual",
             Mode::Split => "7 diff | residual",
+            Mode::Trits => "8 trit plane",
         }
     }
 
@@ -51,6 +62,7 @@ impl Mode {
             Mode::Diff | Mode::Predicted | Mode::Residual | Mode::Split => 1,
             Mode::Heatmap => 2,
             Mode::HeatmapDiff => 3,
+            Mode::Trits => 4,
         }
     }
 
@@ -77,7 +89,7 @@ pub enum Plane {
 }
 
 /// The per-block value the heatmap shows (key M cycles).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Metric {
     #[default]
     Sad,
@@ -86,10 +98,15 @@ pub enum Metric {
     /// SAD of the current frame against its motion-compensated prediction.
     McSad,
     McSse,
+    /// Non-zero trits of the block's residual symbols, all planes (header word 6).
+    Nonzero,
+    /// MDL bits of the block (mv + residual, `reference::rate`).
+    Rate,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 5] = [Metric::Sad, Metric::Sse, Metric::Mean, Metric::McSad, Metric::McSse];
+    pub const ALL: [Metric; 7] =
+        [Metric::Sad, Metric::Sse, Metric::Mean, Metric::McSad, Metric::McSse, Metric::Nonzero, Metric::Rate];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -98,16 +115,25 @@ impl Metric {
             Metric::Mean => "mean",
             Metric::McSad => "MC-SAD",
             Metric::McSse => "MC-SSE",
+            Metric::Nonzero => "non-zero trits",
+            Metric::Rate => "rate (bits)",
         }
     }
 
-    /// The `metric` push constant; MC metrics read the residual's block stats in the same layout.
+    /// The `metric` push constant; MC metrics read the residual's block stats in the same layout,
+    /// the learner metrics the player's per-block (non-zero, rate f32 bits, mv f32 bits, 0) buffer.
     pub fn shader_index(self) -> u32 {
         match self {
-            Metric::Sad | Metric::McSad => 0,
+            Metric::Sad | Metric::McSad | Metric::Nonzero => 0,
             Metric::Sse | Metric::McSse => 1,
             Metric::Mean => 2,
+            Metric::Rate => 3,
         }
+    }
+
+    /// Whether the metric comes from the symbol stream (non-zero trits, rate).
+    pub fn is_learner(self) -> bool {
+        matches!(self, Metric::Nonzero | Metric::Rate)
     }
 
     pub fn is_motion_compensated(self) -> bool {
@@ -173,9 +199,28 @@ pub struct Settings {
     pub looping: bool,
     pub speed: f32,
     pub show_ui: bool,
+    /// The digit plane the trit view shows (0 = most significant), below `planes()`.
+    pub trit_plane: u32,
+    /// Quantiser step Q of the symbol stream, 1..=255 (1 = lossless).
+    pub quant: u32,
 }
 
 impl Settings {
+    /// Whether what is shown needs the symbol stream (trit view, non-zero and rate heatmaps).
+    pub fn needs_symbols(&self) -> bool {
+        self.mode == Mode::Trits || (self.mode.is_heatmap() && self.metric.is_learner())
+    }
+
+    /// Digit planes of the symbol stream at `quant`.
+    pub fn planes(&self) -> u32 {
+        crate::reference::symbols::planes_for_quant(self.quant.clamp(1, crate::reference::symbols::MAX_QUANT))
+    }
+
+    /// `trit_plane`, kept below `planes()` (after the quantiser grew).
+    pub fn shown_plane(&self) -> u32 {
+        self.trit_plane.min(self.planes() - 1)
+    }
+
     /// Whether what is shown needs motion search (slow on a CPU Vulkan device, so only then).
     pub fn needs_motion(&self) -> bool {
         self.arrows
@@ -205,6 +250,8 @@ impl Default for Settings {
             looping: true,
             speed: 1.0,
             show_ui: true,
+            trit_plane: 0,
+            quant: 1,
         }
     }
 }
@@ -248,6 +295,17 @@ pub struct Hover {
     pub mean: f32,
     /// (dx, dy, MC-SAD) of the block, when motion search ran on this frame.
     pub motion: Option<(i32, i32, u32)>,
+    /// The block's symbols, when the symbols pass ran on this frame.
+    pub symbols: Option<HoverSymbols>,
+}
+
+/// The hovered block's symbol stream: non-zero trits per plane and its MDL rate.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HoverSymbols {
+    pub planes: u32,
+    pub nonzero: [u32; 6],
+    pub mv_bits: f64,
+    pub residual_bits: f64,
 }
 
 /// What the HUD and panels show.
@@ -301,10 +359,12 @@ fn speed_step(speed: f32, up: bool) -> f32 {
 pub const KEYS: &[(&str, &str)] = &[
     ("1 2 3 4", "mode: raw, diff, heatmap over raw, heatmap over diff"),
     ("5 6 7", "mode: motion-compensated prediction, residual |cur − pred|, diff | residual side by side"),
+    ("8", "mode: one trit plane of the residual symbols (−1 blue, 0 dark gray, +1 orange)"),
+    ("T", "cycle the trit plane shown (0 = most significant)"),
     ("space", "play / pause"),
     ("→ / ←", "step one frame forward / back (pauses)"),
     ("Home", "first frame"),
-    ("M", "cycle metric: SAD, SSE, mean, MC-SAD, MC-SSE"),
+    ("M", "cycle metric: SAD, SSE, mean, MC-SAD, MC-SSE, non-zero trits, rate"),
     ("S", "cycle motion search range 1…64"),
     ("V", "motion-vector arrows (coloured by MC-SAD)"),
     ("O", "type a file to open (focuses the path field; Enter opens)"),
@@ -343,6 +403,8 @@ pub fn on_key(key: &Key, s: &mut Settings) -> Option<Action> {
             "5" => s.mode = Mode::Predicted,
             "6" => s.mode = Mode::Residual,
             "7" => s.mode = Mode::Split,
+            "8" => s.mode = Mode::Trits,
+            "t" => s.trit_plane = (s.shown_plane() + 1) % s.planes(),
             "s" => {
                 s.range = cycle(&RANGES, s.range);
                 return Some(Action::RangeChanged);
@@ -464,6 +526,13 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
                 !s.auto_scale,
                 egui::DragValue::new(&mut s.fixed_scale).range(1.0..=1.0e9).speed(16.0).prefix("max "),
             );
+        });
+        ui.horizontal(|ui| {
+            let planes = s.planes();
+            let mut plane = s.shown_plane();
+            ui.add(egui::Slider::new(&mut plane, 0..=planes - 1).text("trit plane"));
+            s.trit_plane = plane;
+            ui.add(egui::DragValue::new(&mut s.quant).range(1..=crate::reference::symbols::MAX_QUANT).prefix("Q "));
         });
         ui.horizontal(|ui| {
             ui.checkbox(&mut s.grid, "block grid");
@@ -603,6 +672,11 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
             ui.monospace(format!("{}  {}x{} @ {:.2} fps", hud.input, hud.width, hud.height, hud.fps));
             ui.monospace(&hud.colour);
             ui.monospace(format!("frame {frame} / {total}   t = {time:.3} s   {}", s.mode.label()));
+            if s.needs_symbols() {
+                let plane = s.shown_plane();
+                let pred = if s.needs_motion() { "motion-compensated" } else { "zero-motion" };
+                ui.monospace(format!("symbols Q {}  {} planes  plane {plane}  ({pred} residual)", s.quant, s.planes()));
+            }
             ui.monospace(format!(
                 "display {:.1} fps   decode {:.1} fps   {}{}",
                 hud.display_fps,
@@ -621,6 +695,9 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
                         "        motion {:.3}  warp {:.3}  residual {:.3}",
                         t.motion_ms, t.warp_ms, t.residual_ms
                     ));
+                }
+                if s.needs_symbols() {
+                    ui.monospace(format!("        symbols {:.3}", t.symbols_ms));
                 }
             } else {
                 ui.monospace("GPU ms: no timestamps on this queue");
@@ -645,7 +722,58 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
                 if let Some((dx, dy, mc_sad)) = h.motion {
                     ui.monospace(format!("vector ({dx}, {dy})  MC-SAD {mc_sad}"));
                 }
+                if let Some(sym) = &h.symbols {
+                    let counts = &sym.nonzero[..sym.planes as usize];
+                    let counts: Vec<String> = counts.iter().map(u32::to_string).collect();
+                    ui.monospace(format!("non-zero trits per plane [{}]", counts.join(", ")));
+                    ui.monospace(format!(
+                        "rate {:.1} bits = mv {:.1} + residual {:.1}",
+                        sym.mv_bits + sym.residual_bits,
+                        sym.mv_bits,
+                        sym.residual_bits
+                    ));
+                }
             }
         });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t_cycles_the_trit_plane_over_the_planes_of_the_quantiser_and_8_selects_the_trit_view() {
+        let mut s = Settings::default();
+        let key = |c: &str| Key::Character(c.into());
+        assert!(!s.needs_symbols());
+        on_key(&key("8"), &mut s);
+        assert_eq!(s.mode, Mode::Trits);
+        assert!(s.needs_symbols() && !s.needs_motion());
+        let seen: Vec<u32> = (0..7)
+            .map(|_| {
+                on_key(&key("t"), &mut s);
+                s.trit_plane
+            })
+            .collect();
+        assert_eq!(seen, [1, 2, 3, 4, 5, 0, 1]);
+        // Q = 100 has 2 planes: plane 1 stays, a larger one is shown as the last.
+        s.trit_plane = 5;
+        s.quant = 100;
+        assert_eq!((s.planes(), s.shown_plane()), (2, 1));
+        on_key(&key("t"), &mut s);
+        assert_eq!(s.trit_plane, 0);
+    }
+
+    #[test]
+    fn only_the_learner_metrics_need_the_symbols_in_a_heatmap() {
+        let mut s = Settings { mode: Mode::Heatmap, ..Settings::default() };
+        for m in Metric::ALL {
+            s.metric = m;
+            assert_eq!(s.needs_symbols(), matches!(m, Metric::Nonzero | Metric::Rate), "{m:?}");
+        }
+        s.mode = Mode::Raw;
+        s.metric = Metric::Rate;
+        assert!(!s.needs_symbols());
+    }
 }

@@ -79,6 +79,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
             break;
         }
         player.set_motion(settings.needs_motion(), settings.range)?;
+        player.set_symbols(settings.needs_symbols(), settings.quant)?;
         if !show_frame(&mut player, next)? {
             break; // the stream ended
         }

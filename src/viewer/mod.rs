@@ -10,8 +10,9 @@ mod scene;
 pub use headless::{record, RecordOptions};
 
 use crate::gpu::{Captured, DrawOutcome, EguiFrame, GpuContext, GpuOptions, PresentMode, Presenter};
+use crate::reference::symbols::plane_nonzero_counts;
 use crate::reference::BlockStat;
-use crate::ui::{self, Action, Hud, Mode, Settings};
+use crate::ui::{self, Action, Hud, Metric, Mode, Settings};
 use crate::video::{Shutdown, StreamInfo};
 use anyhow::Context as _;
 use egui_file_dialog::{DialogState, FileDialog};
@@ -38,6 +39,12 @@ pub struct ViewerOptions {
     pub input: String,
     pub gpu: GpuOptions,
     pub mode: Mode,
+    /// The heatmap's metric at start (key M cycles).
+    pub metric: Metric,
+    /// Quantiser step of the symbol stream (trit view, non-zero and rate heatmaps), 1..=255.
+    pub quant: u32,
+    /// The trit view's digit plane at start (key T cycles); kept below the planes of `quant`.
+    pub trit_plane: u32,
     pub start: usize,
     pub paused: bool,
     pub hide_ui: bool,
@@ -149,6 +156,9 @@ impl App {
         );
         let settings = Settings {
             mode: self.options.mode,
+            metric: self.options.metric,
+            quant: self.options.quant,
+            trit_plane: self.options.trit_plane,
             playing: !self.options.paused,
             show_ui: !self.options.hide_ui,
             arrows: self.options.arrows,
@@ -382,6 +392,8 @@ impl Running {
             // Picked up by the next frame(), which calls Player::set_motion.
             Action::RangeChanged => {}
             Action::BlockChanged => {
+                // The old graph's and player's buffers may still be read by frames in flight.
+                let _ = self.presenter.wait_frames();
                 if let Err(e) = self.player.set_block(&self.ctx, self.settings.block) {
                     self.notify(format!("block size {}: {e}", self.settings.block));
                 }
@@ -438,6 +450,25 @@ impl Running {
         self.file_dialog.pick_file();
     }
 
+    /// Non-zero trits per plane and the rate of block `i`, when the symbols pass ran.
+    fn hover_symbols(&self, i: usize) -> Option<ui::HoverSymbols> {
+        let layout = &self.player.symbol_layout;
+        let words = layout.record_words() as usize;
+        let record = self.player.symbols.get(i * words..(i + 1) * words)?;
+        let rate = self.player.rates.get(i)?;
+        let mut nonzero = [0u32; 6];
+        for (n, c) in nonzero.iter_mut().zip(plane_nonzero_counts(record, layout)) {
+            *n = c;
+        }
+        Some(ui::HoverSymbols {
+            planes: layout.planes,
+            nonzero,
+            // + 0.0: an empty f64 sum (zero motion) is −0.0.
+            mv_bits: rate.mv_bits + 0.0,
+            residual_bits: rate.residual_bits,
+        })
+    }
+
     fn hover(&self) -> Option<ui::Hover> {
         let (cx, cy) = self.pane_cursor()?;
         if self.egui_ctx.is_pointer_over_egui() || self.player.shown().is_none() {
@@ -472,6 +503,7 @@ impl Running {
                 (Some(v), Some(mc)) => Some((v.dx, v.dy, mc.sad)),
                 _ => None,
             },
+            symbols: self.hover_symbols(i),
         })
     }
 
@@ -479,6 +511,8 @@ impl Running {
     fn frame(&mut self) -> anyhow::Result<Option<anyhow::Result<()>>> {
         // Motion search runs only while the view needs it (it is slow on a CPU Vulkan device).
         self.player.set_motion(self.settings.needs_motion(), self.settings.range)?;
+        // Likewise the symbol stream (trit view, non-zero and rate heatmaps).
+        self.player.set_symbols(self.settings.needs_symbols(), self.settings.quant)?;
         let presenter = &self.presenter;
         self.player
             .tick(self.settings.playing, self.settings.speed, self.settings.looping, &mut || presenter.wait_frames())?;

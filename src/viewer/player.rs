@@ -4,9 +4,9 @@
 //! shown frame is exactly frame N of the file.
 
 use crate::analysis::WarpParamsFile;
-use crate::gpu::{GpuContext, GpuError, LumaImage};
+use crate::gpu::{BufferKind, GpuBuffer, GpuContext, GpuError, LumaImage};
 use crate::passes::{ChromaUpload, FrameGraph, PassSelection, PassTimings};
-use crate::reference::{BlockGrid, BlockStat, MotionVector};
+use crate::reference::{stream_rates, BlockGrid, BlockRate, BlockStat, MotionVector, SymbolLayout};
 use crate::ui::plots::FrameHistory;
 use crate::video::{self, ChromaPlanes, DecodeThread, FrameSource, LumaFrame, StreamInfo};
 use std::path::Path;
@@ -115,6 +115,17 @@ pub struct Player {
     /// Whether motion search (and warp, residual) runs, and its range.
     motion_on: bool,
     range: u32,
+    /// Whether the symbols pass runs (a view needs it), and its quantiser.
+    symbols_on: bool,
+    quant: u32,
+    /// The shown frame's symbol stream and its layout; empty when the symbols pass did not run.
+    pub symbols: Vec<u32>,
+    pub symbol_layout: SymbolLayout,
+    /// MDL bits per block of `symbols` (empty with it).
+    pub rates: Vec<BlockRate>,
+    /// Per block (non-zero trits, total rate as f32 bits, mv rate as f32 bits, 0): what the non-zero
+    /// and rate heatmaps read, in the layout of the block-stats SSBO.
+    learner_buffer: GpuBuffer,
     pub luma: Vec<u8>,
     /// The shown frame's chroma (for the hover readout) and its copy on the GPU (for display).
     pub chroma: Option<ChromaPlanes>,
@@ -135,6 +146,7 @@ impl Player {
         let info = source.info().clone();
         let grid = BlockGrid::new(info.width, info.height, block);
         let graph = FrameGraph::new(ctx, grid, PassSelection::ZERO_MOTION, false)?;
+        let learner_buffer = Self::new_learner_buffer(ctx, &grid)?;
         let feed = Feed::spawn(input.to_string(), Some(source), start.saturating_sub(1));
         let frames_total = info.frame_count.map(|n| n as usize).unwrap_or(0);
         Ok(Player {
@@ -154,6 +166,12 @@ impl Player {
             warp: None,
             motion_on: false,
             range: 16,
+            symbols_on: false,
+            quant: 1,
+            symbols: Vec::new(),
+            symbol_layout: SymbolLayout::new(block, 1),
+            rates: Vec::new(),
+            learner_buffer,
             luma: Vec::new(),
             chroma: None,
             chroma_upload: ChromaUpload::new(ctx)?,
@@ -215,10 +233,55 @@ impl Player {
     }
 
     fn selection(&self) -> PassSelection {
-        if self.motion_on {
-            PassSelection::ALL
-        } else {
-            PassSelection::ZERO_MOTION
+        let base = if self.motion_on { PassSelection::ALL } else { PassSelection::ZERO_MOTION };
+        PassSelection { symbols: self.symbols_on, ..base }
+    }
+
+    fn new_learner_buffer(ctx: &Arc<GpuContext>, grid: &BlockGrid) -> Result<GpuBuffer, GpuError> {
+        GpuBuffer::new(ctx, "learner block values", grid.len() as u64 * 16, BufferKind::Upload)
+    }
+
+    /// The per-block (non-zero trits, rate f32 bits, mv f32 bits, 0) SSBO of the shown frame
+    /// (zeros before the symbols pass ran).
+    pub fn learner_buffer(&self) -> &GpuBuffer {
+        &self.learner_buffer
+    }
+
+    /// Turns the symbols pass on or off and sets its quantiser (1..=255); the current frame is
+    /// recomputed when anything changed. The symbols pass runs only while a view needs it.
+    pub fn set_symbols(&mut self, on: bool, quant: u32) -> Result<(), GpuError> {
+        if on == self.symbols_on && quant == self.quant {
+            return Ok(());
+        }
+        self.graph.set_quant(quant)?;
+        self.symbols_on = on;
+        self.quant = quant;
+        self.graph.set_selection(self.selection());
+        self.recompute();
+        Ok(())
+    }
+
+    /// Keeps the symbol stream of a new frame, its rates and the heatmap's per-block values.
+    fn take_symbols(&mut self, stream: Option<Vec<u32>>) {
+        let grid = self.graph.grid();
+        self.symbol_layout = self.graph.symbol_layout();
+        self.symbols = stream.unwrap_or_default();
+        // No stream when the symbols pass is off: nothing to rate.
+        self.rates = match (!self.symbols.is_empty()).then(|| stream_rates(&self.symbols, &grid, &self.symbol_layout)) {
+            None => Vec::new(),
+            Some(Ok(rates)) => rates,
+            Some(Err(e)) => {
+                self.error = Some(format!("symbol stream: {e}"));
+                Vec::new()
+            }
+        };
+        let record_words = self.symbol_layout.record_words() as usize;
+        let bytes = self.learner_buffer.bytes_mut();
+        bytes.fill(0);
+        for (i, rate) in self.rates.iter().enumerate() {
+            let nonzero = self.symbols[i * record_words + crate::reference::symbols::HEADER_NONZERO as usize];
+            let words = [nonzero, (rate.total() as f32).to_bits(), (rate.mv_bits as f32).to_bits(), 0];
+            bytes[i * 16..i * 16 + 16].copy_from_slice(bytemuck::cast_slice(&words));
         }
     }
 
@@ -236,6 +299,9 @@ impl Player {
         self.graph = FrameGraph::new(ctx, grid, self.selection(), false)?;
         self.graph.set_range(self.range)?;
         self.history.clear();
+        self.graph.set_quant(self.quant)?;
+        self.learner_buffer = Self::new_learner_buffer(ctx, &grid)?;
+        self.take_symbols(None);
         self.recompute();
         Ok(())
     }
@@ -355,6 +421,7 @@ impl Player {
             self.motion = out.motion.unwrap_or_default();
             self.mc_stats = out.mc_stats.unwrap_or_default();
             self.history.record(frame.index, &self.stats, &self.mc_stats);
+            self.take_symbols(out.symbols);
             self.luma = frame.data;
             self.chroma_upload.upload(frame.chroma.as_ref())?;
             self.chroma = frame.chroma;

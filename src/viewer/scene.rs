@@ -4,6 +4,7 @@
 
 use super::player::Player;
 use crate::gpu::{DisplayInputs, DisplayPush};
+use crate::reference::symbols::HEADER_NONZERO;
 use crate::reference::BlockStat;
 use crate::ui::{self, Metric, Mode, Settings};
 use crate::video::ColourMatrix;
@@ -40,12 +41,27 @@ pub fn metric_range(settings: &Settings, player: &Player) -> (f32, f32) {
     let mut lo = f32::MAX;
     let mut hi = 0f32;
     let metric = settings.metric;
+    if metric.is_learner() {
+        // Blocks without non-zero trits are untinted, so they do not count towards the range.
+        let record_words = player.symbol_layout.record_words() as usize;
+        let nonzero = |i: usize| player.symbols.get(i * record_words + HEADER_NONZERO as usize).copied();
+        for (i, rate) in player.rates.iter().enumerate() {
+            let n = nonzero(i).unwrap_or(0);
+            let v = if metric == Metric::Rate { rate.total() as f32 } else { n as f32 };
+            if n > 0 {
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+        }
+        return if lo > hi { (0.0, 0.0) } else { (lo, hi) };
+    }
     let stats = if metric.is_motion_compensated() { &player.mc_stats } else { &player.stats };
     for (s, rect) in stats.iter().zip(grid.rects()) {
         let v = match metric {
             Metric::Sad | Metric::McSad => s.sad as f32,
             Metric::Sse | Metric::McSse => s.sse as f32,
             Metric::Mean => BlockStat::mean(s.sum_a, rect.count()),
+            Metric::Nonzero | Metric::Rate => 0.0,
         };
         lo = lo.min(v);
         hi = hi.max(v);
@@ -79,6 +95,11 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
     if settings.mode == Mode::Split {
         flags |= DisplayPush::FLAG_SPLIT;
     }
+    let graph = player.graph();
+    let symbols = graph.symbols_buffer().filter(|_| !player.symbols.is_empty());
+    if symbols.is_some() {
+        flags |= DisplayPush::FLAG_SYMBOLS;
+    }
     let chroma = player.chroma_images().filter(|_| !settings.luma_only);
     let colour = &player.info.colour;
     let push = DisplayPush {
@@ -103,9 +124,11 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         zoom: view.zoom,
         origin_x: view.origin.0,
         origin_y: view.origin.1,
+        trit_plane: settings.shown_plane().min(player.symbol_layout.planes.saturating_sub(1)),
+        planes: player.symbol_layout.planes,
+        record_words: player.symbol_layout.record_words(),
         ..DisplayPush::default()
     };
-    let graph = player.graph();
     DisplayInputs {
         luma: player.shown().and(graph.current_luma()),
         diff: match settings.mode.plane() {
@@ -115,7 +138,14 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         },
         right: graph.residual_image(),
         chroma: chroma.map(|(cb, cr, _)| (cb, cr)),
-        stats: if settings.metric.is_motion_compensated() { graph.mc_stats_buffer() } else { graph.stats_buffer() },
+        stats: if settings.metric.is_learner() {
+            player.learner_buffer()
+        } else if settings.metric.is_motion_compensated() {
+            graph.mc_stats_buffer()
+        } else {
+            graph.stats_buffer()
+        },
+        symbols,
         push,
     }
 }
