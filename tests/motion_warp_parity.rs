@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::{assert_no_validation_messages, gpu, random_plane};
+use common::{assert_no_validation_messages, gpu, random_plane, run_pair, textured};
 use std::sync::Arc;
 use vidscope::gpu::GpuContext;
-use vidscope::passes::{FrameGraph, FrameOutputs, MotionSearchPass, PassSelection, Readback};
+use vidscope::passes::{FrameGraph, MotionSearchPass, PassSelection, Readback};
 use vidscope::reference::{
     bilinear, block_stats, diff, motion_predict, motion_search, warp_predict, BlockGrid, WarpParams,
 };
@@ -17,27 +17,6 @@ fn graph(ctx: &Arc<GpuContext>, grid: BlockGrid, range: u32) -> FrameGraph {
     g.set_range(range).unwrap();
     g.set_readback(Readback { diff: false, predicted: true, residual: true }).unwrap();
     g
-}
-
-/// Pushes ref then cur (optionally with warp params) and returns the pair's outputs.
-fn run_pair(g: &mut FrameGraph, reference: &[u8], cur: &[u8], warp: Option<&[WarpParams]>) -> FrameOutputs {
-    g.reset_sequence();
-    g.push_frame(reference).unwrap();
-    g.push_frame_with(cur, warp).unwrap()
-}
-
-/// A smooth texture with a shifted copy plus noise, so search has real minima and near-ties.
-fn textured(w: u32, h: u32, seed: u64, shift: (i64, i64)) -> Vec<u8> {
-    let noise = random_plane((w * h) as usize, seed);
-    (0..h as i64)
-        .flat_map(|y| (0..w as i64).map(move |x| (x, y)))
-        .enumerate()
-        .map(|(i, (x, y))| {
-            let (u, v) = (x + shift.0, y + shift.1);
-            let smooth = 128.0 + 60.0 * ((u as f64) * 0.31).sin() * ((v as f64) * 0.23).cos();
-            (smooth as i64 + (noise[i] as i64 % 9) - 4).clamp(0, 255) as u8
-        })
-        .collect()
 }
 
 #[test]

@@ -310,14 +310,7 @@ impl Compositor {
         pipeline_barrier(device, cmd, S::COMPUTE_SHADER, S::COLOR_ATTACHMENT_OUTPUT, &[], &[to_attachment]);
         self.draw_egui(cmd, view, extent, egui_frame.pixels_per_point, &egui_frame.primitives)?;
         if let Some(buffer) = capture {
-            let to_src = image_barrier(
-                image,
-                L::COLOR_ATTACHMENT_OPTIMAL,
-                L::TRANSFER_SRC_OPTIMAL,
-                A::COLOR_ATTACHMENT_WRITE,
-                A::TRANSFER_READ,
-            );
-            pipeline_barrier(device, cmd, S::COLOR_ATTACHMENT_OUTPUT, S::TRANSFER, &[], &[to_src]);
+            attachment_to_transfer_src(device, cmd, image);
             let region = vk::BufferImageCopy {
                 buffer_offset: 0,
                 buffer_row_length: 0,
@@ -342,14 +335,7 @@ impl Compositor {
         if !egui_frame.overlay.is_empty() {
             self.draw_egui(cmd, view, extent, egui_frame.pixels_per_point, &egui_frame.overlay)?;
         }
-        let to_src = image_barrier(
-            image,
-            L::COLOR_ATTACHMENT_OPTIMAL,
-            L::TRANSFER_SRC_OPTIMAL,
-            A::COLOR_ATTACHMENT_WRITE,
-            A::TRANSFER_READ,
-        );
-        pipeline_barrier(device, cmd, S::COLOR_ATTACHMENT_OUTPUT, S::TRANSFER, &[], &[to_src]);
+        attachment_to_transfer_src(device, cmd, image);
         Ok(())
     }
 
@@ -562,6 +548,21 @@ pub(crate) fn image_barrier(
         .subresource_range(color_range())
         .src_access_mask(src)
         .dst_access_mask(dst)
+}
+
+/// Moves the composite from egui's drawing to a copy source (capture or blit).
+fn attachment_to_transfer_src(device: &ash::Device, cmd: vk::CommandBuffer, image: vk::Image) {
+    use vk::AccessFlags as A;
+    use vk::ImageLayout as L;
+    let to_src = image_barrier(
+        image,
+        L::COLOR_ATTACHMENT_OPTIMAL,
+        L::TRANSFER_SRC_OPTIMAL,
+        A::COLOR_ATTACHMENT_WRITE,
+        A::TRANSFER_READ,
+    );
+    let (from, to) = (vk::PipelineStageFlags::COLOR_ATTACHMENT_OUTPUT, vk::PipelineStageFlags::TRANSFER);
+    pipeline_barrier(device, cmd, from, to, &[], &[to_src]);
 }
 
 /// Records one pipeline barrier with memory and image barriers.

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 use vidscope::gpu::{GpuContext, GpuOptions, ValidationMode};
+use vidscope::passes::{FrameGraph, FrameOutputs};
+use vidscope::reference::WarpParams;
 
 /// A context on the default device with the validation layer on (fails if it is not installed).
 /// Prints the device so a failure names the driver.
@@ -28,6 +30,28 @@ pub fn random_plane(len: usize, seed: u64) -> Vec<u8> {
             s ^= s << 25;
             s ^= s >> 27;
             (s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8
+        })
+        .collect()
+}
+
+/// Pushes ref then cur (optionally with warp params) and returns the pair's outputs.
+pub fn run_pair(g: &mut FrameGraph, reference: &[u8], cur: &[u8], warp: Option<&[WarpParams]>) -> FrameOutputs {
+    g.reset_sequence();
+    g.push_frame(reference).unwrap();
+    g.push_frame_with(cur, warp).unwrap()
+}
+
+/// A smooth texture shifted by `shift`, plus noise: real motion, small residuals, and near-ties for
+/// the search.
+pub fn textured(w: u32, h: u32, seed: u64, shift: (i64, i64)) -> Vec<u8> {
+    let noise = random_plane((w * h) as usize, seed);
+    (0..h as i64)
+        .flat_map(|y| (0..w as i64).map(move |x| (x, y)))
+        .enumerate()
+        .map(|(i, (x, y))| {
+            let (u, v) = (x + shift.0, y + shift.1);
+            let smooth = 128.0 + 60.0 * ((u as f64) * 0.31).sin() * ((v as f64) * 0.23).cos();
+            (smooth as i64 + (noise[i] as i64 % 9) - 4).clamp(0, 255) as u8
         })
         .collect()
 }
