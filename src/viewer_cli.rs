@@ -57,6 +57,16 @@ pub struct ViewArgs {
     pub record_dir: PathBuf,
 }
 
+/// Checks `--quant` and that `--trit-plane` is one of its planes.
+fn check_trit_view(quant: u32, trit_plane: u32) -> anyhow::Result<()> {
+    vidscope::analysis::check_quant(quant)?;
+    let planes = vidscope::reference::symbols::planes_for_quant(quant);
+    if trit_plane >= planes {
+        anyhow::bail!("--trit-plane {trit_plane}: --quant {quant} has planes 0..={}", planes - 1);
+    }
+    Ok(())
+}
+
 /// Parses `WxH` (both > 0) for `--size`.
 pub fn parse_size(s: &str) -> anyhow::Result<(u32, u32)> {
     s.split_once(['x', 'X'])
@@ -68,11 +78,7 @@ pub fn parse_size(s: &str) -> anyhow::Result<(u32, u32)> {
 impl ViewArgs {
     pub fn into_options(self, gpu: GpuOptions) -> anyhow::Result<ViewerOptions> {
         vidscope::analysis::check_block_size(self.block)?;
-        vidscope::analysis::check_quant(self.quant)?;
-        let planes = vidscope::reference::symbols::planes_for_quant(self.quant);
-        if self.trit_plane >= planes {
-            anyhow::bail!("--trit-plane {}: --quant {} has planes 0..={}", self.trit_plane, self.quant, planes - 1);
-        }
+        check_trit_view(self.quant, self.trit_plane)?;
         let size = self.size.as_deref().map(parse_size).transpose()?;
         if !self.record_dir.is_dir() {
             anyhow::bail!("--record-dir {}: not a directory", self.record_dir.display());
@@ -105,9 +111,18 @@ pub struct RecordArgs {
     /// The MP4 to write (H.264, yuv420p, the input's frame rate)
     #[arg(long, short)]
     pub out: PathBuf,
-    /// What to show: raw, diff, heatmap, heatmap-diff, predicted, residual or split
+    /// What to show: raw, diff, heatmap, heatmap-diff, predicted, residual, split or trits
     #[arg(long, value_enum, default_value_t = Mode::Raw)]
     pub mode: Mode,
+    /// Heatmap metric (as for view)
+    #[arg(long, value_enum, default_value_t = Metric::Sad)]
+    pub metric: Metric,
+    /// Quantiser step Q of the symbol stream (trits mode, nonzero and rate metrics): 1..=255
+    #[arg(long, value_name = "Q", default_value_t = 1)]
+    pub quant: u32,
+    /// The trits mode's digit plane (0 = most significant)
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub trit_plane: u32,
     /// Comma list: heatmap (over the mode's picture), arrows (motion vectors)
     #[arg(long, value_name = "LIST", default_value = "")]
     pub overlay: String,
@@ -135,6 +150,7 @@ impl RecordArgs {
     pub fn into_options(self, gpu: GpuOptions) -> anyhow::Result<RecordOptions> {
         vidscope::analysis::check_block_size(self.block)?;
         vidscope::analysis::check_range(self.range)?;
+        check_trit_view(self.quant, self.trit_plane)?;
         let (mut heatmap, mut arrows) = (false, false);
         for item in self.overlay.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             match item {
@@ -148,6 +164,9 @@ impl RecordArgs {
             gpu,
             out: self.out,
             mode: self.mode,
+            metric: self.metric,
+            quant: self.quant,
+            trit_plane: self.trit_plane,
             heatmap,
             arrows,
             size: self.size.as_deref().map(parse_size).transpose()?,

@@ -6,7 +6,7 @@ use super::player::Player;
 use super::recording::fps_fraction;
 use super::scene::{self, View};
 use crate::gpu::{Compositor, EguiFrame, GpuContext, GpuOptions};
-use crate::ui::{self, Mode, Settings};
+use crate::ui::{self, Metric, Mode, Settings};
 use crate::video::{Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown};
 use anyhow::Context as _;
 use std::io::IsTerminal;
@@ -21,6 +21,10 @@ pub struct RecordOptions {
     pub gpu: GpuOptions,
     pub out: PathBuf,
     pub mode: Mode,
+    pub metric: Metric,
+    /// Symbol stream quantiser and the trits mode's plane.
+    pub quant: u32,
+    pub trit_plane: u32,
     /// `--overlay heatmap`: the heatmap over the chosen mode's picture (raw → heatmap, diff → heatmap-diff).
     pub heatmap: bool,
     /// `--overlay arrows`: motion-vector arrows.
@@ -50,6 +54,9 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     };
     let settings = Settings {
         mode,
+        metric: opts.metric,
+        quant: opts.quant,
+        trit_plane: opts.trit_plane,
         arrows: opts.arrows,
         block: opts.block,
         range: opts.range,
