@@ -924,8 +924,11 @@ fn sigterm_while_recording_leaves_a_complete_playable_file() {
     let args =
         ["view", clip.to_str().unwrap(), "--hide-ui", "--size", &size, "--record-dir", dir.path().to_str().unwrap()];
     let (child, _) = open_window(d, &args, Duration::from_millis(1000));
-    xdotool(d, &["key", "--clearmodifiers", "r"]);
-    std::thread::sleep(Duration::from_millis(2500));
+    // R held for a second: the X server repeats it, and a repeat must not toggle the recording off.
+    xdotool(d, &["keydown", "r"]);
+    std::thread::sleep(Duration::from_millis(1000));
+    xdotool(d, &["keyup", "r"]);
+    std::thread::sleep(Duration::from_millis(1500));
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let out = wait_with_timeout(child, Duration::from_secs(60));
@@ -934,9 +937,9 @@ fn sigterm_while_recording_leaves_a_complete_playable_file() {
     let line = stderr.lines().find(|l| l.contains("recorded ")).unwrap_or_else(|| panic!("no summary:\n{stderr}"));
     let n: usize =
         line.split("recorded ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap();
+    assert!(n > 1, "only {n} frames recorded in 2.5 s of playback:\n{stderr}");
     let mp4 = files_with_ext(dir.path(), "mp4");
     let frames = decode_mp4(&mp4[0], (W, H));
-    assert!(n > 1, "only {n} frames recorded in 2.5 s of playback");
     assert_eq!(frames.len(), n, "the file has {} frames, the summary says {n}", frames.len());
 }
 

@@ -248,7 +248,20 @@ impl ApplicationHandler for App {
             },
             WindowEvent::KeyboardInput { event, .. } if !response.consumed => {
                 let dialog_open = *st.file_dialog.state() == DialogState::Open;
-                if event.state == ElementState::Pressed && !st.egui_ctx.egui_wants_keyboard_input() && !dialog_open {
+                // A held key repeats: fine for stepping with the arrows, wrong for toggles (a held R
+                // would start and at once stop a recording).
+                let stepping = matches!(
+                    event.logical_key,
+                    winit::keyboard::Key::Named(
+                        winit::keyboard::NamedKey::ArrowLeft | winit::keyboard::NamedKey::ArrowRight
+                    )
+                );
+                let fresh = !event.repeat || stepping;
+                if event.state == ElementState::Pressed
+                    && fresh
+                    && !st.egui_ctx.egui_wants_keyboard_input()
+                    && !dialog_open
+                {
                     if let Some(action) = ui::on_key(&event.logical_key, &mut st.settings) {
                         if action == Action::Quit {
                             event_loop.exit();

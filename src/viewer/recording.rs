@@ -32,9 +32,15 @@ impl Recording {
         Ok(())
     }
 
-    /// Writes the rest and the file's index; returns a one-line summary.
+    /// Writes the rest and the file's index; returns a one-line summary. A recording that got no
+    /// frame is removed rather than left as a file no player opens.
     pub fn finish(self) -> anyhow::Result<String> {
         let summary = self.recorder.finish()?;
+        if summary.frames == 0 {
+            std::fs::remove_file(&summary.path)
+                .with_context(|| format!("{}: cannot remove the empty recording", summary.path.display()))?;
+            return Ok(format!("no frame was recorded: {} not kept", summary.path.display()));
+        }
         Ok(format!(
             "recorded {} frames ({}x{}) to {}",
             summary.frames,
