@@ -6,6 +6,7 @@
 use super::export::{write_npy, write_png_gray};
 use super::manifest::{FileEntry, Manifest, RateManifest, SymbolsManifest};
 use super::output_dir::StagedDir;
+use super::progress::frame_progress;
 use super::symbols_file::SymbolsFile;
 use super::warp_params::WarpParamsFile;
 use crate::gpu::GpuContext;
@@ -157,7 +158,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     graph.set_quant(opts.quant)?;
     let readback = Readback { diff: opts.dump.diff, predicted: opts.dump.predicted, residual: opts.dump.residual };
     graph.set_readback(readback)?;
-    let bar = progress_bar(opts.progress, total);
+    let bar = frame_progress(opts.progress, total);
 
     let csv_path = dir.join("stats.csv");
     let mut csv = BufWriter::new(
@@ -299,24 +300,6 @@ impl PairRows<'_> {
         }
         Ok(())
     }
-}
-
-fn progress_bar(enabled: bool, total: Option<u64>) -> indicatif::ProgressBar {
-    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-    if !enabled {
-        return ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden());
-    }
-    // indicatif draws nothing when stderr is not a terminal.
-    let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
-    let template = if total.is_some() {
-        "{spinner} {wide_bar} {pos}/{len} frames {per_sec} eta {eta}"
-    } else {
-        "{spinner} {pos} frames {per_sec}"
-    };
-    if let Ok(style) = ProgressStyle::with_template(template) {
-        bar.set_style(style);
-    }
-    bar
 }
 
 fn build_manifest(

@@ -6,6 +6,7 @@ mod export;
 mod frame_export;
 mod manifest;
 mod output_dir;
+mod progress;
 mod symbols_file;
 mod warp_params;
 
@@ -15,6 +16,7 @@ pub use export::{write_npy, write_png_gray};
 pub use frame_export::{export_frame_stats, FrameStats};
 pub use manifest::{FileEntry, Manifest, RateManifest, SymbolsManifest};
 pub use output_dir::StagedDir;
+pub use progress::frame_progress;
 pub use symbols_file::{SymbolsFile, SymbolsFileError};
 pub use warp_params::{WarpParamsError, WarpParamsFile};
 

@@ -9,7 +9,6 @@ use crate::gpu::{Compositor, EguiFrame, GpuContext, GpuOptions};
 use crate::ui::{self, Metric, Mode, Settings};
 use crate::video::{Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown};
 use anyhow::Context as _;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -75,7 +74,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         (Some(n), Some(a)) => Some(n.min(a)),
         (n, a) => n.or(a),
     };
-    let progress = progress_bar(total);
+    let progress = crate::analysis::frame_progress(true, total.map(|t| t as u64));
     let shutdown = Shutdown::install().ok();
     let mut recorder = Mp4Recorder::start(&opts.out, w, h, fps_fraction(info.fps), &RecorderOptions::default())?;
     let mut next = opts.start;
@@ -148,19 +147,4 @@ fn show_frame(player: &mut Player, n: usize) -> anyhow::Result<bool> {
         }
         std::thread::sleep(Duration::from_millis(1));
     }
-}
-
-fn progress_bar(total: Option<usize>) -> indicatif::ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = match total {
-        Some(t) => indicatif::ProgressBar::new(t as u64),
-        None => indicatif::ProgressBar::new_spinner(),
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("recording {bar:40} {pos}/{len} frames  {per_sec}  eta {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar
 }
