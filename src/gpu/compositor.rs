@@ -9,12 +9,11 @@ use super::buffer::{BufferKind, GpuBuffer};
 use super::commands::command_buffer;
 use super::context::GpuContext;
 use super::error::{GpuError, VkContext};
-use super::image::{color_range, LumaImage};
+use super::image::{color_range, create_image_2d, destroy_image_2d, LumaImage};
 use super::pipeline::{Binding, ComputePipeline};
 use ash::vk;
 use egui_ash_renderer::{DynamicRendering, Options as EguiOptions, RenderMode, Renderer};
-use gpu_allocator::vulkan::{Allocation, AllocationCreateDesc, AllocationScheme, Allocator, AllocatorCreateDesc};
-use gpu_allocator::MemoryLocation;
+use gpu_allocator::vulkan::{Allocation, Allocator, AllocatorCreateDesc};
 use std::sync::{Arc, Mutex};
 
 /// Format of the composite image (storage-capable everywhere, unlike swapchain formats).
@@ -439,66 +438,16 @@ impl Compositor {
 
     fn destroy_target(&mut self) {
         if let Some(mut t) = self.target.take() {
-            // SAFETY: callers waited for the device to be idle, so nothing uses the image any more.
-            unsafe {
-                self.ctx.device.destroy_image_view(t.view, None);
-                self.ctx.device.destroy_image(t.image, None);
-            }
-            if let (Some(a), Ok(mut alloc)) = (t.allocation.take(), self.ctx.allocator.lock()) {
-                let _ = alloc.free(a);
-            }
+            // Callers waited for the device to be idle, so nothing uses the image any more.
+            destroy_image_2d(&self.ctx, t.image, t.view, t.allocation.take());
         }
     }
 
     fn create_target(&self, extent: vk::Extent2D) -> Result<Target, GpuError> {
-        let device = &self.ctx.device;
-        let info = vk::ImageCreateInfo::default()
-            .image_type(vk::ImageType::TYPE_2D)
-            .format(COMPOSITE_FORMAT)
-            .extent(vk::Extent3D { width: extent.width, height: extent.height, depth: 1 })
-            .mip_levels(1)
-            .array_layers(1)
-            .samples(vk::SampleCountFlags::TYPE_1)
-            .tiling(vk::ImageTiling::OPTIMAL)
-            .usage(
-                vk::ImageUsageFlags::STORAGE
-                    | vk::ImageUsageFlags::COLOR_ATTACHMENT
-                    | vk::ImageUsageFlags::TRANSFER_SRC,
-            )
-            .initial_layout(vk::ImageLayout::UNDEFINED);
-        // SAFETY: valid create info; destroyed in destroy_target.
-        let image = unsafe { device.create_image(&info, None) }.vk("vkCreateImage")?;
-        // SAFETY: image is live.
-        let requirements = unsafe { device.get_image_memory_requirements(image) };
-        let allocation =
-            self.ctx.allocator.lock().map_err(|_| GpuError::Other("allocator lock poisoned".into()))?.allocate(
-                &AllocationCreateDesc {
-                    name: "composite",
-                    requirements,
-                    location: MemoryLocation::GpuOnly,
-                    linear: false,
-                    allocation_scheme: AllocationScheme::GpuAllocatorManaged,
-                },
-            );
-        let allocation = match allocation {
-            Ok(a) => a,
-            Err(e) => {
-                // SAFETY: never bound or used.
-                unsafe { device.destroy_image(image, None) };
-                return Err(GpuError::Alloc { what: "composite".into(), reason: e.to_string() });
-            }
-        };
-        // SAFETY: the allocation meets the image's requirements.
-        unsafe { device.bind_image_memory(image, allocation.memory(), allocation.offset()) }.vk("vkBindImageMemory")?;
-        let view_info = vk::ImageViewCreateInfo::default()
-            .image(image)
-            .view_type(vk::ImageViewType::TYPE_2D)
-            .format(COMPOSITE_FORMAT)
-            .subresource_range(color_range());
-        // SAFETY: image is live and bound.
-        let view = unsafe { device.create_image_view(&view_info, None) }.vk("vkCreateImageView")?;
-        self.ctx.set_name(image, "composite");
-        self.ctx.set_name(view, "composite view");
+        let usage =
+            vk::ImageUsageFlags::STORAGE | vk::ImageUsageFlags::COLOR_ATTACHMENT | vk::ImageUsageFlags::TRANSFER_SRC;
+        let size = (extent.width, extent.height);
+        let (image, view, allocation) = create_image_2d(&self.ctx, "composite", COMPOSITE_FORMAT, size, usage)?;
         Ok(Target { image, view, allocation: Some(allocation), extent })
     }
 }

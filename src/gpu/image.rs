@@ -20,49 +20,9 @@ pub struct LumaImage {
 impl LumaImage {
     /// Creates the image; the caller must record [`super::Recorder::init_image`] before first use.
     pub fn new(ctx: &Arc<GpuContext>, name: &str, width: u32, height: u32) -> Result<Self, GpuError> {
-        let device = &ctx.device;
-        let info = vk::ImageCreateInfo::default()
-            .image_type(vk::ImageType::TYPE_2D)
-            .format(vk::Format::R8_UINT)
-            .extent(vk::Extent3D { width, height, depth: 1 })
-            .mip_levels(1)
-            .array_layers(1)
-            .samples(vk::SampleCountFlags::TYPE_1)
-            .tiling(vk::ImageTiling::OPTIMAL)
-            .usage(vk::ImageUsageFlags::STORAGE | vk::ImageUsageFlags::TRANSFER_SRC | vk::ImageUsageFlags::TRANSFER_DST)
-            .initial_layout(vk::ImageLayout::UNDEFINED);
-        // SAFETY: valid create info; destroyed in Drop.
-        let image = unsafe { device.create_image(&info, None) }.vk("vkCreateImage")?;
-        // SAFETY: image is live.
-        let requirements = unsafe { device.get_image_memory_requirements(image) };
-        let allocation = ctx.allocator.lock().map_err(|_| GpuError::Other("allocator lock poisoned".into()))?.allocate(
-            &AllocationCreateDesc {
-                name,
-                requirements,
-                location: MemoryLocation::GpuOnly,
-                linear: false,
-                allocation_scheme: AllocationScheme::GpuAllocatorManaged,
-            },
-        );
-        let allocation = match allocation {
-            Ok(a) => a,
-            Err(e) => {
-                // SAFETY: never bound or used.
-                unsafe { device.destroy_image(image, None) };
-                return Err(GpuError::Alloc { what: name.to_string(), reason: e.to_string() });
-            }
-        };
-        // SAFETY: the allocation meets the image's requirements.
-        unsafe { device.bind_image_memory(image, allocation.memory(), allocation.offset()) }.vk("vkBindImageMemory")?;
-        let view_info = vk::ImageViewCreateInfo::default()
-            .image(image)
-            .view_type(vk::ImageViewType::TYPE_2D)
-            .format(vk::Format::R8_UINT)
-            .subresource_range(color_range());
-        // SAFETY: image is live and bound.
-        let view = unsafe { device.create_image_view(&view_info, None) }.vk("vkCreateImageView")?;
-        ctx.set_name(image, name);
-        ctx.set_name(view, &format!("{name} view"));
+        let usage =
+            vk::ImageUsageFlags::STORAGE | vk::ImageUsageFlags::TRANSFER_SRC | vk::ImageUsageFlags::TRANSFER_DST;
+        let (image, view, allocation) = create_image_2d(ctx, name, vk::Format::R8_UINT, (width, height), usage)?;
         Ok(Self { ctx: ctx.clone(), image, view, allocation: Some(allocation), width, height })
     }
 
@@ -83,13 +43,93 @@ pub(crate) fn color_range() -> vk::ImageSubresourceRange {
 
 impl Drop for LumaImage {
     fn drop(&mut self) {
-        // SAFETY: GPU work using the image has completed (Recorder waits after each submit).
-        unsafe {
-            self.ctx.device.destroy_image_view(self.view, None);
-            self.ctx.device.destroy_image(self.image, None);
+        // GPU work using the image has completed (Recorder waits after each submit).
+        destroy_image_2d(&self.ctx, self.image, self.view, self.allocation.take());
+    }
+}
+
+/// A 2D image (one mip, one layer, optimal tiling, starting UNDEFINED) in GPU-only memory with a view
+/// over all of it, both named after `name`. Nothing is left behind when a step fails.
+pub(crate) fn create_image_2d(
+    ctx: &GpuContext,
+    name: &str,
+    format: vk::Format,
+    (width, height): (u32, u32),
+    usage: vk::ImageUsageFlags,
+) -> Result<(vk::Image, vk::ImageView, Allocation), GpuError> {
+    let device = &ctx.device;
+    let info = vk::ImageCreateInfo::default()
+        .image_type(vk::ImageType::TYPE_2D)
+        .format(format)
+        .extent(vk::Extent3D { width, height, depth: 1 })
+        .mip_levels(1)
+        .array_layers(1)
+        .samples(vk::SampleCountFlags::TYPE_1)
+        .tiling(vk::ImageTiling::OPTIMAL)
+        .usage(usage)
+        .initial_layout(vk::ImageLayout::UNDEFINED);
+    // SAFETY: valid create info; destroyed by destroy_image_2d (or below on failure).
+    let image = unsafe { device.create_image(&info, None) }.vk("vkCreateImage")?;
+    // SAFETY: image is live.
+    let requirements = unsafe { device.get_image_memory_requirements(image) };
+    let allocated = match ctx.allocator.lock() {
+        Ok(mut alloc) => alloc
+            .allocate(&AllocationCreateDesc {
+                name,
+                requirements,
+                location: MemoryLocation::GpuOnly,
+                linear: false,
+                allocation_scheme: AllocationScheme::GpuAllocatorManaged,
+            })
+            .map_err(|e| GpuError::Alloc { what: name.to_string(), reason: e.to_string() }),
+        Err(_) => Err(GpuError::Other("allocator lock poisoned".into())),
+    };
+    let allocation = match allocated {
+        Ok(a) => a,
+        Err(e) => {
+            // SAFETY: never bound or used.
+            unsafe { device.destroy_image(image, None) };
+            return Err(e);
         }
-        if let (Some(a), Ok(mut alloc)) = (self.allocation.take(), self.ctx.allocator.lock()) {
-            let _ = alloc.free(a);
+    };
+    let view_info = vk::ImageViewCreateInfo::default()
+        .image(image)
+        .view_type(vk::ImageViewType::TYPE_2D)
+        .format(format)
+        .subresource_range(color_range());
+    // SAFETY: the allocation meets the image's requirements; the view is made once it is bound.
+    let view = unsafe {
+        device
+            .bind_image_memory(image, allocation.memory(), allocation.offset())
+            .vk("vkBindImageMemory")
+            .and_then(|()| device.create_image_view(&view_info, None).vk("vkCreateImageView"))
+    };
+    match view {
+        Ok(view) => {
+            ctx.set_name(image, name);
+            ctx.set_name(view, &format!("{name} view"));
+            Ok((image, view, allocation))
         }
+        Err(e) => {
+            destroy_image_2d(ctx, image, vk::ImageView::null(), Some(allocation));
+            Err(e)
+        }
+    }
+}
+
+/// Destroys what `create_image_2d` made; the caller makes sure the GPU no longer uses it.
+pub(crate) fn destroy_image_2d(
+    ctx: &GpuContext,
+    image: vk::Image,
+    view: vk::ImageView,
+    allocation: Option<Allocation>,
+) {
+    // SAFETY: per the contract above nothing uses the objects; a null view is ignored by Vulkan.
+    unsafe {
+        ctx.device.destroy_image_view(view, None);
+        ctx.device.destroy_image(image, None);
+    }
+    if let (Some(a), Ok(mut alloc)) = (allocation, ctx.allocator.lock()) {
+        let _ = alloc.free(a);
     }
 }
