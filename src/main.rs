@@ -1,4 +1,4 @@
-//! The `vidscope` command line: view (also `vidscope INPUT`) | analyze | bench. Errors print one line and
+//! The `vidscope` command line: view (also `vidscope INPUT`) | analyze | record | bench. Errors print one line and
 //! exit with status 2.
 
 use clap::{Args, Parser, Subcommand};
@@ -72,9 +72,9 @@ enum Command {
         #[arg(long, value_name = "FILE.npy")]
         symbols: Option<PathBuf>,
     },
-    /// Time decoding, upload and each GPU pass (timestamp queries), and end-to-end fps
     /// Render the viewer's composite offscreen (no window) into an MP4, frame by frame
     Record(viewer_cli::RecordArgs),
+    /// Time decoding, upload and each GPU pass (timestamp queries), and end-to-end fps
     Bench {
         /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
         input: String,

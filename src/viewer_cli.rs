@@ -1,4 +1,5 @@
-//! The `vidscope view` options (clap), kept out of main.rs; they become `viewer::ViewerOptions`.
+//! The `vidscope view` and `vidscope record` options (clap), kept out of main.rs; they become
+//! `viewer::ViewerOptions` and `viewer::RecordOptions`.
 
 use clap::Args;
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
 //! `vidscope record` from the command line: frame counts and sizes of real files (decoded by the
-//! `ffmpeg` CLI), odd output sizes, and one-line errors with exit status 2 for bad arguments.
+//! `ffmpeg` CLI), odd output sizes, and one-line errors with exit status 2 for bad arguments; also
+//! the bad-argument errors of `vidscope view` and plain `vidscope INPUT`, which come before any window.
 #![cfg(feature = "ffmpeg")]
 
 use std::path::Path;
@@ -63,4 +64,14 @@ fn bad_arguments_give_one_line_and_no_file() {
     assert_one_line_error(&vidscope(&["record", CLIP, "-o", o, "--size", "0x10"]), "--size");
     assert_one_line_error(&vidscope(&["record", CLIP, "-o", o, "--trit-plane", "9"]), "--trit-plane 9");
     assert!(!out.exists(), "no output file after an error");
+}
+
+#[test]
+fn view_and_plain_input_reject_bad_arguments_in_one_line_before_any_window() {
+    // No display is needed: these fail before the viewer opens one.
+    for args in [&["/nonexistent/clip.mp4"][..], &["view", "/nonexistent/clip.mp4"]] {
+        assert_one_line_error(&vidscope(args), "/nonexistent/clip.mp4");
+    }
+    assert_one_line_error(&vidscope(&[CLIP, "--trit-plane", "9", "--quant", "3"]), "--trit-plane 9");
+    assert_one_line_error(&vidscope(&["view", CLIP, "--record-dir", "/nonexistent/dir"]), "--record-dir");
 }
