@@ -227,17 +227,7 @@ fn raw_mode_screenshot_shows_the_decoded_luma_at_each_pixel() {
     let dir = tempfile::tempdir().unwrap();
     let clip = clip(dir.path(), "moving.y4m", half_moving);
     let png = screenshot(dir.path(), &clip, "raw", 3);
-    let luma = half_moving(3);
-    let mut worst = 0;
-    for y in 0..H {
-        for x in 0..W {
-            let want = luma[(y * W + x) as usize] as i32;
-            for c in png.px(x, y) {
-                worst = worst.max((c as i32 - want).abs());
-            }
-        }
-    }
-    assert!(worst <= 1, "raw pixels differ from the decoded luma by up to {worst}");
+    assert_gray(&png, &half_moving(3), 0..W, "raw pixel (decoded luma)");
 }
 
 /// A 160x120 colour clip (FFmpeg's testsrc2) made by the `ffmpeg` CLI: `args` pick pixel format,
@@ -332,13 +322,7 @@ fn the_y_key_shows_the_luma_plane_the_passes_see() {
         .expect("run ffmpeg");
     assert_eq!(out.stdout.len(), (W * H) as usize);
     let png = screenshot_after_keys(&clip, 0, 1, &["y", "Right"]);
-    for y in 0..H {
-        for x in 0..W {
-            let want = out.stdout[(y * W + x) as usize];
-            let got = png.px(x, y);
-            assert!(got.iter().all(|c| c.abs_diff(want) <= 1), "({x}, {y}) is {got:?}, expected gray {want}");
-        }
-    }
+    assert_gray(&png, &out.stdout, 0..W, "luma-only pixel");
 }
 
 #[test]
@@ -355,15 +339,7 @@ fn diff_mode_lights_up_only_where_the_clip_moves() {
     let dir = tempfile::tempdir().unwrap();
     let clip = clip(dir.path(), "moving.y4m", half_moving);
     let png = screenshot(dir.path(), &clip, "diff", 4);
-    let (cur, prev) = (half_moving(4), half_moving(3));
-    for y in 0..H {
-        for x in 0..W {
-            let i = (y * W + x) as usize;
-            let want = (cur[i] as i32 - prev[i] as i32).unsigned_abs() as u8;
-            let got = png.px(x, y);
-            assert!(got.iter().all(|c| c.abs_diff(want) <= 1), "diff at ({x}, {y}): {got:?}, expected {want}");
-        }
-    }
+    assert_shows_diff_of(&png, 4);
 }
 
 #[test]
@@ -384,16 +360,7 @@ fn heatmap_colours_appear_where_the_clip_moves_and_not_where_it_stands_still() {
     }
     assert!(untinted < (W / 2 * H / 50) as usize, "{untinted} untinted pixels where the clip moves");
     // Still half: exactly the gray luma.
-    for y in 0..H {
-        for x in W / 2..W {
-            let want = luma[(y * W + x) as usize];
-            let got = png.px(x, y);
-            assert!(
-                got.iter().all(|c| c.abs_diff(want) <= 1),
-                "still pixel ({x}, {y}) is {got:?}, expected gray {want}"
-            );
-        }
-    }
+    assert_gray(&png, &luma, W / 2..W, "still pixel");
 }
 
 fn xdotool(display: &str, args: &[&str]) -> String {
@@ -557,19 +524,25 @@ fn screenshot_after_keys_in(cwd: Option<&Path>, input: &str, start: usize, at: u
     Png::read(&out_png)
 }
 
-fn assert_shows_diff_of(png: &Png, t: usize) {
+/// |cur − prev| of `half_moving` frame `t`.
+fn half_moving_diff(t: usize) -> Vec<u8> {
     let (cur, prev) = (half_moving(t), half_moving(t - 1));
+    cur.iter().zip(&prev).map(|(c, p)| c.abs_diff(*p)).collect()
+}
+
+/// Every pixel of the columns `xs` (all rows) is gray within 1 of the W x H `plane`.
+fn assert_gray(png: &Png, plane: &[u8], xs: std::ops::Range<u32>, what: &str) {
     for y in 0..H {
-        for x in 0..W {
-            let i = (y * W + x) as usize;
-            let want = (cur[i] as i32 - prev[i] as i32).unsigned_abs() as u8;
+        for x in xs.clone() {
+            let want = plane[(y * W + x) as usize];
             let got = png.px(x, y);
-            assert!(
-                got.iter().all(|c| c.abs_diff(want) <= 1),
-                "diff at ({x}, {y}): {got:?}, expected {want} (frame {t})"
-            );
+            assert!(got.iter().all(|c| c.abs_diff(want) <= 1), "{what} at ({x}, {y}): {got:?}, expected {want}");
         }
     }
+}
+
+fn assert_shows_diff_of(png: &Png, t: usize) {
+    assert_gray(png, &half_moving_diff(t), 0..W, &format!("diff (frame {t})"));
 }
 
 #[test]
@@ -597,14 +570,7 @@ fn the_file_dialog_opens_a_video_picked_with_the_keyboard() {
     // D opens the dialog, Down selects the clip, Enter opens it; three steps reach its frame 3.
     let keys = ["d", "Down", "Return", "Right", "Right", "Right"];
     let png = screenshot_after_keys_in(Some(dir.path()), "synthetic:160x120", 0, 3, &keys);
-    let luma = half_moving(3);
-    for y in 0..H {
-        for x in 0..W {
-            let want = luma[(y * W + x) as usize];
-            let got = png.px(x, y);
-            assert!(got.iter().all(|c| c.abs_diff(want) <= 1), "({x}, {y}) is {got:?}, not the picked clip's {want}");
-        }
-    }
+    assert_gray(&png, &half_moving(3), 0..W, "the picked clip's pixel");
 }
 
 #[test]
@@ -710,12 +676,11 @@ fn split_view_shows_the_diff_left_and_the_residual_right() {
     let dir = tempfile::tempdir().unwrap();
     let clip = clip(dir.path(), "moving.y4m", half_moving);
     let png = screenshot_with(dir.path(), &clip, "split", 4, (2 * W, H), &[]);
-    let (cur, prev) = (half_moving(4), half_moving(3));
+    let diff = half_moving_diff(4);
     let mut lit_left = 0;
     for y in 16..H {
         for x in 16..W - 2 {
-            let i = (y * W + x) as usize;
-            let want = (cur[i] as i32 - prev[i] as i32).unsigned_abs() as u8;
+            let want = diff[(y * W + x) as usize];
             let left = png.px(x, y);
             assert!(
                 left.iter().all(|c| c.abs_diff(want) <= 1),
@@ -742,17 +707,9 @@ fn warp_params_drive_the_viewers_prediction_and_bad_ones_fail_in_one_line() {
     let zero = dir.path().join("zero.npy");
     vidscope::analysis::write_npy(&zero, &[by, bx, 2], &vec![0f32; (by * bx * 2) as usize]).unwrap();
     let png = screenshot_with(dir.path(), &clip, "residual", 4, (W, H), &["--warp-params", zero.to_str().unwrap()]);
-    let (cur, prev) = (half_moving(4), half_moving(3));
-    let mut lit = 0;
-    for y in 0..H {
-        for x in 0..W {
-            let i = (y * W + x) as usize;
-            let want = (cur[i] as i32 - prev[i] as i32).unsigned_abs() as u8;
-            let got = png.px(x, y);
-            assert!(got.iter().all(|c| c.abs_diff(want) <= 1), "residual at ({x}, {y}): {got:?}, want {want}");
-            lit += (want > 8) as usize;
-        }
-    }
+    let diff = half_moving_diff(4);
+    assert_gray(&png, &diff, 0..W, "residual");
+    let lit = diff.iter().filter(|&&d| d > 8).count();
     assert!(lit > 1000, "the zero-warp residual shows the motion ({lit} lit pixels)");
 
     let bad = dir.path().join("bad.npy");
@@ -1047,10 +1004,5 @@ fn rate_heatmap_tints_the_moving_blocks_and_leaves_the_still_ones_gray() {
     let tinted = |p: [u8; 3]| p.iter().max().unwrap() - p.iter().min().unwrap() > 12;
     let moving_tinted = (0..H).flat_map(|y| (0..W / 2).map(move |x| (x, y))).filter(|&(x, y)| tinted(png.px(x, y)));
     assert!(moving_tinted.count() > (W / 2 * H * 9 / 10) as usize, "moving blocks are not tinted");
-    for y in 0..H {
-        for x in W / 2..W {
-            let (want, got) = (luma[(y * W + x) as usize], png.px(x, y));
-            assert!(got.iter().all(|c| c.abs_diff(want) <= 1), "still pixel ({x}, {y}) is {got:?}, expected {want}");
-        }
-    }
+    assert_gray(&png, &luma, W / 2..W, "still pixel");
 }
