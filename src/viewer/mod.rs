@@ -246,7 +246,9 @@ impl ApplicationHandler for App {
                 Ok(None) => Ok(()),
                 Err(e) => Err(e),
             },
-            WindowEvent::KeyboardInput { event, .. } if !response.consumed => {
+            // Synthetic presses are winit replaying keys held while the window gained focus: not a
+            // key press by the user (a held R would otherwise toggle the recording a second time).
+            WindowEvent::KeyboardInput { event, is_synthetic: false, .. } if !response.consumed => {
                 let dialog_open = *st.file_dialog.state() == DialogState::Open;
                 // A held key repeats: fine for stepping with the arrows, wrong for toggles (a held R
                 // would start and at once stop a recording).
