@@ -9,6 +9,7 @@ use std::sync::Arc;
 use vidscope::analysis::{self, AnalyzeOptions, BenchOptions, DumpKinds};
 use vidscope::gpu::{GpuContext, GpuOptions, ValidationMode};
 use vidscope::passes::PassSelection;
+use vidscope::reference::{BlockSize, QuantStep, SearchRange};
 
 mod viewer_cli;
 
@@ -93,26 +94,17 @@ enum Command {
         /// Quantiser step Q of the symbols pass: 1..=255
         #[arg(long, value_name = "Q", default_value_t = 1)]
         quant: u32,
+        /// Run each pass N times per frame and report one run's time (keeps the GPU at full clock
+        /// when the source is slower than the passes)
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        repeat: u32,
+        /// Frames submitted to the GPU and not yet read back, at most (1 = no overlap)
+        #[arg(long, value_name = "K", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=8))]
+        frames_in_flight: u32,
         /// Print the report as JSON
         #[arg(long)]
         json: bool,
     },
-}
-
-fn parse_passes(list: &str) -> anyhow::Result<PassSelection> {
-    let mut selection = PassSelection { diff: false, stats: false, motion: false, symbols: false };
-    for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        match item {
-            "diff" => selection.diff = true,
-            "stats" | "block_stats" => selection.stats = true,
-            "motion" | "motion_search" => selection.motion = true,
-            "symbols" => selection.symbols = true,
-            other => anyhow::bail!("--passes {other}: unknown pass (available: diff, stats, motion, symbols)"),
-        }
-    }
-    let PassSelection { diff, stats, motion, symbols } = selection;
-    anyhow::ensure!(diff || stats || motion || symbols, "--passes {list:?}: no pass selected");
-    Ok(selection)
 }
 
 fn gpu_context(args: &GpuArgs) -> anyhow::Result<Arc<GpuContext>> {
@@ -137,9 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::View(args) => vidscope::viewer::run(args.into_options(gpu)?),
         Command::Record(args) => vidscope::viewer::record(args.into_options(gpu)?),
         Command::Analyze { input, out, block, range, warp_params, frames, dump, quant, symbols } => {
-            analysis::check_block_size(block)?;
-            analysis::check_range(range)?;
-            analysis::check_quant(quant)?;
+            let (block, range, quant) = (BlockSize::new(block)?, SearchRange::new(range)?, QuantStep::new(quant)?);
             let dump = DumpKinds::parse(dump.as_deref().unwrap_or(""))?;
             let ctx = gpu_context(&cli.gpu)?;
             let opts = AnalyzeOptions {
@@ -158,13 +148,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{summary}");
             report_validation(&ctx)
         }
-        Command::Bench { input, passes, range, frames, block, quant, json } => {
-            analysis::check_block_size(block)?;
-            analysis::check_range(range)?;
-            analysis::check_quant(quant)?;
-            let passes = parse_passes(&passes)?;
+        Command::Bench { input, passes, range, frames, block, quant, repeat, frames_in_flight, json } => {
+            let (block, range, quant) = (BlockSize::new(block)?, SearchRange::new(range)?, QuantStep::new(quant)?);
+            let passes = PassSelection::parse(&passes).map_err(anyhow::Error::msg)?;
             let ctx = gpu_context(&cli.gpu)?;
-            let opts = BenchOptions { input, passes, range, max_frames: frames, block, quant };
+            let frames_in_flight = frames_in_flight as usize;
+            let opts =
+                BenchOptions { input, passes, range, max_frames: frames, block, quant, repeat, frames_in_flight };
             let report = analysis::run_bench(&ctx, &opts)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);

@@ -4,6 +4,7 @@
 use clap::Args;
 use std::path::PathBuf;
 use vidscope::gpu::{GpuOptions, PresentMode};
+use vidscope::reference::{BlockSize, QuantStep, SearchRange};
 use vidscope::ui::{Metric, Mode};
 use vidscope::viewer::{RecordOptions, ViewerOptions};
 
@@ -60,7 +61,7 @@ pub struct ViewArgs {
 
 /// Checks `--quant` and that `--trit-plane` is one of its planes.
 fn check_trit_view(quant: u32, trit_plane: u32) -> anyhow::Result<()> {
-    vidscope::analysis::check_quant(quant)?;
+    QuantStep::new(quant)?;
     let planes = vidscope::reference::symbols::planes_for_quant(quant);
     if trit_plane >= planes {
         anyhow::bail!("--trit-plane {trit_plane}: --quant {quant} has planes 0..={}", planes - 1);
@@ -78,7 +79,7 @@ pub fn parse_size(s: &str) -> anyhow::Result<(u32, u32)> {
 
 impl ViewArgs {
     pub fn into_options(self, gpu: GpuOptions) -> anyhow::Result<ViewerOptions> {
-        vidscope::analysis::check_block_size(self.block)?;
+        BlockSize::new(self.block)?;
         check_trit_view(self.quant, self.trit_plane)?;
         let size = self.size.as_deref().map(parse_size).transpose()?;
         if !self.record_dir.is_dir() {
@@ -149,8 +150,8 @@ pub struct RecordArgs {
 
 impl RecordArgs {
     pub fn into_options(self, gpu: GpuOptions) -> anyhow::Result<RecordOptions> {
-        vidscope::analysis::check_block_size(self.block)?;
-        vidscope::analysis::check_range(self.range)?;
+        BlockSize::new(self.block)?;
+        SearchRange::new(self.range)?;
         check_trit_view(self.quant, self.trit_plane)?;
         let (mut heatmap, mut arrows) = (false, false);
         for item in self.overlay.split(',').map(str::trim).filter(|s| !s.is_empty()) {

@@ -10,12 +10,12 @@ use super::progress::frame_progress;
 use super::symbols_file::SymbolsFile;
 use super::warp_params::WarpParamsFile;
 use crate::gpu::GpuContext;
-use crate::passes::Readback;
-use crate::passes::{FrameGraph, PassSelection};
+use crate::passes::{expected_frames, DriveOptions, FrameDriver, PassSelection, Readback};
 use crate::reference::{
-    block_rates, modes_from_vectors, modes_from_warp, BlockGrid, BlockRate, BlockStat, MotionVector, SymbolLayout,
+    block_rates, modes_from_vectors, modes_from_warp, BlockGrid, BlockRate, BlockSize, BlockStat, MotionVector,
+    QuantStep, SearchRange, SymbolLayout,
 };
-use crate::video::{self, DecodeThread};
+use crate::video;
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
@@ -59,15 +59,15 @@ impl DumpKinds {
 pub struct AnalyzeOptions {
     pub input: String,
     pub out: PathBuf,
-    pub block: u32,
+    pub block: BlockSize,
     /// Motion search range R.
-    pub range: u32,
+    pub range: SearchRange,
     /// Learner warp parameters: prediction uses them instead of the motion-search vectors.
     pub warp_params: Option<PathBuf>,
     pub max_frames: Option<usize>,
     pub dump: DumpKinds,
-    /// Quantiser step Q of the symbol stream (1..=255).
-    pub quant: u32,
+    /// Quantiser step Q of the symbol stream.
+    pub quant: QuantStep,
     /// Learner trits: symbols.bin and the rate use them instead of the GPU's.
     pub symbols: Option<PathBuf>,
     /// Show a progress bar (only drawn when stderr is a terminal).
@@ -122,23 +122,22 @@ struct Collected {
 }
 
 pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeSummary> {
-    super::check_block_size(opts.block)?;
     let start = Instant::now();
-    let source = video::open(&opts.input)?;
-    let info = source.info().clone();
-    let mut decoder = DecodeThread::spawn(source, 4, opts.max_frames);
-    let grid = BlockGrid::new(info.width, info.height, opts.block);
-    // Frames to expect: --frames, capped by the container's count when it has one.
-    let total = match (opts.max_frames.map(|m| m as u64), info.frame_count) {
-        (Some(m), Some(c)) => Some(m.min(c)),
-        (m, c) => m.or(c),
+    let readback = Readback { diff: opts.dump.diff, predicted: opts.dump.predicted, residual: opts.dump.residual };
+    let drive = DriveOptions {
+        planes: readback.plane_names(),
+        max_frames: opts.max_frames,
+        ..DriveOptions::new(opts.block, PassSelection::ANALYZE)
     };
+    let mut driver = FrameDriver::open(ctx, std::slice::from_ref(&opts.input), drive)?;
+    let info = driver.info().clone();
+    let grid = driver.pipeline().grid();
+    let total = expected_frames(&info, opts.max_frames);
     let warp = match &opts.warp_params {
         Some(path) => Some(WarpParamsFile::load(path, &grid, total.map(|f| f.saturating_sub(1)))?),
         None => None,
     };
-    super::check_quant(opts.quant)?;
-    let layout = SymbolLayout::new(opts.block, opts.quant);
+    let layout = SymbolLayout::new(opts.block.get(), opts.quant.get());
     let learner = match &opts.symbols {
         Some(path) => Some(SymbolsFile::load(path, &grid, &layout, total.map(|f| f.saturating_sub(1)))?),
         None => None,
@@ -152,12 +151,10 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         }
     }
     // With learner symbols the GPU stream is not needed: the headers come from the vectors/params.
-    let selection = PassSelection { symbols: learner.is_none(), ..PassSelection::ANALYZE };
-    let mut graph = FrameGraph::new(ctx, grid, selection, opts.dump.diff)?;
-    graph.set_range(opts.range)?;
-    graph.set_quant(opts.quant)?;
-    let readback = Readback { diff: opts.dump.diff, predicted: opts.dump.predicted, residual: opts.dump.residual };
-    graph.set_readback(readback)?;
+    driver.pipeline_mut().set_selection(PassSelection { symbols: learner.is_none(), ..PassSelection::ANALYZE })?;
+    driver.pipeline_mut().set_range(opts.range);
+    driver.pipeline_mut().set_quant(opts.quant);
+    driver.set_warp(warp);
     let bar = frame_progress(opts.progress, total);
 
     let csv_path = dir.join("stats.csv");
@@ -167,35 +164,30 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     writeln!(csv, "{CSV_HEADER}")?;
     let bin_path = dir.join("symbols.bin");
     let mut bin = BufWriter::new(
-        std::fs::File::create(&bin_path).with_context(|| format!("{}: cannot create", bin_path.display()))?,
+        std::fs::File::create(&bin_path).with_context(|| format!("{}: cannot write", bin_path.display()))?,
     );
     let mut collected = Collected::default();
     let counts: Vec<u32> = grid.rects().map(|r| r.count()).collect();
-    while let Some(frame) = decoder.recv()? {
-        let t = frame.index;
-        let params = match (&warp, t) {
-            (Some(w), 1..) => Some(w.for_pair(t as u64 - 1)?),
-            _ => None,
-        };
-        let out = graph.push_frame_with(&frame.data, params)?;
-        let stats = out.stats.context("block stats pass did not run")?;
+    while let Some(out) = driver.next(true)? {
+        let t = out.index;
+        let stats = out.stats().context("block stats pass did not run")?;
         collected.mean.extend(stats.iter().zip(&counts).map(|(s, &n)| BlockStat::mean(s.sum_a, n)));
         if t > 0 {
-            let motion = out.motion.context("motion pass did not run")?;
-            let mc = out.mc_stats.context("residual pass did not run")?;
+            let motion = out.motion().context("motion pass did not run")?;
+            let mc = out.mc_stats().context("residual pass did not run")?;
             collected.sad.extend(stats.iter().map(|s| s.sad));
             collected.sse.extend(stats.iter().map(|s| s.sse));
             collected.motion.extend(motion.iter().flat_map(|m| [m.dx, m.dy]));
             collected.mc_sad.extend(mc.iter().map(|s| s.sad));
             collected.mc_sse.extend(mc.iter().map(|s| s.sse));
             let pair = t as u64 - 1;
-            let modes = match params {
-                Some(p) => modes_from_warp(p),
+            let modes = match driver.warp() {
+                Some(w) => modes_from_warp(w.for_pair(pair)?),
                 None => modes_from_vectors(&motion),
             };
             let stream = match &learner {
                 Some(file) => file.stream_for_pair(pair, &modes)?,
-                None => out.symbols.context("symbols pass did not run")?,
+                None => out.symbols().context("symbols pass did not run")?,
             };
             let rates = block_rates(&stream, &modes, &grid, &layout);
             let bytes: Vec<u8> = stream.iter().flat_map(|w| w.to_le_bytes()).collect();
@@ -217,11 +209,11 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
             };
             rows.write(&mut csv)?;
         }
-        if opts.dump.raw {
+        if let (true, Some(frame)) = (opts.dump.raw, out.frame(0)) {
             write_png_gray(&frame_png(&dir, "raw", t), info.width, info.height, &frame.data)?;
         }
-        for (plane, kind) in [(&out.diff, "diff"), (&out.predicted, "predicted"), (&out.residual, "residual")] {
-            if let (true, Some(data)) = (t > 0, plane) {
+        for kind in ["diff", "predicted", "residual"] {
+            if let (true, Some(data)) = (t > 0, out.plane(kind)) {
                 write_png_gray(&frame_png(&dir, kind, t), info.width, info.height, data)?;
             }
         }
@@ -256,7 +248,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         pairs,
         width: info.width,
         height: info.height,
-        block: opts.block,
+        block: opts.block.get(),
         seconds: start.elapsed().as_secs_f64(),
         device: ctx.describe(),
     })
@@ -338,7 +330,7 @@ fn build_manifest(
             "MDL bits per block: side information + residual trits (docs/symbols.md)",
         ),
     );
-    let layout = SymbolLayout::new(grid.block, opts.quant);
+    let layout = SymbolLayout::new(grid.block, opts.quant.get());
     files.insert(
         "symbols.bin".into(),
         entry(
@@ -391,7 +383,7 @@ fn build_manifest(
         block: grid.block,
         blocks_y: grid.blocks_y(),
         blocks_x: grid.blocks_x(),
-        range: Some(opts.range),
+        range: Some(opts.range.get()),
         prediction: match &opts.warp_params {
             Some(path) => format!("warp params from {}", path.display()),
             None => "motion search vectors (integer translation)".into(),

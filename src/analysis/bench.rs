@@ -2,8 +2,8 @@
 //! timestamps per pass and end-to-end fps.
 
 use crate::gpu::GpuContext;
-use crate::passes::{FrameGraph, PassSelection, PassTimings};
-use crate::reference::BlockGrid;
+use crate::passes::{DriveOptions, FrameDriver, PassSelection, PassTimings};
+use crate::reference::{BlockSize, QuantStep, SearchRange};
 use crate::video::{self, DecodeThread};
 use serde::Serialize;
 use std::sync::Arc;
@@ -12,11 +12,16 @@ use std::time::Instant;
 pub struct BenchOptions {
     pub input: String,
     pub passes: PassSelection,
-    pub range: u32,
+    pub range: SearchRange,
     pub max_frames: Option<usize>,
-    pub block: u32,
+    pub block: BlockSize,
     /// Quantiser step of the symbols pass.
-    pub quant: u32,
+    pub quant: QuantStep,
+    /// Each pass runs this many times per frame (timed per run), so a slow source cannot leave the
+    /// GPU at an idle clock.
+    pub repeat: u32,
+    /// K frames in flight.
+    pub frames_in_flight: usize,
 }
 
 /// Milliseconds over all measured frames (frame 0, the warm-up, is left out when there are more).
@@ -54,10 +59,15 @@ pub struct BenchReport {
     /// Quantiser step of the symbols pass (when it ran).
     pub quant: u32,
     pub passes: Vec<String>,
+    /// Runs of each pass per frame (`--repeat`).
+    pub repeat: u32,
+    pub frames_in_flight: usize,
     /// Frames per second decoding alone (no GPU work).
     pub decode_fps: f64,
     /// Frames per second with decode (own thread), upload, passes and readback of the stats.
     pub end_to_end_fps: f64,
+    /// 1000 / (sum of the passes' median GPU ms): the frame rate the GPU alone would allow.
+    pub gpu_bound_fps: f64,
     pub gpu_ms: GpuMs,
 }
 
@@ -81,7 +91,8 @@ impl std::fmt::Display for BenchReport {
         )?;
         writeln!(f, "device     {}{}", self.device, if self.validation { " (validation on)" } else { "" })?;
         writeln!(f, "decode     {:.1} fps", self.decode_fps)?;
-        writeln!(f, "end-to-end {:.1} fps", self.end_to_end_fps)?;
+        writeln!(f, "end-to-end {:.1} fps ({} frames in flight)", self.end_to_end_fps, self.frames_in_flight)?;
+        writeln!(f, "gpu bound  {:.1} fps (1000 / summed pass medians)", self.gpu_bound_fps)?;
         let line = |f: &mut std::fmt::Formatter<'_>, name: &str, t: &TimingStats| {
             writeln!(
                 f,
@@ -110,10 +121,9 @@ impl std::fmt::Display for BenchReport {
 }
 
 pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<BenchReport> {
-    super::check_block_size(opts.block)?;
+    anyhow::ensure!(opts.repeat >= 1, "--repeat {}: must be at least 1", opts.repeat);
     // Decode only.
     let mut decoder = DecodeThread::spawn(video::open(&opts.input)?, 4, opts.max_frames);
-    let info = decoder.info().clone();
     let start = Instant::now();
     let mut decoded = 0u64;
     while decoder.recv()?.is_some() {
@@ -123,57 +133,66 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
     anyhow::ensure!(decoded > 0, "{}: no frames could be decoded", opts.input);
     drop(decoder);
 
-    // Decode + GPU passes.
-    let grid = BlockGrid::new(info.width, info.height, opts.block);
-    let mut graph = FrameGraph::new(ctx, grid, opts.passes, false)?;
-    graph.set_range(opts.range)?;
-    graph.set_quant(opts.quant)?;
-    let mut decoder = DecodeThread::spawn(video::open(&opts.input)?, 4, opts.max_frames);
+    // Decode + GPU passes, K frames in flight.
+    let drive = DriveOptions {
+        max_frames: opts.max_frames,
+        frames_in_flight: opts.frames_in_flight,
+        ..DriveOptions::new(opts.block, opts.passes)
+    };
+    let mut driver = FrameDriver::open(ctx, std::slice::from_ref(&opts.input), drive)?;
+    driver.pipeline_mut().set_range(opts.range);
+    driver.pipeline_mut().set_quant(opts.quant);
+    driver.pipeline_mut().set_repeat(opts.repeat)?;
+    let info = driver.info().clone();
     let mut timings: Vec<PassTimings> = Vec::new();
     let start = Instant::now();
-    let mut frames = 0u64;
-    while let Some(frame) = decoder.recv()? {
-        timings.push(graph.push_frame(&frame.data)?.timings);
-        frames += 1;
+    while let Some(out) = driver.next(true)? {
+        timings.push(out.timings);
     }
+    let frames = timings.len() as u64;
     let end_to_end_fps = frames as f64 / start.elapsed().as_secs_f64().max(1e-9);
     let measured = if timings.len() > 1 { &timings[1..] } else { &timings[..] };
-    let stats_of = |f: fn(&PassTimings) -> f64| TimingStats::from_samples(&measured.iter().map(f).collect::<Vec<_>>());
-    let mut passes = Vec::new();
-    if opts.passes.diff {
-        passes.push("diff".to_string());
-    }
-    if opts.passes.stats {
-        passes.push("stats".to_string());
-    }
-    if opts.passes.motion {
-        passes.push("motion".to_string());
-    }
-    if opts.passes.symbols {
-        passes.push("symbols".to_string());
-    }
+    let stats_of =
+        |f: &dyn Fn(&PassTimings) -> f64| TimingStats::from_samples(&measured.iter().map(f).collect::<Vec<_>>());
+    let pass = |name: &'static str| -> Option<TimingStats> {
+        measured.iter().any(|t| t.pass_ms(name).is_some()).then(|| stats_of(&|t| t.pass_ms(name).unwrap_or(0.0)))
+    };
+    let gpu_ms = GpuMs {
+        upload: stats_of(&|t| t.upload_ms),
+        diff: pass("diff"),
+        stats: pass("stats"),
+        motion: pass("motion"),
+        warp: pass("warp"),
+        residual: pass("residual"),
+        symbols: pass("symbols"),
+    };
+    let summed: f64 = [&gpu_ms.diff, &gpu_ms.stats, &gpu_ms.motion, &gpu_ms.warp, &gpu_ms.residual, &gpu_ms.symbols]
+        .iter()
+        .filter_map(|t| t.map(|t| t.median))
+        .sum();
+    let passes = [
+        ("diff", opts.passes.diff),
+        ("stats", opts.passes.stats),
+        ("motion", opts.passes.motion),
+        ("symbols", opts.passes.symbols),
+    ];
     Ok(BenchReport {
         input: opts.input.clone(),
         device: ctx.describe(),
         validation: ctx.validation_enabled(),
-        timestamps: graph.has_timestamps(),
+        timestamps: driver.pipeline().has_timestamps(),
         width: info.width,
         height: info.height,
         frames,
-        block: opts.block,
-        range: opts.range,
-        quant: opts.quant,
-        passes,
+        block: opts.block.get(),
+        range: opts.range.get(),
+        quant: opts.quant.get(),
+        passes: passes.iter().filter(|(_, on)| *on).map(|(n, _)| n.to_string()).collect(),
+        repeat: opts.repeat,
+        frames_in_flight: opts.frames_in_flight,
         decode_fps,
         end_to_end_fps,
-        gpu_ms: GpuMs {
-            upload: stats_of(|t| t.upload_ms),
-            diff: opts.passes.diff.then(|| stats_of(|t| t.diff_ms)),
-            stats: opts.passes.stats.then(|| stats_of(|t| t.stats_ms)),
-            motion: opts.passes.motion.then(|| stats_of(|t| t.motion_ms)),
-            warp: opts.passes.motion.then(|| stats_of(|t| t.warp_ms)),
-            residual: opts.passes.motion.then(|| stats_of(|t| t.residual_ms)),
-            symbols: opts.passes.symbols.then(|| stats_of(|t| t.symbols_ms)),
-        },
+        gpu_bound_fps: if summed > 0.0 { 1000.0 / summed } else { 0.0 },
+        gpu_ms,
     })
 }

@@ -42,6 +42,8 @@ pub struct Recorder {
     cmd: vk::CommandBuffer,
     fence: vk::Fence,
     recording: bool,
+    /// Submitted and not yet waited for: the fence will signal when the GPU is done.
+    pending: bool,
 }
 
 impl Recorder {
@@ -50,7 +52,7 @@ impl Recorder {
         // SAFETY: a valid create info; the fence is destroyed in Drop (the pool and its buffer too).
         let fence = unsafe { ctx.device.create_fence(&vk::FenceCreateInfo::default(), None) }.vk("vkCreateFence")?;
         ctx.set_name(fence, name);
-        Ok(Self { ctx: ctx.clone(), pool, cmd, fence, recording: false })
+        Ok(Self { ctx: ctx.clone(), pool, cmd, fence, recording: false, pending: false })
     }
 
     pub fn context(&self) -> &Arc<GpuContext> {
@@ -58,8 +60,10 @@ impl Recorder {
     }
 
     pub fn begin(&mut self) -> Result<(), GpuError> {
+        // A buffer still executing may not be reset.
+        self.wait()?;
         let info = vk::CommandBufferBeginInfo::default().flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT);
-        // SAFETY: the buffer is not pending (submit_and_wait waits on the fence), so it may be reset.
+        // SAFETY: the buffer is not pending (waited for above), so it may be reset.
         unsafe {
             self.ctx
                 .device
@@ -226,6 +230,13 @@ impl Recorder {
 
     /// Ends recording, submits, and waits until the GPU is done; host-visible buffers may then be read.
     pub fn submit_and_wait(&mut self) -> Result<(), GpuError> {
+        self.submit()?;
+        self.wait()
+    }
+
+    /// Ends recording and submits without waiting: `wait` or `is_done` tell when the GPU has finished
+    /// (and host-visible buffers written by this work may be read).
+    pub fn submit(&mut self) -> Result<(), GpuError> {
         self.ensure_recording()?;
         self.recording = false;
         let to_host = vk::MemoryBarrier::default()
@@ -247,16 +258,82 @@ impl Recorder {
             );
             d.end_command_buffer(self.cmd).vk("vkEndCommandBuffer")?;
             d.queue_submit(self.ctx.queue, &submit, self.fence).vk("vkQueueSubmit")?;
+        }
+        self.pending = true;
+        Ok(())
+    }
+
+    /// Waits until the last submitted work is done (returns at once when nothing is pending).
+    pub fn wait(&mut self) -> Result<(), GpuError> {
+        if !self.pending {
+            return Ok(());
+        }
+        // SAFETY: the fence belongs to this device and was submitted with the pending work.
+        unsafe {
+            let d = &self.ctx.device;
             d.wait_for_fences(&[self.fence], true, u64::MAX).vk("vkWaitForFences")?;
             d.reset_fences(&[self.fence]).vk("vkResetFences")?;
         }
+        self.pending = false;
+        Ok(())
+    }
+
+    /// Whether the last submitted work has finished (true when nothing is pending); never blocks.
+    pub fn is_done(&mut self) -> Result<bool, GpuError> {
+        if !self.pending {
+            return Ok(true);
+        }
+        // SAFETY: the fence belongs to this device.
+        let signalled = unsafe { self.ctx.device.get_fence_status(self.fence) }.vk("vkGetFenceStatus")?;
+        if signalled {
+            self.wait()?;
+        }
+        Ok(signalled)
+    }
+
+    /// Copies all of `src` into `dst` (same size), both in GENERAL layout.
+    pub fn copy_image(&mut self, src: &LumaImage, dst: &LumaImage) -> Result<(), GpuError> {
+        self.ensure_recording()?;
+        if (src.width, src.height) != (dst.width, dst.height) {
+            return Err(GpuError::Other(format!(
+                "copy_image: {}x{} into {}x{}",
+                src.width, src.height, dst.width, dst.height
+            )));
+        }
+        let layers = vk::ImageSubresourceLayers {
+            aspect_mask: vk::ImageAspectFlags::COLOR,
+            mip_level: 0,
+            base_array_layer: 0,
+            layer_count: 1,
+        };
+        let region = vk::ImageCopy {
+            src_subresource: layers,
+            src_offset: vk::Offset3D::default(),
+            dst_subresource: layers,
+            dst_offset: vk::Offset3D::default(),
+            extent: vk::Extent3D { width: src.width, height: src.height, depth: 1 },
+        };
+        // SAFETY: recording; both images are live, of equal size, and kept in GENERAL layout.
+        unsafe {
+            self.ctx.device.cmd_copy_image(
+                self.cmd,
+                src.image,
+                vk::ImageLayout::GENERAL,
+                dst.image,
+                vk::ImageLayout::GENERAL,
+                &[region],
+            )
+        };
         Ok(())
     }
 }
 
 impl Drop for Recorder {
     fn drop(&mut self) {
-        // SAFETY: nothing is pending: submit_and_wait waits for its work before returning.
+        if let Err(e) = self.wait() {
+            tracing::error!("dropping a command buffer whose work could not be waited for: {e}");
+        }
+        // SAFETY: nothing is pending any more (waited for above).
         unsafe {
             self.ctx.device.destroy_fence(self.fence, None);
             self.ctx.device.destroy_command_pool(self.pool, None);

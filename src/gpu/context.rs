@@ -41,6 +41,8 @@ pub struct GpuContext {
     /// Nanoseconds per timestamp tick.
     pub(crate) timestamp_period: f64,
     pub(crate) timestamp_valid_bits: u32,
+    /// The largest width or height of a 2D image the device can make.
+    max_image_dimension: u32,
     /// VK_KHR_dynamic_rendering is on (egui compositing, windowed or offscreen, needs it).
     pub(crate) dynamic_rendering: bool,
     debug_messenger: Option<(ash::ext::debug_utils::Instance, vk::DebugUtilsMessengerEXT)>,
@@ -197,6 +199,7 @@ impl GpuContext {
             device_type: props.device_type,
             timestamp_period: props.limits.timestamp_period as f64,
             timestamp_valid_bits,
+            max_image_dimension: props.limits.max_image_dimension2_d,
             dynamic_rendering,
             debug_messenger,
             surface,
@@ -211,6 +214,18 @@ impl GpuContext {
     /// e.g. `llvmpipe (LLVM 15.0.6, 256 bits) (cpu)`.
     pub fn describe(&self) -> String {
         format!("{} ({})", self.device_name, type_name(self.device_type))
+    }
+
+    /// Checks that a `width` x `height` image fits the device, before anything is created.
+    pub fn check_image_size(&self, width: u32, height: u32) -> Result<(), GpuError> {
+        let max = self.max_image_dimension;
+        if width == 0 || height == 0 || width > max || height > max {
+            return Err(GpuError::Other(format!(
+                "{width}x{height} frames are beyond this GPU's image size limit ({max}x{max} on {})",
+                self.device_name
+            )));
+        }
+        Ok(())
     }
 
     pub fn device_name(&self) -> &str {

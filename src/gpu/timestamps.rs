@@ -25,10 +25,12 @@ impl TimestampQueries {
         Ok(Some(Self { ctx: ctx.clone(), pool, count }))
     }
 
-    /// Raw ticks of all queries, masked to the valid bits. Call after the recorded work completed.
-    pub fn ticks(&self) -> Result<Vec<u64>, GpuError> {
-        let mut out = vec![0u64; self.count as usize];
-        // SAFETY: the pool has `count` queries, all written by completed work (Recorder waited).
+    /// Raw ticks of the first `written` queries, masked to the valid bits. Call after the recorded
+    /// work that wrote them completed.
+    pub fn ticks(&self, written: u32) -> Result<Vec<u64>, GpuError> {
+        let written = written.min(self.count);
+        let mut out = vec![0u64; written as usize];
+        // SAFETY: the pool has at least `written` queries, all written by completed work (the caller waited).
         unsafe { self.ctx.device.get_query_pool_results(self.pool, 0, &mut out, vk::QueryResultFlags::TYPE_64) }
             .vk("vkGetQueryPoolResults")?;
         let bits = self.ctx.timestamp_valid_bits;

@@ -1,6 +1,7 @@
 //! block_stats pass: one workgroup per block, one (SAD, SSE, Σa, Σb) record per block into an SSBO
 //! (shaders/block_stats.comp). Used for zero-motion stats (cur vs ref) and residuals (cur vs pred).
 
+use super::pass::{FrameSettings, Output, Pass, PassIo, Res};
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
 use crate::reference::{BlockGrid, BlockStat};
@@ -63,13 +64,37 @@ impl BlockStatsPass {
 
     /// Decodes the records of a host-visible SSBO written by `record`.
     pub fn read(buffer: &GpuBuffer, grid: &BlockGrid) -> Vec<BlockStat> {
-        let bytes = &buffer.bytes()[..Self::buffer_size(grid) as usize];
-        bytes
+        Self::decode(buffer.bytes(), grid)
+    }
+
+    /// Decodes the first `grid.len()` records of the SSBO's bytes.
+    pub fn decode(bytes: &[u8], grid: &BlockGrid) -> Vec<BlockStat> {
+        bytes[..Self::buffer_size(grid) as usize]
             .chunks_exact(RECORD_BYTES as usize)
             .map(|c| {
                 let w: [u32; 4] = bytemuck::pod_read_unaligned(c);
                 BlockStat { sad: w[0], sse: w[1], sum_a: w[2], sum_b: w[3] }
             })
             .collect()
+    }
+}
+
+/// The zero-motion block stats of frame t against frame t − 1 ("stats").
+impl Pass for BlockStatsPass {
+    fn name(&self) -> &'static str {
+        "stats"
+    }
+
+    fn reads(&self, _: &FrameSettings) -> Vec<Res> {
+        vec![Res::Cur(0), Res::Prev(0)]
+    }
+
+    fn outputs(&self) -> Vec<Output> {
+        vec![Output::buffer("stats", Self::buffer_size)]
+    }
+
+    fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
+        let out = io.buffer(Res::Buffer("stats"))?;
+        BlockStatsPass::record(self, rec, io.image(Res::Cur(0))?, io.image(Res::Prev(0))?, out, &s.grid)
     }
 }

@@ -1,5 +1,6 @@
 //! diff pass: |cur - ref| luma into a storage image (shaders/diff.comp).
 
+use super::pass::{FrameSettings, Output, Pass, PassIo, Res};
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuContext, GpuError, LumaImage, Recorder};
 use std::sync::Arc;
@@ -42,5 +43,23 @@ impl DiffPass {
             bytemuck::bytes_of(&push),
             [cur.width.div_ceil(16), cur.height.div_ceil(16), 1],
         )
+    }
+}
+
+impl Pass for DiffPass {
+    fn name(&self) -> &'static str {
+        "diff"
+    }
+
+    fn reads(&self, _: &FrameSettings) -> Vec<Res> {
+        vec![Res::Cur(0), Res::Prev(0)]
+    }
+
+    fn outputs(&self) -> Vec<Output> {
+        vec![Output::image("diff")]
+    }
+
+    fn record(&self, rec: &mut Recorder, io: &dyn PassIo, _: &FrameSettings) -> Result<(), GpuError> {
+        DiffPass::record(self, rec, io.image(Res::Cur(0))?, io.image(Res::Prev(0))?, io.image(Res::Image("diff"))?)
     }
 }

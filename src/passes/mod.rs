@@ -1,21 +1,32 @@
-//! GPU passes, one file each (push constants, pipeline, `record`), and the `FrameGraph` that runs
-//! the selected passes on each new frame. Knows nothing of UI.
+//! GPU passes, one file each (push constants, pipeline, `record`, and its [`Pass`] declaration), the
+//! registry that lists them, and the [`FramePipeline`] that runs the selected ones on every frame
+//! with several frames in flight. Knows nothing of UI.
 
 mod block_stats;
-mod chroma;
 mod diff;
+mod driver;
 mod frame_graph;
 mod motion_search;
+mod pass;
+mod pipeline;
+mod registry;
+mod residual;
+mod results;
 mod symbols;
 mod warp;
 
 pub use block_stats::{BlockStatsPass, BlockStatsPush};
-pub use chroma::ChromaUpload;
 pub use diff::{DiffPass, DiffPush};
-pub use frame_graph::{FrameGraph, FrameOutputs, PassSelection, PassTimings, Readback};
+pub use driver::{expected_frames, DriveOptions, FrameDriver};
+pub use frame_graph::{FrameGraph, FrameOutputs, Readback};
 pub use motion_search::{MotionSearchPass, MotionSearchPush};
+pub use pass::{FrameSettings, Output, OutputKind, Pass, PassIo, Res, WarpSource};
+pub use pipeline::{FrameInput, FramePipeline, HeldFrame, InputPlanes, PipelineConfig};
+pub use registry::{registered_passes, PassSelection};
+pub use residual::ResidualPass;
+pub use results::{FrameResults, PassTimings};
 pub use symbols::{SymbolSource, SymbolsPass, SymbolsPush};
-pub use warp::{WarpPass, WarpPush, WarpSource};
+pub use warp::{WarpPass, WarpPush};
 
 /// The SPIR-V that build.rs compiled from `shaders/<name>.comp`.
 macro_rules! spirv {

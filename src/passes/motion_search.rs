@@ -1,6 +1,7 @@
 //! motion_search pass: exact full search over (2R+1)^2 displacements, one workgroup per block,
 //! (dx, dy, sad) per block into an SSBO (shaders/motion_search.comp).
 
+use super::pass::{FrameSettings, Output, Pass, PassIo, Res};
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
 use crate::reference::{BlockGrid, MotionVector, MAX_RANGE};
@@ -83,12 +84,36 @@ impl MotionSearchPass {
 
     /// Decodes the vectors of a host-visible SSBO written by `record`.
     pub fn read(buffer: &GpuBuffer, grid: &BlockGrid) -> Vec<MotionVector> {
-        buffer.bytes()[..Self::buffer_size(grid) as usize]
+        Self::decode(buffer.bytes(), grid)
+    }
+
+    /// Decodes the first `grid.len()` vectors of the SSBO's bytes.
+    pub fn decode(bytes: &[u8], grid: &BlockGrid) -> Vec<MotionVector> {
+        bytes[..Self::buffer_size(grid) as usize]
             .chunks_exact(VECTOR_BYTES as usize)
             .map(|c| {
                 let v: [i32; 4] = bytemuck::pod_read_unaligned(c);
                 MotionVector { dx: v[0], dy: v[1], sad: v[2] as u32 }
             })
             .collect()
+    }
+}
+
+impl Pass for MotionSearchPass {
+    fn name(&self) -> &'static str {
+        "motion"
+    }
+
+    fn reads(&self, _: &FrameSettings) -> Vec<Res> {
+        vec![Res::Cur(0), Res::Prev(0)]
+    }
+
+    fn outputs(&self) -> Vec<Output> {
+        vec![Output::buffer("vectors", Self::buffer_size)]
+    }
+
+    fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
+        let (cur, prev) = (io.image(Res::Cur(0))?, io.image(Res::Prev(0))?);
+        MotionSearchPass::record(self, rec, cur, prev, io.buffer(Res::Buffer("vectors"))?, &s.grid, s.range)
     }
 }

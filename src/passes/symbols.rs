@@ -2,6 +2,7 @@
 //! digit planes, docs/symbols.md), one workgroup per block, one fixed-size record per block into an
 //! SSBO (shaders/symbols.comp; layout in shaders/symbols.glsl and `reference::symbols`).
 
+use super::pass::{FrameSettings, Output, Pass, PassIo, Res, WarpSource};
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
 use crate::reference::symbols::MAX_PLANES;
@@ -111,5 +112,38 @@ impl SymbolsPass {
     pub fn read(buffer: &GpuBuffer, grid: &BlockGrid, layout: &SymbolLayout) -> Vec<u32> {
         let bytes = &buffer.bytes()[..Self::buffer_size(grid, layout) as usize];
         bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    }
+}
+
+/// The symbol stream of cur − pred: pred is the warp pass's prediction when it runs, else frame t − 1.
+impl Pass for SymbolsPass {
+    fn name(&self) -> &'static str {
+        "symbols"
+    }
+
+    fn reads(&self, s: &FrameSettings) -> Vec<Res> {
+        match (s.runs("warp"), s.warp) {
+            (false, _) => vec![Res::Cur(0), Res::Prev(0)],
+            (true, WarpSource::MotionVectors) => vec![Res::Cur(0), Res::Image("predicted"), Res::Buffer("vectors")],
+            (true, WarpSource::Params) => vec![Res::Cur(0), Res::Image("predicted"), Res::Params],
+        }
+    }
+
+    fn outputs(&self) -> Vec<Output> {
+        vec![Output::buffer("symbols", Self::max_buffer_size).on_demand()]
+    }
+
+    fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
+        let (pred, source) = match (s.runs("warp"), s.warp) {
+            (false, _) => (io.image(Res::Prev(0))?, SymbolSource::ZeroMotion),
+            (true, WarpSource::MotionVectors) => (io.image(Res::Image("predicted"))?, SymbolSource::MotionVectors),
+            (true, WarpSource::Params) => (io.image(Res::Image("predicted"))?, SymbolSource::Params),
+        };
+        let params = io.buffer(Res::Params)?;
+        // Without motion search the shader reads no vectors; the params buffer stands in for the binding.
+        let vectors = if s.runs("motion") { io.buffer(Res::Buffer("vectors"))? } else { params };
+        let out = io.buffer(Res::Buffer("symbols"))?;
+        let layout = SymbolLayout::new(s.grid.block, s.quant);
+        SymbolsPass::record(self, rec, io.image(Res::Cur(0))?, pred, vectors, params, out, &s.grid, &layout, source)
     }
 }

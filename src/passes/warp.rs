@@ -1,6 +1,8 @@
 //! warp pass: the predicted frame from per-block motion vectors (exact) or per-block similarity
 //! parameters (bilinear) read from SSBOs (shaders/warp.comp).
 
+pub use super::pass::WarpSource;
+use super::pass::{FrameSettings, Output, Pass, PassIo, Res};
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
 use crate::reference::{BlockGrid, WarpParams};
@@ -14,15 +16,6 @@ pub struct WarpPush {
     pub block: u32,
     pub blocks_x: u32,
     pub mode: u32,
-}
-
-/// Where the per-block warp comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WarpSource {
-    /// Integer vectors from the motion search SSBO.
-    MotionVectors,
-    /// (a, b, tx, ty) per block from the parameter SSBO.
-    Params,
 }
 
 /// Bytes per block of the parameter SSBO (vec4).
@@ -88,5 +81,34 @@ impl WarpPass {
             bytemuck::bytes_of(&push),
             [grid.width.div_ceil(16), grid.height.div_ceil(16), 1],
         )
+    }
+}
+
+/// The predicted frame: frame t − 1 warped per block by the motion vectors or the learner's params.
+impl Pass for WarpPass {
+    fn name(&self) -> &'static str {
+        "warp"
+    }
+
+    fn reads(&self, s: &FrameSettings) -> Vec<Res> {
+        match s.warp {
+            WarpSource::MotionVectors => vec![Res::Prev(0), Res::Buffer("vectors")],
+            WarpSource::Params => vec![Res::Prev(0), Res::Params],
+        }
+    }
+
+    fn outputs(&self) -> Vec<Output> {
+        vec![Output::image("predicted")]
+    }
+
+    fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
+        // The shader binds both; the one the source does not use is only bound.
+        let vectors = match s.runs("motion") {
+            true => io.buffer(Res::Buffer("vectors"))?,
+            false => io.buffer(Res::Params)?,
+        };
+        let (prev, pred, params) =
+            (io.image(Res::Prev(0))?, io.image(Res::Image("predicted"))?, io.buffer(Res::Params)?);
+        WarpPass::record(self, rec, prev, pred, vectors, params, &s.grid, s.warp)
     }
 }

@@ -686,18 +686,11 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
             ));
             if hud.has_timestamps {
                 let t = &hud.timings;
-                ui.monospace(format!(
-                    "GPU ms: upload {:.3}  diff {:.3}  stats {:.3}",
-                    t.upload_ms, t.diff_ms, t.stats_ms
-                ));
-                if s.needs_motion() {
-                    ui.monospace(format!(
-                        "        motion {:.3}  warp {:.3}  residual {:.3}",
-                        t.motion_ms, t.warp_ms, t.residual_ms
-                    ));
-                }
-                if s.needs_symbols() {
-                    ui.monospace(format!("        symbols {:.3}", t.symbols_ms));
+                // Every pass that ran, three to a line.
+                let mut items = vec![format!("upload {:.3}", t.upload_ms)];
+                items.extend(t.passes.iter().map(|(name, ms)| format!("{name} {ms:.3}")));
+                for (k, line) in items.chunks(3).enumerate() {
+                    ui.monospace(format!("{}{}", if k == 0 { "GPU ms: " } else { "        " }, line.join("  ")));
                 }
             } else {
                 ui.monospace("GPU ms: no timestamps on this queue");

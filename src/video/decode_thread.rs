@@ -93,6 +93,28 @@ impl DecodeThread {
         }
     }
 
+    /// Like `recv` without blocking: `Ok(None)` when no frame is ready yet; the end of the stream is
+    /// `Ok(Some(None))`.
+    pub fn try_recv(&mut self) -> Result<Option<Option<LumaFrame>>, VideoError> {
+        if self.state != State::Running {
+            return self.recv().map(Some);
+        }
+        let polled = match &self.rx {
+            Some(rx) => rx.try_recv(),
+            None => Err(mpsc::TryRecvError::Disconnected),
+        };
+        match polled {
+            Ok(Ok(frame)) => Ok(Some(Some(frame))),
+            Ok(Err(e)) => {
+                self.state = State::Done;
+                Err(e)
+            }
+            Err(mpsc::TryRecvError::Empty) => Ok(None),
+            // The thread finished: `recv` joins it and tells an end from a panic.
+            Err(mpsc::TryRecvError::Disconnected) => self.recv().map(Some),
+        }
+    }
+
     /// Total seconds the thread has spent inside [`FrameSource::next_frame`] so far (decode-only time,
     /// excluding time blocked on a full queue).
     pub fn decode_seconds(&self) -> f64 {

@@ -37,7 +37,7 @@ impl Sample {
     fn to_u8(self, bytes: &[u8]) -> u8 {
         match self {
             Sample::U8 => bytes[0],
-            Sample::U16 { shift } => (u16::from_le_bytes([bytes[0], bytes[1]]) >> shift).min(255) as u8,
+            Sample::U16 { shift } => super::frame::reduce_sample([bytes[0], bytes[1]], shift),
         }
     }
 }

@@ -20,6 +20,18 @@ impl LumaFrame {
     }
 }
 
+/// The one reduction of a higher bit depth to the 8 bits every pass reads (DESIGN.md: `>> (depth - 8)`):
+/// one little-endian 16-bit sample shifted right by `shift` = depth − 8, clamped to 255 (a sample
+/// above its nominal depth cannot wrap).
+pub fn reduce_sample(le: [u8; 2], shift: u32) -> u8 {
+    (u16::from_le_bytes(le) >> shift).min(255) as u8
+}
+
+/// [`reduce_sample`] over a plane of little-endian 16-bit samples.
+pub fn reduce_plane(le_samples: &[u8], shift: u32) -> Vec<u8> {
+    le_samples.chunks_exact(2).map(|s| reduce_sample([s[0], s[1]], shift)).collect()
+}
+
 /// The two chroma planes of a frame, 8-bit (reduced like luma), tightly packed, each
 /// `width * height` samples. Luma pixel (x, y) takes chroma sample (x >> shift_x, y >> shift_y):
 /// nearest-sample upsampling, which keeps every displayed value a decoded one.

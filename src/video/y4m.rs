@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
-use super::{ChromaPlanes, ColourInfo, FrameSource, LumaFrame, StreamInfo, VideoError};
+use super::{reduce_plane, ChromaPlanes, ColourInfo, FrameSource, LumaFrame, StreamInfo, VideoError};
 
 /// Longest header line accepted (the `X` comments can be long, but not unbounded).
 const MAX_HEADER_LEN: usize = 64 * 1024;
@@ -346,8 +346,7 @@ impl Y4mSource {
 
         let data = if self.colour.depth > 8 {
             let shift = self.colour.depth - 8;
-            let data =
-                buf.chunks_exact(2).map(|s| (u16::from_le_bytes([s[0], s[1]]) >> shift).min(255) as u8).collect();
+            let data = reduce_plane(&buf, shift);
             self.buf = buf; // keep the 16-bit read buffer for the next frame
             data
         } else {
@@ -374,7 +373,7 @@ impl Y4mSource {
                 return bytes.to_vec();
             }
             let shift = self.colour.depth - 8;
-            bytes.chunks_exact(2).map(|s| (u16::from_le_bytes([s[0], s[1]]) >> shift).min(255) as u8).collect()
+            reduce_plane(bytes, shift)
         };
         let cb = to_u8(other.get(..samples * bps)?);
         let cr = to_u8(other.get(samples * bps..2 * samples * bps)?);

@@ -11,7 +11,6 @@ use crate::video::{Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown};
 use anyhow::Context as _;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 /// Everything `vidscope record` takes.
 #[derive(Clone, Debug)]
@@ -37,9 +36,6 @@ pub struct RecordOptions {
     pub range: u32,
 }
 
-/// How long one frame may take to decode before `record` gives up on the input.
-const FRAME_TIMEOUT: Duration = Duration::from_secs(120);
-
 pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     let ctx = Arc::new(GpuContext::new(&opts.gpu)?);
     eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
@@ -64,7 +60,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         ..Settings::default()
     };
     let (w, h) = opts.size.unwrap_or((info.width, info.height));
-    let view = View::fit((info.width as f32, info.height as f32), View::pane(mode, (w, h)))
+    let view = View::fit(glam::Vec2::new(info.width as f32, info.height as f32), View::pane(mode, (w, h)))
         .context("the output size has no area")?;
     let mut compositor = Compositor::new(&ctx, 1)?;
     compositor.resize(w, h)?;
@@ -77,16 +73,15 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     let progress = crate::analysis::frame_progress(true, total.map(|t| t as u64));
     let shutdown = Shutdown::install().ok();
     let mut recorder = Mp4Recorder::start(&opts.out, w, h, fps_fraction(info.fps), &RecorderOptions::default())?;
-    let mut next = opts.start;
+    player.set_motion(settings.needs_motion(), settings.range)?;
+    player.set_symbols(settings.needs_symbols(), settings.quant)?;
     let mut written = 0usize;
     while total.is_none_or(|t| written < t) {
         if shutdown.as_ref().is_some_and(Shutdown::requested) {
             eprintln!("vidscope: stopping on a signal after {written} frames");
             break;
         }
-        player.set_motion(settings.needs_motion(), settings.range)?;
-        player.set_symbols(settings.needs_symbols(), settings.quant)?;
-        if !show_frame(&mut player, next)? {
+        if player.advance()?.is_none() {
             break; // the stream ended
         }
         if let Some(e) = player.error.take() {
@@ -110,8 +105,6 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         recorder.push(RgbaFrame::new(shot.width, shot.height, shot.rgba))?;
         written += 1;
         progress.inc(1);
-        next += 1;
-        player.seek(next);
     }
     progress.finish_and_clear();
     let summary = recorder.finish()?;
@@ -129,22 +122,4 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         anyhow::bail!("the Vulkan validation layer reported problems (printed above); please report this bug");
     }
     Ok(())
-}
-
-/// Drives the player until frame `n` is on screen; `false` when the stream ended before it.
-fn show_frame(player: &mut Player, n: usize) -> anyhow::Result<bool> {
-    let since = Instant::now();
-    loop {
-        player.tick(false, 1.0, false, &mut || Ok(()))?;
-        if player.shown() == Some(n) && !player.wants_frame(false) {
-            return Ok(true);
-        }
-        if !player.wants_frame(false) {
-            return Ok(false);
-        }
-        if since.elapsed() > FRAME_TIMEOUT {
-            anyhow::bail!("{}: frame {n} did not decode within {FRAME_TIMEOUT:?}", player.info.input);
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
 }

@@ -4,6 +4,7 @@
 
 mod headless;
 mod player;
+mod playhead;
 mod recording;
 mod scene;
 
@@ -16,6 +17,7 @@ use crate::ui::{self, Action, Hud, Metric, Mode, Settings};
 use crate::video::{Shutdown, StreamInfo};
 use anyhow::Context as _;
 use egui_file_dialog::{DialogState, FileDialog};
+use glam::Vec2;
 use player::Player;
 use recording::Recording;
 use scene::View;
@@ -99,14 +101,17 @@ struct Running {
     window: Arc<Window>,
     settings: Settings,
     view: View,
+    /// Per-frame totals for the plots panel.
+    history: ui::plots::FrameHistory,
     path_field: String,
     file_dialog: FileDialog,
     /// Set by the D key: the dialog opens after this frame's egui pass, so the key's own text event
     /// does not land in the dialog's type-to-search field.
     browse_pending: bool,
     message: Option<(String, Instant)>,
-    cursor: Option<(f32, f32)>,
-    drag_from: Option<(f32, f32)>,
+    /// The pointer in window pixels.
+    cursor: Option<Vec2>,
+    drag_from: Option<Vec2>,
     presented: u64,
     fps_count: u32,
     fps_since: Instant,
@@ -168,12 +173,13 @@ impl App {
         self.state = Some(Running {
             presenter,
             player,
+            history: ui::plots::FrameHistory::default(),
             egui_state,
             egui_ctx,
             ctx,
             window: window.clone(),
             settings,
-            view: View { zoom: 1.0, origin: (0.0, 0.0), fit: true },
+            view: View { zoom: 1.0, origin: Vec2::ZERO, fit: true },
             path_field: String::new(),
             file_dialog: open_dialog(),
             browse_pending: false,
@@ -279,11 +285,9 @@ impl ApplicationHandler for App {
                 Ok(())
             }
             WindowEvent::CursorMoved { position, .. } => {
-                let p = (position.x as f32, position.y as f32);
+                let p = Vec2::new(position.x as f32, position.y as f32);
                 if let (Some(from), false) = (st.drag_from, response.consumed) {
-                    st.view.origin.0 -= (p.0 - from.0) / st.view.zoom;
-                    st.view.origin.1 -= (p.1 - from.1) / st.view.zoom;
-                    st.view.fit = false;
+                    st.view.pan(p - from);
                     st.drag_from = Some(p);
                 }
                 st.cursor = Some(p);
@@ -357,38 +361,41 @@ impl ApplicationHandler for App {
 }
 
 impl Running {
-    fn src_size(&self) -> (f32, f32) {
-        (self.player.info.width as f32, self.player.info.height as f32)
+    fn image_size(&self) -> Vec2 {
+        Vec2::new(self.player.info.width as f32, self.player.info.height as f32)
     }
 
     /// The size of the pane the view maps into: the window, or each half of it in the split view.
-    fn window_size(&self) -> (f32, f32) {
+    fn pane_size(&self) -> Vec2 {
         let s = self.window.inner_size();
         View::pane(self.settings.mode, (s.width, s.height))
     }
 
     /// The cursor in its pane's coordinates (the right pane of the split view starts at half the width).
-    fn pane_cursor(&self) -> Option<(f32, f32)> {
-        let (x, y) = self.cursor?;
+    fn cursor_in_pane(&self) -> Option<Vec2> {
+        let cursor = self.cursor?;
         let half = (self.window.inner_size().width / 2) as f32;
-        Some(if self.settings.mode == Mode::Split && x >= half { (x - half, y) } else { (x, y) })
+        let in_right_pane = self.settings.mode == Mode::Split && cursor.x >= half;
+        Some(if in_right_pane { cursor - Vec2::new(half, 0.0) } else { cursor })
+    }
+
+    /// The image pixel under the cursor, when it is on the picture.
+    fn cursor_in_image(&self) -> Option<(u32, u32)> {
+        let p = self.view.image_from_window(self.cursor_in_pane()?);
+        let (w, h) = (self.player.info.width as f32, self.player.info.height as f32);
+        (p.x >= 0.0 && p.y >= 0.0 && p.x < w && p.y < h).then_some((p.x as u32, p.y as u32))
     }
 
     fn fit_view(&mut self) {
-        if let Some(view) = View::fit(self.src_size(), self.window_size()) {
+        if let Some(view) = View::fit(self.image_size(), self.pane_size()) {
             self.view = view;
         }
     }
 
     /// Zooms by `factor` keeping the source point under the cursor (or the window centre) in place.
     fn zoom_at(&mut self, factor: f32) {
-        let (ww, wh) = self.window_size();
-        let c = self.pane_cursor().unwrap_or((ww / 2.0, wh / 2.0));
-        let v = &mut self.view;
-        let before = (v.origin.0 + c.0 / v.zoom, v.origin.1 + c.1 / v.zoom);
-        v.zoom = (v.zoom * factor).clamp(0.05, 256.0);
-        v.origin = (before.0 - c.0 / v.zoom, before.1 - c.1 / v.zoom);
-        v.fit = false;
+        let anchor = self.cursor_in_pane().unwrap_or(self.pane_size() / 2.0);
+        self.view.zoom_about(anchor, factor);
     }
 
     fn notify(&mut self, message: String) {
@@ -407,8 +414,12 @@ impl Running {
             // Picked up by the next frame(), which calls Player::set_motion.
             Action::RangeChanged => {}
             Action::BlockChanged => {
-                // The old graph's and player's buffers may still be read by frames in flight.
-                let _ = self.presenter.wait_frames();
+                // The old pipeline's and player's buffers may still be read by frames in flight.
+                if let Err(e) = self.presenter.wait_frames() {
+                    self.notify(format!("block size {}: cannot wait for the GPU: {e}", self.settings.block));
+                    return;
+                }
+                self.history.clear();
                 if let Err(e) = self.player.set_block(&self.ctx, self.settings.block) {
                     self.notify(format!("block size {}: {e}", self.settings.block));
                 }
@@ -417,10 +428,14 @@ impl Running {
                 }
             }
             Action::Open(path) => {
-                let _ = self.presenter.wait_frames();
+                if let Err(e) = self.presenter.wait_frames() {
+                    self.notify(format!("{path}: not opened, cannot wait for the GPU: {e}"));
+                    return;
+                }
                 match Player::open(&self.ctx, &path, self.settings.block, 0) {
                     Ok(p) => {
                         self.player = p;
+                        self.history.clear();
                         self.window.set_title(&format!("vidscope — {path}"));
                         self.fit_view();
                         self.message = None;
@@ -485,19 +500,12 @@ impl Running {
     }
 
     fn hover(&self) -> Option<ui::Hover> {
-        let (cx, cy) = self.pane_cursor()?;
         if self.egui_ctx.is_pointer_over_egui() || self.player.shown().is_none() {
             return None;
         }
-        // The same mapping as shaders/display.comp, for the output pixel under the pointer.
-        let sx = self.view.origin.0 + (cx.floor() + 0.5) / self.view.zoom;
-        let sy = self.view.origin.1 + (cy.floor() + 0.5) / self.view.zoom;
-        let (w, h) = (self.player.info.width, self.player.info.height);
-        if sx < 0.0 || sy < 0.0 || sx >= w as f32 || sy >= h as f32 {
-            return None;
-        }
-        let (x, y) = (sx as u32, sy as u32);
-        let grid = self.player.graph().grid();
+        let (x, y) = self.cursor_in_image()?;
+        let w = self.player.info.width;
+        let grid = self.player.grid();
         let (bx, by) = (x / grid.block, y / grid.block);
         let i = (by * grid.blocks_x() + bx) as usize;
         let stat = self.player.stats.get(i).copied().unwrap_or_default();
@@ -529,15 +537,20 @@ impl Running {
         // Likewise the symbol stream (trit view, non-zero and rate heatmaps).
         self.player.set_symbols(self.settings.needs_symbols(), self.settings.quant)?;
         let presenter = &self.presenter;
-        self.player
-            .tick(self.settings.playing, self.settings.speed, self.settings.looping, &mut || presenter.wait_frames())?;
+        let arrived =
+            self.player.tick(self.settings.playing, self.settings.speed, self.settings.looping, &mut || {
+                presenter.wait_frames()
+            })?;
+        if let Some(index) = arrived {
+            self.history.record(index, &self.player.stats, &self.player.mc_stats);
+        }
         if let Some(e) = self.player.error.take() {
             self.notify(format!("decoding stopped: {e}"));
         }
         if self.player.take_just_ended() {
             // The end without looping: pause there; play again starts from the first frame.
             self.settings.playing = false;
-        } else if self.settings.playing && self.player.ended {
+        } else if self.settings.playing && self.player.ended() {
             self.player.seek(0);
         }
         if self.view.fit {
@@ -569,9 +582,9 @@ impl Running {
                 self.fps_count as f64 / self.fps_since.elapsed().as_secs_f64().max(1e-3)
             },
             decode_fps: self.player.decode_fps(),
-            timings: self.player.timings,
-            has_timestamps: self.player.graph().has_timestamps(),
-            behind: self.player.behind.clone(),
+            timings: self.player.timings.clone(),
+            has_timestamps: self.player.has_timestamps(),
+            behind: self.player.behind(),
             present_mode: self.presenter.present_mode_used(),
             device: self.ctx.device_name().to_string(),
             scale: (if self.settings.auto_scale { lo } else { 0.0 }, scale_max),
@@ -588,8 +601,8 @@ impl Running {
         let rec = self.recording.as_ref().map(|r| (r.elapsed_secs(), r.frames));
         let mut overlay_shapes = Vec::new();
         let raw_input = self.egui_state.take_egui_input(&self.window);
-        let history = &self.player.history;
-        let grid = self.player.graph().grid();
+        let history = &self.history;
+        let grid = self.player.grid();
         let hover_block = hud.hover.as_ref().map(|h| (h.by, h.bx, h.by * grid.blocks_x() + h.bx));
         let shown = self.player.shown();
         let settings = &mut self.settings;
@@ -710,7 +723,9 @@ impl Running {
                 Some(Ok(())) => {}
                 Some(Err(e)) => {
                     self.notify(format!("recording failed: {e:#}"));
-                    let _ = self.stop_recording();
+                    if let Err(e) = self.stop_recording() {
+                        self.notify(format!("{e:#}"));
+                    }
                 }
                 None => {
                     // An MP4 has one frame size: a resized window ends the recording.
@@ -746,7 +761,7 @@ impl Running {
         let (motion, mc) = (&self.player.motion, &self.player.mc_stats);
         let stats = crate::analysis::FrameStats {
             frame,
-            grid: self.player.graph().grid(),
+            grid: self.player.grid(),
             stats: &self.player.stats,
             motion: (!motion.is_empty()).then_some(motion.as_slice()),
             mc: (!mc.is_empty()).then_some(mc.as_slice()),

@@ -8,36 +8,63 @@ use crate::reference::symbols::HEADER_NONZERO;
 use crate::reference::BlockStat;
 use crate::ui::{self, Metric, Mode, Settings};
 use crate::video::ColourMatrix;
+use glam::Vec2;
 
-/// View transform: output pixel o shows source pixel floor(origin + (o + 0.5) / zoom).
+/// View transform between window (pane) pixels and image pixels: output pixel o shows image pixel
+/// floor(origin + (o + 0.5) / zoom), as shaders/display.comp samples it.
 #[derive(Clone, Copy, Debug)]
 pub struct View {
     pub zoom: f32,
-    pub origin: (f32, f32),
+    /// The image position at the pane's top-left corner.
+    pub origin: Vec2,
     /// Follows the window size until the user zooms or pans.
     pub fit: bool,
 }
 
 impl View {
-    /// The whole `src` picture centred in a `pane`, as large as fits.
-    pub fn fit((sw, sh): (f32, f32), (pw, ph): (f32, f32)) -> Option<View> {
-        if pw <= 0.0 || ph <= 0.0 || sw <= 0.0 || sh <= 0.0 {
+    /// The whole `image` centred in a `pane`, as large as fits.
+    pub fn fit(image: Vec2, pane: Vec2) -> Option<View> {
+        if pane.min_element() <= 0.0 || image.min_element() <= 0.0 {
             return None;
         }
-        let zoom = (pw / sw).min(ph / sh).max(1e-3);
-        Some(View { zoom, origin: ((sw - pw / zoom) / 2.0, (sh - ph / zoom) / 2.0), fit: true })
+        let zoom = (pane / image).min_element().max(1e-3);
+        Some(View { zoom, origin: (image - pane / zoom) / 2.0, fit: true })
     }
 
     /// The pane the view maps into for an output of `(w, h)`: all of it, or each half in the split view.
-    pub fn pane(mode: Mode, (w, h): (u32, u32)) -> (f32, f32) {
+    pub fn pane(mode: Mode, (w, h): (u32, u32)) -> Vec2 {
         let split = if mode == Mode::Split { 2 } else { 1 };
-        ((w / split) as f32, h as f32)
+        Vec2::new((w / split) as f32, h as f32)
+    }
+
+    /// The image position (continuous) that the centre of window pixel `cursor` shows.
+    pub fn image_from_window(&self, cursor: Vec2) -> Vec2 {
+        self.origin + (cursor.floor() + 0.5) / self.zoom
+    }
+
+    /// The window position of image position `p`.
+    pub fn window_from_image(&self, p: Vec2) -> Vec2 {
+        (p - self.origin) * self.zoom
+    }
+
+    /// Zooms by `factor` keeping the image point under `anchor` (a window position) in place.
+    pub fn zoom_about(&mut self, anchor: Vec2, factor: f32) {
+        let before = self.origin + anchor / self.zoom;
+        self.zoom = (self.zoom * factor).clamp(0.05, 256.0);
+        self.origin = before - anchor / self.zoom;
+        self.fit = false;
+    }
+
+    /// Moves the picture with a drag of `delta` window pixels.
+    pub fn pan(&mut self, delta: Vec2) {
+        self.origin -= delta / self.zoom;
+        self.fit = false;
     }
 }
 
 /// The heatmap's (min, max) over the current blocks for the chosen metric.
 pub fn metric_range(settings: &Settings, player: &Player) -> (f32, f32) {
-    let grid = player.graph().grid();
+    let grid = player.grid();
     let mut lo = f32::MAX;
     let mut hi = 0f32;
     let metric = settings.metric;
@@ -84,7 +111,7 @@ pub fn scale_max(settings: &Settings, player: &Player) -> f32 {
 
 /// The display pass's inputs for the frame on screen.
 pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) -> DisplayInputs<'a> {
-    let grid = player.graph().grid();
+    let grid = player.grid();
     let mut flags = 0;
     if player.shown().is_some() {
         flags |= DisplayPush::FLAG_HAS_FRAME;
@@ -95,12 +122,12 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
     if settings.mode == Mode::Split {
         flags |= DisplayPush::FLAG_SPLIT;
     }
-    let graph = player.graph();
-    let symbols = graph.symbols_buffer().filter(|_| !player.symbols.is_empty());
+    let gpu = player.gpu_frame();
+    let symbols = gpu.buffer("symbols").filter(|_| !player.symbols.is_empty());
     if symbols.is_some() {
         flags |= DisplayPush::FLAG_SYMBOLS;
     }
-    let chroma = player.chroma_images().filter(|_| !settings.luma_only);
+    let chroma = gpu.chroma().filter(|_| !settings.luma_only);
     let colour = &player.info.colour;
     let push = DisplayPush {
         colour: match colour.matrix {
@@ -122,28 +149,32 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         opacity: settings.opacity,
         scale_max: scale_max(settings, player),
         zoom: view.zoom,
-        origin_x: view.origin.0,
-        origin_y: view.origin.1,
+        origin_x: view.origin.x,
+        origin_y: view.origin.y,
         trit_plane: settings.shown_plane().min(player.symbol_layout.planes.saturating_sub(1)),
         planes: player.symbol_layout.planes,
         record_words: player.symbol_layout.record_words(),
         ..DisplayPush::default()
     };
+    // Every image and buffer bound here exists from the pipeline's start (only "symbols" is made on demand).
+    let luma = gpu.primary_luma();
+    let image = |name: &str| gpu.image(name).unwrap_or(luma);
+    let stats = gpu.buffer("stats").unwrap_or(player.learner_buffer());
     DisplayInputs {
-        luma: player.shown().and(graph.current_luma()),
+        luma: player.shown().map(|_| luma),
         diff: match settings.mode.plane() {
-            ui::Plane::Diff => graph.diff_image(),
-            ui::Plane::Predicted => graph.predicted_image(),
-            ui::Plane::Residual => graph.residual_image(),
+            ui::Plane::Diff => image("diff"),
+            ui::Plane::Predicted => image("predicted"),
+            ui::Plane::Residual => image("residual"),
         },
-        right: graph.residual_image(),
+        right: image("residual"),
         chroma: chroma.map(|(cb, cr, _)| (cb, cr)),
         stats: if settings.metric.is_learner() {
             player.learner_buffer()
         } else if settings.metric.is_motion_compensated() {
-            graph.mc_stats_buffer()
+            gpu.buffer("mc_stats").unwrap_or(stats)
         } else {
-            graph.stats_buffer()
+            stats
         },
         symbols,
         push,
@@ -157,8 +188,8 @@ pub fn arrows(settings: &Settings, player: &Player, view: &View, ppp: f32) -> Ve
     if !settings.arrows || player.shown().is_none() || motion.len() != mc.len() {
         return Vec::new();
     }
-    let grid = player.graph().grid();
-    let to_points = |x: f32, y: f32| ((x - view.origin.0) * view.zoom / ppp, (y - view.origin.1) * view.zoom / ppp);
+    let grid = player.grid();
+    let to_points = |p: Vec2| (view.window_from_image(p) / ppp).into();
     if grid.block as f32 * view.zoom / ppp < 6.0 {
         return Vec::new();
     }
@@ -166,9 +197,9 @@ pub fn arrows(settings: &Settings, player: &Player, view: &View, ppp: f32) -> Ve
     grid.rects()
         .zip(motion.iter().zip(mc))
         .map(|(r, (v, m))| {
-            let (cx, cy) = (r.x0 as f32 + r.w as f32 / 2.0, r.y0 as f32 + r.h as f32 / 2.0);
-            let (ex, ey) = (cx + v.dx as f32 * settings.arrow_scale, cy + v.dy as f32 * settings.arrow_scale);
-            ui::Arrow { from: to_points(cx, cy), to: to_points(ex, ey), t: m.sad as f32 / max_sad }
+            let centre = Vec2::new(r.x0 as f32, r.y0 as f32) + Vec2::new(r.w as f32, r.h as f32) / 2.0;
+            let tip = centre + Vec2::new(v.dx as f32, v.dy as f32) * settings.arrow_scale;
+            ui::Arrow { from: to_points(centre), to: to_points(tip), t: m.sad as f32 / max_sad }
         })
         .collect()
 }

@@ -1,0 +1,300 @@
+//! The one frame driver behind `analyze`, `bench`, `record` and the viewer: decode threads (one per
+//! input) → [`FramePipeline`] (K frames in flight) → results in frame order. Callers either block for
+//! each result (headless) or poll without blocking (the viewer's render loop).
+
+use super::pipeline::{FrameInput, FramePipeline, InputPlanes, PipelineConfig};
+use super::registry::PassSelection;
+use super::results::FrameResults;
+use crate::analysis::WarpParamsFile;
+use crate::gpu::GpuContext;
+use crate::reference::{BlockGrid, BlockSize};
+use crate::video::{self, DecodeThread, LumaFrame, StreamInfo};
+use std::sync::Arc;
+
+/// Frames each decode thread may decode ahead.
+const DECODE_QUEUE: usize = 4;
+
+/// How a driver runs: the pipeline's shape and which frames to take.
+#[derive(Clone, Debug)]
+pub struct DriveOptions {
+    pub block: BlockSize,
+    pub selection: PassSelection,
+    /// K frames in flight (1 = synchronous).
+    pub frames_in_flight: usize,
+    /// Output planes to copy to the host after each frame.
+    pub planes: Vec<&'static str>,
+    /// Upload input 0's chroma for display.
+    pub chroma: bool,
+    /// First frame whose results are handed out; the frame before it still runs, unseen, so the
+    /// first one has its real predecessor.
+    pub start: usize,
+    /// At most this many frames of input 0 are decoded (counted from frame 0).
+    pub max_frames: Option<usize>,
+    /// Frame t of input i > 0 is its frame t + offsets[i − 1] (`--ref-start`).
+    pub offsets: Vec<usize>,
+}
+
+impl DriveOptions {
+    pub fn new(block: BlockSize, selection: PassSelection) -> Self {
+        Self {
+            block,
+            selection,
+            frames_in_flight: 2,
+            planes: Vec::new(),
+            chroma: false,
+            start: 0,
+            max_frames: None,
+            offsets: Vec::new(),
+        }
+    }
+}
+
+pub struct FrameDriver {
+    ctx: Arc<GpuContext>,
+    pipeline: FramePipeline,
+    inputs: Vec<String>,
+    infos: Vec<StreamInfo>,
+    sources: Vec<DecodeThread>,
+    /// Frame t of input i > 0 is frame t + offsets[i] of that input.
+    offsets: Vec<usize>,
+    /// Decoded frames waiting for the other inputs' frames of the same t.
+    pending: Vec<Option<LumaFrame>>,
+    warp: Option<WarpParamsFile>,
+    max_frames: Option<usize>,
+    /// Frames below this are decoded and dropped; the one at it starts a sequence.
+    submit_from: usize,
+    /// Results below this prime the pipeline and are not handed out.
+    show_from: usize,
+    decoded: usize,
+    sources_done: bool,
+    /// An input error, reported after the frames before it.
+    error: Option<anyhow::Error>,
+}
+
+impl FrameDriver {
+    /// Opens every input (input 0 is the analysed video, the others are compared with it) and
+    /// starts decoding towards `opts.start`. The block grid is input 0's size at `opts.block`.
+    pub fn open(ctx: &Arc<GpuContext>, inputs: &[String], opts: DriveOptions) -> anyhow::Result<Self> {
+        anyhow::ensure!(!inputs.is_empty(), "no input");
+        let mut infos = Vec::new();
+        let mut sources = Vec::new();
+        for (i, input) in inputs.iter().enumerate() {
+            let source = video::open(input)?;
+            let info = source.info().clone();
+            if let Some(first) = infos.first() {
+                let first: &StreamInfo = first;
+                anyhow::ensure!(
+                    (info.width, info.height) == (first.width, first.height),
+                    "{input}: {}x{} differs from {} ({}x{}); compared videos must have the same size",
+                    info.width,
+                    info.height,
+                    first.input,
+                    first.width,
+                    first.height
+                );
+            }
+            ctx.check_image_size(info.width, info.height).map_err(|e| anyhow::anyhow!("{input}: {e}"))?;
+            sources.push(DecodeThread::spawn(source, DECODE_QUEUE, if i == 0 { opts.max_frames } else { None }));
+            infos.push(info);
+        }
+        let grid = BlockGrid::new(infos[0].width, infos[0].height, opts.block.get());
+        let config = PipelineConfig {
+            grid,
+            inputs: inputs.len(),
+            frames_in_flight: opts.frames_in_flight,
+            selection: opts.selection,
+            planes: opts.planes.clone(),
+            chroma: opts.chroma,
+        };
+        let pipeline = FramePipeline::new(ctx, config)?;
+        let mut offsets = vec![0];
+        offsets.extend((1..inputs.len()).map(|i| opts.offsets.get(i - 1).copied().unwrap_or(0)));
+        let mut driver = Self {
+            ctx: ctx.clone(),
+            pipeline,
+            inputs: inputs.to_vec(),
+            infos,
+            sources,
+            offsets,
+            pending: vec![None; inputs.len()],
+            warp: None,
+            max_frames: opts.max_frames,
+            submit_from: 0,
+            show_from: 0,
+            decoded: 0,
+            sources_done: false,
+            error: None,
+        };
+        driver.set_window(opts.start);
+        Ok(driver)
+    }
+
+    fn set_window(&mut self, start: usize) {
+        self.show_from = start;
+        self.submit_from = start.saturating_sub(1);
+    }
+
+    pub fn info(&self) -> &StreamInfo {
+        &self.infos[0]
+    }
+
+    pub fn infos(&self) -> &[StreamInfo] {
+        &self.infos
+    }
+
+    pub fn pipeline(&self) -> &FramePipeline {
+        &self.pipeline
+    }
+
+    pub fn pipeline_mut(&mut self) -> &mut FramePipeline {
+        &mut self.pipeline
+    }
+
+    /// Learner warp parameters: pair p's prediction (frame p + 1) uses them instead of the vectors.
+    pub fn set_warp(&mut self, warp: Option<WarpParamsFile>) {
+        self.warp = warp;
+    }
+
+    pub fn warp(&self) -> Option<&WarpParamsFile> {
+        self.warp.as_ref()
+    }
+
+    /// Frames decoded per second of decode-thread time (input 0).
+    pub fn decode_fps(&self) -> f64 {
+        let secs = self.sources[0].decode_seconds();
+        if secs > 0.0 {
+            self.decoded as f64 / secs
+        } else {
+            0.0
+        }
+    }
+
+    /// Frames of input 0 decoded since the last (re)start, counted from frame 0; the stream's frame
+    /// count once `ended` (unless `max_frames` stopped it).
+    pub fn frames_decoded(&self) -> usize {
+        self.decoded
+    }
+
+    /// Whether every frame has been handed out (or an error ended the inputs).
+    pub fn ended(&self) -> bool {
+        self.sources_done && self.pipeline.in_flight() == 0
+    }
+
+    /// Restarts at frame `n`: reopens the inputs, drops the frames in flight, and hands out frame n
+    /// next (frame n − 1 runs first, unseen, so n has its real predecessor).
+    pub fn seek(&mut self, n: usize) -> anyhow::Result<()> {
+        self.pipeline.discard_in_flight()?;
+        self.pipeline.reset_sequence();
+        self.sources.clear();
+        for (i, input) in self.inputs.iter().enumerate() {
+            let max = if i == 0 { self.max_frames } else { None };
+            self.sources.push(DecodeThread::spawn(video::open(input)?, DECODE_QUEUE, max));
+        }
+        self.pending = vec![None; self.inputs.len()];
+        self.decoded = 0;
+        self.sources_done = false;
+        self.error = None;
+        self.set_window(n);
+        Ok(())
+    }
+
+    /// Takes one decoded frame of input `i` into `pending` (dropping frames before its window).
+    /// Returns false when nothing could be taken (not ready when not blocking, or the end).
+    fn take_input(&mut self, i: usize, block: bool) -> anyhow::Result<bool> {
+        loop {
+            let got = if block { Some(self.sources[i].recv()) } else { self.sources[i].try_recv().transpose() };
+            let frame = match got {
+                None => return Ok(false),
+                Some(Err(e)) => return Err(anyhow::Error::new(e)),
+                Some(Ok(None)) => {
+                    if i > 0 && !self.sources_done {
+                        let t = self.pending[0].as_ref().map(|f| f.index);
+                        anyhow::bail!(
+                            "{}: reference ended before frame {} of {}",
+                            self.inputs[i],
+                            t.map_or("?".into(), |t| t.to_string()),
+                            self.inputs[0]
+                        );
+                    }
+                    self.sources_done = true;
+                    return Ok(false);
+                }
+                Some(Ok(Some(frame))) => frame,
+            };
+            if i == 0 {
+                self.decoded += 1;
+            }
+            if frame.index < self.submit_from + self.offsets[i] {
+                continue;
+            }
+            self.pending[i] = Some(LumaFrame { index: frame.index - self.offsets[i], ..frame });
+            return Ok(true);
+        }
+    }
+
+    /// Submits frames while every input has one ready and the pipeline has room.
+    fn pump(&mut self, block: bool) -> anyhow::Result<()> {
+        while !self.sources_done && self.error.is_none() && self.pipeline.can_submit() {
+            for i in 0..self.inputs.len() {
+                if self.pending[i].is_none() {
+                    match self.take_input(i, block) {
+                        Ok(true) => {}
+                        Ok(false) => return Ok(()),
+                        Err(e) => {
+                            // Frames already in flight are still handed out; the error comes after them.
+                            self.error = Some(e);
+                            self.sources_done = true;
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+            let frames: Vec<LumaFrame> = self.pending.iter_mut().filter_map(Option::take).collect();
+            let index = frames[0].index;
+            let warp = match (&self.warp, index.checked_sub(1)) {
+                (Some(w), Some(pair)) if index > self.submit_from => Some(w.for_pair(pair as u64)?.to_vec()),
+                _ => None,
+            };
+            let inputs = frames.into_iter().map(InputPlanes::Host).collect();
+            self.pipeline.submit(FrameInput { inputs, warp })?;
+        }
+        Ok(())
+    }
+
+    /// The next frame's results in order. Blocking: waits for decoding and the GPU, `None` at the end.
+    /// Not blocking: `None` also when the next frame is not finished yet (see `ended`).
+    pub fn next(&mut self, block: bool) -> anyhow::Result<Option<FrameResults>> {
+        loop {
+            self.pump(block)?;
+            let results = if block { self.pipeline.collect()? } else { self.pipeline.try_collect()? };
+            match results {
+                Some(r) if r.index < self.show_from => continue,
+                Some(r) => {
+                    // Keep the GPU busy while the caller works on these results.
+                    self.pump(false)?;
+                    return Ok(Some(r));
+                }
+                None if self.pipeline.in_flight() > 0 => return Ok(None),
+                None => {
+                    if let Some(e) = self.error.take() {
+                        return Err(e.context(format!("{}: decoding failed", self.inputs[0])));
+                    }
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// The GPU context the pipeline runs on.
+    pub fn context(&self) -> &Arc<GpuContext> {
+        &self.ctx
+    }
+}
+
+/// Frames to expect from `info` with at most `max` taken (from frame 0), when known.
+pub fn expected_frames(info: &StreamInfo, max: Option<usize>) -> Option<u64> {
+    match (max.map(|m| m as u64), info.frame_count) {
+        (Some(m), Some(c)) => Some(m.min(c)),
+        (m, c) => m.or(c),
+    }
+}

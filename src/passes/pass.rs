@@ -1,0 +1,111 @@
+//! What a registered pass declares to the frame pipeline: the named images and buffers it reads and
+//! writes, its timestamp name, and how its outputs are read back. The pipeline allocates the
+//! resources, orders the passes, places barriers and takes the timestamps (docs/ARCHITECTURE.md).
+
+use crate::gpu::{GpuBuffer, GpuError, LumaImage, Recorder};
+use crate::reference::BlockGrid;
+
+/// A resource a pass reads or writes, by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Res {
+    /// Input `i`'s frame t (input 0 is the analysed video; input 1, when given, its reference).
+    Cur(usize),
+    /// Input `i`'s frame t − 1; the same image as `Cur(i)` for the first frame of a sequence.
+    Prev(usize),
+    /// An 8-bit plane written by a pass (e.g. "diff", "predicted").
+    Image(&'static str),
+    /// A buffer written by a pass (e.g. "stats", "vectors"), host-readable.
+    Buffer(&'static str),
+    /// The host-written per-block warp parameters of the frame (learner `--warp-params`).
+    Params,
+}
+
+/// What a pass writes; the pipeline makes one per frame slot.
+#[derive(Clone, Copy, Debug)]
+pub struct Output {
+    pub name: &'static str,
+    pub kind: OutputKind,
+    /// Made only once its pass is first selected (large outputs); others exist from the start, so
+    /// a display can always bind them.
+    pub on_demand: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum OutputKind {
+    /// A frame-sized R8 storage image; read back to the host only when asked (`PipelineConfig::planes`).
+    Image,
+    /// A host-readable buffer of `size(grid)` bytes; its bytes are handed out with every frame's
+    /// results when `readback` is set.
+    Buffer { size: fn(&BlockGrid) -> u64, readback: bool },
+}
+
+impl Output {
+    pub const fn image(name: &'static str) -> Self {
+        Self { name, kind: OutputKind::Image, on_demand: false }
+    }
+
+    pub const fn buffer(name: &'static str, size: fn(&BlockGrid) -> u64) -> Self {
+        Self { name, kind: OutputKind::Buffer { size, readback: true }, on_demand: false }
+    }
+
+    /// Made when its pass is first selected.
+    pub const fn on_demand(self) -> Self {
+        Self { on_demand: true, ..self }
+    }
+
+    pub fn resource(&self) -> Res {
+        match self.kind {
+            OutputKind::Image => Res::Image(self.name),
+            OutputKind::Buffer { .. } => Res::Buffer(self.name),
+        }
+    }
+}
+
+/// Where the prediction's per-block warp comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WarpSource {
+    /// The motion search vectors (integer translation).
+    MotionVectors,
+    /// The frame's learner parameters (`Res::Params`).
+    Params,
+}
+
+/// The settings every pass of one frame sees.
+#[derive(Clone, Debug)]
+pub struct FrameSettings {
+    pub grid: BlockGrid,
+    /// Motion search range R.
+    pub range: u32,
+    /// Quantiser step of the symbol stream.
+    pub quant: u32,
+    pub warp: WarpSource,
+    /// Names of the passes that run on this frame.
+    pub selected: Vec<&'static str>,
+    /// Number of inputs (1, or 2 with a reference video).
+    pub inputs: usize,
+}
+
+impl FrameSettings {
+    pub fn runs(&self, pass: &str) -> bool {
+        self.selected.contains(&pass)
+    }
+}
+
+/// The resources of one frame slot, resolved by name for a pass's `record`.
+pub trait PassIo {
+    fn image(&self, res: Res) -> Result<&LumaImage, GpuError>;
+    fn buffer(&self, res: Res) -> Result<&GpuBuffer, GpuError>;
+}
+
+/// A GPU pass as the pipeline runs it. Implemented next to the pass's pipeline code
+/// (`src/passes/<pass>.rs`) and listed once in `registry.rs`.
+pub trait Pass: Send {
+    /// The timestamp and selection name (also `bench --json`'s field under `gpu_ms`).
+    fn name(&self) -> &'static str;
+    /// What it reads this frame (may depend on the settings, e.g. what the prediction is).
+    fn reads(&self, settings: &FrameSettings) -> Vec<Res>;
+    /// What it writes.
+    fn outputs(&self) -> Vec<Output>;
+    /// Records its dispatches. Reads are complete (the pipeline placed the barriers).
+    fn record(&self, rec: &mut Recorder, io: &dyn PassIo, settings: &FrameSettings) -> Result<(), GpuError>;
+}

@@ -1,0 +1,89 @@
+//! What one frame produced, handed out by the frame pipeline: immutable, owned, and tagged with its
+//! frame index. Typed accessors decode the raw buffer words of each pass's outputs.
+
+use super::pass::FrameSettings;
+use super::{BlockStatsPass, MotionSearchPass};
+use crate::reference::{BlockGrid, BlockStat, MotionVector, SymbolLayout};
+use crate::video::LumaFrame;
+use std::collections::BTreeMap;
+
+/// GPU milliseconds of one frame's steps (0 where timestamps are missing).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PassTimings {
+    pub upload_ms: f64,
+    /// Each pass that ran, by name, in the order it ran.
+    pub passes: Vec<(&'static str, f64)>,
+    pub readback_ms: f64,
+}
+
+impl PassTimings {
+    /// The pass's time, `None` when it did not run.
+    pub fn pass_ms(&self, name: &str) -> Option<f64> {
+        self.passes.iter().find(|(n, _)| *n == name).map(|(_, ms)| *ms)
+    }
+
+    /// Sum of every pass (upload and readback excluded).
+    pub fn passes_ms(&self) -> f64 {
+        self.passes.iter().map(|(_, ms)| ms).sum()
+    }
+}
+
+/// The results of frame `index`. The first frame of a sequence is paired with itself (its stats
+/// carry its sums and zero SAD/SSE, its vectors are zero); every later frame t with frame t − 1.
+pub struct FrameResults {
+    pub index: usize,
+    /// The host frames that went in (input 0 first); `None` for a frame that was already on the GPU.
+    pub frames: Vec<Option<LumaFrame>>,
+    /// Whether this frame had no predecessor (first frame, or first after a seek).
+    pub first_of_sequence: bool,
+    pub settings: FrameSettings,
+    /// Raw bytes of each read-back pass buffer, by output name.
+    pub buffers: BTreeMap<&'static str, Vec<u8>>,
+    /// Host copies of the requested output planes, by name.
+    pub planes: BTreeMap<&'static str, Vec<u8>>,
+    pub timings: PassTimings,
+}
+
+impl FrameResults {
+    pub fn grid(&self) -> &BlockGrid {
+        &self.settings.grid
+    }
+
+    /// Input `i`'s host frame.
+    pub fn frame(&self, input: usize) -> Option<&LumaFrame> {
+        self.frames.get(input).and_then(Option::as_ref)
+    }
+
+    /// Zero-motion block stats (frame t against t − 1), when the stats pass ran.
+    pub fn stats(&self) -> Option<Vec<BlockStat>> {
+        self.buffers.get("stats").map(|b| BlockStatsPass::decode(b, self.grid()))
+    }
+
+    /// Motion vectors, when motion search ran.
+    pub fn motion(&self) -> Option<Vec<MotionVector>> {
+        self.buffers.get("vectors").map(|b| MotionSearchPass::decode(b, self.grid()))
+    }
+
+    /// Block stats of frame t against the prediction, when the residual pass ran.
+    pub fn mc_stats(&self) -> Option<Vec<BlockStat>> {
+        self.buffers.get("mc_stats").map(|b| BlockStatsPass::decode(b, self.grid()))
+    }
+
+    /// The symbol stream's layout for this frame's quantiser.
+    pub fn symbol_layout(&self) -> SymbolLayout {
+        SymbolLayout::new(self.grid().block, self.settings.quant)
+    }
+
+    /// The symbol stream (`grid().len()` records of `symbol_layout()`), when the symbols pass ran.
+    pub fn symbols(&self) -> Option<Vec<u32>> {
+        let words = self.symbol_layout().stream_words(self.grid());
+        self.buffers
+            .get("symbols")
+            .map(|b| b[..words * 4].chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    }
+
+    /// A host copy of an output plane ("diff", "predicted", "residual"), when it was requested and written.
+    pub fn plane(&self, name: &str) -> Option<&[u8]> {
+        self.planes.get(name).map(Vec::as_slice)
+    }
+}

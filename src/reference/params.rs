@@ -1,0 +1,105 @@
+//! The user-chosen analysis parameters, each checked once, here, when it is made: a value of these
+//! types is valid everywhere it goes (CLI, viewer controls, pipeline).
+
+use super::grid::BLOCK_SIZES;
+use super::motion_search::MAX_RANGE;
+use super::symbols::MAX_QUANT;
+
+/// A parameter outside its range; the message names the option as users write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError(String);
+
+impl std::fmt::Display for ParamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+/// Block size b of the grid: one of [`BLOCK_SIZES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockSize(u32);
+
+impl BlockSize {
+    pub fn new(block: u32) -> Result<Self, ParamError> {
+        if BLOCK_SIZES.contains(&block) {
+            Ok(Self(block))
+        } else {
+            Err(ParamError(format!("--block {block}: invalid block size (must be one of {BLOCK_SIZES:?})")))
+        }
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for BlockSize {
+    fn default() -> Self {
+        Self(16)
+    }
+}
+
+/// Motion search range R: |dx|, |dy| <= R, 0..=[`MAX_RANGE`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SearchRange(u32);
+
+impl SearchRange {
+    pub fn new(range: u32) -> Result<Self, ParamError> {
+        if range <= MAX_RANGE {
+            Ok(Self(range))
+        } else {
+            Err(ParamError(format!("--range {range}: invalid search range (must be 0..={MAX_RANGE})")))
+        }
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for SearchRange {
+    fn default() -> Self {
+        Self(16)
+    }
+}
+
+/// Quantiser step Q of the symbol stream: 1..=[`MAX_QUANT`], 1 = lossless.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuantStep(u32);
+
+impl QuantStep {
+    pub fn new(quant: u32) -> Result<Self, ParamError> {
+        if (1..=MAX_QUANT).contains(&quant) {
+            Ok(Self(quant))
+        } else {
+            Err(ParamError(format!("--quant {quant}: invalid quantiser step (must be 1..={MAX_QUANT})")))
+        }
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for QuantStep {
+    fn default() -> Self {
+        Self(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_parameter_accepts_its_range_and_names_the_option_otherwise() {
+        assert_eq!(BlockSize::new(8).map(BlockSize::get), Ok(8));
+        assert!(BlockSize::new(12).unwrap_err().to_string().starts_with("--block 12: invalid block size"));
+        assert_eq!(SearchRange::new(64).map(SearchRange::get), Ok(64));
+        assert!(SearchRange::new(65).unwrap_err().to_string().starts_with("--range 65: invalid search range"));
+        assert_eq!(QuantStep::new(255).map(QuantStep::get), Ok(255));
+        assert!(QuantStep::new(0).unwrap_err().to_string().starts_with("--quant 0: invalid quantiser step"));
+    }
+}

@@ -1,0 +1,154 @@
+//! The frame pipeline with several frames in flight: every result belongs to its own frame (index,
+//! host frame, stats, vectors, planes), whatever the interleaving of submits and collects; the
+//! driver's start window gives frame n its real predecessor; timings name the passes that ran.
+
+mod common;
+
+use common::{assert_no_validation_messages, gpu, textured};
+use vidscope::passes::{DriveOptions, FrameDriver, FrameInput, FramePipeline, PassSelection, PipelineConfig};
+use vidscope::reference::{block_stats, diff, motion_search, BlockGrid, BlockSize, SearchRange};
+use vidscope::video::LumaFrame;
+
+const W: u32 = 48;
+const H: u32 = 40;
+
+/// Frame t: a texture moved by (t, t/2), so consecutive frames differ and have known motion.
+fn frame(t: usize) -> Vec<u8> {
+    textured(W, H, 100 + t as u64, (t as i64, t as i64 / 2))
+}
+
+fn pipeline(k: usize) -> (std::sync::Arc<vidscope::gpu::GpuContext>, FramePipeline) {
+    let ctx = gpu();
+    let config = PipelineConfig {
+        frames_in_flight: k,
+        planes: vec!["diff", "residual"],
+        ..PipelineConfig::new(BlockGrid::new(W, H, 8), PassSelection::ALL)
+    };
+    let mut p = FramePipeline::new(&ctx, config).expect("pipeline");
+    p.set_range(SearchRange::new(3).unwrap());
+    (ctx, p)
+}
+
+/// Checks that `r` holds exactly frame t's results (against frame t − 1, or itself for t = 0).
+fn assert_results_of_frame(r: &vidscope::passes::FrameResults, t: usize) {
+    let grid = BlockGrid::new(W, H, 8);
+    let cur = frame(t);
+    let prev = if t == 0 { cur.clone() } else { frame(t - 1) };
+    assert_eq!(r.index, t);
+    assert_eq!(r.frame(0).map(|f| &f.data), Some(&cur), "frame {t}: the host frame handed back is its own");
+    assert_eq!(r.first_of_sequence, t == 0);
+    assert_eq!(r.stats().unwrap(), block_stats(&cur, &prev, &grid), "frame {t}: stats");
+    let vectors = motion_search(&cur, &prev, &grid, 3);
+    let motion = r.motion().unwrap();
+    assert_eq!(motion, vectors, "frame {t}: vectors");
+    assert_eq!(r.plane("diff").unwrap(), &diff(&cur, &prev)[..], "frame {t}: diff plane");
+    assert!(r.plane("residual").is_some());
+    let ran: Vec<&str> = r.timings.passes.iter().map(|(n, _)| *n).collect();
+    assert_eq!(ran, ["diff", "stats", "motion", "warp", "residual"], "timings name each pass that ran, in order");
+}
+
+fn submit(p: &mut FramePipeline, t: usize) {
+    p.submit(FrameInput::host(LumaFrame::gray(t, W, H, frame(t)))).expect("submit");
+}
+
+#[test]
+fn results_of_frame_t_are_frame_ts_with_three_frames_in_flight() {
+    let (ctx, mut p) = pipeline(3);
+    let frames = 12;
+    let mut next_submit = 0;
+    let mut collected = 0;
+    // Fill the pipeline, then alternate: one collect, one submit (the steady state of a driver).
+    while collected < frames {
+        while p.can_submit() && next_submit < frames {
+            submit(&mut p, next_submit);
+            next_submit += 1;
+        }
+        assert!(p.in_flight() <= 3, "never more than K in flight");
+        let r = p.collect().unwrap().expect("a frame in flight");
+        assert_results_of_frame(&r, collected);
+        // The held frame's images stay valid while later frames run.
+        assert_eq!(p.held().map(|h| h.index), Some(collected));
+        collected += 1;
+    }
+    assert!(p.collect().unwrap().is_none(), "nothing left in flight");
+    assert!(p.submit(FrameInput::host(LumaFrame::gray(0, W, H + 1, vec![0; (W * (H + 1)) as usize]))).is_err());
+    assert_no_validation_messages(&ctx);
+}
+
+#[test]
+fn submitting_beyond_k_is_refused_and_collect_order_is_submit_order() {
+    let (ctx, mut p) = pipeline(2);
+    submit(&mut p, 0);
+    submit(&mut p, 1);
+    assert!(!p.can_submit());
+    assert!(
+        p.submit(FrameInput::host(LumaFrame::gray(2, W, H, frame(2)))).is_err(),
+        "a third frame waits for a collect"
+    );
+    // Poll without blocking until the oldest is done: it must be frame 0, never frame 1.
+    let first = loop {
+        if let Some(r) = p.try_collect().unwrap() {
+            break r;
+        }
+    };
+    assert_results_of_frame(&first, 0);
+    submit(&mut p, 2);
+    assert_results_of_frame(&p.collect().unwrap().unwrap(), 1);
+    assert_results_of_frame(&p.collect().unwrap().unwrap(), 2);
+    assert_no_validation_messages(&ctx);
+}
+
+#[test]
+fn synchronous_and_pipelined_runs_give_identical_results() {
+    let (ctx, mut sync) = pipeline(1);
+    let (_, mut piped) = pipeline(3);
+    let mut a = Vec::new();
+    for t in 0..6 {
+        submit(&mut sync, t);
+        a.push(sync.collect().unwrap().unwrap());
+    }
+    let mut b = Vec::new();
+    for t in 0..6 {
+        if !piped.can_submit() {
+            b.push(piped.collect().unwrap().unwrap());
+        }
+        submit(&mut piped, t);
+    }
+    while let Some(r) = piped.collect().unwrap() {
+        b.push(r);
+    }
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!((x.index, &x.buffers, &x.planes), (y.index, &y.buffers, &y.planes));
+    }
+    assert_eq!(b.len(), 6);
+    assert_no_validation_messages(&ctx);
+}
+
+#[test]
+fn driver_start_gives_frame_n_its_real_predecessor_and_seek_restarts_exactly() {
+    let ctx = gpu();
+    let input = "synthetic:64x48".to_string();
+    let opts = |start| DriveOptions {
+        start,
+        max_frames: Some(10),
+        ..DriveOptions::new(BlockSize::new(16).unwrap(), PassSelection::ZERO_MOTION)
+    };
+    let mut all = FrameDriver::open(&ctx, std::slice::from_ref(&input), opts(0)).unwrap();
+    let mut from_zero = Vec::new();
+    while let Some(r) = all.next(true).unwrap() {
+        from_zero.push((r.index, r.stats().unwrap()));
+    }
+    assert_eq!(from_zero.iter().map(|(i, _)| *i).collect::<Vec<_>>(), (0..10).collect::<Vec<_>>());
+    assert_eq!(all.frames_decoded(), 10);
+
+    let mut from_six = FrameDriver::open(&ctx, std::slice::from_ref(&input), opts(6)).unwrap();
+    let first = from_six.next(true).unwrap().expect("frame 6");
+    assert_eq!(first.index, 6, "frames before the start are not handed out");
+    assert!(!first.first_of_sequence, "frame 6 is compared with frame 5, not with itself");
+    assert_eq!(first.stats().unwrap(), from_zero[6].1);
+
+    from_six.seek(3).unwrap();
+    let again = from_six.next(true).unwrap().expect("frame 3");
+    assert_eq!((again.index, again.stats().unwrap()), (3, from_zero[3].1.clone()));
+    assert_no_validation_messages(&ctx);
+}
