@@ -6,6 +6,8 @@ mod chroma;
 mod diff;
 mod frame_graph;
 mod motion_search;
+mod signed_diff;
+mod ssim;
 mod symbols;
 mod warp;
 
@@ -14,6 +16,8 @@ pub use chroma::ChromaUpload;
 pub use diff::{DiffPass, DiffPush};
 pub use frame_graph::{FrameGraph, FrameOutputs, PassSelection, PassTimings, Readback};
 pub use motion_search::{MotionSearchPass, MotionSearchPush};
+pub use signed_diff::{SignedDiffPass, SignedDiffPush};
+pub use ssim::{SsimPass, SsimPush};
 pub use symbols::{SymbolSource, SymbolsPass, SymbolsPush};
 pub use warp::{WarpPass, WarpPush, WarpSource};
 
