@@ -1,4 +1,5 @@
-//! Headless drivers (`analyze`, `bench`) and their exporters (NPY, CSV, PNG, manifest.json).
+//! Headless drivers (`analyze`, `bench`) and their exporters (NPY, CSV, PNG, manifest.json, YUView
+//! statistics CSV).
 
 mod analyze;
 mod bench;
@@ -9,6 +10,7 @@ mod output_dir;
 mod progress;
 mod symbols_file;
 mod warp_params;
+mod yuview_csv;
 
 pub use analyze::{run_analyze, AnalyzeOptions, AnalyzeSummary, DumpKinds};
 pub use bench::{run_bench, BenchOptions, BenchReport, TimingStats};
@@ -19,6 +21,7 @@ pub use output_dir::StagedDir;
 pub use progress::frame_progress;
 pub use symbols_file::{SymbolsFile, SymbolsFileError};
 pub use warp_params::{WarpParamsError, WarpParamsFile};
+pub use yuview_csv::{psnr_x100, BlockData, SeqSpecs, StatType, TypeKind, YuviewCsv, PSNR_X100_IDENTICAL};
 
 /// Checks a motion search range.
 pub fn check_range(range: u32) -> anyhow::Result<()> {
