@@ -31,6 +31,8 @@ pub fn psnr_x100(psnr_db: f64) -> i32 {
 /// frame rate from it (name and layer are informational).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SeqSpecs {
+    /// Informational (YUView shows the file name instead); spaces, `;` and a leading `%` are written
+    /// as `_`, an empty name as `vidscope`.
     pub name: String,
     pub layer: u32,
     pub width: u32,
@@ -120,8 +122,8 @@ fn invalid(msg: String) -> io::Error {
 
 impl<W: Write> YuviewCsv<W> {
     /// Writes `%;syntax-version;v1.22` and the `%;seq-specs` line.
-    pub fn new(mut out: W, specs: SeqSpecs) -> io::Result<Self> {
-        check_name("sequence name", &specs.name)?;
+    pub fn new(mut out: W, mut specs: SeqSpecs) -> io::Result<Self> {
+        specs.name = sanitize(&specs.name);
         if specs.width == 0 || specs.height == 0 || !(specs.fps.is_finite() && specs.fps > 0.0) {
             return Err(invalid(format!(
                 "YUView seq-specs need a positive size and frame rate, got {}x{} at {}",
@@ -212,6 +214,16 @@ impl<W: Write> YuviewCsv<W> {
     }
 }
 
+/// A name YUView reads back unchanged: no whitespace, no `;`, no leading `%`.
+fn sanitize(name: &str) -> String {
+    let clean: String = name.chars().map(|c| if c == ';' || c.is_whitespace() { '_' } else { c }).collect();
+    match clean.strip_prefix('%') {
+        Some(rest) => format!("_{rest}"),
+        None if clean.is_empty() => "vidscope".into(),
+        None => clean,
+    }
+}
+
 fn check_name(what: &str, name: &str) -> io::Result<()> {
     if name.is_empty() || name.starts_with('%') || name.chars().any(|c| c == ';' || c.is_whitespace()) {
         return Err(invalid(format!(
@@ -274,6 +286,17 @@ mod tests {
         assert!(csv.write_frame(5, &grid, &[]).is_err(), "POC repeated");
         assert!(csv.add_type(StatType::sse(1, "SSE", 8)).is_err(), "type after data");
         assert!(YuviewCsv::new(Vec::new(), SeqSpecs { fps: 0.0, ..specs(8, 8) }).is_err());
+    }
+
+    #[test]
+    fn any_input_file_name_gives_a_readable_seq_specs_line() {
+        let named = |name: &str| {
+            let csv = YuviewCsv::new(Vec::new(), SeqSpecs { name: name.into(), ..specs(8, 8) }).unwrap();
+            String::from_utf8(csv.finish().unwrap()).unwrap().lines().nth(1).unwrap().to_string()
+        };
+        assert_eq!(named("my clip;v2.mp4"), "%;seq-specs;my_clip_v2.mp4;0;8;8;30");
+        assert_eq!(named("%odd"), "%;seq-specs;_odd;0;8;8;30");
+        assert_eq!(named(""), "%;seq-specs;vidscope;0;8;8;30");
     }
 
     #[test]
