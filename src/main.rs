@@ -40,6 +40,17 @@ struct GpuArgs {
     validation: ValidationMode,
 }
 
+/// A second video compared with the input frame by frame.
+#[derive(Args)]
+struct RefArgs {
+    /// Reference video (any input vidscope reads): frame t of INPUT is compared with frame t + --ref-start of REF
+    #[arg(long = "ref", value_name = "REF")]
+    reference: Option<String>,
+    /// First frame of REF to compare with frame 0 of INPUT
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "reference")]
+    ref_start: usize,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Open the viewer window: raw, diff and heatmap views of every frame, computed on the GPU
@@ -72,6 +83,11 @@ enum Command {
         /// Learner trits (int8 .npy [P,By,Bx,N,b,b] or [By,Bx,N,b,b]) used for symbols.bin and the rate
         #[arg(long, value_name = "FILE.npy")]
         symbols: Option<PathBuf>,
+        #[command(flatten)]
+        reference: RefArgs,
+        /// Also write the per-block statistics as a YUView statistics file (CSV syntax v1.22)
+        #[arg(long, value_name = "FILE.csv")]
+        yuview_csv: Option<PathBuf>,
     },
     /// Render the viewer's composite offscreen (no window) into an MP4, frame by frame
     Record(viewer_cli::RecordArgs),
@@ -101,6 +117,8 @@ enum Command {
         /// Frames submitted to the GPU and not yet read back, at most (1 = no overlap)
         #[arg(long, value_name = "K", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=8))]
         frames_in_flight: u32,
+        #[command(flatten)]
+        reference: RefArgs,
         /// Print the report as JSON
         #[arg(long)]
         json: bool,
@@ -128,7 +146,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match command {
         Command::View(args) => vidscope::viewer::run(args.into_options(gpu)?),
         Command::Record(args) => vidscope::viewer::record(args.into_options(gpu)?),
-        Command::Analyze { input, out, block, range, warp_params, frames, dump, quant, symbols } => {
+        Command::Analyze {
+            input,
+            out,
+            block,
+            range,
+            warp_params,
+            frames,
+            dump,
+            quant,
+            symbols,
+            reference,
+            yuview_csv,
+        } => {
             let (block, range, quant) = (BlockSize::new(block)?, SearchRange::new(range)?, QuantStep::new(quant)?);
             let dump = DumpKinds::parse(dump.as_deref().unwrap_or(""))?;
             let ctx = gpu_context(&cli.gpu)?;
@@ -142,19 +172,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 dump,
                 quant,
                 symbols,
+                reference: reference.reference,
+                ref_start: reference.ref_start,
+                yuview_csv,
                 progress: true,
             };
             let summary = analysis::run_analyze(&ctx, &opts)?;
             println!("{summary}");
             report_validation(&ctx)
         }
-        Command::Bench { input, passes, range, frames, block, quant, repeat, frames_in_flight, json } => {
+        Command::Bench { input, passes, range, frames, block, quant, repeat, frames_in_flight, reference, json } => {
             let (block, range, quant) = (BlockSize::new(block)?, SearchRange::new(range)?, QuantStep::new(quant)?);
-            let passes = PassSelection::parse(&passes).map_err(anyhow::Error::msg)?;
+            let mut passes = PassSelection::parse(&passes).map_err(anyhow::Error::msg)?;
+            // With a reference the A/B passes run too; without one they cannot.
+            anyhow::ensure!(!passes.compare || reference.reference.is_some(), "--passes compare: needs --ref REF");
+            passes.compare |= reference.reference.is_some();
             let ctx = gpu_context(&cli.gpu)?;
             let frames_in_flight = frames_in_flight as usize;
-            let opts =
-                BenchOptions { input, passes, range, max_frames: frames, block, quant, repeat, frames_in_flight };
+            let opts = BenchOptions {
+                input,
+                reference: reference.reference,
+                ref_start: reference.ref_start,
+                passes,
+                range,
+                max_frames: frames,
+                block,
+                quant,
+                repeat,
+                frames_in_flight,
+            };
             let report = analysis::run_bench(&ctx, &opts)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);

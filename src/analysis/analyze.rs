@@ -3,14 +3,16 @@
 //! its MDL rate (rate.npy), stats.csv, optional PNG dumps and manifest.json (formats in DESIGN.md,
 //! README.md and docs/symbols.md).
 
+use super::compare_export::CompareExport;
 use super::export::{write_npy, write_png_gray};
-use super::manifest::{FileEntry, Manifest, RateManifest, SymbolsManifest};
+use super::manifest::{FileEntry, Manifest, RateManifest, ReferenceManifest, SymbolsManifest};
 use super::output_dir::StagedDir;
 use super::progress::frame_progress;
 use super::symbols_file::SymbolsFile;
 use super::warp_params::WarpParamsFile;
+use super::yuview_export::{FrameStatistics, YuviewFile};
 use crate::gpu::GpuContext;
-use crate::passes::{expected_frames, DriveOptions, FrameDriver, PassSelection, Readback};
+use crate::passes::{expected_frames, DriveOptions, FrameDriver, PassSelection};
 use crate::reference::{
     block_rates, modes_from_vectors, modes_from_warp, BlockGrid, BlockRate, BlockSize, BlockStat, MotionVector,
     QuantStep, SearchRange, SymbolLayout,
@@ -30,13 +32,30 @@ pub struct DumpKinds {
     pub diff: bool,
     pub predicted: bool,
     pub residual: bool,
+    /// |A − B| with `--ref`.
+    pub ab: bool,
+    /// A − B + 128 with `--ref`.
+    pub ab_signed: bool,
 }
 
-const AVAILABLE: &str = "raw, diff, predicted, residual";
+const AVAILABLE: &str = "raw, diff, predicted, residual, ab, ab-signed";
 
 impl DumpKinds {
-    fn kinds(&self) -> [(bool, &'static str); 4] {
-        [(self.raw, "raw"), (self.diff, "diff"), (self.predicted, "predicted"), (self.residual, "residual")]
+    /// (wanted, folder name, the pipeline plane it comes from).
+    fn kinds(&self) -> [(bool, &'static str, &'static str); 6] {
+        [
+            (self.raw, "raw", ""),
+            (self.diff, "diff", "diff"),
+            (self.predicted, "predicted", "predicted"),
+            (self.residual, "residual", "residual"),
+            (self.ab, "ab", "ab_diff"),
+            (self.ab_signed, "ab-signed", "ab_signed"),
+        ]
+    }
+
+    /// The pipeline planes to read back.
+    fn planes(&self) -> Vec<&'static str> {
+        self.kinds().iter().filter(|(on, _, plane)| *on && !plane.is_empty()).map(|(_, _, plane)| *plane).collect()
     }
 
     /// Parses a comma list such as `raw,diff`.
@@ -48,6 +67,8 @@ impl DumpKinds {
                 "diff" => kinds.diff = true,
                 "predicted" => kinds.predicted = true,
                 "residual" => kinds.residual = true,
+                "ab" => kinds.ab = true,
+                "ab-signed" => kinds.ab_signed = true,
                 "heatmap" => anyhow::bail!("--dump heatmap: not implemented yet (available: {AVAILABLE})"),
                 other => anyhow::bail!("--dump {other}: unknown kind (available: {AVAILABLE})"),
             }
@@ -70,6 +91,12 @@ pub struct AnalyzeOptions {
     pub quant: QuantStep,
     /// Learner trits: symbols.bin and the rate use them instead of the GPU's.
     pub symbols: Option<PathBuf>,
+    /// A reference video compared with the input frame by frame (`--ref`).
+    pub reference: Option<String>,
+    /// Frame t of the input is compared with frame t + ref_start of the reference.
+    pub ref_start: usize,
+    /// Also write a YUView statistics file here.
+    pub yuview_csv: Option<PathBuf>,
     /// Show a progress bar (only drawn when stderr is a terminal).
     pub progress: bool,
 }
@@ -85,6 +112,8 @@ pub struct AnalyzeSummary {
     pub block: u32,
     pub seconds: f64,
     pub device: String,
+    /// With `--ref`: the mean A/B error.
+    pub compare: Option<String>,
 }
 
 impl std::fmt::Display for AnalyzeSummary {
@@ -102,7 +131,11 @@ impl std::fmt::Display for AnalyzeSummary {
             self.seconds,
             self.frames as f64 / self.seconds.max(1e-9),
             self.out.display()
-        )
+        )?;
+        match &self.compare {
+            Some(c) => write!(f, "; {c}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -123,14 +156,24 @@ struct Collected {
 
 pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeSummary> {
     let start = Instant::now();
-    let readback = Readback { diff: opts.dump.diff, predicted: opts.dump.predicted, residual: opts.dump.residual };
+    anyhow::ensure!(
+        opts.reference.is_some() || !(opts.dump.ab || opts.dump.ab_signed),
+        "--dump ab, ab-signed: need a reference video (--ref REF)"
+    );
+    let compare = opts.reference.is_some();
+    let selection = PassSelection { compare, ..PassSelection::ANALYZE };
     let drive = DriveOptions {
-        planes: readback.plane_names(),
+        planes: opts.dump.planes(),
         max_frames: opts.max_frames,
-        ..DriveOptions::new(opts.block, PassSelection::ANALYZE)
+        offsets: vec![opts.ref_start],
+        ..DriveOptions::new(opts.block, selection)
     };
-    let mut driver = FrameDriver::open(ctx, std::slice::from_ref(&opts.input), drive)?;
+    let inputs: Vec<String> = std::iter::once(opts.input.clone()).chain(opts.reference.clone()).collect();
+    let mut driver = FrameDriver::open(ctx, &inputs, drive)?;
     let info = driver.info().clone();
+    if let Some(ref_info) = driver.infos().get(1) {
+        warn_on_differences(&info, ref_info);
+    }
     let grid = driver.pipeline().grid();
     let total = expected_frames(&info, opts.max_frames);
     let warp = match &opts.warp_params {
@@ -144,14 +187,14 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     };
     let staged = StagedDir::create(&opts.out)?;
     let dir = staged.path().to_path_buf();
-    for (enabled, kind) in opts.dump.kinds() {
+    for (enabled, kind, _) in opts.dump.kinds() {
         if enabled {
             std::fs::create_dir(dir.join(kind))
                 .with_context(|| format!("{}: cannot create", dir.join(kind).display()))?;
         }
     }
     // With learner symbols the GPU stream is not needed: the headers come from the vectors/params.
-    driver.pipeline_mut().set_selection(PassSelection { symbols: learner.is_none(), ..PassSelection::ANALYZE })?;
+    driver.pipeline_mut().set_selection(PassSelection { symbols: learner.is_none(), ..selection })?;
     driver.pipeline_mut().set_range(opts.range);
     driver.pipeline_mut().set_quant(opts.quant);
     driver.set_warp(warp);
@@ -167,10 +210,19 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         std::fs::File::create(&bin_path).with_context(|| format!("{}: cannot write", bin_path.display()))?,
     );
     let mut collected = Collected::default();
+    let mut ab_export = if compare { Some(CompareExport::create(&dir)?) } else { None };
+    let mut yuview = match &opts.yuview_csv {
+        Some(path) => Some(YuviewFile::create(path, &info, grid, compare)?),
+        None => None,
+    };
     let counts: Vec<u32> = grid.rects().map(|r| r.count()).collect();
     while let Some(out) = driver.next(true)? {
         let t = out.index;
         let stats = out.stats().context("block stats pass did not run")?;
+        let ab = if compare { Some(out.ab_stats().context("compare passes did not run")?) } else { None };
+        if let (Some(export), Some(ab)) = (ab_export.as_mut(), &ab) {
+            export.add(t, ab, out.ssim_cells().as_ref(), &grid)?;
+        }
         collected.mean.extend(stats.iter().zip(&counts).map(|(s, &n)| BlockStat::mean(s.sum_a, n)));
         if t > 0 {
             let motion = out.motion().context("motion pass did not run")?;
@@ -208,12 +260,21 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
                 counts: &counts,
             };
             rows.write(&mut csv)?;
+            if let Some(y) = yuview.as_mut() {
+                let f =
+                    FrameStatistics { stats: Some(&stats), motion: Some(&motion), mc: Some(&mc), ab: ab.as_deref() };
+                y.write(t, &f)?;
+            }
+        } else if let Some(y) = yuview.as_mut() {
+            y.write(t, &FrameStatistics { ab: ab.as_deref(), ..FrameStatistics::default() })?;
         }
         if let (true, Some(frame)) = (opts.dump.raw, out.frame(0)) {
             write_png_gray(&frame_png(&dir, "raw", t), info.width, info.height, &frame.data)?;
         }
-        for kind in ["diff", "predicted", "residual"] {
-            if let (true, Some(data)) = (t > 0, out.plane(kind)) {
+        for (_, kind, plane) in opts.dump.kinds().into_iter().filter(|(on, _, plane)| *on && !plane.is_empty()) {
+            // Pair planes start at frame 1; A/B planes exist for every frame.
+            let pair_plane = !plane.starts_with("ab_");
+            if let (true, Some(data)) = (t > 0 || !pair_plane, out.plane(plane)) {
                 write_png_gray(&frame_png(&dir, kind, t), info.width, info.height, data)?;
             }
         }
@@ -237,6 +298,17 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     write_npy(&dir.join("rate.npy"), &[pairs, by, bx], &collected.rate)?;
     let mut manifest = build_manifest(ctx, opts, &info, &grid, frames);
     add_symbols_manifest(&mut manifest, opts, &layout, &collected.pair_bits);
+    let mut compare_summary = None;
+    if let Some(export) = ab_export {
+        let (files, summary) = export.finish(&dir, &grid)?;
+        manifest.files.extend(files);
+        manifest.passes.extend(["ab_diff", "ab_signed", "ab_stats", "ssim"].map(String::from));
+        manifest.reference = driver.infos().get(1).map(|r| ReferenceManifest::new(r, opts.ref_start, frames));
+        compare_summary = Some(summary);
+    }
+    if let Some(y) = yuview {
+        y.finish()?;
+    }
     let manifest_path = dir.join("manifest.json");
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")
         .with_context(|| format!("{}: cannot write", manifest_path.display()))?;
@@ -251,7 +323,24 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         block: opts.block.get(),
         seconds: start.elapsed().as_secs_f64(),
         device: ctx.describe(),
+        compare: compare_summary,
     })
+}
+
+/// Says on stderr how the reference's stream differs from the input's (it is compared anyway).
+fn warn_on_differences(input: &video::StreamInfo, reference: &video::StreamInfo) {
+    if (input.fps - reference.fps).abs() > 1e-3 {
+        eprintln!(
+            "vidscope: warning: {} runs at {:.3} fps, {} at {:.3} fps; frames are compared by index",
+            reference.input, reference.fps, input.input, input.fps
+        );
+    }
+    if input.pixel_format != reference.pixel_format {
+        eprintln!(
+            "vidscope: warning: {} is {}, {} is {}; both are compared as 8-bit luma",
+            reference.input, reference.pixel_format, input.input, input.pixel_format
+        );
+    }
 }
 
 fn frame_png(dir: &Path, kind: &str, t: usize) -> PathBuf {
@@ -356,6 +445,8 @@ fn build_manifest(
         dumped(opts.dump.diff, "diff", 1),
         dumped(opts.dump.predicted, "predicted", 1),
         dumped(opts.dump.residual, "residual", 1),
+        dumped(opts.dump.ab, "ab", 0),
+        dumped(opts.dump.ab_signed, "ab-signed", 0),
     ];
     for (enabled, name, e) in dumps {
         if enabled {
@@ -399,6 +490,7 @@ fn build_manifest(
         files,
         symbols: None,
         rate: None,
+        reference: None,
     }
 }
 

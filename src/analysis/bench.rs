@@ -11,6 +11,9 @@ use std::time::Instant;
 
 pub struct BenchOptions {
     pub input: String,
+    /// A reference video for the A/B passes (`--ref`), compared from its frame `ref_start`.
+    pub reference: Option<String>,
+    pub ref_start: usize,
     pub passes: PassSelection,
     pub range: SearchRange,
     pub max_frames: Option<usize>,
@@ -80,6 +83,34 @@ pub struct GpuMs {
     pub warp: Option<TimingStats>,
     pub residual: Option<TimingStats>,
     pub symbols: Option<TimingStats>,
+    /// With `--ref`: the A/B passes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ab_diff: Option<TimingStats>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ab_signed: Option<TimingStats>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ab_stats: Option<TimingStats>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssim: Option<TimingStats>,
+}
+
+impl GpuMs {
+    /// Every pass that ran, by its name (upload excluded).
+    pub fn passes(&self) -> Vec<(&'static str, &TimingStats)> {
+        let all = [
+            ("diff", &self.diff),
+            ("stats", &self.stats),
+            ("motion", &self.motion),
+            ("warp", &self.warp),
+            ("resid.", &self.residual),
+            ("symb.", &self.symbols),
+            ("ab_diff", &self.ab_diff),
+            ("ab_sign", &self.ab_signed),
+            ("ab_stat", &self.ab_stats),
+            ("ssim", &self.ssim),
+        ];
+        all.into_iter().filter_map(|(n, t)| t.as_ref().map(|t| (n, t))).collect()
+    }
 }
 
 impl std::fmt::Display for BenchReport {
@@ -101,20 +132,8 @@ impl std::fmt::Display for BenchReport {
             )
         };
         line(f, "upload", &self.gpu_ms.upload)?;
-        if let Some(t) = &self.gpu_ms.diff {
-            line(f, "diff", t)?;
-        }
-        let optional = [
-            ("stats", &self.gpu_ms.stats),
-            ("motion", &self.gpu_ms.motion),
-            ("warp", &self.gpu_ms.warp),
-            ("resid.", &self.gpu_ms.residual),
-            ("symb.", &self.gpu_ms.symbols),
-        ];
-        for (name, t) in optional {
-            if let Some(t) = t {
-                line(f, name, t)?;
-            }
+        for (name, t) in self.gpu_ms.passes() {
+            line(f, name, t)?;
         }
         Ok(())
     }
@@ -137,9 +156,11 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
     let drive = DriveOptions {
         max_frames: opts.max_frames,
         frames_in_flight: opts.frames_in_flight,
+        offsets: vec![opts.ref_start],
         ..DriveOptions::new(opts.block, opts.passes)
     };
-    let mut driver = FrameDriver::open(ctx, std::slice::from_ref(&opts.input), drive)?;
+    let inputs: Vec<String> = std::iter::once(opts.input.clone()).chain(opts.reference.clone()).collect();
+    let mut driver = FrameDriver::open(ctx, &inputs, drive)?;
     driver.pipeline_mut().set_range(opts.range);
     driver.pipeline_mut().set_quant(opts.quant);
     driver.pipeline_mut().set_repeat(opts.repeat)?;
@@ -165,16 +186,18 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
         warp: pass("warp"),
         residual: pass("residual"),
         symbols: pass("symbols"),
+        ab_diff: pass("ab_diff"),
+        ab_signed: pass("ab_signed"),
+        ab_stats: pass("ab_stats"),
+        ssim: pass("ssim"),
     };
-    let summed: f64 = [&gpu_ms.diff, &gpu_ms.stats, &gpu_ms.motion, &gpu_ms.warp, &gpu_ms.residual, &gpu_ms.symbols]
-        .iter()
-        .filter_map(|t| t.map(|t| t.median))
-        .sum();
+    let summed: f64 = gpu_ms.passes().iter().map(|(_, t)| t.median).sum();
     let passes = [
         ("diff", opts.passes.diff),
         ("stats", opts.passes.stats),
         ("motion", opts.passes.motion),
         ("symbols", opts.passes.symbols),
+        ("compare", opts.passes.compare),
     ];
     Ok(BenchReport {
         input: opts.input.clone(),

@@ -47,6 +47,42 @@ pub struct Manifest {
     /// What rate.npy holds, and its totals per pair.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<RateManifest>,
+    /// With `--ref`: the video each frame was compared with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<ReferenceManifest>,
+}
+
+/// The `reference` object: what `ab_*.npy` and `psnr.csv` compare frame t with.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReferenceManifest {
+    pub input: String,
+    pub codec: String,
+    pub pixel_format: String,
+    pub bit_depth: u32,
+    pub fps: f64,
+    /// Frame t of the input is compared with frame t + ref_start of the reference.
+    pub ref_start: usize,
+    pub frames_compared: u64,
+    pub psnr: String,
+    pub ssim: String,
+}
+
+impl ReferenceManifest {
+    pub fn new(info: &crate::video::StreamInfo, ref_start: usize, frames_compared: u64) -> Self {
+        Self {
+            input: info.input.clone(),
+            codec: info.codec.clone(),
+            pixel_format: info.pixel_format.clone(),
+            bit_depth: info.bit_depth,
+            fps: info.fps,
+            ref_start,
+            frames_compared,
+            psnr: "mse_y = SSE / (W*H), psnr_y = 10*log10(255^2 / mse_y), as FFmpeg's psnr filter".into(),
+            ssim: "FFmpeg's ssim filter: 8x8 windows at stride 4 over whole 4x4 cells, uniform weights, \
+                   c1 = (0.01*255)^2*64, c2 = (0.03*255)^2*64*63"
+                .into(),
+        }
+    }
 }
 
 /// The `symbols` object: everything a reader needs to decode symbols.bin (docs/symbols.md).

@@ -1,7 +1,9 @@
-//! Headless drivers (`analyze`, `bench`) and their exporters (NPY, CSV, PNG, manifest.json).
+//! Headless drivers (`analyze`, `bench`) and their exporters (NPY, CSV, PNG, manifest.json, YUView
+//! statistics CSV).
 
 mod analyze;
 mod bench;
+mod compare_export;
 mod export;
 mod frame_export;
 mod manifest;
@@ -9,13 +11,18 @@ mod output_dir;
 mod progress;
 mod symbols_file;
 mod warp_params;
+mod yuview_csv;
+mod yuview_export;
 
 pub use analyze::{run_analyze, AnalyzeOptions, AnalyzeSummary, DumpKinds};
 pub use bench::{run_bench, BenchOptions, BenchReport, TimingStats};
+pub use compare_export::{CompareExport, PSNR_CSV_HEADER};
 pub use export::{write_npy, write_png_gray};
 pub use frame_export::{export_frame_stats, FrameStats};
-pub use manifest::{FileEntry, Manifest, RateManifest, SymbolsManifest};
+pub use manifest::{FileEntry, Manifest, RateManifest, ReferenceManifest, SymbolsManifest};
 pub use output_dir::StagedDir;
 pub use progress::frame_progress;
 pub use symbols_file::{SymbolsFile, SymbolsFileError};
 pub use warp_params::{WarpParamsError, WarpParamsFile};
+pub use yuview_csv::{psnr_x100, BlockData, SeqSpecs, StatType, TypeKind, YuviewCsv, PSNR_X100_IDENTICAL};
+pub use yuview_export::{FrameStatistics, YuviewExport, YuviewFile};

@@ -3,6 +3,7 @@
 //! with several frames in flight. Knows nothing of UI.
 
 mod block_stats;
+mod compare;
 mod diff;
 mod driver;
 mod frame_graph;
@@ -12,10 +13,13 @@ mod pipeline;
 mod registry;
 mod residual;
 mod results;
+mod signed_diff;
+mod ssim;
 mod symbols;
 mod warp;
 
 pub use block_stats::{BlockStatsPass, BlockStatsPush};
+pub use compare::{AbDiffPass, AbStatsPass};
 pub use diff::{DiffPass, DiffPush};
 pub use driver::{expected_frames, DriveOptions, FrameDriver};
 pub use frame_graph::{FrameGraph, FrameOutputs, Readback};
@@ -25,6 +29,8 @@ pub use pipeline::{FrameInput, FramePipeline, HeldFrame, InputPlanes, PipelineCo
 pub use registry::{registered_passes, PassSelection};
 pub use residual::ResidualPass;
 pub use results::{FrameResults, PassTimings};
+pub use signed_diff::{SignedDiffPass, SignedDiffPush};
+pub use ssim::{SsimPass, SsimPush};
 pub use symbols::{SymbolSource, SymbolsPass, SymbolsPush};
 pub use warp::{WarpPass, WarpPush};
 

@@ -2,8 +2,8 @@
 //! frame index. Typed accessors decode the raw buffer words of each pass's outputs.
 
 use super::pass::FrameSettings;
-use super::{BlockStatsPass, MotionSearchPass};
-use crate::reference::{BlockGrid, BlockStat, MotionVector, SymbolLayout};
+use super::{BlockStatsPass, MotionSearchPass, SsimPass};
+use crate::reference::{BlockGrid, BlockStat, MotionVector, SsimCells, SymbolLayout};
 use crate::video::LumaFrame;
 use std::collections::BTreeMap;
 
@@ -67,6 +67,17 @@ impl FrameResults {
     /// Block stats of frame t against the prediction, when the residual pass ran.
     pub fn mc_stats(&self) -> Option<Vec<BlockStat>> {
         self.buffers.get("mc_stats").map(|b| BlockStatsPass::decode(b, self.grid()))
+    }
+
+    /// Block stats of A (input 0) against B (input 1), when the compare passes ran.
+    pub fn ab_stats(&self) -> Option<Vec<BlockStat>> {
+        self.buffers.get("ab_stats").map(|b| BlockStatsPass::decode(b, self.grid()))
+    }
+
+    /// SSIM's per-cell sums of A against B (`.ssim()` gives the frame's luma SSIM), when it ran.
+    pub fn ssim_cells(&self) -> Option<SsimCells> {
+        let grid = self.grid();
+        self.buffers.get("ssim").map(|b| SsimPass::decode(b, grid.width, grid.height))
     }
 
     /// The symbol stream's layout for this frame's quantiser.

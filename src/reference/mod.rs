@@ -1,22 +1,29 @@
 //! Exact CPU implementations of every GPU pass: the math oracle the GPU is tested against.
 //! Plain Rust on 8-bit luma planes (tightly packed, `width * height` bytes); depends on std only.
 //! `symbols` is the residual's digit-plane stream (layout, encoder, decoder), `rate` its MDL cost.
+//! `compare` and `ssim` are the A/B comparison of two videos (signed difference, PSNR, SSIM as FFmpeg).
 
 mod block_stats;
+mod compare;
 mod diff;
 mod grid;
 mod motion_search;
 mod params;
 pub mod rate;
+mod ssim;
 pub mod symbols;
 mod warp;
 
 pub use block_stats::{block_stats, BlockStat};
+pub use compare::{
+    block_psnr, format_2dp, frame_error, psnr_from_mse, psnr_from_sse, signed_diff, FrameError, PEAK_SQUARED,
+};
 pub use diff::diff;
 pub use grid::{BlockGrid, BlockRect, BLOCK_SIZES};
 pub use motion_search::{block_sad, clamped, motion_search, MotionVector, MAX_RANGE};
 pub use params::{BlockSize, ParamError, QuantStep, SearchRange};
 pub use rate::{block_rates, stream_rates, BlockRate};
+pub use ssim::{ssim, ssim_cells, window_ssim, SsimCells, SsimSums, SSIM_C1, SSIM_C2};
 pub use symbols::{
     decode_record, encode_stream, modes_from_vectors, modes_from_warp, modes_zero_motion, BlockHeader, BlockMode,
     SymbolError, SymbolLayout,
