@@ -7,6 +7,7 @@ mod compare_export;
 mod export;
 mod frame_export;
 mod manifest;
+mod npy_blocks;
 mod output_dir;
 mod progress;
 mod symbols_file;

@@ -3,6 +3,7 @@
 //! chosen `--quant`. Everything is checked on load so a bad file fails with one line naming it and
 //! the problem; the trits then replace the GPU's in symbols.bin and the rate.
 
+use super::npy_blocks::{load_block_array, BlockArray, BlockArraySpec};
 use crate::reference::symbols::encode_trits;
 use crate::reference::{BlockGrid, BlockMode, SymbolLayout};
 use std::path::{Path, PathBuf};
@@ -33,49 +34,21 @@ impl SymbolsFile {
         pairs_needed: Option<u64>,
     ) -> Result<Self, SymbolsFileError> {
         let fail = |problem: String| SymbolsFileError { path: path.display().to_string(), problem };
-        let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-        let npy = npyz::NpyFile::new(&bytes[..]).map_err(|e| fail(format!("not a valid .npy file: {e}")))?;
-        let dtype_text = match npy.dtype() {
-            npyz::DType::Plain(t) => t.to_string(),
-            other => format!("{other:?}"),
+        let spec = BlockArraySpec {
+            dtype: "|i1",
+            dtype_name: "int8",
+            per_block_rank: 3,
+            shapes: "[P, By, Bx, N, b, b] or [By, Bx, N, b, b]",
         };
-        if dtype_text != "|i1" {
-            return Err(fail(format!("dtype {dtype_text}, expected int8 (|i1)")));
+        let BlockArray { pairs, per_block, values: trits } =
+            load_block_array::<i8>(path, &spec, grid, pairs_needed).map_err(fail)?;
+        let b = grid.block as u64;
+        if per_block[1] != b || per_block[2] != b {
+            return Err(fail(format!("blocks are {}x{}, expected {b}x{b} (--block {b})", per_block[1], per_block[2])));
         }
-        if npy.order() != npyz::Order::C {
-            return Err(fail("Fortran-ordered array; save it in C order (np.ascontiguousarray)".into()));
+        if per_block[0] != layout.planes as u64 {
+            return Err(fail(format!("has {} planes, --quant {} needs {}", per_block[0], layout.quant, layout.planes)));
         }
-        let shape = npy.shape().to_vec();
-        let (by, bx, b) = (grid.blocks_y() as u64, grid.blocks_x() as u64, grid.block as u64);
-        let (pairs, block_shape) = match shape.len() {
-            6 => (Some(shape[0]), &shape[1..]),
-            5 => (None, &shape[..]),
-            _ => return Err(fail(format!("shape {shape:?}, expected [P, By, Bx, N, b, b] or [By, Bx, N, b, b]"))),
-        };
-        if block_shape[0] != by || block_shape[1] != bx {
-            return Err(fail(format!(
-                "block grid {}x{} (By x Bx) does not match the video's {by}x{bx} at block {b} ({}x{})",
-                block_shape[0], block_shape[1], grid.width, grid.height
-            )));
-        }
-        if block_shape[3] != b || block_shape[4] != b {
-            return Err(fail(format!(
-                "blocks are {}x{}, expected {b}x{b} (--block {b})",
-                block_shape[3], block_shape[4]
-            )));
-        }
-        if block_shape[2] != layout.planes as u64 {
-            return Err(fail(format!(
-                "has {} planes, --quant {} needs {}",
-                block_shape[2], layout.quant, layout.planes
-            )));
-        }
-        if let (Some(p), Some(needed)) = (pairs, pairs_needed) {
-            if p < needed {
-                return Err(fail(format!("has {p} pairs, the video needs {needed} (use --frames to analyse fewer)")));
-            }
-        }
-        let trits: Vec<i8> = npy.into_vec().map_err(|e| fail(format!("cannot read values: {e}")))?;
         let per_block = layout.planes as usize * layout.pixels();
         for (flat, chunk) in trits.chunks_exact(per_block).enumerate() {
             let (set, block) = (flat / grid.len(), flat % grid.len());

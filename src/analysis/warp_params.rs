@@ -2,6 +2,7 @@
 //! (one set for every pair); 2 = translation (tx, ty), 4 = similarity (a, b, tx, ty). Everything
 //! is checked on load so a bad file fails with one line naming it and the problem.
 
+use super::npy_blocks::{load_block_array, BlockArray, BlockArraySpec};
 use crate::reference::{BlockGrid, WarpParams};
 use std::path::{Path, PathBuf};
 
@@ -28,42 +29,19 @@ impl WarpParamsFile {
     /// Loads and validates against `grid`; `pairs_needed` is how many pairs will be analysed.
     pub fn load(path: &Path, grid: &BlockGrid, pairs_needed: Option<u64>) -> Result<Self, WarpParamsError> {
         let fail = |problem: String| WarpParamsError { path: path.display().to_string(), problem };
-        let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-        let npy = npyz::NpyFile::new(&bytes[..]).map_err(|e| fail(format!("not a valid .npy file: {e}")))?;
-        let dtype = npy.dtype();
-        let dtype_text = match &dtype {
-            npyz::DType::Plain(t) => t.to_string(),
-            other => format!("{other:?}"),
+        let spec = BlockArraySpec {
+            dtype: "<f4",
+            dtype_name: "float32",
+            per_block_rank: 1,
+            shapes: "[P, By, Bx, 2|4] or [By, Bx, 2|4]",
         };
-        if dtype_text != "<f4" {
-            return Err(fail(format!("dtype {dtype_text}, expected float32 (<f4)")));
-        }
-        if npy.order() != npyz::Order::C {
-            return Err(fail("Fortran-ordered array; save it in C order (np.ascontiguousarray)".into()));
-        }
-        let shape = npy.shape().to_vec();
-        let (by, bx) = (grid.blocks_y() as u64, grid.blocks_x() as u64);
-        let (pairs, grid_shape) = match shape.len() {
-            4 => (Some(shape[0]), &shape[1..]),
-            3 => (None, &shape[..]),
-            _ => return Err(fail(format!("shape {shape:?}, expected [P, By, Bx, 2|4] or [By, Bx, 2|4]"))),
-        };
-        if grid_shape[0] != by || grid_shape[1] != bx {
-            return Err(fail(format!(
-                "block grid {}x{} (By x Bx) does not match the video's {by}x{bx} at block {} ({}x{})",
-                grid_shape[0], grid_shape[1], grid.block, grid.width, grid.height
-            )));
-        }
-        let components = grid_shape[2];
+        let BlockArray { pairs, per_block, values } =
+            load_block_array::<f32>(path, &spec, grid, pairs_needed).map_err(fail)?;
+        let components = per_block[0];
         if components != 2 && components != 4 {
             return Err(fail(format!("last dimension is {components}, expected 2 (tx, ty) or 4 (a, b, tx, ty)")));
         }
-        if let (Some(p), Some(needed)) = (pairs, pairs_needed) {
-            if p < needed {
-                return Err(fail(format!("has {p} pairs, the video needs {needed} (use --frames to analyse fewer)")));
-            }
-        }
-        let values: Vec<f32> = npy.into_vec().map_err(|e| fail(format!("cannot read values: {e}")))?;
+        let bx = grid.blocks_x() as u64;
         let per_block = components as usize;
         let blocks = grid.len();
         let mut sets = Vec::new();
