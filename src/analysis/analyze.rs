@@ -15,7 +15,7 @@ use crate::passes::{FrameGraph, PassSelection};
 use crate::reference::{
     block_rates, modes_from_vectors, modes_from_warp, BlockGrid, BlockRate, BlockStat, MotionVector, SymbolLayout,
 };
-use crate::video::{self, DecodeThread};
+use crate::video::{self, DecodeThread, Shutdown};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
@@ -143,6 +143,10 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         Some(path) => Some(SymbolsFile::load(path, &grid, &layout, total.map(|f| f.saturating_sub(1)))?),
         None => None,
     };
+    // From here a first SIGINT/SIGTERM only sets a flag: the loop stops and the staging folder goes.
+    let shutdown = Shutdown::install().context("cannot install the SIGINT/SIGTERM handlers")?;
+    let out_shown = format!("--out {}", opts.out.display());
+    let interrupted = || shutdown.check(&out_shown, "the unfinished output was removed");
     let staged = StagedDir::create(&opts.out)?;
     let dir = staged.path().to_path_buf();
     for (enabled, kind) in opts.dump.kinds() {
@@ -172,6 +176,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let mut collected = Collected::default();
     let counts: Vec<u32> = grid.rects().map(|r| r.count()).collect();
     while let Some(frame) = decoder.recv()? {
+        interrupted()?;
         let t = frame.index;
         let params = match (&warp, t) {
             (Some(w), 1..) => Some(w.for_pair(t as u64 - 1)?),
@@ -248,6 +253,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let manifest_path = dir.join("manifest.json");
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")
         .with_context(|| format!("{}: cannot write", manifest_path.display()))?;
+    interrupted()?;
     let out = staged.commit()?;
     Ok(AnalyzeSummary {
         out,

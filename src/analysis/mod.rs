@@ -6,6 +6,7 @@ mod export;
 mod frame_export;
 mod manifest;
 mod output_dir;
+mod own_output;
 mod progress;
 mod symbols_file;
 mod warp_params;
