@@ -1,5 +1,5 @@
 //! The `vidscope` command line: view (also `vidscope INPUT`) | analyze | record | bench. Errors print one line and
-//! exit with status 2.
+//! exit with status 2 (130 / 143 for a run stopped by SIGINT / SIGTERM).
 
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
@@ -59,7 +59,7 @@ enum Command {
     Analyze {
         /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
         input: String,
-        /// Output folder (created; replaced only if it holds an earlier vidscope output)
+        /// Output folder (created; replaced only if it holds an earlier vidscope output and nothing else)
         #[arg(long, short)]
         out: PathBuf,
         /// Block size in pixels: 4, 8, 16, 32, 64 or 128
@@ -235,7 +235,8 @@ fn main() -> ExitCode {
             // One line: the whole context chain, newlines folded.
             let message = format!("{e:#}").replace('\n', " ");
             eprintln!("vidscope: error: {message}");
-            ExitCode::from(2)
+            // Stopped by SIGINT/SIGTERM: the shell's status for that signal (130, 143).
+            ExitCode::from(e.downcast_ref::<vidscope::video::Interrupted>().map_or(2, |i| i.exit_status()))
         }
     }
 }

@@ -110,9 +110,12 @@ impl ViewArgs {
 pub struct RecordArgs {
     /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
     pub input: String,
-    /// The MP4 to write (H.264, yuv420p, the input's frame rate)
+    /// The file to write (H.264, yuv420p, the input's frame rate): .mp4/.m4v (MP4) or .mkv (Matroska)
     #[arg(long, short)]
     pub out: PathBuf,
+    /// Replace an existing output file (never the input)
+    #[arg(long, short = 'y')]
+    pub force: bool,
     /// What to show: raw, diff, heatmap, heatmap-diff, predicted, residual, split or trits
     #[arg(long, value_enum, default_value_t = Mode::Raw)]
     pub mode: Mode,
@@ -177,6 +180,7 @@ impl RecordArgs {
             warp_params: self.warp_params,
             block: self.block,
             range: self.range,
+            force: self.force,
         })
     }
 }

@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use vidscope::video::{EncodeError, Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown};
+use vidscope::video::{Container, EncodeError, Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown};
 
 /// Every decoded frame must be at least this close to its input (RGB PSNR over the frame).
 const MIN_PSNR_DB: f64 = 36.0;
@@ -301,14 +301,37 @@ fn missing_directory_is_a_one_line_error_naming_the_path() {
 }
 
 #[test]
-fn existing_file_is_overwritten() {
+fn existing_file_is_never_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("again.mp4");
     std::fs::write(&file, vec![7u8; 1 << 20]).unwrap();
-    let mut rec = Mp4Recorder::start(&file, 32, 32, (30, 1), &RecorderOptions::default()).unwrap();
-    rec.push(RgbaFrame::new(32, 32, pattern(32, 32, 0))).unwrap();
+    let e = Mp4Recorder::start(&file, 32, 32, (30, 1), &RecorderOptions::default()).err().expect("refused");
+    assert!(e.to_string().contains("already exists"), "{e}");
+    assert_eq!(std::fs::read(&file).unwrap(), vec![7u8; 1 << 20], "the file is untouched");
+}
+
+#[test]
+fn mkv_names_get_matroska_and_other_extensions_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.mkv");
+    let mut rec = Mp4Recorder::start(&file, 160, 90, (30, 1), &RecorderOptions::default()).unwrap();
+    for i in 0..3 {
+        rec.push(RgbaFrame::new(160, 90, pattern(160, 90, i))).unwrap();
+    }
     rec.finish().unwrap();
-    assert_frames_match(&file, 32, 32, 32, 32, 1);
+    assert_eq!(probe_format(&file), "matroska,webm");
+    assert_frames_match(&file, 160, 90, 160, 90, 3);
+    let avi = dir.path().join("a.avi");
+    let e = Mp4Recorder::start(&avi, 32, 32, (30, 1), &RecorderOptions::default()).err().expect("refused");
+    assert!(e.to_string().contains("unsupported container"), "{e}");
+    assert!(!avi.exists());
+}
+
+/// The container ffprobe sees (`format_name`).
+fn probe_format(path: &Path) -> String {
+    let out =
+        run("ffprobe", &["-v", "error", "-show_entries", "format=format_name", "-of", "default=nw=1:nk=1", s(path)]);
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 /// Starts this test binary as a recording child (`mode` is `kill` or `term`) writing `file`.
@@ -361,8 +384,9 @@ fn sigterm_finishes_with_every_pushed_frame() {
     let file = dir.path().join("terminated.mp4");
     let mut child = spawn_child("term", &file);
     let rest = wait_for_pushed(&mut child, 20);
-    let kill = run("kill", &["-TERM", &child.id().to_string()]);
-    assert!(kill.status.success(), "kill -TERM: {}", String::from_utf8_lossy(&kill.stderr));
+    // From Rust, not the `kill` command (a minimal Debian has no procps).
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).expect("child PID");
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("SIGTERM the child");
     let finished = rest
         .filter_map(|l| l.strip_prefix("finished ")?.parse::<usize>().ok())
         .last()
@@ -481,12 +505,12 @@ fn write_errors_on_the_encoder_thread_surface_on_push_and_finish() {
 
 #[test]
 fn full_disk_at_start_is_a_one_line_error() {
-    // /dev/full accepts the open and fails every write with ENOSPC; the header is the first write.
-    let e = Mp4Recorder::start(Path::new("/dev/full"), 64, 48, (30, 1), &RecorderOptions::default())
-        .err()
-        .expect("must fail");
+    // /dev/full accepts the open and fails every write with ENOSPC; the header is the first write. (A
+    // device is written to, not refused as an existing file: there is nothing in it to lose.)
+    let options = RecorderOptions { container: Some(Container::Mp4), ..Default::default() };
+    let e = Mp4Recorder::start(Path::new("/dev/full"), 64, 48, (30, 1), &options).err().expect("must fail");
     assert_eq!(
         e.to_string(),
-        "/dev/full: cannot create the recording: cannot write the MP4 header: No space left on device"
+        "/dev/full: cannot create the recording: cannot write the header: No space left on device"
     );
 }

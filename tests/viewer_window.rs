@@ -69,13 +69,19 @@ fn display_in_use(n: u32) -> bool {
     }
 }
 
+/// Sends SIGTERM from Rust (a minimal Debian has no `kill` command).
+fn sigterm(pid: u32) -> std::io::Result<()> {
+    let pid = rustix::process::Pid::from_raw(pid as i32).ok_or(std::io::ErrorKind::InvalidInput)?;
+    Ok(rustix::process::kill_process(pid, rustix::process::Signal::TERM)?)
+}
+
 impl Drop for Xvfb {
     fn drop(&mut self) {
         if let Ok(Some(_)) = self.child.try_wait() {
             return; // already gone (and reaped): its pid may belong to someone else now
         }
         // SIGTERM, so Xvfb removes its lock file and socket; SIGKILL only if it does not stop.
-        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let _ = sigterm(self.child.id());
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(5) {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -886,8 +892,7 @@ fn sigterm_while_recording_leaves_a_complete_playable_file() {
     std::thread::sleep(Duration::from_millis(1000));
     xdotool(d, &["keyup", "r"]);
     std::thread::sleep(Duration::from_millis(1500));
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
+    sigterm(child.id()).expect("SIGTERM the viewer");
     let out = wait_with_timeout(child, Duration::from_secs(60));
     assert_clean(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -17,7 +17,7 @@ use crate::reference::{
     block_rates, modes_from_vectors, modes_from_warp, BlockGrid, BlockRate, BlockSize, BlockStat, MotionVector,
     QuantStep, SearchRange, SymbolLayout,
 };
-use crate::video;
+use crate::video::{self, Shutdown};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
@@ -185,6 +185,10 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         Some(path) => Some(SymbolsFile::load(path, &grid, &layout, total.map(|f| f.saturating_sub(1)))?),
         None => None,
     };
+    // From here a first SIGINT/SIGTERM only sets a flag: the loop stops and the staging folder goes.
+    let shutdown = Shutdown::install().context("cannot install the SIGINT/SIGTERM handlers")?;
+    let out_shown = format!("--out {}", opts.out.display());
+    let interrupted = || shutdown.check(&out_shown, "the unfinished output was removed");
     let staged = StagedDir::create(&opts.out)?;
     let dir = staged.path().to_path_buf();
     for (enabled, kind, _) in opts.dump.kinds() {
@@ -217,6 +221,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     };
     let counts: Vec<u32> = grid.rects().map(|r| r.count()).collect();
     while let Some(out) = driver.next(true)? {
+        interrupted()?;
         let t = out.index;
         let stats = out.stats().context("block stats pass did not run")?;
         let ab = if compare { Some(out.ab_stats().context("compare passes did not run")?) } else { None };
@@ -312,6 +317,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let manifest_path = dir.join("manifest.json");
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")
         .with_context(|| format!("{}: cannot write", manifest_path.display()))?;
+    interrupted()?;
     let out = staged.commit()?;
     Ok(AnalyzeSummary {
         out,

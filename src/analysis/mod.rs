@@ -9,6 +9,7 @@ mod frame_export;
 mod manifest;
 mod npy_blocks;
 mod output_dir;
+mod own_output;
 mod progress;
 mod symbols_file;
 mod warp_params;

@@ -1,43 +1,48 @@
-//! An output folder that appears under its final name only when complete: everything is written
-//! into a hidden sibling `.NAME.partial-PID`, renamed into place by `commit`, removed on drop otherwise.
+//! An output folder that appears under its final name only when complete, and only ever replaces an
+//! earlier vidscope output: everything is written into a hidden sibling `.NAME.partial-PID` while an
+//! exclusive lock (`.NAME.lock`) keeps other runs out, then `commit` checks the target again and moves
+//! the folder into place with no-replace renames. Dropped without `commit`, the staging folder is removed.
+//!
+//! Commit, step by step: nothing at the target → rename into place (refusing anything that appeared
+//! meanwhile). An earlier output there → moved aside to `.NAME.old-PID`, checked again where no one
+//! else writes, the new folder renamed into place, the old one removed. Anything else (a folder that is
+//! not vidscope's, or appeared during the run) is left alone and the finished output is kept under the
+//! visible sibling `NAME.vidscope-PID`, which the error names.
 
+use super::own_output::foreign_content;
+use crate::safe_fs::{self, rename_noreplace, OutputLock};
 use anyhow::Context;
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 pub struct StagedDir {
     staging: PathBuf,
     target: PathBuf,
     committed: bool,
+    /// Held from `create` to drop; declared last so it is released after the staging folder is gone.
+    _lock: OutputLock,
 }
 
 impl StagedDir {
-    /// Refuses a `target` that exists and is not empty unless it holds an earlier vidscope output
-    /// (a manifest.json), which `commit` then replaces.
+    /// Refuses a `target` that is not a folder, holds the current directory, or is neither empty nor an
+    /// earlier vidscope output; takes the lock, removes stale staging folders of dead runs, and creates
+    /// the staging folder.
     pub fn create(target: &Path) -> anyhow::Result<Self> {
-        if target.exists() {
-            anyhow::ensure!(target.is_dir(), "--out {}: exists and is not a directory", target.display());
-            let mut entries =
-                std::fs::read_dir(target).with_context(|| format!("--out {}: cannot read", target.display()))?;
-            let empty = entries.next().is_none();
-            anyhow::ensure!(
-                empty || target.join("manifest.json").is_file(),
-                "--out {}: directory is not empty and holds no earlier vidscope output; refusing to overwrite",
-                target.display()
-            );
-        }
-        let name = target
-            .file_name()
-            .with_context(|| format!("--out {}: needs a directory name", target.display()))?
-            .to_string_lossy()
-            .into_owned();
+        let shown = target.display();
         let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).with_context(|| format!("--out {}: cannot create parent", target.display()))?;
-        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging).ok();
-        }
+        anyhow::ensure!(
+            target.file_name().is_some(),
+            "--out {shown}: needs a folder name (a path that does not end in . or ..)"
+        );
+        check_replaceable(target)?;
+        std::fs::create_dir_all(parent).with_context(|| format!("--out {shown}: cannot create parent"))?;
+        let lock = OutputLock::acquire(target)?;
+        // Another run may have committed between the check and the lock.
+        check_replaceable(target)?;
+        safe_fs::remove_stale_siblings(target, &["partial", "old"]);
+        let staging = safe_fs::staging_sibling(target, "partial")?;
         std::fs::create_dir(&staging).with_context(|| format!("{}: cannot create", staging.display()))?;
-        Ok(Self { staging, target: target.to_path_buf(), committed: false })
+        Ok(Self { staging, target: target.to_path_buf(), committed: false, _lock: lock })
     }
 
     /// Where to write files now.
@@ -49,16 +54,103 @@ impl StagedDir {
         &self.target
     }
 
-    /// Moves the finished folder into place.
-    pub fn commit(mut self) -> anyhow::Result<PathBuf> {
-        if self.target.exists() {
-            std::fs::remove_dir_all(&self.target)
-                .with_context(|| format!("--out {}: cannot replace the earlier output", self.target.display()))?;
+    /// Moves the finished folder into place; see the module documentation.
+    pub fn commit(self) -> anyhow::Result<PathBuf> {
+        let shown = self.target.display().to_string();
+        match std::fs::symlink_metadata(&self.target) {
+            Err(e) if e.kind() == ErrorKind::NotFound => return self.place(None),
+            Err(e) => anyhow::bail!("--out {shown}: cannot check it: {e}"),
+            Ok(_) => {}
         }
-        std::fs::rename(&self.staging, &self.target)
-            .with_context(|| format!("--out {}: cannot move the finished output into place", self.target.display()))?;
+        if let Err(why) = replaceable(&self.target) {
+            return self.keep_aside(&why);
+        }
+        let aside = safe_fs::staging_sibling(&self.target, "old")?;
+        match rename_noreplace(&self.target, &aside) {
+            Ok(()) => {}
+            // Gone meanwhile: nothing to replace.
+            Err(e) if e.kind() == ErrorKind::NotFound => return self.place(None),
+            Err(e) => anyhow::bail!("--out {shown}: cannot move the earlier output aside: {e}"),
+        }
+        // Checked again where nothing else writes: a file added just before the move is caught here.
+        if let Err(why) = replaceable(&aside) {
+            let back = rename_noreplace(&aside, &self.target);
+            let why = match back {
+                Ok(()) => why,
+                Err(_) => format!("{why} (it is now in {})", aside.display()),
+            };
+            return self.keep_aside(&why);
+        }
+        self.place(Some(aside))
+    }
+
+    /// Renames the staging folder to the target, then removes the earlier output moved `aside`.
+    fn place(mut self, aside: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+        match rename_noreplace(&self.staging, &self.target) {
+            Ok(()) => {
+                self.committed = true;
+                if let Some(aside) = aside {
+                    std::fs::remove_dir_all(&aside)
+                        .with_context(|| format!("{}: cannot remove the earlier output", aside.display()))?;
+                }
+                Ok(self.target.clone())
+            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                // The earlier output was to be replaced anyway; what appeared is left alone.
+                if let Some(aside) = aside {
+                    let _ = std::fs::remove_dir_all(aside);
+                }
+                self.keep_aside("something appeared there during the run")
+            }
+            Err(e) => {
+                anyhow::bail!("--out {}: cannot move the finished output into place: {e}", self.target.display())
+            }
+        }
+    }
+
+    /// Keeps the finished output under a visible sibling and fails, saying why and where.
+    fn keep_aside(mut self, why: &str) -> anyhow::Result<PathBuf> {
+        let kept = safe_fs::kept_sibling(&self.target)?;
+        rename_noreplace(&self.staging, &kept)
+            .with_context(|| format!("{}: cannot keep the finished output", self.staging.display()))?;
         self.committed = true;
-        Ok(self.target.clone())
+        anyhow::bail!(
+            "--out {}: {why}; left it untouched, the finished output is in {}",
+            self.target.display(),
+            kept.display()
+        )
+    }
+}
+
+/// Errors unless `target` is absent, or a folder that may be replaced (see [`replaceable`]).
+fn check_replaceable(target: &Path) -> anyhow::Result<()> {
+    match std::fs::symlink_metadata(target) {
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        Err(e) => anyhow::bail!("--out {}: cannot check it: {e}", target.display()),
+        Ok(_) => replaceable(target)
+            .map_err(|why| anyhow::anyhow!("--out {}: {why}; refusing to replace it", target.display())),
+    }
+}
+
+/// Whether the existing `dir` may be replaced: a real folder (not a link), not the current directory or
+/// one holding it, and empty or an earlier vidscope output.
+fn replaceable(dir: &Path) -> Result<(), String> {
+    let meta = std::fs::symlink_metadata(dir).map_err(|e| format!("cannot check it: {e}"))?;
+    if meta.file_type().is_symlink() {
+        return Err("it is a symbolic link".into());
+    }
+    if !meta.is_dir() {
+        return Err("it exists and is not a directory".into());
+    }
+    let cwd = std::env::current_dir().ok().and_then(|c| c.canonicalize().ok());
+    if let (Some(cwd), Ok(dir)) = (cwd, dir.canonicalize()) {
+        if cwd.starts_with(&dir) {
+            return Err("it is (or holds) the current directory".into());
+        }
+    }
+    match foreign_content(dir) {
+        None => Ok(()),
+        Some(why) => Err(why),
     }
 }
 

@@ -15,7 +15,11 @@
 //! - **Odd sizes**: yuv420p needs even dimensions, so an odd width or height is padded by one by
 //!   repeating the last column / row; the top-left `width x height` of the encoded picture is the
 //!   input. [`RecordingSummary`] gives both sizes.
-//! - **The file**: an existing file at the path is overwritten; the parent folder must exist.
+//! - **The file**: never overwritten: an existing regular file at the path is refused (a device such
+//!   as `/dev/null` is written to; callers that replace a file write a fresh temporary one and rename
+//!   it, see `safe_fs::StagedFile`); the parent folder must exist. **Container** by the name's extension ([`Container`]): `.mp4`/`.m4v` the fragmented
+//!   MP4 above, `.mkv` Matroska (same H.264 stream and tags; clusters flushed after every packet, no
+//!   fragment promise); any other extension is refused.
 //!
 //! [`Mp4Recorder::push`] blocks while the queue is full, so a caller faster than the encoder is
 //! slowed down rather than losing frames. An error on the encoder thread ends the recording (the
@@ -42,6 +46,38 @@ use no_ffmpeg::Mp4Writer;
 pub const X264_PRESETS: [&str; 10] =
     ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"];
 
+/// The file format around the H.264 stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Container {
+    /// Fragmented MP4 (`.mp4`, `.m4v`).
+    Mp4,
+    /// Matroska (`.mkv`).
+    Matroska,
+}
+
+impl Container {
+    /// By the extension of `path`: `.mp4`/`.m4v` → MP4, `.mkv` → Matroska; anything else is refused.
+    pub fn from_path(path: &Path) -> Result<Container, EncodeError> {
+        let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("mp4" | "m4v") => Ok(Container::Mp4),
+            Some("mkv") => Ok(Container::Matroska),
+            _ => Err(EncodeError::BadSettings {
+                path: path.display().to_string(),
+                reason: "unsupported container (the name must end in .mp4, .m4v or .mkv)".into(),
+            }),
+        }
+    }
+
+    /// The FFmpeg muxer.
+    pub fn muxer(self) -> &'static str {
+        match self {
+            Container::Mp4 => "mp4",
+            Container::Matroska => "matroska",
+        }
+    }
+}
+
 /// Encoder settings; [`Default`] gives the documented ones.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecorderOptions {
@@ -54,11 +90,19 @@ pub struct RecorderOptions {
     pub keyframe_interval: Option<u32>,
     /// Frames the queue holds before `push` blocks, 1 ..= 64. Default 6.
     pub queue_capacity: usize,
+    /// The file format; `None` (default): by the path's extension ([`Container::from_path`]).
+    pub container: Option<Container>,
 }
 
 impl Default for RecorderOptions {
     fn default() -> Self {
-        RecorderOptions { crf: 16, preset: "veryfast".into(), keyframe_interval: None, queue_capacity: 6 }
+        RecorderOptions {
+            crf: 16,
+            preset: "veryfast".into(),
+            keyframe_interval: None,
+            queue_capacity: 6,
+            container: None,
+        }
     }
 }
 
@@ -94,6 +138,7 @@ pub(super) struct WriterSettings {
     pub(super) crf: u8,
     pub(super) preset: String,
     pub(super) keyframe_interval: u32,
+    pub(super) container: Container,
 }
 
 /// What the encoder thread returns.
@@ -118,7 +163,7 @@ pub struct Mp4Recorder {
 }
 
 impl Mp4Recorder {
-    /// Creates (or overwrites) `path`, writes the MP4 header, and starts the encoder thread for frames
+    /// Creates `path` (an existing file is refused), writes the header, and starts the encoder thread for frames
     /// of `width x height` at `fps` = (numerator, denominator) frames per second, e.g. (30, 1) or
     /// (30000, 1001).
     pub fn start(
@@ -364,6 +409,10 @@ fn validate(
     if !(1..=64).contains(&options.queue_capacity) {
         return Err(bad(format!("queue capacity {} (must be 1..=64)", options.queue_capacity)));
     }
+    let container = match options.container {
+        Some(c) => c,
+        None => Container::from_path(path)?,
+    };
     let one_second = (f64::from(num) / f64::from(den)).round().max(1.0) as u32;
     let keyframe_interval = options.keyframe_interval.unwrap_or(one_second);
     if keyframe_interval == 0 {
@@ -378,6 +427,7 @@ fn validate(
         crf: options.crf,
         preset: options.preset.clone(),
         keyframe_interval,
+        container,
     })
 }
 

@@ -17,12 +17,12 @@ mod synthetic;
 mod y4m;
 
 pub use decode_thread::DecodeThread;
-pub use encode::{Mp4Recorder, RecorderOptions, RecordingSummary, X264_PRESETS};
+pub use encode::{Container, Mp4Recorder, RecorderOptions, RecordingSummary, X264_PRESETS};
 pub use error::{EncodeError, VideoError};
 pub use frame::{
     reduce_plane, reduce_sample, ChromaPlanes, ColourInfo, ColourMatrix, LumaFrame, RgbaFrame, StreamInfo,
 };
-pub use shutdown::Shutdown;
+pub use shutdown::{Interrupted, Shutdown};
 pub use synthetic::{SyntheticSource, SYNTHETIC_MOTION};
 pub use y4m::Y4mSource;
 

@@ -11,13 +11,15 @@ use ff::format::Pixel;
 use ff::{codec, color, encoder, filter, format, frame, Dictionary, Packet, Rational};
 use ffmpeg_next as ff;
 
-use super::encode::WriterSettings;
+use super::encode::{Container, WriterSettings};
 use super::{EncodeError, RgbaFrame};
 
 /// The MP4 muxer options: a fragment per keyframe, an empty `moov` up front and a flush of the file
 /// after every packet, so whatever has reached the disk is a playable file up to its last fragment.
-const MUXER_OPTIONS: [(&str, &str); 2] =
-    [("movflags", "+frag_keyframe+empty_moov+default_base_moof"), ("flush_packets", "1")];
+const MP4_OPTIONS: &[(&str, &str)] =
+    &[("movflags", "+frag_keyframe+empty_moov+default_base_moof"), ("flush_packets", "1")];
+/// Matroska writes clusters as it goes; only the flush applies.
+const MATROSKA_OPTIONS: &[(&str, &str)] = &[("flush_packets", "1")];
 
 /// RGBA → yuv420p with the BT.709 matrix into limited ("tv") range, the pair the stream is tagged
 /// with. `accurate_rnd` rounds instead of truncating; `full_chroma_int` filters chroma properly.
@@ -42,7 +44,7 @@ pub(super) struct Mp4Writer {
 }
 
 impl Mp4Writer {
-    /// Creates (or truncates) `path` and writes the MP4 header.
+    /// Creates `path` (which must not exist) and writes the header.
     pub(super) fn open(path: &Path, settings: &WriterSettings) -> Result<Self, EncodeError> {
         let shown = path.display().to_string();
         let url = check_output_path(path)?;
@@ -57,7 +59,7 @@ impl Mp4Writer {
             .map_err(|e| setup(format!("cannot set up the RGBA → yuv420p conversion: {e}")))?;
         let x264 =
             encoder::find_by_name("libx264").ok_or_else(|| setup("this FFmpeg has no libx264 encoder".into()))?;
-        let mut output = format::output_as(&url, "mp4")
+        let mut output = format::output_as(&url, settings.container.muxer())
             .map_err(|e| EncodeError::Create { path: shown.clone(), reason: e.to_string() })?;
         let global_header = output.format().flags().contains(format::Flags::GLOBAL_HEADER);
 
@@ -98,15 +100,16 @@ impl Mp4Writer {
             stream.set_avg_frame_rate(fps);
         }
         let mut muxer_options = Dictionary::new();
-        for (key, value) in MUXER_OPTIONS {
+        let options = match settings.container {
+            Container::Mp4 => MP4_OPTIONS,
+            Container::Matroska => MATROSKA_OPTIONS,
+        };
+        for &(key, value) in options {
             muxer_options.set(key, value);
         }
         let unused: Vec<String> = output
             .write_header_with(muxer_options)
-            .map_err(|e| EncodeError::Create {
-                path: shown.clone(),
-                reason: format!("cannot write the MP4 header: {e}"),
-            })?
+            .map_err(|e| EncodeError::Create { path: shown.clone(), reason: format!("cannot write the header: {e}") })?
             .iter()
             .map(|(key, _)| key.to_string())
             .collect();
@@ -253,7 +256,8 @@ fn pad_into(frame: &RgbaFrame, plane: &mut [u8], stride: usize, height: u32) {
 }
 
 /// The FFmpeg URL for `path` after checking what can be checked up front, so the common mistakes get
-/// a plain message: the parent folder must exist, and the file must be creatable (it is truncated).
+/// a plain message: the parent folder must exist, and the file must not (it is created here, so a file
+/// that appears meanwhile is never overwritten either).
 fn check_output_path(path: &Path) -> Result<String, EncodeError> {
     let create = |reason: String| EncodeError::Create { path: path.display().to_string(), reason };
     let utf8 = path.to_str().ok_or_else(|| create("the path is not valid UTF-8, which FFmpeg needs".into()))?;
@@ -261,7 +265,22 @@ fn check_output_path(path: &Path) -> Result<String, EncodeError> {
     if !parent.is_dir() {
         return Err(create(format!("directory {} does not exist", parent.display())));
     }
-    std::fs::File::create(path).map_err(|e| create(e.to_string()))?;
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => {
+            return Err(create("the file already exists (recordings never overwrite)".into()))
+        }
+        Ok(meta) if meta.is_dir() => return Err(create("is a directory".into())),
+        // A device or pipe (/dev/null): written to, it holds nothing to lose.
+        Ok(_) => {}
+        Err(_) => {
+            std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => {
+                    create("the file already exists (recordings never overwrite)".into())
+                }
+                _ => create(e.to_string()),
+            })?;
+        }
+    }
     // The `file:` prefix keeps FFmpeg from reading a name like `a:b.mp4` as a protocol.
     Ok(format!("file:{utf8}"))
 }

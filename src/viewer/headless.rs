@@ -6,10 +6,11 @@ use super::player::Player;
 use super::recording::fps_fraction;
 use super::scene::{self, View};
 use crate::gpu::{Compositor, EguiFrame, GpuContext, GpuOptions};
+use crate::safe_fs::StagedFile;
 use crate::ui::{self, Metric, Mode, Settings};
-use crate::video::{Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown};
+use crate::video::{Container, Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown};
 use anyhow::Context as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Everything `vidscope record` takes.
@@ -34,9 +35,15 @@ pub struct RecordOptions {
     pub warp_params: Option<PathBuf>,
     pub block: u32,
     pub range: u32,
+    /// `--force` / `-y`: replace an existing output file (never the input).
+    pub force: bool,
 }
 
 pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
+    // Checked before anything starts; the file is written under a temporary name and moved into place
+    // at the end, so a failed run leaves an existing file as it was.
+    let container = Container::from_path(&opts.out).map_err(|e| anyhow::anyhow!("-o {e}"))?;
+    let staged = StagedFile::create("-o", &opts.out, Some(Path::new(&opts.input)), opts.force)?;
     let ctx = Arc::new(GpuContext::new(&opts.gpu)?);
     eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
     let mut player = Player::open(&ctx, &opts.input, opts.block, opts.start)?;
@@ -72,7 +79,9 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     };
     let progress = crate::analysis::frame_progress(true, total.map(|t| t as u64));
     let shutdown = Shutdown::install().ok();
-    let mut recorder = Mp4Recorder::start(&opts.out, w, h, fps_fraction(info.fps), &RecorderOptions::default())?;
+    let encoder_options = RecorderOptions { container: Some(container), ..RecorderOptions::default() };
+    let mut recorder = Mp4Recorder::start(staged.path(), w, h, fps_fraction(info.fps), &encoder_options)
+        .map_err(|e| anyhow::anyhow!("-o {}: {e}", opts.out.display()))?;
     player.set_motion(settings.needs_motion(), settings.range)?;
     player.set_symbols(settings.needs_symbols(), settings.quant)?;
     let mut written = 0usize;
@@ -109,6 +118,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     progress.finish_and_clear();
     let summary = recorder.finish()?;
     anyhow::ensure!(summary.frames > 0, "{}: no frame to record from frame {}", info.input, opts.start);
+    let out = staged.commit()?;
     eprintln!(
         "vidscope: recorded {} frames ({}x{}, {}) of {} to {}",
         summary.frames,
@@ -116,7 +126,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         h,
         mode.name(),
         info.input,
-        summary.path.display()
+        out.display()
     );
     if ctx.validation_log().count() > 0 {
         anyhow::bail!("the Vulkan validation layer reported problems (printed above); please report this bug");

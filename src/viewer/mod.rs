@@ -707,7 +707,7 @@ impl Running {
                 frame,
                 "png",
             );
-            match recording::save_png(&path, &c.shot) {
+            match recording::save_png(&path, &c.shot, false) {
                 Ok(()) => self.notify(format!("saved snapshot of frame {frame} to {}", path.display())),
                 Err(e) => self.notify(format!("{e:#}")),
             }
@@ -738,7 +738,7 @@ impl Running {
         }
         if c.tag & CAPTURE_SCREENSHOT != 0 {
             let path = self.options_screenshot_path().expect("a screenshot was asked for");
-            recording::save_png(&path, &c.shot)?;
+            recording::save_png(&path, &c.shot, true)?;
             eprintln!(
                 "vidscope: saved {}x{} screenshot of frame {frame} to {} (display {:.1} fps)",
                 c.shot.width,

@@ -83,9 +83,16 @@ pub fn output_path(dir: &Path, input: &str, mode: &str, frame: usize, ext: &str)
     path
 }
 
-/// Saves an RGBA picture as PNG.
-pub fn save_png(path: &Path, shot: &Screenshot) -> anyhow::Result<()> {
-    let file = std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
+/// Saves an RGBA picture as PNG. Only with `overwrite` (a `--screenshot FILE` the user named) is an
+/// existing file replaced; a snapshot never replaces one.
+pub fn save_png(path: &Path, shot: &Screenshot, overwrite: bool) -> anyhow::Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .create_new(!overwrite)
+        .open(path)
+        .with_context(|| format!("{}: cannot create", path.display()))?;
     let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), shot.width, shot.height);
     encoder.set_color(png::ColorType::Rgba);
     encoder.set_depth(png::BitDepth::Eight);

@@ -1,0 +1,95 @@
+//! Whether a folder is provably an earlier `analyze` output, and so may be replaced: a manifest.json
+//! that vidscope wrote (`vidscope_version`, `complete: true`, a `files` map) and nothing else in the
+//! folder but the files that manifest lists. Any other folder is the user's, and is never touched.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// `None` when `dir` is empty or an earlier vidscope output; otherwise why it is not, for a message.
+pub fn foreign_content(dir: &Path) -> Option<String> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return Some(format!("cannot read it: {e}")),
+    };
+    let names: Vec<_> = entries.filter_map(Result::ok).map(|e| e.file_name()).collect();
+    if names.is_empty() {
+        return None;
+    }
+    let listed = match listed_files(&dir.join("manifest.json")) {
+        Ok(listed) => listed,
+        Err(why) => return Some(why),
+    };
+    for name in names {
+        let Some(name) = name.to_str() else {
+            return Some(format!("it holds {name:?}, which no vidscope manifest lists"));
+        };
+        let Ok(meta) = std::fs::symlink_metadata(dir.join(name)) else {
+            return Some(format!("cannot read {name}"));
+        };
+        let own = if meta.is_file() {
+            name == "manifest.json" || listed.contains(name)
+        } else {
+            meta.is_dir() && listed.contains(&format!("{name}/")) && only_frame_pngs(&dir.join(name))
+        };
+        if !own {
+            return Some(format!("it holds {name}, which its manifest.json does not list"));
+        }
+    }
+    None
+}
+
+/// The `files` keys of a vidscope manifest, or why `path` is not one.
+fn listed_files(path: &Path) -> Result<BTreeSet<String>, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|_| "it is not empty and holds no vidscope manifest.json".to_string())?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|_| "its manifest.json is not one vidscope wrote".to_string())?;
+    let ours = json.get("vidscope_version").is_some_and(serde_json::Value::is_string)
+        && json.get("complete") == Some(&serde_json::Value::Bool(true));
+    match json.get("files").and_then(serde_json::Value::as_object) {
+        Some(files) if ours => Ok(files.keys().cloned().collect()),
+        _ => Err("its manifest.json is not one vidscope wrote".into()),
+    }
+}
+
+/// Whether `dir` holds nothing but `--dump` frames: plain files named `<t:06>.png`.
+fn only_frame_pngs(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.filter_map(Result::ok).all(|e| {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let frame = name.strip_suffix(".png").is_some_and(|t| t.len() >= 6 && t.bytes().all(|b| b.is_ascii_digit()));
+        frame && e.file_type().is_ok_and(|t| t.is_file())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST: &str = r#"{"vidscope_version": "0.1.0", "complete": true, "files": {"sad.npy": {}, "raw/": {}}}"#;
+
+    #[test]
+    fn only_a_vidscope_manifest_and_what_it_lists_is_own_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        assert_eq!(foreign_content(d), None, "an empty folder has nothing to lose");
+        std::fs::write(d.join("manifest.json"), r#"{"manifest_version": 3}"#).unwrap();
+        assert!(foreign_content(d).unwrap().contains("not one vidscope wrote"));
+        std::fs::write(d.join("manifest.json"), MANIFEST).unwrap();
+        std::fs::write(d.join("sad.npy"), b"x").unwrap();
+        std::fs::create_dir(d.join("raw")).unwrap();
+        std::fs::write(d.join("raw").join("000000.png"), b"x").unwrap();
+        assert_eq!(foreign_content(d), None);
+        std::fs::write(d.join("raw").join("notes.txt"), b"x").unwrap();
+        assert!(foreign_content(d).unwrap().contains("raw"));
+        std::fs::remove_file(d.join("raw").join("notes.txt")).unwrap();
+        std::fs::write(d.join("thesis.tex"), b"x").unwrap();
+        assert!(foreign_content(d).unwrap().contains("thesis.tex"));
+        std::fs::remove_file(d.join("thesis.tex")).unwrap();
+        std::fs::create_dir(d.join("sad.npy.d")).unwrap();
+        assert!(foreign_content(d).is_some(), "an unlisted folder");
+    }
+}

@@ -1,0 +1,329 @@
+//! Outputs never destroy a user's files (issue 14, items 1–4): `analyze --out` replaces only a folder
+//! that is provably its own earlier output, checks again at commit, locks out a concurrent run, cleans
+//! up on SIGINT/SIGTERM and after dead runs; `record -o` writes a temporary file and renames it, never
+//! over its input, and over an existing file only with `--force`; `.mkv` gets Matroska.
+#![cfg(feature = "ffmpeg")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const CLIP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/clip.mp4");
+/// Quick to analyze (well under a second of GPU work).
+const QUICK: [&str; 3] = ["synthetic:40x24", "--frames", "3"];
+/// Takes several seconds on lavapipe (motion search at R = 16), long enough to act during the run.
+const SLOW: [&str; 3] = ["synthetic:320x192", "--frames", "16"];
+
+fn vidscope() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vidscope"));
+    c.args(["--validation", "on"]);
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    vidscope().args(args).output().expect("run vidscope")
+}
+
+fn analyze(input: &[&str], out: &Path) -> Output {
+    run(&[&["analyze"], input, &["--out", s(out)]].concat())
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 temp path")
+}
+
+/// A child process killed (if still running) when dropped, so a failed assert leaves nothing behind.
+struct Running(Child);
+
+impl Running {
+    fn analyze(input: &[&str], out: &Path) -> Running {
+        let child = vidscope()
+            .args([&["analyze"], input, &["--out", s(out)]].concat())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn vidscope");
+        Running(child)
+    }
+
+    fn wait(mut self) -> Output {
+        let child = std::mem::replace(&mut self.0, Command::new("true").spawn().unwrap());
+        child.wait_with_output().unwrap()
+    }
+
+    fn signal(&self, signal: rustix::process::Signal) {
+        let pid = rustix::process::Pid::from_raw(self.0.id() as i32).unwrap();
+        rustix::process::kill_process(pid, signal).expect("send the signal");
+    }
+
+    fn finished(&mut self) -> bool {
+        self.0.try_wait().unwrap().is_some()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Hidden siblings of `out` that a run leaves while working: `.NAME.partial-PID`, `.NAME.old-PID`, `.NAME.lock`.
+fn staging(out: &Path) -> Vec<PathBuf> {
+    let name = out.file_name().unwrap().to_string_lossy().into_owned();
+    std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&format!(".{name}.")))
+        .collect()
+}
+
+/// Waits until the run has created its staging folder (it is writing), failing after a minute.
+fn wait_for_staging(out: &Path, run: &mut Running) {
+    let start = Instant::now();
+    while !staging(out).iter().any(|p| p.to_string_lossy().contains(".partial-")) {
+        assert!(!run.finished(), "the run ended before its staging folder was seen");
+        assert!(start.elapsed() < Duration::from_secs(60), "no staging folder after a minute");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Exit status `code`, one `vidscope: error:` line containing `needle`, no panic.
+fn assert_one_line_error(o: &Output, code: i32, needle: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "exit status; stderr:\n{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("vidscope: error:")).collect();
+    assert_eq!(lines.len(), 1, "one error line expected:\n{err}");
+    assert!(lines[0].contains(needle), "{:?} does not mention {needle:?}", lines[0]);
+}
+
+fn assert_ok(o: &Output) {
+    assert!(o.status.success(), "{}", stderr(o));
+}
+
+/// Every file under `dir` (relative path → bytes), to show a folder was left exactly as it was.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().filter_map(Result::ok) {
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                files.push((e.path().strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(e.path()).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+// ---- item 1: only provably own output is replaced ----
+
+#[test]
+fn analyze_refuses_a_web_extension_folder_holding_a_manifest_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let ext = dir.path().join("ext");
+    std::fs::create_dir_all(ext.join("icons")).unwrap();
+    std::fs::write(ext.join("manifest.json"), r#"{"manifest_version":3}"#).unwrap();
+    std::fs::write(ext.join("icons").join("icon.png"), b"png").unwrap();
+    let before = snapshot(&ext);
+    assert_one_line_error(&analyze(&QUICK, &ext), 2, "refusing to replace it");
+    assert_eq!(snapshot(&ext), before, "the folder is untouched");
+    assert!(staging(&ext).is_empty(), "nothing left beside it: {:?}", staging(&ext));
+}
+
+#[test]
+fn analyze_refuses_the_current_directory_even_when_it_is_an_earlier_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert_ok(&analyze(&QUICK, &out));
+    let before = snapshot(&out);
+    let o = vidscope().current_dir(&out).args([&["analyze"], &QUICK[..], &["--out", s(&out)]].concat()).output();
+    assert_one_line_error(&o.unwrap(), 2, "current directory");
+    // `-o "$(pwd)"` from a folder with the user's files.
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    std::fs::write(home.join("notes.txt"), b"mine").unwrap();
+    let o = vidscope().current_dir(&home).args([&["analyze"], &QUICK[..], &["--out", s(&home)]].concat()).output();
+    assert_one_line_error(&o.unwrap(), 2, "--out");
+    assert_eq!(snapshot(&out), before);
+    assert_eq!(std::fs::read(home.join("notes.txt")).unwrap(), b"mine");
+}
+
+#[test]
+fn analyze_replaces_an_earlier_output_with_dumps_but_not_one_holding_an_unlisted_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let dumped = [&QUICK[..], &["--dump", "raw,diff"]].concat();
+    assert_ok(&analyze(&dumped, &out));
+    assert_ok(&analyze(&dumped, &out));
+    for extra in [out.join("raw").join("notes.txt"), out.join("thesis.tex")] {
+        std::fs::write(&extra, b"precious").unwrap();
+        let before = snapshot(&out);
+        assert_one_line_error(&analyze(&dumped, &out), 2, "does not list");
+        assert_eq!(snapshot(&out), before, "{} kept", extra.display());
+        std::fs::remove_file(&extra).unwrap();
+    }
+    assert!(staging(&out).is_empty(), "{:?}", staging(&out));
+}
+
+// ---- item 2: checked again at commit, and locked ----
+
+#[test]
+fn a_folder_created_at_out_during_the_run_is_left_alone_and_the_output_kept_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("race1");
+    let mut running = Running::analyze(&SLOW, &out);
+    wait_for_staging(&out, &mut running);
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("thesis.tex"), b"precious").unwrap();
+    let o = running.wait();
+    assert_one_line_error(&o, 2, "race1.vidscope-");
+    assert_eq!(std::fs::read(out.join("thesis.tex")).unwrap(), b"precious");
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1, "nothing added to the user's folder");
+    let kept: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("race1.vidscope-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(kept[0].join("manifest.json").is_file() && kept[0].join("sad.npy").is_file());
+    assert!(staging(&out).is_empty(), "{:?}", staging(&out));
+}
+
+#[test]
+fn an_earlier_output_changed_during_the_run_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert_ok(&analyze(&QUICK, &out));
+    let mut running = Running::analyze(&SLOW, &out);
+    wait_for_staging(&out, &mut running);
+    std::fs::write(out.join("notes.txt"), b"added during the run").unwrap();
+    let before = snapshot(&out);
+    assert_one_line_error(&running.wait(), 2, "notes.txt");
+    assert_eq!(snapshot(&out), before);
+    assert!(staging(&out).is_empty(), "{:?}", staging(&out));
+}
+
+#[test]
+fn two_runs_to_one_folder_never_both_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut first = Running::analyze(&SLOW, &out);
+    wait_for_staging(&out, &mut first);
+    let second = analyze(&QUICK, &out);
+    assert!(!first.finished(), "the first run ended before the second tried; make SLOW slower");
+    assert_one_line_error(&second, 2, "another vidscope run");
+    let o = first.wait();
+    assert_ok(&o);
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"width\": 320"), "the first run's output is in place");
+    assert!(staging(&out).is_empty(), "{:?}", staging(&out));
+}
+
+// ---- item 4: signals and stale staging folders ----
+
+#[test]
+fn sigint_and_sigterm_during_analyze_remove_the_staging_folder() {
+    use rustix::process::Signal;
+    for (signal, code, name) in [(Signal::INT, 130, "SIGINT"), (Signal::TERM, 143, "SIGTERM")] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let mut running = Running::analyze(&SLOW, &out);
+        wait_for_staging(&out, &mut running);
+        running.signal(signal);
+        let o = running.wait();
+        assert_one_line_error(&o, code, name);
+        assert!(!out.exists(), "no output after {name}");
+        assert!(staging(&out).is_empty(), "left after {name}: {:?}", staging(&out));
+    }
+}
+
+#[test]
+fn stale_staging_folders_of_dead_runs_are_removed_and_live_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let dead = (4_000_000..4_194_304).find(|&p| !vidscope::safe_fs::pid_alive(p)).unwrap();
+    let stale = [dir.path().join(format!(".out.partial-{dead}")), dir.path().join(format!(".out.old-{dead}"))];
+    let live = dir.path().join(format!(".out.partial-{}", std::process::id()));
+    for p in stale.iter().chain([&live]) {
+        std::fs::create_dir(p).unwrap();
+        std::fs::write(p.join("sad.npy"), vec![0u8; 1 << 20]).unwrap();
+    }
+    assert_ok(&analyze(&QUICK, &out));
+    for p in &stale {
+        assert!(!p.exists(), "{} should be gone", p.display());
+    }
+    assert!(live.join("sad.npy").is_file(), "a live process's folder is kept");
+}
+
+// ---- item 3: record -o ----
+
+fn record(args: &[&str]) -> Output {
+    run(&[&["record"], args].concat())
+}
+
+/// Frames of a file as the ffmpeg CLI decodes it, and its container name.
+fn probe(path: &Path) -> (usize, String) {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=nb_read_frames:format=format_name", "-of", "default=nw=1:nk=1"])
+        .arg(path)
+        .output()
+        .expect("run ffprobe");
+    assert!(out.status.success(), "ffprobe failed on {}", path.display());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    (lines[0].parse().unwrap(), lines[1].to_string())
+}
+
+#[test]
+fn record_refuses_to_write_over_its_input_even_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("s.mp4");
+    std::fs::copy(CLIP, &input).unwrap();
+    let before = std::fs::read(&input).unwrap();
+    let i = s(&input);
+    assert_one_line_error(&record(&[i, "-o", i, "--frames", "2"]), 2, "is the input");
+    assert_one_line_error(&record(&[i, "-o", i, "--frames", "2", "-y"]), 2, "is the input");
+    let link = dir.path().join("link.mp4");
+    std::fs::hard_link(&input, &link).unwrap();
+    assert_one_line_error(&record(&[i, "-o", s(&link), "--frames", "2", "--force"]), 2, "is the input");
+    assert_eq!(std::fs::read(&input).unwrap(), before);
+}
+
+#[test]
+fn record_refuses_an_existing_output_unless_forced_and_a_failed_run_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.mp4");
+    std::fs::write(&out, b"precious").unwrap();
+    let o = s(&out);
+    assert_one_line_error(&record(&[CLIP, "-o", o, "--frames", "2"]), 2, "already exists");
+    assert_eq!(std::fs::read(&out).unwrap(), b"precious");
+    // Fails after the encoder started (no frame past the end): the old file stays, no partial file.
+    assert_one_line_error(&record(&[CLIP, "-o", o, "--start", "1000", "--force"]), 2, "no frame to record");
+    assert_eq!(std::fs::read(&out).unwrap(), b"precious");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no partial file left");
+    assert_ok(&record(&[CLIP, "-o", o, "--frames", "2", "-y"]));
+    assert_eq!(probe(&out), (2, "mov,mp4,m4a,3gp,3g2,mj2".into()));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no partial file left");
+}
+
+#[test]
+fn record_writes_matroska_for_mkv_and_refuses_other_extensions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mkv = dir.path().join("a.mkv");
+    assert_ok(&record(&[CLIP, "-o", s(&mkv), "--frames", "3"]));
+    assert_eq!(probe(&mkv), (3, "matroska,webm".into()));
+    let avi = dir.path().join("a.avi");
+    assert_one_line_error(&record(&[CLIP, "-o", s(&avi), "--frames", "3"]), 2, "unsupported container");
+    assert!(!avi.exists());
+}
