@@ -4,6 +4,7 @@
 //! README.md and docs/symbols.md).
 
 use super::compare_export::CompareExport;
+use super::stats_csv::{PairRows, CSV_HEADER};
 use super::export::{write_npy, write_png_gray};
 use super::manifest::{FileEntry, Manifest, RateManifest, ReferenceManifest, SymbolsManifest};
 use super::output_dir::StagedDir;
@@ -351,42 +352,6 @@ fn warn_on_differences(input: &video::StreamInfo, reference: &video::StreamInfo)
 
 fn frame_png(dir: &Path, kind: &str, t: usize) -> PathBuf {
     dir.join(kind).join(format!("{t:06}.png"))
-}
-
-pub(crate) const CSV_HEADER: &str =
-    "pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,mv_bits,residual_bits,rate_bits";
-
-/// The stats.csv rows of one pair. Motion, MC stats and rates may be missing (the viewer's export
-/// of a frame shown without them): their fields are then left empty.
-pub(crate) struct PairRows<'a> {
-    pub pair: u64,
-    pub grid: &'a BlockGrid,
-    pub stats: &'a [BlockStat],
-    pub motion: Option<&'a [MotionVector]>,
-    pub mc: Option<&'a [BlockStat]>,
-    pub rates: Option<&'a [BlockRate]>,
-    pub counts: &'a [u32],
-}
-
-impl PairRows<'_> {
-    pub(crate) fn write(&self, csv: &mut impl Write) -> std::io::Result<()> {
-        let bx_count = self.grid.blocks_x() as usize;
-        for (i, s) in self.stats.iter().enumerate() {
-            let (by, bx, n) = (i / bx_count, i % bx_count, self.counts[i]);
-            let (mean_cur, mean_ref) = (BlockStat::mean(s.sum_a, n), BlockStat::mean(s.sum_b, n));
-            let motion = match (self.motion.and_then(|m| m.get(i)), self.mc.and_then(|m| m.get(i))) {
-                (Some(m), Some(mc)) => format!("{},{},{},{}", m.dx, m.dy, mc.sad, mc.sse),
-                _ => ",,,".into(),
-            };
-            // The same float32 values as rate.npy.
-            let rate = match self.rates.and_then(|r| r.get(i)) {
-                Some(r) => format!("{},{},{}", r.mv_bits as f32, r.residual_bits as f32, r.total() as f32),
-                None => ",,".into(),
-            };
-            writeln!(csv, "{},{by},{bx},{},{},{mean_cur},{mean_ref},{motion},{rate}", self.pair, s.sad, s.sse)?;
-        }
-        Ok(())
-    }
 }
 
 fn build_manifest(
