@@ -25,12 +25,12 @@ screenshots: build
 	OUT=docs bash scripts/view.sh $(CLIP) --screenshots
 
 lint: setup
-	cargo fmt --check
-	cargo clippy --all-targets -- -D warnings
-	cargo clippy --no-default-features --all-targets -- -D warnings
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --no-default-features --all-targets -- -D warnings
 
 test: lint
-	cargo test --all-targets -- --test-threads=2
+	cargo test --workspace --all-targets -- --test-threads=2
 
 bench: build
 	./target/release/vidscope bench $(CLIP)

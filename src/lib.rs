@@ -1,14 +1,13 @@
-//! vidscope: GPU video diagnostics (diff, block stats, motion search, residuals) with an exact CPU
-//! reference. `gpu` is Vulkan plumbing, `passes` the GPU passes, `reference` their CPU oracle,
-//! `video` the inputs, `analysis` the headless drivers and exporters, `safe_fs` the
-//! no-overwrite file steps their outputs use, `viewer` the window (`ui` its
-//! egui panels and key bindings).
+//! vidscope: GPU video diagnostics (diff, block stats, motion search, residuals, A/B comparison) with an
+//! exact CPU reference. The library of the `vidscope` binary: the headless drivers (`analysis`) and,
+//! re-exported, the workspace's crates — `reference`/`safe_fs` (vidscope-core), `gpu`, `passes`,
+//! `video`, and the viewer's `ui`/`viewer` (vidscope-view). docs/ARCHITECTURE.md has the layers.
+#![forbid(unsafe_code)]
 
 pub mod analysis;
-pub mod gpu;
-pub mod passes;
-pub mod reference;
-pub mod safe_fs;
-pub mod ui;
-pub mod video;
-pub mod viewer;
+
+pub use vidscope_core::{formats, frame, reference, safe_fs};
+pub use vidscope_gpu as gpu;
+pub use vidscope_passes as passes;
+pub use vidscope_video as video;
+pub use vidscope_view::{ui, viewer};

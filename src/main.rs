@@ -1,7 +1,7 @@
 //! The `vidscope` command line: view (also `vidscope INPUT`) | analyze | record | bench. Errors print one line and
 //! exit with status 2 (130 / 143 for a run stopped by SIGINT / SIGTERM).
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,8 +36,8 @@ struct GpuArgs {
     #[arg(long, global = true, value_name = "SUBSTRING")]
     gpu: Option<String>,
     /// Khronos validation layer: auto = on whenever it is installed
-    #[arg(long, global = true, value_enum, default_value_t = ValidationMode::Auto)]
-    validation: ValidationMode,
+    #[arg(long, global = true, value_enum, default_value_t = ValidationArg::Auto)]
+    validation: ValidationArg,
 }
 
 /// A second video compared with the input frame by frame.
@@ -49,6 +49,26 @@ struct RefArgs {
     /// First frame of REF to compare with frame 0 of INPUT
     #[arg(long, value_name = "N", default_value_t = 0, requires = "reference")]
     ref_start: usize,
+}
+
+/// `--validation`, as the command line spells it (the gpu crate knows no clap).
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ValidationArg {
+    /// On whenever the layer is installed
+    Auto,
+    /// On; fail if the layer is not installed
+    On,
+    Off,
+}
+
+impl From<ValidationArg> for ValidationMode {
+    fn from(v: ValidationArg) -> Self {
+        match v {
+            ValidationArg::Auto => ValidationMode::Auto,
+            ValidationArg::On => ValidationMode::On,
+            ValidationArg::Off => ValidationMode::Off,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -126,14 +146,14 @@ enum Command {
 }
 
 fn gpu_context(args: &GpuArgs) -> anyhow::Result<Arc<GpuContext>> {
-    let ctx = GpuContext::new(&GpuOptions { validation: args.validation, gpu: args.gpu.clone() })?;
+    let ctx = GpuContext::new(&GpuOptions { validation: args.validation.into(), gpu: args.gpu.clone() })?;
     tracing::info!("GPU: {}", ctx.describe());
     eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
     Ok(Arc::new(ctx))
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let gpu = GpuOptions { validation: cli.gpu.validation, gpu: cli.gpu.gpu.clone() };
+    let gpu = GpuOptions { validation: cli.gpu.validation.into(), gpu: cli.gpu.gpu.clone() };
     let command = match (cli.command, cli.view) {
         (Some(c), _) => c,
         (None, Some(view)) => Command::View(view),
@@ -145,7 +165,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     };
     match command {
         Command::View(args) => vidscope::viewer::run(args.into_options(gpu)?),
-        Command::Record(args) => vidscope::viewer::record(args.into_options(gpu)?),
+        Command::Record(args) => vidscope::analysis::record(args.into_options(gpu)?),
         Command::Analyze {
             input,
             out,

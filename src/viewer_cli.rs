@@ -1,12 +1,21 @@
 //! The `vidscope view` and `vidscope record` options (clap), kept out of main.rs; they become
-//! `viewer::ViewerOptions` and `viewer::RecordOptions`.
+//! `viewer::ViewerOptions` and `analysis::RecordOptions`.
 
 use clap::Args;
 use std::path::PathBuf;
+use vidscope::analysis::RecordOptions;
 use vidscope::gpu::{GpuOptions, PresentMode};
 use vidscope::reference::{BlockSize, QuantStep, SearchRange};
 use vidscope::ui::{Metric, Mode};
-use vidscope::viewer::{RecordOptions, ViewerOptions};
+use vidscope::viewer::ViewerOptions;
+
+/// `--present`, as the command line spells it (the gpu crate knows no clap).
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum PresentArg {
+    Fifo,
+    Mailbox,
+    Immediate,
+}
 
 #[derive(Args, Clone, Debug)]
 pub struct ViewArgs {
@@ -43,8 +52,8 @@ pub struct ViewArgs {
     #[arg(long, short, default_value_t = 16)]
     pub block: u32,
     /// Swapchain present mode (falls back to fifo where not supported)
-    #[arg(long, value_enum, default_value_t = PresentMode::Fifo)]
-    pub present: PresentMode,
+    #[arg(long, value_enum, default_value_t = PresentArg::Fifo)]
+    pub present: PresentArg,
     /// Save exactly what is presented at frame --at-frame as PNG, then exit
     #[arg(long, value_name = "FILE", requires = "at_frame")]
     pub screenshot: Option<PathBuf>,
@@ -98,7 +107,11 @@ impl ViewArgs {
             arrows: self.arrows,
             warp_params: self.warp_params,
             block: self.block,
-            present: self.present,
+            present: match self.present {
+                PresentArg::Fifo => PresentMode::Fifo,
+                PresentArg::Mailbox => PresentMode::Mailbox,
+                PresentArg::Immediate => PresentMode::Immediate,
+            },
             screenshot: self.screenshot.zip(self.at_frame),
             size,
             record_dir: self.record_dir,

@@ -3,20 +3,12 @@
 //! its MDL rate (rate.npy), stats.csv, optional PNG dumps and manifest.json (formats in DESIGN.md,
 //! README.md and docs/symbols.md).
 
-use super::compare_export::CompareExport;
-use super::stats_csv::{PairRows, CSV_HEADER};
-use super::export::{write_npy, write_png_gray};
-use super::manifest::{FileEntry, Manifest, RateManifest, ReferenceManifest, SymbolsManifest};
-use super::output_dir::StagedDir;
 use super::progress::frame_progress;
-use super::symbols_file::SymbolsFile;
-use super::warp_params::WarpParamsFile;
-use super::yuview_export::{FrameStatistics, YuviewFile};
 use crate::gpu::GpuContext;
 use crate::passes::{expected_frames, DriveOptions, FrameDriver, PassSelection};
 use crate::reference::{
-    block_rates, modes_from_vectors, modes_from_warp, BlockGrid, BlockRate, BlockSize, BlockStat, MotionVector,
-    QuantStep, SearchRange, SymbolLayout,
+    block_rates, modes_from_vectors, modes_from_warp, BlockGrid, BlockSize, BlockStat, QuantStep, SearchRange,
+    SymbolLayout,
 };
 use crate::video::{self, Shutdown};
 use anyhow::Context;
@@ -25,6 +17,14 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
+use vidscope_core::formats::CompareExport;
+use vidscope_core::formats::StagedDir;
+use vidscope_core::formats::SymbolsFile;
+use vidscope_core::formats::WarpParamsFile;
+use vidscope_core::formats::{write_npy, write_png_gray};
+use vidscope_core::formats::{FileEntry, Manifest, RateManifest, ReferenceManifest, SymbolsManifest};
+use vidscope_core::formats::{FrameStatistics, YuviewFile};
+use vidscope_core::formats::{PairRows, CSV_HEADER};
 
 /// Which per-frame images `--dump` writes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

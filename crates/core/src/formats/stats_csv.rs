@@ -5,8 +5,7 @@
 use crate::reference::{BlockGrid, BlockRate, BlockStat, MotionVector};
 use std::io::Write;
 
-pub const CSV_HEADER: &str =
-    "pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,mv_bits,residual_bits,rate_bits";
+pub const CSV_HEADER: &str = "pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,mv_bits,residual_bits,rate_bits";
 
 /// The stats.csv rows of one pair. Motion, MC stats and rates may be missing (the viewer's export
 /// of a frame shown without them): their fields are then left empty.
@@ -40,4 +39,3 @@ impl PairRows<'_> {
         Ok(())
     }
 }
-

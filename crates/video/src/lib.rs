@@ -3,13 +3,13 @@
 //!
 //! Every source yields [`LumaFrame`]s: the 8-bit luma plane, tightly packed (stride = width),
 //! reduced from higher bit depths by `>> (depth - 8)` as DESIGN.md promises.
+#![forbid(unsafe_code)]
 
 mod decode_thread;
 mod encode;
 mod error;
 #[cfg(feature = "ffmpeg")]
 mod ffmpeg_source;
-mod frame;
 #[cfg(feature = "ffmpeg")]
 mod mp4_writer;
 mod shutdown;
@@ -24,6 +24,7 @@ pub use frame::{
 };
 pub use shutdown::{Interrupted, Shutdown};
 pub use synthetic::{SyntheticSource, SYNTHETIC_MOTION};
+pub use vidscope_core::frame;
 pub use y4m::Y4mSource;
 
 /// A stream of decoded luma frames in decode order.

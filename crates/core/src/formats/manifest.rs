@@ -68,7 +68,7 @@ pub struct ReferenceManifest {
 }
 
 impl ReferenceManifest {
-    pub fn new(info: &crate::video::StreamInfo, ref_start: usize, frames_compared: u64) -> Self {
+    pub fn new(info: &crate::frame::StreamInfo, ref_start: usize, frames_compared: u64) -> Self {
         Self {
             input: info.input.clone(),
             codec: info.codec.clone(),

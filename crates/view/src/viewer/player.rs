@@ -5,7 +5,7 @@
 //! frame is exactly frame N of the file.
 
 use super::playhead::{AtEnd, Fetch, Playhead};
-use crate::analysis::WarpParamsFile;
+use crate::formats::WarpParamsFile;
 use crate::gpu::{BufferKind, GpuBuffer, GpuContext, GpuError};
 use crate::passes::{DriveOptions, FrameDriver, FrameResults, HeldFrame, PassSelection, PassTimings};
 use crate::reference::{

@@ -1,6 +1,11 @@
 //! GPU passes, one file each (push constants, pipeline, `record`, and its [`Pass`] declaration), the
 //! registry that lists them, and the [`FramePipeline`] that runs the selected ones on every frame
 //! with several frames in flight. Knows nothing of UI.
+#![forbid(unsafe_code)]
+
+use vidscope_core::{formats, reference};
+use vidscope_gpu as gpu;
+use vidscope_video as video;
 
 mod block_stats;
 mod compare;
@@ -41,3 +46,7 @@ macro_rules! spirv {
     };
 }
 pub(crate) use spirv;
+
+/// The viewer's display pass (shaders/display.comp), for the compositor in vidscope-gpu: every shader
+/// is compiled here, so the gpu crate needs no build script.
+pub const DISPLAY_SPIRV: &[u8] = spirv!("display");

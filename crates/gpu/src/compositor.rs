@@ -121,8 +121,9 @@ pub struct Compositor {
 }
 
 impl Compositor {
-    /// `in_flight`: how many frames may use egui's buffers at once.
-    pub fn new(ctx: &Arc<GpuContext>, in_flight: usize) -> Result<Self, GpuError> {
+    /// `in_flight`: how many frames may use egui's buffers at once. `display_spirv`: the display pass
+    /// (shaders/display.comp, compiled with the other shaders by vidscope-passes).
+    pub fn new(ctx: &Arc<GpuContext>, in_flight: usize, display_spirv: &[u8]) -> Result<Self, GpuError> {
         if !ctx.dynamic_rendering {
             return Err(GpuError::Other("compositing needs VK_KHR_dynamic_rendering, which this GPU lacks".into()));
         }
@@ -131,7 +132,7 @@ impl Compositor {
         let display = ComputePipeline::new(
             ctx,
             "display",
-            include_bytes!(concat!(env!("OUT_DIR"), "/display.spv")),
+            display_spirv,
             // luma, diff (or predicted/residual), block stats, composite out, right pane, Cb, Cr, symbols
             &[image, image, buffer, image, image, image, image, buffer],
             std::mem::size_of::<DisplayPush>() as u32,

@@ -17,7 +17,7 @@ use std::sync::Arc;
 pub const FRAMES_IN_FLIGHT: usize = 2;
 
 /// `--present`: the swapchain present mode (FIFO is always supported and the default).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum PresentMode {
     #[default]
     Fifo,
@@ -90,7 +90,12 @@ fn is_srgb(f: vk::Format) -> bool {
 }
 
 impl Presenter {
-    pub fn new(ctx: &Arc<GpuContext>, present_mode: PresentMode, window_size: (u32, u32)) -> Result<Self, GpuError> {
+    pub fn new(
+        ctx: &Arc<GpuContext>,
+        present_mode: PresentMode,
+        window_size: (u32, u32),
+        display_spirv: &[u8],
+    ) -> Result<Self, GpuError> {
         if ctx.surface.is_none() {
             return Err(GpuError::Other("Presenter needs a context made by GpuContext::with_window".into()));
         }
@@ -99,7 +104,7 @@ impl Presenter {
             frames.push(FrameSlot::new(ctx, i)?);
         }
         Ok(Self {
-            compositor: Compositor::new(ctx, FRAMES_IN_FLIGHT)?,
+            compositor: Compositor::new(ctx, FRAMES_IN_FLIGHT, display_spirv)?,
             swapchain_loader: ash::khr::swapchain::Device::new(&ctx.instance, &ctx.device),
             frames,
             swapchain: None,

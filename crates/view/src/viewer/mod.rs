@@ -2,13 +2,10 @@
 //! presenter (swapchain, display pass, egui), the player (decode feed + frame graph) and the UI state,
 //! and runs the frame loop: take due frames → egui → display pass → present (→ screenshot).
 
-mod headless;
-mod player;
+pub mod player;
 mod playhead;
-mod recording;
-mod scene;
-
-pub use headless::{record, RecordOptions};
+pub mod recording;
+pub mod scene;
 
 use crate::gpu::{Captured, DrawOutcome, EguiFrame, GpuContext, GpuOptions, PresentMode, Presenter};
 use crate::reference::symbols::plane_nonzero_counts;
@@ -147,7 +144,8 @@ impl App {
         let ctx = Arc::new(GpuContext::with_window(&self.options.gpu, window.clone())?);
         eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
         let size = window.inner_size();
-        let presenter = Presenter::new(&ctx, self.options.present, (size.width, size.height))?;
+        let presenter =
+            Presenter::new(&ctx, self.options.present, (size.width, size.height), crate::passes::DISPLAY_SPIRV)?;
         let mut player = Player::open(&ctx, &self.options.input, self.options.block, self.options.start)?;
         player.set_warp_params(self.options.warp_params.as_deref())?;
         let egui_ctx = egui::Context::default();
@@ -759,14 +757,14 @@ impl Running {
         let stem = recording::output_path(&self.record_dir, &self.player.info.input, "stats", frame, "x");
         let name = stem.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let (motion, mc) = (&self.player.motion, &self.player.mc_stats);
-        let stats = crate::analysis::FrameStats {
+        let stats = crate::formats::FrameStats {
             frame,
             grid: self.player.grid(),
             stats: &self.player.stats,
             motion: (!motion.is_empty()).then_some(motion.as_slice()),
             mc: (!mc.is_empty()).then_some(mc.as_slice()),
         };
-        match crate::analysis::export_frame_stats(&self.record_dir, &name, &stats) {
+        match crate::formats::export_frame_stats(&self.record_dir, &name, &stats) {
             Ok(dir) => self.notify(format!("exported frame {frame}'s block stats to {}", dir.display())),
             Err(e) => self.notify(format!("export failed: {e:#}")),
         }

@@ -2,9 +2,6 @@
 //! window, no swapchain. It drives the same `Player`, `scene` and `Compositor` as the window, so the
 //! file has the same pixels as a recording made in the viewer with the same settings and UI hidden.
 
-use super::player::Player;
-use super::recording::fps_fraction;
-use super::scene::{self, View};
 use crate::gpu::{Compositor, EguiFrame, GpuContext, GpuOptions};
 use crate::safe_fs::StagedFile;
 use crate::ui::{self, Metric, Mode, Settings};
@@ -12,6 +9,9 @@ use crate::video::{Container, Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown}
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use vidscope_view::viewer::player::Player;
+use vidscope_view::viewer::recording::fps_fraction;
+use vidscope_view::viewer::scene::{self, View};
 
 /// Everything `vidscope record` takes.
 #[derive(Clone, Debug)]
@@ -69,7 +69,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     let (w, h) = opts.size.unwrap_or((info.width, info.height));
     let view = View::fit(glam::Vec2::new(info.width as f32, info.height as f32), View::pane(mode, (w, h)))
         .context("the output size has no area")?;
-    let mut compositor = Compositor::new(&ctx, 1)?;
+    let mut compositor = Compositor::new(&ctx, 1, vidscope_passes::DISPLAY_SPIRV)?;
     compositor.resize(w, h)?;
     let egui_ctx = egui::Context::default();
     let available = info.frame_count.map(|n| (n as usize).saturating_sub(opts.start));
@@ -77,7 +77,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         (Some(n), Some(a)) => Some(n.min(a)),
         (n, a) => n.or(a),
     };
-    let progress = crate::analysis::frame_progress(true, total.map(|t| t as u64));
+    let progress = super::frame_progress(true, total.map(|t| t as u64));
     let shutdown = Shutdown::install().ok();
     let encoder_options = RecorderOptions { container: Some(container), ..RecorderOptions::default() };
     let mut recorder = Mp4Recorder::start(staged.path(), w, h, fps_fraction(info.fps), &encoder_options)

@@ -5,8 +5,11 @@ use std::process::Command;
 
 fn main() {
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
-    let shader_dir = Path::new("shaders");
-    println!("cargo:rerun-if-changed=shaders");
+    // The shaders live at the top of the workspace, beside the README.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let shader_root = Path::new(&manifest_dir).join("../../shaders");
+    let shader_dir = shader_root.as_path();
+    println!("cargo:rerun-if-changed={}", shader_dir.display());
     let mut entries: Vec<_> = std::fs::read_dir(shader_dir)
         .expect("shaders/ folder is missing")
         .filter_map(Result::ok)
@@ -20,7 +23,8 @@ fn main() {
         let stem = path.file_stem().and_then(|s| s.to_str()).expect("shader names are UTF-8");
         let out = Path::new(&out_dir).join(format!("{stem}.spv"));
         let status = Command::new("glslc")
-            .args(["--target-env=vulkan1.2", "-O", "-Werror", "-I", "shaders"])
+            .args(["--target-env=vulkan1.2", "-O", "-Werror", "-I"])
+            .arg(shader_dir)
             .arg(path)
             .arg("-o")
             .arg(&out)

@@ -91,7 +91,7 @@ pub struct YuviewFile {
 impl YuviewFile {
     pub fn create(
         path: &std::path::Path,
-        info: &crate::video::StreamInfo,
+        info: &crate::frame::StreamInfo,
         grid: BlockGrid,
         compare: bool,
     ) -> anyhow::Result<Self> {

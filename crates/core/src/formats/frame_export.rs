@@ -3,8 +3,8 @@
 //! `mc_sse.npy` when motion search ran, and `stats.csv` with analyze's header (fields of passes that
 //! did not run left empty).
 
-use super::stats_csv::{PairRows, CSV_HEADER};
 use super::export::write_npy;
+use super::stats_csv::{PairRows, CSV_HEADER};
 use crate::reference::{BlockGrid, BlockStat, MotionVector};
 use anyhow::Context as _;
 use std::io::Write as _;

@@ -164,7 +164,7 @@ fn run(source: &mut dyn FrameSource, tx: &SyncSender<Item>, max_frames: Option<u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::video::SyntheticSource;
+    use crate::SyntheticSource;
     use std::sync::atomic::AtomicUsize;
 
     /// A source that yields `n` frames, then an optional error or panic, counting frames produced.
@@ -194,7 +194,7 @@ mod tests {
                 pixel_format: "gray".into(),
                 bit_depth: 8,
                 codec: "test".into(),
-                colour: crate::video::ColourInfo::guessed(1),
+                colour: crate::ColourInfo::guessed(1),
             };
             let src = Scripted { info, n, produced: Arc::clone(&produced), then };
             (Box::new(src), produced)

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 const VALIDATION_LAYER: &CStr = c"VK_LAYER_KHRONOS_validation";
 
 /// Whether to load the Khronos validation layer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum ValidationMode {
     /// On whenever the layer is installed.
     #[default]

@@ -5,7 +5,7 @@
 use super::pipeline::{FrameInput, FramePipeline, InputPlanes, PipelineConfig};
 use super::registry::PassSelection;
 use super::results::FrameResults;
-use crate::analysis::WarpParamsFile;
+use crate::formats::WarpParamsFile;
 use crate::gpu::GpuContext;
 use crate::reference::{BlockGrid, BlockSize};
 use crate::video::{self, DecodeThread, LumaFrame, StreamInfo};

@@ -1,0 +1,27 @@
+//! File formats: NPY/PNG writers, manifest.json, stats.csv, psnr.csv and the A/B arrays, the YUView
+//! statistics CSV, learner input files (warp parameters, trits), and output folders that appear only
+//! when complete and never replace a user's files.
+
+mod compare_export;
+mod export;
+mod frame_export;
+mod manifest;
+mod npy_blocks;
+mod output_dir;
+mod own_output;
+mod stats_csv;
+mod symbols_file;
+mod warp_params;
+mod yuview_csv;
+mod yuview_export;
+
+pub use compare_export::{CompareExport, PSNR_CSV_HEADER};
+pub use export::{write_npy, write_png_gray};
+pub use frame_export::{export_frame_stats, FrameStats};
+pub use manifest::{FileEntry, Manifest, RateManifest, ReferenceManifest, SymbolsManifest};
+pub use output_dir::StagedDir;
+pub use stats_csv::{PairRows, CSV_HEADER};
+pub use symbols_file::{SymbolsFile, SymbolsFileError};
+pub use warp_params::{WarpParamsError, WarpParamsFile};
+pub use yuview_csv::{psnr_x100, BlockData, SeqSpecs, StatType, TypeKind, YuviewCsv, PSNR_X100_IDENTICAL};
+pub use yuview_export::{FrameStatistics, YuviewExport, YuviewFile};
