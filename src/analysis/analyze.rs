@@ -1,6 +1,6 @@
 //! `vidscope analyze`: decode every frame, run diff, block stats, motion search, warp, residual and
 //! symbols on the GPU, and export sad/sse/mean/motion/mc NPYs, the symbol stream (symbols.bin) and
-//! its MDL rate (rate.npy), stats.csv, optional PNG dumps and manifest.json (formats in DESIGN.md,
+//! its MDL rate (rate.npy), stats.csv, optional PNG dumps and manifest.json (formats in docs/ARCHITECTURE.md,
 //! README.md and docs/symbols.md).
 
 use super::progress::frame_progress;

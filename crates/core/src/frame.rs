@@ -20,7 +20,7 @@ impl LumaFrame {
     }
 }
 
-/// The one reduction of a higher bit depth to the 8 bits every pass reads (DESIGN.md: `>> (depth - 8)`):
+/// The one reduction of a higher bit depth to the 8 bits every pass reads (docs/ARCHITECTURE.md: `>> (depth - 8)`):
 /// one little-endian 16-bit sample shifted right by `shift` = depth − 8, clamped to 255 (a sample
 /// above its nominal depth cannot wrap).
 pub fn reduce_sample(le: [u8; 2], shift: u32) -> u8 {

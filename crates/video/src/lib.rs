@@ -2,7 +2,7 @@
 //! video output: the MP4 recorder (`encode.rs`) and the SIGINT/SIGTERM stop flag its callers poll.
 //!
 //! Every source yields [`LumaFrame`]s: the 8-bit luma plane, tightly packed (stride = width),
-//! reduced from higher bit depths by `>> (depth - 8)` as DESIGN.md promises.
+//! reduced from higher bit depths by `>> (depth - 8)` as docs/ARCHITECTURE.md promises.
 #![forbid(unsafe_code)]
 
 mod decode_thread;

@@ -7,7 +7,7 @@
 //! cur_t(x, y) = texture(x + 2*t, y + 1*t)
 //! ```
 //!
-//! so for every t >= 1 and every pixel, `cur_t(x, y) = cur_{t-1}(x + 2, y + 1)`. In DESIGN.md terms
+//! so for every t >= 1 and every pixel, `cur_t(x, y) = cur_{t-1}(x + 2, y + 1)`. In the terms of docs/ARCHITECTURE.md
 //! (pred(x, y) = ref(x + dx, y + dy)), the motion vector of every block of every pair is exactly
 //! (dx, dy) = (2, 1), with zero residual wherever the predicted block lies inside the reference frame
 //! (a 16×16 block needs x0 + 17 < W and y0 + 16 < H; edge blocks see clamped reads instead).

@@ -91,7 +91,7 @@ pub enum BlockData<'a> {
         type_id: u32,
         values: &'a [i32],
     },
-    /// (dx, dy) of each block in DESIGN.md's convention (pred(x, y) = ref(x + dx, y + dy)), written
+    /// (dx, dy) of each block in the convention of docs/ARCHITECTURE.md (pred(x, y) = ref(x + dx, y + dy)), written
     /// unchanged as (vx, vy): the arrow points from the block to where its prediction comes from.
     Vectors {
         type_id: u32,

@@ -1,4 +1,4 @@
-//! The block grid of DESIGN.md: `Bx = ceil(W/b)`, `By = ceil(H/b)`; block (by, bx) covers
+//! The block grid of docs/ARCHITECTURE.md: `Bx = ceil(W/b)`, `By = ceil(H/b)`; block (by, bx) covers
 //! x in [bx*b, min(W, (bx+1)*b)) and y likewise, so edge blocks may be partial.
 
 /// Block sizes the passes accept.

@@ -1,4 +1,4 @@
-//! Per-block warps of the reference frame into a predicted frame (DESIGN.md "Warp params").
+//! Per-block warps of the reference frame into a predicted frame (docs/ARCHITECTURE.md, Conventions: warps).
 //! With block centre c = (x0 + (w-1)/2, y0 + (h-1)/2), pred(p) = bilinear(ref, c + M (p - c) + t),
 //! M = [[a, -b], [b, a]], clamp-to-edge, rounded to nearest with ties up. All arithmetic is f32 in
 //! the order written here; the GPU does the same and may differ by 1 LSB where FMA contraction
