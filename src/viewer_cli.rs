@@ -6,16 +6,56 @@ use std::path::PathBuf;
 use vidscope::gpu::{GpuOptions, PresentMode};
 use vidscope::reference::{BlockSize, QuantStep, SearchRange};
 use vidscope::ui::{Metric, Mode};
-use vidscope::viewer::{RecordOptions, ViewerOptions};
+use vidscope::viewer::{RecordOptions, Reference, ViewerOptions};
+
+/// `--ref`, `--ref-start`, `--amplify` and `--wipe`, shared by view and record.
+#[derive(Args, Clone, Debug)]
+pub struct CompareArgs {
+    /// Reference video (B): frame t of INPUT is compared with frame t + --ref-start of REF (same size)
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// First frame of REF to compare with frame 0 of INPUT
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "reference")]
+    pub ref_start: usize,
+    /// Gain of the |A − B| view (mode ab-diff): 1..=64
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub amplify: u32,
+    /// Wipe: A left, B right of a divider at this fraction of the width (0..=1), in any mode
+    #[arg(long, value_name = "X", requires = "reference")]
+    pub wipe: Option<f32>,
+}
+
+impl CompareArgs {
+    /// Checks the values and that the A/B modes and metric come with a reference.
+    fn check(&self, mode: Mode, metric: Metric, heatmap: bool) -> anyhow::Result<Option<Reference>> {
+        if !(1..=64).contains(&self.amplify) {
+            anyhow::bail!("--amplify {}: expected 1..=64", self.amplify);
+        }
+        if let Some(w) = self.wipe.filter(|w| !(0.0..=1.0).contains(w)) {
+            anyhow::bail!("--wipe {w}: expected a fraction of the width, 0..=1");
+        }
+        if self.reference.is_none() {
+            if mode.needs_reference() {
+                anyhow::bail!("--mode {}: needs a reference video (--ref REF)", mode.name());
+            }
+            if metric.needs_reference() && (heatmap || mode.is_heatmap()) {
+                anyhow::bail!("--metric ab-psnr: needs a reference video (--ref REF)");
+            }
+        }
+        Ok(self.reference.clone().map(|input| Reference { input, start: self.ref_start }))
+    }
+}
 
 #[derive(Args, Clone, Debug)]
 pub struct ViewArgs {
     /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
     pub input: String,
-    /// What to show first: raw, diff, heatmap (over raw), heatmap-diff (over diff), predicted, residual, split or trits
+    /// What to show first: raw (= a), diff, heatmap (over raw), heatmap-diff (over diff), predicted, residual,
+    /// split, trits; with --ref also b, ab-diff (|A − B|), ab-signed (A − B + 128), ab-mark (A ≠ B marked)
     #[arg(long, value_enum, default_value_t = Mode::Raw)]
     pub mode: Mode,
-    /// Heatmap metric at start (key M cycles); nonzero and rate come from the residual symbol stream
+    /// Heatmap metric at start (key M cycles); nonzero and rate come from the residual symbol stream,
+    /// ab-psnr (per-block PSNR of A against B) needs --ref
     #[arg(long, value_enum, default_value_t = Metric::Sad)]
     pub metric: Metric,
     /// Quantiser step Q of the symbol stream (trit view, nonzero and rate metrics): 1..=255
@@ -57,6 +97,8 @@ pub struct ViewArgs {
     /// Folder for recordings (R) and snapshots (P)
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub record_dir: PathBuf,
+    #[command(flatten)]
+    pub compare: CompareArgs,
 }
 
 /// Checks `--quant` and that `--trit-plane` is one of its planes.
@@ -85,6 +127,7 @@ impl ViewArgs {
         if !self.record_dir.is_dir() {
             anyhow::bail!("--record-dir {}: not a directory", self.record_dir.display());
         }
+        let reference = self.compare.check(self.mode, self.metric, false)?;
         Ok(ViewerOptions {
             input: self.input,
             gpu,
@@ -102,6 +145,9 @@ impl ViewArgs {
             screenshot: self.screenshot.zip(self.at_frame),
             size,
             record_dir: self.record_dir,
+            reference,
+            amplify: self.compare.amplify,
+            wipe: self.compare.wipe,
         })
     }
 }
@@ -113,7 +159,8 @@ pub struct RecordArgs {
     /// The MP4 to write (H.264, yuv420p, the input's frame rate)
     #[arg(long, short)]
     pub out: PathBuf,
-    /// What to show: raw, diff, heatmap, heatmap-diff, predicted, residual, split or trits
+    /// What to show: raw (= a), diff, heatmap, heatmap-diff, predicted, residual, split, trits; with --ref
+    /// also b, ab-diff, ab-signed, ab-mark
     #[arg(long, value_enum, default_value_t = Mode::Raw)]
     pub mode: Mode,
     /// Heatmap metric (as for view)
@@ -146,6 +193,8 @@ pub struct RecordArgs {
     /// Motion search range
     #[arg(long, short, default_value_t = 16)]
     pub range: u32,
+    #[command(flatten)]
+    pub compare: CompareArgs,
 }
 
 impl RecordArgs {
@@ -161,6 +210,7 @@ impl RecordArgs {
                 other => anyhow::bail!("--overlay {other}: unknown overlay (available: heatmap, arrows)"),
             }
         }
+        let reference = self.compare.check(self.mode, self.metric, heatmap)?;
         Ok(RecordOptions {
             input: self.input,
             gpu,
@@ -177,6 +227,9 @@ impl RecordArgs {
             warp_params: self.warp_params,
             block: self.block,
             range: self.range,
+            reference,
+            amplify: self.compare.amplify,
+            wipe: self.compare.wipe,
         })
     }
 }

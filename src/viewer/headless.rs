@@ -2,7 +2,7 @@
 //! window, no swapchain. It drives the same `Player`, `scene` and `Compositor` as the window, so the
 //! file has the same pixels as a recording made in the viewer with the same settings and UI hidden.
 
-use super::player::Player;
+use super::player::{Player, Reference};
 use super::recording::fps_fraction;
 use super::scene::{self, View};
 use crate::gpu::{Compositor, EguiFrame, GpuContext, GpuOptions};
@@ -34,13 +34,22 @@ pub struct RecordOptions {
     pub warp_params: Option<PathBuf>,
     pub block: u32,
     pub range: u32,
+    /// The reference (B) for the A/B modes, the A/B PSNR metric and the wipe.
+    pub reference: Option<Reference>,
+    /// |A − B| gain (1…64) and the wipe's divider (fraction of the width).
+    pub amplify: u32,
+    pub wipe: Option<f32>,
 }
 
 pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     let ctx = Arc::new(GpuContext::new(&opts.gpu)?);
     eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
-    let mut player = Player::open(&ctx, &opts.input, opts.block, opts.start)?;
+    super::probe_inputs(&opts.input, opts.reference.as_ref())?;
+    let mut player = Player::open(&ctx, &opts.input, opts.reference.as_ref(), opts.block, opts.start)?;
     player.set_warp_params(opts.warp_params.as_deref())?;
+    for line in player.reference_differences() {
+        eprintln!("vidscope: warning: {line}");
+    }
     let info = player.info.clone();
     let mode = match (opts.mode, opts.heatmap) {
         (Mode::Raw, true) => Mode::Heatmap,
@@ -57,6 +66,9 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         range: opts.range,
         playing: false,
         show_ui: false,
+        reference: player.reference.is_some(),
+        amplify: opts.amplify,
+        wipe: opts.wipe,
         ..Settings::default()
     };
     let (w, h) = opts.size.unwrap_or((info.width, info.height));
