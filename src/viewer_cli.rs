@@ -8,20 +8,13 @@ use vidscope::reference::{BlockSize, QuantStep, SearchRange};
 use vidscope::ui::{Metric, Mode};
 use vidscope::viewer::{RecordOptions, Reference, ViewerOptions};
 
-/// `--ref`, `--ref-start`, `--amplify` and `--wipe`, shared by view and record.
-#[derive(Args, Clone, Debug)]
+/// `--ref`, `--ref-start`, `--amplify` and `--wipe` of view and record. (They are fields of each, not
+/// a flattened group: a nested flatten would hide `ViewArgs` from the plain `vidscope INPUT` form.)
+#[derive(Clone, Debug)]
 pub struct CompareArgs {
-    /// Reference video (B): frame t of INPUT is compared with frame t + --ref-start of REF (same size)
-    #[arg(long = "ref", value_name = "REF")]
     pub reference: Option<String>,
-    /// First frame of REF to compare with frame 0 of INPUT
-    #[arg(long, value_name = "N", default_value_t = 0, requires = "reference")]
     pub ref_start: usize,
-    /// Gain of the |A − B| view (mode ab-diff): 1..=64
-    #[arg(long, value_name = "K", default_value_t = 1)]
     pub amplify: u32,
-    /// Wipe: A left, B right of a divider at this fraction of the width (0..=1), in any mode
-    #[arg(long, value_name = "X", requires = "reference")]
     pub wipe: Option<f32>,
 }
 
@@ -97,8 +90,18 @@ pub struct ViewArgs {
     /// Folder for recordings (R) and snapshots (P)
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub record_dir: PathBuf,
-    #[command(flatten)]
-    pub compare: CompareArgs,
+    /// Reference video (B): frame t of INPUT is compared with frame t + --ref-start of REF (same size)
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// First frame of REF to compare with frame 0 of INPUT
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "reference")]
+    pub ref_start: usize,
+    /// Gain of the |A − B| view (mode ab-diff): 1..=64
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub amplify: u32,
+    /// Wipe: A left, B right of a divider at this fraction of the width (0..=1), in any mode
+    #[arg(long, value_name = "X", requires = "reference")]
+    pub wipe: Option<f32>,
 }
 
 /// Checks `--quant` and that `--trit-plane` is one of its planes.
@@ -120,6 +123,15 @@ pub fn parse_size(s: &str) -> anyhow::Result<(u32, u32)> {
 }
 
 impl ViewArgs {
+    fn compare(&self) -> CompareArgs {
+        CompareArgs {
+            reference: self.reference.clone(),
+            ref_start: self.ref_start,
+            amplify: self.amplify,
+            wipe: self.wipe,
+        }
+    }
+
     pub fn into_options(self, gpu: GpuOptions) -> anyhow::Result<ViewerOptions> {
         BlockSize::new(self.block)?;
         check_trit_view(self.quant, self.trit_plane)?;
@@ -127,7 +139,8 @@ impl ViewArgs {
         if !self.record_dir.is_dir() {
             anyhow::bail!("--record-dir {}: not a directory", self.record_dir.display());
         }
-        let reference = self.compare.check(self.mode, self.metric, false)?;
+        let compare = self.compare();
+        let reference = compare.check(self.mode, self.metric, false)?;
         Ok(ViewerOptions {
             input: self.input,
             gpu,
@@ -146,8 +159,8 @@ impl ViewArgs {
             size,
             record_dir: self.record_dir,
             reference,
-            amplify: self.compare.amplify,
-            wipe: self.compare.wipe,
+            amplify: compare.amplify,
+            wipe: compare.wipe,
         })
     }
 }
@@ -193,11 +206,30 @@ pub struct RecordArgs {
     /// Motion search range
     #[arg(long, short, default_value_t = 16)]
     pub range: u32,
-    #[command(flatten)]
-    pub compare: CompareArgs,
+    /// Reference video (B): frame t of INPUT is compared with frame t + --ref-start of REF (same size)
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// First frame of REF to compare with frame 0 of INPUT
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "reference")]
+    pub ref_start: usize,
+    /// Gain of the |A − B| view (mode ab-diff): 1..=64
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub amplify: u32,
+    /// Wipe: A left, B right of a divider at this fraction of the width (0..=1), in any mode
+    #[arg(long, value_name = "X", requires = "reference")]
+    pub wipe: Option<f32>,
 }
 
 impl RecordArgs {
+    fn compare(&self) -> CompareArgs {
+        CompareArgs {
+            reference: self.reference.clone(),
+            ref_start: self.ref_start,
+            amplify: self.amplify,
+            wipe: self.wipe,
+        }
+    }
+
     pub fn into_options(self, gpu: GpuOptions) -> anyhow::Result<RecordOptions> {
         BlockSize::new(self.block)?;
         SearchRange::new(self.range)?;
@@ -210,7 +242,8 @@ impl RecordArgs {
                 other => anyhow::bail!("--overlay {other}: unknown overlay (available: heatmap, arrows)"),
             }
         }
-        let reference = self.compare.check(self.mode, self.metric, heatmap)?;
+        let compare = self.compare();
+        let reference = compare.check(self.mode, self.metric, heatmap)?;
         Ok(RecordOptions {
             input: self.input,
             gpu,
@@ -228,8 +261,8 @@ impl RecordArgs {
             block: self.block,
             range: self.range,
             reference,
-            amplify: self.compare.amplify,
-            wipe: self.compare.wipe,
+            amplify: compare.amplify,
+            wipe: compare.wipe,
         })
     }
 }
