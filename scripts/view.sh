@@ -36,3 +36,18 @@ done
   --screenshot "$out/viewer-trits.png" --at-frame "$frame"
 "$bin" view "$clip" --mode heatmap --metric rate --start "$frame" --paused \
   --screenshot "$out/viewer-rate.png" --at-frame "$frame"
+# A/B comparison (--ref): the clip against its CRF 38 re-encode by the ffmpeg CLI, on moving footage:
+# the wipe (A left, B right), |A − B| amplified ×4, and the per-block PSNR heatmap.
+if command -v ffmpeg >/dev/null; then
+  ref=$(mktemp -d)/crf38.mp4
+  ffmpeg -nostdin -v error -y -i "$clip" -c:v libx264 -crf 38 -pix_fmt yuv420p "$ref"
+  "$bin" view "$clip" --ref "$ref" --wipe 0.5 --start "$frame" --paused \
+    --screenshot "$out/viewer-ab-wipe.png" --at-frame "$frame"
+  "$bin" view "$clip" --ref "$ref" --mode ab-diff --amplify 4 --start "$frame" --paused \
+    --screenshot "$out/viewer-ab-diff.png" --at-frame "$frame"
+  "$bin" view "$clip" --ref "$ref" --mode heatmap --metric ab-psnr --start "$frame" --paused \
+    --screenshot "$out/viewer-ab-psnr.png" --at-frame "$frame"
+  rm -r "$(dirname "$ref")"
+else
+  echo "view: no ffmpeg CLI; skipping the A/B screenshots"
+fi

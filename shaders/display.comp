@@ -3,6 +3,9 @@
 // the raw frame (in colour when the source has chroma; gray luma under a heatmap) or the diff plane, optionally with a per-block heatmap of SAD / SSE / mean from the
 // block-stats SSBO, with zoom and pan (nearest-neighbour sampling) and optional block grid lines.
 // Mode 4 draws one digit plane of the residual symbol stream (docs/symbols.md) in three colours.
+// With a reference B (`--ref`): mode 5 shows B, 6 |A − B| × amplify, 7 the signed difference A − B + 128,
+// 8 marks every pixel where A ≠ B over gray A; metric 4 is the per-block A/B PSNR. The wipe
+// (FLAG_WIPE) shows B right of a vertical divider, in any mode (see `main`).
 #include "colormap.glsl"
 #include "symbols.glsl"
 
@@ -20,13 +23,24 @@ layout(set = 0, binding = 6, r8ui) uniform readonly uimage2D cr_img;
 layout(std430, set = 0, binding = 7) readonly buffer Symbols {
     uint sym_words[];  // one record of record_words per block, read when FLAG_SYMBOLS is set
 };
+layout(set = 0, binding = 8, r8ui) uniform readonly uimage2D b_img;   // input 1 (B), read with a reference
+layout(set = 0, binding = 9, r8ui) uniform readonly uimage2D ab_img;  // |A − B| (modes 6, 8) or A − B + 128 (7)
 
-// Modes: 0 raw, 1 diff, 2 heatmap over raw, 3 heatmap over diff, 4 trit plane.
-// Metrics: 0 SAD (.x), 1 SSE, 2 mean (of cur), 3 .y as float bits (rate; .x = non-zero trits).
+// Modes: 0 raw, 1 diff, 2 heatmap over raw, 3 heatmap over diff, 4 trit plane, 5 B, 6 |A − B| × amplify,
+// 7 A − B + 128, 8 mark differences.
+// Metrics: 0 SAD (.x), 1 SSE, 2 mean (of cur), 3 .y as float bits (rate; .x = non-zero trits),
+// 4 PSNR from the SSE (.y) in dB: banded (FLAG_BANDS) or scaled from scale_max (worst) down to scale_min.
 const uint FLAG_HAS_FRAME = 1u;
 const uint FLAG_GRID = 2u;
 const uint FLAG_SPLIT = 8u;
 const uint FLAG_SYMBOLS = 16u;
+const uint FLAG_WIPE = 32u;
+const uint FLAG_BANDS = 64u;
+
+// "Mark differences": the colour of a pixel where A ≠ B (sRGB bytes).
+const vec3 MARK_RGB = vec3(255.0, 0.0, 255.0) / 255.0;
+// The wipe's divider.
+const vec3 WIPE_RGB = vec3(255.0, 220.0, 0.0) / 255.0;
 
 // Trit colours (sRGB bytes): -1, 0, +1.
 const vec3 TRIT_MINUS_RGB = vec3(70.0, 130.0, 230.0) / 255.0;
@@ -56,7 +70,16 @@ layout(push_constant) uniform Push {
     uint trit_plane;
     uint planes;
     uint record_words;
+    uint amplify;     // |A − B| gain in mode 6 (1..64)
+    float wipe;       // FLAG_WIPE: the divider at this fraction of the output width
+    float scale_min;  // metric 4, auto scale: the lowest PSNR (top of the colormap); scale_max the highest
 } pc;
+
+// The PSNR heatmap's fixed bands: < 20, 20–25, …, 45–50, ≥ 50 dB (band 0 at the top of the colormap).
+float psnr_band_t(float db) {
+    float k = clamp(floor((db - 15.0) / 5.0), 0.0, 7.0);
+    return 1.0 - k / 7.0;
+}
 
 // Y'CbCr → R'G'B' for pixel p, nearest chroma sample, clamped to [0, 1].
 vec3 ycbcr_to_rgb(ivec2 p, uint y8) {
@@ -102,22 +125,63 @@ void main() {
         return;
     }
     ivec2 p = ivec2(floor(s));
+    // The wipe: B right of the divider. Modes that show input 0 (raw, heatmaps, mark) show input 1
+    // there instead; the others show B's luma there. Colour is off with the wipe (B has no chroma here).
+    bool wiped = false;
+    if ((pc.flags & FLAG_WIPE) != 0u && !split) {
+        uint wipe_x = uint(clamp(pc.wipe, 0.0, 1.0) * float(pc.out_w));
+        if (o.x + 1u == wipe_x || o.x == wipe_x) {
+            imageStore(out_img, ivec2(o), vec4(WIPE_RGB, 1.0));
+            return;
+        }
+        wiped = o.x > wipe_x;
+    }
     bool over_diff = pc.mode == 1u || pc.mode == 3u;
-    uint v = over_diff ? (right ? imageLoad(right_img, p).r : imageLoad(diff_img, p).r) : imageLoad(luma_img, p).r;
+    uint mode = pc.mode;
+    bool reads_a = mode == 0u || mode == 2u || mode == 8u;
+    if (wiped && !reads_a) {
+        mode = 5u;  // B's luma
+    }
+    uint v;
+    if (mode == 5u || (wiped && reads_a)) {
+        v = imageLoad(b_img, p).r;
+    } else if (mode == 6u) {
+        v = min(imageLoad(ab_img, p).r * max(pc.amplify, 1u), 255u);
+    } else if (mode == 7u) {
+        v = imageLoad(ab_img, p).r;
+    } else if (over_diff) {
+        v = right ? imageLoad(right_img, p).r : imageLoad(diff_img, p).r;
+    } else {
+        v = imageLoad(luma_img, p).r;
+    }
     // Colour in raw mode only: under a heatmap, gray keeps the colormap readable.
-    vec3 c = (pc.mode == 0u && pc.colour != 0u) ? ycbcr_to_rgb(p, v) : vec3(float(v) / 255.0);
+    vec3 c = (mode == 0u && pc.colour != 0u && (pc.flags & FLAG_WIPE) == 0u) ? ycbcr_to_rgb(p, v) : vec3(float(v) / 255.0);
+    if (mode == 8u && imageLoad(ab_img, p).r != 0u) {
+        c = MARK_RGB;
+    }
     uint bx = uint(p.x) / pc.block;
     uint by = uint(p.y) / pc.block;
-    if (pc.mode == 4u && (pc.flags & FLAG_SYMBOLS) != 0u) {
+    if (mode == 4u && (pc.flags & FLAG_SYMBOLS) != 0u) {
         uint i = (uint(p.y) % pc.block) * pc.block + uint(p.x) % pc.block;
         uint base = (by * pc.blocks_x + bx) * pc.record_words;
         int d = sym_trit(sym_words[base + sym_trit_word(pc.block, pc.trit_plane, i)], sym_trit_shift(i));
         c = d < 0 ? TRIT_MINUS_RGB : (d > 0 ? TRIT_PLUS_RGB : TRIT_ZERO_RGB);
     }
-    if (pc.mode == 2u || pc.mode == 3u) {
+    if (mode == 2u || mode == 3u) {
         uvec4 st = stats[by * pc.blocks_x + bx];
-        float value;
-        if (pc.metric == 0u) {
+        float value = 0.0;
+        if (pc.metric == 4u) {
+            // Identical blocks (SSE 0, infinite PSNR) stay untinted.
+            if (st.y > 0u) {
+                uint w = min(pc.block, pc.src_w - bx * pc.block);
+                uint h = min(pc.block, pc.src_h - by * pc.block);
+                float db = 10.0 * log(255.0 * 255.0 * float(w * h) / float(st.y)) / log(10.0);
+                float t = (pc.flags & FLAG_BANDS) != 0u
+                    ? psnr_band_t(db)
+                    : clamp((pc.scale_max - db) / max(pc.scale_max - pc.scale_min, 1e-6), 0.0, 1.0);
+                c = mix(c, colormap(pc.colormap, t), pc.opacity);
+            }
+        } else if (pc.metric == 0u) {
             value = float(st.x);
         } else if (pc.metric == 1u) {
             value = float(st.y);
@@ -129,12 +193,12 @@ void main() {
             value = float(st.z) / float(w * h);
         }
         // Zero SAD/SSE means "nothing changed here": leave the picture untinted.
-        if (value > 0.0 || pc.metric == 2u) {
+        if (pc.metric != 4u && (value > 0.0 || pc.metric == 2u)) {
             float t = clamp(value / max(pc.scale_max, 1e-6), 0.0, 1.0);
             c = mix(c, colormap(pc.colormap, t), pc.opacity);
         }
     }
-    if (pc.mode >= 2u) {
+    if (pc.mode >= 2u && pc.mode <= 4u) {
         if ((pc.flags & FLAG_GRID) != 0u) {
             // A line on the first output pixel of each block column / row.
             vec2 prev = vec2(pc.origin_x, pc.origin_y) + (vec2(local) - 0.5) / pc.zoom;

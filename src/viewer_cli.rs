@@ -7,7 +7,7 @@ use vidscope::analysis::RecordOptions;
 use vidscope::gpu::{GpuOptions, PresentMode};
 use vidscope::reference::{BlockSize, QuantStep, SearchRange};
 use vidscope::ui::{Metric, Mode};
-use vidscope::viewer::ViewerOptions;
+use vidscope::viewer::{Reference, ViewerOptions};
 
 /// `--present`, as the command line spells it (the gpu crate knows no clap).
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -17,14 +17,47 @@ pub enum PresentArg {
     Immediate,
 }
 
+/// `--ref`, `--ref-start`, `--amplify` and `--wipe` of view and record. (They are fields of each, not
+/// a flattened group: a nested flatten would hide `ViewArgs` from the plain `vidscope INPUT` form.)
+#[derive(Clone, Debug)]
+pub struct CompareArgs {
+    pub reference: Option<String>,
+    pub ref_start: usize,
+    pub amplify: u32,
+    pub wipe: Option<f32>,
+}
+
+impl CompareArgs {
+    /// Checks the values and that the A/B modes and metric come with a reference.
+    fn check(&self, mode: Mode, metric: Metric, heatmap: bool) -> anyhow::Result<Option<Reference>> {
+        if !(1..=64).contains(&self.amplify) {
+            anyhow::bail!("--amplify {}: expected 1..=64", self.amplify);
+        }
+        if let Some(w) = self.wipe.filter(|w| !(0.0..=1.0).contains(w)) {
+            anyhow::bail!("--wipe {w}: expected a fraction of the width, 0..=1");
+        }
+        if self.reference.is_none() {
+            if mode.needs_reference() {
+                anyhow::bail!("--mode {}: needs a reference video (--ref REF)", mode.name());
+            }
+            if metric.needs_reference() && (heatmap || mode.is_heatmap()) {
+                anyhow::bail!("--metric ab-psnr: needs a reference video (--ref REF)");
+            }
+        }
+        Ok(self.reference.clone().map(|input| Reference { input, start: self.ref_start }))
+    }
+}
+
 #[derive(Args, Clone, Debug)]
 pub struct ViewArgs {
     /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
     pub input: String,
-    /// What to show first: raw, diff, heatmap (over raw), heatmap-diff (over diff), predicted, residual, split or trits
+    /// What to show first: raw (= a), diff, heatmap (over raw), heatmap-diff (over diff), predicted, residual,
+    /// split, trits; with --ref also b, ab-diff (|A − B|), ab-signed (A − B + 128), ab-mark (A ≠ B marked)
     #[arg(long, value_enum, default_value_t = Mode::Raw)]
     pub mode: Mode,
-    /// Heatmap metric at start (key M cycles); nonzero and rate come from the residual symbol stream
+    /// Heatmap metric at start (key M cycles); nonzero and rate come from the residual symbol stream,
+    /// ab-psnr (per-block PSNR of A against B) needs --ref
     #[arg(long, value_enum, default_value_t = Metric::Sad)]
     pub metric: Metric,
     /// Quantiser step Q of the symbol stream (trit view, nonzero and rate metrics): 1..=255
@@ -66,6 +99,18 @@ pub struct ViewArgs {
     /// Folder for recordings (R) and snapshots (P)
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub record_dir: PathBuf,
+    /// Reference video (B): frame t of INPUT is compared with frame t + --ref-start of REF (same size)
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// First frame of REF to compare with frame 0 of INPUT
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "reference")]
+    pub ref_start: usize,
+    /// Gain of the |A − B| view (mode ab-diff): 1..=64
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub amplify: u32,
+    /// Wipe: A left, B right of a divider at this fraction of the width (0..=1), in any mode
+    #[arg(long, value_name = "X", requires = "reference")]
+    pub wipe: Option<f32>,
 }
 
 /// Checks `--quant` and that `--trit-plane` is one of its planes.
@@ -87,6 +132,15 @@ pub fn parse_size(s: &str) -> anyhow::Result<(u32, u32)> {
 }
 
 impl ViewArgs {
+    fn compare(&self) -> CompareArgs {
+        CompareArgs {
+            reference: self.reference.clone(),
+            ref_start: self.ref_start,
+            amplify: self.amplify,
+            wipe: self.wipe,
+        }
+    }
+
     pub fn into_options(self, gpu: GpuOptions) -> anyhow::Result<ViewerOptions> {
         BlockSize::new(self.block)?;
         check_trit_view(self.quant, self.trit_plane)?;
@@ -94,6 +148,8 @@ impl ViewArgs {
         if !self.record_dir.is_dir() {
             anyhow::bail!("--record-dir {}: not a directory", self.record_dir.display());
         }
+        let compare = self.compare();
+        let reference = compare.check(self.mode, self.metric, false)?;
         Ok(ViewerOptions {
             input: self.input,
             gpu,
@@ -115,6 +171,9 @@ impl ViewArgs {
             screenshot: self.screenshot.zip(self.at_frame),
             size,
             record_dir: self.record_dir,
+            reference,
+            amplify: compare.amplify,
+            wipe: compare.wipe,
         })
     }
 }
@@ -129,7 +188,8 @@ pub struct RecordArgs {
     /// Replace an existing output file (never the input)
     #[arg(long, short = 'y')]
     pub force: bool,
-    /// What to show: raw, diff, heatmap, heatmap-diff, predicted, residual, split or trits
+    /// What to show: raw (= a), diff, heatmap, heatmap-diff, predicted, residual, split, trits; with --ref
+    /// also b, ab-diff, ab-signed, ab-mark
     #[arg(long, value_enum, default_value_t = Mode::Raw)]
     pub mode: Mode,
     /// Heatmap metric (as for view)
@@ -162,9 +222,30 @@ pub struct RecordArgs {
     /// Motion search range
     #[arg(long, short, default_value_t = 16)]
     pub range: u32,
+    /// Reference video (B): frame t of INPUT is compared with frame t + --ref-start of REF (same size)
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+    /// First frame of REF to compare with frame 0 of INPUT
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "reference")]
+    pub ref_start: usize,
+    /// Gain of the |A − B| view (mode ab-diff): 1..=64
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub amplify: u32,
+    /// Wipe: A left, B right of a divider at this fraction of the width (0..=1), in any mode
+    #[arg(long, value_name = "X", requires = "reference")]
+    pub wipe: Option<f32>,
 }
 
 impl RecordArgs {
+    fn compare(&self) -> CompareArgs {
+        CompareArgs {
+            reference: self.reference.clone(),
+            ref_start: self.ref_start,
+            amplify: self.amplify,
+            wipe: self.wipe,
+        }
+    }
+
     pub fn into_options(self, gpu: GpuOptions) -> anyhow::Result<RecordOptions> {
         BlockSize::new(self.block)?;
         SearchRange::new(self.range)?;
@@ -177,6 +258,8 @@ impl RecordArgs {
                 other => anyhow::bail!("--overlay {other}: unknown overlay (available: heatmap, arrows)"),
             }
         }
+        let compare = self.compare();
+        let reference = compare.check(self.mode, self.metric, heatmap)?;
         Ok(RecordOptions {
             input: self.input,
             gpu,
@@ -194,6 +277,9 @@ impl RecordArgs {
             block: self.block,
             range: self.range,
             force: self.force,
+            reference,
+            amplify: compare.amplify,
+            wipe: compare.wipe,
         })
     }
 }

@@ -75,3 +75,40 @@ fn view_and_plain_input_reject_bad_arguments_in_one_line_before_any_window() {
     assert_one_line_error(&vidscope(&[CLIP, "--trit-plane", "9", "--quant", "3"]), "--trit-plane 9");
     assert_one_line_error(&vidscope(&["view", CLIP, "--record-dir", "/nonexistent/dir"]), "--record-dir");
 }
+
+#[test]
+fn record_with_a_reference_writes_one_frame_per_compared_frame_and_refuses_a_bad_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ab.mp4");
+    let o = out.to_str().unwrap();
+    let v = vidscope(&["record", CLIP, "-o", o, "--ref", CLIP, "--ref-start", "10", "--mode", "ab-diff"]);
+    // The clip has 60 frames: from frame 10 the reference runs out after 50 compared frames.
+    assert_one_line_error(&v, "reference ended before frame 50");
+    for mode in ["ab-diff", "ab-signed", "ab-mark", "b"] {
+        let v =
+            vidscope(&["record", CLIP, "-o", o, "--ref", CLIP, "--ref-start", "2", "--mode", mode, "--frames", "4"]);
+        assert!(v.status.success(), "{mode}: {}", String::from_utf8_lossy(&v.stderr));
+        assert_eq!(probe(&out), (640, 360, 4), "{mode}");
+    }
+    let v = vidscope(&["record", CLIP, "-o", o, "--ref", CLIP, "--overlay", "heatmap", "--metric", "ab-psnr"]);
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    assert_eq!(probe(&out).2, 60);
+    std::fs::remove_file(&out).unwrap();
+    assert_one_line_error(&vidscope(&["record", CLIP, "-o", o, "--ref", "synthetic:64x64"]), "64x64 differs");
+    assert_one_line_error(
+        &vidscope(&["record", CLIP, "-o", o, "--ref", "/nonexistent/ref.mp4"]),
+        "/nonexistent/ref.mp4",
+    );
+    assert_one_line_error(&vidscope(&["record", CLIP, "-o", o, "--ref", CLIP, "--ref-start", "60"]), "--ref-start 60");
+    assert_one_line_error(&vidscope(&["record", CLIP, "-o", o, "--mode", "ab-diff"]), "--mode ab-diff");
+    assert_one_line_error(&vidscope(&["record", CLIP, "-o", o, "--ref", CLIP, "--amplify", "65"]), "--amplify 65");
+    assert!(!out.exists(), "no output file after an error");
+}
+
+#[test]
+fn view_rejects_a_bad_reference_in_one_line_before_any_window() {
+    assert_one_line_error(&vidscope(&["view", CLIP, "--ref", "/nonexistent/ref.mp4"]), "/nonexistent/ref.mp4");
+    assert_one_line_error(&vidscope(&[CLIP, "--ref", "synthetic:64x64"]), "64x64 differs");
+    assert_one_line_error(&vidscope(&[CLIP, "--mode", "ab-mark"]), "--mode ab-mark");
+    assert_one_line_error(&vidscope(&["view", CLIP, "--ref", CLIP, "--wipe", "2"]), "--wipe 2");
+}

@@ -1011,3 +1011,199 @@ fn rate_heatmap_tints_the_moving_blocks_and_leaves_the_still_ones_gray() {
     assert!(moving_tinted.count() > (W / 2 * H * 9 / 10) as usize, "moving blocks are not tinted");
     assert_gray(&png, &luma, W / 2..W, "still pixel");
 }
+
+// ---- A/B comparison with --ref (issue 12) ----
+
+/// The pixel that differs between `still` and `still_one_pixel_off`.
+const ODD_PIXEL: (u32, u32) = (37, 53);
+
+/// `still` with the one pixel `ODD_PIXEL` one level brighter.
+fn still_one_pixel_off(t: usize) -> Vec<u8> {
+    let mut f = still(t);
+    let i = (ODD_PIXEL.1 * W + ODD_PIXEL.0) as usize;
+    f[i] = if f[i] < 255 { f[i] + 1 } else { f[i] - 1 };
+    f
+}
+
+/// The negative of `half_moving`: a B unlike A everywhere.
+fn half_moving_negative(t: usize) -> Vec<u8> {
+    half_moving(t).iter().map(|v| 255 - v).collect()
+}
+
+/// Every pixel of the screenshot: `want(x, y)` within 1 on each channel.
+fn assert_pixels(png: &Png, what: &str, want: impl Fn(u32, u32) -> [u8; 3]) {
+    for y in 0..H {
+        for x in 0..W {
+            let (got, want) = (png.px(x, y), want(x, y));
+            assert!(
+                got.iter().zip(want).all(|(g, w)| g.abs_diff(w) <= 1),
+                "{what} at ({x}, {y}): {got:?}, want {want:?}"
+            );
+        }
+    }
+}
+
+fn gray_of(plane: &[u8], x: u32, y: u32) -> [u8; 3] {
+    [plane[(y * W + x) as usize]; 3]
+}
+
+const MARK: [u8; 3] = [255, 0, 255];
+
+#[test]
+fn identical_inputs_give_a_black_ab_difference_and_no_marked_pixel() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = clip(dir.path(), "a.y4m", half_moving);
+    let b = clip(dir.path(), "b.y4m", half_moving);
+    let b = b.to_str().unwrap();
+    let png = screenshot_with(dir.path(), &a, "ab-diff", 3, (W, H), &["--ref", b, "--amplify", "64"]);
+    assert_pixels(&png, "|A − B| x64 of identical inputs", |_, _| [0, 0, 0]);
+    let png = screenshot_with(dir.path(), &a, "ab-mark", 3, (W, H), &["--ref", b]);
+    let luma = half_moving(3);
+    assert_pixels(&png, "mark differences of identical inputs (gray A)", |x, y| gray_of(&luma, x, y));
+}
+
+#[test]
+fn a_one_pixel_change_shows_up_exactly_there_in_every_ab_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = clip(dir.path(), "a.y4m", still);
+    let b = clip(dir.path(), "b.y4m", still_one_pixel_off);
+    let b = b.to_str().unwrap();
+    let at = |x, y| (x, y) == ODD_PIXEL;
+    let png = screenshot_with(dir.path(), &a, "ab-diff", 2, (W, H), &["--ref", b, "--amplify", "64"]);
+    assert_pixels(&png, "|A − B| x64", |x, y| if at(x, y) { [64; 3] } else { [0; 3] });
+    let png = screenshot_with(dir.path(), &a, "ab-diff", 2, (W, H), &["--ref", b]);
+    assert_pixels(&png, "|A − B| x1", |x, y| if at(x, y) { [1; 3] } else { [0; 3] });
+    let (pa, pb) = (still(0), still_one_pixel_off(0));
+    let png = screenshot_with(dir.path(), &a, "ab-signed", 2, (W, H), &["--ref", b]);
+    assert_pixels(&png, "A − B + 128", |x, y| {
+        let i = (y * W + x) as usize;
+        [(i32::from(pa[i]) - i32::from(pb[i]) + 128) as u8; 3]
+    });
+    let png = screenshot_with(dir.path(), &a, "ab-mark", 2, (W, H), &["--ref", b]);
+    assert_pixels(&png, "mark differences", |x, y| if at(x, y) { MARK } else { gray_of(&pa, x, y) });
+    let png = screenshot_with(dir.path(), &a, "b", 2, (W, H), &["--ref", b]);
+    assert_pixels(&png, "B", |x, y| gray_of(&pb, x, y));
+}
+
+/// Starts paused at `start` with the UI hidden and `extra` arguments, runs each xdotool command of
+/// `steps` (relative to the window: `WINDOW` is replaced by its id), and returns the screenshot taken
+/// when frame `at` comes on screen.
+fn screenshot_after_steps(input: &Path, extra: &[&str], start: usize, at: usize, steps: &[&[&str]]) -> Png {
+    let dir = tempfile::tempdir().unwrap();
+    let xvfb = Xvfb::start();
+    let d = xvfb.display.as_str();
+    let out_png = dir.path().join("shot.png");
+    let (start_s, at_s, size) = (start.to_string(), at.to_string(), format!("{W}x{H}"));
+    let mut args = vec![
+        "view",
+        input.to_str().unwrap(),
+        "--hide-ui",
+        "--paused",
+        "--size",
+        &size,
+        "--start",
+        &start_s,
+        "--screenshot",
+        out_png.to_str().unwrap(),
+        "--at-frame",
+        &at_s,
+    ];
+    args.extend_from_slice(extra);
+    let (child, id) = open_window(d, &args, Duration::from_millis(500));
+    for step in steps {
+        let step: Vec<&str> = step.iter().map(|s| if *s == "WINDOW" { id.as_str() } else { s }).collect();
+        xdotool(d, &step);
+        std::thread::sleep(Duration::from_millis(400));
+    }
+    let out = wait_with_timeout(child, Duration::from_secs(60));
+    assert_clean(&out);
+    Png::read(&out_png)
+}
+
+#[test]
+fn keys_cycle_to_the_amplified_difference_of_a_one_pixel_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = clip(dir.path(), "a.y4m", still);
+    let b = clip(dir.path(), "b.y4m", still_one_pixel_off);
+    // X: A → B → |A − B|; + six times: x64; → steps to the screenshot frame.
+    let mut steps: Vec<&[&str]> = vec![&["key", "x"], &["key", "x"]];
+    steps.extend([&["key", "plus"][..]; 6]);
+    steps.push(&["key", "Right"]);
+    let png = screenshot_after_steps(&a, &["--ref", b.to_str().unwrap()], 1, 2, &steps);
+    assert_pixels(&png, "|A − B| x64 after keys", |x, y| if (x, y) == ODD_PIXEL { [64; 3] } else { [0; 3] });
+}
+
+/// Columns left of `divider − 1` show A (`half_moving`), right of `divider` B (its negative), the two
+/// columns at the divider are the divider's yellow.
+fn assert_wipe(png: &Png, divider: u32, t: usize) {
+    let (a, b) = (half_moving(t), half_moving_negative(t));
+    assert_pixels(png, &format!("wipe at x = {divider}"), |x, y| {
+        if x + 1 == divider || x == divider {
+            [255, 220, 0]
+        } else if x < divider {
+            gray_of(&a, x, y)
+        } else {
+            gray_of(&b, x, y)
+        }
+    });
+}
+
+#[test]
+fn the_wipe_shows_a_left_and_b_right_and_its_divider_follows_a_drag() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = clip(dir.path(), "a.y4m", half_moving);
+    let b = clip(dir.path(), "b.y4m", half_moving_negative);
+    let b = b.to_str().unwrap();
+    let png = screenshot_with(dir.path(), &a, "raw", 3, (W, H), &["--ref", b, "--wipe", "0.5"]);
+    assert_wipe(&png, W / 2, 3);
+    // In the |A − B| view, B's luma is shown right of the divider.
+    let png = screenshot_with(dir.path(), &a, "ab-diff", 3, (W, H), &["--ref", b, "--wipe", "0.75"]);
+    let (pa, pb) = (half_moving(3), half_moving_negative(3));
+    let d = W * 3 / 4;
+    assert_pixels(&png, "wipe over |A − B|", |x, y| {
+        let i = (y * W + x) as usize;
+        if x + 1 == d || x == d {
+            [255, 220, 0]
+        } else if x < d {
+            [pa[i].abs_diff(pb[i]); 3]
+        } else {
+            [pb[i]; 3]
+        }
+    });
+    // W turns the wipe on at the middle; dragging its divider to x = 40 moves it there.
+    let steps: &[&[&str]] = &[
+        &["key", "w"],
+        &["mousemove", "--window", "WINDOW", "80", "60"],
+        &["mousedown", "1"],
+        &["mousemove", "--window", "WINDOW", "60", "60"],
+        &["mousemove", "--window", "WINDOW", "40", "60"],
+        &["mouseup", "1"],
+        &["mousemove", "--window", "WINDOW", "150", "5"],
+        &["key", "Right"],
+    ];
+    let png = screenshot_after_steps(&a, &["--ref", b], 2, 3, steps);
+    assert_wipe(&png, 40, 3);
+}
+
+#[test]
+fn the_psnr_heatmap_tints_only_the_block_that_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = clip(dir.path(), "a.y4m", still);
+    let b = clip(dir.path(), "b.y4m", still_one_pixel_off);
+    let b = b.to_str().unwrap();
+    let png = screenshot_with(dir.path(), &a, "heatmap", 2, (W, H), &["--ref", b, "--metric", "ab-psnr"]);
+    let luma = still(0);
+    let block = |x: u32, y: u32| (x / 16, y / 16) == (ODD_PIXEL.0 / 16, ODD_PIXEL.1 / 16);
+    let mut tinted = 0;
+    for y in 0..H {
+        for x in 0..W {
+            let got = png.px(x, y);
+            if block(x, y) {
+                tinted += (got != gray_of(&luma, x, y)) as usize;
+            } else {
+                assert_eq!(got, gray_of(&luma, x, y), "identical block at ({x}, {y}) is tinted");
+            }
+        }
+    }
+    assert!(tinted > 200, "the differing block is tinted ({tinted} pixels)");
+}

@@ -10,6 +10,7 @@ use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use vidscope_view::viewer::player::Player;
+use vidscope_view::viewer::player::Reference;
 use vidscope_view::viewer::recording::fps_fraction;
 use vidscope_view::viewer::scene::{self, View};
 
@@ -37,6 +38,11 @@ pub struct RecordOptions {
     pub range: u32,
     /// `--force` / `-y`: replace an existing output file (never the input).
     pub force: bool,
+    /// The reference (B) for the A/B modes, the A/B PSNR metric and the wipe.
+    pub reference: Option<Reference>,
+    /// |A − B| gain (1…64) and the wipe's divider (fraction of the width).
+    pub amplify: u32,
+    pub wipe: Option<f32>,
 }
 
 pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
@@ -46,8 +52,12 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     let staged = StagedFile::create("-o", &opts.out, Some(Path::new(&opts.input)), opts.force)?;
     let ctx = Arc::new(GpuContext::new(&opts.gpu)?);
     eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
-    let mut player = Player::open(&ctx, &opts.input, opts.block, opts.start)?;
+    vidscope_view::viewer::probe_inputs(&opts.input, opts.reference.as_ref())?;
+    let mut player = Player::open(&ctx, &opts.input, opts.reference.as_ref(), opts.block, opts.start)?;
     player.set_warp_params(opts.warp_params.as_deref())?;
+    for line in player.reference_differences() {
+        eprintln!("vidscope: warning: {line}");
+    }
     let info = player.info.clone();
     let mode = match (opts.mode, opts.heatmap) {
         (Mode::Raw, true) => Mode::Heatmap,
@@ -64,6 +74,9 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         range: opts.range,
         playing: false,
         show_ui: false,
+        reference: player.reference.is_some(),
+        amplify: opts.amplify,
+        wipe: opts.wipe,
         ..Settings::default()
     };
     let (w, h) = opts.size.unwrap_or((info.width, info.height));

@@ -27,11 +27,12 @@ pub struct DisplayPush {
     pub out_h: u32,
     pub src_w: u32,
     pub src_h: u32,
-    /// 0 raw, 1 diff, 2 heatmap over raw, 3 heatmap over diff, 4 trit plane.
+    /// 0 raw, 1 diff, 2 heatmap over raw, 3 heatmap over diff, 4 trit plane; with a reference B:
+    /// 5 B, 6 |A − B| × `amplify`, 7 A − B + 128, 8 A ≠ B marked over gray A.
     pub mode: u32,
     /// 0 viridis, 1 inferno, 2 turbo.
     pub colormap: u32,
-    /// 0 SAD (or `.x` of the buffer), 1 SSE, 2 mean, 3 `.y` as f32 bits (rate).
+    /// 0 SAD (or `.x` of the buffer), 1 SSE, 2 mean, 3 `.y` as f32 bits (rate), 4 PSNR from `.y` (SSE).
     pub metric: u32,
     pub block: u32,
     pub blocks_x: u32,
@@ -50,6 +51,12 @@ pub struct DisplayPush {
     pub trit_plane: u32,
     pub planes: u32,
     pub record_words: u32,
+    /// The |A − B| gain of mode 6 (1…64).
+    pub amplify: u32,
+    /// `FLAG_WIPE`: the divider at this fraction of the output width; B is shown right of it.
+    pub wipe: f32,
+    /// Metric 4 with auto scale: the lowest PSNR (top of the colormap); `scale_max` is the highest.
+    pub scale_min: f32,
 }
 
 impl DisplayPush {
@@ -59,6 +66,10 @@ impl DisplayPush {
     pub const FLAG_SPLIT: u32 = 8;
     /// `DisplayInputs::symbols` holds the shown frame's symbol stream (else the trit view is gray).
     pub const FLAG_SYMBOLS: u32 = 16;
+    /// The wipe: input 1 (B) right of `wipe` × the output width, in any mode.
+    pub const FLAG_WIPE: u32 = 32;
+    /// Metric 4 in fixed 5 dB bands instead of `scale_min`…`scale_max`.
+    pub const FLAG_BANDS: u32 = 64;
 }
 
 /// What the display pass reads this frame. `luma` is `None` before the first frame arrived.
@@ -72,6 +83,10 @@ pub struct DisplayInputs<'a> {
     pub chroma: Option<(&'a LumaImage, &'a LumaImage)>,
     /// The symbol stream for the trit view (`FLAG_SYMBOLS`); `None` binds `stats` there, unread.
     pub symbols: Option<&'a GpuBuffer>,
+    /// Input 1 (B) and the A/B plane (|A − B| or A − B + 128) with a reference; `None` binds luma
+    /// there, unread (the caller shows the A/B modes and the wipe only with a reference).
+    pub b: Option<&'a LumaImage>,
+    pub ab: Option<&'a LumaImage>,
     /// `out_w`/`out_h` are filled in by the compositor.
     pub push: DisplayPush,
 }
@@ -133,8 +148,9 @@ impl Compositor {
             ctx,
             "display",
             display_spirv,
-            // luma, diff (or predicted/residual), block stats, composite out, right pane, Cb, Cr, symbols
-            &[image, image, buffer, image, image, image, image, buffer],
+            // luma, diff (or predicted/residual), block stats, composite out, right pane, Cb, Cr, symbols,
+            // B, |A − B| or A − B + 128
+            &[image, image, buffer, image, image, image, image, buffer, image, image],
             std::mem::size_of::<DisplayPush>() as u32,
         )?;
         let pool_info = vk::CommandPoolCreateInfo::default()
@@ -279,6 +295,17 @@ impl Compositor {
         if inputs.symbols.is_none() {
             push.flags &= !DisplayPush::FLAG_SYMBOLS;
         }
+        let (b, ab) = match (inputs.b, inputs.ab) {
+            (Some(b), Some(ab)) => (b, ab),
+            _ => {
+                // Without a reference nothing reads B: show A where B would be.
+                push.flags &= !DisplayPush::FLAG_WIPE;
+                if (5..=8).contains(&push.mode) {
+                    push.mode = 0;
+                }
+                (luma, luma)
+            }
+        };
         let ctx = self.ctx.clone();
         let device = &ctx.device;
         use vk::AccessFlags as A;
@@ -300,6 +327,8 @@ impl Compositor {
             Binding::Image(cb),
             Binding::Image(cr),
             Binding::Buffer(inputs.symbols.unwrap_or(inputs.stats)),
+            Binding::Image(b),
+            Binding::Image(ab),
         ];
         let groups = [extent.width.div_ceil(16), extent.height.div_ceil(16), 1];
         // SAFETY: `cmd` is recording (callers begin it); the bindings are live until it completes.

@@ -7,10 +7,12 @@ pub mod plots;
 use crate::passes::PassTimings;
 use winit::keyboard::{Key, NamedKey};
 
-/// What the picture shows (`--mode`; keys 1–6).
+/// What the picture shows (`--mode`; keys 1–8, and X for the A/B modes, which need `--ref`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Mode {
+    /// The input (A), in colour when it has chroma.
     #[default]
+    #[value(alias = "a")]
     Raw,
     Diff,
     Heatmap,
@@ -23,10 +25,18 @@ pub enum Mode {
     Split,
     /// One digit plane of the residual symbol stream (docs/symbols.md): −1 blue, 0 dark gray, +1 orange.
     Trits,
+    /// The reference (B, `--ref`) in gray.
+    B,
+    /// |A − B|, amplified ×1…×64.
+    AbDiff,
+    /// The signed difference A − B + 128, clamped (FFmpeg's `blend=all_mode=grainextract`).
+    AbSigned,
+    /// "Mark differences": every pixel where A ≠ B in magenta, over gray A.
+    AbMark,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 8] = [
+    pub const ALL: [Mode; 12] = [
         Mode::Raw,
         Mode::Diff,
         Mode::Heatmap,
@@ -35,7 +45,14 @@ impl Mode {
         Mode::Residual,
         Mode::Split,
         Mode::Trits,
+        Mode::B,
+        Mode::AbDiff,
+        Mode::AbSigned,
+        Mode::AbMark,
     ];
+
+    /// The A/B views the X key cycles through (A is the raw mode).
+    pub const AB_CYCLE: [Mode; 5] = [Mode::Raw, Mode::B, Mode::AbDiff, Mode::AbSigned, Mode::AbMark];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -47,6 +64,10 @@ impl Mode {
             Mode::Residual => "6 residual",
             Mode::Split => "7 diff | residual",
             Mode::Trits => "8 trit plane",
+            Mode::B => "X B (reference)",
+            Mode::AbDiff => "X |A − B| (amplified)",
+            Mode::AbSigned => "X A − B + 128",
+            Mode::AbMark => "X mark A ≠ B",
         }
     }
 
@@ -63,7 +84,16 @@ impl Mode {
             Mode::Heatmap => 2,
             Mode::HeatmapDiff => 3,
             Mode::Trits => 4,
+            Mode::B => 5,
+            Mode::AbDiff => 6,
+            Mode::AbSigned => 7,
+            Mode::AbMark => 8,
         }
+    }
+
+    /// Whether the mode shows the reference (B) and so needs `--ref`.
+    pub fn needs_reference(self) -> bool {
+        matches!(self, Mode::B | Mode::AbDiff | Mode::AbSigned | Mode::AbMark)
     }
 
     /// Which plane the display pass reads as its second image.
@@ -102,11 +132,24 @@ pub enum Metric {
     Nonzero,
     /// MDL bits of the block (mv + residual, `reference::rate`).
     Rate,
+    /// PSNR of A against the reference B per block, 10·log10(255²·n / SSE) dB (needs `--ref`).
+    AbPsnr,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 7] =
-        [Metric::Sad, Metric::Sse, Metric::Mean, Metric::McSad, Metric::McSse, Metric::Nonzero, Metric::Rate];
+    pub const ALL: [Metric; 8] = [
+        Metric::Sad,
+        Metric::Sse,
+        Metric::Mean,
+        Metric::McSad,
+        Metric::McSse,
+        Metric::Nonzero,
+        Metric::Rate,
+        Metric::AbPsnr,
+    ];
+
+    /// The fixed bands of the A/B PSNR heatmap (scale not auto), worst first, as the shader draws them.
+    pub const PSNR_BANDS: [&'static str; 8] = ["<20", "20–25", "25–30", "30–35", "35–40", "40–45", "45–50", "≥50"];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -117,6 +160,7 @@ impl Metric {
             Metric::McSse => "MC-SSE",
             Metric::Nonzero => "non-zero trits",
             Metric::Rate => "rate (bits)",
+            Metric::AbPsnr => "A/B PSNR (dB)",
         }
     }
 
@@ -128,7 +172,13 @@ impl Metric {
             Metric::Sse | Metric::McSse => 1,
             Metric::Mean => 2,
             Metric::Rate => 3,
+            Metric::AbPsnr => 4,
         }
+    }
+
+    /// Whether the metric compares with the reference (B) and so needs `--ref`.
+    pub fn needs_reference(self) -> bool {
+        self == Metric::AbPsnr
     }
 
     /// Whether the metric comes from the symbol stream (non-zero trits, rate).
@@ -203,6 +253,12 @@ pub struct Settings {
     pub trit_plane: u32,
     /// Quantiser step Q of the symbol stream, 1..=255 (1 = lossless).
     pub quant: u32,
+    /// Whether a reference (B) is open: the A/B modes, the PSNR metric and the wipe need one.
+    pub reference: bool,
+    /// The gain of the |A − B| view, 1..=64.
+    pub amplify: u32,
+    /// The wipe (A left, B right): its divider as a fraction of the picture's width.
+    pub wipe: Option<f32>,
 }
 
 impl Settings {
@@ -219,6 +275,14 @@ impl Settings {
     /// `trit_plane`, kept below `planes()` (after the quantiser grew).
     pub fn shown_plane(&self) -> u32 {
         self.trit_plane.min(self.planes() - 1)
+    }
+
+    /// Whether what is shown needs the reference (B) that is not open.
+    pub fn missing_reference(&self) -> bool {
+        !self.reference
+            && (self.mode.needs_reference()
+                || (self.mode.is_heatmap() && self.metric.needs_reference())
+                || self.wipe.is_some())
     }
 
     /// Whether what is shown needs motion search (slow on a CPU Vulkan device, so only then).
@@ -252,6 +316,9 @@ impl Default for Settings {
             show_ui: true,
             trit_plane: 0,
             quant: 1,
+            reference: false,
+            amplify: 1,
+            wipe: None,
         }
     }
 }
@@ -277,6 +344,8 @@ pub enum Action {
     ExportStats,
     ToggleFullscreen,
     ResetView,
+    /// A key asked for an A/B view without a reference open.
+    NeedsReference,
     Quit,
 }
 
@@ -297,6 +366,19 @@ pub struct Hover {
     pub motion: Option<(i32, i32, u32)>,
     /// The block's symbols, when the symbols pass ran on this frame.
     pub symbols: Option<HoverSymbols>,
+    /// A, B and the block's A/B error, with a reference.
+    pub ab: Option<HoverAb>,
+}
+
+/// The hovered pixel of A and B and its block's A/B SAD, SSE and PSNR.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HoverAb {
+    pub a: u8,
+    pub b: u8,
+    pub sad: u32,
+    pub sse: u32,
+    /// Infinite for identical blocks.
+    pub psnr: f64,
 }
 
 /// The hovered block's symbol stream: non-zero trits per plane and its MDL rate.
@@ -339,6 +421,10 @@ pub struct Hud {
     /// Where the prediction comes from, while a view uses it.
     pub prediction: Option<String>,
     pub recording: bool,
+    /// The reference (B) line: its name, offset and how it differs from A (frame rate, pixel format).
+    pub reference: Option<String>,
+    /// The shown frame's A/B luma (MSE, PSNR, SSIM); PSNR is infinite for identical frames.
+    pub ab_frame: Option<(f64, f64, Option<f64>)>,
 }
 
 fn cycle<T: Copy + PartialEq>(all: &[T], current: T) -> T {
@@ -360,11 +446,14 @@ pub const KEYS: &[(&str, &str)] = &[
     ("1 2 3 4", "mode: raw, diff, heatmap over raw, heatmap over diff"),
     ("5 6 7", "mode: motion-compensated prediction, residual |cur − pred|, diff | residual side by side"),
     ("8", "mode: one trit plane of the residual symbols (−1 blue, 0 dark gray, +1 orange)"),
+    ("X", "with --ref: cycle A, B, |A − B| (amplified), A − B + 128, mark differences (A ≠ B in magenta)"),
+    ("W", "with --ref: wipe, A left of the divider and B right (drag the divider)"),
+    ("+ / −", "|A − B| amplification ×2 / ÷2 (×1…×64)"),
     ("T", "cycle the trit plane shown (0 = most significant)"),
     ("space", "play / pause"),
     ("→ / ←", "step one frame forward / back (pauses)"),
     ("Home", "first frame"),
-    ("M", "cycle metric: SAD, SSE, mean, MC-SAD, MC-SSE, non-zero trits, rate"),
+    ("M", "cycle metric: SAD, SSE, mean, MC-SAD, MC-SSE, non-zero trits, rate, A/B PSNR (with --ref)"),
     ("S", "cycle motion search range 1…64"),
     ("V", "motion-vector arrows (coloured by MC-SAD)"),
     ("O", "type a file to open (focuses the path field; Enter opens)"),
@@ -377,7 +466,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("C", "cycle colormap: viridis, inferno, turbo"),
     ("G", "block grid lines"),
     ("Y", "raw in colour / luma only"),
-    ("A", "auto / fixed heatmap scale"),
+    ("A", "auto / fixed heatmap scale (A/B PSNR: fixed 5 dB bands)"),
     ("L", "loop"),
     ("[ / ]", "speed down / up (0.25x–4x)"),
     ("F", "fullscreen"),
@@ -404,12 +493,23 @@ pub fn on_key(key: &Key, s: &mut Settings) -> Option<Action> {
             "6" => s.mode = Mode::Residual,
             "7" => s.mode = Mode::Split,
             "8" => s.mode = Mode::Trits,
+            "x" if !s.reference => return Some(Action::NeedsReference),
+            "x" => s.mode = cycle(&Mode::AB_CYCLE, s.mode),
+            "w" if !s.reference => return Some(Action::NeedsReference),
+            "w" => s.wipe = if s.wipe.is_some() { None } else { Some(0.5) },
+            "+" | "=" => s.amplify = (s.amplify * 2).clamp(1, 64),
+            "-" => s.amplify = (s.amplify / 2).clamp(1, 64),
             "t" => s.trit_plane = (s.shown_plane() + 1) % s.planes(),
             "s" => {
                 s.range = cycle(&RANGES, s.range);
                 return Some(Action::RangeChanged);
             }
-            "m" => s.metric = cycle(&Metric::ALL, s.metric),
+            "m" => {
+                s.metric = cycle(&Metric::ALL, s.metric);
+                if s.metric.needs_reference() && !s.reference {
+                    s.metric = cycle(&Metric::ALL, s.metric);
+                }
+            }
             "c" => s.colormap = cycle(&Colormap::ALL, s.colormap),
             "b" => {
                 s.block = cycle(&BLOCK_SIZES, s.block);
@@ -482,16 +582,35 @@ pub fn draw(ui: &mut egui::Ui, s: &mut Settings, hud: &Hud, path: &mut String) -
 
 fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String, actions: &mut Vec<Action>) {
     egui::Window::new("vidscope").default_pos([8.0, 8.0]).resizable(false).show(ctx, |ui| {
+        let reference = s.reference;
         egui::ComboBox::from_label("mode").selected_text(s.mode.label()).show_ui(ui, |ui| {
             for m in Mode::ALL {
-                ui.selectable_value(&mut s.mode, m, m.label());
+                let enabled = reference || !m.needs_reference();
+                ui.add_enabled_ui(enabled, |ui| ui.selectable_value(&mut s.mode, m, m.label()))
+                    .response
+                    .on_disabled_hover_text("needs a reference video (--ref REF)");
             }
         });
         egui::ComboBox::from_label("metric").selected_text(s.metric.label()).show_ui(ui, |ui| {
             for m in Metric::ALL {
-                ui.selectable_value(&mut s.metric, m, m.label());
+                let enabled = reference || !m.needs_reference();
+                ui.add_enabled_ui(enabled, |ui| ui.selectable_value(&mut s.metric, m, m.label()))
+                    .response
+                    .on_disabled_hover_text("needs a reference video (--ref REF)");
             }
         });
+        ui.add_enabled_ui(reference, |ui| {
+            ui.add(egui::Slider::new(&mut s.amplify, 1..=64).logarithmic(true).text("amplify |A − B| ×"));
+            ui.horizontal(|ui| {
+                let mut on = s.wipe.is_some();
+                ui.checkbox(&mut on, "wipe A | B");
+                let mut at = s.wipe.unwrap_or(0.5);
+                ui.add_enabled(on, egui::Slider::new(&mut at, 0.0..=1.0).show_value(false));
+                s.wipe = on.then_some(at);
+            });
+        })
+        .response
+        .on_disabled_hover_text("needs a reference video (--ref REF)");
         let old_block = s.block;
         egui::ComboBox::from_label("block").selected_text(s.block.to_string()).show_ui(ui, |ui| {
             for b in BLOCK_SIZES {
@@ -587,6 +706,9 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
 }
 
 fn legend(ui: &mut egui::Ui, s: &Settings, hud: &Hud) {
+    if s.metric == Metric::AbPsnr && !s.auto_scale {
+        return psnr_bands_legend(ui, s);
+    }
     let (rect, _) = ui.allocate_exact_size(egui::vec2(200.0, 14.0), egui::Sense::hover());
     let painter = ui.painter_at(rect);
     let steps = 64;
@@ -606,9 +728,30 @@ fn legend(ui: &mut egui::Ui, s: &Settings, hud: &Hud) {
         ui.label(format!("{} ({})", s.metric.label(), if s.auto_scale { "auto" } else { "fixed" }));
         ui.monospace(format_value(hud.scale.1));
     });
-    if s.metric != Metric::Mean {
+    if s.metric == Metric::AbPsnr {
+        ui.label(egui::RichText::new("worst on the right; identical blocks are left untinted").weak());
+    } else if s.metric != Metric::Mean {
         ui.label(egui::RichText::new("blocks with 0 are left untinted").weak());
     }
+}
+
+/// The A/B PSNR heatmap's fixed bands: one swatch per 5 dB, as the shader colours them.
+fn psnr_bands_legend(ui: &mut egui::Ui, s: &Settings) {
+    let n = Metric::PSNR_BANDS.len();
+    ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = 2.0;
+        for (k, name) in Metric::PSNR_BANDS.iter().enumerate() {
+            let t = 1.0 - k as f32 / (n - 1) as f32;
+            let [r, g, b] = colormap::sample(s.colormap, t);
+            let fill = egui::Color32::from_rgb(r, g, b);
+            let text = if (r as u32 + g as u32 + b as u32) > 384 { egui::Color32::BLACK } else { egui::Color32::WHITE };
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(34.0, 16.0), egui::Sense::hover());
+            ui.painter().rect_filled(rect, 2.0, fill);
+            ui.painter().text(rect.center(), egui::Align2::CENTER_CENTER, name, egui::FontId::monospace(9.0), text);
+        }
+    });
+    ui.label(format!("{} in fixed bands (A: auto scale)", s.metric.label()));
+    ui.label(egui::RichText::new("identical blocks (SSE 0, PSNR ∞) are left untinted").weak());
 }
 
 fn format_value(v: f32) -> String {
@@ -618,6 +761,15 @@ fn format_value(v: f32) -> String {
         format!("{v:.0}")
     } else {
         format!("{v:.1}")
+    }
+}
+
+/// A PSNR in dB, `inf` for identical pictures (as FFmpeg prints it).
+fn format_db(db: f64) -> String {
+    if db.is_finite() {
+        format!("{db:.2} dB")
+    } else {
+        "inf".into()
     }
 }
 
@@ -672,6 +824,14 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
             ui.monospace(format!("{}  {}x{} @ {:.2} fps", hud.input, hud.width, hud.height, hud.fps));
             ui.monospace(&hud.colour);
             ui.monospace(format!("frame {frame} / {total}   t = {time:.3} s   {}", s.mode.label()));
+            if let Some(r) = &hud.reference {
+                ui.monospace(r);
+            }
+            if let Some((mse, psnr, ssim)) = hud.ab_frame {
+                let ssim = ssim.map_or("-".into(), |v| format!("{v:.4}"));
+                let amp = if s.mode == Mode::AbDiff { format!("   |A − B| ×{}", s.amplify) } else { String::new() };
+                ui.monospace(format!("A/B  MSE {mse:.2}  PSNR {}  SSIM {ssim}{amp}", format_db(psnr)));
+            }
             if s.needs_symbols() {
                 let plane = s.shown_plane();
                 let pred = if s.needs_motion() { "motion-compensated" } else { "zero-motion" };
@@ -712,6 +872,10 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
                     "block (by {}, bx {})  SAD {}  SSE {}  mean {:.2}",
                     h.by, h.bx, h.sad, h.sse, h.mean
                 ));
+                if let Some(ab) = &h.ab {
+                    ui.monospace(format!("A {}  B {}  A − B {}", ab.a, ab.b, i32::from(ab.a) - i32::from(ab.b)));
+                    ui.monospace(format!("A/B block  SAD {}  SSE {}  PSNR {}", ab.sad, ab.sse, format_db(ab.psnr)));
+                }
                 if let Some((dx, dy, mc_sad)) = h.motion {
                     ui.monospace(format!("vector ({dx}, {dy})  MC-SAD {mc_sad}"));
                 }

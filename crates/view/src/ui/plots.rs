@@ -1,6 +1,7 @@
 //! The plots panel (egui_plot): per-frame totals of SAD and SSE (and MC-SAD / MC-SSE once motion
 //! search ran on a frame), a cursor at the frame on screen, click to seek, and the SAD curve of the
-//! block under the pointer. The history fills in as frames go through the passes.
+//! block under the pointer; with a reference (`--ref`), per-frame A/B PSNR and SSIM. The history
+//! fills in as frames go through the passes.
 
 use crate::reference::BlockStat;
 use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
@@ -17,6 +18,8 @@ struct FrameTotals {
     /// Per-block SAD and (when motion ran) MC-SAD, for the block curve.
     block_sad: Vec<u32>,
     block_mc_sad: Vec<u32>,
+    /// A/B luma PSNR (infinite for identical frames) and SSIM, with a reference.
+    ab: Option<(f64, Option<f64>)>,
 }
 
 /// What the plots show: totals per frame index, for the current file and block size.
@@ -38,6 +41,7 @@ impl FrameHistory {
             mc: (!mc.is_empty()).then(|| sum(mc)),
             block_sad: stats.iter().map(|b| b.sad).collect(),
             block_mc_sad: mc.iter().map(|b| b.sad).collect(),
+            ab: self.frames.get(&index).and_then(|f| f.ab),
         };
         // A frame recomputed without motion keeps the MC totals it had.
         let keep_mc = self.frames.get(&index).and_then(|f| f.mc.zip(Some(f.block_mc_sad.clone())));
@@ -60,6 +64,17 @@ impl FrameHistory {
                 f.block_mc_sad = Vec::new();
             }
         }
+    }
+
+    /// Adds frame `index`'s A/B PSNR and SSIM (after `record`).
+    pub fn record_ab(&mut self, index: usize, psnr: f64, ssim: Option<f64>) {
+        if let Some(f) = self.frames.get_mut(&index) {
+            f.ab = Some((psnr, ssim));
+        }
+    }
+
+    pub fn has_ab(&self) -> bool {
+        self.frames.values().any(|f| f.ab.is_some())
     }
 
     pub fn clear(&mut self) {
@@ -92,34 +107,45 @@ pub fn show(
     shown: Option<usize>,
 ) -> Option<usize> {
     let mut seek = None;
-    egui::Panel::bottom("plots").show(ui, |ui| {
-        ui.columns(3, |cols| {
-            let cursor = shown.map(|f| VLine::new("frame", f as f64).color(egui::Color32::from_rgb(255, 90, 90)));
-            let plot = |ui: &mut egui::Ui, id: &str, title: &str, lines: Vec<(String, Vec<[f64; 2]>)>| {
-                ui.label(title);
-                let response = Plot::new(id)
-                    .height(110.0)
-                    .legend(Legend::default())
-                    .allow_drag(false)
-                    .allow_zoom(false)
-                    .allow_scroll(false)
-                    .allow_boxed_zoom(false)
-                    .include_y(0.0)
-                    .show(ui, |p| {
-                        for (name, points) in lines {
-                            p.line(Line::new(name, PlotPoints::from(points)));
-                        }
-                        if let Some(c) = cursor.clone() {
-                            p.vline(c);
-                        }
-                        p.pointer_coordinate()
-                    });
-                if response.response.clicked() {
-                    response.inner.map(|pt| pt.x.round().max(0.0) as usize)
-                } else {
-                    None
+    let cursor = shown.map(|f| VLine::new("frame", f as f64).color(egui::Color32::from_rgb(255, 90, 90)));
+    let plot = |ui: &mut egui::Ui, id: &str, title: &str, lines: Vec<(String, Vec<[f64; 2]>)>| {
+        ui.label(title);
+        let response = Plot::new(id)
+            .height(110.0)
+            .legend(Legend::default())
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .allow_boxed_zoom(false)
+            .include_y(0.0)
+            .show(ui, |p| {
+                for (name, points) in lines {
+                    p.line(Line::new(name, PlotPoints::from(points)));
                 }
-            };
+                if let Some(c) = cursor.clone() {
+                    p.vline(c);
+                }
+                p.pointer_coordinate()
+            });
+        if response.response.clicked() {
+            response.inner.map(|pt| pt.x.round().max(0.0) as usize)
+        } else {
+            None
+        }
+    };
+    egui::Panel::bottom("plots").show(ui, |ui| {
+        if history.has_ab() {
+            ui.columns(2, |cols| {
+                // Identical frames (PSNR ∞) leave a gap in the PSNR curve.
+                let psnr = history.series(|f| f.ab.map(|a| a.0).filter(|v| v.is_finite()));
+                let title = "per-frame A/B PSNR, dB (click to seek; identical frames not drawn)";
+                seek = seek.or(plot(&mut cols[0], "plot psnr", title, vec![("PSNR Y".to_string(), psnr)]));
+                let ssim = history.series(|f| f.ab.and_then(|a| a.1));
+                seek =
+                    seek.or(plot(&mut cols[1], "plot ssim", "per-frame A/B SSIM", vec![("SSIM Y".to_string(), ssim)]));
+            });
+        }
+        ui.columns(3, |cols| {
             let sad = vec![
                 ("SAD".to_string(), history.sad_series()),
                 ("MC-SAD".to_string(), history.series(|f| f.mc.map(|m| m.0 as f64))),
@@ -170,5 +196,19 @@ mod tests {
         // Recomputed without motion: the MC totals stay.
         h.record(1, &[stat(5), stat(5)], &[]);
         assert_eq!(h.series(|f| f.mc.map(|m| m.0 as f64)), vec![[1.0, 1.0]]);
+    }
+
+    #[test]
+    fn ab_psnr_and_ssim_are_kept_per_frame_and_survive_a_recompute() {
+        let mut h = FrameHistory::default();
+        assert!(!h.has_ab());
+        h.record(0, &[stat(1)], &[]);
+        h.record_ab(0, f64::INFINITY, Some(1.0));
+        h.record(1, &[stat(1)], &[]);
+        h.record_ab(1, 31.5, Some(0.9));
+        assert!(h.has_ab());
+        assert_eq!(h.series(|f| f.ab.map(|a| a.0).filter(|v| v.is_finite())), vec![[1.0, 31.5]]);
+        h.record(1, &[stat(2)], &[]);
+        assert_eq!(h.series(|f| f.ab.and_then(|a| a.1)), vec![[0.0, 1.0], [1.0, 0.9]]);
     }
 }

@@ -1,15 +1,18 @@
 //! The windowed viewer (`vidscope view INPUT`): a winit `ApplicationHandler` that owns the window, the
 //! presenter (swapchain, display pass, egui), the player (decode feed + frame graph) and the UI state,
-//! and runs the frame loop: take due frames → egui → display pass → present (→ screenshot).
+//! and runs the frame loop: take due frames → egui → display pass → present (→ screenshot). With
+//! `--ref` it compares the input (A) with a reference (B): A/B views, the wipe, the A/B PSNR heatmap.
 
 pub mod player;
 mod playhead;
 pub mod recording;
 pub mod scene;
 
+pub use player::Reference;
+
 use crate::gpu::{Captured, DrawOutcome, EguiFrame, GpuContext, GpuOptions, PresentMode, Presenter};
 use crate::reference::symbols::plane_nonzero_counts;
-use crate::reference::BlockStat;
+use crate::reference::{psnr_from_sse, BlockStat};
 use crate::ui::{self, Action, Hud, Metric, Mode, Settings};
 use crate::video::{Shutdown, StreamInfo};
 use anyhow::Context as _;
@@ -59,17 +62,54 @@ pub struct ViewerOptions {
     pub size: Option<(u32, u32)>,
     /// Where R (recordings) and P (snapshots) write.
     pub record_dir: PathBuf,
+    /// The reference video (B) to compare with (`--ref`, `--ref-start`).
+    pub reference: Option<Reference>,
+    /// The |A − B| gain at start (1…64).
+    pub amplify: u32,
+    /// The wipe at start: its divider as a fraction of the window width.
+    pub wipe: Option<f32>,
+}
+
+/// Opens the inputs the way the viewer will and checks that they can be compared (same size, the
+/// reference long enough to start at `--ref-start`), so a bad pair is a one-line error before any
+/// window. Returns the input's size.
+pub fn probe_inputs(input: &str, reference: Option<&Reference>) -> anyhow::Result<(u32, u32)> {
+    let probe = crate::video::open(input)?;
+    let info = probe.info().clone();
+    drop(probe);
+    if let Some(r) = reference {
+        let probe = crate::video::open(&r.input)?;
+        let b = probe.info().clone();
+        drop(probe);
+        anyhow::ensure!(
+            (b.width, b.height) == (info.width, info.height),
+            "--ref {}: {}x{} differs from {} ({}x{}); compared videos must have the same size",
+            r.input,
+            b.width,
+            b.height,
+            info.input,
+            info.width,
+            info.height
+        );
+        if let Some(n) = b.frame_count {
+            anyhow::ensure!(
+                (r.start as u64) < n,
+                "--ref-start {}: {} has {n} frames (0..={})",
+                r.start,
+                r.input,
+                n.saturating_sub(1)
+            );
+        }
+    }
+    Ok((info.width, info.height))
 }
 
 /// Runs the viewer until the window closes. Fails (after closing) if the validation layer reported anything.
 pub fn run(options: ViewerOptions) -> anyhow::Result<()> {
-    // Open the input first, so a bad file is a one-line CLI error before any window appears.
-    let probe = crate::video::open(&options.input)?;
-    let info = probe.info().clone();
-    drop(probe);
+    // Open the inputs first, so a bad file is a one-line CLI error before any window appears.
+    let info_size = probe_inputs(&options.input, options.reference.as_ref())?;
     let event_loop = EventLoop::new().context("cannot open a window (no display? set DISPLAY or WAYLAND_DISPLAY)")?;
-    let mut app =
-        App { options, info_size: (info.width, info.height), state: None, error: None, exit_code_error: None };
+    let mut app = App { options, info_size, state: None, error: None, exit_code_error: None };
     event_loop.run_app(&mut app).context("window event loop")?;
     if let Some(e) = app.error.take() {
         return Err(e);
@@ -109,6 +149,8 @@ struct Running {
     /// The pointer in window pixels.
     cursor: Option<Vec2>,
     drag_from: Option<Vec2>,
+    /// The wipe's divider is being dragged.
+    wipe_drag: bool,
     presented: u64,
     fps_count: u32,
     fps_since: Instant,
@@ -146,8 +188,17 @@ impl App {
         let size = window.inner_size();
         let presenter =
             Presenter::new(&ctx, self.options.present, (size.width, size.height), crate::passes::DISPLAY_SPIRV)?;
-        let mut player = Player::open(&ctx, &self.options.input, self.options.block, self.options.start)?;
+        let mut player = Player::open(
+            &ctx,
+            &self.options.input,
+            self.options.reference.as_ref(),
+            self.options.block,
+            self.options.start,
+        )?;
         player.set_warp_params(self.options.warp_params.as_deref())?;
+        for line in player.reference_differences() {
+            eprintln!("vidscope: warning: {line}");
+        }
         let egui_ctx = egui::Context::default();
         let egui_state = egui_winit::State::new(
             egui_ctx.clone(),
@@ -166,6 +217,9 @@ impl App {
             show_ui: !self.options.hide_ui,
             arrows: self.options.arrows,
             block: self.options.block,
+            reference: player.reference.is_some(),
+            amplify: self.options.amplify.clamp(1, 64),
+            wipe: self.options.wipe,
             ..Settings::default()
         };
         self.state = Some(Running {
@@ -184,6 +238,7 @@ impl App {
             message: None,
             cursor: None,
             drag_from: None,
+            wipe_drag: false,
             presented: 0,
             fps_count: 0,
             fps_since: Instant::now(),
@@ -284,7 +339,10 @@ impl ApplicationHandler for App {
             }
             WindowEvent::CursorMoved { position, .. } => {
                 let p = Vec2::new(position.x as f32, position.y as f32);
-                if let (Some(from), false) = (st.drag_from, response.consumed) {
+                if st.wipe_drag {
+                    let width = st.window.inner_size().width.max(1) as f32;
+                    st.settings.wipe = Some((p.x / width).clamp(0.0, 1.0));
+                } else if let (Some(from), false) = (st.drag_from, response.consumed) {
                     st.view.pan(p - from);
                     st.drag_from = Some(p);
                 }
@@ -297,10 +355,10 @@ impl ApplicationHandler for App {
                 Ok(())
             }
             WindowEvent::MouseInput { state, button: MouseButton::Left, .. } => {
-                st.drag_from = match state {
-                    ElementState::Pressed if !st.egui_ctx.is_pointer_over_egui() => st.cursor,
-                    _ => None,
-                };
+                let on_picture = state == ElementState::Pressed && !st.egui_ctx.is_pointer_over_egui();
+                // A press near the wipe's divider drags it; elsewhere it pans.
+                st.wipe_drag = on_picture && st.near_wipe_divider();
+                st.drag_from = if on_picture && !st.wipe_drag { st.cursor } else { None };
                 Ok(())
             }
             WindowEvent::MouseWheel { delta, .. } if !st.egui_ctx.is_pointer_over_egui() => {
@@ -359,6 +417,15 @@ impl ApplicationHandler for App {
 }
 
 impl Running {
+    /// Whether the pointer is within a few pixels of the wipe's divider (when the wipe is shown).
+    fn near_wipe_divider(&self) -> bool {
+        let (Some(wipe), Some(cursor), true) = (self.settings.wipe, self.cursor, self.settings.reference) else {
+            return false;
+        };
+        let x = (wipe * self.window.inner_size().width as f32).floor();
+        (cursor.x - x).abs() <= 8.0 && self.settings.mode != Mode::Split
+    }
+
     fn image_size(&self) -> Vec2 {
         Vec2::new(self.player.info.width as f32, self.player.info.height as f32)
     }
@@ -430,9 +497,19 @@ impl Running {
                     self.notify(format!("{path}: not opened, cannot wait for the GPU: {e}"));
                     return;
                 }
-                match Player::open(&self.ctx, &path, self.settings.block, 0) {
+                // The reference stays when the new file can be compared with it.
+                let reference = self.player.reference.as_ref().map(|(r, _)| r.clone());
+                let opened = match Player::open(&self.ctx, &path, reference.as_ref(), self.settings.block, 0) {
+                    Err(e) if reference.is_some() => {
+                        self.notify(format!("{e:#}: comparing stopped"));
+                        Player::open(&self.ctx, &path, None, self.settings.block, 0)
+                    }
+                    other => other,
+                };
+                match opened {
                     Ok(p) => {
                         self.player = p;
+                        self.settings.reference = self.player.reference.is_some();
                         self.history.clear();
                         self.window.set_title(&format!("vidscope — {path}"));
                         self.fit_view();
@@ -463,6 +540,9 @@ impl Running {
                 self.window.set_fullscreen(if full { None } else { Some(Fullscreen::Borderless(None)) });
             }
             Action::ResetView => self.fit_view(),
+            Action::NeedsReference => {
+                self.notify("the A/B views need a reference video: vidscope view INPUT --ref REF".into())
+            }
             Action::Quit => {}
         }
     }
@@ -525,6 +605,13 @@ impl Running {
                 _ => None,
             },
             symbols: self.hover_symbols(i),
+            ab: self.player.ab.stats.get(i).map(|s| ui::HoverAb {
+                a: self.player.luma.get((y * w + x) as usize).copied().unwrap_or(0),
+                b: self.player.ab.luma_b.get((y * w + x) as usize).copied().unwrap_or(0),
+                sad: s.sad,
+                sse: s.sse,
+                psnr: psnr_from_sse(u64::from(s.sse), grid.rect(by, bx).count() as u64),
+            }),
         })
     }
 
@@ -541,8 +628,13 @@ impl Running {
             })?;
         if let Some(index) = arrived {
             self.history.record(index, &self.player.stats, &self.player.mc_stats);
+            if let Some(e) = self.player.ab.error {
+                self.history.record_ab(index, e.psnr, self.player.ab.ssim);
+            }
         }
         if let Some(e) = self.player.error.take() {
+            // A reference that ends first stops playback (and comparing) at its end: the frames before
+            // stay viewable.
             self.notify(format!("decoding stopped: {e}"));
         }
         if self.player.take_just_ended() {
@@ -564,8 +656,13 @@ impl Running {
         }
 
         // egui
-        let lo = scene::metric_range(&self.settings, &self.player).0;
+        let (lo, hi) = scene::metric_range(&self.settings, &self.player);
         let scale_max = scene::scale_max(&self.settings, &self.player);
+        let scale = if self.settings.metric == Metric::AbPsnr {
+            (hi, lo) // best (left of the colormap) to worst
+        } else {
+            (if self.settings.auto_scale { lo } else { 0.0 }, scale_max)
+        };
         let hud = Hud {
             input: self.player.info.input.clone(),
             width: self.player.info.width,
@@ -585,7 +682,7 @@ impl Running {
             behind: self.player.behind(),
             present_mode: self.presenter.present_mode_used(),
             device: self.ctx.device_name().to_string(),
-            scale: (if self.settings.auto_scale { lo } else { 0.0 }, scale_max),
+            scale,
             hover: self.hover(),
             zoom: self.view.zoom,
             message: self.message.as_ref().map(|(m, _)| m.clone()),
@@ -594,6 +691,16 @@ impl Running {
                 None => format!("prediction: motion search ±{}", self.settings.range),
             }),
             recording: self.recording.is_some(),
+            reference: self.player.reference.as_ref().map(|(r, b)| {
+                let mut line =
+                    format!("B: {} (frame t + {})  {}x{} @ {:.2} fps", r.input, r.start, b.width, b.height, b.fps);
+                for d in self.player.reference_differences() {
+                    line.push_str("\n   ");
+                    line.push_str(&d);
+                }
+                line
+            }),
+            ab_frame: self.player.ab.error.map(|e| (e.mse, e.psnr, self.player.ab.ssim)),
         };
         let arrows = scene::arrows(&self.settings, &self.player, &self.view, self.egui_ctx.pixels_per_point());
         let rec = self.recording.as_ref().map(|r| (r.elapsed_secs(), r.frames));

@@ -2,14 +2,17 @@
 //! in flight) paced by a [`Playhead`]. It keeps what the shown frame produced — stats, vectors,
 //! symbols, luma and chroma on the host, images on the GPU (the pipeline's held slot) — for the
 //! display pass, the heatmaps and the hover readout. Seeking restarts the driver, so every shown
-//! frame is exactly frame N of the file.
+//! frame is exactly frame N of the file. With a reference (B, `--ref`) the A/B passes run too: the
+//! shown frame's B luma, A/B block stats, frame MSE/PSNR and SSIM are kept for the A/B views, the
+//! hover readout and the plots.
 
 use super::playhead::{AtEnd, Fetch, Playhead};
 use crate::formats::WarpParamsFile;
 use crate::gpu::{BufferKind, GpuBuffer, GpuContext, GpuError};
 use crate::passes::{DriveOptions, FrameDriver, FrameResults, HeldFrame, PassSelection, PassTimings};
 use crate::reference::{
-    stream_rates, BlockGrid, BlockRate, BlockSize, BlockStat, MotionVector, QuantStep, SearchRange, SymbolLayout,
+    stream_rates, BlockGrid, BlockRate, BlockSize, BlockStat, FrameError, MotionVector, QuantStep, SearchRange,
+    SymbolLayout,
 };
 use crate::video::{ChromaPlanes, StreamInfo};
 use std::path::Path;
@@ -19,9 +22,30 @@ use std::time::Instant;
 /// Frames the viewer keeps in flight on the GPU ahead of the one on screen.
 const FRAMES_IN_FLIGHT: usize = 2;
 
+/// The reference video (B) a player compares with.
+#[derive(Clone, Debug)]
+pub struct Reference {
+    pub input: String,
+    /// Frame t of A is compared with frame t + `start` of B (`--ref-start`).
+    pub start: usize,
+}
+
+/// The shown frame's A/B comparison on the host.
+#[derive(Clone, Debug, Default)]
+pub struct AbFrame {
+    pub luma_b: Vec<u8>,
+    pub stats: Vec<BlockStat>,
+    pub error: Option<FrameError>,
+    pub ssim: Option<f64>,
+}
+
 /// One open clip.
 pub struct Player {
     pub info: StreamInfo,
+    /// The reference (B) and its stream, when comparing.
+    pub reference: Option<(Reference, StreamInfo)>,
+    /// The shown frame's A/B results (empty without a reference).
+    pub ab: AbFrame,
     driver: FrameDriver,
     playhead: Playhead,
     pub stats: Vec<BlockStat>,
@@ -52,15 +76,26 @@ pub struct Player {
 }
 
 impl Player {
-    /// Opens `input` (checked here, so a bad file fails at once) and starts at frame `start`.
-    pub fn open(ctx: &Arc<GpuContext>, input: &str, block: u32, start: usize) -> anyhow::Result<Player> {
-        let driver = Self::open_driver(ctx, input, block, PassSelection::ZERO_MOTION, start)?;
+    /// Opens `input` (checked here, so a bad file fails at once) and starts at frame `start`; with
+    /// `reference` (same size, checked here too) the A/B passes run on every frame.
+    pub fn open(
+        ctx: &Arc<GpuContext>,
+        input: &str,
+        reference: Option<&Reference>,
+        block: u32,
+        start: usize,
+    ) -> anyhow::Result<Player> {
+        let selection = PassSelection { compare: reference.is_some(), ..PassSelection::ZERO_MOTION };
+        let driver = Self::open_driver(ctx, input, reference, block, selection, start)?;
         let info = driver.info().clone();
+        let reference = reference.cloned().zip(driver.infos().get(1).cloned());
         let grid = driver.pipeline().grid();
         let total = info.frame_count.map(|n| n as usize);
         Ok(Player {
             playhead: Playhead::new(info.fps, total, start, Instant::now()),
             info,
+            reference,
+            ab: AbFrame::default(),
             driver,
             stats: Vec::new(),
             motion: Vec::new(),
@@ -84,6 +119,7 @@ impl Player {
     fn open_driver(
         ctx: &Arc<GpuContext>,
         input: &str,
+        reference: Option<&Reference>,
         block: u32,
         selection: PassSelection,
         start: usize,
@@ -92,9 +128,33 @@ impl Player {
             frames_in_flight: FRAMES_IN_FLIGHT,
             chroma: true,
             start,
+            offsets: reference.map(|r| r.start).into_iter().collect(),
             ..DriveOptions::new(BlockSize::new(block)?, selection)
         };
-        FrameDriver::open(ctx, &[input.to_string()], opts)
+        let inputs: Vec<String> =
+            std::iter::once(input.to_string()).chain(reference.map(|r| r.input.clone())).collect();
+        FrameDriver::open(ctx, &inputs, opts)
+    }
+
+    /// How the reference differs from the input beyond its pixels (frame rate, pixel format): one
+    /// line each, empty when it does not or there is no reference.
+    pub fn reference_differences(&self) -> Vec<String> {
+        let Some((r, b)) = &self.reference else { return Vec::new() };
+        let a = &self.info;
+        let mut lines = Vec::new();
+        if (a.fps - b.fps).abs() > 1e-3 {
+            lines.push(format!(
+                "{} runs at {:.3} fps, {} at {:.3} fps; frames are compared by index",
+                r.input, b.fps, a.input, a.fps
+            ));
+        }
+        if a.pixel_format != b.pixel_format {
+            lines.push(format!(
+                "{} is {}, {} is {}; both are compared as 8-bit luma",
+                r.input, b.pixel_format, a.input, a.pixel_format
+            ));
+        }
+        lines
     }
 
     fn new_learner_buffer(ctx: &Arc<GpuContext>, grid: &BlockGrid) -> Result<GpuBuffer, GpuError> {
@@ -174,7 +234,7 @@ impl Player {
 
     fn selection(&self) -> PassSelection {
         let base = if self.motion_on { PassSelection::ALL } else { PassSelection::ZERO_MOTION };
-        PassSelection { symbols: self.symbols_on, ..base }
+        PassSelection { symbols: self.symbols_on, compare: self.reference.is_some(), ..base }
     }
 
     /// Turns the symbols pass on or off and sets its quantiser (1..=255); the current frame is
@@ -212,7 +272,8 @@ impl Player {
     pub fn set_block(&mut self, ctx: &Arc<GpuContext>, block: u32) -> anyhow::Result<()> {
         let n = self.playhead.target().or(self.playhead.shown()).unwrap_or(0);
         // Warp parameters are per grid: the caller reloads them (`set_warp_params`).
-        let mut driver = Self::open_driver(ctx, &self.info.input, block, self.selection(), n)?;
+        let reference = self.reference.as_ref().map(|(r, _)| r.clone());
+        let mut driver = Self::open_driver(ctx, &self.info.input, reference.as_ref(), block, self.selection(), n)?;
         driver.pipeline_mut().set_range(SearchRange::new(self.range)?);
         driver.pipeline_mut().set_quant(QuantStep::new(self.quant)?);
         self.learner_buffer = Self::new_learner_buffer(ctx, &driver.pipeline().grid())?;
@@ -308,6 +369,15 @@ impl Player {
         self.take_symbols(results.symbols());
         self.symbol_layout = results.symbol_layout();
         self.timings = results.timings.clone();
+        if self.reference.is_some() {
+            let stats = results.ab_stats().unwrap_or_default();
+            self.ab = AbFrame {
+                error: (!stats.is_empty()).then(|| FrameError::from_block_stats(&stats, results.grid())),
+                ssim: results.ssim_cells().and_then(|c| c.ssim()),
+                stats,
+                luma_b: results.frame(1).map(|f| f.data.clone()).unwrap_or_default(),
+            };
+        }
         if let Some(frame) = results.frames.into_iter().next().flatten() {
             self.luma = frame.data;
             self.chroma = frame.chroma;

@@ -5,7 +5,7 @@
 use super::player::Player;
 use crate::gpu::{DisplayInputs, DisplayPush};
 use crate::reference::symbols::HEADER_NONZERO;
-use crate::reference::BlockStat;
+use crate::reference::{psnr_from_sse, BlockStat};
 use crate::ui::{self, Metric, Mode, Settings};
 use crate::video::ColourMatrix;
 use glam::Vec2;
@@ -62,12 +62,23 @@ impl View {
     }
 }
 
-/// The heatmap's (min, max) over the current blocks for the chosen metric.
+/// The heatmap's (min, max) over the current blocks for the chosen metric (A/B PSNR: over the blocks
+/// that differ, in dB).
 pub fn metric_range(settings: &Settings, player: &Player) -> (f32, f32) {
     let grid = player.grid();
     let mut lo = f32::MAX;
     let mut hi = 0f32;
     let metric = settings.metric;
+    if metric == Metric::AbPsnr {
+        for (s, rect) in player.ab.stats.iter().zip(grid.rects()) {
+            let db = psnr_from_sse(u64::from(s.sse), rect.count() as u64) as f32;
+            if db.is_finite() {
+                lo = lo.min(db);
+                hi = hi.max(db);
+            }
+        }
+        return if lo > hi { (0.0, 0.0) } else { (lo, hi) };
+    }
     if metric.is_learner() {
         // Blocks without non-zero trits are untinted, so they do not count towards the range.
         let record_words = player.symbol_layout.record_words() as usize;
@@ -88,7 +99,7 @@ pub fn metric_range(settings: &Settings, player: &Player) -> (f32, f32) {
             Metric::Sad | Metric::McSad => s.sad as f32,
             Metric::Sse | Metric::McSse => s.sse as f32,
             Metric::Mean => BlockStat::mean(s.sum_a, rect.count()),
-            Metric::Nonzero | Metric::Rate => 0.0,
+            Metric::Nonzero | Metric::Rate | Metric::AbPsnr => 0.0,
         };
         lo = lo.min(v);
         hi = hi.max(v);
@@ -113,6 +124,7 @@ pub fn scale_max(settings: &Settings, player: &Player) -> f32 {
 pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) -> DisplayInputs<'a> {
     let grid = player.grid();
     let mut flags = 0;
+    let mut push_wipe = 0.0;
     if player.shown().is_some() {
         flags |= DisplayPush::FLAG_HAS_FRAME;
     }
@@ -123,6 +135,33 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         flags |= DisplayPush::FLAG_SPLIT;
     }
     let gpu = player.gpu_frame();
+    // The A/B views need the reference; without one the picture stays on A (the UI says why).
+    let compare = player.reference.is_some();
+    let b = gpu.luma(1).filter(|_| compare);
+    let ab_name = if settings.mode == Mode::AbSigned { "ab_signed" } else { "ab_diff" };
+    let ab = gpu.image(ab_name).filter(|_| compare);
+    let mut mode = settings.mode;
+    let mut metric = settings.metric;
+    if !compare {
+        if mode.needs_reference() {
+            mode = Mode::Raw;
+        }
+        if metric.needs_reference() {
+            metric = Metric::Sad;
+        }
+    }
+    if let (Some(w), true) = (settings.wipe, compare) {
+        flags |= DisplayPush::FLAG_WIPE;
+        push_wipe = w;
+    }
+    let (scale_min, scale_max) = if metric == Metric::AbPsnr {
+        if !settings.auto_scale {
+            flags |= DisplayPush::FLAG_BANDS;
+        }
+        metric_range(settings, player)
+    } else {
+        (0.0, scale_max(settings, player))
+    };
     let symbols = gpu.buffer("symbols").filter(|_| !player.symbols.is_empty());
     if symbols.is_some() {
         flags |= DisplayPush::FLAG_SYMBOLS;
@@ -140,14 +179,17 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         chroma_shift_y: chroma.map_or(0, |(_, _, (_, sy))| sy),
         src_w: grid.width,
         src_h: grid.height,
-        mode: settings.mode.shader_index(),
+        mode: mode.shader_index(),
         colormap: settings.colormap.shader_index(),
-        metric: settings.metric.shader_index(),
+        metric: metric.shader_index(),
         block: grid.block,
         blocks_x: grid.blocks_x(),
         flags,
         opacity: settings.opacity,
-        scale_max: scale_max(settings, player),
+        scale_max,
+        scale_min,
+        amplify: settings.amplify.clamp(1, 64),
+        wipe: push_wipe,
         zoom: view.zoom,
         origin_x: view.origin.x,
         origin_y: view.origin.y,
@@ -160,6 +202,7 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
     let luma = gpu.primary_luma();
     let image = |name: &str| gpu.image(name).unwrap_or(luma);
     let stats = gpu.buffer("stats").unwrap_or(player.learner_buffer());
+    let ab_stats = gpu.buffer("ab_stats").filter(|_| compare).unwrap_or(stats);
     DisplayInputs {
         luma: player.shown().map(|_| luma),
         diff: match settings.mode.plane() {
@@ -169,14 +212,18 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         },
         right: image("residual"),
         chroma: chroma.map(|(cb, cr, _)| (cb, cr)),
-        stats: if settings.metric.is_learner() {
+        stats: if metric.is_learner() {
             player.learner_buffer()
-        } else if settings.metric.is_motion_compensated() {
+        } else if metric.needs_reference() {
+            ab_stats
+        } else if metric.is_motion_compensated() {
             gpu.buffer("mc_stats").unwrap_or(stats)
         } else {
             stats
         },
         symbols,
+        b,
+        ab,
         push,
     }
 }
