@@ -85,12 +85,25 @@ fn record_with_a_reference_writes_one_frame_per_compared_frame_and_refuses_a_bad
     // The clip has 60 frames: from frame 10 the reference runs out after 50 compared frames.
     assert_one_line_error(&v, "reference ended before frame 50");
     for mode in ["ab-diff", "ab-signed", "ab-mark", "b"] {
-        let v =
-            vidscope(&["record", CLIP, "-o", o, "--ref", CLIP, "--ref-start", "2", "--mode", mode, "--frames", "4"]);
+        let v = vidscope(&[
+            "record",
+            CLIP,
+            "-o",
+            o,
+            "-y",
+            "--ref",
+            CLIP,
+            "--ref-start",
+            "2",
+            "--mode",
+            mode,
+            "--frames",
+            "4",
+        ]);
         assert!(v.status.success(), "{mode}: {}", String::from_utf8_lossy(&v.stderr));
         assert_eq!(probe(&out), (640, 360, 4), "{mode}");
     }
-    let v = vidscope(&["record", CLIP, "-o", o, "--ref", CLIP, "--overlay", "heatmap", "--metric", "ab-psnr"]);
+    let v = vidscope(&["record", CLIP, "-o", o, "-y", "--ref", CLIP, "--overlay", "heatmap", "--metric", "ab-psnr"]);
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
     assert_eq!(probe(&out).2, 60);
     std::fs::remove_file(&out).unwrap();
