@@ -125,3 +125,46 @@ fn view_rejects_a_bad_reference_in_one_line_before_any_window() {
     assert_one_line_error(&vidscope(&[CLIP, "--mode", "ab-mark"]), "--mode ab-mark");
     assert_one_line_error(&vidscope(&["view", CLIP, "--ref", CLIP, "--wipe", "2"]), "--wipe 2");
 }
+
+/// Issue 14 item 5: containers that give no frame count (Matroska, MPEG-TS, ffv1, variable frame
+/// rate) are recorded to their end — the count comes from the stream or stays unknown, never from
+/// the frames seen so far.
+#[test]
+fn record_takes_every_frame_of_inputs_whose_container_has_no_frame_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[&str]); 4] = [
+        ("clip.mkv", &["-c:v", "libx264", "-preset", "ultrafast"]),
+        ("clip.ts", &["-c:v", "libx264", "-preset", "ultrafast"]),
+        ("ffv1.mkv", &["-c:v", "ffv1"]),
+        ("vfr.mkv", &["-vf", "setpts='if(eq(mod(N,3),0),PTS*1.5,PTS)'", "-fps_mode", "vfr", "-c:v", "libx264"]),
+    ];
+    for (name, codec) in cases {
+        let input = dir.path().join(name);
+        let made = Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-i", CLIP, "-frames:v", "14"])
+            .args(codec)
+            .arg(&input)
+            .status()
+            .unwrap();
+        assert!(made.success(), "ffmpeg made {name}");
+        let frames = probe_any(&input);
+        let out = dir.path().join(format!("{name}.mp4"));
+        let v = vidscope(&["record", input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        assert!(v.status.success(), "{name}: {}", String::from_utf8_lossy(&v.stderr));
+        assert_eq!(probe(&out).2, frames, "{name}: one recorded frame per decoded frame");
+        assert!(frames >= 14, "{name} has its frames");
+    }
+}
+
+/// Frames of any input as ffprobe counts them.
+fn probe_any(path: &Path) -> usize {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames"])
+        .args(["-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .unwrap();
+    // MPEG-TS lists the stream under its program too: the first count is the stream's.
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines().find(|l| !l.trim().is_empty()).and_then(|l| l.trim().parse().ok()).expect("ffprobe frame count")
+}

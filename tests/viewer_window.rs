@@ -2,10 +2,9 @@
 //! binary with the validation layer on, checks pixels of `--screenshot` output per mode, and drives a
 //! running viewer through resizes and key presses with xdotool.
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 const W: u32 = 160;
@@ -18,54 +17,24 @@ struct Xvfb {
 }
 
 impl Xvfb {
+    /// Starts a private X server on a display number the server picks itself (`-displayfd`): it
+    /// writes the number once it accepts connections, so parallel tests — in this process or any
+    /// other — can never share or race for a display.
     fn start() -> Xvfb {
-        // Tests run in parallel: each call in this process tries its own display numbers.
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let base = 90 + std::process::id() % 100;
-        for _ in 0..300 {
-            let n = base + NEXT.fetch_add(1, Ordering::Relaxed) % 300;
-            if display_in_use(n) {
-                continue;
-            }
-            let child = Command::new("Xvfb")
-                .args([format!(":{n}").as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start Xvfb (install the xvfb package): {e}"));
-            let mut xvfb = Xvfb { child, display: format!(":{n}") };
-            let start = Instant::now();
-            while start.elapsed() < Duration::from_secs(15) {
-                if let Ok(Some(_)) = xvfb.child.try_wait() {
-                    break; // lost a race for this display number; try the next
-                }
-                let probe = Command::new("xdotool")
-                    .env("DISPLAY", &xvfb.display)
-                    .arg("getdisplaygeometry")
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .unwrap_or_else(|e| panic!("cannot run xdotool (install the xdotool package): {e}"));
-                if probe.success() {
-                    // Someone else's server may have answered: ours must still be running.
-                    std::thread::sleep(Duration::from_millis(200));
-                    if let Ok(None) = xvfb.child.try_wait() {
-                        return xvfb;
-                    }
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-        panic!("could not start Xvfb on any of 300 display numbers from :{base}");
-    }
-}
-
-/// A display is taken while its lock file names a live process (X servers remove stale locks).
-fn display_in_use(n: u32) -> bool {
-    match std::fs::read_to_string(format!("/tmp/.X{n}-lock")) {
-        Ok(pid) => Path::new(&format!("/proc/{}", pid.trim())).exists(),
-        Err(_) => false,
+        let mut child = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start Xvfb (install the xvfb package): {e}"));
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("Xvfb's stdout is piped");
+        let read = BufReader::new(stdout).read_line(&mut line);
+        let n: u32 = match (read, line.trim().parse()) {
+            (Ok(_), Ok(n)) => n,
+            _ => panic!("Xvfb -displayfd gave no display number (got {line:?})"),
+        };
+        Xvfb { child, display: format!(":{n}") }
     }
 }
 

@@ -472,7 +472,7 @@ impl Running {
         match action {
             Action::Step(d) => {
                 self.settings.playing = false;
-                let cur = self.player.shown().unwrap_or(0) as i64;
+                let cur = self.player.position().unwrap_or(0) as i64;
                 self.player.seek((cur + d).max(0) as usize);
             }
             Action::Seek(n) => self.player.seek(n),

@@ -174,6 +174,12 @@ impl Player {
         self.driver.pipeline().has_timestamps()
     }
 
+    /// Where playback is headed: a seek or step still under way, else the frame on screen. Steps
+    /// count from here, so two quick presses move two frames even before the first arrived.
+    pub fn position(&self) -> Option<usize> {
+        self.playhead.target().or(self.playhead.shown())
+    }
+
     pub fn shown(&self) -> Option<usize> {
         self.playhead.shown()
     }
