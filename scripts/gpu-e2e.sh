@@ -7,28 +7,35 @@ set -euo pipefail
 before=${1:?usage: gpu-e2e.sh BIN_BEFORE BIN_AFTER A.y4m[:B.y4m] ...}
 after=${2:?}
 shift 2
-echo "| input | binary | passes | end-to-end fps | GPU-bound fps (1000 / Σ pass medians) | ratio | decode fps | Σ pass ms |"
+report=$(mktemp)
+trap 'rm -f "$report"' EXIT
+echo "| input | binary | passes | end-to-end fps | GPU-bound fps (1000 / Σ pass medians) | e2e ÷ min(decode, GPU-bound) | decode fps | Σ pass ms |"
 echo "|---|---|---|---|---|---|---|---|"
-row() {
-  python3 -c '
+# run LABEL PASSES BIN ARGS...: one bench, one row.
+run() {
+  local label=$1 passes=$2 bin=$3
+  shift 3
+  "$bin" --validation off bench "$@" --json >"$report" 2>/dev/null || { echo "| $1 | $label | $passes | failed | | | | |"; return; }
+  python3 - "$report" "$(basename "$1")" "$label" "$passes" <<'PY'
 import json, sys
-r = json.load(sys.stdin)
+r = json.load(open(sys.argv[1]))
 ms = sum(v["median"] for k, v in r["gpu_ms"].items() if k != "upload" and v)
-bound = 1000 / ms if ms else 0
+bound = 1000 / ms if ms else 0.0
 limit = min(r["decode_fps"], bound) if bound else r["decode_fps"]
-print(f"| {sys.argv[1]} | {sys.argv[2]} | {sys.argv[3]} | {r[\"end_to_end_fps\"]:.1f} | {bound:.1f} | {r[\"end_to_end_fps\"] / limit:.2f} of min(decode, GPU) | {r[\"decode_fps\"]:.1f} | {ms:.3f} |")
-' "$@"
+e2e = r["end_to_end_fps"]
+print("| %s | %s | %s | %.1f | %.1f | %.2f | %.1f | %.3f |" % (sys.argv[2], sys.argv[3], sys.argv[4], e2e, bound, e2e / limit, r["decode_fps"], ms))
+PY
 }
 for spec in "$@"; do
   a=${spec%%:*}
   b=${spec#*:}
   [ "$b" = "$spec" ] && b=""
-  name=$(basename "$a")
-  "$before" --validation off bench "$a" --json 2>/dev/null | row "$name" before all
-  "$after" --validation off bench "$a" --json 2>/dev/null | row "$name" after all
-  "$after" --validation off bench "$a" --json --frames-in-flight 1 2>/dev/null | row "$name" "after, K=1" all
+  run before all "$before" "$a"
+  run after all "$after" "$a"
+  run "after, K=1" all "$after" "$a" --frames-in-flight 1
+  run "after, K=3" all "$after" "$a" --frames-in-flight 3
   if [ -n "$b" ]; then
-    "$after" --validation off bench "$a" --ref "$b" --json 2>/dev/null | row "$name" after "all + --ref"
-    "$after" --validation off bench "$a" --ref "$b" --passes compare --json 2>/dev/null | row "$name" after "--ref only"
+    run after "all + --ref" "$after" "$a" --ref "$b"
+    run after "--ref only" "$after" "$a" --ref "$b" --passes compare
   fi
 done
