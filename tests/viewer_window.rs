@@ -1176,3 +1176,26 @@ fn the_psnr_heatmap_tints_only_the_block_that_differs() {
     }
     assert!(tinted > 200, "the differing block is tinted ({tinted} pixels)");
 }
+
+#[test]
+fn a_reference_that_ends_first_stops_comparing_with_a_message_and_the_viewer_keeps_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = clip(dir.path(), "a.y4m", half_moving);
+    let b = clip(dir.path(), "b.y4m", half_moving);
+    let xvfb = Xvfb::start();
+    let d = xvfb.display.as_str();
+    // B from its frame 4: it ends before A's frame 4.
+    let args = ["view", a.to_str().unwrap(), "--ref", b.to_str().unwrap(), "--ref-start", "4", "--mode", "ab-diff"];
+    let (mut child, _) = open_window(d, &args, Duration::from_millis(3000));
+    assert!(matches!(child.try_wait(), Ok(None)), "the viewer quit when the reference ended");
+    for key in ["x", "Home", "Right", "w"] {
+        xdotool(d, &["key", "--clearmodifiers", key]);
+        std::thread::sleep(Duration::from_millis(400));
+    }
+    assert!(matches!(child.try_wait(), Ok(None)), "the viewer quit after the reference ended");
+    xdotool(d, &["key", "q"]);
+    let out = wait_with_timeout(child, Duration::from_secs(60));
+    assert_clean(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("reference ended before frame 4"), "no message for the reference's end:\n{stderr}");
+}

@@ -933,4 +933,45 @@ mod tests {
         s.metric = Metric::Rate;
         assert!(!s.needs_symbols());
     }
+
+    #[test]
+    fn the_ab_keys_need_a_reference_and_cycle_the_ab_views_wipe_and_gain() {
+        let key = |c: &str| Key::Character(c.into());
+        let mut s = Settings::default();
+        assert_eq!(on_key(&key("x"), &mut s), Some(Action::NeedsReference));
+        assert_eq!(on_key(&key("w"), &mut s), Some(Action::NeedsReference));
+        assert_eq!((s.mode, s.wipe), (Mode::Raw, None));
+        // Without a reference M skips the A/B PSNR metric.
+        let metrics: Vec<Metric> = (0..8)
+            .map(|_| {
+                on_key(&key("m"), &mut s);
+                s.metric
+            })
+            .collect();
+        assert!(!metrics.contains(&Metric::AbPsnr), "{metrics:?}");
+        let mut s = Settings { reference: true, ..Settings::default() };
+        let modes: Vec<Mode> = (0..5)
+            .map(|_| {
+                on_key(&key("x"), &mut s);
+                s.mode
+            })
+            .collect();
+        assert_eq!(modes, [Mode::B, Mode::AbDiff, Mode::AbSigned, Mode::AbMark, Mode::Raw]);
+        on_key(&key("w"), &mut s);
+        assert_eq!(s.wipe, Some(0.5));
+        on_key(&key("w"), &mut s);
+        assert_eq!(s.wipe, None);
+        let gains: Vec<u32> = ["+", "+", "=", "+", "+", "+", "+", "-"]
+            .iter()
+            .map(|k| {
+                on_key(&key(k), &mut s);
+                s.amplify
+            })
+            .collect();
+        assert_eq!(gains, [2, 4, 8, 16, 32, 64, 64, 32]);
+        assert!(!s.missing_reference());
+        s.reference = false;
+        s.mode = Mode::AbMark;
+        assert!(s.missing_reference());
+    }
 }
