@@ -126,6 +126,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let start = Instant::now();
     let source = video::open(&opts.input)?;
     let info = source.info().clone();
+    ctx.check_image_size(&opts.input, info.width, info.height)?;
     let mut decoder = DecodeThread::spawn(source, 4, opts.max_frames);
     let grid = BlockGrid::new(info.width, info.height, opts.block);
     // Frames to expect: --frames, capped by the container's count when it has one.

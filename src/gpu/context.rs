@@ -43,6 +43,8 @@ pub struct GpuContext {
     pub(crate) timestamp_valid_bits: u32,
     /// VK_KHR_dynamic_rendering is on (egui compositing, windowed or offscreen, needs it).
     pub(crate) dynamic_rendering: bool,
+    /// The largest side of a 2D image this device creates (`maxImageDimension2D`).
+    max_image_side: u32,
     debug_messenger: Option<(ash::ext::debug_utils::Instance, vk::DebugUtilsMessengerEXT)>,
     /// The window surface when made by [`GpuContext::with_window`] (destroyed before the instance).
     pub(crate) surface: Option<(ash::khr::surface::Instance, vk::SurfaceKHR)>,
@@ -198,6 +200,7 @@ impl GpuContext {
             timestamp_period: props.limits.timestamp_period as f64,
             timestamp_valid_bits,
             dynamic_rendering,
+            max_image_side: props.limits.max_image_dimension2_d,
             debug_messenger,
             surface,
             physical,
@@ -215,6 +218,16 @@ impl GpuContext {
 
     pub fn device_name(&self) -> &str {
         &self.device_name
+    }
+
+    /// Checks that images of `width x height` (a frame of `what`, or an output size) fit this device,
+    /// so a too-large input is a one-line error before any image is created.
+    pub fn check_image_size(&self, what: &str, width: u32, height: u32) -> Result<(), GpuError> {
+        let max = self.max_image_side;
+        if width > max || height > max {
+            return Err(GpuError::TooLarge { what: what.into(), width, height, max, device: self.device_name.clone() });
+        }
+        Ok(())
     }
 
     pub fn validation_enabled(&self) -> bool {

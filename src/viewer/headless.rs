@@ -50,6 +50,12 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     let staged = StagedFile::create("-o", &opts.out, Some(Path::new(&opts.input)), opts.force)?;
     let ctx = Arc::new(GpuContext::new(&opts.gpu)?);
     eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
+    // Sizes beyond the device's images are refused before anything is created.
+    let probe = crate::video::open(&opts.input)?.info().clone();
+    ctx.check_image_size(&opts.input, probe.width, probe.height)?;
+    if let Some((w, h)) = opts.size {
+        ctx.check_image_size("--size", w, h)?;
+    }
     let mut player = Player::open(&ctx, &opts.input, opts.block, opts.start)?;
     player.set_warp_params(opts.warp_params.as_deref())?;
     let info = player.info.clone();
