@@ -185,3 +185,31 @@ fn analyze_replaces_an_earlier_output_but_never_a_foreign_folder() {
     assert_eq!(out.status.code(), Some(2));
     assert!(foreign.join("thesis.tex").is_file(), "a foreign folder must be left alone");
 }
+
+/// A gray `.y4m` of `frames` frames of `w x h`.
+fn gray_y4m(path: &Path, w: usize, h: usize, frames: usize) {
+    let mut bytes = format!("YUV4MPEG2 W{w} H{h} F30:1 Ip A1:1 Cmono\n").into_bytes();
+    for t in 0..frames {
+        bytes.extend_from_slice(b"FRAME\n");
+        bytes.extend((0..w * h).map(|i| ((i + t) % 251) as u8));
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn frames_larger_than_the_device_allows_are_a_one_line_error_before_any_output() {
+    // lavapipe's maxImageDimension2D is 16384: 20000x16 once reached vkCreateImage, wrote out/ and
+    // (with --validation off) exited 0.
+    let dir = tempfile::tempdir().unwrap();
+    let wide = dir.path().join("wide.y4m");
+    gray_y4m(&wide, 20000, 16, 2);
+    let out_dir = dir.path().join("out");
+    for validation in ["on", "off"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_vidscope"))
+            .args(["--validation", validation, "analyze", wide.to_str().unwrap(), "--out", out_dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_clean_error(&out, "maxImageDimension2D", &out_dir);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("20000x16"));
+    }
+}

@@ -168,3 +168,19 @@ fn probe_any(path: &Path) -> usize {
     let text = String::from_utf8_lossy(&out.stdout);
     text.lines().find(|l| !l.trim().is_empty()).and_then(|l| l.trim().parse().ok()).expect("ffprobe frame count")
 }
+
+#[test]
+fn inputs_and_sizes_beyond_the_device_limit_are_refused_before_anything_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let wide = dir.path().join("wide.y4m");
+    let mut bytes = b"YUV4MPEG2 W20000 H16 F30:1 Ip A1:1 Cmono\n".to_vec();
+    bytes.extend_from_slice(b"FRAME\n");
+    bytes.extend(std::iter::repeat_n(128u8, 20000 * 16));
+    std::fs::write(&wide, bytes).unwrap();
+    let out = dir.path().join("x.mp4");
+    let o = out.to_str().unwrap();
+    assert_one_line_error(&vidscope(&["record", wide.to_str().unwrap(), "-o", o]), "maxImageDimension2D");
+    assert_one_line_error(&vidscope(&["record", CLIP, "-o", o, "--size", "20000x16"]), "--size: 20000x16");
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(entries, vec![std::ffi::OsString::from("wide.y4m")], "no output or partial file");
+}

@@ -1199,3 +1199,142 @@ fn a_reference_that_ends_first_stops_comparing_with_a_message_and_the_viewer_kee
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("reference ended before frame 4"), "no message for the reference's end:\n{stderr}");
 }
+
+#[test]
+fn k_while_paused_and_recording_destroys_no_buffer_still_in_use() {
+    // Issue 14 item 9: egui's vertex buffers were a ring of 2 for 2 draws per frame (UI + REC overlay),
+    // so growing them for the plots destroyed the buffers of the frame still in flight
+    // (VUID-vkDestroyBuffer-buffer-00922), 4 times in 4.
+    // Space, R, K as in the report; then pairs of keys 5 ms apart, each redraw growing the UI while the
+    // frame before it is still in flight (without the fix: 2-4 such messages in 3 of 3 runs; with
+    // the single keys alone, 1 run in 2).
+    let dir = tempfile::tempdir().unwrap();
+    let clip = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/clip.mp4");
+    let args = ["view", clip, "--record-dir", dir.path().to_str().unwrap()];
+    let xvfb = Xvfb::start();
+    let d = xvfb.display.as_str();
+    let (child, _) = open_window(d, &args, Duration::from_millis(1500));
+    for key in ["space", "r"] {
+        xdotool(d, &["key", "--clearmodifiers", key]);
+        std::thread::sleep(Duration::from_millis(1000));
+    }
+    for pair in [["g", "k"], ["g", "g"], ["m", "m"], ["c", "c"], ["3", "g"], ["g", "4"], ["a", "a"]] {
+        xdotool(d, &["key", "--clearmodifiers", "--delay", "5", pair[0], pair[1]]);
+        std::thread::sleep(Duration::from_millis(700));
+    }
+    xdotool(d, &["key", "q"]);
+    assert_clean(&wait_with_timeout(child, Duration::from_secs(60)));
+    assert_eq!(files_with_ext(dir.path(), "mp4").len(), 1, "the recording is kept");
+}
+
+#[test]
+fn p_and_e_pressed_quickly_give_one_uniquely_named_file_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let size = format!("{W}x{H}");
+    let args = [
+        "view",
+        clip.to_str().unwrap(),
+        "--hide-ui",
+        "--paused",
+        "--size",
+        &size,
+        "--record-dir",
+        out_dir.to_str().unwrap(),
+    ];
+    let xvfb = Xvfb::start();
+    let d = xvfb.display.as_str();
+    let (child, _) = open_window(d, &args, Duration::from_millis(1500));
+    // Five presses 20 ms apart: faster than a frame on lavapipe.
+    xdotool(d, &["key", "--clearmodifiers", "--delay", "20", "p", "p", "p", "e", "e"]);
+    std::thread::sleep(Duration::from_millis(2000));
+    xdotool(d, &["key", "q"]);
+    let out = wait_with_timeout(child, Duration::from_secs(60));
+    assert_clean(&out);
+    let pngs: Vec<String> =
+        files_with_ext(&out_dir, "png").iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(pngs, ["moving-raw-f000000-2.png", "moving-raw-f000000-3.png", "moving-raw-f000000.png"]);
+    for name in ["moving-stats-f000000", "moving-stats-f000000-2"] {
+        assert!(out_dir.join(name).join("stats.csv").is_file(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("already exists"));
+}
+
+/// A gray `.y4m` whose FRAME lines carry a parameter, so its frame count is unknown until the end.
+fn write_y4m_unknown_count(path: &Path, frames: usize) {
+    let mut f = std::fs::File::create(path).unwrap();
+    writeln!(f, "YUV4MPEG2 W{W} H{H} F30:1 Ip A1:1 Cmono").unwrap();
+    for t in 0..frames {
+        f.write_all(b"FRAME Ixyz\n").unwrap();
+        f.write_all(&half_moving(t)).unwrap();
+    }
+}
+
+#[test]
+fn screenshot_past_the_last_frame_is_a_one_line_error_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("known.y4m");
+    write_y4m(&known, 5, half_moving);
+    let unknown = dir.path().join("unknown.y4m");
+    write_y4m_unknown_count(&unknown, 5);
+    let shot = dir.path().join("shot.png");
+    let xvfb = Xvfb::start();
+    let size = format!("{W}x{H}");
+    for clip in [&known, &unknown] {
+        let args = ["view", clip.to_str().unwrap(), "--hide-ui", "--size", &size, "--screenshot"];
+        let cmd = vidscope(&xvfb.display, &[&args[..], &[shot.to_str().unwrap(), "--at-frame", "10"]].concat());
+        let out = run_with_timeout(cmd, Duration::from_secs(60));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", clip.display());
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("vidscope: error:")).collect();
+        assert_eq!(errors.len(), 1, "{stderr}");
+        assert!(errors[0].contains("--at-frame 10: the input ends after 5 frames"), "{stderr}");
+        assert!(!shot.exists());
+    }
+    // Without looping, a frame before --start is still reached: sought once the end is seen.
+    let cmd = vidscope(
+        &xvfb.display,
+        &["view", unknown.to_str().unwrap(), "--hide-ui", "--size", &size, "--start", "3"]
+            .into_iter()
+            .chain(["--screenshot", shot.to_str().unwrap(), "--at-frame", "1"])
+            .collect::<Vec<_>>(),
+    );
+    assert_clean(&run_with_timeout(cmd, Duration::from_secs(60)));
+    assert!(shot.is_file());
+}
+
+#[test]
+fn opening_a_clip_larger_than_the_device_shows_a_message_and_playback_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("long.y4m");
+    write_y4m(&clip, 60, half_moving);
+    let wide = dir.path().join("wide.y4m");
+    let mut bytes = b"YUV4MPEG2 W20000 H16 F30:1 Ip A1:1 Cmono\n".to_vec();
+    bytes.extend_from_slice(b"FRAME\n");
+    bytes.extend(std::iter::repeat_n(128u8, 20000 * 16));
+    std::fs::write(&wide, bytes).unwrap();
+    let xvfb = Xvfb::start();
+    let d = xvfb.display.as_str();
+    let out_png = dir.path().join("shot.png");
+    let args = ["view", clip.to_str().unwrap(), "--size", "640x480", "--paused", "--screenshot"];
+    let (child, _) = open_window(
+        d,
+        &[&args[..], &[out_png.to_str().unwrap(), "--at-frame", "30"]].concat(),
+        Duration::from_millis(1500),
+    );
+    xdotool(d, &["key", "o"]);
+    std::thread::sleep(Duration::from_millis(800));
+    xdotool(d, &["type", "--delay", "30", wide.to_str().unwrap()]);
+    std::thread::sleep(Duration::from_millis(500));
+    xdotool(d, &["key", "Return"]);
+    std::thread::sleep(Duration::from_millis(800));
+    xdotool(d, &["key", "space"]);
+    let out = wait_with_timeout(child, Duration::from_secs(60));
+    // No validation message (the image was never created), and the first clip played on to frame 30.
+    assert_clean(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("20000x16 is larger than") && stderr.contains("maxImageDimension2D"), "{stderr}");
+    assert!(out_png.is_file());
+}

@@ -52,7 +52,12 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     let staged = StagedFile::create("-o", &opts.out, Some(Path::new(&opts.input)), opts.force)?;
     let ctx = Arc::new(GpuContext::new(&opts.gpu)?);
     eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
-    vidscope_view::viewer::probe_inputs(&opts.input, opts.reference.as_ref())?;
+    let (width, height) = vidscope_view::viewer::probe_inputs(&opts.input, opts.reference.as_ref())?;
+    // Sizes beyond the device's images are refused before anything is created.
+    ctx.check_image_size(&opts.input, width, height)?;
+    if let Some((w, h)) = opts.size {
+        ctx.check_image_size("--size", w, h)?;
+    }
     let mut player = Player::open(&ctx, &opts.input, opts.reference.as_ref(), opts.block, opts.start)?;
     player.set_warp_params(opts.warp_params.as_deref())?;
     for line in player.reference_differences() {

@@ -123,6 +123,9 @@ struct Offscreen {
     capture: Option<GpuBuffer>,
 }
 
+/// `cmd_draw` calls per composite at most: the UI, and the overlay drawn after the capture.
+const EGUI_DRAWS_PER_FRAME: usize = 2;
+
 pub struct Compositor {
     // Dropped first: the renderer frees its memory through egui_allocator.
     egui: Renderer<egui_ash_renderer::allocator::GpuAllocator>,
@@ -178,7 +181,12 @@ impl Compositor {
                 stencil_attachment_format: None,
             }),
             EguiOptions {
-                in_flight_frames: in_flight,
+                // The renderer keeps one vertex/index buffer pair per `cmd_draw` call, in a ring of this
+                // length, and destroys one to grow it. A frame draws egui up to twice (the UI, then
+                // the overlay after the capture), so the ring must cover both draws of every frame in
+                // flight; a ring of `in_flight` alone reused (and grew, e.g. when the plots open while
+                // recording) buffers the previous frame was still drawing with.
+                in_flight_frames: in_flight * EGUI_DRAWS_PER_FRAME,
                 enable_depth_test: false,
                 enable_depth_write: false,
                 // A UNORM target: egui writes sRGB-encoded bytes itself.

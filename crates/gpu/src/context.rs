@@ -41,10 +41,10 @@ pub struct GpuContext {
     /// Nanoseconds per timestamp tick.
     pub(crate) timestamp_period: f64,
     pub(crate) timestamp_valid_bits: u32,
-    /// The largest width or height of a 2D image the device can make.
-    max_image_dimension: u32,
     /// VK_KHR_dynamic_rendering is on (egui compositing, windowed or offscreen, needs it).
     pub(crate) dynamic_rendering: bool,
+    /// The largest side of a 2D image this device creates (`maxImageDimension2D`).
+    max_image_side: u32,
     debug_messenger: Option<(ash::ext::debug_utils::Instance, vk::DebugUtilsMessengerEXT)>,
     /// The window surface when made by [`GpuContext::with_window`] (destroyed before the instance).
     pub(crate) surface: Option<(ash::khr::surface::Instance, vk::SurfaceKHR)>,
@@ -199,8 +199,8 @@ impl GpuContext {
             device_type: props.device_type,
             timestamp_period: props.limits.timestamp_period as f64,
             timestamp_valid_bits,
-            max_image_dimension: props.limits.max_image_dimension2_d,
             dynamic_rendering,
+            max_image_side: props.limits.max_image_dimension2_d,
             debug_messenger,
             surface,
             physical,
@@ -216,20 +216,18 @@ impl GpuContext {
         format!("{} ({})", self.device_name, type_name(self.device_type))
     }
 
-    /// Checks that a `width` x `height` image fits the device, before anything is created.
-    pub fn check_image_size(&self, width: u32, height: u32) -> Result<(), GpuError> {
-        let max = self.max_image_dimension;
-        if width == 0 || height == 0 || width > max || height > max {
-            return Err(GpuError::Other(format!(
-                "{width}x{height} frames are beyond this GPU's image size limit ({max}x{max} on {})",
-                self.device_name
-            )));
-        }
-        Ok(())
-    }
-
     pub fn device_name(&self) -> &str {
         &self.device_name
+    }
+
+    /// Checks that images of `width x height` (a frame of `what`, or an output size) fit this device,
+    /// so a too-large input is a one-line error before any image is created.
+    pub fn check_image_size(&self, what: &str, width: u32, height: u32) -> Result<(), GpuError> {
+        let max = self.max_image_side;
+        if width > max || height > max {
+            return Err(GpuError::TooLarge { what: what.into(), width, height, max, device: self.device_name.clone() });
+        }
+        Ok(())
     }
 
     pub fn validation_enabled(&self) -> bool {

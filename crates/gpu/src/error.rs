@@ -16,6 +16,10 @@ pub enum GpuError {
     Vk { what: &'static str, result: ash::vk::Result },
     #[error("GPU memory allocation for {what} failed: {reason}")]
     Alloc { what: String, reason: String },
+    #[error(
+        "{what}: {width}x{height} is larger than the Vulkan device {device} supports (maxImageDimension2D = {max})"
+    )]
+    TooLarge { what: String, width: u32, height: u32, max: u32, device: String },
     #[error("{0}")]
     Other(String),
 }

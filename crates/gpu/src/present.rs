@@ -334,6 +334,11 @@ impl Presenter {
         }
         let free: Vec<_> = self.frames[slot].free_after.drain(..).collect();
         self.compositor.free_textures(&free)?;
+        // A whole-image delta of an existing texture (egui regrowing its font atlas) makes the
+        // renderer destroy the old image at once, which the other frame in flight may still sample.
+        if egui_frame.textures_delta.set.values().flatten().any(|d| d.pos.is_none()) {
+            self.wait_frames()?;
+        }
         // egui's texture changes are applied even when nothing is presented, so none is lost.
         self.compositor.set_textures(&egui_frame.textures_delta)?;
         self.frames[slot].free_after.extend(egui_frame.textures_delta.free.iter().copied());

@@ -93,7 +93,7 @@ impl FrameDriver {
                     first.height
                 );
             }
-            ctx.check_image_size(info.width, info.height).map_err(|e| anyhow::anyhow!("{input}: {e}"))?;
+            ctx.check_image_size(input, info.width, info.height)?;
             sources.push(DecodeThread::spawn(source, DECODE_QUEUE, if i == 0 { opts.max_frames } else { None }));
             infos.push(info);
         }

@@ -20,12 +20,10 @@ pub struct FrameStats<'a> {
     pub mc: Option<&'a [BlockStat]>,
 }
 
-/// Writes the files into a new folder `dir/name` (an existing one is refused) and returns it.
-pub fn export_frame_stats(dir: &Path, name: &str, f: &FrameStats) -> anyhow::Result<PathBuf> {
-    let out = dir.join(name);
-    anyhow::ensure!(!out.exists(), "{}: already exists", out.display());
+/// Writes the files into the folder `out`, which the caller has just created (the viewer takes a new
+/// name for each export, so nothing is replaced), and returns it.
+pub fn export_frame_stats(out: &Path, f: &FrameStats) -> anyhow::Result<PathBuf> {
     anyhow::ensure!(f.stats.len() == f.grid.len(), "no block stats for this frame yet");
-    std::fs::create_dir(&out).with_context(|| format!("{}: cannot create", out.display()))?;
     let shape = [1, f.grid.blocks_y() as u64, f.grid.blocks_x() as u64];
     let counts: Vec<u32> = f.grid.rects().map(|r| r.count()).collect();
     write_npy(&out.join("sad.npy"), &shape, &f.stats.iter().map(|s| s.sad).collect::<Vec<_>>())?;
@@ -56,7 +54,7 @@ pub fn export_frame_stats(dir: &Path, name: &str, f: &FrameStats) -> anyhow::Res
         .and_then(|()| rows.write(&mut csv))
         .and_then(|()| csv.flush())
         .with_context(|| format!("{}: cannot write", csv_path.display()))?;
-    Ok(out)
+    Ok(out.to_path_buf())
 }
 
 #[cfg(test)]
@@ -69,7 +67,7 @@ mod tests {
         let grid = BlockGrid::new(20, 10, 8); // 3 x 2 blocks, edge blocks partial
         let stats: Vec<BlockStat> = (0..6).map(|i| BlockStat { sad: i, sse: i * i, sum_a: 64 * i, sum_b: 0 }).collect();
         let f = FrameStats { frame: 5, grid, stats: &stats, motion: None, mc: None };
-        let out = export_frame_stats(dir.path(), "x", &f).unwrap();
+        let out = export_frame_stats(dir.path(), &f).unwrap();
         let csv = std::fs::read_to_string(out.join("stats.csv")).unwrap();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0], CSV_HEADER);
@@ -80,6 +78,5 @@ mod tests {
         let npy = npyz::NpyFile::new(&sad[..]).unwrap();
         assert_eq!(npy.shape(), &[1, 2, 3]);
         assert!(!out.join("motion.npy").exists());
-        assert!(export_frame_stats(dir.path(), "x", &f).is_err(), "an existing folder is refused");
     }
 }

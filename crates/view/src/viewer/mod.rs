@@ -108,6 +108,10 @@ pub fn probe_inputs(input: &str, reference: Option<&Reference>) -> anyhow::Resul
 pub fn run(options: ViewerOptions) -> anyhow::Result<()> {
     // Open the inputs first, so a bad file is a one-line CLI error before any window appears.
     let info_size = probe_inputs(&options.input, options.reference.as_ref())?;
+    let frame_count = crate::video::open(&options.input)?.info().frame_count;
+    if let (Some((_, n)), Some(count)) = (&options.screenshot, frame_count) {
+        check_screenshot_frame(*n, count as usize)?;
+    }
     let event_loop = EventLoop::new().context("cannot open a window (no display? set DISPLAY or WAYLAND_DISPLAY)")?;
     let mut app = App { options, info_size, state: None, error: None, exit_code_error: None };
     event_loop.run_app(&mut app).context("window event loop")?;
@@ -159,13 +163,15 @@ struct Running {
     settled: u32,
     idle_redraw: bool,
     screenshot: Option<(PathBuf, usize)>,
+    /// The screenshot frame was sought once after the end (it lay before `--start`).
+    screenshot_sought: bool,
     /// `--warp-params`, reloaded for every new grid (block size, opened file).
     warp_params: Option<PathBuf>,
     /// Where recordings and snapshots go (`--record-dir`).
     record_dir: PathBuf,
     recording: Option<Recording>,
-    /// P was pressed: capture the next presented composite.
-    snapshot_pending: bool,
+    /// P presses not yet captured: each captures one presented composite (one file per press).
+    snapshots_pending: u32,
     /// SIGINT / SIGTERM: finish the recording and close.
     shutdown: Option<Shutdown>,
 }
@@ -186,6 +192,8 @@ impl App {
         let ctx = Arc::new(GpuContext::with_window(&self.options.gpu, window.clone())?);
         eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
         let size = window.inner_size();
+        let (cw, ch) = self.info_size;
+        ctx.check_image_size(&self.options.input, cw, ch)?;
         let presenter =
             Presenter::new(&ctx, self.options.present, (size.width, size.height), crate::passes::DISPLAY_SPIRV)?;
         let mut player = Player::open(
@@ -246,10 +254,11 @@ impl App {
             settled: 0,
             idle_redraw: false,
             screenshot: self.options.screenshot.clone(),
+            screenshot_sought: false,
             warp_params: self.options.warp_params.clone(),
             record_dir: self.options.record_dir.clone(),
             recording: None,
-            snapshot_pending: false,
+            snapshots_pending: 0,
             shutdown: Shutdown::install()
                 .map_err(|e| {
                     tracing::warn!("cannot catch SIGINT/SIGTERM ({e}); closing by signal loses a recording's end")
@@ -384,7 +393,8 @@ impl ApplicationHandler for App {
             event_loop.exit();
             return;
         }
-        if st.player.wants_frame(st.settings.playing) || st.settings.playing || st.settled > 0 || st.idle_redraw {
+        let busy = st.settled > 0 || st.idle_redraw || st.snapshots_pending > 0;
+        if st.player.wants_frame(st.settings.playing) || st.settings.playing || busy {
             st.idle_redraw = false;
             st.window.request_redraw();
             event_loop.set_control_flow(ControlFlow::Poll);
@@ -497,6 +507,10 @@ impl Running {
                     self.notify(format!("{path}: not opened, cannot wait for the GPU: {e}"));
                     return;
                 }
+                if let Err(e) = fits_device(&self.ctx, &path) {
+                    self.notify(format!("{e:#} (still showing {})", self.player.info.input));
+                    return;
+                }
                 // The reference stays when the new file can be compared with it.
                 let reference = self.player.reference.as_ref().map(|(r, _)| r.clone());
                 let opened = match Player::open(&self.ctx, &path, reference.as_ref(), self.settings.block, 0) {
@@ -533,7 +547,7 @@ impl Running {
                     self.start_recording();
                 }
             }
-            Action::Snapshot => self.snapshot_pending = true,
+            Action::Snapshot => self.snapshots_pending += 1,
             Action::ExportStats => self.export_stats(),
             Action::ToggleFullscreen => {
                 let full = self.window.fullscreen().is_some();
@@ -622,17 +636,19 @@ impl Running {
         // Likewise the symbol stream (trit view, non-zero and rate heatmaps).
         self.player.set_symbols(self.settings.needs_symbols(), self.settings.quant)?;
         let presenter = &self.presenter;
+        let wanted = self.options_screenshot_frame();
+        // Waiting for a screenshot the player does not loop, so it can tell when the frame is past the end.
+        let looping = self.settings.looping && wanted.is_none();
         let arrived =
-            self.player.tick(self.settings.playing, self.settings.speed, self.settings.looping, &mut || {
-                presenter.wait_frames()
-            })?;
+            self.player.tick(self.settings.playing, self.settings.speed, looping, &mut || presenter.wait_frames())?;
         if let Some(index) = arrived {
             self.history.record(index, &self.player.stats, &self.player.mc_stats);
             if let Some(e) = self.player.ab.error {
                 self.history.record_ab(index, e.psnr, self.player.ab.ssim);
             }
         }
-        if let Some(e) = self.player.error.take() {
+        let decode_error = self.player.error.take();
+        if let Some(e) = &decode_error {
             // A reference that ends first stops playback (and comparing) at its end: the frames before
             // stay viewable.
             self.notify(format!("decoding stopped: {e}"));
@@ -646,7 +662,22 @@ impl Running {
         if self.view.fit {
             self.fit_view();
         }
-        let wanted = self.options_screenshot_frame();
+        // At the end the frame count is known: a frame before it (e.g. before --start) is sought, a frame
+        // past it is an error rather than a wait that never ends.
+        if let (Some(n), true) = (wanted, self.player.ended() && self.player.shown() != wanted) {
+            let reachable = check_screenshot_frame(n, self.player.frames_total().unwrap_or(0));
+            match (reachable, decode_error, self.screenshot_sought) {
+                (Err(e), _, _) => return Ok(Some(Err(e))),
+                (Ok(()), Some(e), _) => return Ok(Some(Err(anyhow::anyhow!("--at-frame {n}: decoding stopped: {e}")))),
+                (Ok(()), None, true) => {
+                    return Ok(Some(Err(anyhow::anyhow!("--at-frame {n}: the input ended before that frame"))))
+                }
+                (Ok(()), None, false) => {
+                    self.screenshot_sought = true;
+                    self.player.seek(n);
+                }
+            }
+        }
         if wanted.is_some() && self.player.shown() == wanted {
             // Hold the frame for the screenshot (playback shows every frame, so it cannot skip it).
             self.settings.playing = false;
@@ -754,7 +785,7 @@ impl Running {
         if self.recording.as_ref().is_some_and(|r| shown.is_some() && r.last_frame != shown) {
             purposes |= CAPTURE_RECORD;
         }
-        if self.snapshot_pending {
+        if self.snapshots_pending > 0 {
             purposes |= CAPTURE_SNAPSHOT;
         }
         if wanted.is_some() && shown == wanted && self.settled >= 3 {
@@ -784,7 +815,7 @@ impl Running {
                 }
             }
             if purposes & CAPTURE_SNAPSHOT != 0 {
-                self.snapshot_pending = false;
+                self.snapshots_pending -= 1;
             }
         }
         let captured = if purposes & CAPTURE_SCREENSHOT != 0 && matches!(outcome, DrawOutcome::Presented) {
@@ -805,15 +836,9 @@ impl Running {
     fn handle_capture(&mut self, c: Captured) -> anyhow::Result<Option<anyhow::Result<()>>> {
         let frame = (c.tag >> 8) as usize;
         if c.tag & CAPTURE_SNAPSHOT != 0 {
-            let path = recording::output_path(
-                &self.record_dir,
-                &self.player.info.input,
-                &self.settings.mode.name(),
-                frame,
-                "png",
-            );
-            match recording::save_png(&path, &c.shot, false) {
-                Ok(()) => self.notify(format!("saved snapshot of frame {frame} to {}", path.display())),
+            let mode = self.settings.mode.name();
+            match recording::save_snapshot(&self.record_dir, &self.player.info.input, &mode, frame, &c.shot) {
+                Ok(path) => self.notify(format!("saved snapshot of frame {frame} to {}", path.display())),
                 Err(e) => self.notify(format!("{e:#}")),
             }
         }
@@ -843,7 +868,7 @@ impl Running {
         }
         if c.tag & CAPTURE_SCREENSHOT != 0 {
             let path = self.options_screenshot_path().expect("a screenshot was asked for");
-            recording::save_png(&path, &c.shot, true)?;
+            recording::save_png(&path, &c.shot)?;
             eprintln!(
                 "vidscope: saved {}x{} screenshot of frame {frame} to {} (display {:.1} fps)",
                 c.shot.width,
@@ -861,8 +886,6 @@ impl Running {
         let Some(frame) = self.player.shown() else {
             return self.notify("no frame to export yet".into());
         };
-        let stem = recording::output_path(&self.record_dir, &self.player.info.input, "stats", frame, "x");
-        let name = stem.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let (motion, mc) = (&self.player.motion, &self.player.mc_stats);
         let stats = crate::formats::FrameStats {
             frame,
@@ -871,7 +894,18 @@ impl Running {
             motion: (!motion.is_empty()).then_some(motion.as_slice()),
             mc: (!mc.is_empty()).then_some(mc.as_slice()),
         };
-        match crate::formats::export_frame_stats(&self.record_dir, &name, &stats) {
+        let made = recording::create_unique(&self.record_dir, &self.player.info.input, "stats", frame, "", |p| {
+            std::fs::create_dir(p)
+        });
+        let exported = made.and_then(|(dir, ())| {
+            crate::formats::export_frame_stats(&dir, &stats).inspect_err(|_| {
+                // Leave no half export behind; say so if even that fails.
+                if let Err(e) = std::fs::remove_dir_all(&dir) {
+                    tracing::warn!("{}: cannot remove the unfinished export: {e}", dir.display());
+                }
+            })
+        });
+        match exported {
             Ok(dir) => self.notify(format!("exported frame {frame}'s block stats to {}", dir.display())),
             Err(e) => self.notify(format!("export failed: {e:#}")),
         }
@@ -937,4 +971,16 @@ fn colour_label(info: &StreamInfo, has_chroma: bool, luma_only: bool) -> String 
         (true, true) => format!("{}  luma only (Y to show colour)", info.pixel_format),
         (true, false) => format!("{}  {}", info.pixel_format, info.colour.describe()),
     }
+}
+
+/// Opens `input` only to check that its frames fit the device's images (before a player creates any).
+fn fits_device(ctx: &GpuContext, input: &str) -> anyhow::Result<()> {
+    let info = crate::video::open(input)?.info().clone();
+    Ok(ctx.check_image_size(input, info.width, info.height)?)
+}
+
+/// `--at-frame n` must be one of the input's `count` frames.
+fn check_screenshot_frame(n: usize, count: usize) -> anyhow::Result<()> {
+    anyhow::ensure!(n < count, "--at-frame {n}: the input ends after {count} frames (0..={})", count.saturating_sub(1));
+    Ok(())
 }

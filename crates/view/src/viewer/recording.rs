@@ -69,30 +69,66 @@ pub fn fps_fraction(fps: f64) -> (i32, i32) {
     ((fps * 1000.0).round() as i32, 1000)
 }
 
-/// `DIR/<input stem>-<mode>-f<frame>.<ext>`, with `-2`, `-3`, ... added when that file exists.
-pub fn output_path(dir: &Path, input: &str, mode: &str, frame: usize, ext: &str) -> PathBuf {
+/// The names `DIR/<input stem>-<mode>-f<frame>[-N][.<ext>]` (no extension when `ext` is empty) in
+/// order: the plain one, then `-2`, `-3`, ...
+fn candidates<'a>(
+    dir: &'a Path,
+    input: &str,
+    mode: &str,
+    frame: usize,
+    ext: &'a str,
+) -> impl Iterator<Item = PathBuf> + 'a {
     let stem = Path::new(input).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let stem: String = stem.chars().map(|c| if c.is_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
     let base = format!("{stem}-{mode}-f{frame:06}");
-    let mut path = dir.join(format!("{base}.{ext}"));
-    let mut n = 2;
-    while path.exists() {
-        path = dir.join(format!("{base}-{n}.{ext}"));
-        n += 1;
-    }
-    path
+    let dot = if ext.is_empty() { "" } else { "." };
+    (1..).map(move |n| match n {
+        1 => dir.join(format!("{base}{dot}{ext}")),
+        n => dir.join(format!("{base}-{n}{dot}{ext}")),
+    })
 }
 
-/// Saves an RGBA picture as PNG. Only with `overwrite` (a `--screenshot FILE` the user named) is an
-/// existing file replaced; a snapshot never replaces one.
-pub fn save_png(path: &Path, shot: &Screenshot, overwrite: bool) -> anyhow::Result<()> {
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .create_new(!overwrite)
-        .open(path)
-        .with_context(|| format!("{}: cannot create", path.display()))?;
+/// The first of the [`candidates`] names that does not exist yet.
+pub fn output_path(dir: &Path, input: &str, mode: &str, frame: usize, ext: &str) -> PathBuf {
+    candidates(dir, input, mode, frame, ext).find(|p| std::fs::symlink_metadata(p).is_err()).expect("endless names")
+}
+
+/// Creates a new file or folder under the first free [`candidates`] name with `create`, which must fail
+/// with `AlreadyExists` on a taken name (`create_new`, `create_dir`): a name is never reused, also
+/// when presses come faster than the files appear or another process writes there too.
+pub fn create_unique<T>(
+    dir: &Path,
+    input: &str,
+    mode: &str,
+    frame: usize,
+    ext: &str,
+    mut create: impl FnMut(&Path) -> std::io::Result<T>,
+) -> anyhow::Result<(PathBuf, T)> {
+    for path in candidates(dir, input, mode, frame, ext).take(100_000) {
+        match create(&path) {
+            Ok(made) => return Ok((path, made)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => anyhow::bail!("{}: cannot create: {e}", path.display()),
+        }
+    }
+    anyhow::bail!("{}: no free name for frame {frame}'s {mode} output", dir.display())
+}
+
+/// Saves a snapshot as `DIR/<input stem>-<mode>-f<frame>[-N].png`, never replacing a file.
+pub fn save_snapshot(dir: &Path, input: &str, mode: &str, frame: usize, shot: &Screenshot) -> anyhow::Result<PathBuf> {
+    let new_file = |p: &Path| std::fs::OpenOptions::new().write(true).create_new(true).open(p);
+    let (path, file) = create_unique(dir, input, mode, frame, "png", new_file)?;
+    write_png(file, &path, shot)?;
+    Ok(path)
+}
+
+/// Saves an RGBA picture as PNG at `path` (`--screenshot FILE`, a name the user chose: replaced).
+pub fn save_png(path: &Path, shot: &Screenshot) -> anyhow::Result<()> {
+    let file = std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
+    write_png(file, path, shot)
+}
+
+fn write_png(file: std::fs::File, path: &Path, shot: &Screenshot) -> anyhow::Result<()> {
     let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), shot.width, shot.height);
     encoder.set_color(png::ColorType::Rgba);
     encoder.set_depth(png::BitDepth::Eight);
@@ -128,6 +164,20 @@ mod tests {
         assert_eq!(fps_fraction(60000.0 / 1001.0), (60000, 1001));
         assert_eq!(fps_fraction(12.5), (12500, 1000));
         assert_eq!(fps_fraction(0.0), (25, 1));
+    }
+
+    #[test]
+    fn unique_names_are_taken_atomically_for_files_and_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let new_file = |p: &Path| std::fs::OpenOptions::new().write(true).create_new(true).open(p);
+        let names: Vec<PathBuf> =
+            (0..3).map(|_| create_unique(dir.path(), "c.mp4", "raw", 7, "png", new_file).unwrap().0).collect();
+        let want = ["c-raw-f000007.png", "c-raw-f000007-2.png", "c-raw-f000007-3.png"].map(|n| dir.path().join(n));
+        assert_eq!(names, want);
+        // Folders (E exports) are numbered on the folder name itself.
+        let a = create_unique(dir.path(), "c.mp4", "stats", 7, "", |p| std::fs::create_dir(p)).unwrap().0;
+        let b = create_unique(dir.path(), "c.mp4", "stats", 7, "", |p| std::fs::create_dir(p)).unwrap().0;
+        assert_eq!((a, b), (dir.path().join("c-stats-f000007"), dir.path().join("c-stats-f000007-2")));
     }
 
     #[test]
