@@ -1,15 +1,31 @@
 #version 450
-// motion_search: exact full search, one workgroup per block. Every displacement (dx, dy) with
-// |dx|, |dy| <= R is scored by SAD of the cur block against ref at (x + dx, y + dy), clamped to
-// the edge. The winner minimises the key (SAD, |dx|+|dy|, dy, dx) - the tie-breaking of DESIGN.md -
-// so the result is identical to the CPU reference whatever order the threads run in.
+// motion_search: exact full search. Every displacement (dx, dy) with |dx|, |dy| <= R is scored by the
+// SAD of the cur block against ref at (x + dx, y + dy), clamped to the edge. The winner minimises the
+// key (SAD, |dx|+|dy|, dy, dx) - the tie-breaking of DESIGN.md - so the result is identical to the
+// CPU reference whatever order the threads run in.
 //
-// Fast path (use_tiles = 1, chosen by the host when (b + 2R)^2 <= 16384 and b <= 64): the block
-// and its whole reference window are staged in shared memory, 4 pixels per uint, and blocks whose
-// width is a multiple of 4 compare four pixels per step. Otherwise every read goes to the images. Candidates whose partial SAD already exceeds the thread's best stop
-// early; that cannot change the result because their SAD is strictly larger.
+// Layout (chosen on the host, src/passes/motion_search.rs `SearchPlan`):
+// - A workgroup takes a rectangle of nbx x nby blocks and stages their pixels and the whole search
+//   window around them in shared memory as floats (once; or, when that does not fit, the rows each
+//   step needs).
+// - The (2R+1)^2 candidates of a block are cut into items of K consecutive dx times KY consecutive
+//   dy ("register tiling"); `p` threads serve a block and take its items in rounds. A thread walks
+//   the window rows once per item: each row of K+3 reference pixels it loads serves K candidates
+//   and KY rows of the block, so there are few shared-memory loads per absolute difference.
+// - Sums are in f32: every partial sum is an integer below 2^24 (at most 128*128*255), so every
+//   operation is exact, and |a - b| + acc is two float instructions on a GPU (the abs is free),
+//   where integers need three.
+// - Items padded past R (when 2R+1 is not a multiple of K or KY) are computed and ignored.
+// - Each thread keeps its best key; the block's winner is taken with two shared atomicMin rounds
+//   (SAD first, then the tie key among the threads holding that SAD).
+#extension GL_EXT_control_flow_attributes : require
 
-layout(local_size_x = 256) in;
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint K = 8;             // dx per item, a multiple of 4
+layout(constant_id = 2) const uint KY = 4;            // dy per item
+layout(constant_id = 3) const uint WIN_VEC4 = 1024;   // window capacity, in vec4
+layout(constant_id = 4) const uint CUR_VEC4 = 64;     // cur tile capacity, in vec4
+layout(constant_id = 5) const uint MAX_BLOCKS = 1;    // blocks per workgroup
 
 layout(set = 0, binding = 0, r8ui) uniform readonly uimage2D cur_img;
 layout(set = 0, binding = 1, r8ui) uniform readonly uimage2D ref_img;
@@ -22,138 +38,204 @@ layout(push_constant) uniform Push {
     uint height;
     uint block;
     uint blocks_x;
+    uint blocks_y;
     int range;
-    uint use_tiles;
+    uint nbx;      // blocks per workgroup in x
+    uint nby;      // and in y
+    uint p;        // threads per block
+    uint g;        // item columns: g * K >= 2R + 1
+    uint gy;       // item rows: gy * KY >= 2R + 1
+    uint ww;       // window row stride in floats: nbx * block + g * K (a multiple of 4)
+    uint wh;       // window rows: nby * block + gy * KY - 1
+    uint chunk;    // block rows per step (block when everything fits)
 } pc;
 
-const uint REF_WORDS = 4096;  // up to 16384 window pixels
-const uint CUR_WORDS = 1024;  // up to 64 x 64 block pixels
-shared uint ref_tile[REF_WORDS];
-shared uint cur_tile[CUR_WORDS];
-shared uvec2 best_keys[256];
+const uint KV = (K + 3u + 3u) / 4u;  // vec4 of window read per 4 block pixels
 
-uint tile_byte_ref(uint i) {
-    return (ref_tile[i >> 2] >> ((i & 3u) << 3)) & 0xFFu;
+shared vec4 win[WIN_VEC4];
+shared vec4 cur[CUR_VEC4];
+shared uint red_sad[MAX_BLOCKS];
+shared uint red_tie[MAX_BLOCKS];
+
+// Stages window rows [lo, hi) (region rows: 0 = R rows above the region) from ref, clamped.
+void load_window(uint lo, uint hi, uint x0, uint y0) {
+    uint n = (hi - lo) * pc.ww;
+    uint T = gl_WorkGroupSize.x;
+    uint t = gl_LocalInvocationIndex;
+    uint r = t / pc.ww;
+    uint c = t - r * pc.ww;
+    uint dr = T / pc.ww;
+    uint dc = T - dr * pc.ww;
+    ivec2 hi_xy = ivec2(int(pc.width) - 1, int(pc.height) - 1);
+    for (uint k = t; k < n; k += T) {
+        ivec2 q = ivec2(int(x0 + c) - pc.range, int(y0 + lo + r) - pc.range);
+        float v = float(imageLoad(ref_img, clamp(q, ivec2(0), hi_xy)).r);
+        win[k >> 2][k & 3u] = v;
+        c += dc;
+        r += dr;
+        if (c >= pc.ww) {
+            c -= pc.ww;
+            r += 1u;
+        }
+    }
 }
 
-uint tile_byte_cur(uint i) {
-    return (cur_tile[i >> 2] >> ((i & 3u) << 3)) & 0xFFu;
+// Stages cur rows [lo, hi) of the region (all its block columns), clamped (pixels outside the
+// frame are never used unmasked).
+void load_cur(uint lo, uint hi, uint x0, uint y0) {
+    uint cw = pc.nbx * pc.block;
+    uint n = (hi - lo) * cw;
+    uint T = gl_WorkGroupSize.x;
+    ivec2 hi_xy = ivec2(int(pc.width) - 1, int(pc.height) - 1);
+    for (uint k = gl_LocalInvocationIndex; k < n; k += T) {
+        uint r = k / cw;
+        ivec2 q = ivec2(x0 + k - r * cw, y0 + lo + r);
+        cur[k >> 2][k & 3u] = float(imageLoad(cur_img, min(q, hi_xy)).r);
+    }
 }
 
-uint load_clamped(ivec2 p) {
-    ivec2 q = clamp(p, ivec2(0), ivec2(int(pc.width) - 1, int(pc.height) - 1));
-    return imageLoad(ref_img, q).r;
-}
-
-// Four consecutive window pixels starting at byte i, packed like the tiles (i need not be aligned).
-uint ref_word(uint i) {
-    uint shift = (i & 3u) << 3;
-    uint lo = ref_tile[i >> 2];
-    return shift == 0u ? lo : (lo >> shift) | (ref_tile[(i >> 2) + 1u] << (32u - shift));
-}
-
-// Sum of |a - b| over the four bytes of two packed words.
-uint sad4(uint a, uint b) {
-    ivec4 va = ivec4((uvec4(a) >> uvec4(0u, 8u, 16u, 24u)) & 0xFFu);
-    ivec4 vb = ivec4((uvec4(b) >> uvec4(0u, 8u, 16u, 24u)) & 0xFFu);
-    ivec4 d = abs(va - vb);
-    return uint(d.x + d.y + d.z + d.w);
-}
-
-bool key_less(uvec2 a, uvec2 b) {
-    return a.x < b.x || (a.x == b.x && a.y < b.y);
+float ref_at(vec4 r[KV], uint i) {
+    return r[i >> 2][i & 3u];
 }
 
 void main() {
-    uint tid = gl_LocalInvocationIndex;
+    uint T = gl_WorkGroupSize.x;
+    uint t = gl_LocalInvocationIndex;
+    uint b = pc.block;
     int R = pc.range;
-    uint x0 = gl_WorkGroupID.x * pc.block;
-    uint y0 = gl_WorkGroupID.y * pc.block;
-    uint w = min(pc.block, pc.width - x0);
-    uint h = min(pc.block, pc.height - y0);
-    uint side = uint(2 * R + 1);
-    uint wx = w + 2u * uint(R);  // window width
-    bool tiles = pc.use_tiles != 0u;
-
-    if (tiles) {
-        uint window = wx * (h + 2u * uint(R));
-        for (uint k = tid; k * 4u < window; k += 256u) {
-            uint word = 0u;
-            for (uint j = 0u; j < 4u; ++j) {
-                uint i = k * 4u + j;
-                if (i < window) {
-                    ivec2 p = ivec2(int(x0) - R + int(i % wx), int(y0) - R + int(i / wx));
-                    word |= load_clamped(p) << (j * 8u);
-                }
-            }
-            ref_tile[k] = word;
-        }
-        for (uint k = tid; k * 4u < w * h; k += 256u) {
-            uint word = 0u;
-            for (uint j = 0u; j < 4u; ++j) {
-                uint i = k * 4u + j;
-                if (i < w * h) {
-                    word |= imageLoad(cur_img, ivec2(x0 + i % w, y0 + i / w)).r << (j * 8u);
-                }
-            }
-            cur_tile[k] = word;
-        }
-        barrier();
+    uint j = t / pc.p;
+    uint lane = t - j * pc.p;
+    uint jx = j % pc.nbx;
+    uint jy = j / pc.nbx;
+    uint bx = gl_WorkGroupID.x * pc.nbx + jx;
+    uint by = gl_WorkGroupID.y * pc.nby + jy;
+    bool in_grid = j < pc.nbx * pc.nby && bx < pc.blocks_x && by < pc.blocks_y;
+    uint x0 = gl_WorkGroupID.x * pc.nbx * b;  // region origin
+    uint y0 = gl_WorkGroupID.y * pc.nby * b;
+    uint ox = jx * b;  // block origin in the region
+    uint oy = jy * b;
+    uint w = in_grid ? min(b, pc.width - (x0 + ox)) : 0u;
+    uint h = in_grid ? min(b, pc.height - (y0 + oy)) : 0u;
+    uint w4 = w & ~3u;
+    uint cw = pc.nbx * b;
+    if (lane == 0u && j < MAX_BLOCKS) {
+        red_sad[j] = 0xFFFFFFFFu;
+        red_tie[j] = 0xFFFFFFFFu;
     }
 
-    // The two paths are separate loop nests so the per-pixel loop carries no branch.
-    uvec2 best = uvec2(0xFFFFFFFFu);
-    for (uint c = tid; c < side * side; c += 256u) {
-        int dy = int(c / side) - R;
-        int dx = int(c % side) - R;
-        uint sad = 0u;
-        if (tiles && (w & 3u) == 0u) {
-            // Rows of the block are whole words of cur_tile: compare four pixels per step.
-            uint ref_row = uint(dy + R) * wx + uint(dx + R);
-            for (uint y = 0u; y < h && sad <= best.x; ++y) {
-                uint cur_w = (y * w) >> 2;
-                uint ref_i = ref_row + y * wx;
-                for (uint x = 0u; x < w; x += 4u) {
-                    sad += sad4(cur_tile[cur_w + (x >> 2)], ref_word(ref_i + x));
+    // Resident rows, [lo, hi), the same in every thread.
+    uint win_lo = 0u, win_hi = 0u, cur_lo = 0u, cur_hi = 0u;
+    uint win_cap = (WIN_VEC4 * 4u) / pc.ww;
+    uint cur_cap = (CUR_VEC4 * 4u) / cw;
+    uint best_sad = 0xFFFFFFFFu;
+    uint best_tie = 0xFFFFFFFFu;
+    uint items = pc.g * pc.gy;
+    uint rounds = (items + pc.p - 1u) / pc.p;
+    for (uint round = 0u; round < rounds; ++round) {
+        uint item = lane + round * pc.p;
+        bool live = in_grid && item < items;
+        uint iy = item / pc.g;
+        uint ix = item - iy * pc.g;
+        uint iy_lo = (round * pc.p) / pc.g;
+        uint iy_hi = min((round * pc.p + pc.p - 1u) / pc.g, pc.gy - 1u);
+        float acc[K * KY];
+        [[unroll]] for (uint k = 0u; k < K * KY; ++k) {
+            acc[k] = 0.0;
+        }
+        for (uint ya = 0u; ya < b; ya += pc.chunk) {
+            uint yb = min(ya + pc.chunk, b);
+            uint need_cur_hi = (pc.nby - 1u) * b + yb;
+            uint need_lo = iy_lo * KY + ya;
+            uint need_hi = min((pc.nby - 1u) * b + iy_hi * KY + KY - 1u + yb, pc.wh);
+            bool cur_ok = ya >= cur_lo && need_cur_hi <= cur_hi;
+            bool win_ok = need_lo >= win_lo && need_hi <= win_hi;
+            if (!cur_ok || !win_ok) {
+                barrier();
+                if (!win_ok) {
+                    win_lo = need_lo;
+                    win_hi = min(need_lo + win_cap, pc.wh);
+                    load_window(win_lo, win_hi, x0, y0);
                 }
-            }
-        } else if (tiles) {
-            uint ref_row = uint(dy + R) * wx + uint(dx + R);
-            for (uint y = 0u; y < h && sad <= best.x; ++y) {
-                uint cur_i = y * w;
-                uint ref_i = ref_row + y * wx;
-                for (uint x = 0u; x < w; ++x) {
-                    sad += uint(abs(int(tile_byte_cur(cur_i + x)) - int(tile_byte_ref(ref_i + x))));
+                if (!cur_ok) {
+                    cur_lo = ya;
+                    cur_hi = min(ya + cur_cap, pc.nby * b);
+                    load_cur(cur_lo, cur_hi, x0, y0);
                 }
+                barrier();
             }
-        } else {
-            for (uint y = 0u; y < h && sad <= best.x; ++y) {
-                for (uint x = 0u; x < w; ++x) {
-                    uint a = imageLoad(cur_img, ivec2(x0 + x, y0 + y)).r;
-                    uint b = load_clamped(ivec2(int(x0 + x) + dx, int(y0 + y) + dy));
-                    sad += uint(abs(int(a) - int(b)));
+            if (!live) {
+                continue;
+            }
+            // s = y + ky walks the window rows of this item once; each row serves KY block rows.
+            uint yend = min(yb, h);
+            uint wbase = (oy + iy * KY - win_lo) * pc.ww + ox + ix * K;  // a multiple of 4
+            for (uint s = ya; s < yend + KY - 1u; ++s) {
+                uint wv = (wbase + s * pc.ww) >> 2;
+                for (uint x = 0u; x < w4; x += 4u) {
+                    vec4 r[KV];
+                    [[unroll]] for (uint q = 0u; q < KV; ++q) {
+                        r[q] = win[wv + (x >> 2) + q];
+                    }
+                    [[unroll]] for (uint ky = 0u; ky < KY; ++ky) {
+                        if (s >= ya + ky && s < yend + ky) {
+                            vec4 c = cur[((oy + s - ky - cur_lo) * cw + ox + x) >> 2];
+                            [[unroll]] for (uint kx = 0u; kx < K; ++kx) {
+                                acc[ky * K + kx] += abs(c.x - ref_at(r, kx)) + abs(c.y - ref_at(r, kx + 1u)) +
+                                                    abs(c.z - ref_at(r, kx + 2u)) + abs(c.w - ref_at(r, kx + 3u));
+                            }
+                        }
+                    }
+                }
+                if (w4 < w) {
+                    // Edge block whose width is not a multiple of 4: mask the pixels past w.
+                    vec4 m = vec4(lessThan(uvec4(w4) + uvec4(0u, 1u, 2u, 3u), uvec4(w)));
+                    vec4 r[KV];
+                    [[unroll]] for (uint q = 0u; q < KV; ++q) {
+                        r[q] = win[wv + (w4 >> 2) + q];
+                    }
+                    [[unroll]] for (uint ky = 0u; ky < KY; ++ky) {
+                        if (s >= ya + ky && s < yend + ky) {
+                            vec4 c = cur[((oy + s - ky - cur_lo) * cw + ox + w4) >> 2];
+                            [[unroll]] for (uint kx = 0u; kx < K; ++kx) {
+                                acc[ky * K + kx] += m.x * abs(c.x - ref_at(r, kx)) + m.y * abs(c.y - ref_at(r, kx + 1u)) +
+                                                    m.z * abs(c.z - ref_at(r, kx + 2u)) +
+                                                    m.w * abs(c.w - ref_at(r, kx + 3u));
+                            }
+                        }
+                    }
                 }
             }
         }
-        uint l1 = uint(abs(dx) + abs(dy));
-        uvec2 key = uvec2(sad, (l1 << 16) | (uint(dy + R) << 8) | uint(dx + R));
-        if (key_less(key, best)) {
-            best = key;
+        if (live) {
+            [[unroll]] for (uint ky = 0u; ky < KY; ++ky) {
+                [[unroll]] for (uint kx = 0u; kx < K; ++kx) {
+                    int dx = int(ix * K + kx) - R;
+                    int dy = int(iy * KY + ky) - R;
+                    uint sad = uint(acc[ky * K + kx]);
+                    uint tie = (uint(abs(dx) + abs(dy)) << 16) | (uint(dy + R) << 8) | uint(dx + R);
+                    bool inside = dx <= R && dy <= R;
+                    if (inside && (sad < best_sad || (sad == best_sad && tie < best_tie))) {
+                        best_sad = sad;
+                        best_tie = tie;
+                    }
+                }
+            }
         }
     }
 
-    best_keys[tid] = best;
     barrier();
-    for (uint s = 128u; s > 0u; s >>= 1) {
-        if (tid < s && key_less(best_keys[tid + s], best_keys[tid])) {
-            best_keys[tid] = best_keys[tid + s];
-        }
-        barrier();
+    if (in_grid) {
+        atomicMin(red_sad[j], best_sad);
     }
-    if (tid == 0u) {
-        uvec2 k = best_keys[0];
-        int dy = int((k.y >> 8) & 0xFFu) - R;
-        int dx = int(k.y & 0xFFu) - R;
-        vectors[gl_WorkGroupID.y * pc.blocks_x + gl_WorkGroupID.x] = ivec4(dx, dy, int(k.x), 0);
+    barrier();
+    if (in_grid && best_sad == red_sad[j]) {
+        atomicMin(red_tie[j], best_tie);
+    }
+    barrier();
+    if (in_grid && lane == 0u) {
+        uint tie = red_tie[j];
+        int dy = int((tie >> 8) & 0xFFu) - R;
+        int dx = int(tie & 0xFFu) - R;
+        vectors[by * pc.blocks_x + bx] = ivec4(dx, dy, int(red_sad[j]), 0);
     }
 }

@@ -93,6 +93,10 @@ enum Command {
         /// Quantiser step Q of the symbols pass: 1..=255
         #[arg(long, value_name = "Q", default_value_t = 1)]
         quant: u32,
+        /// Run the passes N times per frame (GPU times are per run), to time them at full clock
+        /// when the source is slow
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        repeat: u32,
         /// Print the report as JSON
         #[arg(long)]
         json: bool,
@@ -158,13 +162,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{summary}");
             report_validation(&ctx)
         }
-        Command::Bench { input, passes, range, frames, block, quant, json } => {
+        Command::Bench { input, passes, range, frames, block, quant, repeat, json } => {
             analysis::check_block_size(block)?;
             analysis::check_range(range)?;
             analysis::check_quant(quant)?;
             let passes = parse_passes(&passes)?;
             let ctx = gpu_context(&cli.gpu)?;
-            let opts = BenchOptions { input, passes, range, max_frames: frames, block, quant };
+            let opts = BenchOptions { input, passes, range, max_frames: frames, block, quant, repeat };
             let report = analysis::run_bench(&ctx, &opts)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);

@@ -17,6 +17,8 @@ pub struct BenchOptions {
     pub block: u32,
     /// Quantiser step of the symbols pass.
     pub quant: u32,
+    /// Runs of the passes per frame (GPU times are per run).
+    pub repeat: u32,
 }
 
 /// Milliseconds over all measured frames (frame 0, the warm-up, is left out when there are more).
@@ -53,6 +55,8 @@ pub struct BenchReport {
     pub range: u32,
     /// Quantiser step of the symbols pass (when it ran).
     pub quant: u32,
+    /// Runs of the passes per frame; GPU times are per run.
+    pub repeat: u32,
     pub passes: Vec<String>,
     /// Frames per second decoding alone (no GPU work).
     pub decode_fps: f64,
@@ -128,6 +132,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
     let mut graph = FrameGraph::new(ctx, grid, opts.passes, false)?;
     graph.set_range(opts.range)?;
     graph.set_quant(opts.quant)?;
+    graph.set_repeat(opts.repeat);
     let mut decoder = DecodeThread::spawn(video::open(&opts.input)?, 4, opts.max_frames);
     let mut timings: Vec<PassTimings> = Vec::new();
     let start = Instant::now();
@@ -163,6 +168,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
         block: opts.block,
         range: opts.range,
         quant: opts.quant,
+        repeat: opts.repeat,
         passes,
         decode_fps,
         end_to_end_fps,

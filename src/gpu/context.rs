@@ -217,6 +217,17 @@ impl GpuContext {
         &self.device_name
     }
 
+    /// Whether the device is a CPU implementation (lavapipe), where kernels prefer other shapes.
+    pub fn is_cpu(&self) -> bool {
+        self.device_type == vk::PhysicalDeviceType::CPU
+    }
+
+    /// The device's limits (shared memory, workgroup sizes, ...).
+    pub fn limits(&self) -> vk::PhysicalDeviceLimits {
+        // SAFETY: a plain query of the physical device this context was made on.
+        unsafe { self.instance.get_physical_device_properties(self.physical) }.limits
+    }
+
     pub fn validation_enabled(&self) -> bool {
         self.debug_messenger.is_some()
     }

@@ -4,7 +4,9 @@
 //! are made once per (size, block) or when a pass or readback is first asked for; nothing is
 //! allocated per frame.
 
-use super::{BlockStatsPass, DiffPass, MotionSearchPass, SymbolSource, SymbolsPass, WarpPass, WarpSource};
+use super::{
+    BlockStatsPass, DiffPass, DiffStatsPass, MotionSearchPass, SymbolSource, SymbolsPass, WarpPass, WarpSource,
+};
 use crate::gpu::{BufferKind, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder, TimestampQueries};
 use crate::reference::symbols::MAX_QUANT;
 use crate::reference::{BlockGrid, BlockStat, MotionVector, SymbolLayout, WarpParams, MAX_RANGE};
@@ -95,6 +97,7 @@ pub struct FrameGraph {
     rec: Recorder,
     diff_pass: DiffPass,
     stats_pass: BlockStatsPass,
+    diff_stats_pass: DiffStatsPass,
     motion_pass: MotionSearchPass,
     warp_pass: WarpPass,
     symbols_pass: SymbolsPass,
@@ -115,6 +118,8 @@ pub struct FrameGraph {
     quant: u32,
     selection: PassSelection,
     frames_seen: usize,
+    /// Runs of the passes per frame (`bench --repeat`); timings are per run.
+    repeat: u32,
 }
 
 impl FrameGraph {
@@ -143,6 +148,7 @@ impl FrameGraph {
             ctx: ctx.clone(),
             diff_pass: DiffPass::new(ctx)?,
             stats_pass: BlockStatsPass::new(ctx)?,
+            diff_stats_pass: DiffStatsPass::new(ctx)?,
             motion_pass: MotionSearchPass::new(ctx)?,
             warp_pass: WarpPass::new(ctx)?,
             symbols_pass: SymbolsPass::new(ctx)?,
@@ -163,6 +169,7 @@ impl FrameGraph {
             quant: 1,
             selection,
             frames_seen: 0,
+            repeat: 1,
         };
         graph.set_readback(Readback { diff: read_diff, ..Readback::default() })?;
         graph.ensure_symbols_buffer()?;
@@ -184,6 +191,12 @@ impl FrameGraph {
         }
         self.range = range;
         Ok(())
+    }
+
+    /// Runs every selected pass `n` times per frame (at least once), so that GPU timings can be
+    /// taken at full clock when frames arrive slowly; `PassTimings` are then per run.
+    pub fn set_repeat(&mut self, n: u32) {
+        self.repeat = n.max(1);
     }
 
     pub fn set_selection(&mut self, selection: PassSelection) {
@@ -320,6 +333,9 @@ impl FrameGraph {
         let ref_index = if t == 0 { cur } else { prev };
         let (cur_img, ref_img) = (&self.luma[cur], &self.luma[ref_index]);
         let sel = self.selection;
+        let repeat = self.repeat;
+        // `bench --repeat`: every step runs `repeat` times, each run after a barrier.
+        let rerun = |rec: &mut Recorder, i: u32| if i > 0 { rec.barrier() } else { Ok(()) };
         let queries = self.queries.as_ref();
         let rec = &mut self.rec;
         let stamp = |rec: &mut Recorder, slot: u32| -> Result<(), GpuError> {
@@ -337,33 +353,51 @@ impl FrameGraph {
         rec.upload(&self.staging, 0, cur_img)?;
         rec.barrier()?;
         stamp(rec, TS_UPLOAD)?;
-        if sel.diff {
-            self.diff_pass.record(rec, cur_img, ref_img, &self.diff.image)?;
+        // Both diff and stats: one fused pass (its time is reported as diff's, stats' is then 0).
+        for i in 0..repeat {
+            rerun(rec, i)?;
+            if sel.diff && sel.stats {
+                self.diff_stats_pass.record(rec, cur_img, ref_img, &self.diff.image, &self.stats, &self.grid)?;
+            } else if sel.diff {
+                self.diff_pass.record(rec, cur_img, ref_img, &self.diff.image)?;
+            }
         }
         stamp(rec, TS_DIFF)?;
-        if sel.stats {
-            self.stats_pass.record(rec, cur_img, ref_img, &self.stats, &self.grid)?;
+        for i in 0..repeat {
+            rerun(rec, i)?;
+            if sel.stats && !sel.diff {
+                self.stats_pass.record(rec, cur_img, ref_img, &self.stats, &self.grid)?;
+            }
         }
         stamp(rec, TS_STATS)?;
-        if sel.motion {
-            self.motion_pass.record(rec, cur_img, ref_img, &self.vectors, &self.grid, self.range)?;
-            rec.barrier()?;
+        for _ in 0..repeat {
+            if sel.motion {
+                self.motion_pass.record(rec, cur_img, ref_img, &self.vectors, &self.grid, self.range)?;
+                rec.barrier()?;
+            }
         }
         stamp(rec, TS_MOTION)?;
-        if sel.motion {
-            let source = if warp.is_some() { WarpSource::Params } else { WarpSource::MotionVectors };
-            let pred = &self.predicted.image;
-            self.warp_pass.record(rec, ref_img, pred, &self.vectors, &self.params, &self.grid, source)?;
-            rec.barrier()?;
+        for _ in 0..repeat {
+            if sel.motion {
+                let source = if warp.is_some() { WarpSource::Params } else { WarpSource::MotionVectors };
+                let pred = &self.predicted.image;
+                self.warp_pass.record(rec, ref_img, pred, &self.vectors, &self.params, &self.grid, source)?;
+                rec.barrier()?;
+            }
         }
         stamp(rec, TS_WARP)?;
-        if sel.motion {
-            self.diff_pass.record(rec, cur_img, &self.predicted.image, &self.residual.image)?;
-            self.stats_pass.record(rec, cur_img, &self.predicted.image, &self.mc_stats, &self.grid)?;
+        for i in 0..repeat {
+            rerun(rec, i)?;
+            if sel.motion {
+                let (pred, residual) = (&self.predicted.image, &self.residual.image);
+                self.diff_stats_pass.record(rec, cur_img, pred, residual, &self.mc_stats, &self.grid)?;
+            }
         }
         stamp(rec, TS_RESIDUAL)?;
         let layout = SymbolLayout::new(self.grid.block, self.quant);
-        if let (true, Some(out)) = (sel.symbols, &self.symbols) {
+        for i in 0..repeat {
+            rerun(rec, i)?;
+            let Some(out) = self.symbols.as_ref().filter(|_| sel.symbols) else { continue };
             let (pred, source) = match (sel.motion, warp.is_some()) {
                 (false, _) => (ref_img, SymbolSource::ZeroMotion),
                 (true, false) => (&self.predicted.image, SymbolSource::MotionVectors),
@@ -388,14 +422,15 @@ impl FrameGraph {
             Some(q) => {
                 let ticks = q.ticks()?;
                 let ms = |a, b| q.elapsed_ms(&ticks, a, b);
+                let run = |a, b| ms(a, b) / repeat as f64;
                 PassTimings {
                     upload_ms: ms(TS_START, TS_UPLOAD),
-                    diff_ms: ms(TS_UPLOAD, TS_DIFF),
-                    stats_ms: ms(TS_DIFF, TS_STATS),
-                    motion_ms: ms(TS_STATS, TS_MOTION),
-                    warp_ms: ms(TS_MOTION, TS_WARP),
-                    residual_ms: ms(TS_WARP, TS_RESIDUAL),
-                    symbols_ms: ms(TS_RESIDUAL, TS_SYMBOLS),
+                    diff_ms: run(TS_UPLOAD, TS_DIFF),
+                    stats_ms: run(TS_DIFF, TS_STATS),
+                    motion_ms: run(TS_STATS, TS_MOTION),
+                    warp_ms: run(TS_MOTION, TS_WARP),
+                    residual_ms: run(TS_WARP, TS_RESIDUAL),
+                    symbols_ms: run(TS_RESIDUAL, TS_SYMBOLS),
                     readback_ms: ms(TS_SYMBOLS, TS_READBACK),
                 }
             }

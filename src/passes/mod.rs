@@ -4,6 +4,7 @@
 mod block_stats;
 mod chroma;
 mod diff;
+mod diff_stats;
 mod frame_graph;
 mod motion_search;
 mod symbols;
@@ -12,6 +13,7 @@ mod warp;
 pub use block_stats::{BlockStatsPass, BlockStatsPush};
 pub use chroma::ChromaUpload;
 pub use diff::{DiffPass, DiffPush};
+pub use diff_stats::{DiffStatsPass, DiffStatsPush};
 pub use frame_graph::{FrameGraph, FrameOutputs, PassSelection, PassTimings, Readback};
 pub use motion_search::{MotionSearchPass, MotionSearchPush};
 pub use symbols::{SymbolSource, SymbolsPass, SymbolsPush};
