@@ -1,12 +1,13 @@
 //! diff_stats pass: diff and block_stats fused (shaders/diff_stats.comp): |cur − ref| into a storage
 //! image and one (SAD, SSE, Σa, Σb) record per block into an SSBO — the same outputs as `DiffPass`
 //! followed by `BlockStatsPass`, reading each plane once, in workgroups of 64 x 64 pixels (128 x 128
-//! at b = 128) instead of one workgroup per block.
+//! at b = 128) instead of one workgroup per block. On CPU devices the diff is written to a buffer,
+//! four pixels per word, and copied into the image (see the shader).
 
 use super::spirv;
-use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
+use crate::gpu::{vk, Binding, BufferKind, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
 use crate::reference::{BlockGrid, BlockStat};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
@@ -15,23 +16,35 @@ pub struct DiffStatsPush {
     pub height: u32,
     pub block: u32,
     pub blocks_x: u32,
+    /// Packed path: bytes per row of the diff buffer.
+    pub stride: u32,
 }
 
 pub struct DiffStatsPass {
+    ctx: Arc<GpuContext>,
     pipeline: ComputePipeline,
+    /// CPU devices: the diff goes through a buffer (made for the first grid that needs it).
+    packed: bool,
+    scratch: Mutex<Option<GpuBuffer>>,
 }
 
 impl DiffStatsPass {
     pub fn new(ctx: &Arc<GpuContext>) -> Result<Self, GpuError> {
-        let image = vk::DescriptorType::STORAGE_IMAGE;
-        let pipeline = ComputePipeline::new(
+        Self::with_packing(ctx, ctx.is_cpu())
+    }
+
+    /// `packed`: write the diff through a buffer (what `new` picks on CPU devices); tests run both.
+    pub fn with_packing(ctx: &Arc<GpuContext>, packed: bool) -> Result<Self, GpuError> {
+        let (image, buffer) = (vk::DescriptorType::STORAGE_IMAGE, vk::DescriptorType::STORAGE_BUFFER);
+        let pipeline = ComputePipeline::new_specialized(
             ctx,
             "diff_stats",
             spirv!("diff_stats"),
-            &[image, image, image, vk::DescriptorType::STORAGE_BUFFER],
+            &[image, image, image, buffer, buffer],
             std::mem::size_of::<DiffStatsPush>() as u32,
+            &[packed as u32],
         )?;
-        Ok(Self { pipeline })
+        Ok(Self { ctx: ctx.clone(), pipeline, packed, scratch: Mutex::new(None) })
     }
 
     /// Size of the SSBO that `record` writes for `grid` (the block_stats layout).
@@ -52,15 +65,39 @@ impl DiffStatsPass {
         if out.size() < Self::buffer_size(grid) {
             return Err(GpuError::Other("diff_stats: output buffer too small for the grid".into()));
         }
-        let push =
-            DiffStatsPush { width: grid.width, height: grid.height, block: grid.block, blocks_x: grid.blocks_x() };
         let side = grid.block.max(64);
-        rec.dispatch(
-            &self.pipeline,
-            &[Binding::Image(a), Binding::Image(b), Binding::Image(diff), Binding::Buffer(out)],
-            bytemuck::bytes_of(&push),
-            [grid.width.div_ceil(side), grid.height.div_ceil(side), 1],
-        )
+        let stride = grid.width.next_multiple_of(side);
+        let push = DiffStatsPush {
+            width: grid.width,
+            height: grid.height,
+            block: grid.block,
+            blocks_x: grid.blocks_x(),
+            stride,
+        };
+        let groups = [grid.width.div_ceil(side), grid.height.div_ceil(side), 1];
+        let push = bytemuck::bytes_of(&push);
+        if !self.packed {
+            // Binding 4 is written only on the packed path.
+            let bindings = [
+                Binding::Image(a),
+                Binding::Image(b),
+                Binding::Image(diff),
+                Binding::Buffer(out),
+                Binding::Buffer(out),
+            ];
+            return rec.dispatch(&self.pipeline, &bindings, push, groups);
+        }
+        let mut scratch = self.scratch.lock().map_err(|_| GpuError::Other("diff_stats: lock poisoned".into()))?;
+        let size = stride as u64 * grid.height.next_multiple_of(side) as u64;
+        if scratch.as_ref().is_none_or(|s| s.size() < size) {
+            *scratch = Some(GpuBuffer::new(&self.ctx, "diff words", size, BufferKind::DeviceLocal)?);
+        }
+        let words = scratch.as_ref().expect("made above");
+        let bindings =
+            [Binding::Image(a), Binding::Image(b), Binding::Image(diff), Binding::Buffer(out), Binding::Buffer(words)];
+        rec.dispatch(&self.pipeline, &bindings, push, groups)?;
+        rec.barrier()?;
+        rec.upload_rows(words, 0, stride, diff)
     }
 
     /// Decodes the records of a host-visible SSBO written by `record`.

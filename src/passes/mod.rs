@@ -15,7 +15,7 @@ pub use chroma::ChromaUpload;
 pub use diff::{DiffPass, DiffPush};
 pub use diff_stats::{DiffStatsPass, DiffStatsPush};
 pub use frame_graph::{FrameGraph, FrameOutputs, PassSelection, PassTimings, Readback};
-pub use motion_search::{MotionSearchPass, MotionSearchPush};
+pub use motion_search::{MotionSearchPass, MotionSearchPush, SearchPlan};
 pub use symbols::{SymbolSource, SymbolsPass, SymbolsPush};
 pub use warp::{WarpPass, WarpPush, WarpSource};
 

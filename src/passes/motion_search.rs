@@ -1,5 +1,5 @@
 //! motion_search pass: exact full search over (2R+1)^2 displacements, (dx, dy, sad) per block into an
-//! SSBO (shaders/motion_search.comp). A [`SearchPlan`] picks, per block size, range and device, how
+//! SSBO (shaders/motion_search.glsl). A [`SearchPlan`] picks, per block size, range and device, how
 //! candidates are tiled over threads and how many blocks share a workgroup; one pipeline per shape is
 //! made on first use.
 
@@ -31,10 +31,10 @@ pub struct MotionSearchPush {
 /// Bytes per block record (ivec4).
 pub const VECTOR_BYTES: u64 = 16;
 
-/// How the search is laid out on the device (see shaders/motion_search.comp).
+/// How the search is laid out on the device (see shaders/motion_search.glsl).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SearchPlan {
-    /// Candidates per item along dx (a multiple of 4) and along dy.
+    /// Candidates per item along dx (4 or 8) and along dy (1..=4).
     pub k: u32,
     pub ky: u32,
     /// Threads per workgroup and per block.
@@ -48,6 +48,9 @@ pub struct SearchPlan {
     /// Shared-memory capacities in floats.
     pub win_floats: u32,
     pub cur_floats: u32,
+    /// No staging: ref and cur read from the images (CPU devices; one block per workgroup of one
+    /// subgroup).
+    pub direct: bool,
 }
 
 /// Shared memory the plans may use (every device we run on has at least 32 KiB).
@@ -62,6 +65,10 @@ impl SearchPlan {
         (2 * range + 1).div_ceil(self.ky)
     }
 
+    fn items(&self, range: u32) -> u32 {
+        self.item_cols(range) * self.item_rows(range)
+    }
+
     fn window_stride(&self, block: u32, range: u32) -> u32 {
         self.nbx * block + self.item_cols(range) * self.k
     }
@@ -70,13 +77,24 @@ impl SearchPlan {
         self.nby * block + self.item_rows(range) * self.ky - 1
     }
 
-    /// The plan for `k` x `ky` items, `threads` threads of which `per_block` serve one block, or None
-    /// when it does not fit the shared memory.
-    fn make(block: u32, range: u32, k: u32, ky: u32, threads: u32, per_block: u32, shared: u32) -> Option<Self> {
+    /// The staged plan for `k` x `ky` items, `threads` threads of which `per_block` serve one block,
+    /// or None when it does not fit the shared memory.
+    pub fn staged(block: u32, range: u32, k: u32, ky: u32, threads: u32, per_block: u32, shared: u32) -> Option<Self> {
         let nb = threads / per_block;
         let nbx = 1u32 << nb.trailing_zeros().div_ceil(2);
         let nby = nb / nbx;
-        let mut plan = SearchPlan { k, ky, threads, per_block, nbx, nby, chunk: block, win_floats: 0, cur_floats: 0 };
+        let mut plan = SearchPlan {
+            k,
+            ky,
+            threads,
+            per_block,
+            nbx,
+            nby,
+            chunk: block,
+            win_floats: 0,
+            cur_floats: 0,
+            direct: false,
+        };
         let (ww, wh) = (plan.window_stride(block, range), plan.window_rows(block, range));
         let floats = shared / 4 - 2 * nb;
         let whole = ww * wh + nb * block * block;
@@ -102,69 +120,96 @@ impl SearchPlan {
         Some(plan)
     }
 
-    /// Estimated cost in thread-instructions for the whole frame (a model; the constants were
-    /// checked against measurements, docs/benchmarks.md).
-    fn cost(&self, grid: &BlockGrid, range: u32, cpu: bool) -> f64 {
+    /// The unstaged plan: one block per workgroup of one subgroup, `subgroup` invocations.
+    pub fn direct(block: u32, k: u32, ky: u32, subgroup: u32) -> Self {
+        let threads = subgroup;
+        SearchPlan {
+            k,
+            ky,
+            threads,
+            per_block: threads,
+            nbx: 1,
+            nby: 1,
+            chunk: block,
+            win_floats: 4,
+            cur_floats: 4,
+            direct: true,
+        }
+    }
+
+    /// Estimated cost for the whole frame, in instructions of one thread (GPU) or of one 8-wide
+    /// SIMD group (CPU): a model whose weights were fitted to measurements (docs/benchmarks.md).
+    fn cost(&self, grid: &BlockGrid, range: u32) -> f64 {
         let b = grid.block as f64;
         let (k, ky) = (self.k as f64, self.ky as f64);
-        let items = (self.item_cols(range) * self.item_rows(range)) as f64;
-        let rounds = (items / self.per_block as f64).ceil();
+        let rounds = (self.items(range) as f64 / self.per_block as f64).ceil();
+        let wgs = (grid.blocks_x().div_ceil(self.nbx) * grid.blocks_y().div_ceil(self.nby)) as f64;
+        if self.direct {
+            // Per 8 lanes: a gathered image load ~34, 12 vector instructions per accumulator and 4
+            // pixels.
+            let step = (k + 3.0 + 4.0 * ky) * 34.0 + 12.0 * k * ky + 10.0;
+            let item = (b + ky - 1.0) * ((b / 4.0) * step + 10.0) + 8.0 * k * ky + 50.0;
+            let chunks = self.threads as f64 / 8.0;
+            return wgs * (chunks * (rounds * item + 200.0) + 2000.0);
+        }
         let loads = (k / 4.0 + 1.0) + ky;
-        let (load_w, step_w, wg_w) = if cpu { (10.0, 6.0, 3000.0) } else { (2.0, 4.0, 60.0) };
-        let step = 8.0 * k * ky + load_w * loads + step_w + 2.0 * ky;
+        let step = 8.0 * k * ky + 2.0 * loads + 4.0 + 2.0 * ky;
         let item = (b + ky - 1.0) * ((b / 4.0) * step + 6.0) + 6.0 * k * ky + 20.0;
         let ww = self.window_stride(grid.block, range) as f64;
         let staged = if self.chunk >= grid.block {
             ww * self.window_rows(grid.block, range) as f64
         } else {
-            rounds * (b / self.chunk as f64).ceil() * ww * (self.win_floats as f64 / ww)
+            rounds * (b / self.chunk as f64).ceil() * self.win_floats as f64
         };
         let load = (staged + (self.nbx * self.nby) as f64 * b * b) * 12.0;
-        let per_wg = self.threads as f64 * (rounds * item + 60.0) + load + wg_w;
-        let wgs = (grid.blocks_x().div_ceil(self.nbx) * grid.blocks_y().div_ceil(self.nby)) as f64;
-        wgs * per_wg
+        wgs * (self.threads as f64 * (rounds * item + 60.0) + load + 60.0)
     }
 
-    /// The cheapest plan by the cost model for this grid and range.
-    pub fn choose(grid: &BlockGrid, range: u32, cpu: bool, shared_bytes: u32) -> SearchPlan {
+    /// The cheapest plan by the cost model for this grid and range: staged on GPUs, direct on CPU
+    /// devices (`cpu_subgroup`: their subgroup size).
+    pub fn choose(grid: &BlockGrid, range: u32, cpu_subgroup: Option<u32>, shared_bytes: u32) -> SearchPlan {
         let shared = shared_bytes.min(SHARED_BYTES);
-        let mut best: Option<(f64, SearchPlan)> = None;
+        let mut plans = Vec::new();
         for k in [4, 8] {
-            for ky in [1, 2, 3, 4] {
+            for ky in 1..=4 {
+                if let Some(subgroup) = cpu_subgroup {
+                    plans.push(Self::direct(grid.block, k, ky, subgroup));
+                    continue;
+                }
                 for threads in [64, 128, 256] {
-                    for per_block in [8, 16, 32, 64, 128, 256] {
-                        if per_block > threads {
-                            continue;
-                        }
-                        let Some(plan) = Self::make(grid.block, range, k, ky, threads, per_block, shared) else {
-                            continue;
-                        };
-                        let cost = plan.cost(grid, range, cpu);
-                        if best.is_none_or(|(c, _)| cost < c) {
-                            best = Some((cost, plan));
-                        }
+                    for per_block in [8, 16, 32, 64, 128, 256].into_iter().filter(|&p| p <= threads) {
+                        plans.extend(Self::staged(grid.block, range, k, ky, threads, per_block, shared));
                     }
                 }
             }
         }
-        best.expect("a one-block plan with 4x1 items always fits").1
+        plans
+            .into_iter()
+            .map(|p| (p.cost(grid, range), p))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .expect("a one-block plan with 4x1 items always fits")
+            .1
     }
 
-    /// A plan from `VIDSCOPE_MOTION_PLAN=k,ky,threads,per_block` (for measurements), if set and valid.
-    fn from_env(grid: &BlockGrid, range: u32, shared_bytes: u32) -> Option<SearchPlan> {
+    /// A plan from `VIDSCOPE_MOTION_PLAN=k,ky,threads,per_block` (staged) or `k,ky,direct` (for
+    /// measurements), if set and valid.
+    fn from_env(grid: &BlockGrid, range: u32, shared_bytes: u32, subgroup: u32) -> Option<SearchPlan> {
         let text = std::env::var("VIDSCOPE_MOTION_PLAN").ok()?;
         let v: Vec<u32> = text.split(',').filter_map(|s| s.trim().parse().ok()).collect();
-        let [k, ky, threads, per_block] = v[..] else { return None };
-        if k % 4 != 0 || k == 0 || ky == 0 || per_block == 0 || threads % per_block != 0 {
+        if let (&[k, ky], true) = (&v[..2.min(v.len())], text.ends_with("direct")) {
+            return ((k == 4 || k == 8) && (1..=4).contains(&ky)).then(|| Self::direct(grid.block, k, ky, subgroup));
+        }
+        let &[k, ky, threads, per_block] = &v[..] else { return None };
+        if !(k == 4 || k == 8) || !(1..=4).contains(&ky) || per_block == 0 || threads % per_block != 0 {
             return None;
         }
-        Self::make(grid.block, range, k, ky, threads, per_block, shared_bytes.min(SHARED_BYTES))
+        Self::staged(grid.block, range, k, ky, threads, per_block, shared_bytes.min(SHARED_BYTES))
     }
 }
 
 pub struct MotionSearchPass {
     ctx: Arc<GpuContext>,
-    pipelines: Mutex<HashMap<[u32; 6], Arc<ComputePipeline>>>,
+    pipelines: Mutex<HashMap<(u32, [u32; 6]), Arc<ComputePipeline>>>,
 }
 
 impl MotionSearchPass {
@@ -185,27 +230,34 @@ impl MotionSearchPass {
     /// The plan `record` uses for this grid and range on this device.
     pub fn plan(&self, grid: &BlockGrid, range: u32) -> SearchPlan {
         let shared = self.ctx.limits().max_compute_shared_memory_size;
-        SearchPlan::from_env(grid, range, shared)
-            .unwrap_or_else(|| SearchPlan::choose(grid, range, self.ctx.is_cpu(), shared))
+        let subgroup = self.ctx.subgroup_size();
+        SearchPlan::from_env(grid, range, shared, subgroup)
+            .unwrap_or_else(|| SearchPlan::choose(grid, range, self.ctx.is_cpu().then_some(subgroup), shared))
     }
 
     fn pipeline(&self, plan: &SearchPlan) -> Result<Arc<ComputePipeline>, GpuError> {
         let nb = plan.nbx * plan.nby;
-        let spec = [plan.threads, plan.k, plan.ky, plan.win_floats.div_ceil(4), plan.cur_floats.div_ceil(4), nb];
+        let spec =
+            [plan.threads, plan.ky, plan.win_floats.div_ceil(4), plan.cur_floats.div_ceil(4), nb, plan.direct as u32];
         let mut cache = self.pipelines.lock().map_err(|_| GpuError::Other("motion_search: lock poisoned".into()))?;
-        if let Some(p) = cache.get(&spec) {
+        if let Some(p) = cache.get(&(plan.k, spec)) {
             return Ok(p.clone());
         }
         let image = vk::DescriptorType::STORAGE_IMAGE;
+        let code: &[u8] = match plan.k {
+            4 => spirv!("motion_search_k4"),
+            8 => spirv!("motion_search_k8"),
+            k => return Err(GpuError::Other(format!("motion_search: no shader for {k} candidates per item"))),
+        };
         let pipeline = Arc::new(ComputePipeline::new_specialized(
             &self.ctx,
             "motion_search",
-            spirv!("motion_search"),
+            code,
             &[image, image, vk::DescriptorType::STORAGE_BUFFER],
             std::mem::size_of::<MotionSearchPush>() as u32,
             &spec,
         )?);
-        cache.insert(spec, pipeline.clone());
+        cache.insert((plan.k, spec), pipeline.clone());
         Ok(pipeline)
     }
 
@@ -240,6 +292,7 @@ impl MotionSearchPass {
             return Err(GpuError::Other("motion_search: output buffer too small for the grid".into()));
         }
         let pipeline = self.pipeline(plan)?;
+        tracing::debug!(?plan, block = grid.block, range, "motion search plan");
         let push = MotionSearchPush {
             width: grid.width,
             height: grid.height,
@@ -256,11 +309,12 @@ impl MotionSearchPass {
             wh: plan.window_rows(grid.block, range),
             chunk: plan.chunk,
         };
+        let groups = [grid.blocks_x().div_ceil(plan.nbx), grid.blocks_y().div_ceil(plan.nby), 1];
         rec.dispatch(
             &pipeline,
             &[Binding::Image(cur), Binding::Image(reference), Binding::Buffer(out)],
             bytemuck::bytes_of(&push),
-            [grid.blocks_x().div_ceil(plan.nbx), grid.blocks_y().div_ceil(plan.nby), 1],
+            groups,
         )
     }
 
@@ -285,7 +339,7 @@ mod tests {
         for block in crate::reference::BLOCK_SIZES {
             for range in [0, 1, 4, 7, 16, 32, 63, 64] {
                 let grid = BlockGrid::new(1920, 1080, block);
-                for cpu in [false, true] {
+                for cpu in [None, Some(8)] {
                     let plan = SearchPlan::choose(&grid, range, cpu, 32768);
                     let floats = plan.win_floats + plan.cur_floats + 2 * plan.nbx * plan.nby;
                     assert!(floats * 4 <= 32768, "{plan:?}");
