@@ -1,12 +1,16 @@
 #version 450
-// symbols: the per-block symbol stream (docs/symbols.md). One workgroup per block writes the block's
-// record: header (index, mode, parameters, non-zero count) and the residual r = cur - pred quantised
-// with step Q, q = sign(r) * floor((|r| + floor(Q/2)) / Q), as N balanced-ternary digit planes.
-// Digits are the base-3 digits of u = q + (3^N - 1)/2 minus 1 (integers only, so exact).
-// Each invocation packs whole words (16 trits) of every plane; edge-block pixels outside the frame
-// are q = 0. pred is the prediction (warp pass) or ref itself for zero motion.
-#extension GL_KHR_shader_subgroup_basic : require
-#extension GL_KHR_shader_subgroup_arithmetic : require
+// symbols: the per-block symbol stream (docs/symbols.md). Each block's record: header (index, mode,
+// parameters, non-zero count) and the residual r = cur - pred quantised with step Q,
+// q = sign(r) * floor((|r| + floor(Q/2)) / Q), as N balanced-ternary digit planes. Digits are the
+// base-3 digits of u = q + (3^N - 1)/2 minus 1 (integers only, so exact). Edge-block pixels outside
+// the frame are q = 0. pred is the prediction (warp pass) or ref itself for zero motion.
+//
+// One invocation per packed word (16 trits) of a block, in every plane: a workgroup of 64 takes
+// 64 / words-per-plane blocks (b <= 32: 64, 16, 4 or 1 blocks) or loops over the words of one
+// block (b >= 64), so no invocation idles and the digit loop is unrolled with constant indices
+// (a runtime-indexed accumulator array would live in local memory). The 1D workgroup index is
+// spread over x and y of the dispatch (x at most 65535).
+#extension GL_EXT_control_flow_attributes : require
 #include "symbols.glsl"
 
 layout(local_size_x = 64) in;
@@ -33,67 +37,77 @@ layout(push_constant) uniform Push {
     uint source;  // 0: zero motion, 1: motion vectors, 2: warp params
 } pc;
 
-shared uint partial[64];
+const uint WG = 64u;
+shared uint nonzero_of[WG];
 
 void main() {
-    uint bx = gl_WorkGroupID.x;
-    uint by = gl_WorkGroupID.y;
-    uint index = by * pc.blocks_x + bx;
+    uint wpp = sym_words_per_plane(pc.block);
+    uint per_wg = max(WG / wpp, 1u);  // blocks per workgroup
+    uint threads = min(wpp, WG);      // invocations per block
+    uint t = gl_LocalInvocationID.x;
+    uint slot = t / threads;
+    uint wg = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+    uint blocks_y = (pc.height + pc.block - 1u) / pc.block;
+    uint index = wg * per_wg + slot;
+    bool in_grid = index < pc.blocks_x * blocks_y;
+    uint by = index / pc.blocks_x;
+    uint bx = index - by * pc.blocks_x;
     uint x0 = bx * pc.block;
     uint y0 = by * pc.block;
-    uint w = min(pc.block, pc.width - x0);
-    uint h = min(pc.block, pc.height - y0);
-    uint wpp = sym_words_per_plane(pc.block);
+    uint w = in_grid ? min(pc.block, pc.width - x0) : 0u;
+    uint h = in_grid ? min(pc.block, pc.height - y0) : 0u;
+    uint shift = findLSB(pc.block);
     uint base = index * sym_record_words(pc.block, pc.planes);
-    uint pixels = pc.block * pc.block;
     uint offset = 0u;
     for (uint k = 0u; k < pc.planes; ++k) {
         offset = offset * 3u + 1u;  // (3^N - 1)/2
     }
+    uint half_q = pc.quant / 2u;
+
+    if (t < per_wg) {
+        nonzero_of[t] = 0u;
+    }
+    barrier();
 
     uint nonzero = 0u;
-    for (uint word = gl_LocalInvocationID.x; word < wpp; word += 64u) {
+    for (uint word = t - slot * threads; in_grid && word < wpp; word += threads) {
+        // acc[k]: digit k from the least significant, i.e. plane N - 1 - k.
         uint acc[SYM_MAX_PLANES];
-        for (uint k = 0u; k < SYM_MAX_PLANES; ++k) {
+        [[unroll]] for (uint k = 0u; k < SYM_MAX_PLANES; ++k) {
             acc[k] = 0u;
         }
-        for (uint j = 0u; j < SYM_TRITS_PER_WORD; ++j) {
+        [[unroll]] for (uint j = 0u; j < SYM_TRITS_PER_WORD; ++j) {
             uint i = word * SYM_TRITS_PER_WORD + j;
-            if (i >= pixels) {
-                break;
-            }
-            uint lx = i % pc.block;
-            uint ly = i / pc.block;
+            uint lx = i & (pc.block - 1u);
+            uint ly = i >> shift;
             int q = 0;
             if (lx < w && ly < h) {
                 ivec2 p = ivec2(x0 + lx, y0 + ly);
                 int r = int(imageLoad(cur_img, p).r) - int(imageLoad(pred_img, p).r);
-                int m = int((uint(abs(r)) + pc.quant / 2u) / pc.quant);
+                int m = int((uint(abs(r)) + half_q) / pc.quant);
                 q = r < 0 ? -m : m;
             }
             uint u = uint(q + int(offset));
-            for (uint k = pc.planes; k > 0u; --k) {
-                uint t = u % 3u;
+            [[unroll]] for (uint k = 0u; k < SYM_MAX_PLANES; ++k) {
+                uint d = u % 3u;
                 u /= 3u;
-                acc[k - 1u] |= (uint(int(t) - 1) & 3u) << (SYM_BITS_PER_TRIT * j);
-                nonzero += t != 1u ? 1u : 0u;
+                bool used = k < pc.planes;
+                acc[k] |= used ? (uint(int(d) - 1) & 3u) << (SYM_BITS_PER_TRIT * j) : 0u;
+                nonzero += used && d != 1u ? 1u : 0u;
             }
         }
-        for (uint k = 0u; k < pc.planes; ++k) {
-            words[base + SYM_HEADER_WORDS + k * wpp + word] = acc[k];
+        uint plane0 = base + SYM_HEADER_WORDS + word;
+        [[unroll]] for (uint k = 0u; k < SYM_MAX_PLANES; ++k) {
+            if (k < pc.planes) {
+                words[plane0 + (pc.planes - 1u - k) * wpp] = acc[k];
+            }
         }
     }
-
-    nonzero = subgroupAdd(nonzero);
-    if (subgroupElect()) {
-        partial[gl_SubgroupID] = nonzero;
+    if (in_grid) {
+        atomicAdd(nonzero_of[slot], nonzero);
     }
     barrier();
-    if (gl_LocalInvocationIndex == 0u) {
-        uint total = 0u;
-        for (uint s = 0u; s < gl_NumSubgroups; ++s) {
-            total += partial[s];
-        }
+    if (in_grid && t == slot * threads) {
         uint mode = SYM_MODE_ZERO_MOTION;
         uvec4 p = uvec4(0u);
         if (pc.source == 1u) {
@@ -111,7 +125,7 @@ void main() {
         words[base + SYM_HEADER_PARAMS + 1u] = p.y;
         words[base + SYM_HEADER_PARAMS + 2u] = p.z;
         words[base + SYM_HEADER_PARAMS + 3u] = p.w;
-        words[base + SYM_HEADER_NONZERO] = total;
+        words[base + SYM_HEADER_NONZERO] = nonzero_of[slot];
         words[base + SYM_HEADER_RESERVED] = 0u;
     }
 }

@@ -132,7 +132,7 @@ enum Command {
         quant: u32,
         /// Run each pass N times per frame and report one run's time (keeps the GPU at full clock
         /// when the source is slower than the passes)
-        #[arg(long, value_name = "N", default_value_t = 1)]
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
         repeat: u32,
         /// Frames submitted to the GPU and not yet read back, at most (1 = no overlap)
         #[arg(long, value_name = "K", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=8))]

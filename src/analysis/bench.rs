@@ -83,6 +83,9 @@ pub struct GpuMs {
     pub warp: Option<TimingStats>,
     pub residual: Option<TimingStats>,
     pub symbols: Option<TimingStats>,
+    /// diff and stats fused into one pass when both run (then `diff` and `stats` are absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff_stats: Option<TimingStats>,
     /// With `--ref`: the A/B passes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ab_diff: Option<TimingStats>,
@@ -100,6 +103,7 @@ impl GpuMs {
         let all = [
             ("diff", &self.diff),
             ("stats", &self.stats),
+            ("diff+st", &self.diff_stats),
             ("motion", &self.motion),
             ("warp", &self.warp),
             ("resid.", &self.residual),
@@ -186,6 +190,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
         warp: pass("warp"),
         residual: pass("residual"),
         symbols: pass("symbols"),
+        diff_stats: pass("diff_stats"),
         ab_diff: pass("ab_diff"),
         ab_signed: pass("ab_signed"),
         ab_stats: pass("ab_stats"),

@@ -131,9 +131,14 @@ impl Recorder {
     }
 
     fn image_copy(image: &LumaImage, offset: u64) -> vk::BufferImageCopy {
+        Self::image_copy_rows(image, offset, 0)
+    }
+
+    /// A copy of the whole image from/to buffer rows `row_length` texels apart (0: tightly packed).
+    fn image_copy_rows(image: &LumaImage, offset: u64, row_length: u32) -> vk::BufferImageCopy {
         vk::BufferImageCopy {
             buffer_offset: offset,
-            buffer_row_length: 0,
+            buffer_row_length: row_length,
             buffer_image_height: 0,
             image_subresource: vk::ImageSubresourceLayers {
                 aspect_mask: vk::ImageAspectFlags::COLOR,
@@ -158,8 +163,24 @@ impl Recorder {
 
     /// Copies a tightly packed luma plane at `offset` in `src` into `dst`.
     pub fn upload(&mut self, src: &GpuBuffer, offset: u64, dst: &LumaImage) -> Result<(), GpuError> {
+        self.upload_rows(src, offset, dst.width, dst)
+    }
+
+    /// Copies a luma plane whose rows lie `row_length` (>= the image width) bytes apart at `offset`
+    /// in `src` into `dst`.
+    pub fn upload_rows(
+        &mut self,
+        src: &GpuBuffer,
+        offset: u64,
+        row_length: u32,
+        dst: &LumaImage,
+    ) -> Result<(), GpuError> {
         self.ensure_recording()?;
-        Self::check_range("upload", src, offset, dst.byte_len())?;
+        if row_length < dst.width {
+            return Err(GpuError::Other(format!("upload: rows of {row_length} bytes for width {}", dst.width)));
+        }
+        let len = if dst.height == 0 { 0 } else { row_length as u64 * (dst.height as u64 - 1) + dst.width as u64 };
+        Self::check_range("upload", src, offset, len)?;
         // The whole image is overwritten, so its old contents may be discarded (UNDEFINED).
         self.transition(dst, vk::ImageLayout::UNDEFINED, vk::ImageLayout::TRANSFER_DST_OPTIMAL);
         // SAFETY: recording; range checked above; the image was just moved to TRANSFER_DST_OPTIMAL.
@@ -169,7 +190,7 @@ impl Recorder {
                 src.buffer,
                 dst.image,
                 vk::ImageLayout::TRANSFER_DST_OPTIMAL,
-                &[Self::image_copy(dst, offset)],
+                &[Self::image_copy_rows(dst, offset, row_length)],
             )
         };
         self.transition(dst, vk::ImageLayout::TRANSFER_DST_OPTIMAL, vk::ImageLayout::GENERAL);

@@ -230,6 +230,27 @@ impl GpuContext {
         Ok(())
     }
 
+    /// Whether the device is a CPU implementation (lavapipe), where kernels prefer other shapes.
+    pub fn is_cpu(&self) -> bool {
+        self.device_type == vk::PhysicalDeviceType::CPU
+    }
+
+    /// Invocations per subgroup (32 on NVIDIA, 8 on lavapipe with AVX2).
+    pub fn subgroup_size(&self) -> u32 {
+        let mut subgroup = vk::PhysicalDeviceSubgroupProperties::default();
+        let mut props2 = vk::PhysicalDeviceProperties2::default().push_next(&mut subgroup);
+        // SAFETY: a plain query of the physical device this context was made on; props2 chains only
+        // subgroup, which outlives the call.
+        unsafe { self.instance.get_physical_device_properties2(self.physical, &mut props2) };
+        subgroup.subgroup_size
+    }
+
+    /// The device's limits (shared memory, workgroup sizes, ...).
+    pub fn limits(&self) -> vk::PhysicalDeviceLimits {
+        // SAFETY: a plain query of the physical device this context was made on.
+        unsafe { self.instance.get_physical_device_properties(self.physical) }.limits
+    }
+
     pub fn validation_enabled(&self) -> bool {
         self.debug_messenger.is_some()
     }

@@ -44,6 +44,20 @@ impl ComputePipeline {
         bindings: &[vk::DescriptorType],
         push_size: u32,
     ) -> Result<Self, GpuError> {
+        Self::new_specialized(ctx, name, spirv, bindings, push_size, &[])
+    }
+
+    /// Like `new`, with the shader's specialization constants `constant_id = i` set to
+    /// `specialization[i]` (32-bit values; a shader may size its workgroup, arrays and unrolled loops
+    /// by them).
+    pub fn new_specialized(
+        ctx: &Arc<GpuContext>,
+        name: &str,
+        spirv: &[u8],
+        bindings: &[vk::DescriptorType],
+        push_size: u32,
+        specialization: &[u32],
+    ) -> Result<Self, GpuError> {
         let device = &ctx.device;
         let code = ash::util::read_spv(&mut std::io::Cursor::new(spirv))
             .map_err(|e| GpuError::Other(format!("shader {name}: bad SPIR-V: {e}")))?;
@@ -75,10 +89,18 @@ impl ComputePipeline {
             let module = device
                 .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&code), None)
                 .vk("vkCreateShaderModule")?;
-            let stage = vk::PipelineShaderStageCreateInfo::default()
+            let entries: Vec<vk::SpecializationMapEntry> = (0..specialization.len() as u32)
+                .map(|i| vk::SpecializationMapEntry { constant_id: i, offset: 4 * i, size: 4 })
+                .collect();
+            let spec_info =
+                vk::SpecializationInfo::default().map_entries(&entries).data(bytemuck::cast_slice(specialization));
+            let mut stage = vk::PipelineShaderStageCreateInfo::default()
                 .stage(vk::ShaderStageFlags::COMPUTE)
                 .module(module)
                 .name(c"main");
+            if !specialization.is_empty() {
+                stage = stage.specialization_info(&spec_info);
+            }
             let info = [vk::ComputePipelineCreateInfo::default().stage(stage).layout(layout)];
             let created = device.create_compute_pipelines(vk::PipelineCache::null(), &info, None);
             device.destroy_shader_module(module, None);

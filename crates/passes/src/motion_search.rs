@@ -1,54 +1,265 @@
-//! motion_search pass: exact full search over (2R+1)^2 displacements, one workgroup per block,
-//! (dx, dy, sad) per block into an SSBO (shaders/motion_search.comp).
+//! motion_search pass: exact full search over (2R+1)^2 displacements, (dx, dy, sad) per block into an
+//! SSBO (shaders/motion_search.glsl). A [`SearchPlan`] picks, per block size, range and device, how
+//! candidates are tiled over threads and how many blocks share a workgroup; one pipeline per shape is
+//! made on first use.
 
 use super::pass::{FrameSettings, Output, Pass, PassIo, Res};
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
 use crate::reference::{BlockGrid, MotionVector, MAX_RANGE};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 #[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct MotionSearchPush {
     pub width: u32,
     pub height: u32,
     pub block: u32,
     pub blocks_x: u32,
+    pub blocks_y: u32,
     pub range: i32,
-    pub use_tiles: u32,
+    pub nbx: u32,
+    pub nby: u32,
+    pub p: u32,
+    pub g: u32,
+    pub gy: u32,
+    pub ww: u32,
+    pub wh: u32,
+    pub chunk: u32,
 }
 
 /// Bytes per block record (ivec4).
 pub const VECTOR_BYTES: u64 = 16;
-/// Shared-memory budget of the tiled path, in pixels (see the shader).
-const TILE_PIXELS: u32 = 16384;
-const TILE_MAX_BLOCK: u32 = 64;
+
+/// How the search is laid out on the device (see shaders/motion_search.glsl).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SearchPlan {
+    /// Candidates per item along dx (4 or 8) and along dy (1..=4).
+    pub k: u32,
+    pub ky: u32,
+    /// Threads per workgroup and per block.
+    pub threads: u32,
+    pub per_block: u32,
+    /// Blocks per workgroup along x and y.
+    pub nbx: u32,
+    pub nby: u32,
+    /// Block rows staged per step (the block size when the whole window fits).
+    pub chunk: u32,
+    /// Shared-memory capacities in floats.
+    pub win_floats: u32,
+    pub cur_floats: u32,
+    /// No staging: ref and cur read from the images (CPU devices; one block per workgroup of one
+    /// subgroup).
+    pub direct: bool,
+}
+
+/// Shared memory the plans may use (every device we run on has at least 32 KiB).
+const SHARED_BYTES: u32 = 32 * 1024;
+
+impl SearchPlan {
+    fn item_cols(&self, range: u32) -> u32 {
+        (2 * range + 1).div_ceil(self.k)
+    }
+
+    fn item_rows(&self, range: u32) -> u32 {
+        (2 * range + 1).div_ceil(self.ky)
+    }
+
+    fn items(&self, range: u32) -> u32 {
+        self.item_cols(range) * self.item_rows(range)
+    }
+
+    fn window_stride(&self, block: u32, range: u32) -> u32 {
+        self.nbx * block + self.item_cols(range) * self.k
+    }
+
+    fn window_rows(&self, block: u32, range: u32) -> u32 {
+        self.nby * block + self.item_rows(range) * self.ky - 1
+    }
+
+    /// The staged plan for `k` x `ky` items, `threads` threads of which `per_block` serve one block,
+    /// or None when it does not fit the shared memory.
+    pub fn staged(block: u32, range: u32, k: u32, ky: u32, threads: u32, per_block: u32, shared: u32) -> Option<Self> {
+        let nb = threads / per_block;
+        let nbx = 1u32 << nb.trailing_zeros().div_ceil(2);
+        let nby = nb / nbx;
+        let mut plan = SearchPlan {
+            k,
+            ky,
+            threads,
+            per_block,
+            nbx,
+            nby,
+            chunk: block,
+            win_floats: 0,
+            cur_floats: 0,
+            direct: false,
+        };
+        let (ww, wh) = (plan.window_stride(block, range), plan.window_rows(block, range));
+        let floats = shared / 4 - 2 * nb;
+        let whole = ww * wh + nb * block * block;
+        if whole <= floats {
+            plan.win_floats = ww * wh;
+            plan.cur_floats = nb * block * block;
+            return Some(plan);
+        }
+        if nb > 1 {
+            return None;
+        }
+        // One block, staged a few block rows and the window rows of one round at a time.
+        let g = plan.item_cols(range);
+        let span = (per_block.div_ceil(g) + 1) * ky; // window rows a round's items reach, past the block rows
+        let per_row = ww + block; // window row + cur row, per block row of the chunk
+        let chunk = floats.checked_sub(span * ww)? / per_row;
+        if chunk == 0 {
+            return None;
+        }
+        plan.chunk = chunk.min(block);
+        plan.win_floats = (span + plan.chunk - 1) * ww;
+        plan.cur_floats = plan.chunk * block;
+        Some(plan)
+    }
+
+    /// The unstaged plan: one block per workgroup of one subgroup, `subgroup` invocations.
+    pub fn direct(block: u32, k: u32, ky: u32, subgroup: u32) -> Self {
+        let threads = subgroup;
+        SearchPlan {
+            k,
+            ky,
+            threads,
+            per_block: threads,
+            nbx: 1,
+            nby: 1,
+            chunk: block,
+            win_floats: 4,
+            cur_floats: 4,
+            direct: true,
+        }
+    }
+
+    /// Estimated cost for the whole frame, in instructions of one thread (GPU) or of one 8-wide
+    /// SIMD group (CPU): a model whose weights were fitted to measurements (docs/benchmarks.md).
+    fn cost(&self, grid: &BlockGrid, range: u32) -> f64 {
+        let b = grid.block as f64;
+        let (k, ky) = (self.k as f64, self.ky as f64);
+        let rounds = (self.items(range) as f64 / self.per_block as f64).ceil();
+        let wgs = (grid.blocks_x().div_ceil(self.nbx) * grid.blocks_y().div_ceil(self.nby)) as f64;
+        if self.direct {
+            // Per 8 lanes: a gathered image load ~34, 12 vector instructions per accumulator and 4
+            // pixels.
+            let step = (k + 3.0 + 4.0 * ky) * 34.0 + 12.0 * k * ky + 10.0;
+            let item = (b + ky - 1.0) * ((b / 4.0) * step + 10.0) + 8.0 * k * ky + 50.0;
+            let chunks = self.threads as f64 / 8.0;
+            return wgs * (chunks * (rounds * item + 200.0) + 2000.0);
+        }
+        let loads = (k / 4.0 + 1.0) + ky;
+        let step = 8.0 * k * ky + 2.0 * loads + 4.0 + 2.0 * ky;
+        let item = (b + ky - 1.0) * ((b / 4.0) * step + 6.0) + 6.0 * k * ky + 20.0;
+        let ww = self.window_stride(grid.block, range) as f64;
+        let staged = if self.chunk >= grid.block {
+            ww * self.window_rows(grid.block, range) as f64
+        } else {
+            rounds * (b / self.chunk as f64).ceil() * self.win_floats as f64
+        };
+        let load = (staged + (self.nbx * self.nby) as f64 * b * b) * 12.0;
+        wgs * (self.threads as f64 * (rounds * item + 60.0) + load + 60.0)
+    }
+
+    /// The cheapest plan by the cost model for this grid and range: staged on GPUs, direct on CPU
+    /// devices (`cpu_subgroup`: their subgroup size).
+    pub fn choose(grid: &BlockGrid, range: u32, cpu_subgroup: Option<u32>, shared_bytes: u32) -> SearchPlan {
+        let shared = shared_bytes.min(SHARED_BYTES);
+        let mut plans = Vec::new();
+        for k in [4, 8] {
+            for ky in 1..=4 {
+                if let Some(subgroup) = cpu_subgroup {
+                    plans.push(Self::direct(grid.block, k, ky, subgroup));
+                    continue;
+                }
+                for threads in [64, 128, 256] {
+                    for per_block in [8, 16, 32, 64, 128, 256].into_iter().filter(|&p| p <= threads) {
+                        plans.extend(Self::staged(grid.block, range, k, ky, threads, per_block, shared));
+                    }
+                }
+            }
+        }
+        plans
+            .into_iter()
+            .map(|p| (p.cost(grid, range), p))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .expect("a one-block plan with 4x1 items always fits")
+            .1
+    }
+
+    /// A plan from `VIDSCOPE_MOTION_PLAN=k,ky,threads,per_block` (staged) or `k,ky,direct` (for
+    /// measurements), if set and valid.
+    fn from_env(grid: &BlockGrid, range: u32, shared_bytes: u32, subgroup: u32) -> Option<SearchPlan> {
+        let text = std::env::var("VIDSCOPE_MOTION_PLAN").ok()?;
+        let v: Vec<u32> = text.split(',').filter_map(|s| s.trim().parse().ok()).collect();
+        if let (&[k, ky], true) = (&v[..2.min(v.len())], text.ends_with("direct")) {
+            return ((k == 4 || k == 8) && (1..=4).contains(&ky)).then(|| Self::direct(grid.block, k, ky, subgroup));
+        }
+        let &[k, ky, threads, per_block] = &v[..] else { return None };
+        if !(k == 4 || k == 8) || !(1..=4).contains(&ky) || per_block == 0 || threads % per_block != 0 {
+            return None;
+        }
+        Self::staged(grid.block, range, k, ky, threads, per_block, shared_bytes.min(SHARED_BYTES))
+    }
+}
 
 pub struct MotionSearchPass {
-    pipeline: ComputePipeline,
+    ctx: Arc<GpuContext>,
+    pipelines: Mutex<HashMap<(u32, [u32; 6]), Arc<ComputePipeline>>>,
 }
 
 impl MotionSearchPass {
     pub fn new(ctx: &Arc<GpuContext>) -> Result<Self, GpuError> {
-        let image = vk::DescriptorType::STORAGE_IMAGE;
-        let pipeline = ComputePipeline::new(
-            ctx,
-            "motion_search",
-            spirv!("motion_search"),
-            &[image, image, vk::DescriptorType::STORAGE_BUFFER],
-            std::mem::size_of::<MotionSearchPush>() as u32,
-        )?;
-        Ok(Self { pipeline })
+        Ok(Self { ctx: ctx.clone(), pipelines: Mutex::new(HashMap::new()) })
     }
 
     pub fn buffer_size(grid: &BlockGrid) -> u64 {
         grid.len() as u64 * VECTOR_BYTES
     }
 
-    /// Whether the block and its search window fit the shader's shared-memory tiles.
-    pub fn uses_tiles(block: u32, range: u32) -> bool {
-        let side = block + 2 * range;
-        block <= TILE_MAX_BLOCK && side * side <= TILE_PIXELS
+    /// Whether the search stages the block and its window in shared memory: always, now (in row
+    /// chunks when the window is large); kept for callers that print it.
+    pub fn uses_tiles(_block: u32, _range: u32) -> bool {
+        true
+    }
+
+    /// The plan `record` uses for this grid and range on this device.
+    pub fn plan(&self, grid: &BlockGrid, range: u32) -> SearchPlan {
+        let shared = self.ctx.limits().max_compute_shared_memory_size;
+        let subgroup = self.ctx.subgroup_size();
+        SearchPlan::from_env(grid, range, shared, subgroup)
+            .unwrap_or_else(|| SearchPlan::choose(grid, range, self.ctx.is_cpu().then_some(subgroup), shared))
+    }
+
+    fn pipeline(&self, plan: &SearchPlan) -> Result<Arc<ComputePipeline>, GpuError> {
+        let nb = plan.nbx * plan.nby;
+        let spec =
+            [plan.threads, plan.ky, plan.win_floats.div_ceil(4), plan.cur_floats.div_ceil(4), nb, plan.direct as u32];
+        let mut cache = self.pipelines.lock().map_err(|_| GpuError::Other("motion_search: lock poisoned".into()))?;
+        if let Some(p) = cache.get(&(plan.k, spec)) {
+            return Ok(p.clone());
+        }
+        let image = vk::DescriptorType::STORAGE_IMAGE;
+        let code: &[u8] = match plan.k {
+            4 => spirv!("motion_search_k4"),
+            8 => spirv!("motion_search_k8"),
+            k => return Err(GpuError::Other(format!("motion_search: no shader for {k} candidates per item"))),
+        };
+        let pipeline = Arc::new(ComputePipeline::new_specialized(
+            &self.ctx,
+            "motion_search",
+            code,
+            &[image, image, vk::DescriptorType::STORAGE_BUFFER],
+            std::mem::size_of::<MotionSearchPush>() as u32,
+            &spec,
+        )?);
+        cache.insert((plan.k, spec), pipeline.clone());
+        Ok(pipeline)
     }
 
     pub fn record(
@@ -60,25 +271,51 @@ impl MotionSearchPass {
         grid: &BlockGrid,
         range: u32,
     ) -> Result<(), GpuError> {
+        self.record_with_plan(rec, cur, reference, out, grid, range, &self.plan(grid, range))
+    }
+
+    /// `record` with a given plan (tests and measurements compare plans).
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_with_plan(
+        &self,
+        rec: &mut Recorder,
+        cur: &LumaImage,
+        reference: &LumaImage,
+        out: &GpuBuffer,
+        grid: &BlockGrid,
+        range: u32,
+        plan: &SearchPlan,
+    ) -> Result<(), GpuError> {
         if range > MAX_RANGE {
             return Err(GpuError::Other(format!("motion search range {range} exceeds {MAX_RANGE}")));
         }
         if out.size() < Self::buffer_size(grid) {
             return Err(GpuError::Other("motion_search: output buffer too small for the grid".into()));
         }
+        let pipeline = self.pipeline(plan)?;
+        tracing::debug!(?plan, block = grid.block, range, "motion search plan");
         let push = MotionSearchPush {
             width: grid.width,
             height: grid.height,
             block: grid.block,
             blocks_x: grid.blocks_x(),
+            blocks_y: grid.blocks_y(),
             range: range as i32,
-            use_tiles: Self::uses_tiles(grid.block, range) as u32,
+            nbx: plan.nbx,
+            nby: plan.nby,
+            p: plan.per_block,
+            g: plan.item_cols(range),
+            gy: plan.item_rows(range),
+            ww: plan.window_stride(grid.block, range),
+            wh: plan.window_rows(grid.block, range),
+            chunk: plan.chunk,
         };
+        let groups = [grid.blocks_x().div_ceil(plan.nbx), grid.blocks_y().div_ceil(plan.nby), 1];
         rec.dispatch(
-            &self.pipeline,
+            &pipeline,
             &[Binding::Image(cur), Binding::Image(reference), Binding::Buffer(out)],
             bytemuck::bytes_of(&push),
-            [grid.blocks_x(), grid.blocks_y(), 1],
+            groups,
         )
     }
 
@@ -115,5 +352,25 @@ impl Pass for MotionSearchPass {
     fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
         let (cur, prev) = (io.image(Res::Cur(0))?, io.image(Res::Prev(0))?);
         MotionSearchPass::record(self, rec, cur, prev, io.buffer(Res::Buffer("vectors"))?, &s.grid, s.range)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_block_size_and_range_has_a_plan_that_fits() {
+        for block in crate::reference::BLOCK_SIZES {
+            for range in [0, 1, 4, 7, 16, 32, 63, 64] {
+                let grid = BlockGrid::new(1920, 1080, block);
+                for cpu in [None, Some(8)] {
+                    let plan = SearchPlan::choose(&grid, range, cpu, 32768);
+                    let floats = plan.win_floats + plan.cur_floats + 2 * plan.nbx * plan.nby;
+                    assert!(floats * 4 <= 32768, "{plan:?}");
+                    assert!(plan.chunk >= 1 && plan.chunk <= block);
+                }
+            }
+        }
     }
 }

@@ -4,8 +4,8 @@
 
 use super::pass::Pass;
 use super::{
-    AbDiffPass, AbStatsPass, BlockStatsPass, DiffPass, MotionSearchPass, ResidualPass, SignedDiffPass, SsimPass,
-    SymbolsPass, WarpPass,
+    AbDiffPass, AbStatsPass, BlockStatsPass, DiffPass, DiffStatsPass, MotionSearchPass, ResidualPass, SignedDiffPass,
+    SsimPass, SymbolsPass, WarpPass,
 };
 use crate::gpu::{GpuContext, GpuError};
 use std::sync::Arc;
@@ -15,6 +15,7 @@ pub fn registered_passes(ctx: &Arc<GpuContext>) -> Result<Vec<Box<dyn Pass>>, Gp
     Ok(vec![
         Box::new(DiffPass::new(ctx)?),
         Box::new(BlockStatsPass::new(ctx)?),
+        Box::new(DiffStatsPass::new(ctx)?),
         Box::new(MotionSearchPass::new(ctx)?),
         Box::new(WarpPass::new(ctx)?),
         Box::new(ResidualPass::new(ctx)?),
@@ -49,9 +50,12 @@ impl PassSelection {
 
     /// The registered pass names this selection runs.
     pub fn pass_names(&self) -> Vec<&'static str> {
-        let groups: [(bool, &[&'static str]); 5] = [
-            (self.diff, &["diff"]),
-            (self.stats, &["stats"]),
+        // diff and stats together run fused, reading each frame once.
+        let both = self.diff && self.stats;
+        let groups: [(bool, &[&'static str]); 6] = [
+            (both, &["diff_stats"]),
+            (self.diff && !both, &["diff"]),
+            (self.stats && !both, &["stats"]),
             (self.motion, &["motion", "warp", "residual"]),
             (self.symbols, &["symbols"]),
             (self.compare, &["ab_diff", "ab_signed", "ab_stats", "ssim"]),

@@ -1,6 +1,6 @@
 //! symbols pass: the per-block symbol stream of cur − pred (quantised residual as balanced-ternary
-//! digit planes, docs/symbols.md), one workgroup per block, one fixed-size record per block into an
-//! SSBO (shaders/symbols.comp; layout in shaders/symbols.glsl and `reference::symbols`).
+//! digit planes, docs/symbols.md), one invocation per packed word of 16 trits, one fixed-size record
+//! per block into an SSBO (shaders/symbols.comp; layout in shaders/symbols.glsl and `reference::symbols`).
 
 use super::pass::{FrameSettings, Output, Pass, PassIo, Res, WarpSource};
 use super::spirv;
@@ -104,8 +104,18 @@ impl SymbolsPass {
                 Binding::Buffer(out),
             ],
             bytemuck::bytes_of(&push),
-            [grid.blocks_x(), grid.blocks_y(), 1],
+            Self::groups(grid),
         )
+    }
+
+    /// Workgroups of 64 invocations, one per packed word: 64 / words-per-plane blocks each (one block
+    /// from b = 32 up); the 1D workgroup index spread over x (at most 65535) and y.
+    fn groups(grid: &BlockGrid) -> [u32; 3] {
+        let words_per_plane = (grid.block * grid.block).div_ceil(crate::reference::symbols::TRITS_PER_WORD);
+        let per_group = (64 / words_per_plane).max(1);
+        let groups = (grid.len() as u32).div_ceil(per_group);
+        let x = groups.min(65535);
+        [x, groups.div_ceil(x.max(1)), 1]
     }
 
     /// The stream words of a host-visible SSBO written by `record`.

@@ -1,0 +1,284 @@
+// motion_search: exact full search. Every displacement (dx, dy) with |dx|, |dy| <= R is scored by the
+// SAD of the cur block against ref at (x + dx, y + dy), clamped to the edge. The winner minimises the
+// key (SAD, |dx|+|dy|, dy, dx) - the tie-breaking of DESIGN.md - so the result is identical to the
+// CPU reference whatever order the threads run in.
+//
+// Layout (chosen on the host, src/passes/motion_search.rs `SearchPlan`):
+// - A workgroup takes a rectangle of nbx x nby blocks and stages their pixels and the whole search
+//   window around them in shared memory as floats (once; or, when that does not fit, the rows each
+//   step needs).
+// - The (2R+1)^2 candidates of a block are cut into items of K consecutive dx times KY consecutive
+//   dy ("register tiling"); `p` threads serve a block and take its items in rounds. A thread walks
+//   the window rows once per item: each row of K+3 reference pixels it loads serves K candidates
+//   and KY rows of the block, so there are few shared-memory loads per absolute difference.
+// - Sums are in f32: every partial sum is an integer below 2^24 (at most 128*128*255), so every
+//   operation is exact, and |a - b| + acc is two float instructions on a GPU (the abs is free),
+//   where integers need three.
+// - Items padded past R (when 2R+1 is not a multiple of K or KY) are computed and ignored.
+// - Each thread keeps its best key; the block's winner is taken with two shared atomicMin rounds
+//   (SAD first, then the tie key among the threads holding that SAD).
+#extension GL_EXT_control_flow_attributes : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#extension GL_KHR_shader_subgroup_ballot : require
+
+layout(local_size_x_id = 0) in;
+// K (dx per item, a multiple of 4) is #defined by the including motion_search_k*.comp, so that
+// every accumulator index is a compile-time constant and the arrays become registers.
+layout(constant_id = 1) const uint KY = 4;            // dy per item, at most 4
+layout(constant_id = 2) const uint WIN_VEC4 = 1024;   // window capacity, in vec4
+layout(constant_id = 3) const uint CUR_VEC4 = 64;     // cur tile capacity, in vec4
+layout(constant_id = 4) const uint MAX_BLOCKS = 1;    // blocks per workgroup
+// CPU devices (lavapipe): no staging. There (Mesa 22) a shared-memory or storage-buffer load inside
+// a loop costs a loop over the SIMD lanes with a branch per lane, while an image load is a plain
+// gather: so ref and cur are read from the images, clamped. The workgroup is one subgroup (one
+// block): each gather of cur fetches 4 pixels for all, handed out by subgroupBroadcast, and the
+// winner is taken with subgroupMin, with no barrier (lavapipe runs barriers as coroutines).
+layout(constant_id = 5) const bool DIRECT = false;
+
+layout(set = 0, binding = 0, r8ui) uniform readonly uimage2D cur_img;
+layout(set = 0, binding = 1, r8ui) uniform readonly uimage2D ref_img;
+layout(std430, set = 0, binding = 2) writeonly buffer Vectors {
+    ivec4 vectors[];  // (dx, dy, sad, 0) per block, row-major over (by, bx)
+};
+
+layout(push_constant) uniform Push {
+    uint width;
+    uint height;
+    uint block;
+    uint blocks_x;
+    uint blocks_y;
+    int range;
+    uint nbx;      // blocks per workgroup in x
+    uint nby;      // and in y
+    uint p;        // threads per block
+    uint g;        // item columns: g * K >= 2R + 1
+    uint gy;       // item rows: gy * KY >= 2R + 1
+    uint ww;       // window row stride in floats: nbx * block + g * K (a multiple of 4)
+    uint wh;       // window rows: nby * block + gy * KY - 1
+    uint chunk;    // block rows per step (block when everything fits)
+} pc;
+
+const uint KV = (K + 3u + 3u) / 4u;  // vec4 of window read per 4 block pixels
+
+shared vec4 win[WIN_VEC4];
+shared vec4 cur[CUR_VEC4];
+shared uint red_sad[MAX_BLOCKS];
+shared uint red_tie[MAX_BLOCKS];
+
+// Stages window rows [lo, hi) (region rows: 0 = R rows above the region) from ref, clamped.
+void load_window(uint lo, uint hi, uint x0, uint y0) {
+    uint n = (hi - lo) * pc.ww;
+    uint T = gl_WorkGroupSize.x;
+    uint t = gl_LocalInvocationIndex;
+    uint r = t / pc.ww;
+    uint c = t - r * pc.ww;
+    uint dr = T / pc.ww;
+    uint dc = T - dr * pc.ww;
+    ivec2 hi_xy = ivec2(int(pc.width) - 1, int(pc.height) - 1);
+    for (uint k = t; k < n; k += T) {
+        ivec2 q = ivec2(int(x0 + c) - pc.range, int(y0 + lo + r) - pc.range);
+        float v = float(imageLoad(ref_img, clamp(q, ivec2(0), hi_xy)).r);
+        win[k >> 2][k & 3u] = v;
+        c += dc;
+        r += dr;
+        if (c >= pc.ww) {
+            c -= pc.ww;
+            r += 1u;
+        }
+    }
+}
+
+// Stages cur rows [lo, hi) of the region (all its block columns), clamped (pixels outside the
+// frame are never used unmasked).
+void load_cur(uint lo, uint hi, uint x0, uint y0) {
+    uint cw = pc.nbx * pc.block;
+    uint n = (hi - lo) * cw;
+    uint T = gl_WorkGroupSize.x;
+    ivec2 hi_xy = ivec2(int(pc.width) - 1, int(pc.height) - 1);
+    for (uint k = gl_LocalInvocationIndex; k < n; k += T) {
+        uint r = k / cw;
+        ivec2 q = ivec2(x0 + k - r * cw, y0 + lo + r);
+        cur[k >> 2][k & 3u] = float(imageLoad(cur_img, min(q, hi_xy)).r);
+    }
+}
+
+float ref_at(vec4 r[KV], uint i) {
+    return r[i >> 2][i & 3u];
+}
+
+// DIRECT: 4 cur pixels from (x, y) on, as floats (clamped: pixels past the frame are masked). One
+// gather, invocation i fetching pixel i % 4, then broadcast: every invocation must be active.
+vec4 cur_direct(uint x, uint y) {
+    ivec2 last = ivec2(pc.width, pc.height) - 1;
+    ivec2 p = min(ivec2(x + (gl_SubgroupInvocationID & 3u), y), last);
+    float v = float(imageLoad(cur_img, p).r);
+    return vec4(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u));
+}
+
+
+// One window row against block row s - KYI for the K candidates of dy row KYI (KYI < KY; the
+// condition folds away for larger KYI). XOFF: column of the 4 block pixels; MASK: 1 per pixel used.
+// Written as macros over KYI so every accumulator index is a constant (a loop over KYI is not
+// always unrolled, and a runtime-indexed accumulator array lives in memory).
+const vec4 ONE4 = vec4(1.0);
+#define SAD_ROW(KYI, XOFF, MASK)                                                                  \
+    if (KYI < KY && s >= ya + KYI && s < yend + KYI) {                                            \
+        vec4 c = DIRECT ? cur_direct(x0 + ox + (XOFF), y0 + oy + s - KYI)                         \
+                        : cur[((oy + s - KYI - cur_lo) * cw + ox + (XOFF)) >> 2];                 \
+        [[unroll]] for (uint kx = 0u; kx < K; ++kx) {                                             \
+            acc[KYI * K + kx] += MASK.x * abs(c.x - ref_at(r, kx)) + MASK.y * abs(c.y - ref_at(r, kx + 1u)) + \
+                                 MASK.z * abs(c.z - ref_at(r, kx + 2u)) + MASK.w * abs(c.w - ref_at(r, kx + 3u)); \
+        }                                                                                         \
+    }
+
+// The K + 3 window pixels from block column XOFF on, for the item's dx, at window row s.
+#define LOAD_REF(XOFF)                                                                            \
+    if (DIRECT) {                                                                                 \
+        int rx = int(x0 + ox + (XOFF) + ix * K) - R;                                              \
+        int ry = clamp(int(y0 + oy + iy * KY + s) - R, 0, int(pc.height) - 1);                    \
+        [[unroll]] for (uint q = 0u; q < 4u * KV; ++q) {                                          \
+            ivec2 at = ivec2(clamp(rx + int(q), 0, int(pc.width) - 1), ry);                       \
+            r[q >> 2][q & 3u] = q < K + 3u ? float(imageLoad(ref_img, at).r) : 0.0;               \
+        }                                                                                         \
+    } else {                                                                                      \
+        [[unroll]] for (uint q = 0u; q < KV; ++q) {                                               \
+            r[q] = win[wv + ((XOFF) >> 2) + q];                                                   \
+        }                                                                                         \
+    }
+
+// The best key of dy row KYI of an item, into the thread's best.
+#define FINAL_ROW(KYI)                                                                            \
+    if (KYI < KY) {                                                                               \
+        [[unroll]] for (uint kx = 0u; kx < K; ++kx) {                                             \
+            int dx = int(ix * K + kx) - R;                                                        \
+            int dy = int(iy * KY + KYI) - R;                                                      \
+            uint sad = uint(acc[KYI * K + kx]);                                                   \
+            uint tie = (uint(abs(dx) + abs(dy)) << 16) | (uint(dy + R) << 8) | uint(dx + R);      \
+            bool inside = dx <= R && dy <= R;                                                     \
+            if (inside && (sad < best_sad || (sad == best_sad && tie < best_tie))) {              \
+                best_sad = sad;                                                                   \
+                best_tie = tie;                                                                   \
+            }                                                                                     \
+        }                                                                                         \
+    }
+
+void main() {
+    uint T = gl_WorkGroupSize.x;
+    uint t = gl_LocalInvocationIndex;
+    uint b = pc.block;
+    int R = pc.range;
+    uint j = MAX_BLOCKS == 1u ? 0u : t / pc.p;  // a constant for one block (uniform addresses)
+    uint lane = t - j * pc.p;
+    uint jx = j % pc.nbx;
+    uint jy = j / pc.nbx;
+    uint bx = gl_WorkGroupID.x * pc.nbx + jx;
+    uint by = gl_WorkGroupID.y * pc.nby + jy;
+    bool in_grid = j < pc.nbx * pc.nby && bx < pc.blocks_x && by < pc.blocks_y;
+    uint x0 = gl_WorkGroupID.x * pc.nbx * b;  // region origin
+    uint y0 = gl_WorkGroupID.y * pc.nby * b;
+    uint ox = jx * b;  // block origin in the region
+    uint oy = jy * b;
+    uint w = in_grid ? min(b, pc.width - (x0 + ox)) : 0u;
+    uint h = in_grid ? min(b, pc.height - (y0 + oy)) : 0u;
+    uint w4 = w & ~3u;
+    uint cw = pc.nbx * b;
+    if (!DIRECT && lane == 0u && j < MAX_BLOCKS) {
+        red_sad[j] = 0xFFFFFFFFu;
+        red_tie[j] = 0xFFFFFFFFu;
+    }
+
+    // Resident rows, [lo, hi), the same in every thread.
+    uint win_lo = 0u, win_hi = 0u, cur_lo = 0u, cur_hi = 0u;
+    uint win_cap = (WIN_VEC4 * 4u) / pc.ww;
+    uint cur_cap = (CUR_VEC4 * 4u) / cw;
+    uint best_sad = 0xFFFFFFFFu;
+    uint best_tie = 0xFFFFFFFFu;
+    uint items = pc.g * pc.gy;
+    uint rounds = (items + pc.p - 1u) / pc.p;
+    for (uint round = 0u; round < rounds; ++round) {
+        uint item = lane + round * pc.p;
+        bool live = in_grid && item < items;
+        uint iy = item / pc.g;
+        uint ix = item - iy * pc.g;
+        uint iy_lo = (round * pc.p) / pc.g;
+        uint iy_hi = min((round * pc.p + pc.p - 1u) / pc.g, pc.gy - 1u);
+        float acc[K * 4u];
+        [[unroll]] for (uint k = 0u; k < K * 4u; ++k) {
+            acc[k] = 0.0;
+        }
+        for (uint ya = 0u; ya < b; ya += pc.chunk) {
+            uint yb = min(ya + pc.chunk, b);
+            uint need_cur_hi = (pc.nby - 1u) * b + yb;
+            uint need_lo = iy_lo * KY + ya;
+            uint need_hi = min((pc.nby - 1u) * b + iy_hi * KY + KY - 1u + yb, pc.wh);
+            bool cur_ok = ya >= cur_lo && need_cur_hi <= cur_hi;
+            bool win_ok = need_lo >= win_lo && need_hi <= win_hi;
+            if (!DIRECT && (!cur_ok || !win_ok)) {
+                barrier();
+                if (!win_ok) {
+                    win_lo = need_lo;
+                    win_hi = min(need_lo + win_cap, pc.wh);
+                    load_window(win_lo, win_hi, x0, y0);
+                }
+                if (!cur_ok) {
+                    cur_lo = ya;
+                    cur_hi = min(ya + cur_cap, pc.nby * b);
+                    load_cur(cur_lo, cur_hi, x0, y0);
+                }
+                barrier();
+            }
+            // (An if rather than a continue: the loop counters stay uniform.)
+            if (live || DIRECT) {  // DIRECT: all active (cur_direct); the extra items are ignored below
+                // s = y + ky walks the window rows of this item once; each row serves KY block rows.
+                uint yend = min(yb, h);
+                uint wbase = (oy + iy * KY - win_lo) * pc.ww + ox + ix * K;  // a multiple of 4
+                for (uint s = ya; s < yend + KY - 1u; ++s) {
+                    uint wv = (wbase + s * pc.ww) >> 2;
+                    for (uint x = 0u; x < w4; x += 4u) {
+                        vec4 r[KV];
+                        LOAD_REF(x);
+                        SAD_ROW(0u, x, ONE4) SAD_ROW(1u, x, ONE4) SAD_ROW(2u, x, ONE4) SAD_ROW(3u, x, ONE4)
+                    }
+                    if (w4 < w) {
+                        // Edge block whose width is not a multiple of 4: mask the pixels past w.
+                        vec4 m = vec4(lessThan(uvec4(w4) + uvec4(0u, 1u, 2u, 3u), uvec4(w)));
+                        vec4 r[KV];
+                        LOAD_REF(w4);
+                        SAD_ROW(0u, w4, m) SAD_ROW(1u, w4, m) SAD_ROW(2u, w4, m) SAD_ROW(3u, w4, m)
+                    }
+                }
+            }
+        }
+        if (live) {
+            FINAL_ROW(0u) FINAL_ROW(1u) FINAL_ROW(2u) FINAL_ROW(3u)
+        }
+    }
+
+    if (DIRECT) {
+        // One subgroup, one block.
+        uint sad = subgroupMin(best_sad);
+        uint tie = subgroupMin(best_sad == sad ? best_tie : 0xFFFFFFFFu);
+        if (in_grid && subgroupElect()) {
+            int dy = int((tie >> 8) & 0xFFu) - R;
+            int dx = int(tie & 0xFFu) - R;
+            vectors[by * pc.blocks_x + bx] = ivec4(dx, dy, int(sad), 0);
+        }
+        return;
+    }
+    barrier();
+    if (in_grid) {
+        atomicMin(red_sad[j], best_sad);
+    }
+    barrier();
+    if (in_grid && best_sad == red_sad[j]) {
+        atomicMin(red_tie[j], best_tie);
+    }
+    barrier();
+    if (in_grid && lane == 0u) {
+        uint tie = red_tie[j];
+        int dy = int((tie >> 8) & 0xFFu) - R;
+        int dx = int(tie & 0xFFu) - R;
+        vectors[by * pc.blocks_x + bx] = ivec4(dx, dy, int(red_sad[j]), 0);
+    }
+}
