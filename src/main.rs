@@ -71,6 +71,10 @@ enum Command {
         /// Learner trits (int8 .npy [P,By,Bx,N,b,b] or [By,Bx,N,b,b]) used for symbols.bin and the rate
         #[arg(long, value_name = "FILE.npy")]
         symbols: Option<PathBuf>,
+        /// Stop with exit status 2 at the first frame the decoder reports damage in (default: decode on,
+        /// count and report the errors)
+        #[arg(long)]
+        strict: bool,
     },
     /// Render the viewer's composite offscreen (no window) into an MP4, frame by frame
     Record(viewer_cli::RecordArgs),
@@ -136,7 +140,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match command {
         Command::View(args) => vidscope::viewer::run(args.into_options(gpu)?),
         Command::Record(args) => vidscope::viewer::record(args.into_options(gpu)?),
-        Command::Analyze { input, out, block, range, warp_params, frames, dump, quant, symbols } => {
+        Command::Analyze { input, out, block, range, warp_params, frames, dump, quant, symbols, strict } => {
             analysis::check_block_size(block)?;
             analysis::check_range(range)?;
             analysis::check_quant(quant)?;
@@ -153,9 +157,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 quant,
                 symbols,
                 progress: true,
+                strict,
             };
             let summary = analysis::run_analyze(&ctx, &opts)?;
             println!("{summary}");
+            if let Some(warning) = summary.warning() {
+                eprintln!("vidscope: warning: {warning}");
+            }
             report_validation(&ctx)
         }
         Command::Bench { input, passes, range, frames, block, quant, json } => {

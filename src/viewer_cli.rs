@@ -115,6 +115,10 @@ pub struct RecordArgs {
     /// Replace an existing output file (never the input)
     #[arg(long, short = 'y')]
     pub force: bool,
+    /// Stop with exit status 2 at the first frame the decoder reports damage in (default: decode on,
+    /// count and report the errors)
+    #[arg(long)]
+    pub strict: bool,
     /// What to show: raw, diff, heatmap, heatmap-diff, predicted, residual, split or trits
     #[arg(long, value_enum, default_value_t = Mode::Raw)]
     pub mode: Mode,
@@ -180,6 +184,7 @@ impl RecordArgs {
             block: self.block,
             range: self.range,
             force: self.force,
+            strict: self.strict,
         })
     }
 }

@@ -4,7 +4,7 @@
 //! README.md and docs/symbols.md).
 
 use super::export::{write_npy, write_png_gray};
-use super::manifest::{FileEntry, Manifest, RateManifest, SymbolsManifest};
+use super::manifest::{DecodeErrorsManifest, FileEntry, Manifest, RateManifest, SymbolsManifest};
 use super::output_dir::StagedDir;
 use super::progress::frame_progress;
 use super::symbols_file::SymbolsFile;
@@ -72,10 +72,13 @@ pub struct AnalyzeOptions {
     pub symbols: Option<PathBuf>,
     /// Show a progress bar (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// `--strict`: stop with an error at the first frame the decoder reported damage in.
+    pub strict: bool,
 }
 
 pub struct AnalyzeSummary {
     pub out: PathBuf,
+    pub stream_input: String,
     /// e.g. "h264 yuv420p, 30.000 fps".
     pub stream: String,
     pub frames: u64,
@@ -85,6 +88,26 @@ pub struct AnalyzeSummary {
     pub block: u32,
     pub seconds: f64,
     pub device: String,
+    /// (frame, decoder errors) of every frame that had any.
+    pub decode_errors: Vec<(u64, u32)>,
+}
+
+impl AnalyzeSummary {
+    /// The one-line warning for a damaged input, when there was any damage.
+    pub fn warning(&self) -> Option<String> {
+        decode_warning(&self.stream_input, &self.decode_errors, "decode_errors in manifest.json and stats.csv")
+    }
+}
+
+/// `INPUT: N decoder errors in M frames (first at frame F) ...`, or `None` for a clean input.
+pub fn decode_warning(input: &str, errors: &[(u64, u32)], where_: &str) -> Option<String> {
+    let (first, _) = errors.first()?;
+    let total: u64 = errors.iter().map(|&(_, n)| u64::from(n)).sum();
+    Some(format!(
+        "{input}: {total} decoder error(s) in {} frame(s), first at frame {first}: decoded on as ffmpeg does \
+         (damage concealed); see {where_}, or use --strict to stop at the first",
+        errors.len()
+    ))
 }
 
 impl std::fmt::Display for AnalyzeSummary {
@@ -119,6 +142,8 @@ struct Collected {
     /// Per pair: (mv, residual, total) bits.
     pair_bits: Vec<[f64; 3]>,
     frames: u64,
+    /// (frame, decoder errors) of the damaged frames.
+    decode_errors: Vec<(u64, u32)>,
 }
 
 pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeSummary> {
@@ -176,9 +201,19 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     );
     let mut collected = Collected::default();
     let counts: Vec<u32> = grid.rects().map(|r| r.count()).collect();
+    let mut prev_errors = 0;
     while let Some(frame) = decoder.recv()? {
         interrupted()?;
         let t = frame.index;
+        if frame.decode_errors > 0 {
+            collected.decode_errors.push((t as u64, frame.decode_errors));
+            anyhow::ensure!(
+                !opts.strict,
+                "{}: frame {t}: {} decoder error(s) (--strict stops at the first damaged frame)",
+                opts.input,
+                frame.decode_errors
+            );
+        }
         let params = match (&warp, t) {
             (Some(w), 1..) => Some(w.for_pair(t as u64 - 1)?),
             _ => None,
@@ -220,9 +255,11 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
                 mc: Some(&mc),
                 rates: Some(&rates),
                 counts: &counts,
+                decode_errors: prev_errors + frame.decode_errors,
             };
             rows.write(&mut csv)?;
         }
+        prev_errors = frame.decode_errors;
         if opts.dump.raw {
             write_png_gray(&frame_png(&dir, "raw", t), info.width, info.height, &frame.data)?;
         }
@@ -251,6 +288,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     write_npy(&dir.join("rate.npy"), &[pairs, by, bx], &collected.rate)?;
     let mut manifest = build_manifest(ctx, opts, &info, &grid, frames);
     add_symbols_manifest(&mut manifest, opts, &layout, &collected.pair_bits);
+    manifest.decode_errors = Some(DecodeErrorsManifest::new(&collected.decode_errors));
     let manifest_path = dir.join("manifest.json");
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")
         .with_context(|| format!("{}: cannot write", manifest_path.display()))?;
@@ -258,6 +296,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let out = staged.commit()?;
     Ok(AnalyzeSummary {
         out,
+        stream_input: opts.input.clone(),
         stream: format!("({} {}, {:.3} fps)", info.codec, info.pixel_format, info.fps),
         frames,
         pairs,
@@ -266,6 +305,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         block: opts.block,
         seconds: start.elapsed().as_secs_f64(),
         device: ctx.describe(),
+        decode_errors: collected.decode_errors,
     })
 }
 
@@ -274,7 +314,7 @@ fn frame_png(dir: &Path, kind: &str, t: usize) -> PathBuf {
 }
 
 pub(crate) const CSV_HEADER: &str =
-    "pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,mv_bits,residual_bits,rate_bits";
+    "pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,mv_bits,residual_bits,rate_bits,decode_errors";
 
 /// The stats.csv rows of one pair. Motion, MC stats and rates may be missing (the viewer's export
 /// of a frame shown without them): their fields are then left empty.
@@ -286,6 +326,8 @@ pub(crate) struct PairRows<'a> {
     pub mc: Option<&'a [BlockStat]>,
     pub rates: Option<&'a [BlockRate]>,
     pub counts: &'a [u32],
+    /// Decoder errors counted on the pair's two frames (cur + ref); 0 for clean frames.
+    pub decode_errors: u32,
 }
 
 impl PairRows<'_> {
@@ -303,7 +345,12 @@ impl PairRows<'_> {
                 Some(r) => format!("{},{},{}", r.mv_bits as f32, r.residual_bits as f32, r.total() as f32),
                 None => ",,".into(),
             };
-            writeln!(csv, "{},{by},{bx},{},{},{mean_cur},{mean_ref},{motion},{rate}", self.pair, s.sad, s.sse)?;
+            let errors = self.decode_errors;
+            writeln!(
+                csv,
+                "{},{by},{bx},{},{},{mean_cur},{mean_ref},{motion},{rate},{errors}",
+                self.pair, s.sad, s.sse
+            )?;
         }
         Ok(())
     }
@@ -414,6 +461,7 @@ fn build_manifest(
         files,
         symbols: None,
         rate: None,
+        decode_errors: None,
     }
 }
 

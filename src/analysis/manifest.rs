@@ -47,6 +47,40 @@ pub struct Manifest {
     /// What rate.npy holds, and its totals per pair.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<RateManifest>,
+    /// Damage the decoder reported and concealed (total 0 for a clean input).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode_errors: Option<DecodeErrorsManifest>,
+}
+
+/// The `decode_errors` object: which frames the decoder reported damage in, and what was done.
+#[derive(Clone, Debug, Serialize)]
+pub struct DecodeErrorsManifest {
+    pub total: u64,
+    /// Every frame with at least one error, in frame order.
+    pub frames: Vec<FrameErrors>,
+    pub policy: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FrameErrors {
+    pub frame: u64,
+    pub count: u32,
+}
+
+impl DecodeErrorsManifest {
+    /// From (frame, count) pairs of the damaged frames.
+    pub fn new(errors: &[(u64, u32)]) -> Self {
+        Self {
+            total: errors.iter().map(|&(_, n)| u64::from(n)).sum(),
+            frames: errors.iter().map(|&(frame, count)| FrameErrors { frame, count }).collect(),
+            policy: "decoded on as the ffmpeg CLI does: a rejected packet is dropped, unreadable data skipped, \
+                     damage concealed by the decoder; each such event, and each frame the decoder flags as \
+                     concealed or corrupt, counts one error on the next frame out (errors after the last frame \
+                     on the last frame); stats.csv column decode_errors = errors of the pair's cur + ref frames; \
+                     --strict stops at the first"
+                .into(),
+        }
+    }
 }
 
 /// The `symbols` object: everything a reader needs to decode symbols.bin (docs/symbols.md).

@@ -11,11 +11,11 @@ mod progress;
 mod symbols_file;
 mod warp_params;
 
-pub use analyze::{run_analyze, AnalyzeOptions, AnalyzeSummary, DumpKinds};
+pub use analyze::{decode_warning, run_analyze, AnalyzeOptions, AnalyzeSummary, DumpKinds};
 pub use bench::{run_bench, BenchOptions, BenchReport, TimingStats};
 pub use export::{write_npy, write_png_gray};
 pub use frame_export::{export_frame_stats, FrameStats};
-pub use manifest::{FileEntry, Manifest, RateManifest, SymbolsManifest};
+pub use manifest::{DecodeErrorsManifest, FileEntry, FrameErrors, Manifest, RateManifest, SymbolsManifest};
 pub use output_dir::StagedDir;
 pub use progress::frame_progress;
 pub use symbols_file::{SymbolsFile, SymbolsFileError};

@@ -38,6 +38,8 @@ pub struct RecordOptions {
     pub range: u32,
     /// `--force` / `-y`: replace an existing output file (never the input).
     pub force: bool,
+    /// `--strict`: stop with an error at the first recorded frame the decoder reported damage in.
+    pub strict: bool,
 }
 
 /// How long one frame may take to decode before `record` gives up on the input.
@@ -107,6 +109,12 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         if let Some(e) = player.error.take() {
             anyhow::bail!("{}: {e}", info.input);
         }
+        if let (true, Some(n)) = (opts.strict, player.decode_errors.get(&next)) {
+            anyhow::bail!(
+                "{}: frame {next}: {n} decoder error(s) (--strict stops at the first damaged frame)",
+                info.input
+            );
+        }
         let arrows = scene::arrows(&settings, &player, &view, 1.0);
         let raw_input = egui::RawInput {
             screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(w as f32, h as f32))),
@@ -141,6 +149,12 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         info.input,
         out.display()
     );
+    let recorded = opts.start..opts.start + written;
+    let errors: Vec<(u64, u32)> = player.decode_errors.range(recorded).map(|(&f, &n)| (f as u64, n)).collect();
+    if let Some(w) = crate::analysis::decode_warning(&info.input, &errors, "`vidscope analyze` for the list per frame")
+    {
+        eprintln!("vidscope: warning: {w}");
+    }
     if ctx.validation_log().count() > 0 {
         anyhow::bail!("the Vulkan validation layer reported problems (printed above); please report this bug");
     }

@@ -9,6 +9,7 @@ use crate::passes::{ChromaUpload, FrameGraph, PassSelection, PassTimings};
 use crate::reference::{stream_rates, BlockGrid, BlockRate, BlockStat, MotionVector, SymbolLayout};
 use crate::ui::plots::FrameHistory;
 use crate::video::{self, ChromaPlanes, DecodeThread, FrameSource, LumaFrame, StreamInfo};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
@@ -137,6 +138,8 @@ pub struct Player {
     late_since: Instant,
     pub behind: Option<String>,
     pub error: Option<String>,
+    /// Decoder errors per frame index, for the frames that had any (see `LumaFrame::decode_errors`).
+    pub decode_errors: BTreeMap<usize, u32>,
 }
 
 impl Player {
@@ -181,6 +184,7 @@ impl Player {
             late_since: Instant::now(),
             behind: None,
             error: None,
+            decode_errors: BTreeMap::new(),
         })
     }
 
@@ -426,6 +430,9 @@ impl Player {
             self.chroma_upload.upload(frame.chroma.as_ref())?;
             self.chroma = frame.chroma;
             self.frames_seen = self.frames_seen.max(frame.index + 1);
+            if frame.decode_errors > 0 {
+                self.decode_errors.insert(frame.index, frame.decode_errors);
+            }
             let target = self.seek_target.unwrap_or(0);
             if frame.index >= target {
                 let jumped = self.seek_target.is_some() || self.step_pending;
