@@ -108,6 +108,10 @@ enum Command {
         /// Also write the per-block statistics as a YUView statistics file (CSV syntax v1.22)
         #[arg(long, value_name = "FILE.csv")]
         yuview_csv: Option<PathBuf>,
+        /// Stop with exit status 2 at the first frame the decoder reports damage in (default: decode on,
+        /// count and report the errors)
+        #[arg(long)]
+        strict: bool,
     },
     /// Render the viewer's composite offscreen (no window) into an MP4, frame by frame
     Record(viewer_cli::RecordArgs),
@@ -178,6 +182,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             symbols,
             reference,
             yuview_csv,
+            strict,
         } => {
             let (block, range, quant) = (BlockSize::new(block)?, SearchRange::new(range)?, QuantStep::new(quant)?);
             let dump = DumpKinds::parse(dump.as_deref().unwrap_or(""))?;
@@ -196,9 +201,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ref_start: reference.ref_start,
                 yuview_csv,
                 progress: true,
+                strict,
             };
             let summary = analysis::run_analyze(&ctx, &opts)?;
             println!("{summary}");
+            if let Some(warning) = summary.warning() {
+                eprintln!("vidscope: warning: {warning}");
+            }
             report_validation(&ctx)
         }
         Command::Bench { input, passes, range, frames, block, quant, repeat, frames_in_flight, reference, json } => {

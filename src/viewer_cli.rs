@@ -188,6 +188,10 @@ pub struct RecordArgs {
     /// Replace an existing output file (never the input)
     #[arg(long, short = 'y')]
     pub force: bool,
+    /// Stop with exit status 2 at the first frame the decoder reports damage in (default: decode on,
+    /// count and report the errors)
+    #[arg(long)]
+    pub strict: bool,
     /// What to show: raw (= a), diff, heatmap, heatmap-diff, predicted, residual, split, trits; with --ref
     /// also b, ab-diff, ab-signed, ab-mark
     #[arg(long, value_enum, default_value_t = Mode::Raw)]
@@ -280,6 +284,7 @@ impl RecordArgs {
             reference,
             amplify: compare.amplify,
             wipe: compare.wipe,
+            strict: self.strict,
         })
     }
 }

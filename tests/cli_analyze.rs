@@ -91,10 +91,14 @@ fn analyze_odd_size_h264_equals_numpy_on_ffmpeg_luma_and_tblend_diff() {
     }
     assert!(!out_dir.join("diff/000000.png").exists(), "frame 0 has no pair, so no diff");
     let csv = std::fs::read_to_string(out_dir.join("stats.csv")).unwrap();
-    // The promised columns first, unchanged; the rate columns (issue 7) appended after them.
+    // The promised columns first, unchanged; the rate columns (issue 7) and decode_errors (issue 14)
+    // appended after them.
     let header = csv.lines().next().unwrap();
     assert!(header.starts_with("pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,"), "{header}");
-    assert_eq!(header, "pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,mv_bits,residual_bits,rate_bits");
+    assert_eq!(
+        header,
+        "pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,mv_bits,residual_bits,rate_bits,decode_errors"
+    );
     assert_eq!(csv.lines().count(), 1 + 7 * 45 * 80, "one row per (pair, block)");
 
     let check = Command::new("python3")
@@ -140,13 +144,25 @@ fn bad_inputs_fail_with_one_line_naming_the_file_and_exit_2() {
         (p("missing.mp4").to_string_lossy().into_owned(), "missing.mp4"),
         (p("empty.mp4").to_string_lossy().into_owned(), "empty.mp4"),
         (p("notes.mp4").to_string_lossy().into_owned(), "notes.mp4"),
-        (p("truncated.mp4").to_string_lossy().into_owned(), "truncated.mp4"),
         (p("rgb.mkv").to_string_lossy().into_owned(), "unsupported pixel format"),
     ];
     for (input, needle) in &cases {
         let out = vidscope(&["analyze", input, "--out", &out_arg]);
         assert_clean_error(&out, needle, &out_dir);
     }
+    // A truncated file is decoded as far as it goes, as ffmpeg does, with one warning (issue 14); only
+    // --strict makes the damage an error.
+    let truncated = p("truncated.mp4").to_string_lossy().into_owned();
+    let out = vidscope(&["analyze", &truncated, "--out", &out_arg, "--range", "1"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("vidscope: warning:") && l.contains("truncated.mp4")).count(),
+        1
+    );
+    std::fs::remove_dir_all(&out_dir).unwrap();
+    let out = vidscope(&["analyze", &truncated, "--out", &out_arg, "--strict"]);
+    assert_clean_error(&out, "--strict", &out_dir);
     let out = vidscope(&["analyze", "synthetic:32x32", "--out", &out_arg, "--block", "12"]);
     assert_clean_error(&out, "--block 12", &out_dir);
     let out = vidscope(&["analyze", "synthetic:0x32", "--out", &out_arg]);

@@ -90,11 +90,12 @@ fn analyze_exports_the_reference_stream_and_rate_and_python_reads_it_back() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,mv_bits,residual_bits,rate_bits")
+        Some("pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,mv_bits,residual_bits,rate_bits,decode_errors")
     );
     for (line, r) in lines.zip(&rates) {
         let cols: Vec<&str> = line.split(',').collect();
-        assert_eq!(cols.len(), 14);
+        assert_eq!(cols.len(), 15);
+        assert_eq!(cols[14], "0", "a clean clip has no decode errors");
         let f = |i: usize| cols[i].parse::<f32>().unwrap();
         assert_eq!((f(11), f(12), f(13)), (r.mv_bits as f32, r.residual_bits as f32, r.total() as f32), "{line}");
     }
@@ -113,7 +114,7 @@ fn analyze_exports_the_reference_stream_and_rate_and_python_reads_it_back() {
     assert_eq!(pair_bits.len(), 2);
     let pair0: f64 = rates[..grid.len()].iter().map(|r| r.total()).sum();
     assert!((pair_bits[0].as_f64().unwrap() - pair0).abs() < 1e-6);
-    assert_eq!(manifest["files"]["stats.csv"]["shape"], serde_json::json!([48, 14]));
+    assert_eq!(manifest["files"]["stats.csv"]["shape"], serde_json::json!([48, 15]));
 
     // The NumPy-only reader decodes the same trits and levels as the Rust decoder.
     let saved = dir.path().join("py");

@@ -1338,3 +1338,38 @@ fn opening_a_clip_larger_than_the_device_shows_a_message_and_playback_goes_on() 
     assert!(stderr.contains("20000x16 is larger than") && stderr.contains("maxImageDimension2D"), "{stderr}");
     assert!(out_png.is_file());
 }
+
+#[test]
+fn a_damaged_clip_plays_on_with_its_decoder_errors_counted_and_one_warning() {
+    // The corpus of scripts/make-corrupt-corpus.py (fixed seeds); tests/corrupt_inputs.rs has analyze's
+    // and record's side of the same policy.
+    let dir = tempfile::tempdir().unwrap();
+    let made = Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/make-corrupt-corpus.py"))
+        .arg(dir.path())
+        .output()
+        .expect("run python3");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let xvfb = Xvfb::start();
+    let shot = dir.path().join("shot.png");
+    for (clip, damaged) in [("clean.mp4", false), ("flip-mp4-s1.mp4", true)] {
+        let clip = dir.path().join(clip);
+        let cmd = vidscope(
+            &xvfb.display,
+            &["view", clip.to_str().unwrap(), "--screenshot", shot.to_str().unwrap(), "--at-frame", "40"],
+        );
+        let out = run_with_timeout(cmd, Duration::from_secs(120));
+        assert_clean(&out);
+        assert!(shot.is_file(), "played on to frame 40");
+        std::fs::remove_file(&shot).unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let warnings: Vec<&str> = stderr.lines().filter(|l| l.starts_with("vidscope: warning:")).collect();
+        if damaged {
+            assert!(stderr.contains("decoder error(s); damaged frames are decoded on"), "announced once:\n{stderr}");
+            assert_eq!(warnings.len(), 1, "{stderr}");
+            assert!(warnings[0].contains("decoder error(s) in") && warnings[0].contains("the HUD"), "{}", warnings[0]);
+        } else {
+            assert!(warnings.is_empty() && !stderr.contains("decoder error"), "{stderr}");
+        }
+    }
+}

@@ -21,6 +21,7 @@ use vidscope_core::formats::CompareExport;
 use vidscope_core::formats::StagedDir;
 use vidscope_core::formats::SymbolsFile;
 use vidscope_core::formats::WarpParamsFile;
+use vidscope_core::formats::{decode_warning, DecodeErrorsManifest};
 use vidscope_core::formats::{write_npy, write_png_gray};
 use vidscope_core::formats::{FileEntry, Manifest, RateManifest, ReferenceManifest, SymbolsManifest};
 use vidscope_core::formats::{FrameStatistics, YuviewFile};
@@ -100,10 +101,13 @@ pub struct AnalyzeOptions {
     pub yuview_csv: Option<PathBuf>,
     /// Show a progress bar (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// `--strict`: stop with an error at the first frame the decoder reported damage in.
+    pub strict: bool,
 }
 
 pub struct AnalyzeSummary {
     pub out: PathBuf,
+    pub stream_input: String,
     /// e.g. "h264 yuv420p, 30.000 fps".
     pub stream: String,
     pub frames: u64,
@@ -115,6 +119,15 @@ pub struct AnalyzeSummary {
     pub device: String,
     /// With `--ref`: the mean A/B error.
     pub compare: Option<String>,
+    /// (frame, decoder errors) of every frame that had any.
+    pub decode_errors: Vec<(u64, u32)>,
+}
+
+impl AnalyzeSummary {
+    /// The one-line warning for a damaged input, when there was any damage.
+    pub fn warning(&self) -> Option<String> {
+        decode_warning(&self.stream_input, &self.decode_errors, "decode_errors in manifest.json and stats.csv")
+    }
 }
 
 impl std::fmt::Display for AnalyzeSummary {
@@ -153,6 +166,8 @@ struct Collected {
     /// Per pair: (mv, residual, total) bits.
     pair_bits: Vec<[f64; 3]>,
     frames: u64,
+    /// (frame, decoder errors) of the damaged frames.
+    decode_errors: Vec<(u64, u32)>,
 }
 
 pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeSummary> {
@@ -221,9 +236,19 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         None => None,
     };
     let counts: Vec<u32> = grid.rects().map(|r| r.count()).collect();
+    let mut prev_errors = 0;
     while let Some(out) = driver.next(true)? {
         interrupted()?;
         let t = out.index;
+        let frame_errors = out.frame(0).map_or(0, |f| f.decode_errors);
+        if frame_errors > 0 {
+            collected.decode_errors.push((t as u64, frame_errors));
+            anyhow::ensure!(
+                !opts.strict,
+                "{}: frame {t}: {frame_errors} decoder error(s) (--strict stops at the first damaged frame)",
+                opts.input
+            );
+        }
         let stats = out.stats().context("block stats pass did not run")?;
         let ab = if compare { Some(out.ab_stats().context("compare passes did not run")?) } else { None };
         if let (Some(export), Some(ab)) = (ab_export.as_mut(), &ab) {
@@ -264,6 +289,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
                 mc: Some(&mc),
                 rates: Some(&rates),
                 counts: &counts,
+                decode_errors: prev_errors + frame_errors,
             };
             rows.write(&mut csv)?;
             if let Some(y) = yuview.as_mut() {
@@ -274,6 +300,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         } else if let Some(y) = yuview.as_mut() {
             y.write(t, &FrameStatistics { ab: ab.as_deref(), ..FrameStatistics::default() })?;
         }
+        prev_errors = frame_errors;
         if let (true, Some(frame)) = (opts.dump.raw, out.frame(0)) {
             write_png_gray(&frame_png(&dir, "raw", t), info.width, info.height, &frame.data)?;
         }
@@ -315,6 +342,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     if let Some(y) = yuview {
         y.finish()?;
     }
+    manifest.decode_errors = Some(DecodeErrorsManifest::new(&collected.decode_errors));
     let manifest_path = dir.join("manifest.json");
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")
         .with_context(|| format!("{}: cannot write", manifest_path.display()))?;
@@ -322,6 +350,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let out = staged.commit()?;
     Ok(AnalyzeSummary {
         out,
+        stream_input: opts.input.clone(),
         stream: format!("({} {}, {:.3} fps)", info.codec, info.pixel_format, info.fps),
         frames,
         pairs,
@@ -331,6 +360,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         seconds: start.elapsed().as_secs_f64(),
         device: ctx.describe(),
         compare: compare_summary,
+        decode_errors: collected.decode_errors,
     })
 }
 
@@ -462,6 +492,7 @@ fn build_manifest(
         symbols: None,
         rate: None,
         reference: None,
+        decode_errors: None,
     }
 }
 

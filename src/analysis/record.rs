@@ -43,6 +43,8 @@ pub struct RecordOptions {
     /// |A − B| gain (1…64) and the wipe's divider (fraction of the width).
     pub amplify: u32,
     pub wipe: Option<f32>,
+    /// `--strict`: stop with an error at the first recorded frame the decoder reported damage in.
+    pub strict: bool,
 }
 
 pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
@@ -108,11 +110,17 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
             eprintln!("vidscope: stopping on a signal after {written} frames");
             break;
         }
-        if player.advance()?.is_none() {
+        let Some(next) = player.advance()? else {
             break; // the stream ended
-        }
+        };
         if let Some(e) = player.error.take() {
             anyhow::bail!("{}: {e}", info.input);
+        }
+        if let (true, Some(n)) = (opts.strict, player.decode_errors.get(&next)) {
+            anyhow::bail!(
+                "{}: frame {next}: {n} decoder error(s) (--strict stops at the first damaged frame)",
+                info.input
+            );
         }
         let arrows = scene::arrows(&settings, &player, &view, 1.0);
         let raw_input = egui::RawInput {
@@ -146,6 +154,13 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         info.input,
         out.display()
     );
+    let recorded = opts.start..opts.start + written;
+    let errors: Vec<(u64, u32)> = player.decode_errors.range(recorded).map(|(&f, &n)| (f as u64, n)).collect();
+    if let Some(w) =
+        vidscope_core::formats::decode_warning(&info.input, &errors, "`vidscope analyze` for the list per frame")
+    {
+        eprintln!("vidscope: warning: {w}");
+    }
     if ctx.validation_log().count() > 0 {
         anyhow::bail!("the Vulkan validation layer reported problems (printed above); please report this bug");
     }

@@ -11,12 +11,17 @@ pub struct LumaFrame {
     pub data: Vec<u8>,
     /// Cb and Cr, `None` for gray sources (and the synthetic one).
     pub chroma: Option<ChromaPlanes>,
+    /// Errors the decoder reported on the way to this frame (a damaged packet dropped, a failed
+    /// receive, a demuxer resync, the frame's own concealment / corrupt flags); errors after the last
+    /// frame are counted on the last frame. 0 for a clean frame; the frame is still the decoder's
+    /// best picture (decoding goes on as the ffmpeg CLI does). See README "Errors".
+    pub decode_errors: u32,
 }
 
 impl LumaFrame {
     /// A frame with luma only.
     pub fn gray(index: usize, width: u32, height: u32, data: Vec<u8>) -> Self {
-        LumaFrame { index, width, height, data, chroma: None }
+        LumaFrame { index, width, height, data, chroma: None, decode_errors: 0 }
     }
 }
 

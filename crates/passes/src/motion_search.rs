@@ -208,9 +208,12 @@ impl SearchPlan {
     }
 }
 
+/// Compiled search variants by (k, specialisation constants), made on first use.
+type PipelineCache = Mutex<HashMap<(u32, [u32; 6]), Arc<ComputePipeline>>>;
+
 pub struct MotionSearchPass {
     ctx: Arc<GpuContext>,
-    pipelines: Mutex<HashMap<(u32, [u32; 6]), Arc<ComputePipeline>>>,
+    pipelines: PipelineCache,
 }
 
 impl MotionSearchPass {

@@ -9,6 +9,13 @@
 //!
 //! Anything else is [`VideoError::UnsupportedPixelFormat`]. FFmpeg's own log is silenced (set the
 //! environment variable `VIDSCOPE_FFMPEG_LOG` to `error`, `warning`, `info` or `debug` to see it).
+//!
+//! Damaged input is decoded on, as the ffmpeg CLI does: a packet the decoder rejects is dropped, a
+//! failed receive is skipped, the demuxer resyncs past unreadable data, and the decoder conceals
+//! what it can. Each of those, and each frame flagged corrupt or concealed by the decoder, counts as
+//! one error in [`LumaFrame::decode_errors`] of the next frame that comes out (errors after the last
+//! frame on the last frame, which is held back one frame for that). Only what cannot be decoded on
+//! is an error: the file cannot be read, a size or pixel-format change, or no frame at all.
 
 use std::sync::Once;
 
@@ -210,7 +217,18 @@ pub struct FfmpegSource {
     eof_sent: bool,
     /// Set after the end or an error; later calls return `Ok(None)`.
     done: bool,
+    /// Errors since the last frame came out of the decoder (see the module documentation).
+    errors: u32,
+    /// Errors in a row without a frame: past [`MAX_ERRORS_IN_A_ROW`] the stream is given up.
+    errors_in_a_row: usize,
+    /// The frame decoded last, returned once the next one (or the end) shows which errors follow it.
+    held: Option<LumaFrame>,
+    /// An error that ended the stream, returned after the held frame.
+    failed: Option<VideoError>,
 }
+
+/// Errors without any frame in between after which decoding on is pointless (a file of garbage).
+const MAX_ERRORS_IN_A_ROW: usize = 1000;
 
 impl FfmpegSource {
     pub fn open(path: &str) -> Result<Self, VideoError> {
@@ -277,6 +295,10 @@ impl FfmpegSource {
             next_index: 0,
             eof_sent: false,
             done: false,
+            errors: 0,
+            errors_in_a_row: 0,
+            held: None,
+            failed: None,
         };
 
         if !known {
@@ -302,12 +324,31 @@ impl FfmpegSource {
         VideoError::Corrupt { path: self.info.input.clone(), frame: self.next_index, reason }
     }
 
-    /// Decodes the next frame in decode order, feeding packets as the decoder asks for them.
+    /// Counts one decoder error; fails once there were too many in a row without a frame.
+    fn count_error(&mut self, what: &str, e: &ff::Error) -> Result<(), VideoError> {
+        self.errors = self.errors.saturating_add(1);
+        self.errors_in_a_row += 1;
+        tracing::debug!("{}: before frame {}: {what}: {e}", self.info.input, self.next_index);
+        if self.errors_in_a_row > MAX_ERRORS_IN_A_ROW {
+            return Err(self.corrupt(format!("{MAX_ERRORS_IN_A_ROW} decoder errors in a row, last: {what}: {e}")));
+        }
+        Ok(())
+    }
+
+    /// Decodes the next frame in decode order, feeding packets as the decoder asks for them, and
+    /// counting (not stopping at) the errors on the way.
     fn decode_next(&mut self) -> Result<Option<LumaFrame>, VideoError> {
         loop {
             match self.decoder.receive_frame(&mut self.frame) {
                 Ok(()) => {
-                    let frame = self.convert()?;
+                    let mut frame = self.convert()?;
+                    // The decoder concealed damage in this frame, or marked it corrupt.
+                    if self.frame.is_corrupt() || self.frame.has_decode_errors() {
+                        tracing::debug!("{}: frame {} was concealed or is corrupt", self.info.input, self.next_index);
+                        self.errors = self.errors.saturating_add(1);
+                    }
+                    frame.decode_errors = std::mem::take(&mut self.errors);
+                    self.errors_in_a_row = 0;
                     self.next_index += 1;
                     return Ok(Some(frame));
                 }
@@ -319,16 +360,16 @@ impl FfmpegSource {
                     }
                     self.feed()?;
                 }
-                Err(e) => return Err(self.corrupt(format!("decoding failed: {e}"))),
+                // A frame that failed to decode: skipped, as ffmpeg does.
+                Err(e) => self.count_error("decoding failed", &e)?,
             }
         }
     }
 
-    /// Sends the next packet of our stream to the decoder, or the end-of-stream flush.
+    /// Sends the next packet of our stream to the decoder, or the end-of-stream flush. A packet the
+    /// decoder rejects is dropped and the next one sent; unreadable data is skipped (the demuxer
+    /// resyncs), each counted as an error.
     fn feed(&mut self) -> Result<(), VideoError> {
-        // Consecutive unreadable packets tolerated before giving up.
-        const MAX_SKIPPED: usize = 1000;
-        let mut skipped = 0;
         loop {
             let mut packet = ff::Packet::empty();
             match packet.read(&mut self.input) {
@@ -336,10 +377,10 @@ impl FfmpegSource {
                     if packet.stream() != self.stream_index || packet.size() == 0 {
                         continue;
                     }
-                    return match self.decoder.send_packet(&packet) {
-                        Ok(()) => Ok(()),
-                        Err(e) => Err(self.corrupt(format!("decoding failed: {e}"))),
-                    };
+                    match self.decoder.send_packet(&packet) {
+                        Ok(()) => return Ok(()),
+                        Err(e) => self.count_error("packet rejected", &e)?,
+                    }
                 }
                 Err(ff::Error::Eof) => {
                     self.eof_sent = true;
@@ -348,8 +389,8 @@ impl FfmpegSource {
                         Err(e) => Err(self.corrupt(format!("flushing the decoder failed: {e}"))),
                     };
                 }
-                // The demuxer can resync past a damaged packet.
-                Err(ff::Error::InvalidData) if skipped < MAX_SKIPPED => skipped += 1,
+                // The demuxer can resync past damaged data.
+                Err(e @ ff::Error::InvalidData) => self.count_error("unreadable data skipped", &e)?,
                 Err(e) => return Err(self.corrupt(format!("reading the file failed: {e}"))),
             }
         }
@@ -382,7 +423,7 @@ impl FfmpegSource {
         let data = extract_luma(f.data(0), f.stride(0), w as usize, h as usize, layout.sample)
             .ok_or_else(|| self.corrupt("decoded luma plane is smaller than the frame".into()))?;
         let chroma = self.convert_chroma(layout)?;
-        Ok(LumaFrame { index: self.next_index, width: w, height: h, data, chroma })
+        Ok(LumaFrame { index: self.next_index, width: w, height: h, data, chroma, decode_errors: 0 })
     }
 
     /// The chroma planes of the decoded frame, 8-bit, or `None` for gray formats.
@@ -427,17 +468,37 @@ impl FrameSource for FfmpegSource {
     }
 
     fn next_frame(&mut self) -> Result<Option<LumaFrame>, VideoError> {
-        if let Some(frame) = self.pending.take() {
-            return Ok(Some(frame));
+        // One frame is held back, so that errors after the last frame land on it.
+        loop {
+            if self.done {
+                if let Some(held) = self.held.take() {
+                    return Ok(Some(held));
+                }
+                return self.failed.take().map_or(Ok(None), Err);
+            }
+            let next = match self.pending.take() {
+                Some(frame) => Ok(Some(frame)),
+                None => self.decode_next(),
+            };
+            match next {
+                Ok(Some(frame)) => {
+                    if let Some(held) = self.held.replace(frame) {
+                        return Ok(Some(held));
+                    }
+                }
+                Ok(None) => {
+                    self.done = true;
+                    if let Some(held) = &mut self.held {
+                        held.decode_errors = held.decode_errors.saturating_add(std::mem::take(&mut self.errors));
+                    }
+                }
+                Err(e) => {
+                    // What came before the error is delivered first; the error ends the stream.
+                    self.done = true;
+                    self.failed = Some(e);
+                }
+            }
         }
-        if self.done {
-            return Ok(None);
-        }
-        let result = self.decode_next();
-        if !matches!(result, Ok(Some(_))) {
-            self.done = true;
-        }
-        result
     }
 }
 

@@ -354,8 +354,14 @@ impl Y4mSource {
         };
         let chroma = self.chroma_planes(&other);
         self.other = other;
-        let frame =
-            LumaFrame { index: self.next_index, width: self.info.width, height: self.info.height, data, chroma };
+        let frame = LumaFrame {
+            index: self.next_index,
+            width: self.info.width,
+            height: self.info.height,
+            data,
+            chroma,
+            decode_errors: 0,
+        };
         self.next_index += 1;
         Ok(Some(frame))
     }

@@ -18,6 +18,8 @@ pub struct FrameStats<'a> {
     pub stats: &'a [BlockStat],
     pub motion: Option<&'a [MotionVector]>,
     pub mc: Option<&'a [BlockStat]>,
+    /// Decoder errors counted on the frame and the one before it (stats.csv's `decode_errors`).
+    pub decode_errors: u32,
 }
 
 /// Writes the files into the folder `out`, which the caller has just created (the viewer takes a new
@@ -49,6 +51,7 @@ pub fn export_frame_stats(out: &Path, f: &FrameStats) -> anyhow::Result<PathBuf>
         mc: motion.map(|(_, mc)| mc),
         rates: None,
         counts: &counts,
+        decode_errors: f.decode_errors,
     };
     writeln!(csv, "{CSV_HEADER}")
         .and_then(|()| rows.write(&mut csv))
@@ -66,14 +69,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let grid = BlockGrid::new(20, 10, 8); // 3 x 2 blocks, edge blocks partial
         let stats: Vec<BlockStat> = (0..6).map(|i| BlockStat { sad: i, sse: i * i, sum_a: 64 * i, sum_b: 0 }).collect();
-        let f = FrameStats { frame: 5, grid, stats: &stats, motion: None, mc: None };
+        let f = FrameStats { frame: 5, grid, stats: &stats, motion: None, mc: None, decode_errors: 2 };
         let out = export_frame_stats(dir.path(), &f).unwrap();
         let csv = std::fs::read_to_string(out.join("stats.csv")).unwrap();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0], CSV_HEADER);
         assert_eq!(lines.len(), 7);
         // Block (0, 1): 8x8 inside pixels, mean 64/64 = 1; pair 4; no motion or rate fields.
-        assert_eq!(lines[2], "4,0,1,1,1,1,0,,,,,,,");
+        assert_eq!(lines[2], "4,0,1,1,1,1,0,,,,,,,,2");
         let sad = std::fs::read(out.join("sad.npy")).unwrap();
         let npy = npyz::NpyFile::new(&sad[..]).unwrap();
         assert_eq!(npy.shape(), &[1, 2, 3]);

@@ -50,6 +50,9 @@ pub struct Manifest {
     /// With `--ref`: the video each frame was compared with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<ReferenceManifest>,
+    /// Damage the decoder reported and concealed (total 0 for a clean input).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode_errors: Option<DecodeErrorsManifest>,
 }
 
 /// The `reference` object: what `ab_*.npy` and `psnr.csv` compare frame t with.
@@ -80,6 +83,37 @@ impl ReferenceManifest {
             psnr: "mse_y = SSE / (W*H), psnr_y = 10*log10(255^2 / mse_y), as FFmpeg's psnr filter".into(),
             ssim: "FFmpeg's ssim filter: 8x8 windows at stride 4 over whole 4x4 cells, uniform weights, \
                    c1 = (0.01*255)^2*64, c2 = (0.03*255)^2*64*63"
+                .into(),
+        }
+    }
+}
+
+/// The `decode_errors` object: which frames the decoder reported damage in, and what was done.
+#[derive(Clone, Debug, Serialize)]
+pub struct DecodeErrorsManifest {
+    pub total: u64,
+    /// Every frame with at least one error, in frame order.
+    pub frames: Vec<FrameErrors>,
+    pub policy: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FrameErrors {
+    pub frame: u64,
+    pub count: u32,
+}
+
+impl DecodeErrorsManifest {
+    /// From (frame, count) pairs of the damaged frames.
+    pub fn new(errors: &[(u64, u32)]) -> Self {
+        Self {
+            total: errors.iter().map(|&(_, n)| u64::from(n)).sum(),
+            frames: errors.iter().map(|&(frame, count)| FrameErrors { frame, count }).collect(),
+            policy: "decoded on as the ffmpeg CLI does: a rejected packet is dropped, unreadable data skipped, \
+                     damage concealed by the decoder; each such event, and each frame the decoder flags as \
+                     concealed or corrupt, counts one error on the next frame out (errors after the last frame \
+                     on the last frame); stats.csv column decode_errors = errors of the pair's cur + ref frames; \
+                     --strict stops at the first"
                 .into(),
         }
     }
@@ -212,4 +246,15 @@ impl RateManifest {
             docs: "docs/symbols.md".into(),
         }
     }
+}
+
+/// `INPUT: N decoder errors in M frames (first at frame F) ...`, or `None` for a clean input.
+pub fn decode_warning(input: &str, errors: &[(u64, u32)], where_: &str) -> Option<String> {
+    let (first, _) = errors.first()?;
+    let total: u64 = errors.iter().map(|&(_, n)| u64::from(n)).sum();
+    Some(format!(
+        "{input}: {total} decoder error(s) in {} frame(s), first at frame {first}: decoded on as ffmpeg does \
+         (damage concealed); see {where_}, or use --strict to stop at the first",
+        errors.len()
+    ))
 }

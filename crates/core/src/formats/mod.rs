@@ -18,7 +18,10 @@ mod yuview_export;
 pub use compare_export::{CompareExport, PSNR_CSV_HEADER};
 pub use export::{write_npy, write_png_gray};
 pub use frame_export::{export_frame_stats, FrameStats};
-pub use manifest::{FileEntry, Manifest, RateManifest, ReferenceManifest, SymbolsManifest};
+pub use manifest::{
+    decode_warning, DecodeErrorsManifest, FileEntry, FrameErrors, Manifest, RateManifest, ReferenceManifest,
+    SymbolsManifest,
+};
 pub use output_dir::StagedDir;
 pub use stats_csv::{PairRows, CSV_HEADER};
 pub use symbols_file::{SymbolsFile, SymbolsFileError};

@@ -5,7 +5,8 @@
 use crate::reference::{BlockGrid, BlockRate, BlockStat, MotionVector};
 use std::io::Write;
 
-pub const CSV_HEADER: &str = "pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,mv_bits,residual_bits,rate_bits";
+pub const CSV_HEADER: &str =
+    "pair,by,bx,sad,sse,mean_cur,mean_ref,dx,dy,mc_sad,mc_sse,mv_bits,residual_bits,rate_bits,decode_errors";
 
 /// The stats.csv rows of one pair. Motion, MC stats and rates may be missing (the viewer's export
 /// of a frame shown without them): their fields are then left empty.
@@ -17,6 +18,8 @@ pub struct PairRows<'a> {
     pub mc: Option<&'a [BlockStat]>,
     pub rates: Option<&'a [BlockRate]>,
     pub counts: &'a [u32],
+    /// Decoder errors counted on the pair's two frames (cur + ref); 0 for clean frames.
+    pub decode_errors: u32,
 }
 
 impl PairRows<'_> {
@@ -34,7 +37,12 @@ impl PairRows<'_> {
                 Some(r) => format!("{},{},{}", r.mv_bits as f32, r.residual_bits as f32, r.total() as f32),
                 None => ",,".into(),
             };
-            writeln!(csv, "{},{by},{bx},{},{},{mean_cur},{mean_ref},{motion},{rate}", self.pair, s.sad, s.sse)?;
+            let errors = self.decode_errors;
+            writeln!(
+                csv,
+                "{},{by},{bx},{},{},{mean_cur},{mean_ref},{motion},{rate},{errors}",
+                self.pair, s.sad, s.sse
+            )?;
         }
         Ok(())
     }

@@ -425,6 +425,8 @@ pub struct Hud {
     pub reference: Option<String>,
     /// The shown frame's A/B luma (MSE, PSNR, SSIM); PSNR is infinite for identical frames.
     pub ab_frame: Option<(f64, f64, Option<f64>)>,
+    /// Decoder errors so far and on this frame, when the input is damaged.
+    pub decode_errors: Option<String>,
 }
 
 fn cycle<T: Copy + PartialEq>(all: &[T], current: T) -> T {
@@ -861,6 +863,9 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
             ui.monospace(format!("{}  present {}", hud.device, hud.present_mode));
             if let Some(b) = &hud.behind {
                 ui.colored_label(egui::Color32::from_rgb(255, 170, 60), b);
+            }
+            if let Some(d) = &hud.decode_errors {
+                ui.colored_label(egui::Color32::from_rgb(255, 170, 60), d);
             }
             if let Some(h) = &hud.hover {
                 ui.separator();

@@ -165,6 +165,8 @@ struct Running {
     screenshot: Option<(PathBuf, usize)>,
     /// The screenshot frame was sought once after the end (it lay before `--start`).
     screenshot_sought: bool,
+    /// The first damaged frame was announced (once per run; the HUD keeps the count).
+    damage_announced: bool,
     /// `--warp-params`, reloaded for every new grid (block size, opened file).
     warp_params: Option<PathBuf>,
     /// Where recordings and snapshots go (`--record-dir`).
@@ -255,6 +257,7 @@ impl App {
             idle_redraw: false,
             screenshot: self.options.screenshot.clone(),
             screenshot_sought: false,
+            damage_announced: false,
             warp_params: self.options.warp_params.clone(),
             record_dir: self.options.record_dir.clone(),
             recording: None,
@@ -418,6 +421,10 @@ impl ApplicationHandler for App {
                 self.exit_code_error = Some(anyhow::anyhow!(
                     "the Vulkan validation layer reported {n} problem(s) (printed above); please report this bug"
                 ));
+            }
+            let errors: Vec<(u64, u32)> = st.player.decode_errors.iter().map(|(&f, &n)| (f as u64, n)).collect();
+            if let Some(w) = crate::formats::decode_warning(&st.player.info.input, &errors, "the HUD") {
+                eprintln!("vidscope: warning: {w}");
             }
             let fps = st.display_fps;
             drop(st);
@@ -653,6 +660,14 @@ impl Running {
             // stay viewable.
             self.notify(format!("decoding stopped: {e}"));
         }
+        if !self.damage_announced {
+            if let Some((f, n)) = self.player.decode_errors.first_key_value().map(|(f, n)| (*f, *n)) {
+                self.damage_announced = true;
+                self.notify(format!(
+                    "frame {f}: {n} decoder error(s); damaged frames are decoded on as ffmpeg does (the HUD counts them)"
+                ));
+            }
+        }
         if self.player.take_just_ended() {
             // The end without looping: pause there; play again starts from the first frame.
             self.settings.playing = false;
@@ -732,6 +747,7 @@ impl Running {
                 line
             }),
             ab_frame: self.player.ab.error.map(|e| (e.mse, e.psnr, self.player.ab.ssim)),
+            decode_errors: decode_errors_line(&self.player.decode_errors, self.player.shown()),
         };
         let arrows = scene::arrows(&self.settings, &self.player, &self.view, self.egui_ctx.pixels_per_point());
         let rec = self.recording.as_ref().map(|r| (r.elapsed_secs(), r.frames));
@@ -887,7 +903,10 @@ impl Running {
             return self.notify("no frame to export yet".into());
         };
         let (motion, mc) = (&self.player.motion, &self.player.mc_stats);
+        let errors = |f: usize| self.player.decode_errors.get(&f).copied().unwrap_or(0);
+        let decode_errors = errors(frame) + frame.checked_sub(1).map_or(0, errors);
         let stats = crate::formats::FrameStats {
+            decode_errors,
             frame,
             grid: self.player.grid(),
             stats: &self.player.stats,
@@ -983,4 +1002,14 @@ fn fits_device(ctx: &GpuContext, input: &str) -> anyhow::Result<()> {
 fn check_screenshot_frame(n: usize, count: usize) -> anyhow::Result<()> {
     anyhow::ensure!(n < count, "--at-frame {n}: the input ends after {count} frames (0..={})", count.saturating_sub(1));
     Ok(())
+}
+
+/// The HUD's damage line: decoder errors so far and on the frame shown; `None` for a clean input.
+fn decode_errors_line(errors: &std::collections::BTreeMap<usize, u32>, shown: Option<usize>) -> Option<String> {
+    if errors.is_empty() {
+        return None;
+    }
+    let total: u64 = errors.values().map(|&n| u64::from(n)).sum();
+    let here = shown.and_then(|f| errors.get(&f)).copied().unwrap_or(0);
+    Some(format!("decode errors: {total} in {} frame(s), this frame {here} (concealed)", errors.len()))
 }

@@ -71,6 +71,8 @@ pub struct Player {
     pub chroma: Option<ChromaPlanes>,
     pub timings: PassTimings,
     pub error: Option<String>,
+    /// Decoder errors per frame index, for the frames that had any (see `LumaFrame::decode_errors`).
+    pub decode_errors: std::collections::BTreeMap<usize, u32>,
     /// Set when playback reached the end (without looping); taken by `take_just_ended`.
     just_ended: bool,
 }
@@ -112,6 +114,7 @@ impl Player {
             chroma: None,
             timings: PassTimings::default(),
             error: None,
+            decode_errors: std::collections::BTreeMap::new(),
             just_ended: false,
         })
     }
@@ -385,6 +388,9 @@ impl Player {
             };
         }
         if let Some(frame) = results.frames.into_iter().next().flatten() {
+            if frame.decode_errors > 0 {
+                self.decode_errors.insert(frame.index, frame.decode_errors);
+            }
             self.luma = frame.data;
             self.chroma = frame.chroma;
         }

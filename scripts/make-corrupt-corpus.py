@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Makes the corrupt-input corpus the decode-error tests run on (tests/corrupt_inputs.rs).
+
+Usage: scripts/make-corrupt-corpus.py OUT_DIR
+
+From one clean H.264 clip (made here with the ffmpeg CLI: testsrc2, 320x240, 48 frames, a keyframe
+every 12) it writes, with fixed seeds so every run gives the same bytes:
+
+  clean.mp4, clean.h264        the clip as MP4 (moov first) and as a raw Annex B stream
+  flip-mp4-sN.mp4              N = 1..4: 24 bytes flipped inside mdat (headers and moov intact)
+  flip-h264-sN.h264            N = 1..4: 24 bytes flipped after the stream headers
+  trunc-50.mp4, trunc-90.mp4   cut at 50 % / 90 % of the file (moov first, so it still opens)
+  trunc-50.h264                cut mid-stream, inside a NAL unit
+  nomoov.mp4                   the moov box removed: no index, FFmpeg cannot open it
+  size-change.h264             320x240 then 160x120 in one stream (a mid-stream change)
+
+and `corpus.txt`, one line per file: name, then what was done to it. Needs only Python 3 and ffmpeg.
+"""
+
+import os
+import random
+import struct
+import subprocess
+import sys
+
+FLIPS = 24
+
+
+def ffmpeg(*args):
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
+
+
+def x264(out, size, frames, *extra):
+    ffmpeg(
+        "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=24",
+        "-frames:v", str(frames), "-c:v", "libx264", "-preset", "veryfast", "-g", "12",
+        "-bf", "0", "-pix_fmt", "yuv420p", *extra, out,
+    )
+
+
+def boxes(data):
+    """(type, offset, size) of the top-level MP4 boxes."""
+    out, pos = [], 0
+    while pos + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if size == 1:
+            size = struct.unpack(">Q", data[pos + 8:pos + 16])[0]
+        elif size == 0:
+            size = len(data) - pos
+        out.append((kind.decode("latin-1"), pos, size))
+        pos += size
+    return out
+
+
+def flip(data, start, end, seed):
+    """`data` with FLIPS bytes in [start, end) XORed with a non-zero value (seeded)."""
+    rng = random.Random(seed)
+    data = bytearray(data)
+    for _ in range(FLIPS):
+        i = rng.randrange(start, end)
+        data[i] ^= rng.randrange(1, 256)
+    return bytes(data)
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    path = lambda name: os.path.join(out, name)
+    notes = []
+
+    x264(path("clean.mp4"), "320x240", 48, "-movflags", "+faststart")
+    ffmpeg("-i", path("clean.mp4"), "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-f", "h264", path("clean.h264"))
+    mp4 = open(path("clean.mp4"), "rb").read()
+    h264 = open(path("clean.h264"), "rb").read()
+    notes += ["clean.mp4 undamaged", "clean.h264 undamaged"]
+
+    mdat = next((o, s) for k, o, s in boxes(mp4) if k == "mdat")
+    # Skip the first 1 kB of mdat (the first keyframe's start) so the stream still opens.
+    start, end = mdat[0] + 16 + 1024, mdat[0] + mdat[1]
+    for seed in range(1, 5):
+        name = f"flip-mp4-s{seed}.mp4"
+        open(path(name), "wb").write(flip(mp4, start, end, seed))
+        notes.append(f"{name} {FLIPS} bytes flipped in mdat, seed {seed}")
+    for seed in range(1, 5):
+        name = f"flip-h264-s{seed}.h264"
+        open(path(name), "wb").write(flip(h264, 1024, len(h264), 100 + seed))
+        notes.append(f"{name} {FLIPS} bytes flipped after the first 1 kB, seed {100 + seed}")
+
+    for pct in (50, 90):
+        name = f"trunc-{pct}.mp4"
+        open(path(name), "wb").write(mp4[: len(mp4) * pct // 100])
+        notes.append(f"{name} cut at {pct} %")
+    open(path("trunc-50.h264"), "wb").write(h264[: len(h264) // 2])
+    notes.append("trunc-50.h264 cut at 50 %")
+
+    # Removed, not renamed: FFmpeg finds a moov renamed to free (or hoov) and plays it.
+    moov = next((o, s) for k, o, s in boxes(mp4) if k == "moov")
+    open(path("nomoov.mp4"), "wb").write(mp4[: moov[0]] + mp4[moov[0] + moov[1]:])
+    notes.append("nomoov.mp4 moov box removed")
+
+    x264(path("small.h264"), "160x120", 12, "-f", "h264")
+    small = open(path("small.h264"), "rb").read()
+    os.remove(path("small.h264"))
+    open(path("size-change.h264"), "wb").write(h264 + small)
+    notes.append("size-change.h264 48 frames of 320x240, then 12 of 160x120")
+
+    with open(path("corpus.txt"), "w") as f:
+        f.write("\n".join(notes) + "\n")
+
+
+if __name__ == "__main__":
+    main()
