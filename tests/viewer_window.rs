@@ -19,10 +19,12 @@ struct Xvfb {
 impl Xvfb {
     /// Starts a private X server on a display number the server picks itself (`-displayfd`): it
     /// writes the number once it accepts connections, so parallel tests — in this process or any
-    /// other — can never share or race for a display.
+    /// other — can never share or race for a display. `-noreset`: by default the server resets when
+    /// its last client leaves, and a viewer connecting during that reset (just after an `xdotool`
+    /// poll disconnected) fails with "Failed to open connection to X server".
     fn start() -> Xvfb {
         let mut child = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args(["-displayfd", "1", "-noreset", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

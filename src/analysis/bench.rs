@@ -83,7 +83,8 @@ pub struct GpuMs {
     pub warp: Option<TimingStats>,
     pub residual: Option<TimingStats>,
     pub symbols: Option<TimingStats>,
-    /// diff and stats fused into one pass when both run (then `diff` and `stats` are absent).
+    /// diff and stats fused into one pass when both run; `diff` then carries this time and `stats` is 0,
+    /// so readers of those two fields keep working (their sum is the fused pass).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff_stats: Option<TimingStats>,
     /// With `--ref`: the A/B passes.
@@ -103,7 +104,6 @@ impl GpuMs {
         let all = [
             ("diff", &self.diff),
             ("stats", &self.stats),
-            ("diff+st", &self.diff_stats),
             ("motion", &self.motion),
             ("warp", &self.warp),
             ("resid.", &self.residual),
@@ -182,15 +182,16 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
     let pass = |name: &'static str| -> Option<TimingStats> {
         measured.iter().any(|t| t.pass_ms(name).is_some()).then(|| stats_of(&|t| t.pass_ms(name).unwrap_or(0.0)))
     };
+    let fused = pass("diff_stats");
     let gpu_ms = GpuMs {
         upload: stats_of(&|t| t.upload_ms),
-        diff: pass("diff"),
-        stats: pass("stats"),
+        diff: pass("diff").or(fused),
+        stats: pass("stats").or(fused.map(|_| TimingStats::default())),
         motion: pass("motion"),
         warp: pass("warp"),
         residual: pass("residual"),
         symbols: pass("symbols"),
-        diff_stats: pass("diff_stats"),
+        diff_stats: fused,
         ab_diff: pass("ab_diff"),
         ab_signed: pass("ab_signed"),
         ab_stats: pass("ab_stats"),

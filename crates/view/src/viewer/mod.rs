@@ -905,6 +905,9 @@ impl Running {
         let (motion, mc) = (&self.player.motion, &self.player.mc_stats);
         let errors = |f: usize| self.player.decode_errors.get(&f).copied().unwrap_or(0);
         let decode_errors = errors(frame) + frame.checked_sub(1).map_or(0, errors);
+        let input_name = std::path::Path::new(&self.player.info.input)
+            .file_name()
+            .map_or(self.player.info.input.clone(), |n| n.to_string_lossy().into_owned());
         let stats = crate::formats::FrameStats {
             decode_errors,
             frame,
@@ -912,6 +915,9 @@ impl Running {
             stats: &self.player.stats,
             motion: (!motion.is_empty()).then_some(motion.as_slice()),
             mc: (!mc.is_empty()).then_some(mc.as_slice()),
+            ab: (!self.player.ab.stats.is_empty()).then_some(self.player.ab.stats.as_slice()),
+            input_name: &input_name,
+            fps: self.player.info.fps,
         };
         let made = recording::create_unique(&self.record_dir, &self.player.info.input, "stats", frame, "", |p| {
             std::fs::create_dir(p)
