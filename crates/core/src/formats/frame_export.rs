@@ -66,9 +66,11 @@ pub fn export_frame_stats(out: &Path, f: &FrameStats) -> anyhow::Result<PathBuf>
         .with_context(|| format!("{}: cannot write", csv_path.display()))?;
     // The same statistics as a YUView file (docs/yuview.md), at POC = this frame.
     let yuview_path = out.join("yuview.csv");
-    let file = std::fs::File::create(&yuview_path).with_context(|| format!("{}: cannot create", yuview_path.display()))?;
-    let mut yuview = YuviewExport::new(std::io::BufWriter::new(file), f.input_name, f.fps.max(1e-3), f.grid, f.ab.is_some())
-        .with_context(|| format!("{}: cannot write", yuview_path.display()))?;
+    let file =
+        std::fs::File::create(&yuview_path).with_context(|| format!("{}: cannot create", yuview_path.display()))?;
+    let mut yuview =
+        YuviewExport::new(std::io::BufWriter::new(file), f.input_name, f.fps.max(1e-3), f.grid, f.ab.is_some())
+            .with_context(|| format!("{}: cannot write", yuview_path.display()))?;
     // Frame 0 is compared with itself: no pair statistics, as in `analyze --yuview-csv`.
     let pair = f.frame > 0;
     let statistics = FrameStatistics {
