@@ -188,8 +188,9 @@ impl SearchPlan {
             .into_iter()
             .map(|p| (p.cost(grid, range), p))
             .min_by(|a, b| a.0.total_cmp(&b.0))
-            .expect("a one-block plan with 4x1 items always fits")
-            .1
+            .map(|(_, plan)| plan)
+            // No staged shape fits this shared memory: read the images directly (exact, slower).
+            .unwrap_or_else(|| Self::direct(grid.block, 4, 1, 32))
     }
 
     /// A plan from `VIDSCOPE_MOTION_PLAN=k,ky,threads,per_block` (staged) or `k,ky,direct` (for
