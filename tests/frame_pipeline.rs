@@ -18,10 +18,17 @@ fn frame(t: usize) -> Vec<u8> {
 }
 
 fn pipeline(k: usize) -> (std::sync::Arc<vidscope::gpu::GpuContext>, FramePipeline) {
+    pipeline_with(k, None)
+}
+
+/// `device_local`: where the result buffers live (`None`: the device's default; lavapipe keeps
+/// them host-visible, so `Some(true)` is how the GPU path with mirror copies is tested here).
+fn pipeline_with(k: usize, device_local: Option<bool>) -> (std::sync::Arc<vidscope::gpu::GpuContext>, FramePipeline) {
     let ctx = gpu();
     let config = PipelineConfig {
         frames_in_flight: k,
         planes: vec!["diff", "residual"],
+        device_local_outputs: device_local,
         ..PipelineConfig::new(BlockGrid::new(W, H, 8), PassSelection::ALL)
     };
     let mut p = FramePipeline::new(&ctx, config).expect("pipeline");
@@ -125,6 +132,40 @@ fn synchronous_and_pipelined_runs_give_identical_results() {
         assert_eq!((x.index, &x.buffers, &x.planes), (y.index, &y.buffers, &y.planes));
     }
     assert_eq!(b.len(), 6);
+    assert_no_validation_messages(&ctx);
+}
+
+#[test]
+fn device_local_result_buffers_are_copied_back_per_frame() {
+    let (ctx, mut host) = pipeline_with(2, Some(false));
+    let (_, mut device) = pipeline_with(2, Some(true));
+    let symbols = PassSelection { symbols: true, ..PassSelection::ALL };
+    host.set_selection(symbols).unwrap();
+    device.set_selection(symbols).unwrap();
+    let mut results = (Vec::new(), Vec::new());
+    for t in 0..5 {
+        for (p, out) in [(&mut host, &mut results.0), (&mut device, &mut results.1)] {
+            if !p.can_submit() {
+                out.push(p.collect().unwrap().unwrap());
+            }
+            submit(p, t);
+        }
+    }
+    for (p, out) in [(&mut host, &mut results.0), (&mut device, &mut results.1)] {
+        while let Some(r) = p.collect().unwrap() {
+            out.push(r);
+        }
+    }
+    assert_eq!(results.1.len(), 5);
+    for (t, (a, b)) in results.0.iter().zip(&results.1).enumerate() {
+        let (cur, prev) = (frame(t), frame(t.saturating_sub(1)));
+        let grid = BlockGrid::new(W, H, 8);
+        assert_eq!(b.index, t);
+        assert_eq!(b.stats().unwrap(), block_stats(&cur, &prev, &grid), "frame {t}: stats");
+        assert_eq!(b.motion().unwrap(), motion_search(&cur, &prev, &grid, 3), "frame {t}: vectors");
+        assert!(b.buffers.contains_key("symbols"), "frame {t}: symbols read back");
+        assert_eq!((a.index, &a.buffers, &a.planes), (b.index, &b.buffers, &b.planes), "frame {t}");
+    }
     assert_no_validation_messages(&ctx);
 }
 

@@ -10,7 +10,7 @@ mod common;
 use common::{assert_no_validation_messages, gpu, random_plane, textured};
 use std::sync::Arc;
 use vidscope::gpu::{BufferKind, GpuBuffer, GpuContext, LumaImage, Recorder};
-use vidscope::passes::{DiffStatsPass, MotionSearchPass, SearchPlan};
+use vidscope::passes::{DiffStatsPass, MotionSearchPass, SearchPlan, MEASURED_SHAPES};
 use vidscope::reference::{block_stats, diff, motion_search, BlockGrid, MotionVector, BLOCK_SIZES};
 
 /// Two frames uploaded into images, ready for a pass.
@@ -61,6 +61,10 @@ fn plans(grid: &BlockGrid, range: u32, subgroup: u32) -> Vec<SearchPlan> {
     {
         plans.extend(SearchPlan::staged(b, range, k, ky, threads, per_block, shared));
     }
+    // The shapes measured fastest on a GPU, at every range (not only the one each was measured at).
+    for &(_, _, [k, ky, threads, per_block]) in MEASURED_SHAPES.iter().filter(|s| s.0 == b) {
+        plans.extend(SearchPlan::staged(b, range, k, ky, threads, per_block, shared));
+    }
     // A small shared budget forces row chunks.
     plans.extend(SearchPlan::staged(b, range, 8, 4, 64, 64, 8 * 1024));
     plans.push(SearchPlan::direct(b, 8, 4, subgroup));
@@ -86,6 +90,12 @@ fn every_motion_search_plan_matches_reference_bit_exact() {
         (33, 29, 32, 32),
         (150, 131, 64, 9),
         (131, 129, 128, 5),
+        // The measured GPU shapes' own (block, range) pairs not covered above.
+        (37, 23, 16, 4),
+        (47, 35, 16, 16),
+        (67, 45, 8, 32),
+        (90, 70, 32, 4),
+        (29, 19, 8, 4),
     ];
     let mut checked = 0;
     for &(w, h, b, r) in cases {

@@ -77,6 +77,9 @@ pub struct BenchReport {
 #[derive(Clone, Debug, Serialize)]
 pub struct GpuMs {
     pub upload: TimingStats,
+    /// Copying the results to host-visible memory after the passes (device-local result buffers
+    /// and the planes asked for): transfer work, not in the GPU-bound sum.
+    pub readback: TimingStats,
     pub diff: Option<TimingStats>,
     pub stats: Option<TimingStats>,
     pub motion: Option<TimingStats>,
@@ -139,6 +142,7 @@ impl std::fmt::Display for BenchReport {
         for (name, t) in self.gpu_ms.passes() {
             line(f, name, t)?;
         }
+        line(f, "readbk", &self.gpu_ms.readback)?;
         Ok(())
     }
 }
@@ -185,6 +189,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
     let fused = pass("diff_stats");
     let gpu_ms = GpuMs {
         upload: stats_of(&|t| t.upload_ms),
+        readback: stats_of(&|t| t.readback_ms),
         diff: pass("diff").or(fused),
         stats: pass("stats").or(fused.map(|_| TimingStats::default())),
         motion: pass("motion"),

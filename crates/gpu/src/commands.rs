@@ -312,6 +312,22 @@ impl Recorder {
         Ok(signalled)
     }
 
+    /// Copies the first `size` bytes of `src` into `dst`.
+    pub fn copy_buffer(&mut self, src: &GpuBuffer, dst: &GpuBuffer, size: u64) -> Result<(), GpuError> {
+        self.ensure_recording()?;
+        if size > src.size() || size > dst.size() {
+            return Err(GpuError::Other(format!(
+                "copy_buffer: {size} bytes from a {}-byte buffer into a {}-byte one",
+                src.size(),
+                dst.size()
+            )));
+        }
+        let region = vk::BufferCopy { src_offset: 0, dst_offset: 0, size };
+        // SAFETY: recording; both buffers are live and the range was checked above.
+        unsafe { self.ctx.device.cmd_copy_buffer(self.cmd, src.buffer, dst.buffer, &[region]) };
+        Ok(())
+    }
+
     /// Copies all of `src` into `dst` (same size), both in GENERAL layout.
     pub fn copy_image(&mut self, src: &LumaImage, dst: &LumaImage) -> Result<(), GpuError> {
         self.ensure_recording()?;

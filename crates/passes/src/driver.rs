@@ -105,6 +105,7 @@ impl FrameDriver {
             selection: opts.selection,
             planes: opts.planes.clone(),
             chroma: opts.chroma,
+            device_local_outputs: None,
         };
         let pipeline = FramePipeline::new(ctx, config)?;
         let mut offsets = vec![0];

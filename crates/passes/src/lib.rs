@@ -30,7 +30,7 @@ pub use diff::{DiffPass, DiffPush};
 pub use diff_stats::{DiffStatsPass, DiffStatsPush};
 pub use driver::{expected_frames, DriveOptions, FrameDriver};
 pub use frame_graph::{FrameGraph, FrameOutputs, Readback};
-pub use motion_search::{MotionSearchPass, MotionSearchPush, SearchPlan};
+pub use motion_search::{MotionSearchPass, MotionSearchPush, SearchPlan, MEASURED_SHAPES};
 pub use pass::{FrameSettings, Output, OutputKind, Pass, PassIo, Res, WarpSource};
 pub use pipeline::{FrameInput, FramePipeline, HeldFrame, InputPlanes, PipelineConfig};
 pub use registry::{registered_passes, PassSelection};

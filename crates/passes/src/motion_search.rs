@@ -54,6 +54,23 @@ pub struct SearchPlan {
     pub direct: bool,
 }
 
+/// (block, range, [k, ky, threads, per_block]): the shapes measured fastest on an NVIDIA H200 at
+/// 720p, 1080p and 4K (`examples/motion_plans.rs`, docs/benchmarks.md). The shape that is best at one
+/// size is within 8 % of the best at the others. The cost model below misjudges GPUs: it favours
+/// several blocks sharing a 32-wide warp (per_block 8 or 16), which measured up to 3x slower than
+/// giving each block a warp or a whole workgroup, whose threads then read the same window rows.
+pub const MEASURED_SHAPES: &[(u32, u32, [u32; 4])] = &[
+    (8, 4, [4, 2, 128, 16]),
+    (8, 16, [8, 3, 256, 64]),
+    (8, 32, [8, 3, 256, 256]),
+    (16, 4, [4, 1, 128, 32]),
+    (16, 16, [4, 2, 256, 256]),
+    (16, 32, [8, 3, 256, 256]),
+    (32, 4, [4, 1, 128, 128]),
+    (32, 16, [8, 1, 256, 256]),
+    (32, 32, [4, 1, 256, 256]),
+];
+
 /// Shared memory the plans may use (every device we run on has at least 32 KiB).
 const SHARED_BYTES: u32 = 32 * 1024;
 
@@ -140,7 +157,7 @@ impl SearchPlan {
 
     /// Estimated cost for the whole frame, in instructions of one thread (GPU) or of one 8-wide
     /// SIMD group (CPU): a model whose weights were fitted to measurements (docs/benchmarks.md).
-    fn cost(&self, grid: &BlockGrid, range: u32) -> f64 {
+    pub fn cost(&self, grid: &BlockGrid, range: u32) -> f64 {
         let b = grid.block as f64;
         let (k, ky) = (self.k as f64, self.ky as f64);
         let rounds = (self.items(range) as f64 / self.per_block as f64).ceil();
@@ -166,9 +183,9 @@ impl SearchPlan {
         wgs * (self.threads as f64 * (rounds * item + 60.0) + load + 60.0)
     }
 
-    /// The cheapest plan by the cost model for this grid and range: staged on GPUs, direct on CPU
-    /// devices (`cpu_subgroup`: their subgroup size).
-    pub fn choose(grid: &BlockGrid, range: u32, cpu_subgroup: Option<u32>, shared_bytes: u32) -> SearchPlan {
+    /// Every plan shape considered for this grid and range: staged shapes that fit `shared_bytes`
+    /// on GPUs, direct ones on CPU devices (`cpu_subgroup`: their subgroup size).
+    pub fn candidates(grid: &BlockGrid, range: u32, cpu_subgroup: Option<u32>, shared_bytes: u32) -> Vec<SearchPlan> {
         let shared = shared_bytes.min(SHARED_BYTES);
         let mut plans = Vec::new();
         for k in [4, 8] {
@@ -185,12 +202,36 @@ impl SearchPlan {
             }
         }
         plans
+    }
+
+    /// On GPUs, the measured shape for this block size and range when there is one that fits;
+    /// otherwise (CPU devices, other sizes) the cheapest candidate by the cost model.
+    pub fn choose(grid: &BlockGrid, range: u32, cpu_subgroup: Option<u32>, shared_bytes: u32) -> SearchPlan {
+        if cpu_subgroup.is_none() {
+            if let Some(plan) = Self::measured(grid.block, range, shared_bytes) {
+                return plan;
+            }
+        }
+        Self::candidates(grid, range, cpu_subgroup, shared_bytes)
             .into_iter()
             .map(|p| (p.cost(grid, range), p))
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, plan)| plan)
             // No staged shape fits this shared memory: read the images directly (exact, slower).
             .unwrap_or_else(|| Self::direct(grid.block, 4, 1, 32))
+    }
+
+    /// The measured shape (see [`MEASURED_SHAPES`]) for `block` at the measured range nearest to
+    /// `range`, if any, and if it fits the shared memory.
+    pub fn measured(block: u32, range: u32, shared_bytes: u32) -> Option<SearchPlan> {
+        let nearest = match range {
+            0..=8 => 4,
+            9..=24 => 16,
+            _ => 32,
+        };
+        let &(_, _, [k, ky, threads, per_block]) =
+            MEASURED_SHAPES.iter().find(|&&(b, r, _)| b == block && r == nearest)?;
+        Self::staged(block, range, k, ky, threads, per_block, shared_bytes.min(SHARED_BYTES))
     }
 
     /// A plan from `VIDSCOPE_MOTION_PLAN=k,ky,threads,per_block` (staged) or `k,ky,direct` (for
@@ -362,6 +403,18 @@ impl Pass for MotionSearchPass {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_measured_shape_is_a_staged_plan_that_fits_32_kib() {
+        for &(block, range, shape) in MEASURED_SHAPES {
+            let plan = SearchPlan::measured(block, range, 32 * 1024).expect("measured shape fits");
+            assert_eq!([plan.k, plan.ky, plan.threads, plan.per_block], shape);
+            assert!(!plan.direct && plan.chunk == block, "{plan:?}: whole window staged");
+            let grid = BlockGrid::new(1920, 1080, block);
+            assert_eq!(SearchPlan::choose(&grid, range, None, 48 * 1024), plan);
+            assert_ne!(SearchPlan::choose(&grid, range, Some(8), 48 * 1024), plan, "CPU devices use the direct path");
+        }
+    }
 
     #[test]
     fn every_block_size_and_range_has_a_plan_that_fits() {

@@ -57,11 +57,22 @@ pub struct PipelineConfig {
     pub planes: Vec<&'static str>,
     /// Upload input 0's chroma planes too (for colour display).
     pub chroma: bool,
+    /// Keep the passes' result buffers in device memory and copy them to host-visible mirrors in
+    /// the readback step (`None`: on GPUs, not on CPU devices, whose memory is all host memory).
+    pub device_local_outputs: Option<bool>,
 }
 
 impl PipelineConfig {
     pub fn new(grid: BlockGrid, selection: PassSelection) -> Self {
-        Self { grid, inputs: 1, frames_in_flight: 2, selection, planes: Vec::new(), chroma: false }
+        Self {
+            grid,
+            inputs: 1,
+            frames_in_flight: 2,
+            selection,
+            planes: Vec::new(),
+            chroma: false,
+            device_local_outputs: None,
+        }
     }
 }
 
@@ -86,6 +97,11 @@ struct Slot {
     params: GpuBuffer,
     images: BTreeMap<&'static str, LumaImage>,
     buffers: BTreeMap<&'static str, GpuBuffer>,
+    /// Host-visible copies of the read-back output buffers, on devices whose outputs live in device
+    /// memory (a discrete GPU writes its own memory far faster than the host's over PCIe; the copy
+    /// runs on the transfer path in the readback step). Empty on CPU devices, where outputs are
+    /// host-visible and read directly.
+    buffer_readbacks: BTreeMap<&'static str, GpuBuffer>,
     plane_readbacks: BTreeMap<&'static str, GpuBuffer>,
     queries: Option<TimestampQueries>,
     frame: Option<SlotFrame>,
@@ -208,6 +224,7 @@ impl FramePipeline {
                 params: GpuBuffer::new(ctx, &format!("warp params [slot {s}]"), params_size, BufferKind::Upload)?,
                 images: BTreeMap::new(),
                 buffers: BTreeMap::new(),
+                buffer_readbacks: BTreeMap::new(),
                 plane_readbacks: BTreeMap::new(),
                 queries: TimestampQueries::new(ctx, passes.len() as u32 + 3)?,
                 frame: None,
@@ -317,9 +334,16 @@ impl FramePipeline {
                             init.init_image(&image)?;
                             slot.images.insert(output.name, image);
                         }
-                        OutputKind::Buffer { size, .. } if !slot.buffers.contains_key(output.name) => {
-                            let buffer = GpuBuffer::new(&self.ctx, &label, size(&grid), BufferKind::Readback)?;
-                            slot.buffers.insert(output.name, buffer);
+                        OutputKind::Buffer { size, readback } if !slot.buffers.contains_key(output.name) => {
+                            let bytes = size(&grid);
+                            let mirrored = readback && self.config.device_local_outputs.unwrap_or(!self.ctx.is_cpu());
+                            let kind = if mirrored { BufferKind::DeviceLocal } else { BufferKind::Readback };
+                            slot.buffers.insert(output.name, GpuBuffer::new(&self.ctx, &label, bytes, kind)?);
+                            if mirrored {
+                                let label = format!("{} readback [slot {s}]", output.name);
+                                let mirror = GpuBuffer::new(&self.ctx, &label, bytes, BufferKind::Readback)?;
+                                slot.buffer_readbacks.insert(output.name, mirror);
+                            }
                         }
                         _ => {}
                     }
@@ -485,6 +509,11 @@ impl FramePipeline {
                 rec.download(image, buffer, 0)?;
             }
         }
+        for (name, mirror) in &slot.buffer_readbacks {
+            if let (Some(buffer), true) = (slot.buffers.get(name), written_by(&order, &self.passes, name)) {
+                rec.copy_buffer(buffer, mirror, buffer.size())?;
+            }
+        }
         stamp(rec, 2 + order.len() as u32)?;
         rec.submit()?;
 
@@ -576,9 +605,8 @@ impl FramePipeline {
         let mut buffers = BTreeMap::new();
         for pass in self.passes.iter().filter(|p| frame.settings.runs(p.name())) {
             for output in pass.outputs() {
-                if let (OutputKind::Buffer { readback: true, .. }, Some(buffer)) =
-                    (output.kind, slot.buffers.get(output.name))
-                {
+                let host = slot.buffer_readbacks.get(output.name).or_else(|| slot.buffers.get(output.name));
+                if let (OutputKind::Buffer { readback: true, .. }, Some(buffer)) = (output.kind, host) {
                     buffers.insert(output.name, buffer.bytes().to_vec());
                 }
             }
