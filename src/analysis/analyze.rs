@@ -10,7 +10,8 @@ use crate::reference::{
     block_rates, modes_from_vectors, modes_from_warp, BlockGrid, BlockSize, BlockStat, QuantStep, SearchRange,
     SymbolLayout,
 };
-use crate::video::{self, Shutdown};
+use crate::video::stream_meta::format_change_warning;
+use crate::video::{self, FormatChange, Shutdown};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
@@ -81,6 +82,8 @@ impl DumpKinds {
 
 pub struct AnalyzeOptions {
     pub input: String,
+    /// The input's video stream (`--stream N`); `None` = FFmpeg's best.
+    pub stream: Option<usize>,
     pub out: PathBuf,
     pub block: BlockSize,
     /// Motion search range R.
@@ -121,12 +124,21 @@ pub struct AnalyzeSummary {
     pub compare: Option<String>,
     /// (frame, decoder errors) of every frame that had any.
     pub decode_errors: Vec<(u64, u32)>,
+    /// The first frame's pixel format and bit depth, and every change after it.
+    pub first_format: (String, u32),
+    pub format_changes: Vec<FormatChange>,
 }
 
 impl AnalyzeSummary {
     /// The one-line warning for a damaged input, when there was any damage.
     pub fn warning(&self) -> Option<String> {
         decode_warning(&self.stream_input, &self.decode_errors, "decode_errors in manifest.json and stats.csv")
+    }
+
+    /// The one-line warning for pixel-format changes mid-stream, when there were any.
+    pub fn format_warning(&self) -> Option<String> {
+        let first = (self.first_format.0.as_str(), self.first_format.1);
+        format_change_warning(&self.stream_input, first, &self.format_changes, "format_changes in manifest.json")
     }
 }
 
@@ -168,6 +180,7 @@ struct Collected {
     frames: u64,
     /// (frame, decoder errors) of the damaged frames.
     decode_errors: Vec<(u64, u32)>,
+    format_changes: Vec<FormatChange>,
 }
 
 pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeSummary> {
@@ -182,11 +195,13 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         planes: opts.dump.planes(),
         max_frames: opts.max_frames,
         offsets: vec![opts.ref_start],
+        stream: opts.stream,
         ..DriveOptions::new(opts.block, selection)
     };
     let inputs: Vec<String> = std::iter::once(opts.input.clone()).chain(opts.reference.clone()).collect();
     let mut driver = FrameDriver::open(ctx, &inputs, drive)?;
     let info = driver.info().clone();
+    super::notices::print_stream_notices(&info);
     if let Some(ref_info) = driver.infos().get(1) {
         warn_on_differences(&info, ref_info);
     }
@@ -241,6 +256,9 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         interrupted()?;
         let t = out.index;
         let frame_errors = out.frame(0).map_or(0, |f| f.decode_errors);
+        if let Some(change) = out.frame(0).and_then(|f| f.format_change.clone()) {
+            collected.format_changes.push(change);
+        }
         if frame_errors > 0 {
             collected.decode_errors.push((t as u64, frame_errors));
             anyhow::ensure!(
@@ -343,6 +361,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         y.finish()?;
     }
     manifest.decode_errors = Some(DecodeErrorsManifest::new(&collected.decode_errors));
+    manifest.format_changes = collected.format_changes.clone();
     let manifest_path = dir.join("manifest.json");
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")
         .with_context(|| format!("{}: cannot write", manifest_path.display()))?;
@@ -361,6 +380,8 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         device: ctx.describe(),
         compare: compare_summary,
         decode_errors: collected.decode_errors,
+        first_format: (info.pixel_format.clone(), info.bit_depth),
+        format_changes: collected.format_changes,
     })
 }
 
@@ -482,7 +503,13 @@ fn build_manifest(
         },
         pixel_format: info.pixel_format.clone(),
         bit_depth: info.bit_depth,
-        luma_reduction: if info.bit_depth > 8 { format!(">> {}", info.bit_depth - 8) } else { "none".into() },
+        luma_reduction: FormatChange::luma_reduction(info.bit_depth),
+        format_changes: Vec::new(),
+        video_stream: info.meta.choice.video_stream,
+        stream_index: info.meta.choice.stream_index,
+        video_streams: info.meta.choice.streams.len(),
+        rotation_ignored_deg: info.meta.rotation_deg,
+        field_order: info.meta.field_order.name().into(),
         fps: info.fps,
         device: ctx.describe(),
         passes: ["diff", "block_stats", "motion_search", "warp", "residual", "symbols"].map(String::from).to_vec(),
