@@ -23,7 +23,7 @@ use vidscope_core::formats::StagedDir;
 use vidscope_core::formats::SymbolsFile;
 use vidscope_core::formats::WarpParamsFile;
 use vidscope_core::formats::{decode_warning, DecodeErrorsManifest};
-use vidscope_core::formats::{write_npy, write_png_gray};
+use vidscope_core::formats::{write_png_gray, NpyStream};
 use vidscope_core::formats::{FileEntry, Manifest, RateManifest, ReferenceManifest, SymbolsManifest};
 use vidscope_core::formats::{FrameStatistics, YuviewFile};
 use vidscope_core::formats::{PairRows, CSV_HEADER};
@@ -165,16 +165,49 @@ impl std::fmt::Display for AnalyzeSummary {
     }
 }
 
-/// Per-pair and per-frame arrays gathered while frames stream through.
+/// The per-block arrays, written to the staging folder frame by frame (nothing per block is kept
+/// in memory: analyze's memory stays flat however long the input; docs/memory.md).
+struct BlockArrays {
+    sad: NpyStream<u32>,
+    sse: NpyStream<u32>,
+    mean: NpyStream<f32>,
+    motion: NpyStream<i32>,
+    mc_sad: NpyStream<u32>,
+    mc_sse: NpyStream<u32>,
+    rate: NpyStream<f32>,
+}
+
+impl BlockArrays {
+    fn create(dir: &Path, grid: &BlockGrid) -> anyhow::Result<Self> {
+        let (by, bx) = (grid.blocks_y() as u64, grid.blocks_x() as u64);
+        let (row, motion_row) = ([by, bx], [by, bx, 2]);
+        Ok(Self {
+            sad: NpyStream::create(&dir.join("sad.npy"), &row)?,
+            sse: NpyStream::create(&dir.join("sse.npy"), &row)?,
+            mean: NpyStream::create(&dir.join("mean.npy"), &row)?,
+            motion: NpyStream::create(&dir.join("motion.npy"), &motion_row)?,
+            mc_sad: NpyStream::create(&dir.join("mc_sad.npy"), &row)?,
+            mc_sse: NpyStream::create(&dir.join("mc_sse.npy"), &row)?,
+            rate: NpyStream::create(&dir.join("rate.npy"), &row)?,
+        })
+    }
+
+    /// Writes every header with its final row count.
+    fn finish(self) -> anyhow::Result<()> {
+        self.sad.finish()?;
+        self.sse.finish()?;
+        self.mc_sad.finish()?;
+        self.mc_sse.finish()?;
+        self.mean.finish()?;
+        self.motion.finish()?;
+        self.rate.finish()?;
+        Ok(())
+    }
+}
+
+/// What is kept per frame or pair while frames stream through (a few numbers each).
 #[derive(Default)]
 struct Collected {
-    sad: Vec<u32>,
-    sse: Vec<u32>,
-    mean: Vec<f32>,
-    motion: Vec<i32>,
-    mc_sad: Vec<u32>,
-    mc_sse: Vec<u32>,
-    rate: Vec<f32>,
     /// Per pair: (mv, residual, total) bits.
     pair_bits: Vec<[f64; 3]>,
     frames: u64,
@@ -245,7 +278,8 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         std::fs::File::create(&bin_path).with_context(|| format!("{}: cannot write", bin_path.display()))?,
     );
     let mut collected = Collected::default();
-    let mut ab_export = if compare { Some(CompareExport::create(&dir)?) } else { None };
+    let mut arrays = BlockArrays::create(&dir, &grid)?;
+    let mut ab_export = if compare { Some(CompareExport::create(&dir, &grid)?) } else { None };
     let mut yuview = match &opts.yuview_csv {
         Some(path) => Some(YuviewFile::create(path, &info, grid, compare)?),
         None => None,
@@ -272,15 +306,15 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         if let (Some(export), Some(ab)) = (ab_export.as_mut(), &ab) {
             export.add(t, ab, out.ssim_cells().as_ref(), &grid)?;
         }
-        collected.mean.extend(stats.iter().zip(&counts).map(|(s, &n)| BlockStat::mean(s.sum_a, n)));
+        arrays.mean.extend(stats.iter().zip(&counts).map(|(s, &n)| BlockStat::mean(s.sum_a, n)))?;
         if t > 0 {
             let motion = out.motion().context("motion pass did not run")?;
             let mc = out.mc_stats().context("residual pass did not run")?;
-            collected.sad.extend(stats.iter().map(|s| s.sad));
-            collected.sse.extend(stats.iter().map(|s| s.sse));
-            collected.motion.extend(motion.iter().flat_map(|m| [m.dx, m.dy]));
-            collected.mc_sad.extend(mc.iter().map(|s| s.sad));
-            collected.mc_sse.extend(mc.iter().map(|s| s.sse));
+            arrays.sad.extend(stats.iter().map(|s| s.sad))?;
+            arrays.sse.extend(stats.iter().map(|s| s.sse))?;
+            arrays.motion.extend(motion.iter().flat_map(|m| [m.dx, m.dy]))?;
+            arrays.mc_sad.extend(mc.iter().map(|s| s.sad))?;
+            arrays.mc_sse.extend(mc.iter().map(|s| s.sse))?;
             let pair = t as u64 - 1;
             let modes = match driver.warp() {
                 Some(w) => modes_from_warp(w.for_pair(pair)?),
@@ -293,7 +327,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
             let rates = block_rates(&stream, &modes, &grid, &layout);
             let bytes: Vec<u8> = stream.iter().flat_map(|w| w.to_le_bytes()).collect();
             bin.write_all(&bytes).with_context(|| format!("{}: cannot write", bin_path.display()))?;
-            collected.rate.extend(rates.iter().map(|r| r.total() as f32));
+            arrays.rate.extend(rates.iter().map(|r| r.total() as f32))?;
             collected.pair_bits.push(
                 rates
                     .iter()
@@ -337,21 +371,14 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     bin.flush().with_context(|| format!("{}: cannot write", bin_path.display()))?;
     anyhow::ensure!(collected.frames > 0, "{}: no frames could be decoded", opts.input);
 
+    arrays.finish()?;
     let frames = collected.frames;
     let pairs = frames - 1;
-    let (by, bx) = (grid.blocks_y() as u64, grid.blocks_x() as u64);
-    write_npy(&dir.join("sad.npy"), &[pairs, by, bx], &collected.sad)?;
-    write_npy(&dir.join("sse.npy"), &[pairs, by, bx], &collected.sse)?;
-    write_npy(&dir.join("mean.npy"), &[frames, by, bx], &collected.mean)?;
-    write_npy(&dir.join("motion.npy"), &[pairs, by, bx, 2], &collected.motion)?;
-    write_npy(&dir.join("mc_sad.npy"), &[pairs, by, bx], &collected.mc_sad)?;
-    write_npy(&dir.join("mc_sse.npy"), &[pairs, by, bx], &collected.mc_sse)?;
-    write_npy(&dir.join("rate.npy"), &[pairs, by, bx], &collected.rate)?;
     let mut manifest = build_manifest(ctx, opts, &info, &grid, frames);
     add_symbols_manifest(&mut manifest, opts, &layout, &collected.pair_bits);
     let mut compare_summary = None;
     if let Some(export) = ab_export {
-        let (files, summary) = export.finish(&dir, &grid)?;
+        let (files, summary) = export.finish()?;
         manifest.files.extend(files);
         manifest.passes.extend(["ab_diff", "ab_signed", "ab_stats", "ssim"].map(String::from));
         manifest.reference = driver.infos().get(1).map(|r| ReferenceManifest::new(r, opts.ref_start, frames));
