@@ -13,6 +13,8 @@ every 12) it writes, with fixed seeds so every run gives the same bytes:
   trunc-50.h264                cut mid-stream, inside a NAL unit
   nomoov.mp4                   the moov box removed: no index, FFmpeg cannot open it
   size-change.h264             320x240 then 160x120 in one stream (a mid-stream change)
+  depth-change.h264            24 frames of 8-bit yuv420p, then 24 of 10-bit yuv420p10le, same size
+                               (a mid-stream pixel format change; not damage)
 
 and `corpus.txt`, one line per file: name, then what was done to it. Needs only Python 3 and ffmpeg.
 """
@@ -30,11 +32,11 @@ def ffmpeg(*args):
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
 
 
-def x264(out, size, frames, *extra):
+def x264(out, size, frames, *extra, pix_fmt="yuv420p"):
     ffmpeg(
         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=24",
         "-frames:v", str(frames), "-c:v", "libx264", "-preset", "veryfast", "-g", "12",
-        "-bf", "0", "-pix_fmt", "yuv420p", *extra, out,
+        "-bf", "0", "-pix_fmt", pix_fmt, *extra, out,
     )
 
 
@@ -105,6 +107,15 @@ def main():
     os.remove(path("small.h264"))
     open(path("size-change.h264"), "wb").write(h264 + small)
     notes.append("size-change.h264 48 frames of 320x240, then 12 of 160x120")
+
+    # Two Annex B streams back to back: the decoder switches format at the second one's SPS.
+    x264(path("d8.h264"), "320x240", 24, "-f", "h264")
+    x264(path("d10.h264"), "320x240", 24, "-f", "h264", pix_fmt="yuv420p10le")
+    parts = [open(path(n), "rb").read() for n in ("d8.h264", "d10.h264")]
+    for n in ("d8.h264", "d10.h264"):
+        os.remove(path(n))
+    open(path("depth-change.h264"), "wb").write(b"".join(parts))
+    notes.append("depth-change.h264 24 frames of 8-bit yuv420p, then 24 of 10-bit yuv420p10le (320x240)")
 
     with open(path("corpus.txt"), "w") as f:
         f.write("\n".join(notes) + "\n")

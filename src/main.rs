@@ -79,6 +79,9 @@ enum Command {
     Analyze {
         /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
         input: String,
+        /// Read the file's N-th video stream (0-based, as ffmpeg's -map 0:v:N; default: FFmpeg's best)
+        #[arg(long, value_name = "N")]
+        stream: Option<usize>,
         /// Output folder (created; replaced only if it holds an earlier vidscope output and nothing else)
         #[arg(long, short)]
         out: PathBuf,
@@ -119,6 +122,9 @@ enum Command {
     Bench {
         /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
         input: String,
+        /// Read the file's N-th video stream (0-based, as ffmpeg's -map 0:v:N; default: FFmpeg's best)
+        #[arg(long, value_name = "N")]
+        stream: Option<usize>,
         /// Passes to run: comma list of diff, stats, motion (motion includes warp and residual), symbols
         #[arg(long, default_value = "diff,stats,motion,symbols")]
         passes: String,
@@ -172,6 +178,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Record(args) => vidscope::analysis::record(args.into_options(gpu)?),
         Command::Analyze {
             input,
+            stream,
             out,
             block,
             range,
@@ -189,6 +196,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let ctx = gpu_context(&cli.gpu)?;
             let opts = AnalyzeOptions {
                 input,
+                stream,
                 out,
                 block,
                 range,
@@ -208,9 +216,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(warning) = summary.warning() {
                 eprintln!("vidscope: warning: {warning}");
             }
+            if let Some(warning) = summary.format_warning() {
+                eprintln!("vidscope: warning: {warning}");
+            }
             report_validation(&ctx)
         }
-        Command::Bench { input, passes, range, frames, block, quant, repeat, frames_in_flight, reference, json } => {
+        Command::Bench {
+            input,
+            stream,
+            passes,
+            range,
+            frames,
+            block,
+            quant,
+            repeat,
+            frames_in_flight,
+            reference,
+            json,
+        } => {
             let (block, range, quant) = (BlockSize::new(block)?, SearchRange::new(range)?, QuantStep::new(quant)?);
             let mut passes = PassSelection::parse(&passes).map_err(anyhow::Error::msg)?;
             // With a reference the A/B passes run too; without one they cannot.
@@ -220,6 +243,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let frames_in_flight = frames_in_flight as usize;
             let opts = BenchOptions {
                 input,
+                stream,
                 reference: reference.reference,
                 ref_start: reference.ref_start,
                 passes,

@@ -52,6 +52,9 @@ impl CompareArgs {
 pub struct ViewArgs {
     /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
     pub input: String,
+    /// Read the file's N-th video stream (0-based, as ffmpeg's -map 0:v:N; default: FFmpeg's best)
+    #[arg(long, value_name = "N")]
+    pub stream: Option<usize>,
     /// What to show first: raw (= a), diff, heatmap (over raw), heatmap-diff (over diff), predicted, residual,
     /// split, trits; with --ref also b, ab-diff (|A − B|), ab-signed (A − B + 128), ab-mark (A ≠ B marked)
     #[arg(long, value_enum, default_value_t = Mode::Raw)]
@@ -152,6 +155,7 @@ impl ViewArgs {
         let reference = compare.check(self.mode, self.metric, false)?;
         Ok(ViewerOptions {
             input: self.input,
+            stream: self.stream,
             gpu,
             mode: self.mode,
             metric: self.metric,
@@ -182,6 +186,9 @@ impl ViewArgs {
 pub struct RecordArgs {
     /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
     pub input: String,
+    /// Read the file's N-th video stream (0-based, as ffmpeg's -map 0:v:N; default: FFmpeg's best)
+    #[arg(long, value_name = "N")]
+    pub stream: Option<usize>,
     /// The file to write (H.264, yuv420p, the input's frame rate): .mp4/.m4v (MP4) or .mkv (Matroska)
     #[arg(long, short)]
     pub out: PathBuf,
@@ -266,6 +273,7 @@ impl RecordArgs {
         let reference = compare.check(self.mode, self.metric, heatmap)?;
         Ok(RecordOptions {
             input: self.input,
+            stream: self.stream,
             gpu,
             out: self.out,
             mode: self.mode,

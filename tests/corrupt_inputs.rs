@@ -172,3 +172,31 @@ fn record_follows_the_same_policy() {
         assert!(!strict.exists(), "{name}: --strict left a file");
     }
 }
+
+#[test]
+fn a_mid_stream_bit_depth_switch_is_listed_in_the_manifest_with_one_warning() {
+    let corpus = corpus();
+    let dir = corpus.path();
+    let input = dir.join("depth-change.h264");
+    assert_eq!(ffmpeg_frames(&input), Some(48));
+    let (o, out) = analyze(dir, &input, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["frames"], 48);
+    // The top-level fields describe the first frame; the switch is listed where it happens.
+    assert_eq!(m["pixel_format"], "yuv420p");
+    assert_eq!(m["bit_depth"], 8);
+    assert_eq!(m["format_changes"], serde_json::json!([{ "frame": 24, "pix_fmt": "yuv420p10le", "bit_depth": 10 }]));
+    let w = warnings(&o);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("depth-change.h264: 1 pixel format change(s) mid-stream, first at frame 24: yuv420p (8-bit) -> yuv420p10le (10-bit, luma >> 2)"),
+        "{w:?}"
+    );
+    // A clean single-format input lists none.
+    let (o, out) = analyze(dir, &dir.join("clean.mp4"), &["--frames", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["format_changes"], serde_json::json!([]));
+    assert!(warnings(&o).is_empty(), "{:?}", warnings(&o));
+}

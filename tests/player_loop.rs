@@ -27,7 +27,7 @@ fn the_display_always_shows_the_frame_on_screen_across_loop_wraps_and_seeks() {
     let ctx = gpu();
     let dir = tempfile::tempdir().unwrap();
     let input = tiny_clip(dir.path());
-    let mut player = Player::open(&ctx, &input, None, 16, 0).unwrap();
+    let mut player = Player::open(&ctx, &input, None, None, 16, 0).unwrap();
     let (mut wraps, mut last, mut shown_frames) = (0, None, 0);
     let deadline = Instant::now() + Duration::from_secs(60);
     while wraps < 3 && Instant::now() < deadline {

@@ -10,7 +10,8 @@ use crate::reference::{
     block_rates, modes_from_vectors, modes_from_warp, BlockGrid, BlockSize, BlockStat, QuantStep, SearchRange,
     SymbolLayout,
 };
-use crate::video::{self, Shutdown};
+use crate::video::stream_meta::format_change_warning;
+use crate::video::{self, FormatChange, Shutdown};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
@@ -22,7 +23,7 @@ use vidscope_core::formats::StagedDir;
 use vidscope_core::formats::SymbolsFile;
 use vidscope_core::formats::WarpParamsFile;
 use vidscope_core::formats::{decode_warning, DecodeErrorsManifest};
-use vidscope_core::formats::{write_npy, write_png_gray};
+use vidscope_core::formats::{write_png_gray, NpyStream};
 use vidscope_core::formats::{FileEntry, Manifest, RateManifest, ReferenceManifest, SymbolsManifest};
 use vidscope_core::formats::{FrameStatistics, YuviewFile};
 use vidscope_core::formats::{PairRows, CSV_HEADER};
@@ -81,6 +82,8 @@ impl DumpKinds {
 
 pub struct AnalyzeOptions {
     pub input: String,
+    /// The input's video stream (`--stream N`); `None` = FFmpeg's best.
+    pub stream: Option<usize>,
     pub out: PathBuf,
     pub block: BlockSize,
     /// Motion search range R.
@@ -121,12 +124,21 @@ pub struct AnalyzeSummary {
     pub compare: Option<String>,
     /// (frame, decoder errors) of every frame that had any.
     pub decode_errors: Vec<(u64, u32)>,
+    /// The first frame's pixel format and bit depth, and every change after it.
+    pub first_format: (String, u32),
+    pub format_changes: Vec<FormatChange>,
 }
 
 impl AnalyzeSummary {
     /// The one-line warning for a damaged input, when there was any damage.
     pub fn warning(&self) -> Option<String> {
         decode_warning(&self.stream_input, &self.decode_errors, "decode_errors in manifest.json and stats.csv")
+    }
+
+    /// The one-line warning for pixel-format changes mid-stream, when there were any.
+    pub fn format_warning(&self) -> Option<String> {
+        let first = (self.first_format.0.as_str(), self.first_format.1);
+        format_change_warning(&self.stream_input, first, &self.format_changes, "format_changes in manifest.json")
     }
 }
 
@@ -153,21 +165,55 @@ impl std::fmt::Display for AnalyzeSummary {
     }
 }
 
-/// Per-pair and per-frame arrays gathered while frames stream through.
+/// The per-block arrays, written to the staging folder frame by frame (nothing per block is kept
+/// in memory: analyze's memory stays flat however long the input; docs/memory.md).
+struct BlockArrays {
+    sad: NpyStream<u32>,
+    sse: NpyStream<u32>,
+    mean: NpyStream<f32>,
+    motion: NpyStream<i32>,
+    mc_sad: NpyStream<u32>,
+    mc_sse: NpyStream<u32>,
+    rate: NpyStream<f32>,
+}
+
+impl BlockArrays {
+    fn create(dir: &Path, grid: &BlockGrid) -> anyhow::Result<Self> {
+        let (by, bx) = (grid.blocks_y() as u64, grid.blocks_x() as u64);
+        let (row, motion_row) = ([by, bx], [by, bx, 2]);
+        Ok(Self {
+            sad: NpyStream::create(&dir.join("sad.npy"), &row)?,
+            sse: NpyStream::create(&dir.join("sse.npy"), &row)?,
+            mean: NpyStream::create(&dir.join("mean.npy"), &row)?,
+            motion: NpyStream::create(&dir.join("motion.npy"), &motion_row)?,
+            mc_sad: NpyStream::create(&dir.join("mc_sad.npy"), &row)?,
+            mc_sse: NpyStream::create(&dir.join("mc_sse.npy"), &row)?,
+            rate: NpyStream::create(&dir.join("rate.npy"), &row)?,
+        })
+    }
+
+    /// Writes every header with its final row count.
+    fn finish(self) -> anyhow::Result<()> {
+        self.sad.finish()?;
+        self.sse.finish()?;
+        self.mc_sad.finish()?;
+        self.mc_sse.finish()?;
+        self.mean.finish()?;
+        self.motion.finish()?;
+        self.rate.finish()?;
+        Ok(())
+    }
+}
+
+/// What is kept per frame or pair while frames stream through (a few numbers each).
 #[derive(Default)]
 struct Collected {
-    sad: Vec<u32>,
-    sse: Vec<u32>,
-    mean: Vec<f32>,
-    motion: Vec<i32>,
-    mc_sad: Vec<u32>,
-    mc_sse: Vec<u32>,
-    rate: Vec<f32>,
     /// Per pair: (mv, residual, total) bits.
     pair_bits: Vec<[f64; 3]>,
     frames: u64,
     /// (frame, decoder errors) of the damaged frames.
     decode_errors: Vec<(u64, u32)>,
+    format_changes: Vec<FormatChange>,
 }
 
 pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeSummary> {
@@ -182,11 +228,13 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         planes: opts.dump.planes(),
         max_frames: opts.max_frames,
         offsets: vec![opts.ref_start],
+        stream: opts.stream,
         ..DriveOptions::new(opts.block, selection)
     };
     let inputs: Vec<String> = std::iter::once(opts.input.clone()).chain(opts.reference.clone()).collect();
     let mut driver = FrameDriver::open(ctx, &inputs, drive)?;
     let info = driver.info().clone();
+    super::notices::print_stream_notices(&info);
     if let Some(ref_info) = driver.infos().get(1) {
         warn_on_differences(&info, ref_info);
     }
@@ -230,7 +278,8 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         std::fs::File::create(&bin_path).with_context(|| format!("{}: cannot write", bin_path.display()))?,
     );
     let mut collected = Collected::default();
-    let mut ab_export = if compare { Some(CompareExport::create(&dir)?) } else { None };
+    let mut arrays = BlockArrays::create(&dir, &grid)?;
+    let mut ab_export = if compare { Some(CompareExport::create(&dir, &grid)?) } else { None };
     let mut yuview = match &opts.yuview_csv {
         Some(path) => Some(YuviewFile::create(path, &info, grid, compare)?),
         None => None,
@@ -241,6 +290,9 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         interrupted()?;
         let t = out.index;
         let frame_errors = out.frame(0).map_or(0, |f| f.decode_errors);
+        if let Some(change) = out.frame(0).and_then(|f| f.format_change.clone()) {
+            collected.format_changes.push(change);
+        }
         if frame_errors > 0 {
             collected.decode_errors.push((t as u64, frame_errors));
             anyhow::ensure!(
@@ -254,15 +306,15 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         if let (Some(export), Some(ab)) = (ab_export.as_mut(), &ab) {
             export.add(t, ab, out.ssim_cells().as_ref(), &grid)?;
         }
-        collected.mean.extend(stats.iter().zip(&counts).map(|(s, &n)| BlockStat::mean(s.sum_a, n)));
+        arrays.mean.extend(stats.iter().zip(&counts).map(|(s, &n)| BlockStat::mean(s.sum_a, n)))?;
         if t > 0 {
             let motion = out.motion().context("motion pass did not run")?;
             let mc = out.mc_stats().context("residual pass did not run")?;
-            collected.sad.extend(stats.iter().map(|s| s.sad));
-            collected.sse.extend(stats.iter().map(|s| s.sse));
-            collected.motion.extend(motion.iter().flat_map(|m| [m.dx, m.dy]));
-            collected.mc_sad.extend(mc.iter().map(|s| s.sad));
-            collected.mc_sse.extend(mc.iter().map(|s| s.sse));
+            arrays.sad.extend(stats.iter().map(|s| s.sad))?;
+            arrays.sse.extend(stats.iter().map(|s| s.sse))?;
+            arrays.motion.extend(motion.iter().flat_map(|m| [m.dx, m.dy]))?;
+            arrays.mc_sad.extend(mc.iter().map(|s| s.sad))?;
+            arrays.mc_sse.extend(mc.iter().map(|s| s.sse))?;
             let pair = t as u64 - 1;
             let modes = match driver.warp() {
                 Some(w) => modes_from_warp(w.for_pair(pair)?),
@@ -275,7 +327,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
             let rates = block_rates(&stream, &modes, &grid, &layout);
             let bytes: Vec<u8> = stream.iter().flat_map(|w| w.to_le_bytes()).collect();
             bin.write_all(&bytes).with_context(|| format!("{}: cannot write", bin_path.display()))?;
-            collected.rate.extend(rates.iter().map(|r| r.total() as f32));
+            arrays.rate.extend(rates.iter().map(|r| r.total() as f32))?;
             collected.pair_bits.push(
                 rates
                     .iter()
@@ -319,21 +371,14 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     bin.flush().with_context(|| format!("{}: cannot write", bin_path.display()))?;
     anyhow::ensure!(collected.frames > 0, "{}: no frames could be decoded", opts.input);
 
+    arrays.finish()?;
     let frames = collected.frames;
     let pairs = frames - 1;
-    let (by, bx) = (grid.blocks_y() as u64, grid.blocks_x() as u64);
-    write_npy(&dir.join("sad.npy"), &[pairs, by, bx], &collected.sad)?;
-    write_npy(&dir.join("sse.npy"), &[pairs, by, bx], &collected.sse)?;
-    write_npy(&dir.join("mean.npy"), &[frames, by, bx], &collected.mean)?;
-    write_npy(&dir.join("motion.npy"), &[pairs, by, bx, 2], &collected.motion)?;
-    write_npy(&dir.join("mc_sad.npy"), &[pairs, by, bx], &collected.mc_sad)?;
-    write_npy(&dir.join("mc_sse.npy"), &[pairs, by, bx], &collected.mc_sse)?;
-    write_npy(&dir.join("rate.npy"), &[pairs, by, bx], &collected.rate)?;
     let mut manifest = build_manifest(ctx, opts, &info, &grid, frames);
     add_symbols_manifest(&mut manifest, opts, &layout, &collected.pair_bits);
     let mut compare_summary = None;
     if let Some(export) = ab_export {
-        let (files, summary) = export.finish(&dir, &grid)?;
+        let (files, summary) = export.finish()?;
         manifest.files.extend(files);
         manifest.passes.extend(["ab_diff", "ab_signed", "ab_stats", "ssim"].map(String::from));
         manifest.reference = driver.infos().get(1).map(|r| ReferenceManifest::new(r, opts.ref_start, frames));
@@ -343,6 +388,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         y.finish()?;
     }
     manifest.decode_errors = Some(DecodeErrorsManifest::new(&collected.decode_errors));
+    manifest.format_changes = collected.format_changes.clone();
     let manifest_path = dir.join("manifest.json");
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")
         .with_context(|| format!("{}: cannot write", manifest_path.display()))?;
@@ -361,6 +407,8 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         device: ctx.describe(),
         compare: compare_summary,
         decode_errors: collected.decode_errors,
+        first_format: (info.pixel_format.clone(), info.bit_depth),
+        format_changes: collected.format_changes,
     })
 }
 
@@ -482,7 +530,13 @@ fn build_manifest(
         },
         pixel_format: info.pixel_format.clone(),
         bit_depth: info.bit_depth,
-        luma_reduction: if info.bit_depth > 8 { format!(">> {}", info.bit_depth - 8) } else { "none".into() },
+        luma_reduction: FormatChange::luma_reduction(info.bit_depth),
+        format_changes: Vec::new(),
+        video_stream: info.meta.choice.video_stream,
+        stream_index: info.meta.choice.stream_index,
+        video_streams: info.meta.choice.streams.len(),
+        rotation_ignored_deg: info.meta.rotation_deg,
+        field_order: info.meta.field_order.name().into(),
         fps: info.fps,
         device: ctx.describe(),
         passes: ["diff", "block_stats", "motion_search", "warp", "residual", "symbols"].map(String::from).to_vec(),

@@ -11,6 +11,8 @@ use std::time::Instant;
 
 pub struct BenchOptions {
     pub input: String,
+    /// The input's video stream (`--stream N`); `None` = FFmpeg's best.
+    pub stream: Option<usize>,
     /// A reference video for the A/B passes (`--ref`), compared from its frame `ref_start`.
     pub reference: Option<String>,
     pub ref_start: usize,
@@ -150,7 +152,9 @@ impl std::fmt::Display for BenchReport {
 pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<BenchReport> {
     anyhow::ensure!(opts.repeat >= 1, "--repeat {}: must be at least 1", opts.repeat);
     // Decode only.
-    let mut decoder = DecodeThread::spawn(video::open(&opts.input)?, 4, opts.max_frames);
+    let source = video::open_with(&opts.input, video::OpenOptions { stream: opts.stream })?;
+    super::notices::print_stream_notices(source.info());
+    let mut decoder = DecodeThread::spawn(source, 4, opts.max_frames);
     let start = Instant::now();
     let mut decoded = 0u64;
     while decoder.recv()?.is_some() {
@@ -165,6 +169,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
         max_frames: opts.max_frames,
         frames_in_flight: opts.frames_in_flight,
         offsets: vec![opts.ref_start],
+        stream: opts.stream,
         ..DriveOptions::new(opts.block, opts.passes)
     };
     let inputs: Vec<String> = std::iter::once(opts.input.clone()).chain(opts.reference.clone()).collect();

@@ -3,6 +3,7 @@
 
 mod analyze;
 mod bench;
+mod notices;
 mod progress;
 mod record;
 

@@ -5,6 +5,7 @@
 use crate::gpu::{Compositor, EguiFrame, GpuContext, GpuOptions};
 use crate::safe_fs::StagedFile;
 use crate::ui::{self, Metric, Mode, Settings};
+use crate::video::stream_meta::format_change_warning;
 use crate::video::{Container, Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown};
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,8 @@ use vidscope_view::viewer::scene::{self, View};
 #[derive(Clone, Debug)]
 pub struct RecordOptions {
     pub input: String,
+    /// The input's video stream (`--stream N`); `None` = FFmpeg's best.
+    pub stream: Option<usize>,
     pub gpu: GpuOptions,
     pub out: PathBuf,
     pub mode: Mode,
@@ -54,17 +57,18 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     let staged = StagedFile::create("-o", &opts.out, Some(Path::new(&opts.input)), opts.force)?;
     let ctx = Arc::new(GpuContext::new(&opts.gpu)?);
     eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
-    let (width, height) = vidscope_view::viewer::probe_inputs(&opts.input, opts.reference.as_ref())?;
+    let (width, height) = vidscope_view::viewer::probe_inputs(&opts.input, opts.stream, opts.reference.as_ref())?;
     // Sizes beyond the device's images are refused before anything is created.
     ctx.check_image_size(&opts.input, width, height)?;
     if let Some((w, h)) = opts.size {
         ctx.check_image_size("--size", w, h)?;
     }
-    let mut player = Player::open(&ctx, &opts.input, opts.reference.as_ref(), opts.block, opts.start)?;
+    let mut player = Player::open(&ctx, &opts.input, opts.stream, opts.reference.as_ref(), opts.block, opts.start)?;
     player.set_warp_params(opts.warp_params.as_deref())?;
     for line in player.reference_differences() {
         eprintln!("vidscope: warning: {line}");
     }
+    super::notices::print_stream_notices(&player.info);
     let info = player.info.clone();
     let mode = match (opts.mode, opts.heatmap) {
         (Mode::Raw, true) => Mode::Heatmap,
@@ -155,10 +159,15 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         out.display()
     );
     let recorded = opts.start..opts.start + written;
-    let errors: Vec<(u64, u32)> = player.decode_errors.range(recorded).map(|(&f, &n)| (f as u64, n)).collect();
+    let errors: Vec<(u64, u32)> = player.decode_errors.range(recorded.clone()).map(|(&f, &n)| (f as u64, n)).collect();
     if let Some(w) =
         vidscope_core::formats::decode_warning(&info.input, &errors, "`vidscope analyze` for the list per frame")
     {
+        eprintln!("vidscope: warning: {w}");
+    }
+    let changes: Vec<_> = player.format_changes.range(recorded.clone()).map(|(_, c)| c.clone()).collect();
+    let first = (info.pixel_format.as_str(), info.bit_depth);
+    if let Some(w) = format_change_warning(&info.input, first, &changes, "`vidscope analyze` for the list") {
         eprintln!("vidscope: warning: {w}");
     }
     if ctx.validation_log().count() > 0 {

@@ -16,12 +16,15 @@ pub struct LumaFrame {
     /// frame are counted on the last frame. 0 for a clean frame; the frame is still the decoder's
     /// best picture (decoding goes on as the ffmpeg CLI does). See README "Errors".
     pub decode_errors: u32,
+    /// Set on the first frame in a pixel format other than the previous frame's (its luma is
+    /// reduced by its own bit depth); `None` otherwise.
+    pub format_change: Option<crate::stream_meta::FormatChange>,
 }
 
 impl LumaFrame {
     /// A frame with luma only.
     pub fn gray(index: usize, width: u32, height: u32, data: Vec<u8>) -> Self {
-        LumaFrame { index, width, height, data, chroma: None, decode_errors: 0 }
+        LumaFrame { index, width, height, data, chroma: None, decode_errors: 0, format_change: None }
     }
 }
 
@@ -148,6 +151,8 @@ pub struct StreamInfo {
     pub codec: String,
     /// YCbCr → RGB conversion for display (meaningless for gray sources).
     pub colour: ColourInfo,
+    /// Which video stream, display rotation (ignored), field order.
+    pub meta: crate::stream_meta::StreamMeta,
 }
 
 /// One RGBA8 image for the recorder ([`super::Mp4Recorder`]): 4 bytes per pixel (R, G, B, A; alpha is

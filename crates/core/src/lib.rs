@@ -7,3 +7,4 @@ pub mod formats;
 pub mod frame;
 pub mod reference;
 pub mod safe_fs;
+pub mod stream_meta;

@@ -32,6 +32,8 @@ pub struct DriveOptions {
     pub max_frames: Option<usize>,
     /// Frame t of input i > 0 is its frame t + offsets[i − 1] (`--ref-start`).
     pub offsets: Vec<usize>,
+    /// Input 0's video stream (`--stream N`); `None` = FFmpeg's best. Other inputs use their best.
+    pub stream: Option<usize>,
 }
 
 impl DriveOptions {
@@ -45,6 +47,7 @@ impl DriveOptions {
             start: 0,
             max_frames: None,
             offsets: Vec::new(),
+            stream: None,
         }
     }
 }
@@ -61,6 +64,8 @@ pub struct FrameDriver {
     pending: Vec<Option<LumaFrame>>,
     warp: Option<WarpParamsFile>,
     max_frames: Option<usize>,
+    /// Input 0's video stream, kept for reopening on seek.
+    stream: Option<usize>,
     /// Frames below this are decoded and dropped; the one at it starts a sequence.
     submit_from: usize,
     /// Results below this prime the pipeline and are not handed out.
@@ -79,7 +84,7 @@ impl FrameDriver {
         let mut infos = Vec::new();
         let mut sources = Vec::new();
         for (i, input) in inputs.iter().enumerate() {
-            let source = video::open(input)?;
+            let source = video::open_with(input, Self::open_options(i, opts.stream))?;
             let info = source.info().clone();
             if let Some(first) = infos.first() {
                 let first: &StreamInfo = first;
@@ -120,6 +125,7 @@ impl FrameDriver {
             pending: vec![None; inputs.len()],
             warp: None,
             max_frames: opts.max_frames,
+            stream: opts.stream,
             submit_from: 0,
             show_from: 0,
             decoded: 0,
@@ -128,6 +134,11 @@ impl FrameDriver {
         };
         driver.set_window(opts.start);
         Ok(driver)
+    }
+
+    /// `--stream` applies to input 0 only.
+    fn open_options(input: usize, stream: Option<usize>) -> video::OpenOptions {
+        video::OpenOptions { stream: if input == 0 { stream } else { None } }
     }
 
     fn set_window(&mut self, start: usize) {
@@ -189,7 +200,8 @@ impl FrameDriver {
         self.sources.clear();
         for (i, input) in self.inputs.iter().enumerate() {
             let max = if i == 0 { self.max_frames } else { None };
-            self.sources.push(DecodeThread::spawn(video::open(input)?, DECODE_QUEUE, max));
+            let source = video::open_with(input, Self::open_options(i, self.stream))?;
+            self.sources.push(DecodeThread::spawn(source, DECODE_QUEUE, max));
         }
         self.pending = vec![None; self.inputs.len()];
         self.decoded = 0;

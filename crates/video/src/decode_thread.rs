@@ -195,6 +195,7 @@ mod tests {
                 bit_depth: 8,
                 codec: "test".into(),
                 colour: crate::ColourInfo::guessed(1),
+                meta: Default::default(),
             };
             let src = Scripted { info, n, produced: Arc::clone(&produced), then };
             (Box::new(src), produced)

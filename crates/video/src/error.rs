@@ -17,6 +17,12 @@ pub enum VideoError {
     BadSynthetic { spec: String, reason: String },
     #[error("{path}: decode thread stopped unexpectedly")]
     ThreadDied { path: String },
+    #[error("{path}: --stream {asked}: no such video stream; {available}")]
+    NoSuchStream { path: String, asked: usize, available: String },
+    #[error("{path}: cannot read from a pipe (vidscope needs a seekable file); save it to a file first")]
+    Pipe { path: String },
+    #[error("{path}: no image file matches this sequence pattern (looked for {looked})")]
+    NoImages { path: String, looked: String },
 }
 
 /// Errors from recording an MP4 ([`super::Mp4Recorder`]). Each message is one line naming the output

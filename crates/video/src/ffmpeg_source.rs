@@ -1,4 +1,5 @@
-//! FFmpeg input (feature `ffmpeg`): demux the best video stream, decode it (threaded), and extract 8-bit luma.
+//! FFmpeg input (feature `ffmpeg`): demux the best video stream (or the one `--stream N` names),
+//! decode it (threaded), and extract 8-bit luma.
 //!
 //! Supported pixel formats and how luma is taken (as stored, no range conversion):
 //! - 8-bit: `yuv420p`, `yuvj420p`, `yuv422p`, `yuvj422p`, `yuv444p`, `yuvj444p`, `nv12`, `nv21`, `gray`
@@ -15,14 +16,22 @@
 //! what it can. Each of those, and each frame flagged corrupt or concealed by the decoder, counts as
 //! one error in [`LumaFrame::decode_errors`] of the next frame that comes out (errors after the last
 //! frame on the last frame, which is held back one frame for that). Only what cannot be decoded on
-//! is an error: the file cannot be read, a size or pixel-format change, or no frame at all.
+//! is an error: the file cannot be read, a size change, an unsupported pixel format, or no frame at all.
+//!
+//! The stream facts of [`StreamMeta`] come from here: which video stream (see [`stream_choice`]),
+//! the display matrix (ignored, reported), and the field order of the first decoded frame. The first
+//! frame is decoded at open so that the pixel format and field order describe it; a frame whose
+//! pixel format differs from the previous frame's carries a [`FormatChange`].
 
 use std::sync::Once;
 
 use ff::format::Pixel;
 use ffmpeg_next as ff;
 
-use super::{ChromaPlanes, ColourInfo, ColourMatrix, FrameSource, LumaFrame, StreamInfo, VideoError};
+use super::{
+    ChromaPlanes, ColourInfo, ColourMatrix, FieldOrder, FormatChange, FrameSource, LumaFrame, StreamChoice, StreamInfo,
+    StreamMeta, VideoError,
+};
 
 /// How the samples of a pixel format's planes are stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -225,13 +234,17 @@ pub struct FfmpegSource {
     held: Option<LumaFrame>,
     /// An error that ended the stream, returned after the held frame.
     failed: Option<VideoError>,
+    /// The pixel format of the frame decoded last (a change is reported on the next frame).
+    last_format: Option<Pixel>,
 }
 
 /// Errors without any frame in between after which decoding on is pointless (a file of garbage).
 const MAX_ERRORS_IN_A_ROW: usize = 1000;
 
 impl FfmpegSource {
-    pub fn open(path: &str) -> Result<Self, VideoError> {
+    /// Opens `path` and its video stream `stream` (position among the video streams), or FFmpeg's
+    /// best video stream when `None`.
+    pub fn open(path: &str, stream: Option<usize>) -> Result<Self, VideoError> {
         init_ffmpeg();
         let open_err = |reason: String| VideoError::Open { path: path.to_string(), reason };
         let not_video = |reason: String| VideoError::NotVideo { path: path.to_string(), reason };
@@ -242,9 +255,9 @@ impl FfmpegSource {
             _ => not_video(e.to_string()),
         })?;
 
-        let (stream_index, fps, frame_count, parameters) = {
-            let stream =
-                input.streams().best(ff::media::Type::Video).ok_or_else(|| not_video("no video stream".into()))?;
+        let choice = stream_choice(path, &input, stream)?;
+        let (stream_index, fps, frame_count, parameters, rotation_deg) = {
+            let stream = input.stream(choice.stream_index).ok_or_else(|| not_video("no video stream".into()))?;
             let rate = |r: ff::Rational| {
                 (r.numerator() > 0 && r.denominator() > 0)
                     .then(|| f64::from(r.numerator()) / f64::from(r.denominator()))
@@ -252,7 +265,7 @@ impl FfmpegSource {
             let fps = rate(stream.avg_frame_rate()).or_else(|| rate(stream.rate())).unwrap_or(25.0);
             let frames = stream.frames();
             let frame_count = (frames > 0).then_some(frames as u64);
-            (stream.index(), fps, frame_count, stream.parameters())
+            (stream.index(), fps, frame_count, stream.parameters(), display_rotation(&stream))
         };
         let codec = parameters.id().name().to_string();
 
@@ -286,6 +299,7 @@ impl FfmpegSource {
                 bit_depth,
                 codec,
                 colour,
+                meta: StreamMeta { choice, rotation_deg, field_order: FieldOrder::Unknown },
             },
             decoder,
             input,
@@ -299,6 +313,7 @@ impl FfmpegSource {
             errors_in_a_row: 0,
             held: None,
             failed: None,
+            last_format: None,
         };
 
         if !known {
@@ -311,13 +326,28 @@ impl FfmpegSource {
             };
             source.info.width = first.width;
             source.info.height = first.height;
+            source.info.colour = colour_info(&source.decoder, classify(source.frame.format()), first.height);
+            source.pending = Some(first);
+        } else {
+            // The first frame says what the stream starts as (format, field order); an error here
+            // is the stream's, delivered in order like any later one.
+            match source.decode_next() {
+                Ok(first) => source.pending = first,
+                Err(e) => (source.done, source.failed) = (true, Some(e)),
+            }
+        }
+        if source.pending.is_some() {
             let format = source.frame.format();
             source.info.pixel_format = format_name(format);
             source.info.bit_depth = classify(format).map_or(8, |l| l.depth);
-            source.info.colour = colour_info(&source.decoder, classify(format), first.height);
-            source.pending = Some(first);
+            source.info.meta.field_order = field_order(&source.frame);
         }
         Ok(source)
+    }
+
+    /// Sets the frame count (an image sequence's, counted from its files).
+    pub fn set_frame_count(&mut self, frames: u64) {
+        self.info.frame_count = Some(frames);
     }
 
     fn corrupt(&self, reason: String) -> VideoError {
@@ -342,6 +372,14 @@ impl FfmpegSource {
             match self.decoder.receive_frame(&mut self.frame) {
                 Ok(()) => {
                     let mut frame = self.convert()?;
+                    let format = self.frame.format();
+                    if self.last_format.replace(format).is_some_and(|last| last != format) {
+                        frame.format_change = Some(FormatChange {
+                            frame: self.next_index as u64,
+                            pix_fmt: format_name(format),
+                            bit_depth: classify(format).map_or(8, |l| l.depth),
+                        });
+                    }
                     // The decoder concealed damage in this frame, or marked it corrupt.
                     if self.frame.is_corrupt() || self.frame.has_decode_errors() {
                         tracing::debug!("{}: frame {} was concealed or is corrupt", self.info.input, self.next_index);
@@ -423,7 +461,15 @@ impl FfmpegSource {
         let data = extract_luma(f.data(0), f.stride(0), w as usize, h as usize, layout.sample)
             .ok_or_else(|| self.corrupt("decoded luma plane is smaller than the frame".into()))?;
         let chroma = self.convert_chroma(layout)?;
-        Ok(LumaFrame { index: self.next_index, width: w, height: h, data, chroma, decode_errors: 0 })
+        Ok(LumaFrame {
+            index: self.next_index,
+            width: w,
+            height: h,
+            data,
+            chroma,
+            decode_errors: 0,
+            format_change: None,
+        })
     }
 
     /// The chroma planes of the decoded frame, 8-bit, or `None` for gray formats.
@@ -459,6 +505,94 @@ impl FfmpegSource {
             }
         };
         Ok(Some(ChromaPlanes { width: cw, height: ch, shift_x, shift_y, cb, cr }))
+    }
+}
+
+/// The video stream to read: the `asked`-th video stream, or FFmpeg's best one; with a description
+/// of every video stream for the notice and the error.
+fn stream_choice(
+    path: &str,
+    input: &ff::format::context::Input,
+    asked: Option<usize>,
+) -> Result<StreamChoice, VideoError> {
+    let video: Vec<usize> =
+        input.streams().filter(|s| s.parameters().medium() == ff::media::Type::Video).map(|s| s.index()).collect();
+    if video.is_empty() {
+        return Err(VideoError::NotVideo { path: path.to_string(), reason: "no video stream".into() });
+    }
+    let describe = |index: usize| {
+        let Some(stream) = input.stream(index) else { return format!("#0:{index}") };
+        let parameters = stream.parameters();
+        let codec = parameters.id().name().to_string();
+        // The size needs a decoder context; only worth it when there is a choice to describe.
+        let size = (video.len() > 1)
+            .then(|| ff::codec::Context::from_parameters(parameters).ok()?.decoder().video().ok())
+            .flatten()
+            .map(|d| format!(" {}x{}", d.width(), d.height()))
+            .unwrap_or_default();
+        format!("{codec}{size} (#0:{index})")
+    };
+    let streams: Vec<String> = video.iter().map(|&i| describe(i)).collect();
+    let video_stream = match asked {
+        Some(n) if n < video.len() => n,
+        Some(n) => {
+            let list: Vec<String> = streams.iter().enumerate().map(|(i, d)| format!("{i} = {d}")).collect();
+            return Err(VideoError::NoSuchStream {
+                path: path.to_string(),
+                asked: n,
+                available: format!("it has {}: {}", video.len(), list.join(", ")),
+            });
+        }
+        None => {
+            let best = input.streams().best(ff::media::Type::Video).map(|s| s.index());
+            best.and_then(|b| video.iter().position(|&i| i == b)).unwrap_or(0)
+        }
+    };
+    Ok(StreamChoice { video_stream, stream_index: video[video_stream], streams, by_user: asked.is_some() })
+}
+
+/// The stream's display rotation in ffprobe's `rotation` convention (see [`StreamMeta`]), from its
+/// display matrix side data, else its `rotate` tag; `None` when there is none or it is 0.
+fn display_rotation(stream: &ff::format::stream::Stream) -> Option<f64> {
+    let from_matrix = stream
+        .side_data()
+        .find(|sd| sd.kind() == ff::codec::packet::side_data::Type::DisplayMatrix)
+        .and_then(|sd| rotation_from_matrix(sd.data()));
+    let from_tag = || stream.metadata().get("rotate").and_then(|v| v.trim().parse::<f64>().ok());
+    let deg = from_matrix.or_else(from_tag)?;
+    // Into (−180, 180], rounded to 1/100 degree as ffprobe prints it.
+    let mut deg = (deg * 100.0).round() / 100.0 % 360.0;
+    if deg <= -180.0 {
+        deg += 360.0;
+    } else if deg > 180.0 {
+        deg -= 360.0;
+    }
+    (deg != 0.0).then_some(deg)
+}
+
+/// FFmpeg's `av_display_rotation_get` (what ffprobe prints as `rotation`) on the 3x3 16.16
+/// fixed-point matrix (nine native-endian i32); `None` for a malformed or degenerate matrix.
+fn rotation_from_matrix(data: &[u8]) -> Option<f64> {
+    if data.len() < 36 {
+        return None;
+    }
+    let m = |i: usize| {
+        f64::from(i32::from_ne_bytes([data[4 * i], data[4 * i + 1], data[4 * i + 2], data[4 * i + 3]])) / 65536.0
+    };
+    let scale0 = m(0).hypot(m(3));
+    let scale1 = m(1).hypot(m(4));
+    if scale0 == 0.0 || scale1 == 0.0 {
+        return None;
+    }
+    Some(-(m(1) / scale1).atan2(m(0) / scale0).to_degrees())
+}
+
+/// The field order a decoded frame's flags state (codecs that do not signal interlacing say progressive).
+fn field_order(frame: &ff::frame::Video) -> FieldOrder {
+    match (frame.is_interlaced(), frame.is_top_first()) {
+        (false, _) => FieldOrder::Progressive,
+        (true, true) => FieldOrder::Tt,
+        (true, false) => FieldOrder::Bb,
     }
 }
 

@@ -10,6 +10,8 @@ mod encode;
 mod error;
 #[cfg(feature = "ffmpeg")]
 mod ffmpeg_source;
+mod image_sequence;
+mod input_kind;
 #[cfg(feature = "ffmpeg")]
 mod mp4_writer;
 mod shutdown;
@@ -25,6 +27,7 @@ pub use frame::{
 pub use shutdown::{Interrupted, Shutdown};
 pub use synthetic::{SyntheticSource, SYNTHETIC_MOTION};
 pub use vidscope_core::frame;
+pub use vidscope_core::stream_meta::{self, FieldOrder, FormatChange, StreamChoice, StreamMeta};
 pub use y4m::Y4mSource;
 
 /// A stream of decoded luma frames in decode order.
@@ -34,33 +37,73 @@ pub trait FrameSource: Send {
     fn next_frame(&mut self) -> Result<Option<LumaFrame>, VideoError>;
 }
 
-/// Opens `input`: `synthetic:WxH[@FPS]`, a `.y4m` file, or (with the `ffmpeg` feature) anything FFmpeg opens.
+/// How to open an input beyond its name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// `--stream N`: the N-th video stream of the file (0-based, ffmpeg's `-map 0:v:N`); `None` =
+    /// FFmpeg's best video stream.
+    pub stream: Option<usize>,
+}
+
+/// Opens `input` with default options (see [`open_with`]).
 pub fn open(input: &str) -> Result<Box<dyn FrameSource>, VideoError> {
+    open_with(input, OpenOptions::default())
+}
+
+/// Opens `input`: `synthetic:WxH[@FPS]`, a `.y4m` file, an image sequence pattern such as
+/// `f%03d.png`, or (with the `ffmpeg` feature) anything FFmpeg opens. Pipes are refused (see
+/// [`input_kind`]).
+pub fn open_with(input: &str, opts: OpenOptions) -> Result<Box<dyn FrameSource>, VideoError> {
     if let Some(spec) = input.strip_prefix("synthetic:") {
-        return Ok(Box::new(SyntheticSource::parse(spec)?));
+        let source = SyntheticSource::parse(spec)?;
+        check_single_stream(input, opts)?;
+        return Ok(Box::new(source));
     }
     let path = std::path::Path::new(input);
-    let meta =
-        std::fs::metadata(path).map_err(|e| VideoError::Open { path: input.to_string(), reason: e.to_string() })?;
-    if meta.is_dir() {
-        return Err(VideoError::Open { path: input.to_string(), reason: "is a directory".into() });
+    let image_frames = match input_kind::classify(input)? {
+        input_kind::InputKind::File => None,
+        input_kind::InputKind::ImageSequence => Some(image_sequence::count_frames(input)?),
+    };
+    if image_frames.is_none() && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("y4m")) {
+        let source = Y4mSource::open(path)?;
+        check_single_stream(input, opts)?;
+        return Ok(Box::new(source));
     }
-    if meta.len() == 0 {
-        return Err(VideoError::Open { path: input.to_string(), reason: "file is empty".into() });
+    open_with_ffmpeg(input, opts, image_frames)
+}
+
+/// Sources with one video stream accept `--stream 0` only.
+fn check_single_stream(input: &str, opts: OpenOptions) -> Result<(), VideoError> {
+    match opts.stream {
+        Some(n) if n > 0 => Err(VideoError::NoSuchStream {
+            path: input.to_string(),
+            asked: n,
+            available: "it has 1: 0 = the only video stream".into(),
+        }),
+        _ => Ok(()),
     }
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("y4m")) {
-        return Ok(Box::new(Y4mSource::open(path)?));
-    }
-    open_with_ffmpeg(input)
 }
 
 #[cfg(feature = "ffmpeg")]
-fn open_with_ffmpeg(input: &str) -> Result<Box<dyn FrameSource>, VideoError> {
-    Ok(Box::new(ffmpeg_source::FfmpegSource::open(input)?))
+fn open_with_ffmpeg(
+    input: &str,
+    opts: OpenOptions,
+    image_frames: Option<u64>,
+) -> Result<Box<dyn FrameSource>, VideoError> {
+    let mut source = ffmpeg_source::FfmpegSource::open(input, opts.stream)?;
+    if let Some(n) = image_frames {
+        // FFmpeg's image2 demuxer gives no count; the files on disk do.
+        source.set_frame_count(n);
+    }
+    Ok(Box::new(source))
 }
 
 #[cfg(not(feature = "ffmpeg"))]
-fn open_with_ffmpeg(input: &str) -> Result<Box<dyn FrameSource>, VideoError> {
+fn open_with_ffmpeg(
+    input: &str,
+    _opts: OpenOptions,
+    _image_frames: Option<u64>,
+) -> Result<Box<dyn FrameSource>, VideoError> {
     Err(VideoError::Open {
         path: input.to_string(),
         reason: "this build has no FFmpeg support (feature `ffmpeg`); use a .y4m file or synthetic:WxH".into(),

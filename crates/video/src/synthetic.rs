@@ -1,6 +1,7 @@
-//! `synthetic:WxH[@FPS]`: generated, well-textured 8-bit frames with exactly known motion (no FFmpeg needed).
+//! `synthetic:WxH[@FPS][/FRAMES]`: generated, well-textured 8-bit frames with exactly known motion
+//! (no FFmpeg needed); 120 frames unless `/FRAMES` asks for another count (long runs: docs/memory.md).
 //!
-//! Frame `t` (t = 0..120) is a window onto a fixed, infinite texture that moves by
+//! Frame `t` (t = 0..FRAMES) is a window onto a fixed, infinite texture that moves by
 //! [`SYNTHETIC_MOTION`] = (2, 1) per frame:
 //!
 //! ```text
@@ -17,12 +18,19 @@
 //! gives every block a unique best match.
 
 use super::{ColourInfo, FrameSource, LumaFrame, StreamInfo, VideoError};
+use vidscope_core::stream_meta::{FieldOrder, StreamMeta};
 
 /// The motion vector (dx, dy) between consecutive synthetic frames: `cur(x, y) = ref(x + dx, y + dy)`.
 pub const SYNTHETIC_MOTION: (i32, i32) = (2, 1);
 
-/// Number of frames a synthetic source yields.
+/// Number of frames a synthetic source yields unless its spec says `/FRAMES`.
 pub const SYNTHETIC_FRAMES: usize = 120;
+
+/// Most frames `/FRAMES` may ask for (100 hours at 30 fps).
+const MAX_FRAMES: usize = 10_800_000;
+
+/// Rows per generating thread below which one thread does the whole frame.
+const ROWS_PER_THREAD: usize = 64;
 
 /// Largest width or height accepted.
 const MAX_DIM: u32 = 16384;
@@ -67,15 +75,24 @@ pub fn texture(u: i64, v: i64) -> u8 {
 pub struct SyntheticSource {
     info: StreamInfo,
     next_index: usize,
+    frames: usize,
 }
 
 impl SyntheticSource {
-    /// Parses `WxH[@FPS]` (the text after `synthetic:`): W and H in 1..=16384, FPS > 0 (default 30).
+    /// Parses `WxH[@FPS][/FRAMES]` (the text after `synthetic:`): W and H in 1..=16384, FPS > 0
+    /// (default 30), FRAMES in 1..=10800000 (default 120).
     pub fn parse(spec: &str) -> Result<Self, VideoError> {
         let bad = |reason: String| VideoError::BadSynthetic { spec: format!("synthetic:{spec}"), reason };
-        let (dims, fps) = match spec.split_once('@') {
+        let (rest, frames) = match spec.split_once('/') {
+            Some((rest, n)) => match n.trim().parse::<usize>() {
+                Ok(n) if (1..=MAX_FRAMES).contains(&n) => (rest, n),
+                _ => return Err(bad(format!("frame count {n:?} is not an integer in 1..={MAX_FRAMES}"))),
+            },
+            None => (spec, SYNTHETIC_FRAMES),
+        };
+        let (dims, fps) = match rest.split_once('@') {
             Some((dims, fps)) => (dims, Some(fps)),
-            None => (spec, None),
+            None => (rest, None),
         };
         let (w, h) = dims.split_once(['x', 'X']).ok_or_else(|| bad(format!("size {dims:?} is not WxH")))?;
         let dim = |s: &str, what: &str| match s.trim().parse::<u32>() {
@@ -96,14 +113,16 @@ impl SyntheticSource {
                 input: format!("synthetic:{spec}"),
                 width,
                 height,
-                frame_count: Some(SYNTHETIC_FRAMES as u64),
+                frame_count: Some(frames as u64),
                 fps,
                 pixel_format: "gray".into(),
                 bit_depth: 8,
                 codec: "synthetic".into(),
                 colour: ColourInfo::guessed(height),
+                meta: StreamMeta { field_order: FieldOrder::Progressive, ..StreamMeta::default() },
             },
             next_index: 0,
+            frames,
         })
     }
 
@@ -112,9 +131,26 @@ impl SyntheticSource {
         let (w, h) = (self.info.width as usize, self.info.height as usize);
         let (mx, my) = SYNTHETIC_MOTION;
         let (ox, oy) = (i64::from(mx) * t as i64, i64::from(my) * t as i64);
-        let mut data = Vec::with_capacity(w * h);
-        for y in 0..h as i64 {
-            data.extend((0..w as i64).map(|x| texture(x + ox, y + oy)));
+        let mut data = vec![0u8; w * h];
+        let fill = |rows: &mut [u8], y0: usize| {
+            for (dy, row) in rows.chunks_mut(w.max(1)).enumerate() {
+                let y = (y0 + dy) as i64;
+                for (x, p) in row.iter_mut().enumerate() {
+                    *p = texture(x as i64 + ox, y + oy);
+                }
+            }
+        };
+        // Long runs at 1080p are bound by this generation: split the rows over the cores.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(h.div_ceil(ROWS_PER_THREAD));
+        if threads <= 1 || w == 0 {
+            fill(&mut data, 0);
+        } else {
+            let rows_each = h.div_ceil(threads);
+            std::thread::scope(|scope| {
+                for (i, chunk) in data.chunks_mut(rows_each * w).enumerate() {
+                    scope.spawn(move || fill(chunk, i * rows_each));
+                }
+            });
         }
         LumaFrame::gray(t, self.info.width, self.info.height, data)
     }
@@ -126,7 +162,7 @@ impl FrameSource for SyntheticSource {
     }
 
     fn next_frame(&mut self) -> Result<Option<LumaFrame>, VideoError> {
-        if self.next_index >= SYNTHETIC_FRAMES {
+        if self.next_index >= self.frames {
             return Ok(None);
         }
         let frame = self.frame(self.next_index);
@@ -152,6 +188,27 @@ mod tests {
         let s = SyntheticSource::parse("1x1@29.97").unwrap();
         assert_eq!(s.info().fps, 29.97);
         assert!(SyntheticSource::parse("16384x1").is_ok());
+        let long = SyntheticSource::parse("64x32@25/1800").unwrap();
+        assert_eq!((long.info().frame_count, long.info().fps), (Some(1800), 25.0));
+        assert_eq!(SyntheticSource::parse("8x4/3").unwrap().info().frame_count, Some(3));
+        for bad in ["8x4/0", "8x4/x", "8x4/99999999999"] {
+            assert!(SyntheticSource::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_frame_count_is_honoured_and_threaded_frames_equal_the_texture() {
+        let mut s = SyntheticSource::parse("300x200/3").unwrap();
+        let mut n = 0;
+        while let Some(f) = s.next_frame().unwrap() {
+            // 200 rows: split over threads on a multi-core machine; every pixel still the texture's.
+            for (i, &p) in f.data.iter().enumerate() {
+                let (x, y) = ((i % 300) as i64, (i / 300) as i64);
+                assert_eq!(p, texture(x + 2 * n, y + n));
+            }
+            n += 1;
+        }
+        assert_eq!(n, 3);
     }
 
     #[test]

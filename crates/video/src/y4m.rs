@@ -13,6 +13,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use super::{reduce_plane, ChromaPlanes, ColourInfo, FrameSource, LumaFrame, StreamInfo, VideoError};
+use vidscope_core::stream_meta::{FieldOrder, StreamMeta};
 
 /// Longest header line accepted (the `X` comments can be long, but not unbounded).
 const MAX_HEADER_LEN: usize = 64 * 1024;
@@ -139,6 +140,8 @@ struct Header {
     colour: ColourSpace,
     /// `XCOLORRANGE=FULL`.
     full_range: bool,
+    /// The `I` tag (`Ip`, `It`, `Ib`, `Im`); `Unknown` without one.
+    field_order: FieldOrder,
 }
 
 fn parse_header(line: &[u8]) -> Result<Header, String> {
@@ -150,6 +153,7 @@ fn parse_header(line: &[u8]) -> Result<Header, String> {
     let text = std::str::from_utf8(rest).map_err(|_| "header is not ASCII text".to_string())?;
     let (mut width, mut height, mut fps, mut colour) = (None, None, None, None);
     let mut full_range = false;
+    let mut field_order = FieldOrder::Unknown;
     for token in text.split(' ').filter(|t| !t.is_empty()) {
         // Every token is a one-letter tag followed by its value.
         let mut chars = token.chars();
@@ -163,8 +167,17 @@ fn parse_header(line: &[u8]) -> Result<Header, String> {
                 colour = Some(ColourSpace::parse(value).ok_or_else(|| format!("unsupported colour space C{value}"))?)
             }
             'X' if value.eq_ignore_ascii_case("COLORRANGE=FULL") => full_range = true,
-            // Interlacing, aspect ratio and other extensions do not affect the picture.
-            'I' | 'A' | 'X' => {}
+            'I' => {
+                field_order = match value {
+                    "p" => FieldOrder::Progressive,
+                    "t" => FieldOrder::Tt,
+                    "b" => FieldOrder::Bb,
+                    "m" => FieldOrder::Mixed,
+                    _ => FieldOrder::Unknown,
+                }
+            }
+            // Aspect ratio and other extensions do not affect the picture.
+            'A' | 'X' => {}
             _ => return Err(format!("unknown header field {token:?}")),
         }
     }
@@ -174,6 +187,7 @@ fn parse_header(line: &[u8]) -> Result<Header, String> {
         fps: fps.unwrap_or(25.0),
         colour: colour.unwrap_or(ColourSpace { chroma: Chroma::C420, depth: 8 }),
         full_range,
+        field_order,
     })
 }
 
@@ -284,6 +298,7 @@ impl Y4mSource {
                     range_tagged: header.full_range,
                     ..ColourInfo::guessed(header.height)
                 },
+                meta: StreamMeta { field_order: header.field_order, ..StreamMeta::default() },
             },
             reader,
             colour: header.colour,
@@ -361,6 +376,7 @@ impl Y4mSource {
             data,
             chroma,
             decode_errors: 0,
+            format_change: None,
         };
         self.next_index += 1;
         Ok(Some(frame))

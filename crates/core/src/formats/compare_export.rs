@@ -1,9 +1,9 @@
 //! `analyze --ref`'s outputs: `ab_sad.npy`, `ab_sse.npy` (uint32 [F, By, Bx], one row per compared
 //! frame) and `psnr.csv` (`frame,mse_y,psnr_y,ssim_y`, as FFmpeg's `psnr` and `ssim` filters define
-//! them), gathered frame by frame.
+//! them), written frame by frame.
 
-use super::export::write_npy;
 use super::manifest::FileEntry;
+use super::npy_stream::NpyStream;
 use crate::reference::{BlockGrid, BlockStat, FrameError, SsimCells};
 use anyhow::Context as _;
 use std::collections::BTreeMap;
@@ -12,25 +12,28 @@ use std::path::{Path, PathBuf};
 
 pub const PSNR_CSV_HEADER: &str = "frame,mse_y,psnr_y,ssim_y";
 
-/// Streams psnr.csv and keeps the per-block A/B arrays until the end.
+/// Streams psnr.csv and the per-block A/B arrays to the output folder.
 pub struct CompareExport {
     csv_path: PathBuf,
     csv: BufWriter<std::fs::File>,
-    ab_sad: Vec<u32>,
-    ab_sse: Vec<u32>,
+    ab_sad: NpyStream<u32>,
+    ab_sse: NpyStream<u32>,
     frames: u64,
     /// Per frame (mse_y, psnr_y, ssim_y) for the summary.
     totals: Vec<(f64, f64, Option<f64>)>,
 }
 
 impl CompareExport {
-    pub fn create(dir: &Path) -> anyhow::Result<Self> {
+    pub fn create(dir: &Path, grid: &BlockGrid) -> anyhow::Result<Self> {
         let csv_path = dir.join("psnr.csv");
         let file =
             std::fs::File::create(&csv_path).with_context(|| format!("{}: cannot create", csv_path.display()))?;
         let mut csv = BufWriter::new(file);
         writeln!(csv, "{PSNR_CSV_HEADER}").with_context(|| format!("{}: cannot write", csv_path.display()))?;
-        Ok(Self { csv_path, csv, ab_sad: Vec::new(), ab_sse: Vec::new(), frames: 0, totals: Vec::new() })
+        let row = [grid.blocks_y() as u64, grid.blocks_x() as u64];
+        let ab_sad = NpyStream::create(&dir.join("ab_sad.npy"), &row)?;
+        let ab_sse = NpyStream::create(&dir.join("ab_sse.npy"), &row)?;
+        Ok(Self { csv_path, csv, ab_sad, ab_sse, frames: 0, totals: Vec::new() })
     }
 
     /// Frame t of the input against its reference frame: per-block stats and SSIM cells.
@@ -41,8 +44,8 @@ impl CompareExport {
         ssim: Option<&SsimCells>,
         grid: &BlockGrid,
     ) -> anyhow::Result<()> {
-        self.ab_sad.extend(stats.iter().map(|s| s.sad));
-        self.ab_sse.extend(stats.iter().map(|s| s.sse));
+        self.ab_sad.extend(stats.iter().map(|s| s.sad))?;
+        self.ab_sse.extend(stats.iter().map(|s| s.sse))?;
         let error = FrameError::from_block_stats(stats, grid);
         let ssim = ssim.and_then(SsimCells::ssim);
         // FFmpeg prints inf for identical frames; SSIM needs at least one 8x8 window.
@@ -56,12 +59,10 @@ impl CompareExport {
     }
 
     /// Writes the arrays and returns the manifest entries and the mean PSNR/SSIM for the summary.
-    pub fn finish(mut self, dir: &Path, grid: &BlockGrid) -> anyhow::Result<(BTreeMap<String, FileEntry>, String)> {
+    pub fn finish(mut self) -> anyhow::Result<(BTreeMap<String, FileEntry>, String)> {
         self.csv.flush().with_context(|| format!("{}: cannot write", self.csv_path.display()))?;
-        let (by, bx) = (grid.blocks_y() as u64, grid.blocks_x() as u64);
-        let shape = [self.frames, by, bx];
-        write_npy(&dir.join("ab_sad.npy"), &shape, &self.ab_sad)?;
-        write_npy(&dir.join("ab_sse.npy"), &shape, &self.ab_sse)?;
+        let shape = self.ab_sad.finish()?;
+        self.ab_sse.finish()?;
         let entry = |shape: Vec<u64>, dtype: &str, description: &str| FileEntry {
             shape,
             dtype: dtype.into(),

@@ -3,6 +3,7 @@
 
 use crate::reference::rate::{HEADER_BITS, LINEAR_SCALE, TRANSLATION_SCALE};
 use crate::reference::symbols::{self, SymbolLayout};
+use crate::stream_meta::FormatChange;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -31,10 +32,25 @@ pub struct Manifest {
     pub range: Option<u32>,
     /// What the predicted frame (and so mc_sad/mc_sse and the residual) comes from.
     pub prediction: String,
+    /// The first frame's pixel format and bit depth (later ones: `format_changes`).
     pub pixel_format: String,
     pub bit_depth: u32,
-    /// How luma was reduced to 8 bits, e.g. "none" or ">> 2".
+    /// How the first frame's luma was reduced to 8 bits, e.g. "none" or ">> 2".
     pub luma_reduction: String,
+    /// Every frame whose pixel format differs from the frame before it (empty: one format throughout).
+    pub format_changes: Vec<FormatChange>,
+    /// The video stream read: its position among the file's video streams (`--stream N`) and the
+    /// container's stream index; `video_streams` is how many the file has.
+    pub video_stream: usize,
+    pub stream_index: usize,
+    pub video_streams: usize,
+    /// The display rotation the file asks for, which vidscope does not apply (ffprobe's `rotation`
+    /// degrees); absent when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_ignored_deg: Option<f64>,
+    /// `progressive`, `tt`, `bb`, `tb`, `bt`, `mixed` or `unknown`; interlaced frames are analysed as
+    /// whole frames (both fields together).
+    pub field_order: String,
     pub fps: f64,
     pub device: String,
     pub passes: Vec<String>,

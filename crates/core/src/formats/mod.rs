@@ -7,6 +7,7 @@ mod export;
 mod frame_export;
 mod manifest;
 mod npy_blocks;
+mod npy_stream;
 mod output_dir;
 mod own_output;
 mod stats_csv;
@@ -22,6 +23,7 @@ pub use manifest::{
     decode_warning, DecodeErrorsManifest, FileEntry, FrameErrors, Manifest, RateManifest, ReferenceManifest,
     SymbolsManifest,
 };
+pub use npy_stream::{NpyStream, NpyValue};
 pub use output_dir::StagedDir;
 pub use stats_csv::{PairRows, CSV_HEADER};
 pub use symbols_file::{SymbolsFile, SymbolsFileError};

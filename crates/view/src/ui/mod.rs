@@ -427,6 +427,8 @@ pub struct Hud {
     pub ab_frame: Option<(f64, f64, Option<f64>)>,
     /// Decoder errors so far and on this frame, when the input is damaged.
     pub decode_errors: Option<String>,
+    /// The stream's notices: stream choice, ignored rotation, interlacing, pixel-format changes.
+    pub notices: Vec<String>,
 }
 
 fn cycle<T: Copy + PartialEq>(all: &[T], current: T) -> T {
@@ -866,6 +868,9 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
             }
             if let Some(d) = &hud.decode_errors {
                 ui.colored_label(egui::Color32::from_rgb(255, 170, 60), d);
+            }
+            for n in &hud.notices {
+                ui.colored_label(egui::Color32::from_rgb(255, 170, 60), n);
             }
             if let Some(h) = &hud.hover {
                 ui.separator();

@@ -39,6 +39,8 @@ use winit::window::{Fullscreen, Window, WindowId};
 #[derive(Clone, Debug)]
 pub struct ViewerOptions {
     pub input: String,
+    /// The input's video stream (`--stream N`); `None` = FFmpeg's best.
+    pub stream: Option<usize>,
     pub gpu: GpuOptions,
     pub mode: Mode,
     /// The heatmap's metric at start (key M cycles).
@@ -73,8 +75,8 @@ pub struct ViewerOptions {
 /// Opens the inputs the way the viewer will and checks that they can be compared (same size, the
 /// reference long enough to start at `--ref-start`), so a bad pair is a one-line error before any
 /// window. Returns the input's size.
-pub fn probe_inputs(input: &str, reference: Option<&Reference>) -> anyhow::Result<(u32, u32)> {
-    let probe = crate::video::open(input)?;
+pub fn probe_inputs(input: &str, stream: Option<usize>, reference: Option<&Reference>) -> anyhow::Result<(u32, u32)> {
+    let probe = crate::video::open_with(input, crate::video::OpenOptions { stream })?;
     let info = probe.info().clone();
     drop(probe);
     if let Some(r) = reference {
@@ -107,7 +109,7 @@ pub fn probe_inputs(input: &str, reference: Option<&Reference>) -> anyhow::Resul
 /// Runs the viewer until the window closes. Fails (after closing) if the validation layer reported anything.
 pub fn run(options: ViewerOptions) -> anyhow::Result<()> {
     // Open the inputs first, so a bad file is a one-line CLI error before any window appears.
-    let info_size = probe_inputs(&options.input, options.reference.as_ref())?;
+    let info_size = probe_inputs(&options.input, options.stream, options.reference.as_ref())?;
     let frame_count = crate::video::open(&options.input)?.info().frame_count;
     if let (Some((_, n)), Some(count)) = (&options.screenshot, frame_count) {
         check_screenshot_frame(*n, count as usize)?;
@@ -167,6 +169,8 @@ struct Running {
     screenshot_sought: bool,
     /// The first damaged frame was announced (once per run; the HUD keeps the count).
     damage_announced: bool,
+    /// Pixel-format changes announced so far (the HUD keeps them all).
+    format_changes_announced: usize,
     /// `--warp-params`, reloaded for every new grid (block size, opened file).
     warp_params: Option<PathBuf>,
     /// Where recordings and snapshots go (`--record-dir`).
@@ -201,12 +205,17 @@ impl App {
         let mut player = Player::open(
             &ctx,
             &self.options.input,
+            self.options.stream,
             self.options.reference.as_ref(),
             self.options.block,
             self.options.start,
         )?;
         player.set_warp_params(self.options.warp_params.as_deref())?;
         for line in player.reference_differences() {
+            eprintln!("vidscope: warning: {line}");
+        }
+        let notices = player.notices();
+        for line in &notices {
             eprintln!("vidscope: warning: {line}");
         }
         let egui_ctx = egui::Context::default();
@@ -245,7 +254,7 @@ impl App {
             path_field: String::new(),
             file_dialog: open_dialog(),
             browse_pending: false,
-            message: None,
+            message: (!notices.is_empty()).then(|| (notices.join("\n"), Instant::now())),
             cursor: None,
             drag_from: None,
             wipe_drag: false,
@@ -258,6 +267,7 @@ impl App {
             screenshot: self.options.screenshot.clone(),
             screenshot_sought: false,
             damage_announced: false,
+            format_changes_announced: 0,
             warp_params: self.options.warp_params.clone(),
             record_dir: self.options.record_dir.clone(),
             recording: None,
@@ -520,10 +530,11 @@ impl Running {
                 }
                 // The reference stays when the new file can be compared with it.
                 let reference = self.player.reference.as_ref().map(|(r, _)| r.clone());
-                let opened = match Player::open(&self.ctx, &path, reference.as_ref(), self.settings.block, 0) {
+                // A newly opened file starts on FFmpeg's best video stream (the HUD says how to pick another).
+                let opened = match Player::open(&self.ctx, &path, None, reference.as_ref(), self.settings.block, 0) {
                     Err(e) if reference.is_some() => {
                         self.notify(format!("{e:#}: comparing stopped"));
-                        Player::open(&self.ctx, &path, None, self.settings.block, 0)
+                        Player::open(&self.ctx, &path, None, None, self.settings.block, 0)
                     }
                     other => other,
                 };
@@ -536,6 +547,11 @@ impl Running {
                         self.fit_view();
                         self.message = None;
                         self.path_field = path;
+                        self.format_changes_announced = 0;
+                        let notices = self.player.notices();
+                        if !notices.is_empty() {
+                            self.notify(notices.join("\n"));
+                        }
                         if let Err(e) = self.player.set_warp_params(self.warp_params.as_deref()) {
                             self.notify(format!("{e:#}; predicting from motion search"));
                         }
@@ -668,6 +684,12 @@ impl Running {
                 ));
             }
         }
+        if self.player.format_changes.len() > self.format_changes_announced {
+            self.format_changes_announced = self.player.format_changes.len();
+            if let Some(line) = self.player.notices().last().cloned() {
+                self.notify(format!("warning: {}: {line}", self.player.info.input));
+            }
+        }
         if self.player.take_just_ended() {
             // The end without looping: pause there; play again starts from the first frame.
             self.settings.playing = false;
@@ -748,6 +770,7 @@ impl Running {
             }),
             ab_frame: self.player.ab.error.map(|e| (e.mse, e.psnr, self.player.ab.ssim)),
             decode_errors: decode_errors_line(&self.player.decode_errors, self.player.shown()),
+            notices: self.player.notices(),
         };
         let arrows = scene::arrows(&self.settings, &self.player, &self.view, self.egui_ctx.pixels_per_point());
         let rec = self.recording.as_ref().map(|r| (r.elapsed_secs(), r.frames));

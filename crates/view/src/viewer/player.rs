@@ -14,7 +14,7 @@ use crate::reference::{
     stream_rates, BlockGrid, BlockRate, BlockSize, BlockStat, FrameError, MotionVector, QuantStep, SearchRange,
     SymbolLayout,
 };
-use crate::video::{ChromaPlanes, StreamInfo};
+use crate::video::{stream_meta, ChromaPlanes, FormatChange, StreamInfo};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -73,22 +73,26 @@ pub struct Player {
     pub error: Option<String>,
     /// Decoder errors per frame index, for the frames that had any (see `LumaFrame::decode_errors`).
     pub decode_errors: std::collections::BTreeMap<usize, u32>,
+    /// Pixel-format changes seen so far, by the first frame in the new format.
+    pub format_changes: std::collections::BTreeMap<usize, FormatChange>,
     /// Set when playback reached the end (without looping); taken by `take_just_ended`.
     just_ended: bool,
 }
 
 impl Player {
     /// Opens `input` (checked here, so a bad file fails at once) and starts at frame `start`; with
-    /// `reference` (same size, checked here too) the A/B passes run on every frame.
+    /// `reference` (same size, checked here too) the A/B passes run on every frame. `stream` is the
+    /// input's video stream (`--stream N`), `None` for FFmpeg's best.
     pub fn open(
         ctx: &Arc<GpuContext>,
         input: &str,
+        stream: Option<usize>,
         reference: Option<&Reference>,
         block: u32,
         start: usize,
     ) -> anyhow::Result<Player> {
         let selection = PassSelection { compare: reference.is_some(), ..PassSelection::ZERO_MOTION };
-        let driver = Self::open_driver(ctx, input, reference, block, selection, start)?;
+        let driver = Self::open_driver(ctx, input, stream, reference, block, selection, start)?;
         let info = driver.info().clone();
         let reference = reference.cloned().zip(driver.infos().get(1).cloned());
         let grid = driver.pipeline().grid();
@@ -115,6 +119,7 @@ impl Player {
             timings: PassTimings::default(),
             error: None,
             decode_errors: std::collections::BTreeMap::new(),
+            format_changes: std::collections::BTreeMap::new(),
             just_ended: false,
         })
     }
@@ -122,6 +127,7 @@ impl Player {
     fn open_driver(
         ctx: &Arc<GpuContext>,
         input: &str,
+        stream: Option<usize>,
         reference: Option<&Reference>,
         block: u32,
         selection: PassSelection,
@@ -132,6 +138,7 @@ impl Player {
             chroma: true,
             start,
             offsets: reference.map(|r| r.start).into_iter().collect(),
+            stream,
             ..DriveOptions::new(BlockSize::new(block)?, selection)
         };
         let inputs: Vec<String> =
@@ -156,6 +163,26 @@ impl Player {
                 "{} is {}, {} is {}; both are compared as 8-bit luma",
                 r.input, b.pixel_format, a.input, a.pixel_format
             ));
+        }
+        lines
+    }
+
+    /// The stream's notices (which of several streams, an ignored rotation, interlacing) and one
+    /// line per pixel-format change seen so far: what the CLI prints, for the HUD.
+    pub fn notices(&self) -> Vec<String> {
+        let mut lines = stream_meta::stream_notices(&self.info.input, &self.info.meta);
+        let mut previous = (self.info.pixel_format.as_str(), self.info.bit_depth);
+        for c in self.format_changes.values() {
+            lines.push(format!(
+                "frame {}: pixel format {} ({}-bit) -> {} ({}-bit, luma {}) mid-stream",
+                c.frame,
+                previous.0,
+                previous.1,
+                c.pix_fmt,
+                c.bit_depth,
+                FormatChange::luma_reduction(c.bit_depth)
+            ));
+            previous = (c.pix_fmt.as_str(), c.bit_depth);
         }
         lines
     }
@@ -282,7 +309,9 @@ impl Player {
         let n = self.playhead.target().or(self.playhead.shown()).unwrap_or(0);
         // Warp parameters are per grid: the caller reloads them (`set_warp_params`).
         let reference = self.reference.as_ref().map(|(r, _)| r.clone());
-        let mut driver = Self::open_driver(ctx, &self.info.input, reference.as_ref(), block, self.selection(), n)?;
+        let stream = self.info.meta.choice.by_user.then_some(self.info.meta.choice.video_stream);
+        let mut driver =
+            Self::open_driver(ctx, &self.info.input, stream, reference.as_ref(), block, self.selection(), n)?;
         driver.pipeline_mut().set_range(SearchRange::new(self.range)?);
         driver.pipeline_mut().set_quant(QuantStep::new(self.quant)?);
         self.learner_buffer = Self::new_learner_buffer(ctx, &driver.pipeline().grid())?;
@@ -390,6 +419,9 @@ impl Player {
         if let Some(frame) = results.frames.into_iter().next().flatten() {
             if frame.decode_errors > 0 {
                 self.decode_errors.insert(frame.index, frame.decode_errors);
+            }
+            if let Some(change) = frame.format_change.clone() {
+                self.format_changes.insert(frame.index, change);
             }
             self.luma = frame.data;
             self.chroma = frame.chroma;
