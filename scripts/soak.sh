@@ -27,24 +27,26 @@ for _ in $(seq 100); do
   sleep 0.2
 done
 [ -n "$window" ] || { echo "soak: the viewer opened no window" >&2; cat "$out/viewer.log" >&2; exit 1; }
+sleep 2
+xdotool windowfocus --sync "$window"  # keys go through XTEST to the focused window, as a user's would
 
 rss() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$viewer/status"; }
 echo "| minute | VmRSS MiB | recording |"
 echo "|---|---|---|"
 recording=0
 for minute in $(seq 1 "$minutes"); do
-  xdotool key --window "$window" r
+  xdotool key r
   recording=$((1 - recording))
   sleep 60
   kill -0 "$viewer" 2>/dev/null || { echo "soak: the viewer exited at minute $minute" >&2; cat "$out/viewer.log" >&2; exit 1; }
   echo "| $minute | $(($(rss VmRSS) / 1024)) | $([ $recording = 1 ] && echo on || echo off) |"
 done
 if [ $recording = 1 ]; then
-  xdotool key --window "$window" r
+  xdotool key r
   sleep 5
 fi
 echo "peak VmHWM: $(($(rss VmHWM) / 1024)) MiB"
-xdotool key --window "$window" q
+xdotool key q
 wait "$viewer" || echo "soak: the viewer exited with $?"
 
 echo "validation messages: $(grep -c "vidscope::validation" "$out/viewer.log" || true)"

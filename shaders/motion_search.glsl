@@ -29,15 +29,23 @@ layout(constant_id = 1) const uint KY = 4;            // dy per item, at most 4
 layout(constant_id = 2) const uint WIN_VEC4 = 1024;   // window capacity, in vec4
 layout(constant_id = 3) const uint CUR_VEC4 = 64;     // cur tile capacity, in vec4
 layout(constant_id = 4) const uint MAX_BLOCKS = 1;    // blocks per workgroup
-// CPU devices (lavapipe): no staging. There (Mesa 22) a shared-memory or storage-buffer load inside
-// a loop costs a loop over the SIMD lanes with a branch per lane, while an image load is a plain
-// gather: so ref and cur are read from the images, clamped. The workgroup is one subgroup (one
-// block): each gather of cur fetches 4 pixels for all, handed out by subgroupBroadcast, and the
-// winner is taken with subgroupMin, with no barrier (lavapipe runs barriers as coroutines).
-layout(constant_id = 5) const bool DIRECT = false;
-
+// CPU devices (lavapipe): the motion_search_direct_k*.comp variants (DIRECT_QUADS defined), no staging.
+// There (Mesa 22) a shared-memory or storage-buffer load inside a loop costs a loop over the SIMD
+// lanes with a branch per lane, while an image load is a plain gather, and gathers are most of the
+// cost: so ref and cur are read as "quads", rgba8ui images whose texel x holds the 4 pixels x..x+3
+// (shaders/pack_quads.comp), one gather per 4 pixels. The ref quads are border-extended by R columns
+// on the left (texel x holds pixels x - R ..), so no clamp is needed along x. The workgroup is one
+// subgroup (one block); the winner is taken with subgroupMin, with no barrier (lavapipe runs
+// barriers as coroutines).
+#ifdef DIRECT_QUADS
+const bool DIRECT = true;
+layout(set = 0, binding = 0, rgba8ui) uniform readonly uimage2D cur_img;
+layout(set = 0, binding = 1, rgba8ui) uniform readonly uimage2D ref_img;
+#else
+const bool DIRECT = false;
 layout(set = 0, binding = 0, r8ui) uniform readonly uimage2D cur_img;
 layout(set = 0, binding = 1, r8ui) uniform readonly uimage2D ref_img;
+#endif
 layout(std430, set = 0, binding = 2) writeonly buffer Vectors {
     ivec4 vectors[];  // (dx, dy, sad, 0) per block, row-major over (by, bx)
 };
@@ -107,13 +115,9 @@ float ref_at(vec4 r[KV], uint i) {
     return r[i >> 2][i & 3u];
 }
 
-// DIRECT: 4 cur pixels from (x, y) on, as floats (clamped: pixels past the frame are masked). One
-// gather, invocation i fetching pixel i % 4, then broadcast: every invocation must be active.
+// DIRECT: the 4 cur pixels from (x, y) on (x < width; pixels past the frame are masked), one quad.
 vec4 cur_direct(uint x, uint y) {
-    ivec2 last = ivec2(pc.width, pc.height) - 1;
-    ivec2 p = min(ivec2(x + (gl_SubgroupInvocationID & 3u), y), last);
-    float v = float(imageLoad(cur_img, p).r);
-    return vec4(subgroupBroadcast(v, 0u), subgroupBroadcast(v, 1u), subgroupBroadcast(v, 2u), subgroupBroadcast(v, 3u));
+    return vec4(imageLoad(cur_img, ivec2(x, y)));
 }
 
 
@@ -135,11 +139,10 @@ const vec4 ONE4 = vec4(1.0);
 // The K + 3 window pixels from block column XOFF on, for the item's dx, at window row s.
 #define LOAD_REF(XOFF)                                                                            \
     if (DIRECT) {                                                                                 \
-        int rx = int(x0 + ox + (XOFF) + ix * K) - R;                                              \
+        int qx = int(x0 + ox + (XOFF) + ix * K); /* quad of pixel x - R: the border is built in */ \
         int ry = clamp(int(y0 + oy + iy * KY + s) - R, 0, int(pc.height) - 1);                    \
-        [[unroll]] for (uint q = 0u; q < 4u * KV; ++q) {                                          \
-            ivec2 at = ivec2(clamp(rx + int(q), 0, int(pc.width) - 1), ry);                       \
-            r[q >> 2][q & 3u] = q < K + 3u ? float(imageLoad(ref_img, at).r) : 0.0;               \
+        [[unroll]] for (uint q = 0u; q < KV; ++q) {                                               \
+            r[q] = vec4(imageLoad(ref_img, ivec2(qx + 4 * int(q), ry)));                          \
         }                                                                                         \
     } else {                                                                                      \
         [[unroll]] for (uint q = 0u; q < KV; ++q) {                                               \
@@ -229,7 +232,7 @@ void main() {
                 barrier();
             }
             // (An if rather than a continue: the loop counters stay uniform.)
-            if (live || DIRECT) {  // DIRECT: all active (cur_direct); the extra items are ignored below
+            if (live || DIRECT) {  // DIRECT: the extra items are computed and ignored below
                 // s = y + ky walks the window rows of this item once; each row serves KY block rows.
                 uint yend = min(yb, h);
                 uint wbase = (oy + iy * KY - win_lo) * pc.ww + ox + ix * K;  // a multiple of 4

@@ -312,6 +312,17 @@ impl Recorder {
         Ok(signalled)
     }
 
+    /// Fills the first `size` bytes of `buffer` (a multiple of 4) with the 32-bit word `word`.
+    pub fn fill_buffer(&mut self, buffer: &GpuBuffer, size: u64, word: u32) -> Result<(), GpuError> {
+        self.ensure_recording()?;
+        if size > buffer.size() || size % 4 != 0 {
+            return Err(GpuError::Other(format!("fill_buffer: {size} bytes of a {}-byte buffer", buffer.size())));
+        }
+        // SAFETY: recording; the buffer is live and the range was checked above.
+        unsafe { self.ctx.device.cmd_fill_buffer(self.cmd, buffer.buffer, 0, size, word) };
+        Ok(())
+    }
+
     /// Copies the first `size` bytes of `src` into `dst`.
     pub fn copy_buffer(&mut self, src: &GpuBuffer, dst: &GpuBuffer, size: u64) -> Result<(), GpuError> {
         self.ensure_recording()?;

@@ -1,4 +1,5 @@
-//! 8-bit single-channel storage images (`r8ui`) holding luma planes, diff and residual planes.
+//! 8-bit single-channel storage images (`r8ui`) holding luma planes, diff and residual planes, and
+//! their 4-pixels-per-texel form (`rgba8ui` "quads", read by the motion search on CPU devices).
 //! They live in `GENERAL` layout for their whole life, so passes never transition them.
 
 use super::context::GpuContext;
@@ -15,6 +16,8 @@ pub struct LumaImage {
     allocation: Option<Allocation>,
     pub width: u32,
     pub height: u32,
+    /// Bytes per texel: 1 (`r8ui`) or 4 (quads).
+    texel_bytes: u32,
 }
 
 impl LumaImage {
@@ -23,11 +26,19 @@ impl LumaImage {
         let usage =
             vk::ImageUsageFlags::STORAGE | vk::ImageUsageFlags::TRANSFER_SRC | vk::ImageUsageFlags::TRANSFER_DST;
         let (image, view, allocation) = create_image_2d(ctx, name, vk::Format::R8_UINT, (width, height), usage)?;
-        Ok(Self { ctx: ctx.clone(), image, view, allocation: Some(allocation), width, height })
+        Ok(Self { ctx: ctx.clone(), image, view, allocation: Some(allocation), width, height, texel_bytes: 1 })
+    }
+
+    /// A `width` x `height` `rgba8ui` image of quads: texel x holds 4 consecutive pixels of a plane.
+    /// Record [`super::Recorder::init_image`] before first use.
+    pub fn new_quads(ctx: &Arc<GpuContext>, name: &str, width: u32, height: u32) -> Result<Self, GpuError> {
+        let usage = vk::ImageUsageFlags::STORAGE;
+        let (image, view, allocation) = create_image_2d(ctx, name, vk::Format::R8G8B8A8_UINT, (width, height), usage)?;
+        Ok(Self { ctx: ctx.clone(), image, view, allocation: Some(allocation), width, height, texel_bytes: 4 })
     }
 
     pub fn byte_len(&self) -> u64 {
-        self.width as u64 * self.height as u64
+        self.width as u64 * self.height as u64 * self.texel_bytes as u64
     }
 }
 

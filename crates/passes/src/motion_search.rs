@@ -163,9 +163,10 @@ impl SearchPlan {
         let rounds = (self.items(range) as f64 / self.per_block as f64).ceil();
         let wgs = (grid.blocks_x().div_ceil(self.nbx) * grid.blocks_y().div_ceil(self.nby)) as f64;
         if self.direct {
-            // Per 8 lanes: a gathered image load ~34, 12 vector instructions per accumulator and 4
-            // pixels.
-            let step = (k + 3.0 + 4.0 * ky) * 34.0 + 12.0 * k * ky + 10.0;
+            // Per 8 lanes: a gathered image load ~34 (one per quad: (K + 3) / 4 rounded up of ref,
+            // one of cur per dy row), 12 vector instructions per accumulator and 4 pixels.
+            let quads = ((k + 6.0) / 4.0).floor() + ky;
+            let step = quads * 34.0 + 12.0 * k * ky + 10.0;
             let item = (b + ky - 1.0) * ((b / 4.0) * step + 10.0) + 8.0 * k * ky + 50.0;
             let chunks = self.threads as f64 / 8.0;
             return wgs * (chunks * (rounds * item + 200.0) + 2000.0);
@@ -250,17 +251,76 @@ impl SearchPlan {
     }
 }
 
-/// Compiled search variants by (k, specialisation constants), made on first use.
-type PipelineCache = Mutex<HashMap<(u32, [u32; 6]), Arc<ComputePipeline>>>;
+/// Compiled search variants by (k, direct, specialisation constants), made on first use.
+type PipelineCache = Mutex<HashMap<(u32, bool, [u32; 5]), Arc<ComputePipeline>>>;
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+struct PackQuadsPush {
+    width: u32,
+    height: u32,
+    quads_width: u32,
+    margin: i32,
+}
+
+/// The quads the direct plans read (shaders/pack_quads.comp), made for the first frame size they
+/// serve: wide enough for any range, so a range change keeps them. They are written and read inside
+/// each frame's own submission, which starts with a barrier after all earlier ones, so the frames
+/// in flight can share them.
+struct Quads {
+    cur: LumaImage,
+    reference: LumaImage,
+    initialised: bool,
+}
 
 pub struct MotionSearchPass {
     ctx: Arc<GpuContext>,
     pipelines: PipelineCache,
+    pack: ComputePipeline,
+    /// By frame size; kept for the pass's life (a frame in flight may still use an older size's).
+    quads: Mutex<Vec<((u32, u32), Arc<Mutex<Quads>>)>>,
 }
 
 impl MotionSearchPass {
     pub fn new(ctx: &Arc<GpuContext>) -> Result<Self, GpuError> {
-        Ok(Self { ctx: ctx.clone(), pipelines: Mutex::new(HashMap::new()) })
+        let image = vk::DescriptorType::STORAGE_IMAGE;
+        let pack = ComputePipeline::new(
+            ctx,
+            "pack_quads",
+            spirv!("pack_quads"),
+            &[image, image],
+            std::mem::size_of::<PackQuadsPush>() as u32,
+        )?;
+        Ok(Self { ctx: ctx.clone(), pipelines: Mutex::new(HashMap::new()), pack, quads: Mutex::new(Vec::new()) })
+    }
+
+    /// Columns of the ref quads: a border of up to MAX_RANGE columns on each side, and the widest
+    /// item (K + 3 pixels, K <= 8) past the last one.
+    fn quads_width(width: u32) -> u32 {
+        width + 2 * MAX_RANGE + 16
+    }
+
+    fn quads_for(&self, width: u32, height: u32) -> Result<Arc<Mutex<Quads>>, GpuError> {
+        let lock_err = || GpuError::Other("motion_search: lock poisoned".into());
+        let mut all = self.quads.lock().map_err(|_| lock_err())?;
+        if let Some((_, q)) = all.iter().find(|(size, _)| *size == (width, height)) {
+            return Ok(q.clone());
+        }
+        let quads = Arc::new(Mutex::new(Quads {
+            cur: LumaImage::new_quads(&self.ctx, "motion search cur quads", width, height)?,
+            reference: LumaImage::new_quads(&self.ctx, "motion search ref quads", Self::quads_width(width), height)?,
+            initialised: false,
+        }));
+        all.push(((width, height), quads.clone()));
+        Ok(quads)
+    }
+
+    /// Records the packing of `src` into `quads` with a border of `margin` columns on the left.
+    fn record_pack(&self, rec: &mut Recorder, src: &LumaImage, quads: &LumaImage, margin: u32) -> Result<(), GpuError> {
+        let push =
+            PackQuadsPush { width: src.width, height: src.height, quads_width: quads.width, margin: margin as i32 };
+        let groups = [quads.width.div_ceil(64), quads.height, 1];
+        rec.dispatch(&self.pack, &[Binding::Image(src), Binding::Image(quads)], bytemuck::bytes_of(&push), groups)
     }
 
     pub fn buffer_size(grid: &BlockGrid) -> u64 {
@@ -283,17 +343,19 @@ impl MotionSearchPass {
 
     fn pipeline(&self, plan: &SearchPlan) -> Result<Arc<ComputePipeline>, GpuError> {
         let nb = plan.nbx * plan.nby;
-        let spec =
-            [plan.threads, plan.ky, plan.win_floats.div_ceil(4), plan.cur_floats.div_ceil(4), nb, plan.direct as u32];
+        let spec = [plan.threads, plan.ky, plan.win_floats.div_ceil(4), plan.cur_floats.div_ceil(4), nb];
+        let key = (plan.k, plan.direct, spec);
         let mut cache = self.pipelines.lock().map_err(|_| GpuError::Other("motion_search: lock poisoned".into()))?;
-        if let Some(p) = cache.get(&(plan.k, spec)) {
+        if let Some(p) = cache.get(&key) {
             return Ok(p.clone());
         }
         let image = vk::DescriptorType::STORAGE_IMAGE;
-        let code: &[u8] = match plan.k {
-            4 => spirv!("motion_search_k4"),
-            8 => spirv!("motion_search_k8"),
-            k => return Err(GpuError::Other(format!("motion_search: no shader for {k} candidates per item"))),
+        let code: &[u8] = match (plan.k, plan.direct) {
+            (4, false) => spirv!("motion_search_k4"),
+            (8, false) => spirv!("motion_search_k8"),
+            (4, true) => spirv!("motion_search_direct_k4"),
+            (8, true) => spirv!("motion_search_direct_k8"),
+            (k, _) => return Err(GpuError::Other(format!("motion_search: no shader for {k} candidates per item"))),
         };
         let pipeline = Arc::new(ComputePipeline::new_specialized(
             &self.ctx,
@@ -303,7 +365,7 @@ impl MotionSearchPass {
             std::mem::size_of::<MotionSearchPush>() as u32,
             &spec,
         )?);
-        cache.insert((plan.k, spec), pipeline.clone());
+        cache.insert(key, pipeline.clone());
         Ok(pipeline)
     }
 
@@ -356,12 +418,22 @@ impl MotionSearchPass {
             chunk: plan.chunk,
         };
         let groups = [grid.blocks_x().div_ceil(plan.nbx), grid.blocks_y().div_ceil(plan.nby), 1];
-        rec.dispatch(
-            &pipeline,
-            &[Binding::Image(cur), Binding::Image(reference), Binding::Buffer(out)],
-            bytemuck::bytes_of(&push),
-            groups,
-        )
+        if !plan.direct {
+            let images = [Binding::Image(cur), Binding::Image(reference), Binding::Buffer(out)];
+            return rec.dispatch(&pipeline, &images, bytemuck::bytes_of(&push), groups);
+        }
+        let quads = self.quads_for(grid.width, grid.height)?;
+        let mut quads = quads.lock().map_err(|_| GpuError::Other("motion_search: lock poisoned".into()))?;
+        if !quads.initialised {
+            rec.init_image(&quads.cur)?;
+            rec.init_image(&quads.reference)?;
+            quads.initialised = true;
+        }
+        self.record_pack(rec, cur, &quads.cur, 0)?;
+        self.record_pack(rec, reference, &quads.reference, range)?;
+        rec.barrier()?;
+        let images = [Binding::Image(&quads.cur), Binding::Image(&quads.reference), Binding::Buffer(out)];
+        rec.dispatch(&pipeline, &images, bytemuck::bytes_of(&push), groups)
     }
 
     /// Decodes the vectors of a host-visible SSBO written by `record`.
@@ -396,7 +468,14 @@ impl Pass for MotionSearchPass {
 
     fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
         let (cur, prev) = (io.image(Res::Cur(0))?, io.image(Res::Prev(0))?);
-        MotionSearchPass::record(self, rec, cur, prev, io.buffer(Res::Buffer("vectors"))?, &s.grid, s.range)
+        let out = io.buffer(Res::Buffer("vectors"))?;
+        if std::ptr::eq(cur, prev) {
+            // The first frame of a sequence is its own predecessor: every block's best displacement
+            // is (0, 0) with SAD 0 (the tie-break prefers the smallest |dx| + |dy|), so the exact
+            // result is all zeros, without searching.
+            return rec.fill_buffer(out, Self::buffer_size(&s.grid), 0);
+        }
+        MotionSearchPass::record(self, rec, cur, prev, out, &s.grid, s.range)
     }
 }
 

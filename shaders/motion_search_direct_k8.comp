@@ -1,0 +1,6 @@
+#version 450
+// motion_search with K = 8 candidates per item along dx, reading quads (CPU devices; see
+// motion_search.glsl).
+#define K 8u
+#define DIRECT_QUADS
+#include "motion_search.glsl"
