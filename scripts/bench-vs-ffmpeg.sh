@@ -3,7 +3,8 @@
 # exhaustive block matching (mestimate=method=esa), and `vidscope analyze` (decode + GPU diff, block
 # stats, exact full-search motion, warp, residual + exports), and prints the ratios; then issue 13's
 # two measures (bench --passes diff,stats against decode-only; 4 frames against mestimate).
-# usage: scripts/bench-vs-ffmpeg.sh FILE [BLOCK] [RANGE]   (VIDSCOPE=path/to/binary to choose the build)
+# usage: scripts/bench-vs-ffmpeg.sh FILE [BLOCK] [RANGE]   (VIDSCOPE=path/to/binary to choose the build;
+#   ISSUE13_ONLY=1: decode-only and issue 13's two measures, without the whole-file filters and analyze)
 set -euo pipefail
 file=${1:?usage: bench-vs-ffmpeg.sh FILE [BLOCK]}
 block=${2:-16}
@@ -17,17 +18,19 @@ seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.
 
 frames=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$file")
 t_decode=$(seconds ffmpeg -v error -i "$file" -f null -)
-t_tblend=$(seconds ffmpeg -v error -i "$file" -vf tblend=all_mode=difference -f null -)
-t_mest=$(seconds ffmpeg -v error -i "$file" -vf "mestimate=method=esa:mb_size=$block:search_param=$range" -f null -)
-t_analyze=$(seconds "$vidscope" --validation off analyze "$file" --out "$out/analysis" --block "$block" --range "$range")
 printf '%s: %s frames\n' "$file" "$frames"
 printf 'ffmpeg decode only (-f null)          %8.3f s  %8.1f fps\n' "$t_decode" "$(echo "$frames / $t_decode" | bc -l)"
-printf 'ffmpeg tblend=all_mode=difference     %8.3f s  %8.1f fps\n' "$t_tblend" "$(echo "$frames / $t_tblend" | bc -l)"
-printf 'ffmpeg mestimate esa b=%s R=%s        %8.3f s  %8.1f fps\n' "$block" "$range" "$t_mest" "$(echo "$frames / $t_mest" | bc -l)"
-printf 'vidscope analyze (all passes, b=%s R=%s) %6.3f s  %8.1f fps\n' "$block" "$range" "$t_analyze" "$(echo "$frames / $t_analyze" | bc -l)"
-printf 'ratio vidscope analyze / ffmpeg decode-only time: %.2f\n' "$(echo "$t_analyze / $t_decode" | bc -l)"
-printf 'ratio vidscope analyze / ffmpeg tblend time:      %.2f\n' "$(echo "$t_analyze / $t_tblend" | bc -l)"
-printf 'ratio vidscope analyze / ffmpeg mestimate time:   %.2f\n' "$(echo "$t_analyze / $t_mest" | bc -l)"
+if [ -z "${ISSUE13_ONLY:-}" ]; then
+    t_tblend=$(seconds ffmpeg -v error -i "$file" -vf tblend=all_mode=difference -f null -)
+    t_mest=$(seconds ffmpeg -v error -i "$file" -vf "mestimate=method=esa:mb_size=$block:search_param=$range" -f null -)
+    t_analyze=$(seconds "$vidscope" --validation off analyze "$file" --out "$out/analysis" --block "$block" --range "$range")
+    printf 'ffmpeg tblend=all_mode=difference     %8.3f s  %8.1f fps\n' "$t_tblend" "$(echo "$frames / $t_tblend" | bc -l)"
+    printf 'ffmpeg mestimate esa b=%s R=%s        %8.3f s  %8.1f fps\n' "$block" "$range" "$t_mest" "$(echo "$frames / $t_mest" | bc -l)"
+    printf 'vidscope analyze (all passes, b=%s R=%s) %6.3f s  %8.1f fps\n' "$block" "$range" "$t_analyze" "$(echo "$frames / $t_analyze" | bc -l)"
+    printf 'ratio vidscope analyze / ffmpeg decode-only time: %.2f\n' "$(echo "$t_analyze / $t_decode" | bc -l)"
+    printf 'ratio vidscope analyze / ffmpeg tblend time:      %.2f\n' "$(echo "$t_analyze / $t_tblend" | bc -l)"
+    printf 'ratio vidscope analyze / ffmpeg mestimate time:   %.2f\n' "$(echo "$t_analyze / $t_mest" | bc -l)"
+fi
 
 # Issue 13's two CPU-Vulkan measures, on the same file in the same run:
 # 1. `bench --passes diff,stats` end-to-end fps over ffmpeg's decode-only fps;
@@ -42,4 +45,4 @@ t_mest4=$(seconds ffmpeg -v error -i "$file" -vf "mestimate=method=esa:mb_size=$
 t_analyze4=$(seconds "$vidscope" --validation off analyze "$file" --frames 4 --out "$out/four" --block "$block" --range "$range")
 printf 'ffmpeg mestimate esa, 4 frames %8.3f s; vidscope analyze --frames 4 %8.3f s\n' "$t_mest4" "$t_analyze4"
 printf 'ratio ffmpeg mestimate time / vidscope time, 4 frames: %.1f\n' "$(echo "$t_mest4 / $t_analyze4" | bc -l)"
-"$vidscope" --validation off bench "$file" --block "$block" --range "$range" 2>/dev/null
+[ -n "${ISSUE13_ONLY:-}" ] || "$vidscope" --validation off bench "$file" --block "$block" --range "$range" 2>/dev/null
