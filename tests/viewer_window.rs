@@ -1374,4 +1374,16 @@ fn a_damaged_clip_plays_on_with_its_decoder_errors_counted_and_one_warning() {
             assert!(warnings.is_empty() && !stderr.contains("decoder error"), "{stderr}");
         }
     }
+    // An 8-bit -> 10-bit switch at frame 24: the viewer plays through it and says so once.
+    let clip = dir.path().join("depth-change.h264");
+    let cmd = vidscope(
+        &xvfb.display,
+        &["view", clip.to_str().unwrap(), "--screenshot", shot.to_str().unwrap(), "--at-frame", "40"],
+    );
+    let out = run_with_timeout(cmd, Duration::from_secs(120));
+    assert_clean(&out);
+    assert!(shot.is_file(), "played on past the switch to frame 40");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let announced = "frame 24: pixel format yuv420p (8-bit) -> yuv420p10le (10-bit, luma >> 2) mid-stream";
+    assert_eq!(stderr.matches(announced).count(), 1, "{stderr}");
 }

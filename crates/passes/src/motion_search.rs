@@ -251,6 +251,9 @@ impl SearchPlan {
     }
 }
 
+/// Quads by frame size; kept for the pass's life (a frame in flight may still use an older size's).
+type QuadsBySize = Mutex<Vec<((u32, u32), Arc<Mutex<Quads>>)>>;
+
 /// Compiled search variants by (k, direct, specialisation constants), made on first use.
 type PipelineCache = Mutex<HashMap<(u32, bool, [u32; 5]), Arc<ComputePipeline>>>;
 
@@ -277,8 +280,7 @@ pub struct MotionSearchPass {
     ctx: Arc<GpuContext>,
     pipelines: PipelineCache,
     pack: ComputePipeline,
-    /// By frame size; kept for the pass's life (a frame in flight may still use an older size's).
-    quads: Mutex<Vec<((u32, u32), Arc<Mutex<Quads>>)>>,
+    quads: QuadsBySize,
 }
 
 impl MotionSearchPass {
