@@ -468,37 +468,9 @@ fn screenshot_after_keys(clip: &Path, start: usize, at: usize, keys: &[&str]) ->
 
 /// Like `screenshot_after_keys` for any input, run in `cwd`.
 fn screenshot_after_keys_in(cwd: Option<&Path>, input: &str, start: usize, at: usize, keys: &[&str]) -> Png {
-    let dir = tempfile::tempdir().unwrap();
-    let xvfb = Xvfb::start();
-    let d = xvfb.display.as_str();
-    let out_png = dir.path().join("shot.png");
-    let (start_s, at_s, size) = (start.to_string(), at.to_string(), format!("{W}x{H}"));
-    let (child, _) = open_window_in(
-        d,
-        cwd,
-        &[
-            "view",
-            input,
-            "--hide-ui",
-            "--paused",
-            "--size",
-            &size,
-            "--start",
-            &start_s,
-            "--screenshot",
-            out_png.to_str().unwrap(),
-            "--at-frame",
-            &at_s,
-        ],
-        Duration::from_millis(500),
-    );
-    for key in keys {
-        xdotool(d, &["key", "--clearmodifiers", key]);
-        std::thread::sleep(Duration::from_millis(400));
-    }
-    let out = wait_with_timeout(child, Duration::from_secs(60));
-    assert_clean(&out);
-    Png::read(&out_png)
+    let steps: Vec<[&str; 3]> = keys.iter().map(|k| ["key", "--clearmodifiers", k]).collect();
+    let steps: Vec<&[&str]> = steps.iter().map(|s| &s[..]).collect();
+    screenshot_after_steps_in(cwd, input, &[], start, at, &steps)
 }
 
 /// |cur − prev| of `half_moving` frame `t`.
@@ -1060,6 +1032,19 @@ fn a_one_pixel_change_shows_up_exactly_there_in_every_ab_view() {
 /// `steps` (relative to the window: `WINDOW` is replaced by its id), and returns the screenshot taken
 /// when frame `at` comes on screen.
 fn screenshot_after_steps(input: &Path, extra: &[&str], start: usize, at: usize, steps: &[&[&str]]) -> Png {
+    screenshot_after_steps_in(None, input.to_str().unwrap(), extra, start, at, steps)
+}
+
+/// Opens the viewer paused at `start` (UI hidden, `extra` args), runs the xdotool `steps` ("WINDOW"
+/// stands for the window's id), and returns the screenshot it takes at frame `at`.
+fn screenshot_after_steps_in(
+    cwd: Option<&Path>,
+    input: &str,
+    extra: &[&str],
+    start: usize,
+    at: usize,
+    steps: &[&[&str]],
+) -> Png {
     let dir = tempfile::tempdir().unwrap();
     let xvfb = Xvfb::start();
     let d = xvfb.display.as_str();
@@ -1067,7 +1052,7 @@ fn screenshot_after_steps(input: &Path, extra: &[&str], start: usize, at: usize,
     let (start_s, at_s, size) = (start.to_string(), at.to_string(), format!("{W}x{H}"));
     let mut args = vec![
         "view",
-        input.to_str().unwrap(),
+        input,
         "--hide-ui",
         "--paused",
         "--size",
@@ -1080,7 +1065,7 @@ fn screenshot_after_steps(input: &Path, extra: &[&str], start: usize, at: usize,
         &at_s,
     ];
     args.extend_from_slice(extra);
-    let (child, id) = open_window(d, &args, Duration::from_millis(500));
+    let (child, id) = open_window_in(d, cwd, &args, Duration::from_millis(500));
     for step in steps {
         let step: Vec<&str> = step.iter().map(|s| if *s == "WINDOW" { id.as_str() } else { s }).collect();
         xdotool(d, &step);
