@@ -1338,18 +1338,21 @@ fn a_damaged_clip_plays_on_with_its_decoder_errors_counted_and_one_warning() {
         .expect("run python3");
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let xvfb = Xvfb::start();
-    let shot = dir.path().join("shot.png");
-    for (clip, damaged) in [("clean.mp4", false), ("flip-mp4-s1.mp4", true)] {
-        let clip = dir.path().join(clip);
+    // Plays `clip` to frame 40 (a screenshot there proves it got that far) and returns its stderr.
+    let play_to_frame_40 = |clip: &str| -> String {
+        let (clip, shot) = (dir.path().join(clip), dir.path().join("shot.png"));
         let cmd = vidscope(
             &xvfb.display,
             &["view", clip.to_str().unwrap(), "--screenshot", shot.to_str().unwrap(), "--at-frame", "40"],
         );
         let out = run_with_timeout(cmd, Duration::from_secs(120));
         assert_clean(&out);
-        assert!(shot.is_file(), "played on to frame 40");
+        assert!(shot.is_file(), "{}: played on to frame 40", clip.display());
         std::fs::remove_file(&shot).unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    for (clip, damaged) in [("clean.mp4", false), ("flip-mp4-s1.mp4", true)] {
+        let stderr = play_to_frame_40(clip);
         let warnings: Vec<&str> = stderr.lines().filter(|l| l.starts_with("vidscope: warning:")).collect();
         if damaged {
             assert!(stderr.contains("decoder error(s); damaged frames are decoded on"), "announced once:\n{stderr}");
@@ -1360,15 +1363,7 @@ fn a_damaged_clip_plays_on_with_its_decoder_errors_counted_and_one_warning() {
         }
     }
     // An 8-bit -> 10-bit switch at frame 24: the viewer plays through it and says so once.
-    let clip = dir.path().join("depth-change.h264");
-    let cmd = vidscope(
-        &xvfb.display,
-        &["view", clip.to_str().unwrap(), "--screenshot", shot.to_str().unwrap(), "--at-frame", "40"],
-    );
-    let out = run_with_timeout(cmd, Duration::from_secs(120));
-    assert_clean(&out);
-    assert!(shot.is_file(), "played on past the switch to frame 40");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = play_to_frame_40("depth-change.h264");
     let announced = "frame 24: pixel format yuv420p (8-bit) -> yuv420p10le (10-bit, luma >> 2) mid-stream";
     assert_eq!(stderr.matches(announced).count(), 1, "{stderr}");
 }
