@@ -57,7 +57,8 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     let staged = StagedFile::create("-o", &opts.out, Some(Path::new(&opts.input)), opts.force)?;
     let ctx = Arc::new(GpuContext::new(&opts.gpu)?);
     eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
-    let (width, height) = vidscope_view::viewer::probe_inputs(&opts.input, opts.stream, opts.reference.as_ref())?;
+    let probed = vidscope_view::viewer::probe_inputs(&opts.input, opts.stream, opts.reference.as_ref())?;
+    let (width, height) = (probed.width, probed.height);
     // Sizes beyond the device's images are refused before anything is created.
     ctx.check_image_size(&opts.input, width, height)?;
     if let Some((w, h)) = opts.size {
@@ -165,7 +166,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     {
         eprintln!("vidscope: warning: {w}");
     }
-    let changes: Vec<_> = player.format_changes.range(recorded.clone()).map(|(_, c)| c.clone()).collect();
+    let changes: Vec<_> = player.format_changes.range(recorded).map(|(_, c)| c.clone()).collect();
     let first = (info.pixel_format.as_str(), info.bit_depth);
     if let Some(w) = format_change_warning(&info.input, first, &changes, "`vidscope analyze` for the list") {
         eprintln!("vidscope: warning: {w}");

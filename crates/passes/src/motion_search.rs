@@ -252,7 +252,7 @@ impl SearchPlan {
 }
 
 /// Quads by frame size; kept for the pass's life (a frame in flight may still use an older size's).
-type QuadsBySize = Mutex<Vec<((u32, u32), Arc<Mutex<Quads>>)>>;
+type QuadsBySize = Mutex<Vec<((u32, u32), Arc<Quads>)>>;
 
 /// Compiled search variants by (k, direct, specialisation constants), made on first use.
 type PipelineCache = Mutex<HashMap<(u32, bool, [u32; 5]), Arc<ComputePipeline>>>;
@@ -273,7 +273,6 @@ struct PackQuadsPush {
 struct Quads {
     cur: LumaImage,
     reference: LumaImage,
-    initialised: bool,
 }
 
 pub struct MotionSearchPass {
@@ -302,17 +301,21 @@ impl MotionSearchPass {
         width + 2 * MAX_RANGE + 16
     }
 
-    fn quads_for(&self, width: u32, height: u32) -> Result<Arc<Mutex<Quads>>, GpuError> {
-        let lock_err = || GpuError::Other("motion_search: lock poisoned".into());
-        let mut all = self.quads.lock().map_err(|_| lock_err())?;
+    /// The quads for this frame size, made (and moved to their layout, waiting once) on first use.
+    fn quads_for(&self, width: u32, height: u32) -> Result<Arc<Quads>, GpuError> {
+        let mut all = self.quads.lock().map_err(|_| GpuError::Other("motion_search: lock poisoned".into()))?;
         if let Some((_, q)) = all.iter().find(|(size, _)| *size == (width, height)) {
             return Ok(q.clone());
         }
-        let quads = Arc::new(Mutex::new(Quads {
+        let quads = Arc::new(Quads {
             cur: LumaImage::new_quads(&self.ctx, "motion search cur quads", width, height)?,
             reference: LumaImage::new_quads(&self.ctx, "motion search ref quads", Self::quads_width(width), height)?,
-            initialised: false,
-        }));
+        });
+        let mut init = Recorder::new(&self.ctx, "motion search quads init")?;
+        init.begin()?;
+        init.init_image(&quads.cur)?;
+        init.init_image(&quads.reference)?;
+        init.submit_and_wait()?;
         all.push(((width, height), quads.clone()));
         Ok(quads)
     }
@@ -425,12 +428,6 @@ impl MotionSearchPass {
             return rec.dispatch(&pipeline, &images, bytemuck::bytes_of(&push), groups);
         }
         let quads = self.quads_for(grid.width, grid.height)?;
-        let mut quads = quads.lock().map_err(|_| GpuError::Other("motion_search: lock poisoned".into()))?;
-        if !quads.initialised {
-            rec.init_image(&quads.cur)?;
-            rec.init_image(&quads.reference)?;
-            quads.initialised = true;
-        }
         self.record_pack(rec, cur, &quads.cur, 0)?;
         self.record_pack(rec, reference, &quads.reference, range)?;
         rec.barrier()?;

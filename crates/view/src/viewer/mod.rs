@@ -74,8 +74,8 @@ pub struct ViewerOptions {
 
 /// Opens the inputs the way the viewer will and checks that they can be compared (same size, the
 /// reference long enough to start at `--ref-start`), so a bad pair is a one-line error before any
-/// window. Returns the input's size.
-pub fn probe_inputs(input: &str, stream: Option<usize>, reference: Option<&Reference>) -> anyhow::Result<(u32, u32)> {
+/// window. Returns the input's stream information (size, frame count).
+pub fn probe_inputs(input: &str, stream: Option<usize>, reference: Option<&Reference>) -> anyhow::Result<StreamInfo> {
     let probe = crate::video::open_with(input, crate::video::OpenOptions { stream })?;
     let info = probe.info().clone();
     drop(probe);
@@ -103,15 +103,15 @@ pub fn probe_inputs(input: &str, stream: Option<usize>, reference: Option<&Refer
             );
         }
     }
-    Ok((info.width, info.height))
+    Ok(info)
 }
 
 /// Runs the viewer until the window closes. Fails (after closing) if the validation layer reported anything.
 pub fn run(options: ViewerOptions) -> anyhow::Result<()> {
     // Open the inputs first, so a bad file is a one-line CLI error before any window appears.
-    let info_size = probe_inputs(&options.input, options.stream, options.reference.as_ref())?;
-    let frame_count = crate::video::open(&options.input)?.info().frame_count;
-    if let (Some((_, n)), Some(count)) = (&options.screenshot, frame_count) {
+    let info = probe_inputs(&options.input, options.stream, options.reference.as_ref())?;
+    let info_size = (info.width, info.height);
+    if let (Some((_, n)), Some(count)) = (&options.screenshot, info.frame_count) {
         check_screenshot_frame(*n, count as usize)?;
     }
     let event_loop = EventLoop::new().context("cannot open a window (no display? set DISPLAY or WAYLAND_DISPLAY)")?;
