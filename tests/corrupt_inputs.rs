@@ -72,7 +72,11 @@ const DAMAGED: [&str; 11] = [
 /// `analyze` of `input` into `dir/<name>.out` (motion search range 1, to be quick).
 fn analyze(dir: &Path, input: &Path, extra: &[&str]) -> (Output, PathBuf) {
     let out = dir.join(format!("{}.out", input.file_name().unwrap().to_string_lossy()));
-    let args = [&["analyze", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--range", "1"], extra].concat();
+    let args = [
+        &["analyze", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--range", "1", "--export", "block-csv"],
+        extra,
+    ]
+    .concat();
     (vidscope(&args), out)
 }
 

@@ -2,7 +2,7 @@
 //! then submit and wait. Passes record through this safe API and never touch raw Vulkan.
 
 use super::buffer::GpuBuffer;
-use super::context::GpuContext;
+use super::context::{GpuContext, QueueRole};
 use super::error::{GpuError, VkContext};
 use super::image::{color_range, LumaImage};
 use super::pipeline::{Binding, ComputePipeline};
@@ -36,11 +36,35 @@ pub(crate) fn command_buffer(ctx: &GpuContext, name: &str) -> Result<(vk::Comman
     Ok((pool, cmd))
 }
 
+/// A binary semaphore: one submission signals it, a later one (on any queue) waits for it.
+pub struct Semaphore {
+    ctx: Arc<GpuContext>,
+    raw: vk::Semaphore,
+}
+
+impl Semaphore {
+    pub fn new(ctx: &Arc<GpuContext>, name: &str) -> Result<Self, GpuError> {
+        // SAFETY: a valid create info; destroyed in Drop.
+        let raw = unsafe { ctx.device.create_semaphore(&vk::SemaphoreCreateInfo::default(), None) }
+            .vk("vkCreateSemaphore")?;
+        ctx.set_name(raw, name);
+        Ok(Self { ctx: ctx.clone(), raw })
+    }
+}
+
+impl Drop for Semaphore {
+    fn drop(&mut self) {
+        // SAFETY: callers wait for the submissions that use it (their recorders' fences) first.
+        unsafe { self.ctx.device.destroy_semaphore(self.raw, None) };
+    }
+}
+
 pub struct Recorder {
     ctx: Arc<GpuContext>,
     pool: vk::CommandPool,
     cmd: vk::CommandBuffer,
     fence: vk::Fence,
+    role: QueueRole,
     recording: bool,
     /// Submitted and not yet waited for: the fence will signal when the GPU is done.
     pending: bool,
@@ -52,7 +76,14 @@ impl Recorder {
         // SAFETY: a valid create info; the fence is destroyed in Drop (the pool and its buffer too).
         let fence = unsafe { ctx.device.create_fence(&vk::FenceCreateInfo::default(), None) }.vk("vkCreateFence")?;
         ctx.set_name(fence, name);
-        Ok(Self { ctx: ctx.clone(), pool, cmd, fence, recording: false, pending: false })
+        Ok(Self { ctx: ctx.clone(), pool, cmd, fence, role: QueueRole::Main, recording: false, pending: false })
+    }
+
+    /// A recorder that submits to the queue of `role`.
+    pub fn on_queue(ctx: &Arc<GpuContext>, name: &str, role: QueueRole) -> Result<Self, GpuError> {
+        let mut rec = Self::new(ctx, name)?;
+        rec.role = role;
+        Ok(rec)
     }
 
     pub fn context(&self) -> &Arc<GpuContext> {
@@ -258,14 +289,29 @@ impl Recorder {
     /// Ends recording and submits without waiting: `wait` or `is_done` tell when the GPU has finished
     /// (and host-visible buffers written by this work may be read).
     pub fn submit(&mut self) -> Result<(), GpuError> {
+        self.submit_sync(None, None)
+    }
+
+    /// Like `submit`; the GPU starts this work only after `wait` was signalled (by an earlier
+    /// submission, on any queue), and signals `signal` when it is done.
+    pub fn submit_sync(&mut self, wait: Option<&Semaphore>, signal: Option<&Semaphore>) -> Result<(), GpuError> {
         self.ensure_recording()?;
         self.recording = false;
         let to_host = vk::MemoryBarrier::default()
             .src_access_mask(vk::AccessFlags::MEMORY_WRITE)
             .dst_access_mask(vk::AccessFlags::HOST_READ);
         let cmds = [self.cmd];
-        let submit = [vk::SubmitInfo::default().command_buffers(&cmds)];
-        // SAFETY: the buffer was begun by begin(); the fence is unsignalled (reset after each wait).
+        let waits: Vec<vk::Semaphore> = wait.map(|s| s.raw).into_iter().collect();
+        let stages = vec![vk::PipelineStageFlags::ALL_COMMANDS; waits.len()];
+        let signals: Vec<vk::Semaphore> = signal.map(|s| s.raw).into_iter().collect();
+        let submit = [vk::SubmitInfo::default()
+            .command_buffers(&cmds)
+            .wait_semaphores(&waits)
+            .wait_dst_stage_mask(&stages)
+            .signal_semaphores(&signals)];
+        let (queue, lock) = self.ctx.queue_for(self.role);
+        // SAFETY: the buffer was begun by begin(); the fence is unsignalled (reset after each wait);
+        // the semaphores are live, a waited one was signalled by an earlier submission.
         unsafe {
             let d = &self.ctx.device;
             d.cmd_pipeline_barrier(
@@ -278,7 +324,8 @@ impl Recorder {
                 &[],
             );
             d.end_command_buffer(self.cmd).vk("vkEndCommandBuffer")?;
-            d.queue_submit(self.ctx.queue, &submit, self.fence).vk("vkQueueSubmit")?;
+            let _queue = lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            d.queue_submit(queue, &submit, self.fence).vk("vkQueueSubmit")?;
         }
         self.pending = true;
         Ok(())

@@ -32,6 +32,12 @@ pub struct GpuOptions {
 pub struct GpuContext {
     pub(crate) device: ash::Device,
     pub(crate) queue: vk::Queue,
+    /// Held around every submission to `queue` (Vulkan requires the queue's users to take turns):
+    /// several frame pipelines may share one context, e.g. `analyze --out-root` on many inputs.
+    pub(crate) queue_lock: Mutex<()>,
+    /// Two more queues of the same family where it has them (none on lavapipe): uploads and
+    /// read-back copies submitted there run while the main queue computes (`QueueRole`).
+    side_queues: Vec<(vk::Queue, Mutex<()>)>,
     pub(crate) queue_family: u32,
     pub(crate) allocator: ManuallyDrop<Mutex<Allocator>>,
     pub(crate) push_descriptor: ash::khr::push_descriptor::Device,
@@ -55,6 +61,18 @@ pub struct GpuContext {
     _window: Option<Arc<dyn WindowTarget>>,
     // Boxed so the pointer handed to the debug messenger stays put when the context moves.
     validation_log: Box<ValidationLog>,
+}
+
+/// Which of the context's queues a [`crate::Recorder`] submits to. On a device whose queue family has
+/// one queue, every role is the main queue (semaphores between roles then order work on one queue).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QueueRole {
+    #[default]
+    Main,
+    /// Host-to-GPU copies of a frame.
+    Upload,
+    /// GPU-to-host copies of a frame's results.
+    Readback,
 }
 
 /// A window the context can present to (any winit window is one).
@@ -167,7 +185,7 @@ impl GpuContext {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|_| "<unnamed>".into());
         let result = create_device(&instance, physical, &device_name, surface.as_ref());
-        let (device, queue_family, timestamp_valid_bits, dynamic_rendering) = match result {
+        let (device, queue_family, queue_count, timestamp_valid_bits, dynamic_rendering) = match result {
             Ok(d) => d,
             Err(e) => {
                 destroy_instance(&instance, &debug_messenger, &surface);
@@ -176,6 +194,10 @@ impl GpuContext {
         };
         // SAFETY: the queue family and index 0 were requested at device creation.
         let queue = unsafe { device.get_device_queue(queue_family, 0) };
+        let side_queues = (1..queue_count)
+            // SAFETY: queue_count queues of this family were requested at device creation.
+            .map(|i| (unsafe { device.get_device_queue(queue_family, i) }, Mutex::new(())))
+            .collect();
         let allocator = Allocator::new(&AllocatorCreateDesc {
             instance: instance.clone(),
             device: device.clone(),
@@ -191,6 +213,8 @@ impl GpuContext {
         Ok(Self {
             device,
             queue,
+            queue_lock: Mutex::new(()),
+            side_queues,
             queue_family,
             allocator: ManuallyDrop::new(Mutex::new(allocator)),
             push_descriptor,
@@ -209,6 +233,31 @@ impl GpuContext {
             _window: window,
             validation_log,
         })
+    }
+
+    /// Takes the queue for one submission (see `queue_lock`); a poisoned lock is taken anyway, since
+    /// it guards no data.
+    pub(crate) fn lock_queue(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.queue_lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The queue a role submits to, and its lock (the main queue where the family has no other).
+    pub(crate) fn queue_for(&self, role: QueueRole) -> (vk::Queue, &Mutex<()>) {
+        let side = match role {
+            QueueRole::Main => None,
+            QueueRole::Upload => self.side_queues.first(),
+            QueueRole::Readback => self.side_queues.get(1).or(self.side_queues.first()),
+        };
+        match side {
+            Some((queue, lock)) => (*queue, lock),
+            None => (self.queue, &self.queue_lock),
+        }
+    }
+
+    /// Whether uploads and read-back copies get queues of their own (`QueueRole`), so they can
+    /// overlap the main queue's compute work; false on devices with one queue (lavapipe).
+    pub fn has_side_queues(&self) -> bool {
+        self.side_queues.len() >= 2
     }
 
     /// e.g. `llvmpipe (LLVM 15.0.6, 256 bits) (cpu)`.
@@ -371,11 +420,11 @@ fn create_device(
     physical: vk::PhysicalDevice,
     name: &str,
     surface: Option<&(ash::khr::surface::Instance, vk::SurfaceKHR)>,
-) -> Result<(ash::Device, u32, u32, bool), GpuError> {
+) -> Result<(ash::Device, u32, u32, u32, bool), GpuError> {
     let unsupported = |reason: String| GpuError::Unsupported { device: name.to_string(), reason };
     // SAFETY: plain queries of a physical device of this instance.
     let families = unsafe { instance.get_physical_device_queue_family_properties(physical) };
-    let (family, timestamp_bits) = families
+    let (family, queue_count, timestamp_bits) = families
         .iter()
         .enumerate()
         .find(|(i, f)| match surface {
@@ -386,7 +435,7 @@ fn create_device(
                     && unsafe { loader.get_physical_device_surface_support(physical, *i as u32, *s) }.unwrap_or(false)
             }
         })
-        .map(|(i, f)| (i as u32, f.timestamp_valid_bits))
+        .map(|(i, f)| (i as u32, f.queue_count.clamp(1, 3), f.timestamp_valid_bits))
         .ok_or_else(|| {
             unsupported(
                 if surface.is_some() { "no queue does graphics, compute and present" } else { "no compute queue" }
@@ -432,7 +481,7 @@ fn create_device(
     if has_dynamic_rendering {
         device_extensions.push(ash::khr::dynamic_rendering::NAME.as_ptr());
     }
-    let priorities = [1.0f32];
+    let priorities = vec![1.0f32; queue_count as usize];
     let queue_info = [vk::DeviceQueueCreateInfo::default().queue_family_index(family).queue_priorities(&priorities)];
     let enabled = vk::PhysicalDeviceFeatures::default().shader_storage_image_extended_formats(true);
     let mut info = vk::DeviceCreateInfo::default()
@@ -444,5 +493,5 @@ fn create_device(
     }
     // SAFETY: every pointer in info refers to locals alive for the call; features were checked above.
     let device = unsafe { instance.create_device(physical, &info, None) }.vk("vkCreateDevice")?;
-    Ok((device, family, timestamp_bits, has_dynamic_rendering))
+    Ok((device, family, queue_count, timestamp_bits, has_dynamic_rendering))
 }

@@ -63,11 +63,7 @@ impl CompareExport {
         self.csv.flush().with_context(|| format!("{}: cannot write", self.csv_path.display()))?;
         let shape = self.ab_sad.finish()?;
         self.ab_sse.finish()?;
-        let entry = |shape: Vec<u64>, dtype: &str, description: &str| FileEntry {
-            shape,
-            dtype: dtype.into(),
-            description: description.into(),
-        };
+        let entry = FileEntry::new;
         let mut files = BTreeMap::new();
         files.insert(
             "ab_sad.npy".into(),
