@@ -404,15 +404,24 @@ fn pick_device(
     match wanted {
         None => Ok(candidates[0]),
         Some(w) => {
-            let needle = w.to_lowercase();
-            candidates.iter().find(|(_, p)| name_of(p).to_lowercase().contains(&needle)).copied().ok_or_else(|| {
-                GpuError::NoMatchingDevice {
-                    wanted: w.to_string(),
-                    available: candidates.iter().map(|(_, p)| name_of(p)).collect::<Vec<_>>().join(", "),
-                }
+            let names: Vec<String> = candidates.iter().map(|(_, p)| name_of(p)).collect();
+            pick_by_name(&names, w).map(|i| candidates[i]).ok_or_else(|| GpuError::NoMatchingDevice {
+                wanted: w.to_string(),
+                available: names.iter().enumerate().map(|(i, n)| format!("#{i} {n}")).collect::<Vec<_>>().join(", "),
             })
         }
     }
+}
+
+/// `--gpu`: the first name containing `wanted` (case-insensitive); `SUBSTRING#N` is the N-th such
+/// name (0-based), `#N` the N-th device, so one of several identical GPUs can be named.
+fn pick_by_name(names: &[String], wanted: &str) -> Option<usize> {
+    let (needle, nth) = match wanted.rsplit_once('#') {
+        Some((needle, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => (needle, n.parse().ok()?),
+        _ => (wanted, 0),
+    };
+    let needle = needle.to_lowercase();
+    names.iter().enumerate().filter(|(_, n)| n.to_lowercase().contains(&needle)).nth(nth).map(|(i, _)| i)
 }
 
 fn create_device(
@@ -494,4 +503,21 @@ fn create_device(
     // SAFETY: every pointer in info refers to locals alive for the call; features were checked above.
     let device = unsafe { instance.create_device(physical, &info, None) }.vk("vkCreateDevice")?;
     Ok((device, family, queue_count, timestamp_bits, has_dynamic_rendering))
+}
+
+#[cfg(test)]
+mod pick_tests {
+    use super::pick_by_name;
+
+    #[test]
+    fn gpu_names_a_device_by_substring_and_index() {
+        let names: Vec<String> = ["NVIDIA H200", "NVIDIA H200", "llvmpipe (LLVM 15)"].map(String::from).to_vec();
+        assert_eq!(pick_by_name(&names, "h200"), Some(0));
+        assert_eq!(pick_by_name(&names, "H200#1"), Some(1));
+        assert_eq!(pick_by_name(&names, "H200#2"), None);
+        assert_eq!(pick_by_name(&names, "#2"), Some(2));
+        assert_eq!(pick_by_name(&names, "llvm"), Some(2));
+        assert_eq!(pick_by_name(&names, "200"), Some(0), "digits alone are a substring");
+        assert_eq!(pick_by_name(&names, "radeon"), None);
+    }
 }

@@ -309,7 +309,7 @@ impl Y4mSource {
             skip_bytes: other,
             other: Vec::new(),
             next_index: 0,
-            file_len: meta.is_file().then(|| meta.len()),
+            file_len: meta.is_file().then_some(meta.len()),
             done: false,
             buf: Vec::new(),
         })
@@ -742,8 +742,10 @@ mod tests {
         let mut cases = Vec::new();
         let f8: Vec<Vec<u8>> = (0..3).map(|k| frame8(5, 3, 2 * 3 * 2, k * 40).0).collect();
         cases.push(write_y4m(dir.path(), "a.y4m", "W5 H3 C420jpeg", &f8));
+        // 4x2 luma + two 2x1 chroma planes of 16-bit samples.
+        let samples = 4 * 2 + 2 * 2;
         let f10: Vec<Vec<u8>> = (0..2u16)
-            .map(|k| (0..(4 * 2 + 2 * 2 * 1) as u16).flat_map(|i| (i * 37 + k * 300).min(1023).to_le_bytes()).collect())
+            .map(|k| (0..samples).flat_map(|i| (i * 37 + k * 300).min(1023).to_le_bytes()).collect())
             .collect();
         cases.push(write_y4m(dir.path(), "b.y4m", "W4 H2 C420p10", &f10));
         let fa: Vec<Vec<u8>> = (0..2).map(|k| frame8(3, 2, 3 * 6, k).0).collect();
