@@ -39,7 +39,7 @@ def main():
     w = frames[0].shape[1]
     n = args.frames or len(frames)
     rng = np.random.default_rng(args.seed)
-    fields = [rng.normal(0, args.noise, (h, w)) for _ in range(args.noise_fields)] if args.noise > 0 else []
+    fields = [rng.normal(0, args.noise, (h, w)).astype(np.float32) for _ in range(args.noise_fields)] if args.noise > 0 else []
     with open(args.output, "wb") as out:
         out.write(f"YUV4MPEG2 W{w} H{h} F25:1 Ip A1:1 C420jpeg\n".encode())
         for i in range(n):

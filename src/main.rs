@@ -100,6 +100,10 @@ enum Command {
         /// Also write these large outputs: comma list of symbols (symbols.bin), block-csv (stats.csv), all
         #[arg(long, value_name = "LIST")]
         export: Option<String>,
+        /// Upload and read back on the compute queue, one after another (default: on the GPU's copy
+        /// queues where it has them, beside the compute of other frames)
+        #[arg(long)]
+        serial_transfers: bool,
         /// Block size in pixels: 4, 8, 16, 32, 64 or 128
         #[arg(long, short, default_value_t = 16)]
         block: u32,
@@ -162,8 +166,8 @@ enum Command {
         /// Frames submitted to the GPU and not yet read back, at most (1 = no overlap)
         #[arg(long, value_name = "K", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=8))]
         frames_in_flight: u32,
-        /// Upload and read back on the compute queue, one after another (default: on queues of their
-        /// own where the GPU has them, beside the compute of other frames)
+        /// Upload and read back on the compute queue, one after another (default: on the GPU's copy
+        /// queues where it has them, beside the compute of other frames)
         #[arg(long)]
         serial_transfers: bool,
         #[command(flatten)]
@@ -203,6 +207,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out_root,
             jobs,
             export,
+            serial_transfers,
             block,
             range,
             warp_params,
@@ -249,6 +254,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 strict,
                 exports,
                 notices: true,
+                serial_transfers,
             };
             if let (None, Some(out_root)) = (&single, out_root) {
                 let cores = std::thread::available_parallelism().map_or(2, |n| n.get());

@@ -71,7 +71,10 @@ fn a_batch_writes_what_single_runs_write_and_resumes() {
     let text = stdout(&o);
     assert_eq!(text.lines().filter(|l| l.contains(" ok   ")).count(), 4, "{text}");
     let summary = text.lines().last().unwrap();
-    assert!(summary.starts_with("batch: 4 file(s): 4 analyzed, 0 skipped (finished), 0 failed; 16 frames"), "{summary}");
+    assert!(
+        summary.starts_with("batch: 4 file(s): 4 analyzed, 0 skipped (finished), 0 failed; 16 frames"),
+        "{summary}"
+    );
     assert!(summary.contains("files/s") && summary.contains("frames/s"), "{summary}");
 
     // Names: file stems; the two clip.y4m get a hash of their path; synthetic: its spec.
@@ -91,7 +94,10 @@ fn a_batch_writes_what_single_runs_write_and_resumes() {
         assert_eq!(files(&dir.join("out").join(name)), files(&dir.join(format!("single-{name}"))), "{input}");
     }
     let got: Vec<String> = files(&dir.join("out/other")).into_iter().map(|(n, _)| n).collect();
-    assert_eq!(got, ["frames.csv", "mc_sad.npy", "mc_sse.npy", "mean.npy", "motion.npy", "rate.npy", "sad.npy", "sse.npy"]);
+    assert_eq!(
+        got,
+        ["frames.csv", "mc_sad.npy", "mc_sse.npy", "mean.npy", "motion.npy", "rate.npy", "sad.npy", "sse.npy"]
+    );
 
     // Again: everything is finished and skipped.
     let o = vidscope(dir, &args(&[]));
@@ -156,6 +162,9 @@ fn several_inputs_need_out_root_and_per_file_options_are_refused() {
         &vidscope(dir, &["analyze", "synthetic:16x16/2", "--out-root", "o", "--yuview-csv", "y.csv"]),
         "--yuview-csv",
     );
-    one_line(&vidscope(dir, &["analyze", "synthetic:16x16/2", "--out", "o", "--export", "heatmaps"]), "--export heatmaps");
+    one_line(
+        &vidscope(dir, &["analyze", "synthetic:16x16/2", "--out", "o", "--export", "heatmaps"]),
+        "--export heatmaps",
+    );
     assert!(!dir.join("o").exists());
 }

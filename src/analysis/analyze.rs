@@ -147,6 +147,8 @@ pub struct AnalyzeOptions {
     /// Print the reference's stream notices and differences (off in a batch, which prints one line
     /// per file).
     pub notices: bool,
+    /// Upload and read back on the compute queue, one after another (`--serial-transfers`).
+    pub serial_transfers: bool,
 }
 
 pub struct AnalyzeSummary {
@@ -170,6 +172,10 @@ pub struct AnalyzeSummary {
     pub format_changes: Vec<FormatChange>,
     /// Bytes of every file the manifest lists.
     pub output_bytes: u64,
+    /// Seconds from the first frame asked for to the last one written (what `bench` times as end
+    /// to end): `seconds` less the start-up (opening the input, making the GPU pipeline, creating the
+    /// files) and the manifest.
+    pub frame_seconds: f64,
 }
 
 impl AnalyzeSummary {
@@ -189,7 +195,7 @@ impl std::fmt::Display for AnalyzeSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "analyzed {} frames ({} pairs) of {}x{} {} at block {} on {} in {:.2} s ({:.1} fps) -> {}",
+            "analyzed {} frames ({} pairs) of {}x{} {} at block {} on {} in {:.2} s ({:.1} fps; {:.1} fps after start-up) -> {}",
             self.frames,
             self.pairs,
             self.width,
@@ -199,6 +205,7 @@ impl std::fmt::Display for AnalyzeSummary {
             self.device,
             self.seconds,
             self.frames as f64 / self.seconds.max(1e-9),
+            self.frames as f64 / self.frame_seconds.max(1e-9),
             self.out.display()
         )?;
         match &self.compare {
@@ -233,7 +240,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         // are dumped (which needs them on the host).
         staged: !opts.dump.raw,
         readback: Some(readback),
-        overlap_transfers: true,
+        overlap_transfers: !opts.serial_transfers,
         ..DriveOptions::new(opts.block, selection)
     };
     let inputs: Vec<String> = std::iter::once(opts.input.clone()).chain(opts.reference.clone()).collect();
@@ -292,6 +299,8 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         compare,
     };
     let mut writer = Writer::start(config, learner, yuview)?;
+    let frames_start = Instant::now();
+    tracing::info!("analyze: started in {:.3} s", start.elapsed().as_secs_f64());
     let mut decode_errors: Vec<(u64, u32)> = Vec::new();
     let mut format_changes: Vec<FormatChange> = Vec::new();
     let mut frames = 0u64;
@@ -322,6 +331,8 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     }
     bar.finish_and_clear();
     let written = writer.finish()?;
+    let frame_seconds = frames_start.elapsed().as_secs_f64();
+    tracing::info!("analyze: {frames} frames in {frame_seconds:.3} s");
     anyhow::ensure!(frames > 0, "{}: no frames could be decoded", opts.input);
 
     let mut manifest = build_manifest(ctx, opts, &info, &grid, frames);
@@ -362,6 +373,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         first_format: (info.pixel_format.clone(), info.bit_depth),
         format_changes,
         output_bytes,
+        frame_seconds,
     })
 }
 
@@ -404,7 +416,11 @@ fn measure_files(dir: &Path, files: &mut BTreeMap<String, FileEntry>) -> anyhow:
             0
         } else if entry.dtype == "csv" {
             // The header line.
-            std::fs::read(&path).ok().and_then(|b| b.iter().position(|&c| c == b'\n')).map_or(0, |n| n as u64 + 1)
+            let mut line = Vec::new();
+            let file = std::fs::File::open(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+            std::io::BufRead::read_until(&mut std::io::BufReader::new(file), b'\n', &mut line)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
+            line.len() as u64
         } else {
             // NPY header (or none, symbols.bin): what is not the rows' 4-byte values.
             let row: u64 = entry.shape.iter().skip(1).product();

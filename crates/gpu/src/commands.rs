@@ -13,8 +13,17 @@ use std::sync::Arc;
 /// A resettable command pool of the context's queue family with one primary command buffer, both
 /// named `name`. The caller destroys the pool (which frees the buffer).
 pub(crate) fn command_buffer(ctx: &GpuContext, name: &str) -> Result<(vk::CommandPool, vk::CommandBuffer), GpuError> {
+    command_buffer_of(ctx, name, ctx.queue_family)
+}
+
+/// Like [`command_buffer`], for queue family `family`.
+fn command_buffer_of(
+    ctx: &GpuContext,
+    name: &str,
+    family: u32,
+) -> Result<(vk::CommandPool, vk::CommandBuffer), GpuError> {
     let pool_info = vk::CommandPoolCreateInfo::default()
-        .queue_family_index(ctx.queue_family)
+        .queue_family_index(family)
         .flags(vk::CommandPoolCreateFlags::RESET_COMMAND_BUFFER);
     // SAFETY: valid create infos on a live device.
     let pool = unsafe { ctx.device.create_command_pool(&pool_info, None) }.vk("vkCreateCommandPool")?;
@@ -72,18 +81,17 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn new(ctx: &Arc<GpuContext>, name: &str) -> Result<Self, GpuError> {
-        let (pool, cmd) = command_buffer(ctx, name)?;
-        // SAFETY: a valid create info; the fence is destroyed in Drop (the pool and its buffer too).
-        let fence = unsafe { ctx.device.create_fence(&vk::FenceCreateInfo::default(), None) }.vk("vkCreateFence")?;
-        ctx.set_name(fence, name);
-        Ok(Self { ctx: ctx.clone(), pool, cmd, fence, role: QueueRole::Main, recording: false, pending: false })
+        Self::on_queue(ctx, name, QueueRole::Main)
     }
 
     /// A recorder that submits to the queue of `role`.
     pub fn on_queue(ctx: &Arc<GpuContext>, name: &str, role: QueueRole) -> Result<Self, GpuError> {
-        let mut rec = Self::new(ctx, name)?;
-        rec.role = role;
-        Ok(rec)
+        let (_, _, family) = ctx.queue_for(role);
+        let (pool, cmd) = command_buffer_of(ctx, name, family)?;
+        // SAFETY: a valid create info; the fence is destroyed in Drop (the pool and its buffer too).
+        let fence = unsafe { ctx.device.create_fence(&vk::FenceCreateInfo::default(), None) }.vk("vkCreateFence")?;
+        ctx.set_name(fence, name);
+        Ok(Self { ctx: ctx.clone(), pool, cmd, fence, role, recording: false, pending: false })
     }
 
     pub fn context(&self) -> &Arc<GpuContext> {
@@ -309,7 +317,7 @@ impl Recorder {
             .wait_semaphores(&waits)
             .wait_dst_stage_mask(&stages)
             .signal_semaphores(&signals)];
-        let (queue, lock) = self.ctx.queue_for(self.role);
+        let (queue, lock, _) = self.ctx.queue_for(self.role);
         // SAFETY: the buffer was begun by begin(); the fence is unsignalled (reset after each wait);
         // the semaphores are live, a waited one was signalled by an earlier submission.
         unsafe {

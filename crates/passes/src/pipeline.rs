@@ -268,8 +268,14 @@ impl FramePipeline {
         for s in 0..slot_count {
             let mut inputs = Vec::new();
             for i in 0..config.inputs {
+                let label = format!("input {i} luma [slot {s}]");
                 inputs.push(InputImages {
-                    luma: LumaImage::new(ctx, &format!("input {i} luma [slot {s}]"), w, h)?,
+                    // Uploaded on the upload queue when transfers overlap the compute.
+                    luma: if config.overlap_transfers {
+                        LumaImage::new_shared(ctx, &label, w, h)?
+                    } else {
+                        LumaImage::new(ctx, &label, w, h)?
+                    },
                     staging: GpuBuffer::new(
                         ctx,
                         &format!("input {i} staging [slot {s}]"),
@@ -407,7 +413,11 @@ impl FramePipeline {
                     let label = format!("{} [slot {s}]", output.name);
                     match output.kind {
                         OutputKind::Image if !slot.images.contains_key(output.name) => {
-                            let image = LumaImage::new(&self.ctx, &label, grid.width, grid.height)?;
+                            // Downloaded on the readback queue when transfers overlap the compute.
+                            let image = match self.config.overlap_transfers {
+                                true => LumaImage::new_shared(&self.ctx, &label, grid.width, grid.height)?,
+                                false => LumaImage::new(&self.ctx, &label, grid.width, grid.height)?,
+                            };
                             init.init_image(&image)?;
                             slot.images.insert(output.name, image);
                         }
@@ -415,7 +425,12 @@ impl FramePipeline {
                             let bytes = size(&grid);
                             let mirrored = readback && self.config.device_local_outputs.unwrap_or(!self.ctx.is_cpu());
                             let kind = if mirrored { BufferKind::DeviceLocal } else { BufferKind::Readback };
-                            slot.buffers.insert(output.name, GpuBuffer::new(&self.ctx, &label, bytes, kind)?);
+                            // Copied back on the readback queue when transfers overlap the compute.
+                            let buffer = match mirrored && self.config.overlap_transfers {
+                                true => GpuBuffer::new_shared(&self.ctx, &label, bytes, kind)?,
+                                false => GpuBuffer::new(&self.ctx, &label, bytes, kind)?,
+                            };
+                            slot.buffers.insert(output.name, buffer);
                             if mirrored {
                                 self.mirrored.insert(output.name, bytes);
                             }
@@ -564,7 +579,12 @@ impl FramePipeline {
         match self.transfers.get_mut(s) {
             Some(TransferRecorders { upload, readback, uploaded, computed }) => {
                 upload.begin()?;
-                step.upload(upload)?;
+                // A transfer queue cannot reset queries: the host does (nothing uses them now).
+                let host_reset = self.ctx.has_side_queues();
+                if let (true, Some(q)) = (host_reset, &slot.queries) {
+                    q.reset_on_host()?;
+                }
+                step.upload(upload, !host_reset)?;
                 upload.submit_sync(None, Some(uploaded))?;
                 main.begin()?;
                 // Orders the passes after the earlier frames' compute (their reads of this slot, their
@@ -581,7 +601,7 @@ impl FramePipeline {
                 // Orders this frame after all earlier submissions (their reads of this slot, their
                 // writes of Prev).
                 main.barrier()?;
-                step.upload(main)?;
+                step.upload(main, true)?;
                 main.barrier()?;
                 step.passes(main)?;
                 main.barrier()?;
@@ -630,11 +650,12 @@ impl FramePipeline {
         }
         let want_chroma = self.config.chroma && i == 0;
         let ctx = self.ctx.clone();
+        let shared = self.config.overlap_transfers;
         let target = &mut self.slots[s].inputs[i];
         target.staging.bytes_mut()[..frame.data.len()].copy_from_slice(&frame.data);
         target.chroma_shifts = None;
         if let (true, Some(chroma)) = (want_chroma, &frame.chroma) {
-            stage_chroma(&ctx, target, chroma)?;
+            stage_chroma(&ctx, target, chroma, shared)?;
         }
         Ok(())
     }
@@ -778,9 +799,10 @@ impl FrameSteps<'_> {
         self.slot.queries.as_ref().map_or(Ok(()), |queries| rec.timestamp(queries, q))
     }
 
-    /// Resets the frame's timestamps (this is its first step) and copies its pictures into the slot.
-    fn upload(&self, rec: &mut Recorder) -> Result<(), GpuError> {
-        if let Some(q) = &self.slot.queries {
+    /// Resets the frame's timestamps (this is its first step; unless `reset` is false: the host did)
+    /// and copies its pictures into the slot.
+    fn upload(&self, rec: &mut Recorder, reset: bool) -> Result<(), GpuError> {
+        if let (true, Some(q)) = (reset, &self.slot.queries) {
             rec.reset_queries(q)?;
         }
         self.stamp(rec, 0)?;
@@ -860,8 +882,14 @@ fn written_by(order: &[usize], passes: &[Box<dyn Pass>], name: &str) -> bool {
     order.iter().any(|&p| passes[p].outputs().iter().any(|o| o.name == name))
 }
 
-/// Copies chroma into the input's staging buffer, remaking the images when their size changed.
-fn stage_chroma(ctx: &Arc<GpuContext>, target: &mut InputImages, chroma: &ChromaPlanes) -> Result<(), GpuError> {
+/// Copies chroma into the input's staging buffer, remaking the images when their size changed
+/// (`shared`: they are uploaded on the upload queue).
+fn stage_chroma(
+    ctx: &Arc<GpuContext>,
+    target: &mut InputImages,
+    chroma: &ChromaPlanes,
+    shared: bool,
+) -> Result<(), GpuError> {
     let (w, h) = (chroma.width, chroma.height);
     let len = w as usize * h as usize;
     if chroma.cb.len() != len || chroma.cr.len() != len {
@@ -869,8 +897,11 @@ fn stage_chroma(ctx: &Arc<GpuContext>, target: &mut InputImages, chroma: &Chroma
     }
     let fits = target.chroma.as_ref().is_some_and(|(cb, _, _)| (cb.width, cb.height) == (w, h));
     if !fits {
-        let cb = LumaImage::new(ctx, "chroma cb", w, h)?;
-        let cr = LumaImage::new(ctx, "chroma cr", w, h)?;
+        let image = |name: &str| match shared {
+            true => LumaImage::new_shared(ctx, name, w, h),
+            false => LumaImage::new(ctx, name, w, h),
+        };
+        let (cb, cr) = (image("chroma cb")?, image("chroma cr")?);
         let staging = GpuBuffer::new(ctx, "chroma staging", 2 * len as u64, BufferKind::Upload)?;
         // Uploads move images from UNDEFINED themselves, so no separate initialisation is needed.
         target.chroma = Some((cb, cr, staging));

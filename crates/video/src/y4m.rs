@@ -19,6 +19,8 @@ use vidscope_core::stream_meta::{FieldOrder, StreamMeta};
 const MAX_HEADER_LEN: usize = 64 * 1024;
 /// Largest width or height accepted.
 const MAX_DIM: u32 = 1 << 16;
+/// The reader's buffer (header lines longer than it are read across refills).
+const READ_BUFFER: usize = 64 * 1024;
 /// Most bytes reserved for a luma plane before its data has been read.
 const MAX_PREALLOC: usize = 64 << 20;
 
@@ -261,7 +263,9 @@ impl Y4mSource {
         let not_video = |reason: String| VideoError::NotVideo { path: name.clone(), reason };
         let file = File::open(path).map_err(open_err)?;
         let meta = file.metadata().map_err(open_err)?;
-        let mut reader = BufReader::with_capacity(1 << 20, file);
+        // Small: a frame's planes are read straight into their buffers (reads larger than this bypass
+        // it), so only the FRAME line and the start of a plane go through it.
+        let mut reader = BufReader::with_capacity(READ_BUFFER, file);
         let line = read_line_limited(&mut reader, MAX_HEADER_LEN).map_err(open_err)?;
         if !line.starts_with(b"YUV4MPEG2") {
             return Err(not_video("missing YUV4MPEG2 signature at the start of the file".into()));
