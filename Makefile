@@ -12,7 +12,9 @@ build: setup
 	cargo build --release
 
 # `make run` analyzes the bundled clip (R = 4 covers its (2, 1) motion and keeps this quick on a CPU
-# Vulkan device), prints a summary, then opens the viewer on it.
+# Vulkan device) into the default outputs (the .npy arrays, frames.csv, manifest.json: what
+# scripts/summarize.py reads; --export symbols,block-csv would add symbols.bin and stats.csv),
+# prints a summary, then opens the viewer on it.
 # Without a display (no DISPLAY / WAYLAND_DISPLAY) the viewer runs under a private Xvfb, takes a
 # screenshot of each mode into target/run-screenshots/ and exits.
 run: build
