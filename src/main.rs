@@ -35,8 +35,9 @@ struct GpuArgs {
     /// Use the first Vulkan device whose name contains this (default: discrete > integrated > virtual > cpu)
     #[arg(long, global = true, value_name = "SUBSTRING")]
     gpu: Option<String>,
-    /// Khronos validation layer: auto = on whenever it is installed
-    #[arg(long, global = true, value_enum, default_value_t = ValidationArg::Auto)]
+    /// Khronos validation layer (for developers: slows every run, and any message it prints fails the
+    /// command); auto = on whenever it is installed. The tests and CI set VIDSCOPE_VALIDATION=on
+    #[arg(long, global = true, value_enum, env = "VIDSCOPE_VALIDATION", default_value_t = ValidationArg::Off)]
     validation: ValidationArg,
 }
 

@@ -229,3 +229,51 @@ fn frames_larger_than_the_device_allows_are_a_one_line_error_before_any_output()
         assert!(String::from_utf8_lossy(&out.stderr).contains("20000x16"));
     }
 }
+
+/// The device's largest image side, as vidscope's context reports it.
+fn device_max_image_side() -> u32 {
+    use vidscope::gpu::{GpuContext, GpuOptions, ValidationMode};
+    GpuContext::new(&GpuOptions { validation: ValidationMode::Off, gpu: None }).unwrap().max_image_side()
+}
+
+#[test]
+fn widths_up_to_the_devices_limit_are_analyzed_and_wider_ones_refused_before_anything_is_written() {
+    // The motion search's work images are padded (the ref quads on CPU devices are W + 144 wide):
+    // widths just under the limit must still run, with every image checked before it is created.
+    let max = device_max_image_side();
+    let dir = tempfile::tempdir().unwrap();
+    for w in [max - 145, max - 144, max - 143, max - 64, max - 1, max] {
+        let out = dir.path().join(format!("w{w}"));
+        let o = vidscope(&[
+            "analyze",
+            &format!("synthetic:{w}x8"),
+            "--frames",
+            "2",
+            "--range",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "width {w}: {stderr}");
+        assert!(!stderr.contains("report this bug"), "width {w}: {stderr}");
+        assert!(out.join("manifest.json").is_file(), "width {w}");
+    }
+    for w in [max + 1, max + 144] {
+        let out = dir.path().join(format!("w{w}"));
+        let o = vidscope(&[
+            "analyze",
+            &format!("synthetic:{w}x8"),
+            "--frames",
+            "2",
+            "--range",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "width {w}: {stderr}");
+        assert!(stderr.contains("larger than the Vulkan device"), "width {w}: {stderr}");
+        assert!(!out.exists(), "width {w}: no output folder");
+    }
+}

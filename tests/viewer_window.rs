@@ -1367,3 +1367,56 @@ fn a_damaged_clip_plays_on_with_its_decoder_errors_counted_and_one_warning() {
     let announced = "frame 24: pixel format yuv420p (8-bit) -> yuv420p10le (10-bit, luma >> 2) mid-stream";
     assert_eq!(stderr.matches(announced).count(), 1, "{stderr}");
 }
+
+#[test]
+fn a_window_size_past_the_devices_limit_is_a_one_line_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "c.y4m", still);
+    let xvfb = Xvfb::start();
+    let cmd = vidscope(&xvfb.display, &["view", clip.to_str().unwrap(), "--size", "20000x20000"]);
+    let out = run_with_timeout(cmd, Duration::from_secs(60));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "exit status (a crash has none); stderr:\n{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("vidscope: error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("--size") && errors[0].contains("20000x20000"), "{stderr}");
+}
+
+#[test]
+fn keys_pressed_quickly_act_on_the_frame_on_screen_when_each_was_pressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let xvfb = Xvfb::start();
+    let d = xvfb.display.as_str();
+    let size = format!("{W}x{H}");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let args = [
+        "view",
+        clip.to_str().unwrap(),
+        "--hide-ui",
+        "--paused",
+        "--size",
+        &size,
+        "--record-dir",
+        out.to_str().unwrap(),
+    ];
+    let (child, _) = open_window(d, &args, Duration::from_millis(1500));
+    // One xdotool call: the keys arrive back to back, faster than the viewer draws frames.
+    xdotool(d, &["key", "--clearmodifiers", "--delay", "1", "p", "p", "p", "e", "r", "Right", "r"]);
+    std::thread::sleep(Duration::from_millis(3000));
+    xdotool(d, &["key", "--clearmodifiers", "q"]);
+    assert_clean(&wait_with_timeout(child, Duration::from_secs(60)));
+    let names: Vec<String> =
+        files_with_ext(&out, "png").iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["moving-raw-f000000-2.png", "moving-raw-f000000-3.png", "moving-raw-f000000.png"]);
+    assert!(out.join("moving-stats-f000000").is_dir(), "E exported the frame shown at its press");
+    let mp4s = files_with_ext(&out, "mp4");
+    assert_eq!(mp4s.len(), 1, "R → R recorded: {mp4s:?}");
+    assert!(mp4s[0].to_string_lossy().ends_with("moving-raw-f000000.mp4"), "{mp4s:?}");
+    let frames = decode_mp4(&mp4s[0], (W, H));
+    assert_eq!(frames.len(), 2, "frames 0 and 1 were on screen while recording");
+    let snap = Png::read(&out.join("moving-raw-f000000.png"));
+    assert!(psnr(&frames[0], &snap) >= MIN_PSNR_DB, "the recording starts with frame 0");
+    assert!(psnr(&frames[1], &snap) < psnr(&frames[0], &snap), "its second frame is frame 1");
+}

@@ -222,6 +222,15 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         opts.reference.is_some() || !(opts.dump.ab || opts.dump.ab_signed),
         "--dump ab, ab-signed: need a reference video (--ref REF)"
     );
+    // No output may be a file this run reads: checked before anything is opened or written.
+    let reads = video::read_paths(
+        &[("INPUT", Some(&opts.input)), ("--ref", opts.reference.as_deref())],
+        &[("--warp-params", opts.warp_params.as_deref()), ("--symbols", opts.symbols.as_deref())],
+    );
+    reads.check_dir("--out", &opts.out)?;
+    if let Some(path) = &opts.yuview_csv {
+        reads.check_file("--yuview-csv", path)?;
+    }
     let compare = opts.reference.is_some();
     let selection = PassSelection { compare, ..PassSelection::ANALYZE };
     let drive = DriveOptions {
@@ -253,7 +262,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let shutdown = Shutdown::install().context("cannot install the SIGINT/SIGTERM handlers")?;
     let out_shown = format!("--out {}", opts.out.display());
     let interrupted = || shutdown.check(&out_shown, "the unfinished output was removed");
-    let staged = StagedDir::create(&opts.out)?;
+    let staged = StagedDir::create(&opts.out, &reads)?;
     let dir = staged.path().to_path_buf();
     for (enabled, kind, _) in opts.dump.kinds() {
         if enabled {
@@ -281,7 +290,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let mut arrays = BlockArrays::create(&dir, &grid)?;
     let mut ab_export = if compare { Some(CompareExport::create(&dir, &grid)?) } else { None };
     let mut yuview = match &opts.yuview_csv {
-        Some(path) => Some(YuviewFile::create(path, &info, grid, compare)?),
+        Some(path) => Some(YuviewFile::create(path, &reads, &info, grid, compare)?),
         None => None,
     };
     let counts: Vec<u32> = grid.rects().map(|r| r.count()).collect();
@@ -384,9 +393,6 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         manifest.reference = driver.infos().get(1).map(|r| ReferenceManifest::new(r, opts.ref_start, frames));
         compare_summary = Some(summary);
     }
-    if let Some(y) = yuview {
-        y.finish()?;
-    }
     manifest.decode_errors = Some(DecodeErrorsManifest::new(&collected.decode_errors));
     manifest.format_changes = collected.format_changes.clone();
     let manifest_path = dir.join("manifest.json");
@@ -394,6 +400,11 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         .with_context(|| format!("{}: cannot write", manifest_path.display()))?;
     interrupted()?;
     let out = staged.commit()?;
+    // After the folder: a YUView file that cannot be placed keeps its own copy aside and fails the
+    // command, without costing the analysis.
+    if let Some(y) = yuview {
+        y.finish()?;
+    }
     Ok(AnalyzeSummary {
         out,
         stream_input: opts.input.clone(),

@@ -61,6 +61,15 @@ pub fn count_frames(pattern: &str) -> Result<u64, VideoError> {
     Ok(n)
 }
 
+/// The files the pattern names, as [`count_frames`] finds them (none when it names none).
+pub fn files(pattern: &str) -> Vec<std::path::PathBuf> {
+    let file = |i: u64| expand(pattern, i).map(std::path::PathBuf::from).filter(|p| p.is_file());
+    let Some(first) = (0..START_RANGE).find(|&i| file(i).is_some()) else {
+        return Vec::new();
+    };
+    (first..).map_while(file).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

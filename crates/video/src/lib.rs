@@ -24,6 +24,7 @@ pub use error::{EncodeError, VideoError};
 pub use frame::{
     reduce_plane, reduce_sample, ChromaPlanes, ColourInfo, ColourMatrix, LumaFrame, RgbaFrame, StreamInfo,
 };
+pub use input_kind::{input_files, read_paths};
 pub use shutdown::{Interrupted, Shutdown};
 pub use synthetic::{SyntheticSource, SYNTHETIC_MOTION};
 pub use vidscope_core::frame;
