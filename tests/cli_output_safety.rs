@@ -511,3 +511,39 @@ fn validation_is_off_by_default_and_on_with_the_environment_variable() {
     assert_ok(&on);
     assert!(stderr(&on).contains("validation on"), "{}", stderr(&on));
 }
+
+#[test]
+fn every_file_analyze_lists_is_one_it_may_replace() {
+    // An output analyze writes but does not know as its own would make its folder irreplaceable.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let dumps = "raw,diff,predicted,residual,ab,ab-signed";
+    let o = run(&["analyze", CLIP, "--frames", "3", "--range", "2", "--ref", CLIP, "--dump", dumps, "--out", s(&out)]);
+    assert_ok(&o);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let files = manifest["files"].as_object().unwrap();
+    assert!(files.len() > 10, "{files:?}");
+    for name in files.keys() {
+        let known = match name.strip_suffix('/') {
+            Some(folder) => vidscope::formats::ANALYZE_DUMP_DIRS.contains(&folder),
+            None => vidscope::formats::ANALYZE_FILES.contains(&name.as_str()),
+        };
+        assert!(known, "{name} is written by analyze but not in formats::own_output's lists");
+    }
+    // And so a second run replaces it.
+    assert_ok(&run(&[
+        "analyze",
+        CLIP,
+        "--frames",
+        "3",
+        "--range",
+        "2",
+        "--ref",
+        CLIP,
+        "--dump",
+        dumps,
+        "--out",
+        s(&out),
+    ]));
+}
