@@ -41,11 +41,17 @@ struct GpuArgs {
     validation: ValidationArg,
 }
 
+/// Parses an input path into the string vidscope opens (a path that is not UTF-8 gets a UTF-8 alias).
+fn input_arg() -> impl clap::builder::TypedValueParser<Value = String> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::OsStringValueParser::new().try_map(vidscope::video::input_string)
+}
+
 /// A second video compared with the input frame by frame.
 #[derive(Args)]
 struct RefArgs {
     /// Reference video (any input vidscope reads): frame t of INPUT is compared with frame t + --ref-start of REF
-    #[arg(long = "ref", value_name = "REF")]
+    #[arg(long = "ref", value_name = "REF", value_parser = input_arg())]
     reference: Option<String>,
     /// First frame of REF to compare with frame 0 of INPUT
     #[arg(long, value_name = "N", default_value_t = 0, requires = "reference")]
@@ -79,6 +85,7 @@ enum Command {
     /// Export per-block SAD/SSE/mean (NPY, CSV), PNG dumps and manifest.json for every frame pair
     Analyze {
         /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
+        #[arg(value_parser = input_arg())]
         input: String,
         /// Read the file's N-th video stream (0-based, as ffmpeg's -map 0:v:N; default: FFmpeg's best)
         #[arg(long, value_name = "N")]
@@ -122,6 +129,7 @@ enum Command {
     /// Time decoding, upload and each GPU pass (timestamp queries), and end-to-end fps
     Bench {
         /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
+        #[arg(value_parser = input_arg())]
         input: String,
         /// Read the file's N-th video stream (0-based, as ffmpeg's -map 0:v:N; default: FFmpeg's best)
         #[arg(long, value_name = "N")]
@@ -283,7 +291,9 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VIDSCOPE_LOG").unwrap_or_else(|_| "warn".into()))
         .init();
     let cli = Cli::parse();
-    match run(cli) {
+    let result = run(cli);
+    vidscope::video::remove_aliases();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line: the whole context chain, newlines folded.

@@ -277,3 +277,31 @@ fn widths_up_to_the_devices_limit_are_analyzed_and_wider_ones_refused_before_any
         assert!(!out.exists(), "width {w}: no output folder");
     }
 }
+
+#[test]
+fn inputs_and_outputs_with_non_utf8_names_work_and_leave_no_alias_behind() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join(OsStr::from_bytes(b"caf\xe9.y4m"));
+    gray_y4m(&input, 32, 16, 3);
+    let out = dir.path().join(OsStr::from_bytes(b"r\xe9sultats"));
+    let o = Command::new(env!("CARGO_BIN_EXE_vidscope"))
+        .args(["--validation", "on", "analyze"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("caf_.y4m"), "the input is named by its alias");
+    assert!(input.is_file(), "the input is untouched");
+    let aliases: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("vidscope-inputs-"))
+        .filter(|e| e.path().join("caf_.y4m").symlink_metadata().is_ok())
+        .collect();
+    assert!(aliases.is_empty(), "alias folders left: {:?}", aliases.iter().map(|e| e.path()).collect::<Vec<_>>());
+}

@@ -11,6 +11,7 @@ mod error;
 #[cfg(feature = "ffmpeg")]
 mod ffmpeg_source;
 mod image_sequence;
+mod input_alias;
 mod input_kind;
 #[cfg(feature = "ffmpeg")]
 mod mp4_writer;
@@ -24,6 +25,7 @@ pub use error::{EncodeError, VideoError};
 pub use frame::{
     reduce_plane, reduce_sample, ChromaPlanes, ColourInfo, ColourMatrix, LumaFrame, RgbaFrame, StreamInfo,
 };
+pub use input_alias::{input_string, remove_aliases};
 pub use input_kind::{input_files, read_paths};
 pub use shutdown::{Interrupted, Shutdown};
 pub use synthetic::{SyntheticSource, SYNTHETIC_MOTION};
