@@ -222,7 +222,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let summary = analysis::run_analyze(&ctx, &opts)?;
             println!("{summary}");
-            if let Some(warning) = summary.warning() {
+            for warning in [summary.warning(), summary.ref_warning()].into_iter().flatten() {
                 eprintln!("vidscope: warning: {warning}");
             }
             if let Some(warning) = summary.format_warning() {

@@ -200,3 +200,33 @@ fn a_mid_stream_bit_depth_switch_is_listed_in_the_manifest_with_one_warning() {
     assert_eq!(m["format_changes"], serde_json::json!([]));
     assert!(warnings(&o).is_empty(), "{:?}", warnings(&o));
 }
+
+#[test]
+fn a_damaged_reference_is_counted_and_reported_on_its_own_and_strict_stops_at_it() {
+    let dir = corpus();
+    let clean = dir.path().join("clean.mp4");
+    let bad = dir.path().join("flip-mp4-s1.mp4");
+    let (clean_s, bad_s) = (clean.to_str().unwrap(), bad.to_str().unwrap());
+    let out = dir.path().join("out");
+    let o = vidscope(&["analyze", clean_s, "--ref", bad_s, "--range", "2", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["decode_errors"]["total"], 0, "the input is clean");
+    let ref_total = manifest["reference"]["decode_errors"]["total"].as_u64().unwrap();
+    assert!(ref_total > 0, "the reference's damage is counted: {}", manifest["reference"]);
+    let w = warnings(&o);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("flip-mp4-s1.mp4") && w[0].contains("decoder error"), "{w:?}");
+
+    let strict = dir.path().join("strict");
+    let o =
+        vidscope(&["analyze", clean_s, "--ref", bad_s, "--range", "2", "--strict", "--out", strict.to_str().unwrap()]);
+    assert_one_line_error(&o, "--ref");
+    assert!(!strict.exists(), "no output folder");
+    let mp4 = dir.path().join("r.mp4");
+    let o =
+        vidscope(&["record", clean_s, "--ref", bad_s, "--mode", "ab-diff", "--strict", "-o", mp4.to_str().unwrap()]);
+    assert_one_line_error(&o, "--ref");
+    assert!(!mp4.exists(), "no file");
+}

@@ -124,6 +124,8 @@ pub struct AnalyzeSummary {
     pub compare: Option<String>,
     /// (frame, decoder errors) of every frame that had any.
     pub decode_errors: Vec<(u64, u32)>,
+    /// With `--ref`: the reference's name and its damaged frames (its own frame numbers).
+    pub ref_decode_errors: Option<(String, Vec<(u64, u32)>)>,
     /// The first frame's pixel format and bit depth, and every change after it.
     pub first_format: (String, u32),
     pub format_changes: Vec<FormatChange>,
@@ -133,6 +135,12 @@ impl AnalyzeSummary {
     /// The one-line warning for a damaged input, when there was any damage.
     pub fn warning(&self) -> Option<String> {
         decode_warning(&self.stream_input, &self.decode_errors, "decode_errors in manifest.json and stats.csv")
+    }
+
+    /// The one-line warning for a damaged reference, when it had any damage.
+    pub fn ref_warning(&self) -> Option<String> {
+        let (input, errors) = self.ref_decode_errors.as_ref()?;
+        decode_warning(input, errors, "reference.decode_errors in manifest.json")
     }
 
     /// The one-line warning for pixel-format changes mid-stream, when there were any.
@@ -213,6 +221,8 @@ struct Collected {
     frames: u64,
     /// (frame, decoder errors) of the damaged frames.
     decode_errors: Vec<(u64, u32)>,
+    /// (reference frame, decoder errors) of the reference's damaged frames.
+    ref_decode_errors: Vec<(u64, u32)>,
     format_changes: Vec<FormatChange>,
 }
 
@@ -310,6 +320,16 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
                 opts.input
             );
         }
+        // The reference's damage counts the same way, in its own frame numbers.
+        if let (Some(reference), Some(frame)) = (&opts.reference, out.frame(1).filter(|f| f.decode_errors > 0)) {
+            collected.ref_decode_errors.push((frame.index as u64, frame.decode_errors));
+            anyhow::ensure!(
+                !opts.strict,
+                "--ref {reference}: frame {}: {} decoder error(s) (--strict stops at the first damaged frame)",
+                frame.index,
+                frame.decode_errors
+            );
+        }
         let stats = out.stats().context("block stats pass did not run")?;
         let ab = if compare { Some(out.ab_stats().context("compare passes did not run")?) } else { None };
         if let (Some(export), Some(ab)) = (ab_export.as_mut(), &ab) {
@@ -390,7 +410,10 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         let (files, summary) = export.finish()?;
         manifest.files.extend(files);
         manifest.passes.extend(["ab_diff", "ab_signed", "ab_stats", "ssim"].map(String::from));
-        manifest.reference = driver.infos().get(1).map(|r| ReferenceManifest::new(r, opts.ref_start, frames));
+        manifest.reference = driver.infos().get(1).map(|r| ReferenceManifest {
+            decode_errors: Some(DecodeErrorsManifest::new(&collected.ref_decode_errors)),
+            ..ReferenceManifest::new(r, opts.ref_start, frames)
+        });
         compare_summary = Some(summary);
     }
     manifest.decode_errors = Some(DecodeErrorsManifest::new(&collected.decode_errors));
@@ -418,6 +441,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         device: ctx.describe(),
         compare: compare_summary,
         decode_errors: collected.decode_errors,
+        ref_decode_errors: opts.reference.clone().map(|r| (r, collected.ref_decode_errors)),
         first_format: (info.pixel_format.clone(), info.bit_depth),
         format_changes: collected.format_changes,
     })

@@ -130,6 +130,12 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
                 info.input
             );
         }
+        if let (true, Some((b, n))) = (opts.strict, player.ref_decode_errors.first_key_value()) {
+            let reference = player.reference.as_ref().map_or("", |(r, _)| r.input.as_str());
+            anyhow::bail!(
+                "--ref {reference}: frame {b}: {n} decoder error(s) (--strict stops at the first damaged frame)"
+            );
+        }
         let arrows = scene::arrows(&settings, &player, &view, 1.0);
         let raw_input = egui::RawInput {
             screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(w as f32, h as f32))),
@@ -169,6 +175,13 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         vidscope_core::formats::decode_warning(&info.input, &errors, "`vidscope analyze` for the list per frame")
     {
         eprintln!("vidscope: warning: {w}");
+    }
+    if let Some((reference, _)) = &player.reference {
+        let errors: Vec<(u64, u32)> = player.ref_decode_errors.iter().map(|(&f, &n)| (f as u64, n)).collect();
+        let list = "`vidscope analyze INPUT --ref REF` for the list per frame";
+        if let Some(w) = vidscope_core::formats::decode_warning(&reference.input, &errors, list) {
+            eprintln!("vidscope: warning: {w}");
+        }
     }
     let changes: Vec<_> = player.format_changes.range(recorded).map(|(_, c)| c.clone()).collect();
     let first = (info.pixel_format.as_str(), info.bit_depth);
