@@ -21,6 +21,8 @@ mod y4m;
 pub use decode_thread::DecodeThread;
 pub use encode::{Container, Mp4Recorder, RecorderOptions, RecordingSummary, X264_PRESETS};
 pub use error::{EncodeError, VideoError};
+#[cfg(feature = "ffmpeg")]
+pub use ffmpeg_source::MAX_FRAMES_OF_ANOTHER_SIZE;
 pub use frame::{
     reduce_plane, reduce_sample, ChromaPlanes, ColourInfo, ColourMatrix, LumaFrame, RgbaFrame, StreamInfo,
 };
