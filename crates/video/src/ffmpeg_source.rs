@@ -250,6 +250,10 @@ pub struct FfmpegSource {
     last_format: Option<Pixel>,
     /// Frames of another size than the stream's skipped in a row (see [`MAX_FRAMES_OF_ANOTHER_SIZE`]).
     other_size_in_a_row: usize,
+    /// Packets of our stream to read at most (an image sequence's files), then the end.
+    packet_limit: Option<u64>,
+    /// Packets of our stream read so far.
+    packets: u64,
 }
 
 /// Errors without any frame in between after which decoding on is pointless (a file of garbage).
@@ -260,15 +264,30 @@ const MAX_ERRORS_IN_A_ROW: usize = 1000;
 /// back); one more in a row is a real size change, [`VideoError::SizeChanged`].
 pub const MAX_FRAMES_OF_ANOTHER_SIZE: usize = 8;
 
+/// How FFmpeg is to read an input's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputName {
+    /// The file of that name, also where the name looks like an image sequence pattern (`f%03d.png`
+    /// that exists as a file is that file, not a sequence).
+    File,
+    /// An image sequence pattern naming `frames` files in a row (counted by
+    /// [`super::image_sequence::count_frames`]): read up to the first missing index, not past it.
+    ImageSequence { frames: u64 },
+}
+
 impl FfmpegSource {
-    /// Opens `path` and its video stream `stream` (position among the video streams), or FFmpeg's
-    /// best video stream when `None`.
-    pub fn open(path: &str, stream: Option<usize>) -> Result<Self, VideoError> {
+    /// Opens `path` (read as `name` says) and its video stream `stream` (position among the video
+    /// streams), or FFmpeg's best video stream when `None`.
+    pub fn open(path: &str, stream: Option<usize>, name: InputName) -> Result<Self, VideoError> {
         init_ffmpeg();
         let open_err = |reason: String| VideoError::Open { path: path.to_string(), reason };
         let not_video = |reason: String| VideoError::NotVideo { path: path.to_string(), reason };
 
-        let input = ff::format::input(path).map_err(|e| match e {
+        // FFmpeg's image2 demuxer takes any image name with a `%d` field as a pattern, and by default
+        // also skips gaps in the numbering; say which one the name is (other demuxers ignore this).
+        let mut options = ff::Dictionary::new();
+        options.set("pattern_type", if name == InputName::File { "none" } else { "sequence" });
+        let input = ff::format::input_with_dictionary(path, options).map_err(|e| match e {
             // The OS said no (missing file, permissions, ...): a plain open error.
             ff::Error::Other { .. } => open_err(e.to_string()),
             _ => not_video(e.to_string()),
@@ -331,7 +350,14 @@ impl FfmpegSource {
             failed: None,
             last_format: None,
             other_size_in_a_row: 0,
+            packet_limit: None,
+            packets: 0,
         };
+        if let InputName::ImageSequence { frames } = name {
+            // image2 gives no count, and reads past a gap in the numbering; the files on disk say.
+            source.info.frame_count = Some(frames);
+            source.packet_limit = Some(frames);
+        }
 
         if !known {
             // The headers did not say: decode the first frame to learn size and format.
@@ -360,11 +386,6 @@ impl FfmpegSource {
             source.info.meta.field_order = field_order(&source.frame);
         }
         Ok(source)
-    }
-
-    /// Sets the frame count (an image sequence's, counted from its files).
-    pub fn set_frame_count(&mut self, frames: u64) {
-        self.info.frame_count = Some(frames);
     }
 
     fn corrupt(&self, reason: String) -> VideoError {
@@ -460,12 +481,16 @@ impl FfmpegSource {
     /// resyncs), each counted as an error.
     fn feed(&mut self) -> Result<(), VideoError> {
         loop {
+            if self.packet_limit.is_some_and(|limit| self.packets >= limit) {
+                return self.send_eof();
+            }
             let mut packet = ff::Packet::empty();
             match packet.read(&mut self.input) {
                 Ok(()) => {
                     if packet.stream() != self.stream_index || packet.size() == 0 {
                         continue;
                     }
+                    self.packets += 1;
                     match self.decoder.send_packet(&packet) {
                         Ok(()) => return Ok(()),
                         Err(e) => self.count_error("packet rejected", &e)?,
