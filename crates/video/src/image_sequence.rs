@@ -1,6 +1,8 @@
 //! Image sequence patterns (`f%03d.png`, `img%d.jpg`): FFmpeg's image2 demuxer decodes them, and
-//! this counts their files the way it finds them — the first index in 0..=4 that exists, then every
-//! following index until one is missing — so the frame count is known before decoding.
+//! this counts their files — the first index in 0..=4 that exists, then every following index until
+//! one is missing — so the frame count is known before decoding. The FFmpeg source reads that many
+//! files and no more: image2 alone finds its last index by probing in doubling steps, which can step
+//! over a gap in the numbering and then fail at the missing file.
 
 use super::VideoError;
 
