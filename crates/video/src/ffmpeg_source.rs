@@ -271,11 +271,9 @@ impl FfmpegSource {
 
         let mut context = ff::codec::Context::from_parameters(parameters)
             .map_err(|e| open_err(format!("cannot set up the {codec} decoder: {e}")))?;
-        context.set_threading(ff::threading::Config {
-            kind: ff::threading::Type::Frame,
-            count: 0, // automatic
-            ..Default::default()
-        });
+        // Frame threads, count 0 = automatic. `Config::kind`, not a struct literal: the struct's
+        // fields differ between FFmpeg versions (`safe` is gone from FFmpeg 6 on).
+        context.set_threading(ff::threading::Config::kind(ff::threading::Type::Frame));
         let decoder =
             context.decoder().video().map_err(|e| open_err(format!("cannot open a decoder for codec {codec}: {e}")))?;
 
