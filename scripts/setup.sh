@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what vidscope needs on Debian 12 when it is missing, quietly; does nothing when all is there.
+# Installs what vidscope needs on Debian 12 or 13 when it is missing, quietly; does nothing when all is
+# there. The package names are the same in both (13 ships FFmpeg 7.1, 12 FFmpeg 5.1).
 # Used by `make run` and `make test` (and so by CI).
 set -euo pipefail
 
