@@ -10,10 +10,13 @@ packages=(
   libswresample-dev pkg-config clang libclang-dev
   # Vulkan: loader, the CPU driver lavapipe, validation layer, shader compiler
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslc
-  # window tests and the reference CLI the tests compare with
-  xvfb xauth xdotool ffmpeg bc python3 python3-numpy
-  # libraries winit loads at run time for the viewer window (X11)
+  # window tests (X11 under Xvfb, Wayland under a headless Weston) and the reference CLI the tests
+  # compare with
+  xvfb xauth xdotool weston ffmpeg bc python3 python3-numpy
+  # libraries winit loads at run time for the viewer window: X11, and Wayland (used when
+  # WAYLAND_DISPLAY is set)
   libx11-xcb1 libxcursor1 libxi6 libxrandr2 libxkbcommon-x11-0
+  libwayland-client0 libwayland-cursor0 libxkbcommon0
 )
 
 missing=()
