@@ -5,6 +5,8 @@
 set -euo pipefail
 
 packages=(
+  # make itself, for a system that ran this script directly (a fresh Debian 13 root has no make)
+  make
   # FFmpeg libraries for ffmpeg-next, and bindgen's needs
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavfilter-dev libavdevice-dev
   libswresample-dev pkg-config clang libclang-dev
