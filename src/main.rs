@@ -288,7 +288,13 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VIDSCOPE_LOG").unwrap_or_else(|_| "warn".into()))
+        // sctk_adwaita (the Wayland window frame) logs an error whenever no desktop portal answers
+        // its dark-theme query in 100 ms (headless compositors, minimal sessions); it then draws
+        // the light frame, so that is not the user's problem. VIDSCOPE_LOG still shows it.
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VIDSCOPE_LOG")
+                .unwrap_or_else(|_| "warn,sctk_adwaita::config=off".into()),
+        )
         .init();
     let cli = Cli::parse();
     let result = run(cli);
