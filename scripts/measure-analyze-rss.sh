@@ -10,7 +10,9 @@ set -u
 bin=$1; frames=$2; label=$3; limit=${4:-0}
 record_bytes=$((24 * 4 * 68 * 120)) # words per record at Q=255 x 4 bytes x blocks of 1920x1080 at b=16
 rm -rf "$label.out" ".$label.out".*
-"$bin" --validation off analyze "synthetic:1920x1080@30/$frames" --out "$label.out" --quant 255 --range "${RANGE:-16}" &
+# --export symbols: the pairs are counted from the stream's size (an older binary without --export
+# writes it anyway: set EXPORT= for it).
+"$bin" --validation off analyze "synthetic:1920x1080@30/$frames" --out "$label.out" --quant 255 --range "${RANGE:-16}" ${EXPORT---export symbols} &
 pid=$!
 start=$(date +%s)
 echo "label,seconds,pairs,vmrss_kb,vmhwm_kb"

@@ -22,7 +22,11 @@ if m["pairs"]:
 if m.get("rate") and m["pairs"]:
     r, s = m["rate"], m["symbols"]
     side = sum(r["pair_mv_bits"]) / max(r["total_bits"], 1e-9)
+    stream = ", symbols.bin" if "symbols.bin" in m["files"] else ""
     print(f"MDL rate at Q = {s['quant']} ({s['planes']} digit planes): {r['bits_per_pixel']:.3f} bits/pixel, "
-          f"{100 * side:.1f}% of it side information (rate.npy, symbols.bin)")
+          f"{100 * side:.1f}% of it side information (rate.npy{stream})")
 print(f"frame means: first {mean[0].mean():.2f}, last {mean[-1].mean():.2f}")
+if m.get("bytes_per_frame") is not None:
+    print(f"output: {m['output_bytes'] / 1e6:.2f} MB, {m['bytes_per_frame'] / 1e3:.1f} kB per frame "
+          f"(extra outputs: {', '.join(m['exports']) or 'none; --export symbols,block-csv adds them'})")
 print(f"files in {out}: " + ", ".join(sorted(p.name for p in out.iterdir())))

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use vidscope::analysis::{self, AnalyzeOptions, BenchOptions, DumpKinds};
+use vidscope::analysis::{self, AnalyzeOptions, BatchOptions, BenchOptions, DumpKinds, ExportSet};
 use vidscope::gpu::{GpuContext, GpuOptions, ValidationMode};
 use vidscope::passes::PassSelection;
 use vidscope::reference::{BlockSize, QuantStep, SearchRange};
@@ -82,17 +82,35 @@ impl From<ValidationArg> for ValidationMode {
 enum Command {
     /// Open the viewer window: raw, diff and heatmap views of every frame, computed on the GPU
     View(viewer_cli::ViewArgs),
-    /// Export per-block SAD/SSE/mean (NPY, CSV), PNG dumps and manifest.json for every frame pair
+    /// Export per-block SAD/SSE/mean/motion/rate (NPY), per-pair totals (CSV), on request the symbol
+    /// stream and per-block CSV, PNG dumps and manifest.json for every frame pair; one input or many
     Analyze {
-        /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
-        #[arg(value_parser = input_arg())]
-        input: String,
+        /// Video file(s) (anything FFmpeg opens), .y4m files, or synthetic:WxH[@FPS]; several need --out-root
+        #[arg(value_name = "INPUT", required_unless_present = "inputs_from", value_parser = input_arg())]
+        inputs: Vec<String>,
+        /// Also analyze the inputs listed in this file, one per line (# starts a comment line)
+        #[arg(long, value_name = "LIST")]
+        inputs_from: Option<PathBuf>,
         /// Read the file's N-th video stream (0-based, as ffmpeg's -map 0:v:N; default: FFmpeg's best)
         #[arg(long, value_name = "N")]
         stream: Option<usize>,
         /// Output folder (created; replaced only if it holds an earlier vidscope output and nothing else)
-        #[arg(long, short)]
-        out: PathBuf,
+        #[arg(long, short, required_unless_present = "out_root", conflicts_with = "out_root")]
+        out: Option<PathBuf>,
+        /// One output folder per input under DIR (DIR/<name>/, name = the file name without extension);
+        /// finished folders with the same settings are skipped
+        #[arg(long, value_name = "DIR")]
+        out_root: Option<PathBuf>,
+        /// With --out-root: inputs analysed at once [default: half the CPU cores, at least 2]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+        jobs: Option<u32>,
+        /// Also write these large outputs: comma list of symbols (symbols.bin), block-csv (stats.csv), all
+        #[arg(long, value_name = "LIST")]
+        export: Option<String>,
+        /// Upload and read back on the compute queue, one after another (default: on the GPU's copy
+        /// queues where it has them, beside the compute of other frames)
+        #[arg(long)]
+        serial_transfers: bool,
         /// Block size in pixels: 4, 8, 16, 32, 64 or 128
         #[arg(long, short, default_value_t = 16)]
         block: u32,
@@ -156,6 +174,10 @@ enum Command {
         /// Frames submitted to the GPU and not yet read back, at most (1 = no overlap)
         #[arg(long, value_name = "K", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=8))]
         frames_in_flight: u32,
+        /// Upload and read back on the compute queue, one after another (default: on the GPU's copy
+        /// queues where it has them, beside the compute of other frames)
+        #[arg(long)]
+        serial_transfers: bool,
         #[command(flatten)]
         reference: RefArgs,
         /// Print the report as JSON
@@ -186,9 +208,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::View(args) => vidscope::viewer::run(args.into_options(gpu)?),
         Command::Record(args) => vidscope::analysis::record(args.into_options(gpu)?),
         Command::Analyze {
-            input,
+            inputs,
+            inputs_from,
             stream,
             out,
+            out_root,
+            jobs,
+            export,
+            serial_transfers,
             block,
             range,
             warp_params,
@@ -202,7 +229,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let (block, range, quant) = (BlockSize::new(block)?, SearchRange::new(range)?, QuantStep::new(quant)?);
             let dump = DumpKinds::parse(dump.as_deref().unwrap_or(""))?;
+            let exports = ExportSet::parse(export.as_deref().unwrap_or(""))?;
+            let mut inputs = inputs;
+            if let Some(list) = &inputs_from {
+                inputs.extend(analysis::read_input_list(list)?);
+            }
+            let single = match (&out, &out_root, inputs.as_slice()) {
+                (Some(out), None, [input]) => Some((input.clone(), out.clone())),
+                (Some(_), None, _) => {
+                    anyhow::bail!("--out: {} inputs; several inputs need --out-root DIR", inputs.len())
+                }
+                (_, _, []) => anyhow::bail!("--inputs-from: no input listed"),
+                _ => None,
+            };
             let ctx = gpu_context(&cli.gpu)?;
+            let (input, out) = single.clone().unwrap_or_default();
             let opts = AnalyzeOptions {
                 input,
                 stream,
@@ -219,7 +260,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 yuview_csv,
                 progress: true,
                 strict,
+                exports,
+                notices: true,
+                serial_transfers,
             };
+            if let (None, Some(out_root)) = (&single, out_root) {
+                let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+                let jobs = jobs.map_or((cores / 2).max(2), |j| j as usize);
+                let batch = BatchOptions { inputs, out_root, jobs, template: opts };
+                let summary = analysis::run_batch(&ctx, &batch)?;
+                println!("{summary}");
+                anyhow::ensure!(
+                    summary.failed.is_empty(),
+                    "{} of {} input(s) failed (listed above)",
+                    summary.failed.len(),
+                    summary.files
+                );
+                return report_validation(&ctx);
+            }
             let summary = analysis::run_analyze(&ctx, &opts)?;
             println!("{summary}");
             for warning in [summary.warning(), summary.ref_warning()].into_iter().flatten() {
@@ -240,6 +298,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             quant,
             repeat,
             frames_in_flight,
+            serial_transfers,
             reference,
             json,
         } => {
@@ -262,6 +321,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 quant,
                 repeat,
                 frames_in_flight,
+                serial_transfers,
             };
             let report = analysis::run_bench(&ctx, &opts)?;
             if json {

@@ -69,6 +69,9 @@ fn analyze_odd_size_h264_equals_numpy_on_ffmpeg_luma_and_tblend_diff() {
         "3",
         "--quant",
         "5",
+        // The large outputs the checks below read (symbols.bin, stats.csv) are written on request.
+        "--export",
+        "all",
     ]);
     assert!(out.status.success(), "analyze failed: {}", String::from_utf8_lossy(&out.stderr));
     let summary = String::from_utf8_lossy(&out.stdout);

@@ -12,7 +12,7 @@ const CLIP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/clip.mp4");
 /// Quick to analyze (well under a second of GPU work).
 const QUICK: [&str; 3] = ["synthetic:40x24", "--frames", "3"];
 /// Takes several seconds on lavapipe (motion search at R = 16), long enough to act during the run.
-const SLOW: [&str; 3] = ["synthetic:320x192", "--frames", "16"];
+const SLOW: [&str; 3] = ["synthetic:320x192", "--frames", "48"];
 
 fn vidscope() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vidscope"));

@@ -20,7 +20,7 @@ const FRAMES: usize = 3;
 fn analyze(out: &Path, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vidscope"))
         .args(["--validation", "on", "analyze", INPUT, "--out", out.to_str().unwrap(), "--frames", "3"])
-        .args(["--block", "8", "--range", "2"])
+        .args(["--block", "8", "--range", "2", "--export", "symbols,block-csv"])
         .args(extra)
         .output()
         .expect("run vidscope")

@@ -162,7 +162,11 @@ fn every_corpus_file_decodes_to_the_same_errors_and_pixels_every_run() {
 /// `analyze` of `input` into `dir/<name>.out` (motion search range 1, to be quick).
 fn analyze(dir: &Path, input: &Path, extra: &[&str]) -> (Output, PathBuf) {
     let out = dir.join(format!("{}.out", input.file_name().unwrap().to_string_lossy()));
-    let args = [&["analyze", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--range", "1"], extra].concat();
+    let args = [
+        &["analyze", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--range", "1", "--export", "block-csv"],
+        extra,
+    ]
+    .concat();
     (vidscope(&args), out)
 }
 

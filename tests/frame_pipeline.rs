@@ -197,3 +197,97 @@ fn driver_start_gives_frame_n_its_real_predecessor_and_seek_restarts_exactly() {
     assert_eq!((again.index, again.stats().unwrap()), (3, from_zero[3].1.clone()));
     assert_no_validation_messages(&ctx);
 }
+
+/// Every result of a driver over `inputs` with these options, in order.
+fn drive_all(
+    ctx: &std::sync::Arc<vidscope::gpu::GpuContext>,
+    inputs: &[String],
+    opts: DriveOptions,
+) -> Vec<vidscope::passes::FrameResults> {
+    let mut driver = FrameDriver::open(ctx, inputs, opts).unwrap();
+    let mut out = Vec::new();
+    while let Some(r) = driver.next(true).unwrap() {
+        out.push(r);
+    }
+    out
+}
+
+#[test]
+fn staged_decoding_and_transfers_beside_compute_change_no_result() {
+    let ctx = gpu();
+    let dir = tempfile::tempdir().unwrap();
+    // A .y4m (read straight into the staging buffers) and its reference, at an odd size.
+    let (w, h) = (37u32, 21u32);
+    let y4m = |name: &str, seed: u64| {
+        let mut bytes = format!("YUV4MPEG2 W{w} H{h} F25:1 C420jpeg\n").into_bytes();
+        let chroma = 2 * w.div_ceil(2) as usize * h.div_ceil(2) as usize;
+        for t in 0..7 {
+            bytes.extend_from_slice(b"FRAME\n");
+            bytes.extend(textured(w, h, seed + t, (t as i64, 1)));
+            bytes.extend(std::iter::repeat_n(128u8, chroma));
+        }
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.display().to_string()
+    };
+    let inputs = [y4m("a.y4m", 1), y4m("b.y4m", 50)];
+    let selection = PassSelection { symbols: true, compare: true, ..PassSelection::ALL };
+    let base = DriveOptions {
+        offsets: vec![1],
+        max_frames: Some(6),
+        planes: vec!["diff", "ab_signed"],
+        ..DriveOptions::new(BlockSize::new(8).unwrap(), selection)
+    };
+    let host = drive_all(&ctx, &inputs, base.clone());
+    let staged = drive_all(&ctx, &inputs, DriveOptions { staged: true, overlap_transfers: true, ..base.clone() });
+    assert_eq!(host.len(), 6);
+    assert_eq!(staged.len(), 6);
+    for (a, b) in host.iter().zip(&staged) {
+        assert_eq!((a.index, &a.buffers, &a.planes), (b.index, &b.buffers, &b.planes), "frame {}", a.index);
+        let (fa, fb) = (a.frame(0).unwrap(), b.frame(0).unwrap());
+        assert_eq!((fa.index, fa.width, fa.height), (fb.index, fb.width, fb.height));
+        assert!(fb.data.is_empty() && fb.chroma.is_none(), "staged frames carry no pixels");
+        assert_eq!(b.timings.passes.len(), a.timings.passes.len());
+    }
+    assert!(host[0].buffers.contains_key("symbols") && host[0].buffers.contains_key("ssim"));
+    assert_no_validation_messages(&ctx);
+}
+
+#[test]
+fn only_the_buffers_asked_for_are_read_back_and_lent_buffers_are_used_again() {
+    let ctx = gpu();
+    let input = vec!["synthetic:40x24".to_string()];
+    let base =
+        DriveOptions { max_frames: Some(8), ..DriveOptions::new(BlockSize::new(8).unwrap(), PassSelection::ANALYZE) };
+    let all = drive_all(&ctx, &input, base.clone());
+    let some = drive_all(&ctx, &input, DriveOptions { readback: Some(vec!["vectors"]), ..base.clone() });
+    for (a, b) in all.iter().zip(&some) {
+        assert_eq!(b.buffers.keys().copied().collect::<Vec<_>>(), ["vectors"], "frame {}", b.index);
+        assert_eq!(a.buffers["vectors"], b.buffers["vectors"]);
+        assert!(b.stats().is_none() && b.symbols().is_none());
+    }
+    assert_eq!(all[3].buffers.keys().copied().collect::<Vec<_>>(), ["mc_stats", "stats", "symbols", "vectors"]);
+
+    // Result buffers in device memory: each frame's copy lands in a lent host-visible buffer that
+    // goes back to the pipeline when the results are dropped; kept results keep their bytes.
+    let (_, mut p) = pipeline_with(2, Some(true));
+    let mut kept = Vec::new();
+    for t in 0..9 {
+        if !p.can_submit() {
+            let r = p.collect().unwrap().unwrap();
+            if r.index % 3 == 0 {
+                kept.push(r); // held on to
+            } // others dropped: their buffers are used again
+        }
+        submit(&mut p, t);
+    }
+    while let Some(r) = p.collect().unwrap() {
+        kept.push(r);
+    }
+    let indices: Vec<usize> = kept.iter().map(|r| r.index).collect();
+    assert_eq!(indices, [0, 3, 6, 7, 8]);
+    for r in &kept {
+        assert_results_of_frame(r, r.index);
+    }
+    assert_no_validation_messages(&ctx);
+}

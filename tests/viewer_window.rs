@@ -880,8 +880,14 @@ fn the_e_key_exports_the_frames_block_stats_like_analyze() {
     // analyze on the same clip: pair 3 compares frame 4 with frame 3.
     let analysis = dir.path().join("analysis");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vidscope"));
-    cmd.args(["--validation", "on", "analyze", clip.to_str().unwrap(), "--out", analysis.to_str().unwrap()])
-        .args(["--frames", "5", "--range", "2"]);
+    cmd.args(["--validation", "on", "analyze", clip.to_str().unwrap(), "--out", analysis.to_str().unwrap()]).args([
+        "--frames",
+        "5",
+        "--range",
+        "2",
+        "--export",
+        "block-csv",
+    ]);
     assert_clean(&run_with_timeout(cmd, Duration::from_secs(120)));
     let read_u32 = |p: &Path| -> (Vec<u64>, Vec<u32>) {
         let bytes = std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));

@@ -1,32 +1,67 @@
 //! `vidscope analyze`: decode every frame, run diff, block stats, motion search, warp, residual and
-//! symbols on the GPU, and export sad/sse/mean/motion/mc NPYs, the symbol stream (symbols.bin) and
-//! its MDL rate (rate.npy), stats.csv, optional PNG dumps and manifest.json (formats in docs/ARCHITECTURE.md,
-//! README.md and docs/symbols.md).
+//! symbols on the GPU, and export the per-block sad/sse/mean/motion/mc NPYs, the MDL rate (rate.npy),
+//! per-pair totals (frames.csv) and manifest.json; on request (`--export`) the symbol stream
+//! (symbols.bin) and the per-block stats.csv; optional PNG dumps (formats in docs/ARCHITECTURE.md,
+//! README.md and docs/symbols.md). The files are written off the pipeline's thread (`writer.rs`).
 
 use super::progress::frame_progress;
+use super::writer::{FrameJob, Writer, WriterConfig, Written};
 use crate::gpu::GpuContext;
 use crate::passes::{expected_frames, DriveOptions, FrameDriver, PassSelection};
-use crate::reference::{
-    block_rates, modes_from_vectors, modes_from_warp, BlockGrid, BlockSize, BlockStat, QuantStep, SearchRange,
-    SymbolLayout,
-};
+use crate::reference::{BlockGrid, BlockSize, QuantStep, SearchRange, SymbolLayout};
 use crate::video::stream_meta::format_change_warning;
 use crate::video::{self, FormatChange, Shutdown};
 use anyhow::Context;
 use std::collections::BTreeMap;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
-use vidscope_core::formats::CompareExport;
 use vidscope_core::formats::StagedDir;
 use vidscope_core::formats::SymbolsFile;
 use vidscope_core::formats::WarpParamsFile;
+use vidscope_core::formats::YuviewFile;
 use vidscope_core::formats::{decode_warning, DecodeErrorsManifest};
-use vidscope_core::formats::{write_png_gray, NpyStream};
-use vidscope_core::formats::{FileEntry, Manifest, RateManifest, ReferenceManifest, SymbolsManifest};
-use vidscope_core::formats::{FrameStatistics, YuviewFile};
-use vidscope_core::formats::{PairRows, CSV_HEADER};
+use vidscope_core::formats::{FileEntry, Manifest, RateManifest, ReferenceManifest, RunSettings, SymbolsManifest};
+use vidscope_core::formats::{CSV_HEADER, FRAMES_CSV_HEADER};
+
+/// The outputs `analyze` writes only when asked (`--export`): each is large per frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExportSet {
+    /// `symbols.bin`, the symbol stream (3.4 MB per 1080p frame at b16, Q = 1).
+    pub symbols: bool,
+    /// `stats.csv`, one text row per block (about 0.6 MB per 1080p frame at b16).
+    pub block_csv: bool,
+}
+
+const EXPORTS: &str = "symbols, block-csv, all";
+
+impl ExportSet {
+    /// Everything analyze can write.
+    pub const ALL: Self = Self { symbols: true, block_csv: true };
+
+    /// Parses a comma list of `symbols`, `block-csv` and `all`.
+    pub fn parse(list: &str) -> anyhow::Result<Self> {
+        let mut set = Self::default();
+        for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match item {
+                "symbols" => set.symbols = true,
+                "block-csv" => set.block_csv = true,
+                "all" => set = Self::ALL,
+                other => anyhow::bail!("--export {other}: unknown output (available: {EXPORTS})"),
+            }
+        }
+        Ok(set)
+    }
+
+    /// The names `--export` takes for this set, sorted (`[]` for the default).
+    pub fn names(&self) -> Vec<String> {
+        [(self.block_csv, "block-csv"), (self.symbols, "symbols")]
+            .into_iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, n)| n.to_string())
+            .collect()
+    }
+}
 
 /// Which per-frame images `--dump` writes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -80,6 +115,7 @@ impl DumpKinds {
     }
 }
 
+#[derive(Clone)]
 pub struct AnalyzeOptions {
     pub input: String,
     /// The input's video stream (`--stream N`); `None` = FFmpeg's best.
@@ -106,6 +142,13 @@ pub struct AnalyzeOptions {
     pub progress: bool,
     /// `--strict`: stop with an error at the first frame the decoder reported damage in.
     pub strict: bool,
+    /// Outputs beyond the default set.
+    pub exports: ExportSet,
+    /// Print the reference's stream notices and differences (off in a batch, which prints one line
+    /// per file).
+    pub notices: bool,
+    /// Upload and read back on the compute queue, one after another (`--serial-transfers`).
+    pub serial_transfers: bool,
 }
 
 pub struct AnalyzeSummary {
@@ -129,6 +172,12 @@ pub struct AnalyzeSummary {
     /// The first frame's pixel format and bit depth, and every change after it.
     pub first_format: (String, u32),
     pub format_changes: Vec<FormatChange>,
+    /// Bytes of every file the manifest lists.
+    pub output_bytes: u64,
+    /// Seconds from the first frame asked for to the last one written (what `bench` times as end
+    /// to end): `seconds` less the start-up (opening the input, making the GPU pipeline, creating the
+    /// files) and the manifest.
+    pub frame_seconds: f64,
 }
 
 impl AnalyzeSummary {
@@ -154,7 +203,7 @@ impl std::fmt::Display for AnalyzeSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "analyzed {} frames ({} pairs) of {}x{} {} at block {} on {} in {:.2} s ({:.1} fps) -> {}",
+            "analyzed {} frames ({} pairs) of {}x{} {} at block {} on {} in {:.2} s ({:.1} fps; {:.1} fps after start-up) -> {}",
             self.frames,
             self.pairs,
             self.width,
@@ -164,6 +213,7 @@ impl std::fmt::Display for AnalyzeSummary {
             self.device,
             self.seconds,
             self.frames as f64 / self.seconds.max(1e-9),
+            self.frames as f64 / self.frame_seconds.max(1e-9),
             self.out.display()
         )?;
         match &self.compare {
@@ -171,59 +221,6 @@ impl std::fmt::Display for AnalyzeSummary {
             None => Ok(()),
         }
     }
-}
-
-/// The per-block arrays, written to the staging folder frame by frame (nothing per block is kept
-/// in memory: analyze's memory stays flat however long the input; docs/memory.md).
-struct BlockArrays {
-    sad: NpyStream<u32>,
-    sse: NpyStream<u32>,
-    mean: NpyStream<f32>,
-    motion: NpyStream<i32>,
-    mc_sad: NpyStream<u32>,
-    mc_sse: NpyStream<u32>,
-    rate: NpyStream<f32>,
-}
-
-impl BlockArrays {
-    fn create(dir: &Path, grid: &BlockGrid) -> anyhow::Result<Self> {
-        let (by, bx) = (grid.blocks_y() as u64, grid.blocks_x() as u64);
-        let (row, motion_row) = ([by, bx], [by, bx, 2]);
-        Ok(Self {
-            sad: NpyStream::create(&dir.join("sad.npy"), &row)?,
-            sse: NpyStream::create(&dir.join("sse.npy"), &row)?,
-            mean: NpyStream::create(&dir.join("mean.npy"), &row)?,
-            motion: NpyStream::create(&dir.join("motion.npy"), &motion_row)?,
-            mc_sad: NpyStream::create(&dir.join("mc_sad.npy"), &row)?,
-            mc_sse: NpyStream::create(&dir.join("mc_sse.npy"), &row)?,
-            rate: NpyStream::create(&dir.join("rate.npy"), &row)?,
-        })
-    }
-
-    /// Writes every header with its final row count.
-    fn finish(self) -> anyhow::Result<()> {
-        self.sad.finish()?;
-        self.sse.finish()?;
-        self.mc_sad.finish()?;
-        self.mc_sse.finish()?;
-        self.mean.finish()?;
-        self.motion.finish()?;
-        self.rate.finish()?;
-        Ok(())
-    }
-}
-
-/// What is kept per frame or pair while frames stream through (a few numbers each).
-#[derive(Default)]
-struct Collected {
-    /// Per pair: (mv, residual, total) bits.
-    pair_bits: Vec<[f64; 3]>,
-    frames: u64,
-    /// (frame, decoder errors) of the damaged frames.
-    decode_errors: Vec<(u64, u32)>,
-    /// (reference frame, decoder errors) of the reference's damaged frames.
-    ref_decode_errors: Vec<(u64, u32)>,
-    format_changes: Vec<FormatChange>,
 }
 
 pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeSummary> {
@@ -243,19 +240,34 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     }
     let compare = opts.reference.is_some();
     let selection = PassSelection { compare, ..PassSelection::ANALYZE };
+    // Read back what the files need: with learner symbols the GPU stream is not needed.
+    let mut readback = vec!["stats", "vectors", "mc_stats"];
+    if opts.symbols.is_none() {
+        readback.push("symbols");
+    }
+    if compare {
+        readback.extend(["ab_stats", "ssim"]);
+    }
     let drive = DriveOptions {
         planes: opts.dump.planes(),
         max_frames: opts.max_frames,
         offsets: vec![opts.ref_start],
         stream: opts.stream,
+        // The decoders write luma straight into the upload's staging memory, unless the raw frames
+        // are dumped (which needs them on the host).
+        staged: !opts.dump.raw,
+        readback: Some(readback),
+        overlap_transfers: !opts.serial_transfers,
         ..DriveOptions::new(opts.block, selection)
     };
     let inputs: Vec<String> = std::iter::once(opts.input.clone()).chain(opts.reference.clone()).collect();
     let mut driver = FrameDriver::open(ctx, &inputs, drive)?;
     let info = driver.info().clone();
-    super::notices::print_stream_notices(&info);
-    if let Some(ref_info) = driver.infos().get(1) {
-        warn_on_differences(&info, ref_info);
+    if opts.notices {
+        super::notices::print_stream_notices(&info);
+        if let Some(ref_info) = driver.infos().get(1) {
+            warn_on_differences(&info, ref_info);
+        }
     }
     let grid = driver.pipeline().grid();
     let total = expected_frames(&info, opts.max_frames);
@@ -268,6 +280,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         Some(path) => Some(SymbolsFile::load(path, &grid, &layout, total.map(|f| f.saturating_sub(1)))?),
         None => None,
     };
+    let settings = run_settings(opts);
     // From here a first SIGINT/SIGTERM only sets a flag: the loop stops and the staging folder goes.
     let shutdown = Shutdown::install().context("cannot install the SIGINT/SIGTERM handlers")?;
     let out_shown = format!("--out {}", opts.out.display());
@@ -287,33 +300,39 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     driver.set_warp(warp);
     let bar = frame_progress(opts.progress, total);
 
-    let csv_path = dir.join("stats.csv");
-    let mut csv = BufWriter::new(
-        std::fs::File::create(&csv_path).with_context(|| format!("{}: cannot create", csv_path.display()))?,
-    );
-    writeln!(csv, "{CSV_HEADER}")?;
-    let bin_path = dir.join("symbols.bin");
-    let mut bin = BufWriter::new(
-        std::fs::File::create(&bin_path).with_context(|| format!("{}: cannot write", bin_path.display()))?,
-    );
-    let mut collected = Collected::default();
-    let mut arrays = BlockArrays::create(&dir, &grid)?;
-    let mut ab_export = if compare { Some(CompareExport::create(&dir, &grid)?) } else { None };
-    let mut yuview = match &opts.yuview_csv {
+    let yuview = match &opts.yuview_csv {
         Some(path) => Some(YuviewFile::create(path, &reads, &info, grid, compare)?),
         None => None,
     };
-    let counts: Vec<u32> = grid.rects().map(|r| r.count()).collect();
+    let config = WriterConfig {
+        dir: dir.clone(),
+        grid,
+        layout,
+        width: info.width,
+        height: info.height,
+        symbols: opts.exports.symbols,
+        block_csv: opts.exports.block_csv,
+        dumps: opts.dump.kinds().into_iter().filter(|(on, _, _)| *on).map(|(_, kind, plane)| (kind, plane)).collect(),
+        compare,
+    };
+    let mut writer = Writer::start(config, learner, yuview)?;
+    let frames_start = Instant::now();
+    tracing::info!("analyze: started in {:.3} s", start.elapsed().as_secs_f64());
+    let mut decode_errors: Vec<(u64, u32)> = Vec::new();
+    // (reference frame, decoder errors) of the reference's damaged frames.
+    let mut ref_decode_errors: Vec<(u64, u32)> = Vec::new();
+    let mut format_changes: Vec<FormatChange> = Vec::new();
+    let mut frames = 0u64;
     let mut prev_errors = 0;
     while let Some(out) = driver.next(true)? {
         interrupted()?;
         let t = out.index;
         let frame_errors = out.frame(0).map_or(0, |f| f.decode_errors);
         if let Some(change) = out.frame(0).and_then(|f| f.format_change.clone()) {
-            collected.format_changes.push(change);
+            format_changes.push(change);
         }
         if frame_errors > 0 {
-            collected.decode_errors.push((t as u64, frame_errors));
+            decode_errors.push((t as u64, frame_errors));
             anyhow::ensure!(
                 !opts.strict,
                 "{}: frame {t}: {frame_errors} decoder error(s) (--strict stops at the first damaged frame)",
@@ -322,7 +341,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         }
         // The reference's damage counts the same way, in its own frame numbers.
         if let (Some(reference), Some(frame)) = (&opts.reference, out.frame(1).filter(|f| f.decode_errors > 0)) {
-            collected.ref_decode_errors.push((frame.index as u64, frame.decode_errors));
+            ref_decode_errors.push((frame.index as u64, frame.decode_errors));
             anyhow::ensure!(
                 !opts.strict,
                 "--ref {reference}: frame {}: {} decoder error(s) (--strict stops at the first damaged frame)",
@@ -330,94 +349,41 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
                 frame.decode_errors
             );
         }
-        let stats = out.stats().context("block stats pass did not run")?;
-        let ab = if compare { Some(out.ab_stats().context("compare passes did not run")?) } else { None };
-        if let (Some(export), Some(ab)) = (ab_export.as_mut(), &ab) {
-            export.add(t, ab, out.ssim_cells().as_ref(), &grid)?;
-        }
-        arrays.mean.extend(stats.iter().zip(&counts).map(|(s, &n)| BlockStat::mean(s.sum_a, n)))?;
-        if t > 0 {
-            let motion = out.motion().context("motion pass did not run")?;
-            let mc = out.mc_stats().context("residual pass did not run")?;
-            arrays.sad.extend(stats.iter().map(|s| s.sad))?;
-            arrays.sse.extend(stats.iter().map(|s| s.sse))?;
-            arrays.motion.extend(motion.iter().flat_map(|m| [m.dx, m.dy]))?;
-            arrays.mc_sad.extend(mc.iter().map(|s| s.sad))?;
-            arrays.mc_sse.extend(mc.iter().map(|s| s.sse))?;
-            let pair = t as u64 - 1;
-            let modes = match driver.warp() {
-                Some(w) => modes_from_warp(w.for_pair(pair)?),
-                None => modes_from_vectors(&motion),
-            };
-            let stream = match &learner {
-                Some(file) => file.stream_for_pair(pair, &modes)?,
-                None => out.symbols().context("symbols pass did not run")?,
-            };
-            let rates = block_rates(&stream, &modes, &grid, &layout);
-            let bytes: Vec<u8> = stream.iter().flat_map(|w| w.to_le_bytes()).collect();
-            bin.write_all(&bytes).with_context(|| format!("{}: cannot write", bin_path.display()))?;
-            arrays.rate.extend(rates.iter().map(|r| r.total() as f32))?;
-            collected.pair_bits.push(
-                rates
-                    .iter()
-                    .fold([0.0; 3], |acc, r| [acc[0] + r.mv_bits, acc[1] + r.residual_bits, acc[2] + r.total()]),
-            );
-            let rows = PairRows {
-                pair,
-                grid: &grid,
-                stats: &stats,
-                motion: Some(&motion),
-                mc: Some(&mc),
-                rates: Some(&rates),
-                counts: &counts,
-                decode_errors: prev_errors + frame_errors,
-            };
-            rows.write(&mut csv)?;
-            if let Some(y) = yuview.as_mut() {
-                let f =
-                    FrameStatistics { stats: Some(&stats), motion: Some(&motion), mc: Some(&mc), ab: ab.as_deref() };
-                y.write(t, &f)?;
-            }
-        } else if let Some(y) = yuview.as_mut() {
-            y.write(t, &FrameStatistics { ab: ab.as_deref(), ..FrameStatistics::default() })?;
-        }
+        let warp = match (driver.warp(), t.checked_sub(1)) {
+            (Some(w), Some(pair)) => Some(w.for_pair(pair as u64)?.to_vec()),
+            _ => None,
+        };
+        writer.send(FrameJob { results: out, errors: frame_errors, prev_errors, warp })?;
         prev_errors = frame_errors;
-        if let (true, Some(frame)) = (opts.dump.raw, out.frame(0)) {
-            write_png_gray(&frame_png(&dir, "raw", t), info.width, info.height, &frame.data)?;
-        }
-        for (_, kind, plane) in opts.dump.kinds().into_iter().filter(|(on, _, plane)| *on && !plane.is_empty()) {
-            // Pair planes start at frame 1; A/B planes exist for every frame.
-            let pair_plane = !plane.starts_with("ab_");
-            if let (true, Some(data)) = (t > 0 || !pair_plane, out.plane(plane)) {
-                write_png_gray(&frame_png(&dir, kind, t), info.width, info.height, data)?;
-            }
-        }
-        collected.frames += 1;
+        frames += 1;
         bar.inc(1);
     }
     bar.finish_and_clear();
-    csv.flush().with_context(|| format!("{}: cannot write", csv_path.display()))?;
-    bin.flush().with_context(|| format!("{}: cannot write", bin_path.display()))?;
-    anyhow::ensure!(collected.frames > 0, "{}: no frames could be decoded", opts.input);
+    let written = writer.finish()?;
+    let frame_seconds = frames_start.elapsed().as_secs_f64();
+    tracing::info!("analyze: {frames} frames in {frame_seconds:.3} s");
+    anyhow::ensure!(frames > 0, "{}: no frames could be decoded", opts.input);
 
-    arrays.finish()?;
-    let frames = collected.frames;
-    let pairs = frames - 1;
     let mut manifest = build_manifest(ctx, opts, &info, &grid, frames);
-    add_symbols_manifest(&mut manifest, opts, &layout, &collected.pair_bits);
+    add_symbols_manifest(&mut manifest, opts, &layout, &written.pair_bits);
+    let Written { compare: compared, yuview: yuview_csv, .. } = written;
     let mut compare_summary = None;
-    if let Some(export) = ab_export {
-        let (files, summary) = export.finish()?;
+    if let Some((files, summary)) = compared {
         manifest.files.extend(files);
         manifest.passes.extend(["ab_diff", "ab_signed", "ab_stats", "ssim"].map(String::from));
         manifest.reference = driver.infos().get(1).map(|r| ReferenceManifest {
-            decode_errors: Some(DecodeErrorsManifest::new(&collected.ref_decode_errors)),
+            decode_errors: Some(DecodeErrorsManifest::new(&ref_decode_errors)),
             ..ReferenceManifest::new(r, opts.ref_start, frames)
         });
         compare_summary = Some(summary);
     }
-    manifest.decode_errors = Some(DecodeErrorsManifest::new(&collected.decode_errors));
-    manifest.format_changes = collected.format_changes.clone();
+    manifest.decode_errors = Some(DecodeErrorsManifest::new(&decode_errors));
+    manifest.format_changes = format_changes.clone();
+    let output_bytes = measure_files(&dir, &mut manifest.files)?;
+    manifest.output_bytes = Some(output_bytes);
+    manifest.bytes_per_frame = Some(output_bytes as f64 / frames as f64);
+    manifest.exports = Some(opts.exports.names());
+    manifest.settings = Some(settings);
     let manifest_path = dir.join("manifest.json");
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")
         .with_context(|| format!("{}: cannot write", manifest_path.display()))?;
@@ -425,26 +391,83 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let out = staged.commit()?;
     // After the folder: a YUView file that cannot be placed keeps its own copy aside and fails the
     // command, without costing the analysis.
-    if let Some(y) = yuview {
-        y.finish()?;
+    if let Some(y) = yuview_csv {
+        y.commit().map_err(|e| anyhow::anyhow!("--yuview-csv {e}"))?;
     }
     Ok(AnalyzeSummary {
         out,
         stream_input: opts.input.clone(),
         stream: format!("({} {}, {:.3} fps)", info.codec, info.pixel_format, info.fps),
         frames,
-        pairs,
+        pairs: frames - 1,
         width: info.width,
         height: info.height,
         block: opts.block.get(),
         seconds: start.elapsed().as_secs_f64(),
         device: ctx.describe(),
         compare: compare_summary,
-        decode_errors: collected.decode_errors,
-        ref_decode_errors: opts.reference.clone().map(|r| (r, collected.ref_decode_errors)),
+        decode_errors,
+        ref_decode_errors: opts.reference.clone().map(|r| (r, ref_decode_errors)),
         first_format: (info.pixel_format.clone(), info.bit_depth),
-        format_changes: collected.format_changes,
+        format_changes,
+        output_bytes,
+        frame_seconds,
     })
+}
+
+/// What this run was asked for: compared with a finished output's manifest to skip it in a batch.
+pub fn run_settings(opts: &AnalyzeOptions) -> RunSettings {
+    let absolute = |p: &str| -> String {
+        match std::fs::canonicalize(p) {
+            Ok(path) => path.display().to_string(),
+            Err(_) => p.to_string(),
+        }
+    };
+    let mut dump: Vec<String> =
+        opts.dump.kinds().iter().filter(|(on, _, _)| *on).map(|(_, kind, _)| kind.to_string()).collect();
+    dump.sort();
+    RunSettings {
+        input_path: absolute(&opts.input),
+        input_bytes: std::fs::metadata(&opts.input).ok().filter(|m| m.is_file()).map(|m| m.len()),
+        stream: opts.stream,
+        block: opts.block.get(),
+        range: opts.range.get(),
+        quant: opts.quant.get(),
+        max_frames: opts.max_frames,
+        exports: opts.exports.names(),
+        dump,
+        warp_params: opts.warp_params.as_ref().map(|p| absolute(&p.display().to_string())),
+        symbols: opts.symbols.as_ref().map(|p| absolute(&p.display().to_string())),
+        reference: opts.reference.as_deref().map(absolute),
+        ref_start: opts.ref_start,
+    }
+}
+
+/// Fills in every listed file's size and bytes per row; returns their total.
+fn measure_files(dir: &Path, files: &mut BTreeMap<String, FileEntry>) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for (name, entry) in files.iter_mut() {
+        let path = dir.join(name.trim_end_matches('/'));
+        let rows = entry.shape.first().copied().unwrap_or(0);
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let fixed = if name.ends_with('/') {
+            0
+        } else if entry.dtype == "csv" {
+            // The header line.
+            let mut line = Vec::new();
+            let file = std::fs::File::open(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+            std::io::BufRead::read_until(&mut std::io::BufReader::new(file), b'\n', &mut line)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
+            line.len() as u64
+        } else {
+            // NPY header (or none, symbols.bin): what is not the rows' 4-byte values.
+            let row: u64 = entry.shape.iter().skip(1).product();
+            size.saturating_sub(rows * row * 4)
+        };
+        entry.measure(&path, fixed).with_context(|| format!("{}: cannot read its size", path.display()))?;
+        total += entry.bytes.unwrap_or(0);
+    }
+    Ok(total)
 }
 
 /// Says on stderr how the reference's stream differs from the input's (it is compared anyway).
@@ -463,10 +486,6 @@ fn warn_on_differences(input: &video::StreamInfo, reference: &video::StreamInfo)
     }
 }
 
-fn frame_png(dir: &Path, kind: &str, t: usize) -> PathBuf {
-    dir.join(kind).join(format!("{t:06}.png"))
-}
-
 fn build_manifest(
     ctx: &GpuContext,
     opts: &AnalyzeOptions,
@@ -476,11 +495,7 @@ fn build_manifest(
 ) -> Manifest {
     let pairs = frames - 1;
     let (by, bx) = (grid.blocks_y() as u64, grid.blocks_x() as u64);
-    let entry = |shape: Vec<u64>, dtype: &str, description: &str| FileEntry {
-        shape,
-        dtype: dtype.to_string(),
-        description: description.to_string(),
-    };
+    let entry = FileEntry::new;
     let mut files = BTreeMap::new();
     files.insert("sad.npy".into(), entry(vec![pairs, by, bx], "uint32", "zero-motion SAD of frame p+1 vs frame p"));
     files.insert("sse.npy".into(), entry(vec![pairs, by, bx], "uint32", "zero-motion SSE of frame p+1 vs frame p"));
@@ -491,9 +506,19 @@ fn build_manifest(
     );
     files.insert("mc_sad.npy".into(), entry(vec![pairs, by, bx], "uint32", "SAD of frame p+1 vs its prediction"));
     files.insert("mc_sse.npy".into(), entry(vec![pairs, by, bx], "uint32", "SSE of frame p+1 vs its prediction"));
+    if opts.exports.block_csv {
+        files.insert(
+            "stats.csv".into(),
+            entry(vec![pairs * by * bx, CSV_HEADER.split(',').count() as u64], "csv", CSV_HEADER),
+        );
+    }
     files.insert(
-        "stats.csv".into(),
-        entry(vec![pairs * by * bx, CSV_HEADER.split(',').count() as u64], "csv", CSV_HEADER),
+        "frames.csv".into(),
+        entry(
+            vec![pairs, FRAMES_CSV_HEADER.split(',').count() as u64],
+            "csv",
+            &format!("{FRAMES_CSV_HEADER}: each pair's totals over its blocks (bits as in rate.npy)"),
+        ),
     );
     files.insert(
         "rate.npy".into(),
@@ -504,14 +529,16 @@ fn build_manifest(
         ),
     );
     let layout = SymbolLayout::new(grid.block, opts.quant.get());
-    files.insert(
-        "symbols.bin".into(),
-        entry(
-            vec![pairs, by, bx, layout.record_words() as u64],
-            "uint32 little-endian",
-            "symbol stream: one record per block (see \"symbols\" and docs/symbols.md)",
-        ),
-    );
+    if opts.exports.symbols {
+        files.insert(
+            "symbols.bin".into(),
+            entry(
+                vec![pairs, by, bx, layout.record_words() as u64],
+                "uint32 little-endian",
+                "symbol stream: one record per block (see \"symbols\" and docs/symbols.md)",
+            ),
+        );
+    }
     let dumped = |enabled: bool, kind: &str, first: u64| {
         let n = frames.saturating_sub(first);
         (
@@ -577,6 +604,10 @@ fn build_manifest(
         passes: ["diff", "block_stats", "motion_search", "warp", "residual", "symbols"].map(String::from).to_vec(),
         not_implemented: vec!["--dump heatmap".into()],
         conventions,
+        exports: None,
+        output_bytes: None,
+        bytes_per_frame: None,
+        settings: None,
         files,
         symbols: None,
         rate: None,
@@ -591,8 +622,12 @@ fn add_symbols_manifest(manifest: &mut Manifest, opts: &AnalyzeOptions, layout: 
         Some(path) => format!("learner trits from {}", path.display()),
         None => "GPU symbols pass".into(),
     };
-    manifest.symbols =
-        Some(SymbolsManifest::new(layout, [manifest.blocks_y, manifest.blocks_x], manifest.pairs, source));
+    let mut symbols = SymbolsManifest::new(layout, [manifest.blocks_y, manifest.blocks_x], manifest.pairs, source);
+    if !opts.exports.symbols {
+        // The stream's layout still describes what rate.npy was computed from.
+        symbols.file = "not written (--export symbols writes symbols.bin)".into();
+    }
+    manifest.symbols = Some(symbols);
     let pixels = manifest.width as f64 * manifest.height as f64;
     manifest.rate = Some(RateManifest::new(pair_bits, pixels));
 }

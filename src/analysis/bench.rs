@@ -2,9 +2,9 @@
 //! timestamps per pass and end-to-end fps.
 
 use crate::gpu::GpuContext;
-use crate::passes::{DriveOptions, FrameDriver, PassSelection, PassTimings};
+use crate::passes::{staged_decode_only, DriveOptions, FrameDriver, PassSelection, PassTimings};
 use crate::reference::{BlockSize, QuantStep, SearchRange};
-use crate::video::{self, DecodeThread};
+use crate::video;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
@@ -27,6 +27,9 @@ pub struct BenchOptions {
     pub repeat: u32,
     /// K frames in flight.
     pub frames_in_flight: usize,
+    /// Uploads and read-back copies on the compute queue, one after another (else on queues of
+    /// their own where the device has them, overlapping the compute of other frames).
+    pub serial_transfers: bool,
 }
 
 /// Milliseconds over all measured frames (frame 0, the warm-up, is left out when there are more).
@@ -67,9 +70,13 @@ pub struct BenchReport {
     /// Runs of each pass per frame (`--repeat`).
     pub repeat: u32,
     pub frames_in_flight: usize,
-    /// Frames per second decoding alone (no GPU work).
+    /// Whether uploads and read-backs ran on queues of their own, beside the compute (false: on
+    /// the compute queue, one after another: `--serial-transfers`, or a device with one queue).
+    pub overlapped_transfers: bool,
+    /// Frames per second decoding alone (no GPU work), into staging buffers as the pipeline's
+    /// decoders do (a `.y4m`: its luma read straight into them).
     pub decode_fps: f64,
-    /// Frames per second with decode (own thread), upload, passes and readback of the stats.
+    /// Frames per second with decode (own thread), upload, passes and readback of every result.
     pub end_to_end_fps: f64,
     /// 1000 / (sum of the passes' median GPU ms): the frame rate the GPU alone would allow.
     pub gpu_bound_fps: f64,
@@ -131,7 +138,12 @@ impl std::fmt::Display for BenchReport {
         )?;
         writeln!(f, "device     {}{}", self.device, if self.validation { " (validation on)" } else { "" })?;
         writeln!(f, "decode     {:.1} fps", self.decode_fps)?;
-        writeln!(f, "end-to-end {:.1} fps ({} frames in flight)", self.end_to_end_fps, self.frames_in_flight)?;
+        let transfers = if self.overlapped_transfers { "transfers beside compute" } else { "serial transfers" };
+        writeln!(
+            f,
+            "end-to-end {:.1} fps ({} frames in flight, {transfers})",
+            self.end_to_end_fps, self.frames_in_flight
+        )?;
         writeln!(f, "gpu bound  {:.1} fps (1000 / summed pass medians)", self.gpu_bound_fps)?;
         let line = |f: &mut std::fmt::Formatter<'_>, name: &str, t: &TimingStats| {
             writeln!(
@@ -151,25 +163,23 @@ impl std::fmt::Display for BenchReport {
 
 pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<BenchReport> {
     anyhow::ensure!(opts.repeat >= 1, "--repeat {}: must be at least 1", opts.repeat);
-    // Decode only.
+    // Decode only, the way the pipeline's decoders decode: into a ring of staging buffers.
     let source = video::open_with(&opts.input, video::OpenOptions { stream: opts.stream })?;
     super::notices::print_stream_notices(source.info());
-    let mut decoder = DecodeThread::spawn(source, 4, opts.max_frames);
-    let start = Instant::now();
-    let mut decoded = 0u64;
-    while decoder.recv()?.is_some() {
-        decoded += 1;
-    }
-    let decode_fps = decoded as f64 / start.elapsed().as_secs_f64().max(1e-9);
+    drop(source);
+    let ring = opts.frames_in_flight + 4;
+    let (decoded, seconds) = staged_decode_only(ctx, &opts.input, opts.stream, opts.max_frames, ring)?;
+    let decode_fps = decoded as f64 / seconds.max(1e-9);
     anyhow::ensure!(decoded > 0, "{}: no frames could be decoded", opts.input);
-    drop(decoder);
 
-    // Decode + GPU passes, K frames in flight.
+    // Decode + GPU passes, K frames in flight, every result read back.
     let drive = DriveOptions {
         max_frames: opts.max_frames,
         frames_in_flight: opts.frames_in_flight,
         offsets: vec![opts.ref_start],
         stream: opts.stream,
+        staged: true,
+        overlap_transfers: !opts.serial_transfers,
         ..DriveOptions::new(opts.block, opts.passes)
     };
     let inputs: Vec<String> = std::iter::once(opts.input.clone()).chain(opts.reference.clone()).collect();
@@ -229,6 +239,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
         passes: passes.iter().filter(|(_, on)| *on).map(|(n, _)| n.to_string()).collect(),
         repeat: opts.repeat,
         frames_in_flight: opts.frames_in_flight,
+        overlapped_transfers: !opts.serial_transfers && ctx.has_side_queues(),
         decode_fps,
         end_to_end_fps,
         gpu_bound_fps: if summed > 0.0 { 1000.0 / summed } else { 0.0 },

@@ -2,7 +2,7 @@
 //! then submit and wait. Passes record through this safe API and never touch raw Vulkan.
 
 use super::buffer::GpuBuffer;
-use super::context::GpuContext;
+use super::context::{GpuContext, QueueRole};
 use super::error::{GpuError, VkContext};
 use super::image::{color_range, LumaImage};
 use super::pipeline::{Binding, ComputePipeline};
@@ -13,8 +13,17 @@ use std::sync::Arc;
 /// A resettable command pool of the context's queue family with one primary command buffer, both
 /// named `name`. The caller destroys the pool (which frees the buffer).
 pub(crate) fn command_buffer(ctx: &GpuContext, name: &str) -> Result<(vk::CommandPool, vk::CommandBuffer), GpuError> {
+    command_buffer_of(ctx, name, ctx.queue_family)
+}
+
+/// Like [`command_buffer`], for queue family `family`.
+fn command_buffer_of(
+    ctx: &GpuContext,
+    name: &str,
+    family: u32,
+) -> Result<(vk::CommandPool, vk::CommandBuffer), GpuError> {
     let pool_info = vk::CommandPoolCreateInfo::default()
-        .queue_family_index(ctx.queue_family)
+        .queue_family_index(family)
         .flags(vk::CommandPoolCreateFlags::RESET_COMMAND_BUFFER);
     // SAFETY: valid create infos on a live device.
     let pool = unsafe { ctx.device.create_command_pool(&pool_info, None) }.vk("vkCreateCommandPool")?;
@@ -36,11 +45,35 @@ pub(crate) fn command_buffer(ctx: &GpuContext, name: &str) -> Result<(vk::Comman
     Ok((pool, cmd))
 }
 
+/// A binary semaphore: one submission signals it, a later one (on any queue) waits for it.
+pub struct Semaphore {
+    ctx: Arc<GpuContext>,
+    raw: vk::Semaphore,
+}
+
+impl Semaphore {
+    pub fn new(ctx: &Arc<GpuContext>, name: &str) -> Result<Self, GpuError> {
+        // SAFETY: a valid create info; destroyed in Drop.
+        let raw = unsafe { ctx.device.create_semaphore(&vk::SemaphoreCreateInfo::default(), None) }
+            .vk("vkCreateSemaphore")?;
+        ctx.set_name(raw, name);
+        Ok(Self { ctx: ctx.clone(), raw })
+    }
+}
+
+impl Drop for Semaphore {
+    fn drop(&mut self) {
+        // SAFETY: callers wait for the submissions that use it (their recorders' fences) first.
+        unsafe { self.ctx.device.destroy_semaphore(self.raw, None) };
+    }
+}
+
 pub struct Recorder {
     ctx: Arc<GpuContext>,
     pool: vk::CommandPool,
     cmd: vk::CommandBuffer,
     fence: vk::Fence,
+    role: QueueRole,
     recording: bool,
     /// Submitted and not yet waited for: the fence will signal when the GPU is done.
     pending: bool,
@@ -48,11 +81,17 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn new(ctx: &Arc<GpuContext>, name: &str) -> Result<Self, GpuError> {
-        let (pool, cmd) = command_buffer(ctx, name)?;
+        Self::on_queue(ctx, name, QueueRole::Main)
+    }
+
+    /// A recorder that submits to the queue of `role`.
+    pub fn on_queue(ctx: &Arc<GpuContext>, name: &str, role: QueueRole) -> Result<Self, GpuError> {
+        let (_, _, family) = ctx.queue_for(role);
+        let (pool, cmd) = command_buffer_of(ctx, name, family)?;
         // SAFETY: a valid create info; the fence is destroyed in Drop (the pool and its buffer too).
         let fence = unsafe { ctx.device.create_fence(&vk::FenceCreateInfo::default(), None) }.vk("vkCreateFence")?;
         ctx.set_name(fence, name);
-        Ok(Self { ctx: ctx.clone(), pool, cmd, fence, recording: false, pending: false })
+        Ok(Self { ctx: ctx.clone(), pool, cmd, fence, role, recording: false, pending: false })
     }
 
     pub fn context(&self) -> &Arc<GpuContext> {
@@ -258,14 +297,29 @@ impl Recorder {
     /// Ends recording and submits without waiting: `wait` or `is_done` tell when the GPU has finished
     /// (and host-visible buffers written by this work may be read).
     pub fn submit(&mut self) -> Result<(), GpuError> {
+        self.submit_sync(None, None)
+    }
+
+    /// Like `submit`; the GPU starts this work only after `wait` was signalled (by an earlier
+    /// submission, on any queue), and signals `signal` when it is done.
+    pub fn submit_sync(&mut self, wait: Option<&Semaphore>, signal: Option<&Semaphore>) -> Result<(), GpuError> {
         self.ensure_recording()?;
         self.recording = false;
         let to_host = vk::MemoryBarrier::default()
             .src_access_mask(vk::AccessFlags::MEMORY_WRITE)
             .dst_access_mask(vk::AccessFlags::HOST_READ);
         let cmds = [self.cmd];
-        let submit = [vk::SubmitInfo::default().command_buffers(&cmds)];
-        // SAFETY: the buffer was begun by begin(); the fence is unsignalled (reset after each wait).
+        let waits: Vec<vk::Semaphore> = wait.map(|s| s.raw).into_iter().collect();
+        let stages = vec![vk::PipelineStageFlags::ALL_COMMANDS; waits.len()];
+        let signals: Vec<vk::Semaphore> = signal.map(|s| s.raw).into_iter().collect();
+        let submit = [vk::SubmitInfo::default()
+            .command_buffers(&cmds)
+            .wait_semaphores(&waits)
+            .wait_dst_stage_mask(&stages)
+            .signal_semaphores(&signals)];
+        let (queue, lock, _) = self.ctx.queue_for(self.role);
+        // SAFETY: the buffer was begun by begin(); the fence is unsignalled (reset after each wait);
+        // the semaphores are live, a waited one was signalled by an earlier submission.
         unsafe {
             let d = &self.ctx.device;
             d.cmd_pipeline_barrier(
@@ -278,7 +332,8 @@ impl Recorder {
                 &[],
             );
             d.end_command_buffer(self.cmd).vk("vkEndCommandBuffer")?;
-            d.queue_submit(self.ctx.queue, &submit, self.fence).vk("vkQueueSubmit")?;
+            let _queue = lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            d.queue_submit(queue, &submit, self.fence).vk("vkQueueSubmit")?;
         }
         self.pending = true;
         Ok(())

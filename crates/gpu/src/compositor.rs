@@ -210,6 +210,7 @@ impl Compositor {
     pub fn set_textures(&mut self, delta: &egui::TexturesDelta) -> Result<(), GpuError> {
         for (id, deltas) in &delta.set {
             for d in deltas {
+                let _queue = self.ctx.lock_queue();
                 self.egui
                     .set_texture(self.ctx.queue, self.upload_pool, *id, d)
                     .map_err(|e| GpuError::Other(format!("egui set_texture: {e}")))?;
@@ -467,7 +468,10 @@ impl Compositor {
         // SAFETY: recorded above; the fence is unsignalled (reset after each wait).
         unsafe {
             device.end_command_buffer(o.cmd).vk("vkEndCommandBuffer")?;
-            device.queue_submit(self.ctx.queue, &submit, o.fence).vk("vkQueueSubmit")?;
+            {
+                let _queue = self.ctx.lock_queue();
+                device.queue_submit(self.ctx.queue, &submit, o.fence).vk("vkQueueSubmit")?;
+            }
             device.wait_for_fences(&[o.fence], true, u64::MAX).vk("vkWaitForFences")?;
             device.reset_fences(&[o.fence]).vk("vkResetFences")?;
         }

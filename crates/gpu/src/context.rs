@@ -32,6 +32,17 @@ pub struct GpuOptions {
 pub struct GpuContext {
     pub(crate) device: ash::Device,
     pub(crate) queue: vk::Queue,
+    /// Held around every submission to `queue` (Vulkan requires the queue's users to take turns):
+    /// several frame pipelines may share one context, e.g. `analyze --out-root` on many inputs.
+    pub(crate) queue_lock: Mutex<()>,
+    /// Queues of a transfer-only family (a discrete GPU's copy engines; none on lavapipe), one for
+    /// uploads and one for read-back copies where it has two: work there runs while the main queue
+    /// computes (`QueueRole`). Only where host query reset is supported (their timestamps are reset
+    /// from the host: a transfer queue cannot reset queries).
+    side_queues: Vec<(vk::Queue, Mutex<()>)>,
+    side_family: Option<u32>,
+    /// `hostQueryReset` (Vulkan 1.2) is enabled.
+    pub(crate) host_query_reset: bool,
     pub(crate) queue_family: u32,
     pub(crate) allocator: ManuallyDrop<Mutex<Allocator>>,
     pub(crate) push_descriptor: ash::khr::push_descriptor::Device,
@@ -55,6 +66,18 @@ pub struct GpuContext {
     _window: Option<Arc<dyn WindowTarget>>,
     // Boxed so the pointer handed to the debug messenger stays put when the context moves.
     validation_log: Box<ValidationLog>,
+}
+
+/// Which of the context's queues a [`crate::Recorder`] submits to. On a device whose queue family has
+/// one queue, every role is the main queue (semaphores between roles then order work on one queue).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QueueRole {
+    #[default]
+    Main,
+    /// Host-to-GPU copies of a frame.
+    Upload,
+    /// GPU-to-host copies of a frame's results.
+    Readback,
 }
 
 /// A window the context can present to (any winit window is one).
@@ -167,7 +190,14 @@ impl GpuContext {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|_| "<unnamed>".into());
         let result = create_device(&instance, physical, &device_name, surface.as_ref());
-        let (device, queue_family, timestamp_valid_bits, dynamic_rendering) = match result {
+        let CreatedDevice {
+            device,
+            family: queue_family,
+            side,
+            timestamp_bits: timestamp_valid_bits,
+            dynamic_rendering,
+            host_query_reset,
+        } = match result {
             Ok(d) => d,
             Err(e) => {
                 destroy_instance(&instance, &debug_messenger, &surface);
@@ -176,6 +206,13 @@ impl GpuContext {
         };
         // SAFETY: the queue family and index 0 were requested at device creation.
         let queue = unsafe { device.get_device_queue(queue_family, 0) };
+        let side_queues = side
+            .map(|(family, count)| {
+                // SAFETY: `count` queues of this family were requested at device creation.
+                (0..count).map(|i| (unsafe { device.get_device_queue(family, i) }, Mutex::new(()))).collect()
+            })
+            .unwrap_or_default();
+        let side_family = side.map(|(family, _)| family);
         let allocator = Allocator::new(&AllocatorCreateDesc {
             instance: instance.clone(),
             device: device.clone(),
@@ -191,6 +228,10 @@ impl GpuContext {
         Ok(Self {
             device,
             queue,
+            queue_lock: Mutex::new(()),
+            side_queues,
+            side_family,
+            host_query_reset,
             queue_family,
             allocator: ManuallyDrop::new(Mutex::new(allocator)),
             push_descriptor,
@@ -209,6 +250,37 @@ impl GpuContext {
             _window: window,
             validation_log,
         })
+    }
+
+    /// Takes the queue for one submission (see `queue_lock`); a poisoned lock is taken anyway, since
+    /// it guards no data.
+    pub(crate) fn lock_queue(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.queue_lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The queue a role submits to, its lock and its family (the main queue without side queues).
+    pub(crate) fn queue_for(&self, role: QueueRole) -> (vk::Queue, &Mutex<()>, u32) {
+        let side = match role {
+            QueueRole::Main => None,
+            QueueRole::Upload => self.side_queues.first(),
+            QueueRole::Readback => self.side_queues.get(1).or(self.side_queues.first()),
+        };
+        match (side, self.side_family) {
+            (Some((queue, lock)), Some(family)) => (*queue, lock, family),
+            _ => (self.queue, &self.queue_lock, self.queue_family),
+        }
+    }
+
+    /// Whether uploads and read-back copies get queues of their own (`QueueRole`: a transfer-only
+    /// family, i.e. a discrete GPU's copy engines), so they run while the main queue computes; false
+    /// on devices without one (lavapipe), where every role is the main queue.
+    pub fn has_side_queues(&self) -> bool {
+        self.side_family.is_some()
+    }
+
+    /// The two queue families a resource used by both the main and the side queues is shared by.
+    pub(crate) fn shared_families(&self) -> Option<[u32; 2]> {
+        self.side_family.map(|f| [self.queue_family, f])
     }
 
     /// e.g. `llvmpipe (LLVM 15.0.6, 256 bits) (cpu)`.
@@ -360,15 +432,24 @@ fn pick_device(
     match wanted {
         None => Ok(candidates[0]),
         Some(w) => {
-            let needle = w.to_lowercase();
-            candidates.iter().find(|(_, p)| name_of(p).to_lowercase().contains(&needle)).copied().ok_or_else(|| {
-                GpuError::NoMatchingDevice {
-                    wanted: w.to_string(),
-                    available: candidates.iter().map(|(_, p)| name_of(p)).collect::<Vec<_>>().join(", "),
-                }
+            let names: Vec<String> = candidates.iter().map(|(_, p)| name_of(p)).collect();
+            pick_by_name(&names, w).map(|i| candidates[i]).ok_or_else(|| GpuError::NoMatchingDevice {
+                wanted: w.to_string(),
+                available: names.iter().enumerate().map(|(i, n)| format!("#{i} {n}")).collect::<Vec<_>>().join(", "),
             })
         }
     }
+}
+
+/// `--gpu`: the first name containing `wanted` (case-insensitive); `SUBSTRING#N` is the N-th such
+/// name (0-based), `#N` the N-th device, so one of several identical GPUs can be named.
+fn pick_by_name(names: &[String], wanted: &str) -> Option<usize> {
+    let (needle, nth) = match wanted.rsplit_once('#') {
+        Some((needle, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => (needle, n.parse().ok()?),
+        _ => (wanted, 0),
+    };
+    let needle = needle.to_lowercase();
+    names.iter().enumerate().filter(|(_, n)| n.to_lowercase().contains(&needle)).nth(nth).map(|(i, _)| i)
 }
 
 fn create_device(
@@ -376,7 +457,7 @@ fn create_device(
     physical: vk::PhysicalDevice,
     name: &str,
     surface: Option<&(ash::khr::surface::Instance, vk::SurfaceKHR)>,
-) -> Result<(ash::Device, u32, u32, bool), GpuError> {
+) -> Result<CreatedDevice, GpuError> {
     let unsupported = |reason: String| GpuError::Unsupported { device: name.to_string(), reason };
     // SAFETY: plain queries of a physical device of this instance.
     let families = unsafe { instance.get_physical_device_queue_family_properties(physical) };
@@ -437,9 +518,37 @@ fn create_device(
     if has_dynamic_rendering {
         device_extensions.push(ash::khr::dynamic_rendering::NAME.as_ptr());
     }
-    let priorities = [1.0f32];
-    let queue_info = [vk::DeviceQueueCreateInfo::default().queue_family_index(family).queue_priorities(&priorities)];
+    // Host query reset (core in 1.2), which timestamps on a transfer queue need.
+    let mut host_reset = vk::PhysicalDeviceHostQueryResetFeatures::default();
+    let mut features2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut host_reset);
+    // SAFETY: a plain query; features2 chains only host_reset, which outlives the call.
+    unsafe { instance.get_physical_device_features2(physical, &mut features2) };
+    let host_query_reset = host_reset.host_query_reset == vk::TRUE;
+    // A transfer-only family with timestamps: the copy engines of a discrete GPU.
+    let side = families
+        .iter()
+        .enumerate()
+        .find(|(i, f)| {
+            *i as u32 != family
+                && f.queue_flags.contains(vk::QueueFlags::TRANSFER)
+                && !f.queue_flags.intersects(vk::QueueFlags::GRAPHICS | vk::QueueFlags::COMPUTE)
+                && f.timestamp_valid_bits > 0
+                && f.queue_count > 0
+        })
+        .map(|(i, f)| (i as u32, f.queue_count.min(2)))
+        .filter(|_| host_query_reset);
+    let priorities = [1.0f32; 2];
+    let mut queue_info =
+        vec![vk::DeviceQueueCreateInfo::default().queue_family_index(family).queue_priorities(&priorities[..1])];
+    if let Some((side_family, count)) = side {
+        queue_info.push(
+            vk::DeviceQueueCreateInfo::default()
+                .queue_family_index(side_family)
+                .queue_priorities(&priorities[..count as usize]),
+        );
+    }
     let enabled = vk::PhysicalDeviceFeatures::default().shader_storage_image_extended_formats(true);
+    let mut enable_host_reset = vk::PhysicalDeviceHostQueryResetFeatures::default().host_query_reset(true);
     let mut info = vk::DeviceCreateInfo::default()
         .queue_create_infos(&queue_info)
         .enabled_extension_names(&device_extensions)
@@ -447,7 +556,45 @@ fn create_device(
     if has_dynamic_rendering {
         info = info.push_next(&mut dynamic_rendering);
     }
+    if host_query_reset {
+        info = info.push_next(&mut enable_host_reset);
+    }
     // SAFETY: every pointer in info refers to locals alive for the call; features were checked above.
     let device = unsafe { instance.create_device(physical, &info, None) }.vk("vkCreateDevice")?;
-    Ok((device, family, timestamp_bits, has_dynamic_rendering))
+    Ok(CreatedDevice {
+        device,
+        family,
+        side,
+        timestamp_bits,
+        dynamic_rendering: has_dynamic_rendering,
+        host_query_reset,
+    })
+}
+
+/// What `create_device` made: the device, its main queue family, the transfer-only family and its
+/// queue count (when used), and what was enabled.
+struct CreatedDevice {
+    device: ash::Device,
+    family: u32,
+    side: Option<(u32, u32)>,
+    timestamp_bits: u32,
+    dynamic_rendering: bool,
+    host_query_reset: bool,
+}
+
+#[cfg(test)]
+mod pick_tests {
+    use super::pick_by_name;
+
+    #[test]
+    fn gpu_names_a_device_by_substring_and_index() {
+        let names: Vec<String> = ["NVIDIA H200", "NVIDIA H200", "llvmpipe (LLVM 15)"].map(String::from).to_vec();
+        assert_eq!(pick_by_name(&names, "h200"), Some(0));
+        assert_eq!(pick_by_name(&names, "H200#1"), Some(1));
+        assert_eq!(pick_by_name(&names, "H200#2"), None);
+        assert_eq!(pick_by_name(&names, "#2"), Some(2));
+        assert_eq!(pick_by_name(&names, "llvm"), Some(2));
+        assert_eq!(pick_by_name(&names, "200"), Some(0), "digits alone are a substring");
+        assert_eq!(pick_by_name(&names, "radeon"), None);
+    }
 }

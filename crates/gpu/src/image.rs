@@ -23,9 +23,27 @@ pub struct LumaImage {
 impl LumaImage {
     /// Creates the image; the caller must record [`super::Recorder::init_image`] before first use.
     pub fn new(ctx: &Arc<GpuContext>, name: &str, width: u32, height: u32) -> Result<Self, GpuError> {
+        Self::create(ctx, name, width, height, None)
+    }
+
+    /// An image the main queue and the side queues (`QueueRole`) both use (an input uploaded on the
+    /// upload queue, a plane downloaded on the readback queue): shared by their families where they
+    /// differ (else as `new`).
+    pub fn new_shared(ctx: &Arc<GpuContext>, name: &str, width: u32, height: u32) -> Result<Self, GpuError> {
+        Self::create(ctx, name, width, height, ctx.shared_families())
+    }
+
+    fn create(
+        ctx: &Arc<GpuContext>,
+        name: &str,
+        width: u32,
+        height: u32,
+        families: Option<[u32; 2]>,
+    ) -> Result<Self, GpuError> {
         let usage =
             vk::ImageUsageFlags::STORAGE | vk::ImageUsageFlags::TRANSFER_SRC | vk::ImageUsageFlags::TRANSFER_DST;
-        let (image, view, allocation) = create_image_2d(ctx, name, vk::Format::R8_UINT, (width, height), usage)?;
+        let (image, view, allocation) =
+            create_image_2d_shared(ctx, name, vk::Format::R8_UINT, (width, height), usage, families)?;
         Ok(Self { ctx: ctx.clone(), image, view, allocation: Some(allocation), width, height, texel_bytes: 1 })
     }
 
@@ -65,8 +83,20 @@ pub(crate) fn create_image_2d(
     ctx: &GpuContext,
     name: &str,
     format: vk::Format,
+    size: (u32, u32),
+    usage: vk::ImageUsageFlags,
+) -> Result<(vk::Image, vk::ImageView, Allocation), GpuError> {
+    create_image_2d_shared(ctx, name, format, size, usage, None)
+}
+
+/// Like [`create_image_2d`]; with `families`, the image is shared (`CONCURRENT`) by those two queue families.
+fn create_image_2d_shared(
+    ctx: &GpuContext,
+    name: &str,
+    format: vk::Format,
     (width, height): (u32, u32),
     usage: vk::ImageUsageFlags,
+    families: Option<[u32; 2]>,
 ) -> Result<(vk::Image, vk::ImageView, Allocation), GpuError> {
     // Every image, padded work images included, is held to the device's limit here: past it
     // vkCreateImage is undefined behaviour (drivers crash), so it must never be reached.
@@ -82,6 +112,10 @@ pub(crate) fn create_image_2d(
         .tiling(vk::ImageTiling::OPTIMAL)
         .usage(usage)
         .initial_layout(vk::ImageLayout::UNDEFINED);
+    let info = match &families {
+        Some(families) => info.sharing_mode(vk::SharingMode::CONCURRENT).queue_family_indices(families),
+        None => info.sharing_mode(vk::SharingMode::EXCLUSIVE),
+    };
     // SAFETY: valid create info; destroyed by destroy_image_2d (or below on failure).
     let image = unsafe { device.create_image(&info, None) }.vk("vkCreateImage")?;
     // SAFETY: image is live.

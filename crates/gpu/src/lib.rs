@@ -14,9 +14,9 @@ mod timestamps;
 mod validation;
 
 pub use buffer::{BufferKind, GpuBuffer};
-pub use commands::Recorder;
+pub use commands::{Recorder, Semaphore};
 pub use compositor::{Compositor, DisplayInputs, DisplayPush, EguiFrame, Screenshot, COMPOSITE_FORMAT};
-pub use context::{GpuContext, GpuOptions, ValidationMode, WindowTarget};
+pub use context::{GpuContext, GpuOptions, QueueRole, ValidationMode, WindowTarget};
 pub use error::GpuError;
 pub use image::LumaImage;
 pub use pipeline::{Binding, ComputePipeline};

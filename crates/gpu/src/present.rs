@@ -440,6 +440,7 @@ impl Presenter {
         // waits for idle); the fence was reset above.
         unsafe {
             device.end_command_buffer(cmd).vk("vkEndCommandBuffer")?;
+            let _queue = self.ctx.lock_queue();
             device.queue_submit(self.ctx.queue, &submit, fence).vk("vkQueueSubmit")?;
             match self.swapchain_loader.queue_present(self.ctx.queue, &present) {
                 Ok(suboptimal) => self.dirty |= suboptimal,

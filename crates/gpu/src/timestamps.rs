@@ -27,6 +27,17 @@ impl TimestampQueries {
 
     /// Raw ticks of the first `written` queries, masked to the valid bits. Call after the recorded
     /// work that wrote them completed.
+    /// Resets every query from the host (`hostQueryReset`), for timestamps written on a queue that
+    /// cannot reset them (a transfer queue). The caller makes sure no GPU work uses them.
+    pub fn reset_on_host(&self) -> Result<(), GpuError> {
+        if !self.ctx.host_query_reset {
+            return Err(GpuError::Other("host query reset is not enabled on this device".into()));
+        }
+        // SAFETY: hostQueryReset is enabled; the pool is live and not in use (the caller's promise).
+        unsafe { self.ctx.device.reset_query_pool(self.pool, 0, self.count) };
+        Ok(())
+    }
+
     pub fn ticks(&self, written: u32) -> Result<Vec<u64>, GpuError> {
         let written = written.min(self.count);
         let mut out = vec![0u64; written as usize];

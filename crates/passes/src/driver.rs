@@ -1,18 +1,75 @@
 //! The one frame driver behind `analyze`, `bench`, `record` and the viewer: decode threads (one per
 //! input) → [`FramePipeline`] (K frames in flight) → results in frame order. Callers either block for
 //! each result (headless) or poll without blocking (the viewer's render loop).
+//!
+//! With `DriveOptions::staged` the decoders write each frame's luma straight into a ring of staging
+//! buffers that the upload reads (no copy on the driver's thread; a `.y4m` goes from the file into
+//! them); the results then carry the frames' descriptions but not their pixels.
 
 use super::pipeline::{FrameInput, FramePipeline, InputPlanes, PipelineConfig};
 use super::registry::PassSelection;
 use super::results::FrameResults;
+use super::staging::{staging_ring, StagingBuffer};
 use crate::formats::WarpParamsFile;
 use crate::gpu::GpuContext;
 use crate::reference::{BlockGrid, BlockSize};
-use crate::video::{self, DecodeThread, LumaFrame, StreamInfo};
+use crate::video::{self, DecodeThread, FrameSource, StagedDecodeThread, StreamInfo, VideoError};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// Frames each decode thread may decode ahead.
 const DECODE_QUEUE: usize = 4;
+
+/// Staging buffers per input beyond the K frames in flight and the one waiting to be submitted: how
+/// far a staged decoder may run ahead.
+const STAGING_AHEAD: usize = 3;
+
+/// One input's decoder: frames into new host buffers, or into lent staging buffers.
+enum Source {
+    Host(DecodeThread),
+    Staged(StagedDecodeThread<StagingBuffer>),
+}
+
+impl Source {
+    /// Opens input `i`'s decode thread (staged: with its own staging ring of `ring` buffers).
+    fn spawn(
+        ctx: &Arc<GpuContext>,
+        source: Box<dyn FrameSource>,
+        staged: Option<usize>,
+        max_frames: Option<usize>,
+    ) -> anyhow::Result<Self> {
+        let Some(ring) = staged else {
+            return Ok(Source::Host(DecodeThread::spawn(source, DECODE_QUEUE, max_frames)));
+        };
+        let info = source.info().clone();
+        let plane = info.width as usize * info.height as usize;
+        let free = staging_ring(ctx, &info.input, ring, plane)?;
+        Ok(Source::Staged(StagedDecodeThread::spawn(source, free, max_frames)?))
+    }
+
+    fn recv(&mut self) -> Result<Option<InputPlanes>, VideoError> {
+        Ok(match self {
+            Source::Host(t) => t.recv()?.map(InputPlanes::Host),
+            Source::Staged(t) => t.recv()?.map(|(frame, staging)| InputPlanes::Staged { frame, staging }),
+        })
+    }
+
+    fn try_recv(&mut self) -> Result<Option<Option<InputPlanes>>, VideoError> {
+        Ok(match self {
+            Source::Host(t) => t.try_recv()?.map(|f| f.map(InputPlanes::Host)),
+            Source::Staged(t) => {
+                t.try_recv()?.map(|f| f.map(|(frame, staging)| InputPlanes::Staged { frame, staging }))
+            }
+        })
+    }
+
+    fn decode_seconds(&self) -> f64 {
+        match self {
+            Source::Host(t) => t.decode_seconds(),
+            Source::Staged(t) => t.decode_seconds(),
+        }
+    }
+}
 
 /// How a driver runs: the pipeline's shape and which frames to take.
 #[derive(Clone, Debug)]
@@ -34,6 +91,14 @@ pub struct DriveOptions {
     pub offsets: Vec<usize>,
     /// Input 0's video stream (`--stream N`); `None` = FFmpeg's best. Other inputs use their best.
     pub stream: Option<usize>,
+    /// Decoders write luma straight into staging buffers the upload reads; the results' frames then
+    /// carry no pixels (`data` empty, no chroma). Not with `chroma`.
+    pub staged: bool,
+    /// The result buffers to read back (`None`: all); see `PipelineConfig::readback`.
+    pub readback: Option<Vec<&'static str>>,
+    /// Uploads and read-back copies on queues of their own (headless use only); see
+    /// `PipelineConfig::overlap_transfers`.
+    pub overlap_transfers: bool,
 }
 
 impl DriveOptions {
@@ -48,6 +113,9 @@ impl DriveOptions {
             max_frames: None,
             offsets: Vec::new(),
             stream: None,
+            staged: false,
+            readback: None,
+            overlap_transfers: false,
         }
     }
 }
@@ -57,11 +125,13 @@ pub struct FrameDriver {
     pipeline: FramePipeline,
     inputs: Vec<String>,
     infos: Vec<StreamInfo>,
-    sources: Vec<DecodeThread>,
+    sources: Vec<Source>,
+    /// Staging buffers per input ring, when decoders write into staging buffers.
+    staged: Option<usize>,
     /// Frame t of input i > 0 is frame t + offsets[i] of that input.
     offsets: Vec<usize>,
     /// Decoded frames waiting for the other inputs' frames of the same t.
-    pending: Vec<Option<LumaFrame>>,
+    pending: Vec<Option<InputPlanes>>,
     warp: Option<WarpParamsFile>,
     max_frames: Option<usize>,
     /// Input 0's video stream, kept for reopening on seek.
@@ -81,6 +151,8 @@ impl FrameDriver {
     /// starts decoding towards `opts.start`. The block grid is input 0's size at `opts.block`.
     pub fn open(ctx: &Arc<GpuContext>, inputs: &[String], opts: DriveOptions) -> anyhow::Result<Self> {
         anyhow::ensure!(!inputs.is_empty(), "no input");
+        anyhow::ensure!(!(opts.staged && opts.chroma), "staged decoding carries no chroma");
+        let staged = opts.staged.then_some(opts.frames_in_flight + 1 + STAGING_AHEAD);
         let mut infos = Vec::new();
         let mut sources = Vec::new();
         for (i, input) in inputs.iter().enumerate() {
@@ -99,7 +171,7 @@ impl FrameDriver {
                 );
             }
             ctx.check_image_size(input, info.width, info.height)?;
-            sources.push(DecodeThread::spawn(source, DECODE_QUEUE, if i == 0 { opts.max_frames } else { None }));
+            sources.push(Source::spawn(ctx, source, staged, if i == 0 { opts.max_frames } else { None })?);
             infos.push(info);
         }
         let grid = BlockGrid::new(infos[0].width, infos[0].height, opts.block.get());
@@ -111,6 +183,8 @@ impl FrameDriver {
             planes: opts.planes.clone(),
             chroma: opts.chroma,
             device_local_outputs: None,
+            readback: opts.readback.clone(),
+            overlap_transfers: opts.overlap_transfers,
         };
         let pipeline = FramePipeline::new(ctx, config)?;
         let mut offsets = vec![0];
@@ -121,8 +195,9 @@ impl FrameDriver {
             inputs: inputs.to_vec(),
             infos,
             sources,
+            staged,
             offsets,
-            pending: vec![None; inputs.len()],
+            pending: (0..inputs.len()).map(|_| None).collect(),
             warp: None,
             max_frames: opts.max_frames,
             stream: opts.stream,
@@ -201,9 +276,9 @@ impl FrameDriver {
         for (i, input) in self.inputs.iter().enumerate() {
             let max = if i == 0 { self.max_frames } else { None };
             let source = video::open_with(input, Self::open_options(i, self.stream))?;
-            self.sources.push(DecodeThread::spawn(source, DECODE_QUEUE, max));
+            self.sources.push(Source::spawn(&self.ctx, source, self.staged, max)?);
         }
-        self.pending = vec![None; self.inputs.len()];
+        self.pending = (0..self.inputs.len()).map(|_| None).collect();
         self.decoded = 0;
         self.sources_done = false;
         self.error = None;
@@ -221,7 +296,7 @@ impl FrameDriver {
                 Some(Err(e)) => return Err(anyhow::Error::new(e)),
                 Some(Ok(None)) => {
                     if i > 0 && !self.sources_done {
-                        let t = self.pending[0].as_ref().map(|f| f.index);
+                        let t = self.pending[0].as_ref().map(InputPlanes::index);
                         anyhow::bail!(
                             "{}: reference ended before frame {} of {}",
                             self.inputs[i],
@@ -237,10 +312,11 @@ impl FrameDriver {
             if i == 0 {
                 self.decoded += 1;
             }
-            if frame.index < self.submit_from + self.offsets[i] {
+            if frame.index() < self.submit_from + self.offsets[i] {
                 continue;
             }
-            self.pending[i] = Some(LumaFrame { index: frame.index - self.offsets[i], ..frame });
+            let index = frame.index() - self.offsets[i];
+            self.pending[i] = Some(frame.with_index(index));
             return Ok(true);
         }
     }
@@ -262,14 +338,13 @@ impl FrameDriver {
                     }
                 }
             }
-            let frames: Vec<LumaFrame> = self.pending.iter_mut().filter_map(Option::take).collect();
-            let index = frames[0].index;
+            let frames: Vec<InputPlanes> = self.pending.iter_mut().filter_map(Option::take).collect();
+            let index = frames[0].index();
             let warp = match (&self.warp, index.checked_sub(1)) {
                 (Some(w), Some(pair)) if index > self.submit_from => Some(w.for_pair(pair as u64)?.to_vec()),
                 _ => None,
             };
-            let inputs = frames.into_iter().map(InputPlanes::Host).collect();
-            self.pipeline.submit(FrameInput { inputs, warp })?;
+            self.pipeline.submit(FrameInput { inputs: frames, warp })?;
         }
         Ok(())
     }
@@ -302,6 +377,27 @@ impl FrameDriver {
     pub fn context(&self) -> &Arc<GpuContext> {
         &self.ctx
     }
+}
+
+/// Decode-only speed of `input` as a staged driver decodes it: frames decoded into a staging ring of
+/// `ring` buffers, each given back at once (no GPU work). Returns (frames, seconds).
+pub fn staged_decode_only(
+    ctx: &Arc<GpuContext>,
+    input: &str,
+    stream: Option<usize>,
+    max_frames: Option<usize>,
+    ring: usize,
+) -> anyhow::Result<(u64, f64)> {
+    let source = video::open_with(input, video::OpenOptions { stream })?;
+    let plane = source.info().width as usize * source.info().height as usize;
+    let free = staging_ring(ctx, input, ring.max(1), plane)?;
+    let mut decoder = StagedDecodeThread::spawn(source, free, max_frames)?;
+    let start = Instant::now();
+    let mut frames = 0u64;
+    while decoder.recv()?.is_some() {
+        frames += 1;
+    }
+    Ok((frames, start.elapsed().as_secs_f64()))
 }
 
 /// Frames to expect from `info` with at most `max` taken (from frame 0), when known.

@@ -21,6 +21,7 @@ mod residual;
 mod results;
 mod signed_diff;
 mod ssim;
+mod staging;
 mod symbols;
 mod warp;
 
@@ -28,16 +29,17 @@ pub use block_stats::{BlockStatsPass, BlockStatsPush};
 pub use compare::{AbDiffPass, AbStatsPass};
 pub use diff::{DiffPass, DiffPush};
 pub use diff_stats::{DiffStatsPass, DiffStatsPush};
-pub use driver::{expected_frames, DriveOptions, FrameDriver};
+pub use driver::{expected_frames, staged_decode_only, DriveOptions, FrameDriver};
 pub use frame_graph::{FrameGraph, FrameOutputs, Readback};
 pub use motion_search::{MotionSearchPass, MotionSearchPush, SearchPlan, MEASURED_SHAPES};
 pub use pass::{FrameSettings, Output, OutputKind, Pass, PassIo, Res, WarpSource};
 pub use pipeline::{FrameInput, FramePipeline, HeldFrame, InputPlanes, PipelineConfig};
 pub use registry::{registered_passes, PassSelection};
 pub use residual::ResidualPass;
-pub use results::{FrameResults, PassTimings};
+pub use results::{FrameResults, PassTimings, ResultBytes};
 pub use signed_diff::{SignedDiffPass, SignedDiffPush};
 pub use ssim::{SsimPass, SsimPush};
+pub use staging::{staging_ring, StagingBuffer};
 pub use symbols::{SymbolSource, SymbolsPass, SymbolsPush};
 pub use warp::{WarpPass, WarpPush};
 

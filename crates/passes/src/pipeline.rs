@@ -6,28 +6,57 @@
 //! output, the host buffers and its own command buffer and timestamps, so the CPU reads frame t's
 //! results while the GPU works on t + 1 … t + K − 1, and the last collected frame ("held") keeps its
 //! images for display until the next `collect`. Frame t's `Prev` is the previous frame's slot.
+//!
+//! Copies per frame on the CPU: an input staged by its decoder ([`InputPlanes::Staged`]) is uploaded
+//! from the buffer the decoder wrote; results are read back only for the buffers asked for
+//! (`PipelineConfig::readback`), and on a GPU the host-visible buffer the GPU copied them into is
+//! lent to the results instead of copied out of it ([`ResultBytes`]).
 
 use super::pass::{FrameSettings, OutputKind, Pass, PassIo, Res, WarpSource};
 use super::registry::{registered_passes, PassSelection};
-use super::results::{FrameResults, PassTimings};
-use crate::gpu::{BufferKind, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder, TimestampQueries};
+use super::results::{FrameResults, MirrorPool, PassTimings, ResultBytes};
+use super::staging::StagingBuffer;
+use crate::gpu::{
+    BufferKind, GpuBuffer, GpuContext, GpuError, LumaImage, QueueRole, Recorder, Semaphore, TimestampQueries,
+};
 use crate::reference::{BlockGrid, QuantStep, SearchRange, WarpParams};
 use crate::video::{ChromaPlanes, LumaFrame};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
-/// One input's picture for a frame: host planes, or an image already on the GPU (the seam for a GPU
-/// decoder: it is copied into the slot on the GPU).
+/// One input's picture for a frame: host planes, luma a decoder wrote into a staging buffer (the
+/// frame's `data` is empty), or an image already on the GPU (the seam for a GPU decoder: it is copied
+/// into the slot on the GPU).
 pub enum InputPlanes {
     Host(LumaFrame),
+    Staged { frame: LumaFrame, staging: StagingBuffer },
     Device { index: usize, image: Arc<LumaImage> },
 }
 
 impl InputPlanes {
-    fn index(&self) -> usize {
+    pub fn index(&self) -> usize {
         match self {
-            InputPlanes::Host(f) => f.index,
+            InputPlanes::Host(f) | InputPlanes::Staged { frame: f, .. } => f.index,
             InputPlanes::Device { index, .. } => *index,
+        }
+    }
+
+    /// The same picture as frame `index` (a reference read from `--ref-start` on).
+    pub fn with_index(self, index: usize) -> Self {
+        match self {
+            InputPlanes::Host(f) => InputPlanes::Host(LumaFrame { index, ..f }),
+            InputPlanes::Staged { frame, staging } => {
+                InputPlanes::Staged { frame: LumaFrame { index, ..frame }, staging }
+            }
+            InputPlanes::Device { image, .. } => InputPlanes::Device { index, image },
+        }
+    }
+
+    /// The frame's description (and, for a host frame, its planes).
+    pub fn frame(&self) -> Option<&LumaFrame> {
+        match self {
+            InputPlanes::Host(f) | InputPlanes::Staged { frame: f, .. } => Some(f),
+            InputPlanes::Device { .. } => None,
         }
     }
 }
@@ -60,6 +89,14 @@ pub struct PipelineConfig {
     /// Keep the passes' result buffers in device memory and copy them to host-visible mirrors in
     /// the readback step (`None`: on GPUs, not on CPU devices, whose memory is all host memory).
     pub device_local_outputs: Option<bool>,
+    /// The result buffers to read back and hand out (`None`: every one a selected pass marks for
+    /// readback). The others stay on the GPU: no copy, no transfer.
+    pub readback: Option<Vec<&'static str>>,
+    /// Submit each frame's uploads and read-back copies to queues of their own, so they run while
+    /// the compute queue works on other frames (where the device has the queues; elsewhere the same
+    /// submissions, ordered by semaphores, go to its one queue). Only for headless use: a display
+    /// drawing a slot on the main queue is not ordered against the upload queue.
+    pub overlap_transfers: bool,
 }
 
 impl PipelineConfig {
@@ -72,7 +109,14 @@ impl PipelineConfig {
             planes: Vec::new(),
             chroma: false,
             device_local_outputs: None,
+            readback: None,
+            overlap_transfers: false,
         }
+    }
+
+    /// Whether result buffer `name` is read back.
+    fn reads_back(&self, name: &str) -> bool {
+        self.readback.as_ref().is_none_or(|list| list.contains(&name))
     }
 }
 
@@ -90,6 +134,10 @@ struct SlotFrame {
     index: usize,
     frames: Vec<Option<LumaFrame>>,
     settings: FrameSettings,
+    /// The staging buffers its decoders wrote, given back to their rings when it is collected.
+    staging: Vec<StagingBuffer>,
+    /// The host-visible buffers its read-back buffers are copied into (GPU devices), lent to its results.
+    mirrors: Vec<(&'static str, GpuBuffer)>,
 }
 
 struct Slot {
@@ -97,11 +145,6 @@ struct Slot {
     params: GpuBuffer,
     images: BTreeMap<&'static str, LumaImage>,
     buffers: BTreeMap<&'static str, GpuBuffer>,
-    /// Host-visible copies of the read-back output buffers, on devices whose outputs live in device
-    /// memory (a discrete GPU writes its own memory far faster than the host's over PCIe; the copy
-    /// runs on the transfer path in the readback step). Empty on CPU devices, where outputs are
-    /// host-visible and read directly.
-    buffer_readbacks: BTreeMap<&'static str, GpuBuffer>,
     plane_readbacks: BTreeMap<&'static str, GpuBuffer>,
     queries: Option<TimestampQueries>,
     frame: Option<SlotFrame>,
@@ -175,10 +218,21 @@ impl<'a> HeldFrame<'a> {
     }
 }
 
+/// A slot's upload and read-back submissions when transfers overlap compute
+/// (`PipelineConfig::overlap_transfers`), and the semaphores that order them around the compute.
+struct TransferRecorders {
+    upload: Recorder,
+    readback: Recorder,
+    uploaded: Semaphore,
+    computed: Semaphore,
+}
+
 pub struct FramePipeline {
     ctx: Arc<GpuContext>,
     // Recorders come first: dropping one waits for its work before the slots' resources go.
     recorders: Vec<Recorder>,
+    /// Per slot, with `overlap_transfers` (else empty).
+    transfers: Vec<TransferRecorders>,
     slots: Vec<Slot>,
     passes: Vec<Box<dyn Pass>>,
     config: PipelineConfig,
@@ -190,6 +244,13 @@ pub struct FramePipeline {
     /// The slot and frame index of the last collected frame.
     held: Option<(usize, usize)>,
     last_submitted: Option<usize>,
+    /// Result buffers that live in device memory (a discrete GPU writes its own memory far faster
+    /// than the host's over PCIe), by name, with their size: each frame's readback step copies them
+    /// into host-visible buffers from `mirrors`. Empty on CPU devices, where outputs are host-visible
+    /// and read directly.
+    mirrored: BTreeMap<&'static str, u64>,
+    /// Host-visible buffers for those copies, lent to results and given back when they are dropped.
+    mirrors: Arc<MirrorPool>,
 }
 
 impl FramePipeline {
@@ -202,12 +263,19 @@ impl FramePipeline {
         let grid = config.grid;
         let (w, h) = (grid.width, grid.height);
         let mut recorders = Vec::with_capacity(slot_count);
+        let mut transfers = Vec::new();
         let mut slots = Vec::with_capacity(slot_count);
         for s in 0..slot_count {
             let mut inputs = Vec::new();
             for i in 0..config.inputs {
+                let label = format!("input {i} luma [slot {s}]");
                 inputs.push(InputImages {
-                    luma: LumaImage::new(ctx, &format!("input {i} luma [slot {s}]"), w, h)?,
+                    // Uploaded on the upload queue when transfers overlap the compute.
+                    luma: if config.overlap_transfers {
+                        LumaImage::new_shared(ctx, &label, w, h)?
+                    } else {
+                        LumaImage::new(ctx, &label, w, h)?
+                    },
                     staging: GpuBuffer::new(
                         ctx,
                         &format!("input {i} staging [slot {s}]"),
@@ -224,18 +292,26 @@ impl FramePipeline {
                 params: GpuBuffer::new(ctx, &format!("warp params [slot {s}]"), params_size, BufferKind::Upload)?,
                 images: BTreeMap::new(),
                 buffers: BTreeMap::new(),
-                buffer_readbacks: BTreeMap::new(),
                 plane_readbacks: BTreeMap::new(),
-                queries: TimestampQueries::new(ctx, passes.len() as u32 + 3)?,
+                queries: TimestampQueries::new(ctx, passes.len() as u32 + QUERIES_BEYOND_PASSES)?,
                 frame: None,
                 prev: None,
                 repeat: 1,
             });
             recorders.push(Recorder::new(ctx, &format!("frame pipeline [slot {s}]"))?);
+            if config.overlap_transfers {
+                transfers.push(TransferRecorders {
+                    upload: Recorder::on_queue(ctx, &format!("frame upload [slot {s}]"), QueueRole::Upload)?,
+                    readback: Recorder::on_queue(ctx, &format!("frame readback [slot {s}]"), QueueRole::Readback)?,
+                    uploaded: Semaphore::new(ctx, &format!("frame uploaded [slot {s}]"))?,
+                    computed: Semaphore::new(ctx, &format!("frame computed [slot {s}]"))?,
+                });
+            }
         }
         let mut pipeline = Self {
             ctx: ctx.clone(),
             recorders,
+            transfers,
             slots,
             passes,
             config,
@@ -245,6 +321,8 @@ impl FramePipeline {
             in_flight: VecDeque::new(),
             held: None,
             last_submitted: None,
+            mirrored: BTreeMap::new(),
+            mirrors: Arc::new(MirrorPool::default()),
         };
         let mut init = Recorder::new(ctx, "frame pipeline init")?;
         init.begin()?;
@@ -289,6 +367,11 @@ impl FramePipeline {
         self.ensure_outputs()
     }
 
+    /// The result buffers read back and handed out from the next frame on (`None`: all).
+    pub fn set_readback(&mut self, readback: Option<Vec<&'static str>>) {
+        self.config.readback = readback;
+    }
+
     /// Host copies of these output images after each frame from now on.
     pub fn set_planes(&mut self, planes: &[&'static str]) -> Result<(), GpuError> {
         self.config.planes = planes.to_vec();
@@ -330,7 +413,11 @@ impl FramePipeline {
                     let label = format!("{} [slot {s}]", output.name);
                     match output.kind {
                         OutputKind::Image if !slot.images.contains_key(output.name) => {
-                            let image = LumaImage::new(&self.ctx, &label, grid.width, grid.height)?;
+                            // Downloaded on the readback queue when transfers overlap the compute.
+                            let image = match self.config.overlap_transfers {
+                                true => LumaImage::new_shared(&self.ctx, &label, grid.width, grid.height)?,
+                                false => LumaImage::new(&self.ctx, &label, grid.width, grid.height)?,
+                            };
                             init.init_image(&image)?;
                             slot.images.insert(output.name, image);
                         }
@@ -338,11 +425,14 @@ impl FramePipeline {
                             let bytes = size(&grid);
                             let mirrored = readback && self.config.device_local_outputs.unwrap_or(!self.ctx.is_cpu());
                             let kind = if mirrored { BufferKind::DeviceLocal } else { BufferKind::Readback };
-                            slot.buffers.insert(output.name, GpuBuffer::new(&self.ctx, &label, bytes, kind)?);
+                            // Copied back on the readback queue when transfers overlap the compute.
+                            let buffer = match mirrored && self.config.overlap_transfers {
+                                true => GpuBuffer::new_shared(&self.ctx, &label, bytes, kind)?,
+                                false => GpuBuffer::new(&self.ctx, &label, bytes, kind)?,
+                            };
+                            slot.buffers.insert(output.name, buffer);
                             if mirrored {
-                                let label = format!("{} readback [slot {s}]", output.name);
-                                let mirror = GpuBuffer::new(&self.ctx, &label, bytes, BufferKind::Readback)?;
-                                slot.buffer_readbacks.insert(output.name, mirror);
+                                self.mirrored.insert(output.name, bytes);
                             }
                         }
                         _ => {}
@@ -405,6 +495,10 @@ impl FramePipeline {
     pub fn discard_in_flight(&mut self) -> Result<(), GpuError> {
         while let Some(s) = self.in_flight.pop_front() {
             self.recorders[s].wait()?;
+            if let Some(t) = self.transfers.get_mut(s) {
+                t.upload.wait()?;
+                t.readback.wait()?;
+            }
             self.slots[s].frame = None;
         }
         Ok(())
@@ -448,85 +542,89 @@ impl FramePipeline {
         let index = input.inputs[0].index();
         let prev = self.last_submitted.filter(|&p| p != s);
         for (i, planes) in input.inputs.iter().enumerate() {
-            if let InputPlanes::Host(frame) = planes {
-                self.stage_host_frame(s, i, frame)?;
-            }
-        }
-
-        let rec = &mut self.recorders[s];
-        let slot = &self.slots[s];
-        let prev_slot = &self.slots[prev.unwrap_or(s)];
-        let queries = slot.queries.as_ref();
-        let stamp = |rec: &mut Recorder, q: u32| queries.map_or(Ok(()), |queries| rec.timestamp(queries, q));
-        rec.begin()?;
-        if let Some(q) = queries {
-            rec.reset_queries(q)?;
-        }
-        // Orders this frame after all earlier submissions (their reads of this slot, their writes of Prev).
-        rec.barrier()?;
-        stamp(rec, 0)?;
-        for (i, planes) in input.inputs.iter().enumerate() {
-            let target = &slot.inputs[i];
             match planes {
-                InputPlanes::Host(frame) => {
-                    rec.upload(&target.staging, 0, &target.luma)?;
-                    if let (Some((cb, cr, staging)), Some(_), true) = (&target.chroma, frame.chroma.as_ref(), i == 0) {
-                        rec.upload(staging, 0, cb)?;
-                        rec.upload(staging, cb.byte_len(), cr)?;
-                    }
-                }
-                InputPlanes::Device { image, .. } => rec.copy_image(image, &target.luma)?,
+                InputPlanes::Host(frame) => self.stage_host_frame(s, i, frame)?,
+                InputPlanes::Staged { frame, staging } => self.check_staged(i, frame, staging)?,
+                InputPlanes::Device { .. } => {}
             }
         }
-        rec.barrier()?;
-        stamp(rec, 1)?;
-        let io = SlotIo { cur: slot, prev: prev_slot };
-        let (mut written, mut read) = (BTreeSet::new(), BTreeSet::new());
-        for (k, &p) in order.iter().enumerate() {
-            let pass = &self.passes[p];
-            let reads = pass.reads(&settings);
-            let writes: Vec<Res> = pass.outputs().iter().map(|o| o.resource()).collect();
-            let hazard = reads.iter().any(|r| written.contains(r))
-                || writes.iter().any(|w| written.contains(w) || read.contains(w));
-            if hazard {
-                rec.barrier()?;
-                written.clear();
-                read.clear();
-            }
-            for run in 0..self.repeat {
-                if run > 0 {
-                    rec.barrier()?;
-                }
-                pass.record(rec, &io, &settings)?;
-            }
-            read.extend(reads);
-            written.extend(writes);
-            stamp(rec, 2 + k as u32)?;
-        }
-        rec.barrier()?;
-        for (name, buffer) in &slot.plane_readbacks {
-            if let (Some(image), true) = (slot.images.get(name), written_by(&order, &self.passes, name)) {
-                rec.download(image, buffer, 0)?;
+        // The host-visible buffers this frame's device-local results are copied into.
+        let mut mirrors = Vec::new();
+        for (&name, &size) in &self.mirrored {
+            let runs = order.iter().any(|&p| self.passes[p].outputs().iter().any(|o| o.name == name));
+            if runs && self.config.reads_back(name) && self.slots[s].buffers.contains_key(name) {
+                let mirror = match self.mirrors.take(name) {
+                    Some(mirror) => mirror,
+                    None => GpuBuffer::new(&self.ctx, &format!("{name} readback"), size, BufferKind::Readback)?,
+                };
+                mirrors.push((name, mirror));
             }
         }
-        for (name, mirror) in &slot.buffer_readbacks {
-            if let (Some(buffer), true) = (slot.buffers.get(name), written_by(&order, &self.passes, name)) {
-                rec.copy_buffer(buffer, mirror, buffer.size())?;
-            }
-        }
-        stamp(rec, 2 + order.len() as u32)?;
-        rec.submit()?;
 
+        // Three steps, each between timestamps (QUERIES_BEYOND_PASSES): upload, passes, readback.
+        // One command buffer on the main queue; or, overlapping transfers, the upload and the
+        // readback on queues of their own, the passes waiting for the upload and the readback for them.
+        let slot = &self.slots[s];
+        let step = FrameSteps {
+            slot,
+            prev: &self.slots[prev.unwrap_or(s)],
+            passes: &self.passes,
+            order: &order,
+            settings: &settings,
+            repeat: self.repeat,
+            inputs: &input.inputs,
+            mirrors: &mirrors,
+        };
+        let main = &mut self.recorders[s];
+        match self.transfers.get_mut(s) {
+            Some(TransferRecorders { upload, readback, uploaded, computed }) => {
+                upload.begin()?;
+                // A transfer queue cannot reset queries: the host does (nothing uses them now).
+                let host_reset = self.ctx.has_side_queues();
+                if let (true, Some(q)) = (host_reset, &slot.queries) {
+                    q.reset_on_host()?;
+                }
+                step.upload(upload, !host_reset)?;
+                upload.submit_sync(None, Some(uploaded))?;
+                main.begin()?;
+                // Orders the passes after the earlier frames' compute (their reads of this slot, their
+                // writes of Prev; an earlier frame's upload is ordered through that frame's wait).
+                main.barrier()?;
+                step.passes(main)?;
+                main.submit_sync(Some(uploaded), Some(computed))?;
+                readback.begin()?;
+                step.readback(readback)?;
+                readback.submit_sync(Some(computed), None)?;
+            }
+            None => {
+                main.begin()?;
+                // Orders this frame after all earlier submissions (their reads of this slot, their
+                // writes of Prev).
+                main.barrier()?;
+                step.upload(main, true)?;
+                main.barrier()?;
+                step.passes(main)?;
+                main.barrier()?;
+                step.readback(main)?;
+                main.submit()?;
+            }
+        }
+
+        let mut staged = Vec::new();
         let frames = input
             .inputs
             .into_iter()
             .map(|p| match p {
                 InputPlanes::Host(f) => Some(f),
+                InputPlanes::Staged { frame, staging } => {
+                    staged.push(staging);
+                    Some(frame)
+                }
                 InputPlanes::Device { .. } => None,
             })
             .collect();
         let slot = &mut self.slots[s];
-        slot.frame = Some(SlotFrame { index, frames, settings });
+        slot.frame = Some(SlotFrame { index, frames, settings, staging: staged, mirrors });
         slot.prev = prev;
         slot.repeat = self.repeat;
         self.in_flight.push_back(s);
@@ -552,11 +650,30 @@ impl FramePipeline {
         }
         let want_chroma = self.config.chroma && i == 0;
         let ctx = self.ctx.clone();
+        let shared = self.config.overlap_transfers;
         let target = &mut self.slots[s].inputs[i];
         target.staging.bytes_mut()[..frame.data.len()].copy_from_slice(&frame.data);
         target.chroma_shifts = None;
         if let (true, Some(chroma)) = (want_chroma, &frame.chroma) {
-            stage_chroma(&ctx, target, chroma)?;
+            stage_chroma(&ctx, target, chroma, shared)?;
+        }
+        Ok(())
+    }
+
+    /// Checks that a staged frame fits input `i`'s images.
+    fn check_staged(&self, i: usize, frame: &LumaFrame, staging: &StagingBuffer) -> Result<(), GpuError> {
+        let grid = self.config.grid;
+        let plane = grid.width as u64 * grid.height as u64;
+        if (frame.width, frame.height) != (grid.width, grid.height) || staging.len() as u64 != plane {
+            return Err(GpuError::Other(format!(
+                "input {i} frame {} is {}x{} ({} staged bytes), expected {}x{}",
+                frame.index,
+                frame.width,
+                frame.height,
+                staging.len(),
+                grid.width,
+                grid.height
+            )));
         }
         Ok(())
     }
@@ -576,9 +693,14 @@ impl FramePipeline {
         let Some(&s) = self.in_flight.front() else {
             return Ok(None);
         };
+        // A frame is done when its last step (the readback) is.
+        let last = match self.transfers.get_mut(s) {
+            Some(t) => &mut t.readback,
+            None => &mut self.recorders[s],
+        };
         if wait {
-            self.recorders[s].wait()?;
-        } else if !self.recorders[s].is_done()? {
+            last.wait()?;
+        } else if !last.is_done()? {
             return Ok(None);
         }
         self.in_flight.pop_front();
@@ -592,37 +714,45 @@ impl FramePipeline {
             self.passes.iter().map(|p| p.name()).filter(|n| frame.settings.runs(n)).collect();
         let timings = match &slot.queries {
             Some(q) => {
-                let ticks = q.ticks(order.len() as u32 + 3)?;
+                let ticks = q.ticks(order.len() as u32 + QUERIES_BEYOND_PASSES)?;
                 let ms = |a: usize, b: usize| q.elapsed_ms(&ticks, a as u32, b as u32);
                 PassTimings {
                     upload_ms: ms(0, 1),
-                    passes: order.iter().enumerate().map(|(k, &n)| (n, ms(1 + k, 2 + k) / repeat as f64)).collect(),
-                    readback_ms: ms(1 + order.len(), 2 + order.len()),
+                    passes: order.iter().enumerate().map(|(k, &n)| (n, ms(2 + k, 3 + k) / repeat as f64)).collect(),
+                    readback_ms: ms(3 + order.len(), 4 + order.len()),
                 }
             }
             None => PassTimings { passes: order.iter().map(|&n| (n, 0.0)).collect(), ..PassTimings::default() },
         };
+        // The staging buffers go back to their decoders now that the GPU has read them.
+        let SlotFrame { index, frames, settings, staging, mirrors } = frame;
+        drop(staging);
         let mut buffers = BTreeMap::new();
-        for pass in self.passes.iter().filter(|p| frame.settings.runs(p.name())) {
+        for (name, mirror) in mirrors {
+            buffers.insert(name, ResultBytes::lent(mirror, name, Arc::clone(&self.mirrors)));
+        }
+        for pass in self.passes.iter().filter(|p| settings.runs(p.name())) {
             for output in pass.outputs() {
-                let host = slot.buffer_readbacks.get(output.name).or_else(|| slot.buffers.get(output.name));
-                if let (OutputKind::Buffer { readback: true, .. }, Some(buffer)) = (output.kind, host) {
-                    buffers.insert(output.name, buffer.bytes().to_vec());
+                let wanted = matches!(output.kind, OutputKind::Buffer { readback: true, .. })
+                    && self.config.reads_back(output.name)
+                    && !self.mirrored.contains_key(output.name);
+                if let (true, Some(buffer)) = (wanted, slot.buffers.get(output.name)) {
+                    buffers.insert(output.name, ResultBytes::owned(buffer.bytes().to_vec()));
                 }
             }
         }
         let mut planes = BTreeMap::new();
         for (name, buffer) in &slot.plane_readbacks {
-            if frame.settings.runs_output(&self.passes, name) {
-                let len = (frame.settings.grid.width as u64 * frame.settings.grid.height as u64) as usize;
+            if settings.runs_output(&self.passes, name) {
+                let len = (settings.grid.width as u64 * settings.grid.height as u64) as usize;
                 planes.insert(*name, buffer.bytes()[..len].to_vec());
             }
         }
         Ok(Some(FrameResults {
-            index: frame.index,
-            frames: frame.frames,
+            index,
+            frames,
             first_of_sequence: slot.prev.is_none(),
-            settings: frame.settings,
+            settings,
             buffers,
             planes,
             timings,
@@ -648,6 +778,99 @@ impl FramePipeline {
     }
 }
 
+/// Timestamps beyond one per pass: upload start and end, passes start, readback start and end.
+const QUERIES_BEYOND_PASSES: u32 = 5;
+
+/// What recording one frame's steps needs. Timestamps: 0 and 1 around the upload, 2 before the
+/// passes and 3 + k after pass k, 3 + n and 4 + n around the readback (n passes).
+struct FrameSteps<'a> {
+    slot: &'a Slot,
+    prev: &'a Slot,
+    passes: &'a [Box<dyn Pass>],
+    order: &'a [usize],
+    settings: &'a FrameSettings,
+    repeat: u32,
+    inputs: &'a [InputPlanes],
+    mirrors: &'a [(&'static str, GpuBuffer)],
+}
+
+impl FrameSteps<'_> {
+    fn stamp(&self, rec: &mut Recorder, q: u32) -> Result<(), GpuError> {
+        self.slot.queries.as_ref().map_or(Ok(()), |queries| rec.timestamp(queries, q))
+    }
+
+    /// Resets the frame's timestamps (this is its first step; unless `reset` is false: the host did)
+    /// and copies its pictures into the slot.
+    fn upload(&self, rec: &mut Recorder, reset: bool) -> Result<(), GpuError> {
+        if let (true, Some(q)) = (reset, &self.slot.queries) {
+            rec.reset_queries(q)?;
+        }
+        self.stamp(rec, 0)?;
+        for (i, planes) in self.inputs.iter().enumerate() {
+            let target = &self.slot.inputs[i];
+            match planes {
+                InputPlanes::Host(frame) => {
+                    rec.upload(&target.staging, 0, &target.luma)?;
+                    if let (Some((cb, cr, staging)), Some(_), true) = (&target.chroma, frame.chroma.as_ref(), i == 0) {
+                        rec.upload(staging, 0, cb)?;
+                        rec.upload(staging, cb.byte_len(), cr)?;
+                    }
+                }
+                InputPlanes::Staged { staging, .. } => rec.upload(staging.buffer(), 0, &target.luma)?,
+                InputPlanes::Device { image, .. } => rec.copy_image(image, &target.luma)?,
+            }
+        }
+        self.stamp(rec, 1)
+    }
+
+    /// Records the passes in order, with a barrier only where one reads or overwrites what an
+    /// earlier one of the frame wrote.
+    fn passes(&self, rec: &mut Recorder) -> Result<(), GpuError> {
+        self.stamp(rec, 2)?;
+        let io = SlotIo { cur: self.slot, prev: self.prev };
+        let (mut written, mut read) = (BTreeSet::new(), BTreeSet::new());
+        for (k, &p) in self.order.iter().enumerate() {
+            let pass = &self.passes[p];
+            let reads = pass.reads(self.settings);
+            let writes: Vec<Res> = pass.outputs().iter().map(|o| o.resource()).collect();
+            let hazard = reads.iter().any(|r| written.contains(r))
+                || writes.iter().any(|w| written.contains(w) || read.contains(w));
+            if hazard {
+                rec.barrier()?;
+                written.clear();
+                read.clear();
+            }
+            for run in 0..self.repeat {
+                if run > 0 {
+                    rec.barrier()?;
+                }
+                pass.record(rec, &io, self.settings)?;
+            }
+            read.extend(reads);
+            written.extend(writes);
+            self.stamp(rec, 3 + k as u32)?;
+        }
+        Ok(())
+    }
+
+    /// Copies the requested planes and the read-back buffers to host-visible memory.
+    fn readback(&self, rec: &mut Recorder) -> Result<(), GpuError> {
+        let n = self.order.len() as u32;
+        self.stamp(rec, 3 + n)?;
+        for (name, buffer) in &self.slot.plane_readbacks {
+            if let (Some(image), true) = (self.slot.images.get(name), written_by(self.order, self.passes, name)) {
+                rec.download(image, buffer, 0)?;
+            }
+        }
+        for (name, mirror) in self.mirrors {
+            if let Some(buffer) = self.slot.buffers.get(name) {
+                rec.copy_buffer(buffer, mirror, buffer.size())?;
+            }
+        }
+        self.stamp(rec, 4 + n)
+    }
+}
+
 impl FrameSettings {
     /// Whether a pass that runs with these settings writes the image `name`.
     fn runs_output(&self, passes: &[Box<dyn Pass>], name: &str) -> bool {
@@ -659,8 +882,14 @@ fn written_by(order: &[usize], passes: &[Box<dyn Pass>], name: &str) -> bool {
     order.iter().any(|&p| passes[p].outputs().iter().any(|o| o.name == name))
 }
 
-/// Copies chroma into the input's staging buffer, remaking the images when their size changed.
-fn stage_chroma(ctx: &Arc<GpuContext>, target: &mut InputImages, chroma: &ChromaPlanes) -> Result<(), GpuError> {
+/// Copies chroma into the input's staging buffer, remaking the images when their size changed
+/// (`shared`: they are uploaded on the upload queue).
+fn stage_chroma(
+    ctx: &Arc<GpuContext>,
+    target: &mut InputImages,
+    chroma: &ChromaPlanes,
+    shared: bool,
+) -> Result<(), GpuError> {
     let (w, h) = (chroma.width, chroma.height);
     let len = w as usize * h as usize;
     if chroma.cb.len() != len || chroma.cr.len() != len {
@@ -668,8 +897,11 @@ fn stage_chroma(ctx: &Arc<GpuContext>, target: &mut InputImages, chroma: &Chroma
     }
     let fits = target.chroma.as_ref().is_some_and(|(cb, _, _)| (cb.width, cb.height) == (w, h));
     if !fits {
-        let cb = LumaImage::new(ctx, "chroma cb", w, h)?;
-        let cr = LumaImage::new(ctx, "chroma cr", w, h)?;
+        let image = |name: &str| match shared {
+            true => LumaImage::new_shared(ctx, name, w, h),
+            false => LumaImage::new(ctx, name, w, h),
+        };
+        let (cb, cr) = (image("chroma cb")?, image("chroma cr")?);
         let staging = GpuBuffer::new(ctx, "chroma staging", 2 * len as u64, BufferKind::Upload)?;
         // Uploads move images from UNDEFINED themselves, so no separate initialisation is needed.
         target.chroma = Some((cb, cr, staging));
@@ -685,7 +917,8 @@ fn stage_chroma(ctx: &Arc<GpuContext>, target: &mut InputImages, chroma: &Chroma
 
 impl Drop for FramePipeline {
     fn drop(&mut self) {
-        for rec in &mut self.recorders {
+        let transfers = self.transfers.iter_mut().flat_map(|t| [&mut t.upload, &mut t.readback]);
+        for rec in self.recorders.iter_mut().chain(transfers) {
             if let Err(e) = rec.wait() {
                 tracing::error!("frame pipeline: cannot wait for a frame in flight: {e}");
             }

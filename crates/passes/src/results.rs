@@ -1,11 +1,91 @@
 //! What one frame produced, handed out by the frame pipeline: immutable, owned, and tagged with its
 //! frame index. Typed accessors decode the raw buffer words of each pass's outputs.
+//!
+//! On a GPU the bytes of a read-back buffer are not copied out of the host-visible memory the GPU
+//! copied them into: [`ResultBytes`] lends that buffer to the results, and it goes back to the
+//! pipeline's pool when the results are dropped (on any thread), ready for a later frame.
 
 use super::pass::FrameSettings;
 use super::{BlockStatsPass, MotionSearchPass, SsimPass};
+use crate::gpu::GpuBuffer;
 use crate::reference::{BlockGrid, BlockStat, MotionVector, SsimCells, SymbolLayout};
 use crate::video::LumaFrame;
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// Host-visible buffers that read-back copies land in, by output name, waiting to be used again.
+#[derive(Default)]
+pub(crate) struct MirrorPool {
+    free: Mutex<BTreeMap<&'static str, Vec<GpuBuffer>>>,
+}
+
+impl MirrorPool {
+    /// A free buffer for output `name`, if one was given back.
+    pub(crate) fn take(&self, name: &'static str) -> Option<GpuBuffer> {
+        self.free.lock().ok()?.get_mut(name)?.pop()
+    }
+
+    fn give_back(&self, name: &'static str, buffer: GpuBuffer) {
+        if let Ok(mut free) = self.free.lock() {
+            free.entry(name).or_default().push(buffer);
+        }
+    }
+}
+
+/// The bytes of one read-back buffer: a host copy (CPU devices, whose pass outputs are the host
+/// memory itself and are reused next frame), or the lent host-visible buffer the GPU copied them
+/// into, given back to its pool on drop.
+pub struct ResultBytes {
+    inner: ResultInner,
+}
+
+enum ResultInner {
+    Owned(Vec<u8>),
+    Lent { buffer: Option<GpuBuffer>, name: &'static str, pool: Arc<MirrorPool> },
+}
+
+impl ResultBytes {
+    pub(crate) fn owned(bytes: Vec<u8>) -> Self {
+        Self { inner: ResultInner::Owned(bytes) }
+    }
+
+    pub(crate) fn lent(buffer: GpuBuffer, name: &'static str, pool: Arc<MirrorPool>) -> Self {
+        Self { inner: ResultInner::Lent { buffer: Some(buffer), name, pool } }
+    }
+}
+
+impl std::ops::Deref for ResultBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match &self.inner {
+            ResultInner::Owned(bytes) => bytes,
+            ResultInner::Lent { buffer, .. } => buffer.as_ref().map_or(&[], |b| b.bytes()),
+        }
+    }
+}
+
+impl PartialEq for ResultBytes {
+    fn eq(&self, other: &Self) -> bool {
+        self[..] == other[..]
+    }
+}
+
+impl std::fmt::Debug for ResultBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ResultBytes({} bytes)", self.len())
+    }
+}
+
+impl Drop for ResultBytes {
+    fn drop(&mut self) {
+        if let ResultInner::Lent { buffer, name, pool } = &mut self.inner {
+            if let Some(buffer) = buffer.take() {
+                pool.give_back(name, buffer);
+            }
+        }
+    }
+}
 
 /// GPU milliseconds of one frame's steps (0 where timestamps are missing).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -37,8 +117,9 @@ pub struct FrameResults {
     /// Whether this frame had no predecessor (first frame, or first after a seek).
     pub first_of_sequence: bool,
     pub settings: FrameSettings,
-    /// Raw bytes of each read-back pass buffer, by output name.
-    pub buffers: BTreeMap<&'static str, Vec<u8>>,
+    /// Raw bytes of each read-back pass buffer, by output name (only those the pipeline was asked
+    /// to read back: `PipelineConfig::readback`).
+    pub buffers: BTreeMap<&'static str, ResultBytes>,
     /// Host copies of the requested output planes, by name.
     pub planes: BTreeMap<&'static str, Vec<u8>>,
     pub timings: PassTimings,
@@ -91,6 +172,18 @@ impl FrameResults {
         self.buffers
             .get("symbols")
             .map(|b| b[..words * 4].chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    }
+
+    /// The symbol stream's bytes as stored (little-endian words), when the symbols pass ran: what
+    /// `symbols.bin` holds for this pair, without decoding.
+    pub fn symbol_bytes(&self) -> Option<&[u8]> {
+        let len = self.symbol_layout().stream_words(self.grid()) * 4;
+        self.buffers.get("symbols").map(|b| &b[..len])
+    }
+
+    /// The raw bytes of a read-back buffer (e.g. "stats": 16 bytes per block), when it was read back.
+    pub fn buffer_bytes(&self, name: &str) -> Option<&[u8]> {
+        self.buffers.get(name).map(|b| &b[..])
     }
 
     /// A host copy of an output plane ("diff", "predicted", "residual"), when it was requested and written.

@@ -16,6 +16,7 @@ mod input_kind;
 #[cfg(feature = "ffmpeg")]
 mod mp4_writer;
 mod shutdown;
+mod staged_decode;
 mod synthetic;
 mod y4m;
 
@@ -30,6 +31,7 @@ pub use frame::{
 pub use input_alias::{input_string, remove_aliases};
 pub use input_kind::{input_files, read_paths};
 pub use shutdown::{Interrupted, Shutdown};
+pub use staged_decode::StagedDecodeThread;
 pub use synthetic::{SyntheticSource, SYNTHETIC_MOTION};
 pub use vidscope_core::frame;
 pub use vidscope_core::stream_meta::{self, FieldOrder, FormatChange, StreamChoice, StreamMeta};
@@ -40,6 +42,36 @@ pub trait FrameSource: Send {
     fn info(&self) -> &StreamInfo;
     /// The next frame, `Ok(None)` at the end of the stream.
     fn next_frame(&mut self) -> Result<Option<LumaFrame>, VideoError>;
+
+    /// The next frame with its 8-bit luma plane written into `luma` (`width * height` bytes, e.g. the
+    /// mapped staging memory a GPU upload reads) instead of a new buffer. The frame returned carries
+    /// everything else (index, size, decoder errors, format change) but no pixels: its `data` is
+    /// empty and its `chroma` `None`. The values written are exactly `next_frame`'s luma.
+    ///
+    /// The default decodes with `next_frame` and copies the plane; a source that can write straight
+    /// into `luma` (the `.y4m` reader reads the file into it and skips the chroma) overrides it.
+    fn next_frame_into(&mut self, luma: &mut [u8]) -> Result<Option<LumaFrame>, VideoError> {
+        let Some(mut frame) = self.next_frame()? else {
+            return Ok(None);
+        };
+        copy_luma(&self.info().input, &frame, luma)?;
+        frame.data = Vec::new();
+        frame.chroma = None;
+        Ok(Some(frame))
+    }
+}
+
+/// Copies `frame`'s luma plane into `luma`, which must be exactly its size.
+fn copy_luma(input: &str, frame: &LumaFrame, luma: &mut [u8]) -> Result<(), VideoError> {
+    if luma.len() != frame.data.len() {
+        return Err(VideoError::Corrupt {
+            path: input.to_string(),
+            frame: frame.index,
+            reason: format!("a {}-byte luma plane for a {}-byte frame buffer", frame.data.len(), luma.len()),
+        });
+    }
+    luma.copy_from_slice(&frame.data);
+    Ok(())
 }
 
 /// How to open an input beyond its name.

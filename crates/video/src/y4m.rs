@@ -9,16 +9,18 @@
 //! marks full range; otherwise limited. Y4M has no matrix tag: it is guessed from the height.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::path::Path;
 
-use super::{reduce_plane, ChromaPlanes, ColourInfo, FrameSource, LumaFrame, StreamInfo, VideoError};
+use super::{reduce_plane, reduce_sample, ChromaPlanes, ColourInfo, FrameSource, LumaFrame, StreamInfo, VideoError};
 use vidscope_core::stream_meta::{FieldOrder, StreamMeta};
 
 /// Longest header line accepted (the `X` comments can be long, but not unbounded).
 const MAX_HEADER_LEN: usize = 64 * 1024;
 /// Largest width or height accepted.
 const MAX_DIM: u32 = 1 << 16;
+/// The reader's buffer (header lines longer than it are read across refills).
+const READ_BUFFER: usize = 64 * 1024;
 /// Most bytes reserved for a luma plane before its data has been read.
 const MAX_PREALLOC: usize = 64 << 20;
 
@@ -246,6 +248,9 @@ pub struct Y4mSource {
     /// Read buffer for the other planes.
     other: Vec<u8>,
     next_index: usize,
+    /// The file's length when it is a regular file (lets `next_frame_into` seek over the chroma
+    /// and still tell a short last frame).
+    file_len: Option<u64>,
     /// Set after the end or an error; later calls return `Ok(None)`.
     done: bool,
     buf: Vec<u8>,
@@ -258,7 +263,9 @@ impl Y4mSource {
         let not_video = |reason: String| VideoError::NotVideo { path: name.clone(), reason };
         let file = File::open(path).map_err(open_err)?;
         let meta = file.metadata().map_err(open_err)?;
-        let mut reader = BufReader::with_capacity(1 << 20, file);
+        // Small: a frame's planes are read straight into their buffers (reads larger than this bypass
+        // it), so only the FRAME line and the start of a plane go through it.
+        let mut reader = BufReader::with_capacity(READ_BUFFER, file);
         let line = read_line_limited(&mut reader, MAX_HEADER_LEN).map_err(open_err)?;
         if !line.starts_with(b"YUV4MPEG2") {
             return Err(not_video("missing YUV4MPEG2 signature at the start of the file".into()));
@@ -306,6 +313,7 @@ impl Y4mSource {
             skip_bytes: other,
             other: Vec::new(),
             next_index: 0,
+            file_len: meta.is_file().then_some(meta.len()),
             done: false,
             buf: Vec::new(),
         })
@@ -315,14 +323,14 @@ impl Y4mSource {
         VideoError::Corrupt { path: self.info.input.clone(), frame: self.next_index, reason }
     }
 
-    fn read_frame(&mut self) -> Result<Option<LumaFrame>, VideoError> {
-        let io_err = |s: &Self, e: io::Error| s.corrupt(format!("read error: {e}"));
+    /// Reads the next `FRAME` marker line: `Ok(false)` at a clean end of the stream.
+    fn read_marker(&mut self) -> Result<bool, VideoError> {
         let line = match read_line_limited(&mut self.reader, MAX_HEADER_LEN) {
             Ok(line) => line,
-            Err(e) => return Err(io_err(self, e)),
+            Err(e) => return Err(self.corrupt(format!("read error: {e}"))),
         };
         if line.is_empty() {
-            return Ok(None);
+            return Ok(false);
         }
         let complete = line.ends_with(b"\n");
         let is_marker = line.starts_with(b"FRAME") && matches!(line.get(5), None | Some(b'\n') | Some(b' '));
@@ -333,30 +341,45 @@ impl Y4mSource {
             let shown = String::from_utf8_lossy(&line[..line.len().min(16)]).into_owned();
             return Err(self.corrupt(format!("expected a FRAME marker, found {shown:?}")));
         }
+        Ok(true)
+    }
 
-        let mut buf = std::mem::take(&mut self.buf);
+    /// The error for a frame that ends after `got` of its bytes.
+    fn truncated(&self, got: u64) -> VideoError {
+        let want = self.luma_bytes as u64 + self.skip_bytes;
+        self.corrupt(format!("truncated: {got} of {want} bytes of frame data"))
+    }
+
+    /// Reads the stored luma plane (`luma_bytes`) into `buf`, growing it with the data actually read
+    /// (a bogus header cannot make it allocate gigabytes).
+    fn read_stored_luma(&mut self, buf: &mut Vec<u8>) -> Result<(), VideoError> {
         buf.clear();
-        // Grow with the data actually read, so a bogus header cannot make us allocate gigabytes.
         buf.reserve_exact(self.luma_bytes.min(MAX_PREALLOC));
-        let got = match (&mut self.reader).take(self.luma_bytes as u64).read_to_end(&mut buf) {
+        let got = match (&mut self.reader).take(self.luma_bytes as u64).read_to_end(buf) {
             Ok(got) => got,
-            Err(e) => return Err(io_err(self, e)),
+            Err(e) => return Err(self.corrupt(format!("read error: {e}"))),
         };
         if got < self.luma_bytes {
-            let want = self.luma_bytes as u64 + self.skip_bytes;
-            return Err(self.corrupt(format!("truncated: {got} of {want} bytes of frame data")));
+            return Err(self.truncated(got as u64));
         }
+        Ok(())
+    }
+
+    fn read_frame(&mut self) -> Result<Option<LumaFrame>, VideoError> {
+        if !self.read_marker()? {
+            return Ok(None);
+        }
+        let mut buf = std::mem::take(&mut self.buf);
+        self.read_stored_luma(&mut buf)?;
         let mut other = std::mem::take(&mut self.other);
         other.clear();
         other.reserve_exact((self.skip_bytes as usize).min(MAX_PREALLOC));
         let skipped = match (&mut self.reader).take(self.skip_bytes).read_to_end(&mut other) {
             Ok(n) => n as u64,
-            Err(e) => return Err(io_err(self, e)),
+            Err(e) => return Err(self.corrupt(format!("read error: {e}"))),
         };
         if skipped < self.skip_bytes {
-            let want = self.luma_bytes as u64 + self.skip_bytes;
-            let got = self.luma_bytes as u64 + skipped;
-            return Err(self.corrupt(format!("truncated: {got} of {want} bytes of frame data")));
+            return Err(self.truncated(self.luma_bytes as u64 + skipped));
         }
 
         let data = if self.colour.depth > 8 {
@@ -369,6 +392,71 @@ impl Y4mSource {
         };
         let chroma = self.chroma_planes(&other);
         self.other = other;
+        Ok(Some(self.frame(data, chroma)))
+    }
+
+    /// Like `read_frame`, with the luma written into `luma` (8-bit: read from the file straight into
+    /// it) and the chroma (and alpha) planes skipped by a seek, not read.
+    fn read_frame_into(&mut self, luma: &mut [u8]) -> Result<Option<LumaFrame>, VideoError> {
+        let pixels = self.info.width as usize * self.info.height as usize;
+        if luma.len() != pixels {
+            let reason = format!("a {}-byte luma buffer for {pixels} pixels", luma.len());
+            return Err(self.corrupt(reason));
+        }
+        if !self.read_marker()? {
+            return Ok(None);
+        }
+        if self.colour.depth > 8 {
+            let mut buf = std::mem::take(&mut self.buf);
+            self.read_stored_luma(&mut buf)?;
+            let shift = self.colour.depth - 8;
+            for (out, s) in luma.iter_mut().zip(buf.chunks_exact(2)) {
+                *out = reduce_sample([s[0], s[1]], shift);
+            }
+            self.buf = buf;
+        } else {
+            let got = match read_full(&mut self.reader, luma) {
+                Ok(got) => got,
+                Err(e) => return Err(self.corrupt(format!("read error: {e}"))),
+            };
+            if got < luma.len() {
+                return Err(self.truncated(got as u64));
+            }
+        }
+        self.skip_other_planes()?;
+        Ok(Some(self.frame(Vec::new(), None)))
+    }
+
+    /// Moves past the planes after the luma plane: a seek where the file's length says they are all
+    /// there (a regular file), else a read, so a short last frame is an error either way.
+    fn skip_other_planes(&mut self) -> Result<(), VideoError> {
+        let Some(len) = self.file_len else {
+            let mut other = std::mem::take(&mut self.other);
+            other.clear();
+            let skipped = match (&mut self.reader).take(self.skip_bytes).read_to_end(&mut other) {
+                Ok(n) => n as u64,
+                Err(e) => return Err(self.corrupt(format!("read error: {e}"))),
+            };
+            self.other = other;
+            if skipped < self.skip_bytes {
+                return Err(self.truncated(self.luma_bytes as u64 + skipped));
+            }
+            return Ok(());
+        };
+        let pos = match self.reader.stream_position() {
+            Ok(pos) => pos,
+            Err(e) => return Err(self.corrupt(format!("read error: {e}"))),
+        };
+        let left = len.saturating_sub(pos);
+        if left < self.skip_bytes {
+            return Err(self.truncated(self.luma_bytes as u64 + left));
+        }
+        let skip = i64::try_from(self.skip_bytes).map_err(|_| self.corrupt("frame too large".into()))?;
+        self.reader.seek_relative(skip).map_err(|e| self.corrupt(format!("read error: {e}")))
+    }
+
+    /// Frame `next_index` with these planes; advances the index.
+    fn frame(&mut self, data: Vec<u8>, chroma: Option<ChromaPlanes>) -> LumaFrame {
         let frame = LumaFrame {
             index: self.next_index,
             width: self.info.width,
@@ -379,8 +467,22 @@ impl Y4mSource {
             format_change: None,
         };
         self.next_index += 1;
-        Ok(Some(frame))
+        frame
     }
+}
+
+/// Reads until `dst` is full or the input ends; returns the bytes read.
+fn read_full<R: Read>(reader: &mut R, dst: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < dst.len() {
+        match reader.read(&mut dst[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
 }
 
 impl Y4mSource {
@@ -413,6 +515,17 @@ impl FrameSource for Y4mSource {
             return Ok(None);
         }
         let result = self.read_frame();
+        if !matches!(result, Ok(Some(_))) {
+            self.done = true;
+        }
+        result
+    }
+
+    fn next_frame_into(&mut self, luma: &mut [u8]) -> Result<Option<LumaFrame>, VideoError> {
+        if self.done {
+            return Ok(None);
+        }
+        let result = self.read_frame_into(luma);
         if !matches!(result, Ok(Some(_))) {
             self.done = true;
         }
@@ -612,6 +725,63 @@ mod tests {
         let mut src = Y4mSource::open(&dir.path().join("tr3.y4m")).unwrap();
         assert!(src.next_frame().unwrap().is_some());
         assert!(matches!(src.next_frame(), Err(VideoError::Corrupt { frame: 1, .. })));
+    }
+
+    /// Every frame through `next_frame_into` (luma straight into a caller's buffer, chroma skipped).
+    fn read_all_into(src: &mut Y4mSource) -> Result<Vec<Vec<u8>>, VideoError> {
+        let mut planes = Vec::new();
+        let mut luma = vec![0u8; src.info().width as usize * src.info().height as usize];
+        while let Some(frame) = src.next_frame_into(&mut luma)? {
+            assert!(frame.data.is_empty() && frame.chroma.is_none());
+            assert_eq!(frame.index, planes.len());
+            planes.push(luma.clone());
+        }
+        Ok(planes)
+    }
+
+    #[test]
+    fn next_frame_into_writes_the_same_luma_as_next_frame() {
+        let dir = tempfile::tempdir().unwrap();
+        // 8-bit 4:2:0 at an odd size, 10-bit 4:2:0, 4:4:4 with alpha, 12-bit mono.
+        let mut cases = Vec::new();
+        let f8: Vec<Vec<u8>> = (0..3).map(|k| frame8(5, 3, 2 * 3 * 2, k * 40).0).collect();
+        cases.push(write_y4m(dir.path(), "a.y4m", "W5 H3 C420jpeg", &f8));
+        // 4x2 luma + two 2x1 chroma planes of 16-bit samples.
+        let samples = 4 * 2 + 2 * 2;
+        let f10: Vec<Vec<u8>> = (0..2u16)
+            .map(|k| (0..samples).flat_map(|i| (i * 37 + k * 300).min(1023).to_le_bytes()).collect())
+            .collect();
+        cases.push(write_y4m(dir.path(), "b.y4m", "W4 H2 C420p10", &f10));
+        let fa: Vec<Vec<u8>> = (0..2).map(|k| frame8(3, 2, 3 * 6, k).0).collect();
+        cases.push(write_y4m(dir.path(), "c.y4m", "W3 H2 C444alpha", &fa));
+        let fm: Vec<Vec<u8>> =
+            (0..2u16).map(|k| (0..6u16).flat_map(|i| (i * 700 + k).min(4095).to_le_bytes()).collect()).collect();
+        cases.push(write_y4m(dir.path(), "d.y4m", "W3 H2 Cmono12", &fm));
+        for path in cases {
+            let whole = read_all(&mut Y4mSource::open(&path).unwrap()).unwrap();
+            let into = read_all_into(&mut Y4mSource::open(&path).unwrap()).unwrap();
+            let want: Vec<Vec<u8>> = whole.into_iter().map(|f| f.data).collect();
+            assert_eq!(into, want, "{}", path.display());
+        }
+    }
+
+    #[test]
+    fn next_frame_into_still_reports_a_short_last_frame() {
+        let dir = tempfile::tempdir().unwrap();
+        let (f0, _) = frame8(4, 4, 8, 0);
+        let (mut f1, _) = frame8(4, 4, 8, 1);
+        f1.truncate(20); // all 16 luma bytes, 4 of 8 chroma bytes: only the skipped planes are short
+        let path = write_y4m(dir.path(), "tr.y4m", "W4 H4 C420", &[f0, f1]);
+        let mut src = Y4mSource::open(&path).unwrap();
+        let mut luma = vec![0u8; 16];
+        assert!(src.next_frame_into(&mut luma).unwrap().is_some());
+        let err = src.next_frame_into(&mut luma).unwrap_err();
+        assert!(matches!(err, VideoError::Corrupt { frame: 1, .. }), "{err:?}");
+        assert!(err.to_string().contains("20 of 24 bytes"), "{err}");
+        assert_eq!(src.next_frame_into(&mut luma).unwrap(), None);
+        // A buffer of the wrong size is refused, not overrun.
+        let mut src = Y4mSource::open(&path).unwrap();
+        assert!(src.next_frame_into(&mut [0u8; 15]).is_err());
     }
 
     #[test]

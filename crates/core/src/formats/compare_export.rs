@@ -4,7 +4,7 @@
 
 use super::manifest::FileEntry;
 use super::npy_stream::NpyStream;
-use crate::reference::{BlockGrid, BlockStat, FrameError, SsimCells};
+use crate::reference::{BlockGrid, BlockStat, FrameError};
 use anyhow::Context as _;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
@@ -36,18 +36,14 @@ impl CompareExport {
         Ok(Self { csv_path, csv, ab_sad, ab_sse, frames: 0, totals: Vec::new() })
     }
 
-    /// Frame t of the input against its reference frame: per-block stats and SSIM cells.
-    pub fn add(
-        &mut self,
-        t: usize,
-        stats: &[BlockStat],
-        ssim: Option<&SsimCells>,
-        grid: &BlockGrid,
-    ) -> anyhow::Result<()> {
-        self.ab_sad.extend(stats.iter().map(|s| s.sad))?;
-        self.ab_sse.extend(stats.iter().map(|s| s.sse))?;
+    /// Frame t of the input against its reference frame: per-block stats and its SSIM
+    /// (`SsimCells::ssim` of its cells, `None` below 8×8).
+    pub fn add(&mut self, t: usize, stats: &[BlockStat], ssim: Option<f64>, grid: &BlockGrid) -> anyhow::Result<()> {
+        let row: Vec<u8> = stats.iter().flat_map(|s| s.sad.to_le_bytes()).collect();
+        self.ab_sad.extend_bytes(&row)?;
+        let row: Vec<u8> = stats.iter().flat_map(|s| s.sse.to_le_bytes()).collect();
+        self.ab_sse.extend_bytes(&row)?;
         let error = FrameError::from_block_stats(stats, grid);
-        let ssim = ssim.and_then(SsimCells::ssim);
         // FFmpeg prints inf for identical frames; SSIM needs at least one 8x8 window.
         let psnr = if error.psnr.is_infinite() { "inf".to_string() } else { format!("{:.6}", error.psnr) };
         let ssim_text = ssim.map_or("nan".to_string(), |s| format!("{s:.6}"));
@@ -63,11 +59,7 @@ impl CompareExport {
         self.csv.flush().with_context(|| format!("{}: cannot write", self.csv_path.display()))?;
         let shape = self.ab_sad.finish()?;
         self.ab_sse.finish()?;
-        let entry = |shape: Vec<u64>, dtype: &str, description: &str| FileEntry {
-            shape,
-            dtype: dtype.into(),
-            description: description.into(),
-        };
+        let entry = FileEntry::new;
         let mut files = BTreeMap::new();
         files.insert(
             "ab_sad.npy".into(),

@@ -7,11 +7,68 @@ use crate::stream_meta::FormatChange;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct FileEntry {
     pub shape: Vec<u64>,
     pub dtype: String,
     pub description: String,
+    /// Size on disk (a folder: its files together), filled in once the file is complete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// What each row (`shape[0]`: a pair, a frame or a block row) adds to the file: the row's bytes
+    /// for binary files, the mean row for text, the mean image for a PNG folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes_per_frame: Option<f64>,
+}
+
+impl FileEntry {
+    pub fn new(shape: Vec<u64>, dtype: &str, description: &str) -> Self {
+        Self { shape, dtype: dtype.into(), description: description.into(), ..Self::default() }
+    }
+
+    /// Fills in `bytes` and `bytes_per_frame` from the finished file or folder at `path`; `fixed` is
+    /// the part of the file that does not grow with the rows (an NPY header, a CSV header line).
+    pub fn measure(&mut self, path: &std::path::Path, fixed: u64) -> std::io::Result<()> {
+        let bytes = disk_bytes(path)?;
+        let rows = self.shape.first().copied().unwrap_or(0);
+        self.bytes = Some(bytes);
+        self.bytes_per_frame = Some(if rows == 0 { 0.0 } else { bytes.saturating_sub(fixed) as f64 / rows as f64 });
+        Ok(())
+    }
+}
+
+/// Bytes of a file, or of the files in a folder (one level: the `--dump` folders).
+fn disk_bytes(path: &std::path::Path) -> std::io::Result<u64> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_dir() {
+        return Ok(meta.len());
+    }
+    let mut total = 0;
+    for entry in std::fs::read_dir(path)? {
+        total += entry?.metadata()?.len();
+    }
+    Ok(total)
+}
+
+/// What an `analyze` run was asked for, beyond its input: a later run with the same settings on the
+/// same input (`analyze --out-root` resuming a batch) finds the output finished and skips it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct RunSettings {
+    /// The input's absolute path (as given for `synthetic:` specs), and its size in bytes.
+    pub input_path: String,
+    pub input_bytes: Option<u64>,
+    pub stream: Option<usize>,
+    pub block: u32,
+    pub range: u32,
+    pub quant: u32,
+    pub max_frames: Option<usize>,
+    /// `--export` items beyond the default (sorted), and `--dump` kinds.
+    pub exports: Vec<String>,
+    pub dump: Vec<String>,
+    pub warp_params: Option<String>,
+    pub symbols: Option<String>,
+    pub reference: Option<String>,
+    pub ref_start: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -56,6 +113,17 @@ pub struct Manifest {
     pub passes: Vec<String>,
     pub not_implemented: Vec<String>,
     pub conventions: BTreeMap<String, String>,
+    /// The outputs asked for beyond the default set (`--export`), e.g. `["block-csv", "symbols"]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exports: Option<Vec<String>>,
+    /// Every file's bytes together, and per analysed frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes_per_frame: Option<f64>,
+    /// The run's settings (what `--out-root` compares to skip a finished output).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<RunSettings>,
     pub files: BTreeMap<String, FileEntry>,
     /// Layout of symbols.bin.
     #[serde(skip_serializing_if = "Option::is_none")]

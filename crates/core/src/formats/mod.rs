@@ -21,12 +21,12 @@ pub use export::{write_npy, write_png_gray};
 pub use frame_export::{export_frame_stats, FrameStats};
 pub use manifest::{
     decode_warning, DecodeErrorsManifest, FileEntry, FrameErrors, Manifest, RateManifest, ReferenceManifest,
-    SymbolsManifest,
+    RunSettings, SymbolsManifest,
 };
 pub use npy_stream::{NpyStream, NpyValue};
 pub use output_dir::StagedDir;
 pub use own_output::{ANALYZE_DUMP_DIRS, ANALYZE_FILES};
-pub use stats_csv::{PairRows, CSV_HEADER};
+pub use stats_csv::{PairRows, PairTotals, CSV_HEADER, FRAMES_CSV_HEADER};
 pub use symbols_file::{SymbolsFile, SymbolsFileError};
 pub use warp_params::{WarpParamsError, WarpParamsFile};
 pub use yuview_csv::{psnr_x100, BlockData, SeqSpecs, StatType, TypeKind, YuviewCsv, PSNR_X100_IDENTICAL};

@@ -57,7 +57,7 @@ impl<T: NpyValue> NpyStream<T> {
             .truncate(true)
             .open(path)
             .with_context(|| format!("{}: cannot create", path.display()))?;
-        let mut out = BufWriter::new(file);
+        let mut out = BufWriter::with_capacity(1 << 16, file);
         let first = header::<T>(&[&[0], row_shape].concat()).with_context(fail)?;
         out.write_all(&first).with_context(fail)?;
         Ok(Self {
@@ -79,6 +79,21 @@ impl<T: NpyValue> NpyStream<T> {
                 .with_context(|| format!("{}: cannot write", self.path.display()))?;
             self.values += 1;
         }
+        Ok(())
+    }
+
+    /// Appends values given as their little-endian bytes (the NPY body's own encoding), in one
+    /// write: a row gathered into a buffer goes to the file without a call per value.
+    pub fn extend_bytes(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        let size = std::mem::size_of::<T>();
+        anyhow::ensure!(
+            bytes.len() % size == 0,
+            "{}: {} bytes are not whole {size}-byte values",
+            self.path.display(),
+            bytes.len()
+        );
+        self.out.write_all(bytes).with_context(|| format!("{}: cannot write", self.path.display()))?;
+        self.values += (bytes.len() / size) as u64;
         Ok(())
     }
 
@@ -172,6 +187,21 @@ mod tests {
         let a = streamed(dir.path(), "a.npy", &row_shape, &values);
         assert_eq!(a, whole(dir.path(), "b.npy", &[&[rows], &row_shape[..]].concat(), &values));
         assert!(!dir.path().join("a.npy.resize").exists());
+    }
+
+    #[test]
+    fn rows_written_as_bytes_equal_rows_written_as_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let values: Vec<f32> = (0..6 * 35).map(|i| (i as f32).sqrt() - 3.0).collect();
+        let path = dir.path().join("b.npy");
+        let mut s = NpyStream::<f32>::create(&path, &[5, 7]).unwrap();
+        for row in values.chunks(35) {
+            s.extend_bytes(&row.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()).unwrap();
+        }
+        assert_eq!(s.finish().unwrap(), vec![6, 5, 7]);
+        assert_eq!(std::fs::read(&path).unwrap(), whole(dir.path(), "w.npy", &[6, 5, 7], &values));
+        let mut s = NpyStream::<u32>::create(&dir.path().join("c.npy"), &[2]).unwrap();
+        assert!(s.extend_bytes(&[1, 2, 3]).is_err(), "not whole values");
     }
 
     #[test]

@@ -115,12 +115,13 @@ impl YuviewFile {
         self.export.write(t, f).with_context(|| format!("--yuview-csv {target}: cannot write"))
     }
 
-    /// Flushes and moves the file into place. A file that appeared at FILE during the run is left
-    /// alone: the error names where the statistics were kept instead.
-    pub fn finish(self) -> anyhow::Result<std::path::PathBuf> {
+    /// Flushes the file and hands it back under its staging name, for the caller to move into place
+    /// (`StagedFile::commit`, which leaves a file that appeared at FILE during the run alone).
+    pub fn finish(self) -> anyhow::Result<StagedFile> {
         use anyhow::Context as _;
         let target = self.staged.target().display().to_string();
-        self.export.finish().with_context(|| format!("--yuview-csv {target}: cannot write"))?;
-        self.staged.commit().map_err(|e| anyhow::anyhow!("--yuview-csv {e}"))
+        let mut file = self.export.finish().with_context(|| format!("--yuview-csv {target}: cannot write"))?;
+        file.flush().with_context(|| format!("--yuview-csv {target}: cannot write"))?;
+        Ok(self.staged)
     }
 }

@@ -92,10 +92,14 @@ impl SsimCells {
         if windows == 0 {
             return None;
         }
-        let total: f64 = (0..self.cells_y - 1)
-            .map(|cy| (0..self.cells_x - 1).map(|cx| window_ssim(self.window(cx, cy)) as f64).sum::<f64>())
-            .sum();
+        let total: f64 = (0..self.cells_y - 1).map(|cy| self.row_sum(cy)).sum();
         Some(total / windows as f64)
+    }
+
+    /// The sum (in double, left to right) of the SSIM of the windows whose top cells are in row `cy`:
+    /// `ssim` adds these rows in order, so rows computed in parallel give the same value.
+    pub fn row_sum(&self, cy: u32) -> f64 {
+        (0..self.cells_x - 1).map(|cx| window_ssim(self.window(cx, cy)) as f64).sum::<f64>()
     }
 }
 
