@@ -384,8 +384,8 @@ fn analyze_never_replaces_a_folder_holding_its_input_nor_writes_yuview_over_one(
     // The earlier output's own frames as the input: replacing the folder would delete them.
     let frames = out.join("raw/%06d.png");
     assert_one_line_error(&analyze(&[s(&frames)], &out), 2, "holds an input of this run (INPUT");
-    let csv = out.join("stats.csv");
-    let o = run(&["analyze", "synthetic:40x24", "--frames", "2", "--warp-params", s(&csv), "--out", s(&out)]);
+    let sad = out.join("sad.npy");
+    let o = run(&["analyze", "synthetic:40x24", "--frames", "2", "--warp-params", s(&sad), "--out", s(&out)]);
     assert_one_line_error(&o, 2, "holds an input of this run (--warp-params");
     let yuv = dir.path().join("elsewhere");
     let o = run(&[

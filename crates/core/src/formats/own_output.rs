@@ -12,6 +12,7 @@ use std::path::Path;
 pub const ANALYZE_FILES: &[&str] = &[
     "manifest.json",
     "stats.csv",
+    "frames.csv",
     "symbols.bin",
     "sad.npy",
     "sse.npy",
