@@ -312,6 +312,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         height: info.height,
         symbols: opts.exports.symbols,
         block_csv: opts.exports.block_csv,
+        yuview: opts.yuview_csv.is_some(),
         dumps: opts.dump.kinds().into_iter().filter(|(on, _, _)| *on).map(|(_, kind, plane)| (kind, plane)).collect(),
         compare,
     };

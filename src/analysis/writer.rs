@@ -30,8 +30,12 @@ use vidscope_core::formats::{
 };
 use vidscope_core::safe_fs::StagedFile;
 
-/// Frames queued between the driver and the writer, and between the writer and the text thread.
+/// Frames queued between the writer and the text thread.
 const QUEUE: usize = 3;
+
+/// Frames queued between the driver and the writer, which prepares them at once (each on the
+/// thread pool) and then writes them in order.
+const BATCH: usize = 8;
 
 /// Blocks formatted per piece of stats.csv (one piece per task on the thread pool).
 const CSV_PIECE: usize = 2048;
@@ -48,6 +52,8 @@ pub struct WriterConfig {
     pub symbols: bool,
     /// `stats.csv`, one row per block.
     pub block_csv: bool,
+    /// A YUView file is written (`--yuview-csv`).
+    pub yuview: bool,
     /// (`--dump` folder name, pipeline plane; "" = the input frame) of each dumped kind.
     pub dumps: Vec<(&'static str, &'static str)>,
     pub compare: bool,
@@ -154,7 +160,7 @@ impl Writer {
         yuview: Option<YuviewFile>,
     ) -> anyhow::Result<Self> {
         let state = WriterState::create(config, learner, yuview)?;
-        let (tx, rx) = sync_channel::<FrameJob>(QUEUE);
+        let (tx, rx) = sync_channel::<FrameJob>(BATCH);
         let abort = Arc::new(AtomicBool::new(false));
         let stop = Arc::clone(&abort);
         let handle = std::thread::Builder::new()
@@ -200,18 +206,37 @@ impl Drop for Writer {
     }
 }
 
-struct WriterState {
+/// What preparing a frame reads (shared by the frames prepared at once).
+struct Shared {
     config: WriterConfig,
+    learner: Option<SymbolsFile>,
+    /// Inside pixels of each block, and the blocks' rectangles.
+    counts: Arc<Vec<u32>>,
+    rects: Vec<BlockRect>,
+}
+
+struct WriterState {
+    shared: Shared,
     arrays: BlockArrays,
     frames_csv: OutFile,
     symbols_bin: Option<OutFile>,
     compare: Option<CompareExport>,
-    learner: Option<SymbolsFile>,
     text: Option<TextThread>,
-    /// Inside pixels of each block, and the blocks' rectangles.
-    counts: Arc<Vec<u32>>,
-    rects: Vec<BlockRect>,
     written: Written,
+}
+
+/// A frame ready to be written: everything computed, in memory.
+struct Prepared {
+    results: FrameResults,
+    rows: Rows,
+    /// Frames t > 0: the pair's totals (bits as the manifest sums them).
+    totals: Option<PairTotals>,
+    /// The learner stream's bytes, when `--symbols` replaced the GPU's.
+    learner_bytes: Option<Vec<u8>>,
+    /// With `--ref`: the A/B block stats and the frame's SSIM.
+    ab: Option<Vec<BlockStat>>,
+    ssim: Option<f64>,
+    text: Option<TextJob>,
 }
 
 impl WriterState {
@@ -242,21 +267,33 @@ impl WriterState {
             frames_csv,
             symbols_bin,
             compare: if config.compare { Some(CompareExport::create(&dir, &grid)?) } else { None },
-            learner,
             text,
-            counts,
-            rects: grid.rects().collect(),
             written: Written::default(),
-            config,
+            shared: Shared { rects: grid.rects().collect(), counts, learner, config },
         })
     }
 
+    /// Takes the frames that are waiting (up to BATCH), prepares them at once on the thread pool and
+    /// writes them in order; so the pool's start-up is paid once per batch, and a slow frame does not
+    /// hold the others back.
     fn run(mut self, rx: &Receiver<FrameJob>, abort: &AtomicBool) -> anyhow::Result<Written> {
-        while let Ok(job) = rx.recv() {
+        while let Ok(first) = rx.recv() {
+            let mut batch = vec![first];
+            while batch.len() < BATCH {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
             if abort.load(Ordering::SeqCst) {
                 anyhow::bail!("stopped");
             }
-            self.frame(job)?;
+            let shared = &self.shared;
+            let prepared: Vec<anyhow::Result<Prepared>> =
+                batch.into_par_iter().map(|job| shared.prepare(job)).collect();
+            for frame in prepared {
+                self.commit(frame?)?;
+            }
         }
         if abort.load(Ordering::SeqCst) {
             anyhow::bail!("stopped");
@@ -264,95 +301,39 @@ impl WriterState {
         self.finish()
     }
 
-    fn frame(&mut self, job: FrameJob) -> anyhow::Result<()> {
-        let FrameJob { results: out, errors, prev_errors, warp } = job;
+    /// Writes a prepared frame (in frame order).
+    fn commit(&mut self, p: Prepared) -> anyhow::Result<()> {
+        let Prepared { results: out, rows, totals, learner_bytes, ab, ssim, text } = p;
         let t = out.index;
-        let grid = self.config.grid;
-        let n = grid.len();
-        let stats = out.buffer_bytes("stats").context("block stats pass did not run")?;
-        let ab = if self.config.compare { Some(out.ab_stats().context("compare passes did not run")?) } else { None };
+        let config = &self.shared.config;
         if let (Some(export), Some(ab)) = (self.compare.as_mut(), &ab) {
-            let ssim = out.buffer_bytes("ssim").and_then(|bytes| parallel_ssim(bytes, grid.width, grid.height));
-            export.add(t, ab, ssim, &grid)?;
+            export.add(t, ab, ssim, &config.grid)?;
         }
-        let mut text = TextJob { t, pair: None, ab };
-        if t == 0 {
-            let rows = gather_rows(&self.counts, &self.rects, stats, None)?;
-            self.arrays.mean.extend_bytes(&rows.mean)?;
-        } else {
-            let pair = t as u64 - 1;
-            let vectors = out.buffer_bytes("vectors").context("motion pass did not run")?;
-            let mc = out.buffer_bytes("mc_stats").context("residual pass did not run")?;
-            anyhow::ensure!(vectors.len() >= n * 16, "motion vectors: {} bytes for {n} blocks", vectors.len());
-            let modes = match &warp {
-                Some(params) => modes_from_warp(params),
-                None => vectors
-                    .chunks_exact(16)
-                    .take(n)
-                    .map(|v| BlockMode::MotionVector {
-                        dx: i32::from_le_bytes([v[0], v[1], v[2], v[3]]),
-                        dy: i32::from_le_bytes([v[4], v[5], v[6], v[7]]),
-                    })
-                    .collect(),
-            };
-            let owned: Vec<u32>;
-            let stream: &[u32] = match &self.learner {
-                Some(file) => {
-                    owned = file.stream_for_pair(pair, &modes)?;
-                    if let Some(bin) = self.symbols_bin.as_mut() {
-                        let bytes: Vec<u8> = owned.iter().flat_map(|w| w.to_le_bytes()).collect();
-                        bin.write(&bytes)?;
-                    }
-                    &owned
+        self.arrays.mean.extend_bytes(&rows.mean)?;
+        if let Some(totals) = totals {
+            if let Some(bin) = self.symbols_bin.as_mut() {
+                match &learner_bytes {
+                    Some(bytes) => bin.write(bytes)?,
+                    None => bin.write(out.symbol_bytes().context("symbols pass did not run")?)?,
                 }
-                None => {
-                    let bytes = out.symbol_bytes().context("symbols pass did not run")?;
-                    if let Some(bin) = self.symbols_bin.as_mut() {
-                        bin.write(bytes)?;
-                    }
-                    match bytemuck::try_cast_slice::<u8, u32>(bytes) {
-                        Ok(words) if cfg!(target_endian = "little") => words,
-                        _ => {
-                            owned = out.symbols().context("symbols pass did not run")?;
-                            &owned
-                        }
-                    }
-                }
-            };
-            let inputs = PairInputs { vectors, mc, stream, modes: &modes, grid, layout: self.config.layout };
-            let rows = gather_rows(&self.counts, &self.rects, stats, Some(&inputs))?;
-            self.arrays.mean.extend_bytes(&rows.mean)?;
+            }
             self.arrays.sad.extend_bytes(&rows.sad)?;
             self.arrays.sse.extend_bytes(&rows.sse)?;
             self.arrays.motion.extend_bytes(&rows.motion)?;
             self.arrays.mc_sad.extend_bytes(&rows.mc_sad)?;
             self.arrays.mc_sse.extend_bytes(&rows.mc_sse)?;
             self.arrays.rate.extend_bytes(&rows.rate)?;
-            // Summed in block order, as the manifest's totals always were.
-            let bits = rows
-                .rates
-                .iter()
-                .fold([0.0; 3], |acc, r| [acc[0] + r.mv_bits, acc[1] + r.residual_bits, acc[2] + r.total()]);
-            self.written.pair_bits.push(bits);
-            let [sad, sse, mc_sad, mc_sse] = rows.sums;
-            let totals = PairTotals { pair, sad, sse, mc_sad, mc_sse, bits, decode_errors: prev_errors + errors };
+            self.written.pair_bits.push(totals.bits);
             let mut line = Vec::new();
             totals.write(&mut line)?;
             self.frames_csv.write(&line)?;
-            if self.text.is_some() {
-                let stats = out.stats().context("block stats pass did not run")?;
-                let motion = out.motion().context("motion pass did not run")?;
-                let mc = out.mc_stats().context("residual pass did not run")?;
-                let decode_errors = prev_errors + errors;
-                text.pair = Some(PairText { pair, stats, motion, mc, rates: rows.rates, decode_errors });
-            }
         }
-        if let Some(thread) = self.text.as_mut() {
+        if let (Some(thread), Some(text)) = (self.text.as_mut(), text) {
             thread.send(text)?;
         }
-        for &(kind, plane) in &self.config.dumps {
-            let png = self.config.dir.join(kind).join(format!("{t:06}.png"));
-            let (w, h) = (self.config.width, self.config.height);
+        for &(kind, plane) in &config.dumps {
+            let png = config.dir.join(kind).join(format!("{t:06}.png"));
+            let (w, h) = (config.width, config.height);
             if plane.is_empty() {
                 if let Some(frame) = out.frame(0) {
                     write_png_gray(&png, w, h, &frame.data)?;
@@ -382,6 +363,85 @@ impl WriterState {
             self.written.compare = Some(export.finish()?);
         }
         Ok(self.written)
+    }
+}
+
+impl Shared {
+    /// Everything a frame's files need, computed from its results (on the thread pool).
+    fn prepare(&self, job: FrameJob) -> anyhow::Result<Prepared> {
+        let FrameJob { results: out, errors, prev_errors, warp } = job;
+        let t = out.index;
+        let grid = self.config.grid;
+        let n = grid.len();
+        let stats = out.buffer_bytes("stats").context("block stats pass did not run")?;
+        let (ab, ssim) = match self.config.compare {
+            true => {
+                let ab = out.ab_stats().context("compare passes did not run")?;
+                (Some(ab), out.buffer_bytes("ssim").and_then(|bytes| parallel_ssim(bytes, grid.width, grid.height)))
+            }
+            false => (None, None),
+        };
+        let want_text = self.config.block_csv || self.config.yuview;
+        let Some(pair) = (t as u64).checked_sub(1) else {
+            let rows = gather_rows(&self.counts, &self.rects, stats, None)?;
+            let text = want_text.then(|| TextJob { t, pair: None, ab: ab.clone() });
+            return Ok(Prepared { results: out, rows, totals: None, learner_bytes: None, ab, ssim, text });
+        };
+        let vectors = out.buffer_bytes("vectors").context("motion pass did not run")?;
+        let mc = out.buffer_bytes("mc_stats").context("residual pass did not run")?;
+        anyhow::ensure!(vectors.len() >= n * 16, "motion vectors: {} bytes for {n} blocks", vectors.len());
+        let modes = match &warp {
+            Some(params) => modes_from_warp(params),
+            None => vectors
+                .chunks_exact(16)
+                .take(n)
+                .map(|v| BlockMode::MotionVector {
+                    dx: i32::from_le_bytes([v[0], v[1], v[2], v[3]]),
+                    dy: i32::from_le_bytes([v[4], v[5], v[6], v[7]]),
+                })
+                .collect(),
+        };
+        let owned: Vec<u32>;
+        let mut learner_bytes = None;
+        let stream: &[u32] = match &self.learner {
+            Some(file) => {
+                owned = file.stream_for_pair(pair, &modes)?;
+                learner_bytes = Some(owned.iter().flat_map(|w| w.to_le_bytes()).collect());
+                &owned
+            }
+            None => {
+                let bytes = out.symbol_bytes().context("symbols pass did not run")?;
+                match bytemuck::try_cast_slice::<u8, u32>(bytes) {
+                    Ok(words) if cfg!(target_endian = "little") => words,
+                    _ => {
+                        owned = out.symbols().context("symbols pass did not run")?;
+                        &owned
+                    }
+                }
+            }
+        };
+        let inputs = PairInputs { vectors, mc, stream, modes: &modes, grid, layout: self.config.layout };
+        let mut rows = gather_rows(&self.counts, &self.rects, stats, Some(&inputs))?;
+        // Summed in block order, as the manifest's totals always were.
+        let bits = rows
+            .rates
+            .iter()
+            .fold([0.0; 3], |acc, r| [acc[0] + r.mv_bits, acc[1] + r.residual_bits, acc[2] + r.total()]);
+        let [sad, sse, mc_sad, mc_sse] = rows.sums;
+        let decode_errors = prev_errors + errors;
+        let totals = PairTotals { pair, sad, sse, mc_sad, mc_sse, bits, decode_errors };
+        let text = match want_text {
+            true => {
+                let stats = out.stats().context("block stats pass did not run")?;
+                let motion = out.motion().context("motion pass did not run")?;
+                let mc = out.mc_stats().context("residual pass did not run")?;
+                let rates = std::mem::take(&mut rows.rates);
+                let pair = Some(PairText { pair, stats, motion, mc, rates, decode_errors });
+                Some(TextJob { t, pair, ab: ab.clone() })
+            }
+            false => None,
+        };
+        Ok(Prepared { results: out, rows, totals: Some(totals), learner_bytes, ab, ssim, text })
     }
 }
 
