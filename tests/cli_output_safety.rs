@@ -59,6 +59,25 @@ impl Running {
     fn finished(&mut self) -> bool {
         self.0.try_wait().unwrap().is_some()
     }
+
+    /// Stops the run where it is (SIGSTOP, waited for), so that what a test does "during the run"
+    /// happens during it however fast the device is: on Debian 13's lavapipe SLOW ended before a
+    /// second run had started. `resume` lets it go on.
+    fn pause(&mut self) {
+        self.signal(rustix::process::Signal::STOP);
+        let stat = format!("/proc/{}/stat", self.0.id());
+        let start = Instant::now();
+        // The state is the field after the parenthesised command name: T = stopped.
+        while !std::fs::read_to_string(&stat).is_ok_and(|s| s.rsplit(") ").next().is_some_and(|r| r.starts_with('T'))) {
+            assert!(!self.finished(), "the run ended before it could be paused");
+            assert!(start.elapsed() < Duration::from_secs(10), "the run did not stop");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    fn resume(&self) {
+        self.signal(rustix::process::Signal::CONT);
+    }
 }
 
 impl Drop for Running {
@@ -182,8 +201,10 @@ fn a_folder_created_at_out_during_the_run_is_left_alone_and_the_output_kept_besi
     let out = dir.path().join("race1");
     let mut running = Running::analyze(&SLOW, &out);
     wait_for_staging(&out, &mut running);
+    running.pause();
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("thesis.tex"), b"precious").unwrap();
+    running.resume();
     let o = running.wait();
     assert_one_line_error(&o, 2, "race1.vidscope-");
     assert_eq!(std::fs::read(out.join("thesis.tex")).unwrap(), b"precious");
@@ -206,8 +227,10 @@ fn an_earlier_output_changed_during_the_run_is_left_alone() {
     assert_ok(&analyze(&QUICK, &out));
     let mut running = Running::analyze(&SLOW, &out);
     wait_for_staging(&out, &mut running);
+    running.pause();
     std::fs::write(out.join("notes.txt"), b"added during the run").unwrap();
     let before = snapshot(&out);
+    running.resume();
     assert_one_line_error(&running.wait(), 2, "notes.txt");
     assert_eq!(snapshot(&out), before);
     assert!(staging(&out).is_empty(), "{:?}", staging(&out));
@@ -219,9 +242,11 @@ fn two_runs_to_one_folder_never_both_succeed() {
     let out = dir.path().join("out");
     let mut first = Running::analyze(&SLOW, &out);
     wait_for_staging(&out, &mut first);
+    first.pause();
     let second = analyze(&QUICK, &out);
-    assert!(!first.finished(), "the first run ended before the second tried; make SLOW slower");
+    assert!(!first.finished(), "the first run ended before the second tried");
     assert_one_line_error(&second, 2, "another vidscope run");
+    first.resume();
     let o = first.wait();
     assert_ok(&o);
     let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
@@ -239,7 +264,10 @@ fn sigint_and_sigterm_during_analyze_remove_the_staging_folder() {
         let out = dir.path().join("out");
         let mut running = Running::analyze(&SLOW, &out);
         wait_for_staging(&out, &mut running);
+        // Sent while stopped, the signal is delivered as the run goes on: during it, not after.
+        running.pause();
         running.signal(signal);
+        running.resume();
         let o = running.wait();
         assert_one_line_error(&o, code, name);
         assert!(!out.exists(), "no output after {name}");
