@@ -498,7 +498,9 @@ fn a_yuview_file_created_during_the_run_keeps_both_and_costs_not_the_analysis() 
         .unwrap();
     let mut running = Running(child);
     wait_for_staging(&csv, &mut running);
+    running.pause();
     std::fs::write(&csv, b"the user's").unwrap();
+    running.resume();
     let o = running.wait();
     assert_one_line_error(&o, 2, "left alone");
     assert_eq!(std::fs::read(&csv).unwrap(), b"the user's");
