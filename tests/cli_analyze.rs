@@ -245,37 +245,21 @@ fn widths_up_to_the_devices_limit_are_analyzed_and_wider_ones_refused_before_any
     // widths just under the limit must still run, with every image checked before it is created.
     let max = device_max_image_side();
     let dir = tempfile::tempdir().unwrap();
-    for w in [max - 145, max - 144, max - 143, max - 64, max - 1, max] {
+    let analyze_width = |w: u32| {
         let out = dir.path().join(format!("w{w}"));
-        let o = vidscope(&[
-            "analyze",
-            &format!("synthetic:{w}x8"),
-            "--frames",
-            "2",
-            "--range",
-            "1",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        assert!(o.status.success(), "width {w}: {stderr}");
+        let input = format!("synthetic:{w}x8");
+        let o = vidscope(&["analyze", &input, "--frames", "2", "--range", "1", "--out", out.to_str().unwrap()]);
+        (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned(), out)
+    };
+    for w in [max - 145, max - 144, max - 143, max - 64, max - 1, max] {
+        let (code, stderr, out) = analyze_width(w);
+        assert_eq!(code, Some(0), "width {w}: {stderr}");
         assert!(!stderr.contains("report this bug"), "width {w}: {stderr}");
         assert!(out.join("manifest.json").is_file(), "width {w}");
     }
     for w in [max + 1, max + 144] {
-        let out = dir.path().join(format!("w{w}"));
-        let o = vidscope(&[
-            "analyze",
-            &format!("synthetic:{w}x8"),
-            "--frames",
-            "2",
-            "--range",
-            "1",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "width {w}: {stderr}");
+        let (code, stderr, out) = analyze_width(w);
+        assert_eq!(code, Some(2), "width {w}: {stderr}");
         assert!(stderr.contains("larger than the Vulkan device"), "width {w}: {stderr}");
         assert!(!out.exists(), "width {w}: no output folder");
     }
