@@ -31,6 +31,8 @@ lint: setup
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --workspace --no-default-features --all-targets -- -D warnings
 
+# Every test runs with the Khronos validation layer on (the CLI's default is off); any message fails it.
+test: export VIDSCOPE_VALIDATION = on
 test: lint
 	cargo test --workspace --all-targets -- --test-threads=2
 

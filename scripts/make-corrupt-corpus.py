@@ -4,7 +4,8 @@
 Usage: scripts/make-corrupt-corpus.py OUT_DIR
 
 From one clean H.264 clip (made here with the ffmpeg CLI: testsrc2, 320x240, 48 frames, a keyframe
-every 12) it writes, with fixed seeds so every run gives the same bytes:
+every 12, no B-frames) and one with B-frames it writes, with fixed seeds so every run gives the same
+bytes:
 
   clean.mp4, clean.h264        the clip as MP4 (moov first) and as a raw Annex B stream
   flip-mp4-sN.mp4              N = 1..4: 24 bytes flipped inside mdat (headers and moov intact)
@@ -13,6 +14,14 @@ every 12) it writes, with fixed seeds so every run gives the same bytes:
   trunc-50.h264                cut mid-stream, inside a NAL unit
   nomoov.mp4                   the moov box removed: no index, FFmpeg cannot open it
   size-change.h264             320x240 then 160x120 in one stream (a mid-stream change)
+  size-blip-N.h264             N = 2, 8, 9: 320x240, N frames of 32x32 after the first GOP, then
+                               320x240 again (what a corrupt header does: a few frames of another
+                               size; vidscope skips up to 8 in a row as damage, 9 are a size change)
+  bframes.mp4                  a clean clip with B-frames (3, pyramid): the decoder reorders, so
+                               frames come out later than their packets go in
+  flip-bf-mp4-sN.mp4           N = 1, 2: bframes.mp4 with 24 bytes flipped inside mdat
+  flip-bf-h264-sN.h264         N = 1, 2: its raw stream with 24 bytes flipped after the first 1 kB
+  trunc-bf-50.h264             its raw stream cut at 50 % (the damaged frame is among the last out)
   depth-change.h264            24 frames of 8-bit yuv420p, then 24 of 10-bit yuv420p10le, same size
                                (a mid-stream pixel format change; not damage)
 
@@ -32,12 +41,23 @@ def ffmpeg(*args):
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
 
 
-def x264(out, size, frames, *extra, pix_fmt="yuv420p"):
+def x264(out, size, frames, *extra, pix_fmt="yuv420p", bframes=0):
     ffmpeg(
         "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=24",
         "-frames:v", str(frames), "-c:v", "libx264", "-preset", "veryfast", "-g", "12",
-        "-bf", "0", "-pix_fmt", pix_fmt, *extra, out,
+        "-bf", str(bframes), "-pix_fmt", pix_fmt, *extra, out,
     )
+
+
+def sps_offsets(stream):
+    """Offsets of the start codes of the sequence parameter sets (NAL type 7) in an Annex B stream:
+    h264_mp4toannexb puts one before every keyframe, so these split it into GOPs."""
+    out, pos = [], 0
+    while (pos := stream.find(b"\x00\x00\x01", pos)) >= 0:
+        if pos + 3 < len(stream) and stream[pos + 3] & 0x1F == 7:
+            out.append(pos - 1 if pos > 0 and stream[pos - 1] == 0 else pos)
+        pos += 3
+    return out
 
 
 def boxes(data):
@@ -116,6 +136,38 @@ def main():
         os.remove(path(n))
     open(path("depth-change.h264"), "wb").write(b"".join(parts))
     notes.append("depth-change.h264 24 frames of 8-bit yuv420p, then 24 of 10-bit yuv420p10le (320x240)")
+
+    # A corrupt header's effect, made exactly: an N-frame 32x32 stream spliced in after the first GOP
+    # (with its own SPS/PPS), then the rest of the clip from its second GOP's SPS. 8 is vidscope's
+    # MAX_FRAMES_OF_ANOTHER_SIZE.
+    second_gop = sps_offsets(h264)[1]
+    for n in (2, 8, 9):
+        x264(path("blip.h264"), "32x32", n, "-f", "h264")
+        blip = open(path("blip.h264"), "rb").read()
+        os.remove(path("blip.h264"))
+        name = f"size-blip-{n}.h264"
+        open(path(name), "wb").write(h264[:second_gop] + blip + h264[second_gop:])
+        notes.append(f"{name} 12 frames of 320x240, {n} of 32x32, then 36 of 320x240")
+
+    # B-frames: the decoder holds frames back to reorder them, the case where frame threads once made
+    # the error count differ from run to run.
+    x264(path("bframes.mp4"), "320x240", 48, "-movflags", "+faststart", bframes=3)
+    ffmpeg("-i", path("bframes.mp4"), "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-f", "h264", path("bframes.h264"))
+    bmp4 = open(path("bframes.mp4"), "rb").read()
+    bh264 = open(path("bframes.h264"), "rb").read()
+    os.remove(path("bframes.h264"))
+    notes.append("bframes.mp4 undamaged, 3 B-frames (pyramid)")
+    mdat = next((o, s) for k, o, s in boxes(bmp4) if k == "mdat")
+    for seed in (1, 2):
+        name = f"flip-bf-mp4-s{seed}.mp4"
+        open(path(name), "wb").write(flip(bmp4, mdat[0] + 16 + 1024, mdat[0] + mdat[1], 200 + seed))
+        notes.append(f"{name} {FLIPS} bytes flipped in mdat, seed {200 + seed}")
+    for seed in (1, 2):
+        name = f"flip-bf-h264-s{seed}.h264"
+        open(path(name), "wb").write(flip(bh264, 1024, len(bh264), 300 + seed))
+        notes.append(f"{name} {FLIPS} bytes flipped after the first 1 kB, seed {300 + seed}")
+    open(path("trunc-bf-50.h264"), "wb").write(bh264[: len(bh264) // 2])
+    notes.append("trunc-bf-50.h264 cut at 50 %")
 
     with open(path("corpus.txt"), "w") as f:
         f.write("\n".join(notes) + "\n")

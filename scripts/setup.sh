@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# Installs what vidscope needs on Debian 12 when it is missing, quietly; does nothing when all is there.
+# Installs what vidscope needs on Debian 12 or 13 when it is missing, quietly; does nothing when all is
+# there. The package names are the same in both (13 ships FFmpeg 7.1, 12 FFmpeg 5.1).
 # Used by `make run` and `make test` (and so by CI).
 set -euo pipefail
 
 packages=(
+  # make itself, for a system that ran this script directly (a fresh Debian 13 root has no make)
+  make
   # FFmpeg libraries for ffmpeg-next, and bindgen's needs
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavfilter-dev libavdevice-dev
   libswresample-dev pkg-config clang libclang-dev
   # Vulkan: loader, the CPU driver lavapipe, validation layer, shader compiler
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslc
-  # window tests and the reference CLI the tests compare with
-  xvfb xauth xdotool ffmpeg bc python3 python3-numpy
-  # libraries winit loads at run time for the viewer window (X11)
+  # window tests (X11 under Xvfb, Wayland under a headless Weston) and the reference CLI the tests
+  # compare with
+  xvfb xauth xdotool weston ffmpeg bc python3 python3-numpy
+  # libraries winit loads at run time for the viewer window: X11, and Wayland (used when
+  # WAYLAND_DISPLAY is set)
   libx11-xcb1 libxcursor1 libxi6 libxrandr2 libxkbcommon-x11-0
+  libwayland-client0 libwayland-cursor0 libxkbcommon0
 )
 
 missing=()

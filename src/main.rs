@@ -35,16 +35,23 @@ struct GpuArgs {
     /// Use the first Vulkan device whose name contains this (default: discrete > integrated > virtual > cpu)
     #[arg(long, global = true, value_name = "SUBSTRING")]
     gpu: Option<String>,
-    /// Khronos validation layer: auto = on whenever it is installed
-    #[arg(long, global = true, value_enum, default_value_t = ValidationArg::Auto)]
+    /// Khronos validation layer (for developers: slows every run, and any message it prints fails the
+    /// command); auto = on whenever it is installed. The tests and CI set VIDSCOPE_VALIDATION=on
+    #[arg(long, global = true, value_enum, env = "VIDSCOPE_VALIDATION", default_value_t = ValidationArg::Off)]
     validation: ValidationArg,
+}
+
+/// Parses an input path into the string vidscope opens (a path that is not UTF-8 gets a UTF-8 alias).
+fn input_arg() -> impl clap::builder::TypedValueParser<Value = String> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::OsStringValueParser::new().try_map(vidscope::video::input_string)
 }
 
 /// A second video compared with the input frame by frame.
 #[derive(Args)]
 struct RefArgs {
     /// Reference video (any input vidscope reads): frame t of INPUT is compared with frame t + --ref-start of REF
-    #[arg(long = "ref", value_name = "REF")]
+    #[arg(long = "ref", value_name = "REF", value_parser = input_arg())]
     reference: Option<String>,
     /// First frame of REF to compare with frame 0 of INPUT
     #[arg(long, value_name = "N", default_value_t = 0, requires = "reference")]
@@ -79,7 +86,7 @@ enum Command {
     /// stream and per-block CSV, PNG dumps and manifest.json for every frame pair; one input or many
     Analyze {
         /// Video file(s) (anything FFmpeg opens), .y4m files, or synthetic:WxH[@FPS]; several need --out-root
-        #[arg(value_name = "INPUT", required_unless_present = "inputs_from")]
+        #[arg(value_name = "INPUT", required_unless_present = "inputs_from", value_parser = input_arg())]
         inputs: Vec<String>,
         /// Also analyze the inputs listed in this file, one per line (# starts a comment line)
         #[arg(long, value_name = "LIST")]
@@ -140,6 +147,7 @@ enum Command {
     /// Time decoding, upload and each GPU pass (timestamp queries), and end-to-end fps
     Bench {
         /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
+        #[arg(value_parser = input_arg())]
         input: String,
         /// Read the file's N-th video stream (0-based, as ffmpeg's -map 0:v:N; default: FFmpeg's best)
         #[arg(long, value_name = "N")]
@@ -272,7 +280,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let summary = analysis::run_analyze(&ctx, &opts)?;
             println!("{summary}");
-            if let Some(warning) = summary.warning() {
+            for warning in [summary.warning(), summary.ref_warning()].into_iter().flatten() {
                 eprintln!("vidscope: warning: {warning}");
             }
             if let Some(warning) = summary.format_warning() {
@@ -340,10 +348,18 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VIDSCOPE_LOG").unwrap_or_else(|_| "warn".into()))
+        // sctk_adwaita (the Wayland window frame) logs an error whenever no desktop portal answers
+        // its dark-theme query in 100 ms (headless compositors, minimal sessions); it then draws
+        // the light frame, so that is not the user's problem. VIDSCOPE_LOG still shows it.
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VIDSCOPE_LOG")
+                .unwrap_or_else(|_| "warn,sctk_adwaita::config=off".into()),
+        )
         .init();
     let cli = Cli::parse();
-    match run(cli) {
+    let result = run(cli);
+    vidscope::video::remove_aliases();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line: the whole context chain, newlines folded.

@@ -51,6 +51,7 @@ impl CompareArgs {
 #[derive(Args, Clone, Debug)]
 pub struct ViewArgs {
     /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
+    #[arg(value_parser = crate::input_arg())]
     pub input: String,
     /// Read the file's N-th video stream (0-based, as ffmpeg's -map 0:v:N; default: FFmpeg's best)
     #[arg(long, value_name = "N")]
@@ -103,7 +104,7 @@ pub struct ViewArgs {
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub record_dir: PathBuf,
     /// Reference video (B): frame t of INPUT is compared with frame t + --ref-start of REF (same size)
-    #[arg(long = "ref", value_name = "REF")]
+    #[arg(long = "ref", value_name = "REF", value_parser = crate::input_arg())]
     pub reference: Option<String>,
     /// First frame of REF to compare with frame 0 of INPUT
     #[arg(long, value_name = "N", default_value_t = 0, requires = "reference")]
@@ -185,6 +186,7 @@ impl ViewArgs {
 #[derive(Args, Clone, Debug)]
 pub struct RecordArgs {
     /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
+    #[arg(value_parser = crate::input_arg())]
     pub input: String,
     /// Read the file's N-th video stream (0-based, as ffmpeg's -map 0:v:N; default: FFmpeg's best)
     #[arg(long, value_name = "N")]
@@ -234,7 +236,7 @@ pub struct RecordArgs {
     #[arg(long, short, default_value_t = 16)]
     pub range: u32,
     /// Reference video (B): frame t of INPUT is compared with frame t + --ref-start of REF (same size)
-    #[arg(long = "ref", value_name = "REF")]
+    #[arg(long = "ref", value_name = "REF", value_parser = crate::input_arg())]
     pub reference: Option<String>,
     /// First frame of REF to compare with frame 0 of INPUT
     #[arg(long, value_name = "N", default_value_t = 0, requires = "reference")]

@@ -232,3 +232,63 @@ fn frames_larger_than_the_device_allows_are_a_one_line_error_before_any_output()
         assert!(String::from_utf8_lossy(&out.stderr).contains("20000x16"));
     }
 }
+
+/// The device's largest image side, as vidscope's context reports it.
+fn device_max_image_side() -> u32 {
+    use vidscope::gpu::{GpuContext, GpuOptions, ValidationMode};
+    GpuContext::new(&GpuOptions { validation: ValidationMode::Off, gpu: None }).unwrap().max_image_side()
+}
+
+#[test]
+fn widths_up_to_the_devices_limit_are_analyzed_and_wider_ones_refused_before_anything_is_written() {
+    // The motion search's work images are padded (the ref quads on CPU devices are W + 144 wide):
+    // widths just under the limit must still run, with every image checked before it is created.
+    let max = device_max_image_side();
+    let dir = tempfile::tempdir().unwrap();
+    let analyze_width = |w: u32| {
+        let out = dir.path().join(format!("w{w}"));
+        let input = format!("synthetic:{w}x8");
+        let o = vidscope(&["analyze", &input, "--frames", "2", "--range", "1", "--out", out.to_str().unwrap()]);
+        (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned(), out)
+    };
+    for w in [max - 145, max - 144, max - 143, max - 64, max - 1, max] {
+        let (code, stderr, out) = analyze_width(w);
+        assert_eq!(code, Some(0), "width {w}: {stderr}");
+        assert!(!stderr.contains("report this bug"), "width {w}: {stderr}");
+        assert!(out.join("manifest.json").is_file(), "width {w}");
+    }
+    for w in [max + 1, max + 144] {
+        let (code, stderr, out) = analyze_width(w);
+        assert_eq!(code, Some(2), "width {w}: {stderr}");
+        assert!(stderr.contains("larger than the Vulkan device"), "width {w}: {stderr}");
+        assert!(!out.exists(), "width {w}: no output folder");
+    }
+}
+
+#[test]
+fn inputs_and_outputs_with_non_utf8_names_work_and_leave_no_alias_behind() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join(OsStr::from_bytes(b"caf\xe9.y4m"));
+    gray_y4m(&input, 32, 16, 3);
+    let out = dir.path().join(OsStr::from_bytes(b"r\xe9sultats"));
+    let o = Command::new(env!("CARGO_BIN_EXE_vidscope"))
+        .args(["--validation", "on", "analyze"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("caf_.y4m"), "the input is named by its alias");
+    assert!(input.is_file(), "the input is untouched");
+    let aliases: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("vidscope-inputs-"))
+        .filter(|e| e.path().join("caf_.y4m").symlink_metadata().is_ok())
+        .collect();
+    assert!(aliases.is_empty(), "alias folders left: {:?}", aliases.iter().map(|e| e.path()).collect::<Vec<_>>());
+}

@@ -160,6 +160,28 @@ fn sources_with_one_stream_refuse_other_stream_numbers() {
     assert_eq!(manifest(&out)["video_streams"], 1);
 }
 
+/// Stream-copies `plain` to `rotated` with a display matrix of 90° (ffprobe: rotation=90). FFmpeg 6
+/// and later take the `-display_rotation` input option; FFmpeg 5 (Debian 12) has no such option and
+/// writes the matrix from a `rotate` tag instead, which FFmpeg 7 (Debian 13) ignores. Checked with
+/// ffprobe, so a missing matrix fails here and not as a wrong reading by vidscope.
+#[cfg(feature = "ffmpeg")]
+fn rotate_90(plain: &Path, rotated: &Path) {
+    let by_option = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-display_rotation", "90", "-i", s(plain), "-c", "copy", s(rotated)])
+        .output()
+        .expect("run ffmpeg");
+    if !by_option.status.success() {
+        let said = String::from_utf8_lossy(&by_option.stderr);
+        assert!(said.contains("display_rotation"), "ffmpeg -display_rotation failed otherwise: {said}");
+        ffmpeg(&["-i", s(plain), "-c", "copy", "-metadata:s:v:0", "rotate=90", s(rotated)]);
+    }
+    let probe = Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "stream_side_data=rotation", "-of", "csv=p=0", s(rotated)])
+        .output()
+        .expect("run ffprobe");
+    assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "90", "ffprobe's rotation of the test input");
+}
+
 #[cfg(feature = "ffmpeg")]
 #[test]
 fn a_display_rotation_is_reported_as_ignored() {
@@ -167,8 +189,7 @@ fn a_display_rotation_is_reported_as_ignored() {
     let plain = dir.path().join("plain.mp4");
     ffmpeg(&["-f", "lavfi", "-i", "testsrc2=size=64x48:rate=10", "-frames:v", "3", "-c:v", "libx264", s(&plain)]);
     let rotated = dir.path().join("rotated.mp4");
-    // Stream copy with the rotate tag: the muxer writes a display matrix (ffprobe: rotation=90).
-    ffmpeg(&["-i", s(&plain), "-c", "copy", "-metadata:s:v:0", "rotate=90", s(&rotated)]);
+    rotate_90(&plain, &rotated);
 
     let (o, out) = analyze(dir.path(), s(&rotated), "rotated", &[]);
     assert!(o.status.success(), "{}", stderr(&o));

@@ -413,3 +413,55 @@ fn unsupported_pixel_format_is_reported() {
         }
     }
 }
+
+/// Writes `n` gray PNGs of `size` (testsrc2) as `dir/f000.png`, `dir/f001.png`, ...
+fn png_sequence(dir: &Path, size: &str, n: usize) {
+    let pattern = s(&dir.join("f%03d.png"));
+    let src = format!("testsrc2=size={size}:rate=10");
+    let n = n.to_string();
+    ffmpeg(&["-f", "lavfi", "-i", &src, "-frames:v", &n, "-pix_fmt", "gray", "-start_number", "0", &pattern]);
+}
+
+#[test]
+fn an_image_sequence_with_a_gap_is_read_up_to_the_gap() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    png_sequence(dir.path(), "64x48", 7);
+    std::fs::remove_file(dir.path().join("f003.png")).unwrap();
+    let pattern = s(&dir.path().join("f%03d.png"));
+    // FFmpeg's image2 demuxer alone steps over the gap and fails at the missing file.
+    let (info, frames) = decode_all(&pattern).expect("f000..f002 decode");
+    assert_eq!((info.frame_count, frames.len()), (Some(3), 3));
+    let want = cli_luma_planes(&s(&dir.path().join("f002.png")), "gray", 1, 64 * 48);
+    assert_eq!(frames[2].data, want[0], "the third frame is f002.png");
+}
+
+#[test]
+fn a_file_named_like_a_pattern_is_that_file_not_the_sequence() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let literal = dir.path().join("f%03d.png");
+    let name = s(&literal);
+    // `-update 1`: the image2 muxer writes that very name, no number in it.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=32x24:rate=10",
+        "-frames:v",
+        "1",
+        "-pix_fmt",
+        "gray",
+        "-update",
+        "1",
+        &name,
+    ]);
+    assert!(literal.is_file());
+    // Alone, and beside the sequence its name would expand to: the file itself, one 32x24 frame.
+    for with_sequence in [false, true] {
+        if with_sequence {
+            png_sequence(dir.path(), "64x48", 3);
+            assert!(dir.path().join("f002.png").is_file());
+        }
+        let (info, frames) = decode_all(&name).expect("the literal file decodes");
+        assert_eq!((info.width, info.height, frames.len()), (32, 24, 1), "with the sequence there: {with_sequence}");
+    }
+}

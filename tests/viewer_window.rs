@@ -1,6 +1,7 @@
 //! The viewer in a real X window: starts its own Xvfb (fails if Xvfb is missing), runs the `vidscope`
 //! binary with the validation layer on, checks pixels of `--screenshot` output per mode, and drives a
-//! running viewer through resizes and key presses with xdotool.
+//! running viewer through resizes and key presses with xdotool. One test runs it as a native Wayland
+//! client instead, under a headless Weston (fails if weston is missing).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -1372,4 +1373,175 @@ fn a_damaged_clip_plays_on_with_its_decoder_errors_counted_and_one_warning() {
     let stderr = play_to_frame_40("depth-change.h264");
     let announced = "frame 24: pixel format yuv420p (8-bit) -> yuv420p10le (10-bit, luma >> 2) mid-stream";
     assert_eq!(stderr.matches(announced).count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_window_size_past_the_devices_limit_is_a_one_line_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "c.y4m", still);
+    let xvfb = Xvfb::start();
+    let cmd = vidscope(&xvfb.display, &["view", clip.to_str().unwrap(), "--size", "20000x20000"]);
+    let out = run_with_timeout(cmd, Duration::from_secs(60));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "exit status (a crash has none); stderr:\n{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("vidscope: error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("--size") && errors[0].contains("20000x20000"), "{stderr}");
+}
+
+#[test]
+fn keys_pressed_quickly_act_on_the_frame_on_screen_when_each_was_pressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let xvfb = Xvfb::start();
+    let d = xvfb.display.as_str();
+    let size = format!("{W}x{H}");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let args = [
+        "view",
+        clip.to_str().unwrap(),
+        "--hide-ui",
+        "--paused",
+        "--size",
+        &size,
+        "--record-dir",
+        out.to_str().unwrap(),
+    ];
+    let (child, _) = open_window(d, &args, Duration::from_millis(1500));
+    // One xdotool call: the keys arrive back to back, faster than the viewer draws frames.
+    xdotool(d, &["key", "--clearmodifiers", "--delay", "1", "p", "p", "p", "e", "r", "Right", "r"]);
+    std::thread::sleep(Duration::from_millis(3000));
+    xdotool(d, &["key", "--clearmodifiers", "q"]);
+    assert_clean(&wait_with_timeout(child, Duration::from_secs(60)));
+    let names: Vec<String> =
+        files_with_ext(&out, "png").iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["moving-raw-f000000-2.png", "moving-raw-f000000-3.png", "moving-raw-f000000.png"]);
+    assert!(out.join("moving-stats-f000000").is_dir(), "E exported the frame shown at its press");
+    let mp4s = files_with_ext(&out, "mp4");
+    assert_eq!(mp4s.len(), 1, "R → R recorded: {mp4s:?}");
+    assert!(mp4s[0].to_string_lossy().ends_with("moving-raw-f000000.mp4"), "{mp4s:?}");
+    let frames = decode_mp4(&mp4s[0], (W, H));
+    assert_eq!(frames.len(), 2, "frames 0 and 1 were on screen while recording");
+    let snap = Png::read(&out.join("moving-raw-f000000.png"));
+    assert!(psnr(&frames[0], &snap) >= MIN_PSNR_DB, "the recording starts with frame 0");
+    assert!(psnr(&frames[1], &snap) < psnr(&frames[0], &snap), "its second frame is frame 1");
+}
+
+/// A headless Weston (Wayland compositor) in a private runtime folder, killed on drop. Its socket
+/// name is unique to this process and call, so parallel tests never share a compositor.
+struct Weston {
+    child: Child,
+    /// XDG_RUNTIME_DIR of the compositor and its clients (0700, as Wayland requires).
+    runtime: tempfile::TempDir,
+    socket: String,
+}
+
+impl Weston {
+    fn start() -> Weston {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("vidscope-test-{}-{n}", std::process::id());
+        let runtime = tempfile::tempdir().unwrap();
+        let version = Command::new("weston")
+            .arg("--version")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run weston (install the weston package): {e}"));
+        // "weston 10.0.1": Weston 10 (Debian 12) names backends by module file, 11 and later by name.
+        let major: u32 = String::from_utf8_lossy(&version.stdout)
+            .split_whitespace()
+            .nth(1)
+            .and_then(|v| v.split('.').next()?.parse().ok())
+            .unwrap_or_else(|| panic!("weston --version said {:?}", String::from_utf8_lossy(&version.stdout)));
+        let backend = if major < 11 { "--backend=headless-backend.so" } else { "--backend=headless" };
+        let log = runtime.path().join("weston.log");
+        let child = Command::new("weston")
+            .args([backend, "--idle-time=0", "--width=640", "--height=480"])
+            .arg(format!("--socket={socket}"))
+            .arg(format!("--log={}", log.display()))
+            .env("XDG_RUNTIME_DIR", runtime.path())
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("WAYLAND_SOCKET")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start weston (install the weston package): {e}"));
+        let mut weston = Weston { child, runtime, socket };
+        // Weston creates its socket once it accepts clients.
+        let start = Instant::now();
+        while !weston.runtime.path().join(&weston.socket).exists() {
+            let log = || std::fs::read_to_string(&log).unwrap_or_default();
+            if let Ok(Some(status)) = weston.child.try_wait() {
+                panic!("weston exited ({status}) before it made its socket; its log:\n{}", log());
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "weston made no socket in 30 s; its log:\n{}", log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        weston
+    }
+
+    /// `vidscope ARGS` as a client of this compositor only: no X display to fall back on.
+    fn vidscope(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vidscope"));
+        cmd.env("XDG_RUNTIME_DIR", self.runtime.path())
+            .env("WAYLAND_DISPLAY", &self.socket)
+            .env_remove("WAYLAND_SOCKET")
+            .env_remove("DISPLAY")
+            .args(["--validation", "on"])
+            .args(args);
+        cmd
+    }
+}
+
+impl Drop for Weston {
+    fn drop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
+        let _ = sigterm(self.child.id());
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn under_wayland_the_viewer_opens_plays_and_screenshots_the_frame_it_reached() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let weston = Weston::start();
+    // Not paused, from frame 0: the screenshot at frame 5 is taken only once playback got there. The
+    // diff of frame 5 needs frame 4 before it, so the picture proves the frames were played in order.
+    let shot = dir.path().join("wayland-diff-5.png");
+    let size = format!("{W}x{H}");
+    let cmd = weston.vidscope(&[
+        "view",
+        clip.to_str().unwrap(),
+        "--mode",
+        "diff",
+        "--hide-ui",
+        "--size",
+        &size,
+        "--screenshot",
+        shot.to_str().unwrap(),
+        "--at-frame",
+        "5",
+    ]);
+    let out = run_with_timeout(cmd, Duration::from_secs(120));
+    assert_clean(&out);
+    // Nothing from the Wayland stack on stderr either (e.g. the window frame's portal query).
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("ERROR") && !stderr.contains("WARN"), "log lines on stderr:\n{stderr}");
+    let png = Png::read(&shot);
+    assert_eq!((png.width, png.height), (W, H), "screenshot size");
+    assert_shows_diff_of(&png, 5);
+    // Not a black picture that happens to match: the moving half lights up.
+    assert!((0..W / 2).any(|x| png.px(x, H / 2) != [0, 0, 0]), "the moving half is black");
 }

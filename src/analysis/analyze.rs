@@ -167,6 +167,8 @@ pub struct AnalyzeSummary {
     pub compare: Option<String>,
     /// (frame, decoder errors) of every frame that had any.
     pub decode_errors: Vec<(u64, u32)>,
+    /// With `--ref`: the reference's name and its damaged frames (its own frame numbers).
+    pub ref_decode_errors: Option<(String, Vec<(u64, u32)>)>,
     /// The first frame's pixel format and bit depth, and every change after it.
     pub first_format: (String, u32),
     pub format_changes: Vec<FormatChange>,
@@ -182,6 +184,12 @@ impl AnalyzeSummary {
     /// The one-line warning for a damaged input, when there was any damage.
     pub fn warning(&self) -> Option<String> {
         decode_warning(&self.stream_input, &self.decode_errors, "decode_errors in manifest.json and stats.csv")
+    }
+
+    /// The one-line warning for a damaged reference, when it had any damage.
+    pub fn ref_warning(&self) -> Option<String> {
+        let (input, errors) = self.ref_decode_errors.as_ref()?;
+        decode_warning(input, errors, "reference.decode_errors in manifest.json")
     }
 
     /// The one-line warning for pixel-format changes mid-stream, when there were any.
@@ -221,6 +229,15 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         opts.reference.is_some() || !(opts.dump.ab || opts.dump.ab_signed),
         "--dump ab, ab-signed: need a reference video (--ref REF)"
     );
+    // No output may be a file this run reads: checked before anything is opened or written.
+    let reads = video::read_paths(
+        &[("INPUT", Some(&opts.input)), ("--ref", opts.reference.as_deref())],
+        &[("--warp-params", opts.warp_params.as_deref()), ("--symbols", opts.symbols.as_deref())],
+    );
+    reads.check_dir("--out", &opts.out)?;
+    if let Some(path) = &opts.yuview_csv {
+        reads.check_file("--yuview-csv", path)?;
+    }
     let compare = opts.reference.is_some();
     let selection = PassSelection { compare, ..PassSelection::ANALYZE };
     // Read back what the files need: with learner symbols the GPU stream is not needed.
@@ -268,7 +285,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let shutdown = Shutdown::install().context("cannot install the SIGINT/SIGTERM handlers")?;
     let out_shown = format!("--out {}", opts.out.display());
     let interrupted = || shutdown.check(&out_shown, "the unfinished output was removed");
-    let staged = StagedDir::create(&opts.out)?;
+    let staged = StagedDir::create(&opts.out, &reads)?;
     let dir = staged.path().to_path_buf();
     for (enabled, kind, _) in opts.dump.kinds() {
         if enabled {
@@ -284,7 +301,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let bar = frame_progress(opts.progress, total);
 
     let yuview = match &opts.yuview_csv {
-        Some(path) => Some(YuviewFile::create(path, &info, grid, compare)?),
+        Some(path) => Some(YuviewFile::create(path, &reads, &info, grid, compare)?),
         None => None,
     };
     let config = WriterConfig {
@@ -303,6 +320,8 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let frames_start = Instant::now();
     tracing::info!("analyze: started in {:.3} s", start.elapsed().as_secs_f64());
     let mut decode_errors: Vec<(u64, u32)> = Vec::new();
+    // (reference frame, decoder errors) of the reference's damaged frames.
+    let mut ref_decode_errors: Vec<(u64, u32)> = Vec::new();
     let mut format_changes: Vec<FormatChange> = Vec::new();
     let mut frames = 0u64;
     let mut prev_errors = 0;
@@ -319,6 +338,16 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
                 !opts.strict,
                 "{}: frame {t}: {frame_errors} decoder error(s) (--strict stops at the first damaged frame)",
                 opts.input
+            );
+        }
+        // The reference's damage counts the same way, in its own frame numbers.
+        if let (Some(reference), Some(frame)) = (&opts.reference, out.frame(1).filter(|f| f.decode_errors > 0)) {
+            ref_decode_errors.push((frame.index as u64, frame.decode_errors));
+            anyhow::ensure!(
+                !opts.strict,
+                "--ref {reference}: frame {}: {} decoder error(s) (--strict stops at the first damaged frame)",
+                frame.index,
+                frame.decode_errors
             );
         }
         let warp = match (driver.warp(), t.checked_sub(1)) {
@@ -338,12 +367,15 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
 
     let mut manifest = build_manifest(ctx, opts, &info, &grid, frames);
     add_symbols_manifest(&mut manifest, opts, &layout, &written.pair_bits);
-    let Written { compare: compared, .. } = written;
+    let Written { compare: compared, yuview: yuview_csv, .. } = written;
     let mut compare_summary = None;
     if let Some((files, summary)) = compared {
         manifest.files.extend(files);
         manifest.passes.extend(["ab_diff", "ab_signed", "ab_stats", "ssim"].map(String::from));
-        manifest.reference = driver.infos().get(1).map(|r| ReferenceManifest::new(r, opts.ref_start, frames));
+        manifest.reference = driver.infos().get(1).map(|r| ReferenceManifest {
+            decode_errors: Some(DecodeErrorsManifest::new(&ref_decode_errors)),
+            ..ReferenceManifest::new(r, opts.ref_start, frames)
+        });
         compare_summary = Some(summary);
     }
     manifest.decode_errors = Some(DecodeErrorsManifest::new(&decode_errors));
@@ -358,6 +390,11 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         .with_context(|| format!("{}: cannot write", manifest_path.display()))?;
     interrupted()?;
     let out = staged.commit()?;
+    // After the folder: a YUView file that cannot be placed keeps its own copy aside and fails the
+    // command, without costing the analysis.
+    if let Some(y) = yuview_csv {
+        y.commit().map_err(|e| anyhow::anyhow!("--yuview-csv {e}"))?;
+    }
     Ok(AnalyzeSummary {
         out,
         stream_input: opts.input.clone(),
@@ -371,6 +408,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         device: ctx.describe(),
         compare: compare_summary,
         decode_errors,
+        ref_decode_errors: opts.reference.clone().map(|r| (r, ref_decode_errors)),
         first_format: (info.pixel_format.clone(), info.bit_depth),
         format_changes,
         output_bytes,

@@ -8,7 +8,7 @@ use crate::ui::{self, Metric, Mode, Settings};
 use crate::video::stream_meta::format_change_warning;
 use crate::video::{Container, Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown};
 use anyhow::Context as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use vidscope_view::viewer::player::Player;
 use vidscope_view::viewer::player::Reference;
@@ -54,7 +54,11 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     // Checked before anything starts; the file is written under a temporary name and moved into place
     // at the end, so a failed run leaves an existing file as it was.
     let container = Container::from_path(&opts.out).map_err(|e| anyhow::anyhow!("-o {e}"))?;
-    let staged = StagedFile::create("-o", &opts.out, Some(Path::new(&opts.input)), opts.force)?;
+    let reads = crate::video::read_paths(
+        &[("INPUT", Some(&opts.input)), ("--ref", opts.reference.as_ref().map(|r| r.input.as_str()))],
+        &[("--warp-params", opts.warp_params.as_deref())],
+    );
+    let staged = StagedFile::create("-o", &opts.out, &reads, opts.force)?;
     let ctx = Arc::new(GpuContext::new(&opts.gpu)?);
     eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
     let probed = vidscope_view::viewer::probe_inputs(&opts.input, opts.stream, opts.reference.as_ref())?;
@@ -103,7 +107,8 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         (n, a) => n.or(a),
     };
     let progress = super::frame_progress(true, total.map(|t| t as u64));
-    let shutdown = Shutdown::install().ok();
+    let shutdown = Shutdown::install().context("cannot install the SIGINT/SIGTERM handlers")?;
+    let interrupted = || shutdown.check(&format!("-o {}", opts.out.display()), "nothing was written");
     let encoder_options = RecorderOptions { container: Some(container), ..RecorderOptions::default() };
     let mut recorder = Mp4Recorder::start(staged.path(), w, h, fps_fraction(info.fps), &encoder_options)
         .map_err(|e| anyhow::anyhow!("-o {}: {e}", opts.out.display()))?;
@@ -111,10 +116,8 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     player.set_symbols(settings.needs_symbols(), settings.quant)?;
     let mut written = 0usize;
     while total.is_none_or(|t| written < t) {
-        if shutdown.as_ref().is_some_and(Shutdown::requested) {
-            eprintln!("vidscope: stopping on a signal after {written} frames");
-            break;
-        }
+        // Interrupted means untouched: the partial file goes (with `staged`) and nothing is committed.
+        interrupted()?;
         let Some(next) = player.advance()? else {
             break; // the stream ended
         };
@@ -125,6 +128,12 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
             anyhow::bail!(
                 "{}: frame {next}: {n} decoder error(s) (--strict stops at the first damaged frame)",
                 info.input
+            );
+        }
+        if let (true, Some((b, n))) = (opts.strict, player.ref_decode_errors.first_key_value()) {
+            let reference = player.reference.as_ref().map_or("", |(r, _)| r.input.as_str());
+            anyhow::bail!(
+                "--ref {reference}: frame {b}: {n} decoder error(s) (--strict stops at the first damaged frame)"
             );
         }
         let arrows = scene::arrows(&settings, &player, &view, 1.0);
@@ -148,6 +157,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     }
     progress.finish_and_clear();
     let summary = recorder.finish()?;
+    interrupted()?;
     anyhow::ensure!(summary.frames > 0, "{}: no frame to record from frame {}", info.input, opts.start);
     let out = staged.commit()?;
     eprintln!(
@@ -165,6 +175,13 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         vidscope_core::formats::decode_warning(&info.input, &errors, "`vidscope analyze` for the list per frame")
     {
         eprintln!("vidscope: warning: {w}");
+    }
+    if let Some((reference, _)) = &player.reference {
+        let errors: Vec<(u64, u32)> = player.ref_decode_errors.iter().map(|(&f, &n)| (f as u64, n)).collect();
+        let list = "`vidscope analyze INPUT --ref REF` for the list per frame";
+        if let Some(w) = vidscope_core::formats::decode_warning(&reference.input, &errors, list) {
+            eprintln!("vidscope: warning: {w}");
+        }
     }
     let changes: Vec<_> = player.format_changes.range(recorded).map(|(_, c)| c.clone()).collect();
     let first = (info.pixel_format.as_str(), info.bit_depth);

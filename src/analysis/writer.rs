@@ -28,6 +28,7 @@ use vidscope_core::formats::{
     write_png_gray, CompareExport, FileEntry, FrameStatistics, NpyStream, PairRows, PairTotals, SymbolsFile,
     YuviewFile, CSV_HEADER, FRAMES_CSV_HEADER,
 };
+use vidscope_core::safe_fs::StagedFile;
 
 /// Frames queued between the writer and the text thread.
 const QUEUE: usize = 3;
@@ -76,6 +77,9 @@ pub struct Written {
     pub frames: u64,
     /// With `--ref`: the A/B files' manifest entries and the summary line.
     pub compare: Option<(BTreeMap<String, FileEntry>, String)>,
+    /// `--yuview-csv`, complete under its staging name: analyze moves it into place after the
+    /// output folder, so a file that appeared there costs only itself.
+    pub yuview: Option<StagedFile>,
 }
 
 /// The per-block arrays, written to the staging folder frame by frame (nothing per block is kept
@@ -348,7 +352,7 @@ impl WriterState {
 
     fn finish(mut self) -> anyhow::Result<Written> {
         if let Some(text) = self.text.take() {
-            text.finish()?;
+            self.written.yuview = text.finish()?;
         }
         self.frames_csv.finish()?;
         if let Some(bin) = self.symbols_bin.take() {
@@ -461,7 +465,7 @@ struct TextJob {
 /// stats.csv and the YUView file, formatted and written on their own thread.
 struct TextThread {
     tx: Option<SyncSender<TextJob>>,
-    handle: Option<JoinHandle<anyhow::Result<()>>>,
+    handle: Option<JoinHandle<anyhow::Result<Option<StagedFile>>>>,
 }
 
 impl TextThread {
@@ -474,7 +478,7 @@ impl TextThread {
         let (tx, rx) = sync_channel::<TextJob>(QUEUE);
         let handle = std::thread::Builder::new()
             .name("vidscope-text".into())
-            .spawn(move || -> anyhow::Result<()> {
+            .spawn(move || -> anyhow::Result<Option<StagedFile>> {
                 let mut pieces: Vec<Vec<u8>> = Vec::new();
                 while let Ok(job) = rx.recv() {
                     if let (Some(csv), Some(p)) = (csv.as_mut(), &job.pair) {
@@ -514,10 +518,8 @@ impl TextThread {
                 if let Some(csv) = csv {
                     csv.finish()?;
                 }
-                if let Some(y) = yuview {
-                    y.finish()?;
-                }
-                Ok(())
+                // Flushed here, moved into place by analyze after its folder (see `Written::yuview`).
+                yuview.map(YuviewFile::finish).transpose()
             })
             .context("cannot start the text writer thread")?;
         Ok(Self { tx: Some(tx), handle: Some(handle) })
@@ -530,15 +532,15 @@ impl TextThread {
         Err(self.join().err().unwrap_or_else(|| anyhow::anyhow!("the text writer thread stopped")))
     }
 
-    fn finish(mut self) -> anyhow::Result<()> {
+    fn finish(mut self) -> anyhow::Result<Option<StagedFile>> {
         self.join()
     }
 
-    fn join(&mut self) -> anyhow::Result<()> {
+    fn join(&mut self) -> anyhow::Result<Option<StagedFile>> {
         self.tx = None;
         match self.handle.take() {
             Some(handle) => handle.join().map_err(|_| anyhow::anyhow!("the text writer thread panicked"))?,
-            None => Ok(()),
+            None => Ok(None),
         }
     }
 }

@@ -77,7 +77,8 @@ impl FieldOrder {
 pub struct StreamMeta {
     pub choice: StreamChoice,
     /// The display rotation the container asks players to apply, in degrees as ffprobe's
-    /// `rotation` reports it (a file muxed with `-metadata:s:v rotate=90` gives 90), within
+    /// `rotation` reports it (`ffmpeg -display_rotation 90 -i IN -c copy OUT`, or on FFmpeg 5
+    /// `-metadata:s:v rotate=90`, gives 90), within
     /// (−180, 180]; `None` when there is none. vidscope never applies it.
     pub rotation_deg: Option<f64>,
     pub field_order: FieldOrder,

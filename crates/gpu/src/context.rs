@@ -294,6 +294,11 @@ impl GpuContext {
 
     /// Checks that images of `width x height` (a frame of `what`, or an output size) fit this device,
     /// so a too-large input is a one-line error before any image is created.
+    /// The device's largest 2D image side (`maxImageDimension2D`).
+    pub fn max_image_side(&self) -> u32 {
+        self.max_image_side
+    }
+
     pub fn check_image_size(&self, what: &str, width: u32, height: u32) -> Result<(), GpuError> {
         let max = self.max_image_side;
         if width > max || height > max {

@@ -98,6 +98,9 @@ fn create_image_2d_shared(
     usage: vk::ImageUsageFlags,
     families: Option<[u32; 2]>,
 ) -> Result<(vk::Image, vk::ImageView, Allocation), GpuError> {
+    // Every image, padded work images included, is held to the device's limit here: past it
+    // vkCreateImage is undefined behaviour (drivers crash), so it must never be reached.
+    ctx.check_image_size(name, width, height)?;
     let device = &ctx.device;
     let info = vk::ImageCreateInfo::default()
         .image_type(vk::ImageType::TYPE_2D)

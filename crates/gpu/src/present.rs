@@ -233,6 +233,8 @@ impl Presenter {
         if extent.width == 0 || extent.height == 0 || self.window_size.0 == 0 || self.window_size.1 == 0 {
             return Ok(false);
         }
+        // The swapchain images, like every other, are held to the device's limit before creation.
+        self.ctx.check_image_size("the window", extent.width, extent.height)?;
         let format = Self::pick_format(&self.ctx)?;
         let wanted = self.present_mode.vk();
         let mode = if modes.contains(&wanted) {

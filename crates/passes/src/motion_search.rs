@@ -342,8 +342,17 @@ impl MotionSearchPass {
     pub fn plan(&self, grid: &BlockGrid, range: u32) -> SearchPlan {
         let shared = self.ctx.limits().max_compute_shared_memory_size;
         let subgroup = self.ctx.subgroup_size();
-        SearchPlan::from_env(grid, range, shared, subgroup)
-            .unwrap_or_else(|| SearchPlan::choose(grid, range, self.ctx.is_cpu().then_some(subgroup), shared))
+        let plan = SearchPlan::from_env(grid, range, shared, subgroup)
+            .unwrap_or_else(|| SearchPlan::choose(grid, range, self.ctx.is_cpu().then_some(subgroup), shared));
+        if plan.direct && Self::quads_width(grid.width) > self.ctx.max_image_side() {
+            // The ref quads (frame + border) would pass the device's image limit: a staged plan reads
+            // the frames themselves (same vectors, slower on CPU devices).
+            let staged = SearchPlan::candidates(grid, range, None, shared).into_iter();
+            if let Some(plan) = staged.min_by(|a, b| a.cost(grid, range).total_cmp(&b.cost(grid, range))) {
+                return plan;
+            }
+        }
+        plan
     }
 
     fn pipeline(&self, plan: &SearchPlan) -> Result<Arc<ComputePipeline>, GpuError> {

@@ -1,5 +1,5 @@
 //! FFmpeg input (feature `ffmpeg`): demux the best video stream (or the one `--stream N` names),
-//! decode it (threaded), and extract 8-bit luma.
+//! decode it (on one thread, see below), and extract 8-bit luma.
 //!
 //! Supported pixel formats and how luma is taken (as stored, no range conversion):
 //! - 8-bit: `yuv420p`, `yuvj420p`, `yuv422p`, `yuvj422p`, `yuv444p`, `yuvj444p`, `nv12`, `nv21`, `gray`
@@ -15,8 +15,20 @@
 //! failed receive is skipped, the demuxer resyncs past unreadable data, and the decoder conceals
 //! what it can. Each of those, and each frame flagged corrupt or concealed by the decoder, counts as
 //! one error in [`LumaFrame::decode_errors`] of the next frame that comes out (errors after the last
-//! frame on the last frame, which is held back one frame for that). Only what cannot be decoded on
-//! is an error: the file cannot be read, a size change, an unsupported pixel format, or no frame at all.
+//! frame on the last frame, which is held back one frame for that). A frame of another size than the
+//! stream's (what a corrupt header gives) is skipped and counted the same way, unless more than
+//! [`MAX_FRAMES_OF_ANOTHER_SIZE`] come in a row: that is a real size change. Only what cannot be
+//! decoded on is an error: the file cannot be read, a size change, an unsupported pixel format, or no
+//! frame at all.
+//!
+//! **One decoding thread**, so that the count and the concealed pixels are a function of the file.
+//! With FFmpeg's frame threads (5.1) both depended on timing in streams whose frames are reordered
+//! (B-frames): such a frame is handed out by the thread of a later packet, which copies its damage
+//! flags whether or not the thread decoding it has set them yet (at the end of the stream too), and
+//! the concealed pixels differed from run to run as well (`examples/decode_errors.rs --repeat 20
+//! --hash` shows both on the corrupt corpus's B-frame files). Slice threads are no way out: FFmpeg's
+//! H.264 decoder turns concealment off with them, which loses the damage of every lost slice, and
+//! x264 writes one slice per frame, so they gain nothing there.
 //!
 //! The stream facts of [`StreamMeta`] come from here: which video stream (see [`stream_choice`]),
 //! the display matrix (ignored, reported), and the field order of the first decoded frame. The first
@@ -236,20 +248,46 @@ pub struct FfmpegSource {
     failed: Option<VideoError>,
     /// The pixel format of the frame decoded last (a change is reported on the next frame).
     last_format: Option<Pixel>,
+    /// Frames of another size than the stream's skipped in a row (see [`MAX_FRAMES_OF_ANOTHER_SIZE`]).
+    other_size_in_a_row: usize,
+    /// Packets of our stream to read at most (an image sequence's files), then the end.
+    packet_limit: Option<u64>,
+    /// Packets of our stream read so far.
+    packets: u64,
 }
 
 /// Errors without any frame in between after which decoding on is pointless (a file of garbage).
 const MAX_ERRORS_IN_A_ROW: usize = 1000;
 
+/// Frames of another size than the stream's that are skipped as damage when they come in a row (a
+/// corrupt header decodes to a few frames of some other size, then the stream's next headers put it
+/// back); one more in a row is a real size change, [`VideoError::SizeChanged`].
+pub const MAX_FRAMES_OF_ANOTHER_SIZE: usize = 8;
+
+/// How FFmpeg is to read an input's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputName {
+    /// The file of that name, also where the name looks like an image sequence pattern (`f%03d.png`
+    /// that exists as a file is that file, not a sequence).
+    File,
+    /// An image sequence pattern naming `frames` files in a row (counted by
+    /// [`super::image_sequence::count_frames`]): read up to the first missing index, not past it.
+    ImageSequence { frames: u64 },
+}
+
 impl FfmpegSource {
-    /// Opens `path` and its video stream `stream` (position among the video streams), or FFmpeg's
-    /// best video stream when `None`.
-    pub fn open(path: &str, stream: Option<usize>) -> Result<Self, VideoError> {
+    /// Opens `path` (read as `name` says) and its video stream `stream` (position among the video
+    /// streams), or FFmpeg's best video stream when `None`.
+    pub fn open(path: &str, stream: Option<usize>, name: InputName) -> Result<Self, VideoError> {
         init_ffmpeg();
         let open_err = |reason: String| VideoError::Open { path: path.to_string(), reason };
         let not_video = |reason: String| VideoError::NotVideo { path: path.to_string(), reason };
 
-        let input = ff::format::input(path).map_err(|e| match e {
+        // FFmpeg's image2 demuxer takes any image name with a `%d` field as a pattern, and by default
+        // also skips gaps in the numbering; say which one the name is (other demuxers ignore this).
+        let mut options = ff::Dictionary::new();
+        options.set("pattern_type", if name == InputName::File { "none" } else { "sequence" });
+        let input = ff::format::input_with_dictionary(path, options).map_err(|e| match e {
             // The OS said no (missing file, permissions, ...): a plain open error.
             ff::Error::Other { .. } => open_err(e.to_string()),
             _ => not_video(e.to_string()),
@@ -271,11 +309,8 @@ impl FfmpegSource {
 
         let mut context = ff::codec::Context::from_parameters(parameters)
             .map_err(|e| open_err(format!("cannot set up the {codec} decoder: {e}")))?;
-        context.set_threading(ff::threading::Config {
-            kind: ff::threading::Type::Frame,
-            count: 0, // automatic
-            ..Default::default()
-        });
+        // One thread: see the module documentation.
+        context.set_threading(ff::threading::Config::count(1));
         let decoder =
             context.decoder().video().map_err(|e| open_err(format!("cannot open a decoder for codec {codec}: {e}")))?;
 
@@ -314,7 +349,15 @@ impl FfmpegSource {
             held: None,
             failed: None,
             last_format: None,
+            other_size_in_a_row: 0,
+            packet_limit: None,
+            packets: 0,
         };
+        if let InputName::ImageSequence { frames } = name {
+            // image2 gives no count, and reads past a gap in the numbering; the files on disk say.
+            source.info.frame_count = Some(frames);
+            source.packet_limit = Some(frames);
+        }
 
         if !known {
             // The headers did not say: decode the first frame to learn size and format.
@@ -345,17 +388,12 @@ impl FfmpegSource {
         Ok(source)
     }
 
-    /// Sets the frame count (an image sequence's, counted from its files).
-    pub fn set_frame_count(&mut self, frames: u64) {
-        self.info.frame_count = Some(frames);
-    }
-
     fn corrupt(&self, reason: String) -> VideoError {
         VideoError::Corrupt { path: self.info.input.clone(), frame: self.next_index, reason }
     }
 
     /// Counts one decoder error; fails once there were too many in a row without a frame.
-    fn count_error(&mut self, what: &str, e: &ff::Error) -> Result<(), VideoError> {
+    fn count_error(&mut self, what: &str, e: &dyn std::fmt::Display) -> Result<(), VideoError> {
         self.errors = self.errors.saturating_add(1);
         self.errors_in_a_row += 1;
         tracing::debug!("{}: before frame {}: {what}: {e}", self.info.input, self.next_index);
@@ -365,12 +403,40 @@ impl FfmpegSource {
         Ok(())
     }
 
+    /// Whether the decoded frame in `self.frame` is to be skipped as damage for being of another size
+    /// than the stream's (counted as an error); the error for a real size change, past
+    /// [`MAX_FRAMES_OF_ANOTHER_SIZE`] such frames in a row, naming the first of them.
+    fn skip_other_size(&mut self) -> Result<bool, VideoError> {
+        let (w, h) = (self.frame.width(), self.frame.height());
+        if self.info.width == 0 || (w, h) == (self.info.width, self.info.height) {
+            self.other_size_in_a_row = 0;
+            return Ok(false);
+        }
+        self.other_size_in_a_row += 1;
+        if self.other_size_in_a_row > MAX_FRAMES_OF_ANOTHER_SIZE {
+            return Err(VideoError::SizeChanged {
+                path: self.info.input.clone(),
+                frame: self.next_index,
+                got_w: w,
+                got_h: h,
+                want_w: self.info.width,
+                want_h: self.info.height,
+            });
+        }
+        let size = format!("{w}x{h}, not {}x{}", self.info.width, self.info.height);
+        self.count_error("a frame of another size skipped", &size)?;
+        Ok(true)
+    }
+
     /// Decodes the next frame in decode order, feeding packets as the decoder asks for them, and
     /// counting (not stopping at) the errors on the way.
     fn decode_next(&mut self) -> Result<Option<LumaFrame>, VideoError> {
         loop {
             match self.decoder.receive_frame(&mut self.frame) {
                 Ok(()) => {
+                    if self.skip_other_size()? {
+                        continue;
+                    }
                     let mut frame = self.convert()?;
                     let format = self.frame.format();
                     if self.last_format.replace(format).is_some_and(|last| last != format) {
@@ -382,7 +448,13 @@ impl FfmpegSource {
                     }
                     // The decoder concealed damage in this frame, or marked it corrupt.
                     if self.frame.is_corrupt() || self.frame.has_decode_errors() {
-                        tracing::debug!("{}: frame {} was concealed or is corrupt", self.info.input, self.next_index);
+                        tracing::debug!(
+                            "{}: frame {} was concealed or is corrupt (corrupt flag {}, {:?})",
+                            self.info.input,
+                            self.next_index,
+                            self.frame.is_corrupt(),
+                            self.frame.decode_error_flags()
+                        );
                         self.errors = self.errors.saturating_add(1);
                     }
                     frame.decode_errors = std::mem::take(&mut self.errors);
@@ -409,24 +481,22 @@ impl FfmpegSource {
     /// resyncs), each counted as an error.
     fn feed(&mut self) -> Result<(), VideoError> {
         loop {
+            if self.packet_limit.is_some_and(|limit| self.packets >= limit) {
+                return self.send_eof();
+            }
             let mut packet = ff::Packet::empty();
             match packet.read(&mut self.input) {
                 Ok(()) => {
                     if packet.stream() != self.stream_index || packet.size() == 0 {
                         continue;
                     }
+                    self.packets += 1;
                     match self.decoder.send_packet(&packet) {
                         Ok(()) => return Ok(()),
                         Err(e) => self.count_error("packet rejected", &e)?,
                     }
                 }
-                Err(ff::Error::Eof) => {
-                    self.eof_sent = true;
-                    return match self.decoder.send_eof() {
-                        Ok(()) | Err(ff::Error::Eof) => Ok(()),
-                        Err(e) => Err(self.corrupt(format!("flushing the decoder failed: {e}"))),
-                    };
-                }
+                Err(ff::Error::Eof) => return self.send_eof(),
                 // The demuxer can resync past damaged data.
                 Err(e @ ff::Error::InvalidData) => self.count_error("unreadable data skipped", &e)?,
                 Err(e) => return Err(self.corrupt(format!("reading the file failed: {e}"))),
@@ -434,7 +504,16 @@ impl FfmpegSource {
         }
     }
 
-    /// The decoded frame in `self.frame` as 8-bit luma plus chroma.
+    /// Starts the decoder's end-of-stream flush.
+    fn send_eof(&mut self) -> Result<(), VideoError> {
+        self.eof_sent = true;
+        match self.decoder.send_eof() {
+            Ok(()) | Err(ff::Error::Eof) => Ok(()),
+            Err(e) => Err(self.corrupt(format!("flushing the decoder failed: {e}"))),
+        }
+    }
+
+    /// The decoded frame in `self.frame` (of the stream's size) as 8-bit luma plus chroma.
     fn convert(&self) -> Result<LumaFrame, VideoError> {
         let f = &self.frame;
         let format = f.format();
@@ -445,16 +524,6 @@ impl FfmpegSource {
             });
         };
         let (w, h) = (f.width(), f.height());
-        if self.info.width != 0 && (w, h) != (self.info.width, self.info.height) {
-            return Err(VideoError::SizeChanged {
-                path: self.info.input.clone(),
-                frame: self.next_index,
-                got_w: w,
-                got_h: h,
-                want_w: self.info.width,
-                want_h: self.info.height,
-            });
-        }
         if w == 0 || h == 0 || f.planes() == 0 {
             return Err(self.corrupt("decoder returned an empty frame".into()));
         }

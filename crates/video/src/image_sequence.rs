@@ -1,6 +1,8 @@
 //! Image sequence patterns (`f%03d.png`, `img%d.jpg`): FFmpeg's image2 demuxer decodes them, and
-//! this counts their files the way it finds them — the first index in 0..=4 that exists, then every
-//! following index until one is missing — so the frame count is known before decoding.
+//! this counts their files — the first index in 0..=4 that exists, then every following index until
+//! one is missing — so the frame count is known before decoding. The FFmpeg source reads that many
+//! files and no more: image2 alone finds its last index by probing in doubling steps, which can step
+//! over a gap in the numbering and then fail at the missing file.
 
 use super::VideoError;
 
@@ -59,6 +61,15 @@ pub fn count_frames(pattern: &str) -> Result<u64, VideoError> {
         n += 1;
     }
     Ok(n)
+}
+
+/// The files the pattern names, as [`count_frames`] finds them (none when it names none).
+pub fn files(pattern: &str) -> Vec<std::path::PathBuf> {
+    let file = |i: u64| expand(pattern, i).map(std::path::PathBuf::from).filter(|p| p.is_file());
+    let Some(first) = (0..START_RANGE).find(|&i| file(i).is_some()) else {
+        return Vec::new();
+    };
+    (first..).map_while(file).collect()
 }
 
 #[cfg(test)]

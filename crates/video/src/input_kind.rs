@@ -39,6 +39,35 @@ pub fn classify(input: &str) -> Result<InputKind, VideoError> {
     Ok(InputKind::File)
 }
 
+/// The files reading `input` opens: an image sequence's frames, or the file itself (a `synthetic:`
+/// source names a path that does not exist, so nothing).
+pub fn input_files(input: &str) -> Vec<std::path::PathBuf> {
+    match classify(input) {
+        Ok(InputKind::ImageSequence) => super::image_sequence::files(input),
+        _ => vec![std::path::PathBuf::from(input)],
+    }
+}
+
+/// Every file a run reads, which none of its outputs may be: `inputs` as (option, input as given:
+/// a file, an image sequence, `synthetic:`), and plain `files` as (option, path).
+pub fn read_paths(
+    inputs: &[(&str, Option<&str>)],
+    files: &[(&str, Option<&std::path::Path>)],
+) -> vidscope_core::safe_fs::ReadPaths {
+    let mut reads = vidscope_core::safe_fs::ReadPaths::new();
+    for (what, input) in inputs {
+        if let Some(input) = input {
+            reads.add_all(what, input_files(input));
+        }
+    }
+    for (what, path) in files {
+        if let Some(path) = path {
+            reads.add(what, path);
+        }
+    }
+    reads
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ mod error;
 #[cfg(feature = "ffmpeg")]
 mod ffmpeg_source;
 mod image_sequence;
+mod input_alias;
 mod input_kind;
 #[cfg(feature = "ffmpeg")]
 mod mp4_writer;
@@ -22,9 +23,13 @@ mod y4m;
 pub use decode_thread::DecodeThread;
 pub use encode::{Container, Mp4Recorder, RecorderOptions, RecordingSummary, X264_PRESETS};
 pub use error::{EncodeError, VideoError};
+#[cfg(feature = "ffmpeg")]
+pub use ffmpeg_source::MAX_FRAMES_OF_ANOTHER_SIZE;
 pub use frame::{
     reduce_plane, reduce_sample, ChromaPlanes, ColourInfo, ColourMatrix, LumaFrame, RgbaFrame, StreamInfo,
 };
+pub use input_alias::{input_string, remove_aliases};
+pub use input_kind::{input_files, read_paths};
 pub use shutdown::{Interrupted, Shutdown};
 pub use staged_decode::StagedDecodeThread;
 pub use synthetic::{SyntheticSource, SYNTHETIC_MOTION};
@@ -122,12 +127,12 @@ fn open_with_ffmpeg(
     opts: OpenOptions,
     image_frames: Option<u64>,
 ) -> Result<Box<dyn FrameSource>, VideoError> {
-    let mut source = ffmpeg_source::FfmpegSource::open(input, opts.stream)?;
-    if let Some(n) = image_frames {
-        // FFmpeg's image2 demuxer gives no count; the files on disk do.
-        source.set_frame_count(n);
-    }
-    Ok(Box::new(source))
+    use ffmpeg_source::InputName;
+    let name = match image_frames {
+        Some(frames) => InputName::ImageSequence { frames },
+        None => InputName::File,
+    };
+    Ok(Box::new(ffmpeg_source::FfmpegSource::open(input, opts.stream, name)?))
 }
 
 #[cfg(not(feature = "ffmpeg"))]

@@ -64,11 +64,9 @@ impl Mp4Writer {
         let global_header = output.format().flags().contains(format::Flags::GLOBAL_HEADER);
 
         let mut context = codec::Context::new_with_codec(x264);
-        context.set_threading(ff::threading::Config {
-            kind: ff::threading::Type::Frame,
-            count: 0, // automatic (the context's default is one thread)
-            ..Default::default()
-        });
+        // Frame threads, count 0 = automatic (the context's default is one thread). `Config::kind`,
+        // not a struct literal: its fields differ between FFmpeg versions (no `safe` from FFmpeg 6 on).
+        context.set_threading(ff::threading::Config::kind(ff::threading::Type::Frame));
         let mut video = context.encoder().video().map_err(|e| setup(e.to_string()))?;
         video.set_width(settings.encoded_width);
         video.set_height(settings.encoded_height);

@@ -32,8 +32,9 @@ const MAX_FRAMES: usize = 10_800_000;
 /// Rows per generating thread below which one thread does the whole frame.
 const ROWS_PER_THREAD: usize = 64;
 
-/// Largest width or height accepted.
-const MAX_DIM: u32 = 16384;
+/// Largest width or height accepted here; what the GPU can take is checked against the device when
+/// the frames are uploaded (so a test can ask for one pixel more than the device's limit).
+const MAX_DIM: u32 = 65536;
 
 /// A 64-bit mix of (u, v, layer) (SplitMix64 finaliser), deterministic on every platform.
 fn hash(u: i64, v: i64, layer: u64) -> u64 {
@@ -79,7 +80,7 @@ pub struct SyntheticSource {
 }
 
 impl SyntheticSource {
-    /// Parses `WxH[@FPS][/FRAMES]` (the text after `synthetic:`): W and H in 1..=16384, FPS > 0
+    /// Parses `WxH[@FPS][/FRAMES]` (the text after `synthetic:`): W and H in 1..=65536, FPS > 0
     /// (default 30), FRAMES in 1..=10800000 (default 120).
     pub fn parse(spec: &str) -> Result<Self, VideoError> {
         let bad = |reason: String| VideoError::BadSynthetic { spec: format!("synthetic:{spec}"), reason };
@@ -221,7 +222,7 @@ mod tests {
             "10",
             "10x",
             "x10",
-            "16385x1",
+            "65537x1",
             "-1x5",
             "10x10@",
             "10x10@-5",

@@ -152,6 +152,9 @@ pub struct ReferenceManifest {
     pub frames_compared: u64,
     pub psnr: String,
     pub ssim: String,
+    /// The reference's damaged frames (its own frame numbers), counted as the input's are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode_errors: Option<DecodeErrorsManifest>,
 }
 
 impl ReferenceManifest {
@@ -168,6 +171,7 @@ impl ReferenceManifest {
             ssim: "FFmpeg's ssim filter: 8x8 windows at stride 4 over whole 4x4 cells, uniform weights, \
                    c1 = (0.01*255)^2*64, c2 = (0.03*255)^2*64*63"
                 .into(),
+            decode_errors: None,
         }
     }
 }

@@ -10,9 +10,10 @@
 //! visible sibling `NAME.vidscope-PID`, which the error names.
 
 use super::own_output::foreign_content;
-use crate::safe_fs::{self, rename_noreplace, OutputLock};
+use crate::safe_fs::{self, rename_noreplace, OutputLock, ReadPaths};
 use anyhow::Context;
 use std::io::ErrorKind;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 pub struct StagedDir {
@@ -24,16 +25,17 @@ pub struct StagedDir {
 }
 
 impl StagedDir {
-    /// Refuses a `target` that is not a folder, holds the current directory, or is neither empty nor an
-    /// earlier vidscope output; takes the lock, removes stale staging folders of dead runs, and creates
-    /// the staging folder.
-    pub fn create(target: &Path) -> anyhow::Result<Self> {
+    /// Refuses a `target` that is not a folder, holds the current directory or a file the run reads
+    /// (`reads`), is a mount point, or is neither empty nor an earlier vidscope output; takes the lock,
+    /// removes stale staging folders of dead runs, and creates the staging folder.
+    pub fn create(target: &Path, reads: &ReadPaths) -> anyhow::Result<Self> {
         let shown = target.display();
         let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         anyhow::ensure!(
             target.file_name().is_some(),
             "--out {shown}: needs a folder name (a path that does not end in . or ..)"
         );
+        reads.check_dir("--out", target)?;
         check_replaceable(target)?;
         std::fs::create_dir_all(parent).with_context(|| format!("--out {shown}: cannot create parent"))?;
         let lock = OutputLock::acquire(target)?;
@@ -41,7 +43,7 @@ impl StagedDir {
         check_replaceable(target)?;
         safe_fs::remove_stale_siblings(target, &["partial", "old"]);
         let staging = safe_fs::staging_sibling(target, "partial")?;
-        std::fs::create_dir(&staging).with_context(|| format!("{}: cannot create", staging.display()))?;
+        std::fs::create_dir(&staging).with_context(|| format!("--out {shown}: cannot create its staging folder"))?;
         Ok(Self { staging, target: target.to_path_buf(), committed: false, _lock: lock })
     }
 
@@ -84,8 +86,13 @@ impl StagedDir {
         self.place(Some(aside))
     }
 
-    /// Renames the staging folder to the target, then removes the earlier output moved `aside`.
+    /// Renames the staging folder to the target, then removes the earlier output moved `aside`. The new
+    /// folder keeps the permissions of the one it replaces (a user's private 0700 folder stays private).
     fn place(mut self, aside: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+        if let Some(old) = aside.as_ref().and_then(|a| std::fs::metadata(a).ok()) {
+            std::fs::set_permissions(&self.staging, old.permissions())
+                .with_context(|| format!("--out {}: cannot keep the folder's permissions", self.target.display()))?;
+        }
         match rename_noreplace(&self.staging, &self.target) {
             Ok(()) => {
                 self.committed = true;
@@ -112,7 +119,7 @@ impl StagedDir {
     fn keep_aside(mut self, why: &str) -> anyhow::Result<PathBuf> {
         let kept = safe_fs::kept_sibling(&self.target)?;
         rename_noreplace(&self.staging, &kept)
-            .with_context(|| format!("{}: cannot keep the finished output", self.staging.display()))?;
+            .with_context(|| format!("--out {}: cannot keep the finished output", self.target.display()))?;
         self.committed = true;
         anyhow::bail!(
             "--out {}: {why}; left it untouched, the finished output is in {}",
@@ -142,6 +149,12 @@ fn replaceable(dir: &Path) -> Result<(), String> {
     if !meta.is_dir() {
         return Err("it exists and is not a directory".into());
     }
+    // A mount point cannot be renamed (EBUSY): found out now, not after the whole run.
+    let parent = dir.canonicalize().ok().and_then(|d| d.parent().map(Path::to_path_buf));
+    let parent_dev = parent.and_then(|p| std::fs::metadata(p).ok()).map(|m| m.dev());
+    if parent_dev.is_none_or(|dev| dev != meta.dev()) {
+        return Err("it is a mount point, which cannot be replaced (name a folder inside it)".into());
+    }
     let cwd = std::env::current_dir().ok().and_then(|c| c.canonicalize().ok());
     if let (Some(cwd), Ok(dir)) = (cwd, dir.canonicalize()) {
         if cwd.starts_with(&dir) {
@@ -159,5 +172,46 @@ impl Drop for StagedDir {
         if !self.committed {
             let _ = std::fs::remove_dir_all(&self.staging);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_mount_point_is_refused_before_the_run() {
+        // /proc is a mount point on every Linux system; the check must not wait for the commit.
+        let e = StagedDir::create(Path::new("/proc"), &ReadPaths::new()).err().expect("refused");
+        assert!(e.to_string().contains("mount point"), "{e}");
+    }
+
+    #[test]
+    fn a_replaced_private_folder_stays_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let staged = StagedDir::create(&out, &ReadPaths::new()).unwrap();
+        std::fs::write(staged.path().join("manifest.json"), b"{}").unwrap();
+        staged.commit().unwrap();
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "mode {mode:o}");
+        assert!(out.join("manifest.json").is_file());
+    }
+
+    #[test]
+    fn a_folder_holding_an_input_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let input = out.join("clip.mp4");
+        std::fs::write(&input, b"video").unwrap();
+        let mut reads = ReadPaths::new();
+        reads.add("INPUT", &input);
+        let e = StagedDir::create(&out, &reads).err().expect("refused").to_string();
+        assert!(e.contains("--out") && e.contains("holds an input of this run (INPUT"), "{e}");
+        assert_eq!(std::fs::read(&input).unwrap(), b"video");
     }
 }

@@ -1,9 +1,33 @@
 //! Whether a folder is provably an earlier `analyze` output, and so may be replaced: a manifest.json
 //! that vidscope wrote (`vidscope_version`, `complete: true`, a `files` map) and nothing else in the
-//! folder but the files that manifest lists. Any other folder is the user's, and is never touched.
+//! folder but the files that manifest lists, each of them a name analyze itself writes
+//! ([`ANALYZE_FILES`], [`ANALYZE_DUMP_DIRS`]): a hand-edited manifest listing `thesis.docx` does not
+//! make that file vidscope's. Any other folder is the user's, and is never touched.
 
 use std::collections::BTreeSet;
 use std::path::Path;
+
+/// Every file name `analyze` writes into its output folder. A new output must be added here, or the
+/// folder holding it is never replaced (the test `every_file_analyze_lists_is_one_it_may_replace` says so).
+pub const ANALYZE_FILES: &[&str] = &[
+    "manifest.json",
+    "stats.csv",
+    "frames.csv",
+    "symbols.bin",
+    "sad.npy",
+    "sse.npy",
+    "mean.npy",
+    "motion.npy",
+    "mc_sad.npy",
+    "mc_sse.npy",
+    "rate.npy",
+    "ab_sad.npy",
+    "ab_sse.npy",
+    "psnr.csv",
+];
+
+/// The `--dump` folders analyze writes (`<t:06>.png` frames only).
+pub const ANALYZE_DUMP_DIRS: &[&str] = &["raw", "diff", "predicted", "residual", "ab", "ab-signed"];
 
 /// `None` when `dir` is empty or an earlier vidscope output; otherwise why it is not, for a message.
 pub fn foreign_content(dir: &Path) -> Option<String> {
@@ -27,12 +51,15 @@ pub fn foreign_content(dir: &Path) -> Option<String> {
             return Some(format!("cannot read {name}"));
         };
         let own = if meta.is_file() {
-            name == "manifest.json" || listed.contains(name)
+            ANALYZE_FILES.contains(&name) && (name == "manifest.json" || listed.contains(name))
         } else {
-            meta.is_dir() && listed.contains(&format!("{name}/")) && only_frame_pngs(&dir.join(name))
+            meta.is_dir()
+                && ANALYZE_DUMP_DIRS.contains(&name)
+                && listed.contains(&format!("{name}/"))
+                && only_frame_pngs(&dir.join(name))
         };
         if !own {
-            return Some(format!("it holds {name}, which its manifest.json does not list"));
+            return Some(format!("it holds {name}, which its manifest.json does not list as an analyze output"));
         }
     }
     None
@@ -91,5 +118,20 @@ mod tests {
         std::fs::remove_file(d.join("thesis.tex")).unwrap();
         std::fs::create_dir(d.join("sad.npy.d")).unwrap();
         assert!(foreign_content(d).is_some(), "an unlisted folder");
+    }
+
+    #[test]
+    fn a_manifest_listing_a_users_file_does_not_make_it_vidscopes() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let forged = r#"{"vidscope_version": "0.1.0", "complete": true, "files": {"sad.npy": {}, "thesis.docx": {}, "notes/": {}}}"#;
+        std::fs::write(d.join("manifest.json"), forged).unwrap();
+        std::fs::write(d.join("sad.npy"), b"x").unwrap();
+        assert_eq!(foreign_content(d), None);
+        std::fs::write(d.join("thesis.docx"), b"years of work").unwrap();
+        assert!(foreign_content(d).unwrap().contains("thesis.docx"));
+        std::fs::remove_file(d.join("thesis.docx")).unwrap();
+        std::fs::create_dir(d.join("notes")).unwrap();
+        assert!(foreign_content(d).unwrap().contains("notes"), "a listed folder analyze never writes");
     }
 }

@@ -4,6 +4,7 @@
 
 use super::yuview_csv::{psnr_x100, BlockData, SeqSpecs, StatType, YuviewCsv};
 use crate::reference::{block_psnr, BlockGrid, BlockStat, MotionVector};
+use crate::safe_fs::{ReadPaths, StagedFile};
 use std::io::{self, Write};
 
 const SAD: u32 = 0;
@@ -80,64 +81,47 @@ impl<W: Write> YuviewExport<W> {
     }
 }
 
-/// `--yuview-csv FILE`: written beside FILE under a temporary name and renamed into place when
-/// complete, so a failed run leaves no half file and never replaces an existing one.
+/// `--yuview-csv FILE`: written beside FILE under a temporary name ([`StagedFile`]) and moved into place
+/// when complete, so a failed run leaves no half file and never replaces an existing one (nor an input).
 pub struct YuviewFile {
-    export: Option<YuviewExport<std::io::BufWriter<std::fs::File>>>,
-    partial: std::path::PathBuf,
-    target: std::path::PathBuf,
+    export: YuviewExport<std::io::BufWriter<std::fs::File>>,
+    staged: StagedFile,
 }
 
 impl YuviewFile {
+    /// Refuses an existing FILE and any file the run reads; checked before the run starts.
     pub fn create(
         path: &std::path::Path,
+        reads: &ReadPaths,
         info: &crate::frame::StreamInfo,
         grid: BlockGrid,
         compare: bool,
     ) -> anyhow::Result<Self> {
         use anyhow::Context as _;
-        anyhow::ensure!(!path.exists(), "--yuview-csv {}: already exists; refusing to overwrite", path.display());
-        let name = path.file_name().with_context(|| format!("--yuview-csv {}: needs a file name", path.display()))?;
-        let partial = path.with_file_name(format!(".{}.partial-{}", name.to_string_lossy(), std::process::id()));
-        let file = std::fs::File::create(&partial).with_context(|| format!("{}: cannot create", partial.display()))?;
+        let staged = StagedFile::create("--yuview-csv", path, reads, false)?;
+        let cannot = |what: &str| format!("--yuview-csv {}: cannot {what}", path.display());
+        let file = std::fs::File::create(staged.path()).with_context(|| cannot("create"))?;
         let input_name = std::path::Path::new(&info.input)
             .file_name()
             .map_or(info.input.clone(), |n| n.to_string_lossy().into_owned());
         let export = YuviewExport::new(std::io::BufWriter::new(file), &input_name, info.fps.max(1e-3), grid, compare)
-            .with_context(|| format!("{}: cannot write", partial.display()))?;
-        Ok(Self { export: Some(export), partial, target: path.to_path_buf() })
+            .with_context(|| cannot("write"))?;
+        Ok(Self { export, staged })
     }
 
     pub fn write(&mut self, t: usize, f: &FrameStatistics) -> anyhow::Result<()> {
         use anyhow::Context as _;
-        let export = self.export.as_mut().context("YUView file already finished")?;
-        export.write(t, f).with_context(|| format!("{}: cannot write", self.partial.display()))
+        let target = self.staged.target().display().to_string();
+        self.export.write(t, f).with_context(|| format!("--yuview-csv {target}: cannot write"))
     }
 
-    /// Flushes and moves the file into place (refusing, and keeping the partial file, if something
-    /// appeared at the target meanwhile).
-    pub fn finish(mut self) -> anyhow::Result<()> {
+    /// Flushes the file and hands it back under its staging name, for the caller to move into place
+    /// (`StagedFile::commit`, which leaves a file that appeared at FILE during the run alone).
+    pub fn finish(self) -> anyhow::Result<StagedFile> {
         use anyhow::Context as _;
-        let (partial, target) = (self.partial.clone(), self.target.clone());
-        let export = self.export.take().context("YUView file already finished")?;
-        export.finish().with_context(|| format!("{}: cannot write", partial.display()))?;
-        anyhow::ensure!(
-            !target.exists(),
-            "--yuview-csv {}: appeared during the run; the statistics are in {}",
-            target.display(),
-            partial.display()
-        );
-        std::fs::rename(&partial, &target).with_context(|| format!("{}: cannot move into place", target.display()))
-    }
-}
-
-impl Drop for YuviewFile {
-    fn drop(&mut self) {
-        // A run that failed before finish() leaves nothing behind (a finished one moved the file).
-        if self.export.is_some() && self.partial.exists() {
-            if let Err(e) = std::fs::remove_file(&self.partial) {
-                tracing::warn!("{}: cannot remove: {e}", self.partial.display());
-            }
-        }
+        let target = self.staged.target().display().to_string();
+        let mut file = self.export.finish().with_context(|| format!("--yuview-csv {target}: cannot write"))?;
+        file.flush().with_context(|| format!("--yuview-csv {target}: cannot write"))?;
+        Ok(self.staged)
     }
 }

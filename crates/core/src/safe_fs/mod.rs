@@ -7,9 +7,11 @@
 //! the next run can recognise as its own and remove once that PID is gone.
 
 mod lock;
+mod read_paths;
 mod staged_file;
 
 pub use lock::OutputLock;
+pub use read_paths::ReadPaths;
 pub use staged_file::StagedFile;
 
 use std::io;
@@ -56,7 +58,8 @@ pub fn staging_sibling(target: &Path, tag: &str) -> io::Result<PathBuf> {
 }
 
 /// Removes the staging siblings `.NAME.TAG-PID` of `target` (for each TAG in `tags`) whose process is
-/// gone, or is this one (a leftover of an earlier process with the same PID). Returns what was removed.
+/// gone, or is this one (a leftover of an earlier process with the same PID), saying so on stderr in one
+/// line each (a user who finds a file gone deserves to know why). Returns what was removed.
 pub fn remove_stale_siblings(target: &Path, tags: &[&str]) -> Vec<PathBuf> {
     let Ok((parent, name)) = split(target) else {
         return Vec::new();
@@ -82,7 +85,7 @@ pub fn remove_stale_siblings(target: &Path, tags: &[&str]) -> Vec<PathBuf> {
         };
         match gone {
             Ok(()) => {
-                tracing::info!("removed {} left by process {pid}, which is gone", path.display());
+                eprintln!("vidscope: removed {}, a staging copy left by process {pid}, which is gone", path.display());
                 removed.push(path);
             }
             Err(e) => tracing::warn!("{}: cannot remove the stale staging copy: {e}", path.display()),

@@ -1,7 +1,7 @@
 //! An output file written under the hidden name `.NAME.partial-PID` beside it and moved into place only
 //! when complete, so a failed or interrupted run leaves an existing file as it was and no partial file.
 
-use std::os::unix::fs::MetadataExt;
+use super::ReadPaths;
 use std::path::{Path, PathBuf};
 
 /// A file being written; see the module documentation. Dropped without `commit`, it is removed.
@@ -15,18 +15,15 @@ pub struct StagedFile {
 
 impl StagedFile {
     /// Checks `target` (`what` names the option in messages, e.g. `-o`) and picks the staging name.
-    /// Refused: a folder or other non-file, the input itself (`input`, when it is a file), and an existing file unless
-    /// `replace`. Stale staging copies of dead processes are removed.
-    pub fn create(what: &str, target: &Path, input: Option<&Path>, replace: bool) -> anyhow::Result<StagedFile> {
+    /// Refused: a folder or other non-file, any file the run reads (`reads`, through links too), and an
+    /// existing file unless `replace`. Stale staging copies of dead processes are removed.
+    pub fn create(what: &str, target: &Path, reads: &ReadPaths, replace: bool) -> anyhow::Result<StagedFile> {
         let shown = target.display();
+        reads.check_file(what, target)?;
         if let Ok(meta) = std::fs::metadata(target) {
             anyhow::ensure!(!meta.is_dir(), "{what} {shown}: is a directory");
             // Renaming over a device or pipe would replace the node itself.
             anyhow::ensure!(meta.is_file(), "{what} {shown}: is not a regular file");
-            let input_meta = input.and_then(|i| std::fs::metadata(i).ok());
-            if input_meta.is_some_and(|i| (i.dev(), i.ino()) == (meta.dev(), meta.ino())) {
-                anyhow::bail!("{what} {shown}: is the input file; refusing to write over it");
-            }
             anyhow::ensure!(replace, "{what} {shown}: already exists (add --force or -y to replace it)");
         }
         let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -39,6 +36,11 @@ impl StagedFile {
     /// Where to write now.
     pub fn path(&self) -> &Path {
         &self.staging
+    }
+
+    /// The user's path, for messages.
+    pub fn target(&self) -> &Path {
+        &self.target
     }
 
     /// Moves the finished file into place. Without `replace`, a file that appeared at the target during
@@ -87,14 +89,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("a.mp4");
         std::fs::write(&f, b"precious").unwrap();
-        let e = StagedFile::create("-o", &f, None, false).unwrap_err().to_string();
+        let none = ReadPaths::new();
+        let e = StagedFile::create("-o", &f, &none, false).unwrap_err().to_string();
         assert!(e.contains("already exists"), "{e}");
-        let e = StagedFile::create("-o", &f, Some(&f), true).unwrap_err().to_string();
-        assert!(e.contains("is the input"), "{e}");
+        let mut reads = ReadPaths::new();
+        reads.add("INPUT", &f);
+        let e = StagedFile::create("-o", &f, &reads, true).unwrap_err().to_string();
+        assert!(e.contains("is an input of this run"), "{e}");
         let link = dir.path().join("b.mp4");
         std::fs::hard_link(&f, &link).unwrap();
-        assert!(StagedFile::create("-o", &link, Some(&f), true).is_err(), "a hard link to the input is the input");
-        assert!(StagedFile::create("-o", dir.path(), None, true).is_err(), "a folder is refused");
+        assert!(StagedFile::create("-o", &link, &reads, true).is_err(), "a hard link to the input is the input");
+        assert!(StagedFile::create("-o", dir.path(), &none, true).is_err(), "a folder is refused");
     }
 
     #[test]
@@ -102,14 +107,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("a.mp4");
         std::fs::write(&f, b"old").unwrap();
-        let staged = StagedFile::create("-o", &f, None, true).unwrap();
+        let staged = StagedFile::create("-o", &f, &ReadPaths::new(), true).unwrap();
         std::fs::write(staged.path(), b"half").unwrap();
         drop(staged);
         assert_eq!(std::fs::read(&f).unwrap(), b"old");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no partial file left");
 
         let g = dir.path().join("g.mp4");
-        let staged = StagedFile::create("-o", &g, None, false).unwrap();
+        let staged = StagedFile::create("-o", &g, &ReadPaths::new(), false).unwrap();
         std::fs::write(staged.path(), b"new").unwrap();
         std::fs::write(&g, b"appeared").unwrap();
         let e = staged.commit().unwrap_err().to_string();

@@ -21,11 +21,16 @@ use glam::Vec2;
 use player::Player;
 use recording::Recording;
 use scene::View;
+use vidscope_core::safe_fs::ReadPaths;
 
 /// Capture purposes, in the low bits of a capture's tag (the frame index sits above bit 8).
 const CAPTURE_RECORD: u64 = 1;
 const CAPTURE_SNAPSHOT: u64 = 2;
 const CAPTURE_SCREENSHOT: u64 = 4;
+/// A queued key waits at most this long for the one before it to take effect on screen (a step to a
+/// frame that never comes must not hold every later key forever).
+const KEY_WAIT_LIMIT: Duration = Duration::from_secs(3);
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -106,11 +111,23 @@ pub fn probe_inputs(input: &str, stream: Option<usize>, reference: Option<&Refer
     Ok(info)
 }
 
+/// Every file the viewer reads, which none of its outputs may be.
+fn read_paths(input: &str, reference: Option<&Reference>, warp_params: Option<&std::path::Path>) -> ReadPaths {
+    crate::video::read_paths(
+        &[("INPUT", Some(input)), ("--ref", reference.map(|r| r.input.as_str()))],
+        &[("--warp-params", warp_params)],
+    )
+}
+
 /// Runs the viewer until the window closes. Fails (after closing) if the validation layer reported anything.
 pub fn run(options: ViewerOptions) -> anyhow::Result<()> {
     // Open the inputs first, so a bad file is a one-line CLI error before any window appears.
     let info = probe_inputs(&options.input, options.stream, options.reference.as_ref())?;
     let info_size = (info.width, info.height);
+    if let Some((path, _)) = &options.screenshot {
+        let reads = read_paths(&options.input, options.reference.as_ref(), options.warp_params.as_deref());
+        recording::check_screenshot_path(path, &reads)?;
+    }
     if let (Some((_, n)), Some(count)) = (&options.screenshot, info.frame_count) {
         check_screenshot_frame(*n, count as usize)?;
     }
@@ -178,6 +195,9 @@ struct Running {
     recording: Option<Recording>,
     /// P presses not yet captured: each captures one presented composite (one file per press).
     snapshots_pending: u32,
+    /// Key presses not acted on yet, with when they came: each acts once the one before it has taken
+    /// effect on screen, so it acts on the frame that was shown when it was pressed.
+    keys: VecDeque<(winit::keyboard::Key, Instant)>,
     /// SIGINT / SIGTERM: finish the recording and close.
     shutdown: Option<Shutdown>,
 }
@@ -200,6 +220,11 @@ impl App {
         let size = window.inner_size();
         let (cw, ch) = self.info_size;
         ctx.check_image_size(&self.options.input, cw, ch)?;
+        // The swapchain and composite images take the window's size: checked before any is made.
+        if let Some((w, h)) = self.options.size {
+            ctx.check_image_size("--size", w, h)?;
+        }
+        ctx.check_image_size("the window", size.width, size.height)?;
         let presenter =
             Presenter::new(&ctx, self.options.present, (size.width, size.height), crate::passes::DISPLAY_SPIRV)?;
         let mut player = Player::open(
@@ -272,6 +297,7 @@ impl App {
             record_dir: self.options.record_dir.clone(),
             recording: None,
             snapshots_pending: 0,
+            keys: VecDeque::new(),
             shutdown: Shutdown::install()
                 .map_err(|e| {
                     tracing::warn!("cannot catch SIGINT/SIGTERM ({e}); closing by signal loses a recording's end")
@@ -345,12 +371,8 @@ impl ApplicationHandler for App {
                     && !st.egui_ctx.egui_wants_keyboard_input()
                     && !dialog_open
                 {
-                    if let Some(action) = ui::on_key(&event.logical_key, &mut st.settings) {
-                        if action == Action::Quit {
-                            event_loop.exit();
-                        }
-                        st.act(action);
-                    }
+                    // Acted on by the next frame, in order (see `run_queued_keys`).
+                    st.keys.push_back((event.logical_key.clone(), Instant::now()));
                     st.window.request_redraw();
                 }
                 Ok(())
@@ -493,6 +515,34 @@ impl Running {
     fn notify(&mut self, message: String) {
         eprintln!("vidscope: {message}");
         self.message = Some((message, Instant::now()));
+    }
+
+    /// Acts on the queued key presses in order, each only once everything the keys before it asked
+    /// for has happened on screen (a step's frame shown, snapshots and the recording's frame taken),
+    /// so `p p e r → r` quickly while paused snapshots and exports the frame shown at those presses and
+    /// records both frames. `Some` when a key quit.
+    fn run_queued_keys(&mut self) -> Option<anyhow::Result<()>> {
+        while let Some((_, pressed)) = self.keys.front() {
+            if !self.screen_caught_up() && pressed.elapsed() < KEY_WAIT_LIMIT {
+                self.window.request_redraw();
+                break;
+            }
+            let (key, _) = self.keys.pop_front()?;
+            match ui::on_key(&key, &mut self.settings) {
+                Some(Action::Quit) => return Some(Ok(())),
+                Some(action) => self.act(action),
+                None => {}
+            }
+        }
+        None
+    }
+
+    /// Whether the frame on screen is the one asked for and everything asked of it was captured.
+    fn screen_caught_up(&self) -> bool {
+        let shown = self.player.shown();
+        let stepping = self.player.position() != shown;
+        let recording_behind = self.recording.as_ref().is_some_and(|r| shown.is_some() && r.last_frame != shown);
+        self.snapshots_pending == 0 && !stepping && !recording_behind
     }
 
     fn act(&mut self, action: Action) {
@@ -654,6 +704,9 @@ impl Running {
 
     /// One redraw. `Some(result)` asks the event loop to exit with that result.
     fn frame(&mut self) -> anyhow::Result<Option<anyhow::Result<()>>> {
+        if let Some(quit) = self.run_queued_keys() {
+            return Ok(Some(quit));
+        }
         // Motion search runs only while the view needs it (it is slow on a CPU Vulkan device).
         self.player.set_motion(self.settings.needs_motion(), self.settings.range)?;
         // Likewise the symbol stream (trit view, non-zero and rate heatmaps).
@@ -875,11 +928,7 @@ impl Running {
     fn handle_capture(&mut self, c: Captured) -> anyhow::Result<Option<anyhow::Result<()>>> {
         let frame = (c.tag >> 8) as usize;
         if c.tag & CAPTURE_SNAPSHOT != 0 {
-            let mode = self.settings.mode.name();
-            match recording::save_snapshot(&self.record_dir, &self.player.info.input, &mode, frame, &c.shot) {
-                Ok(path) => self.notify(format!("saved snapshot of frame {frame} to {}", path.display())),
-                Err(e) => self.notify(format!("{e:#}")),
-            }
+            self.save_snapshot(&c);
         }
         if c.tag & CAPTURE_RECORD != 0 {
             let size = (c.shot.width, c.shot.height);
@@ -907,7 +956,9 @@ impl Running {
         }
         if c.tag & CAPTURE_SCREENSHOT != 0 {
             let path = self.options_screenshot_path().expect("a screenshot was asked for");
-            recording::save_png(&path, &c.shot)?;
+            let reference = self.player.reference.as_ref().map(|(r, _)| r);
+            let reads = read_paths(&self.player.info.input, reference, self.warp_params.as_deref());
+            recording::save_png(&path, &reads, &c.shot)?;
             eprintln!(
                 "vidscope: saved {}x{} screenshot of frame {frame} to {} (display {:.1} fps)",
                 c.shot.width,
@@ -973,12 +1024,25 @@ impl Running {
         }
     }
 
+    /// Saves a P snapshot capture as PNG, saying where (or why not) in the UI.
+    fn save_snapshot(&mut self, c: &Captured) {
+        let frame = (c.tag >> 8) as usize;
+        let mode = self.settings.mode.name();
+        match recording::save_snapshot(&self.record_dir, &self.player.info.input, &mode, frame, &c.shot) {
+            Ok(path) => self.notify(format!("saved snapshot of frame {frame} to {}", path.display())),
+            Err(e) => self.notify(format!("{e:#}")),
+        }
+    }
+
     /// Writes the captures still in flight, then finishes the file; nothing when not recording.
     fn stop_recording(&mut self) -> anyhow::Result<()> {
         if self.recording.is_none() {
             return Ok(());
         }
         for c in self.presenter.flush_captures()? {
+            if c.tag & CAPTURE_SNAPSHOT != 0 {
+                self.save_snapshot(&c);
+            }
             if c.tag & CAPTURE_RECORD != 0 {
                 if let Some(r) = self.recording.as_mut().filter(|r| r.size == (c.shot.width, c.shot.height)) {
                     r.push(c.shot)?;

@@ -73,6 +73,8 @@ pub struct Player {
     pub error: Option<String>,
     /// Decoder errors per frame index, for the frames that had any (see `LumaFrame::decode_errors`).
     pub decode_errors: std::collections::BTreeMap<usize, u32>,
+    /// The same for the reference, by the reference's own frame index.
+    pub ref_decode_errors: std::collections::BTreeMap<usize, u32>,
     /// Pixel-format changes seen so far, by the first frame in the new format.
     pub format_changes: std::collections::BTreeMap<usize, FormatChange>,
     /// Set when playback reached the end (without looping); taken by `take_just_ended`.
@@ -119,6 +121,7 @@ impl Player {
             timings: PassTimings::default(),
             error: None,
             decode_errors: std::collections::BTreeMap::new(),
+            ref_decode_errors: std::collections::BTreeMap::new(),
             format_changes: std::collections::BTreeMap::new(),
             just_ended: false,
         })
@@ -407,6 +410,9 @@ impl Player {
         self.take_symbols(results.symbols());
         self.symbol_layout = results.symbol_layout();
         self.timings = results.timings.clone();
+        if let Some(b) = results.frame(1).filter(|f| f.decode_errors > 0) {
+            self.ref_decode_errors.insert(b.index, b.decode_errors);
+        }
         if self.reference.is_some() {
             let stats = results.ab_stats().unwrap_or_default();
             self.ab = AbFrame {

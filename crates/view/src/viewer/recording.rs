@@ -6,6 +6,7 @@ use crate::video::{Mp4Recorder, RecorderOptions, RgbaFrame};
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use vidscope_core::safe_fs::{ReadPaths, StagedFile};
 
 /// A recording in progress: one MP4 frame per video frame shown while it runs.
 pub struct Recording {
@@ -122,10 +123,23 @@ pub fn save_snapshot(dir: &Path, input: &str, mode: &str, frame: usize, shot: &S
     Ok(path)
 }
 
-/// Saves an RGBA picture as PNG at `path` (`--screenshot FILE`, a name the user chose: replaced).
-pub fn save_png(path: &Path, shot: &Screenshot) -> anyhow::Result<()> {
-    let file = std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
-    write_png(file, path, shot)
+/// Refuses a `--screenshot` path that is not a `.png` name (only PNG is written) or is a file the run
+/// reads; checked before the window opens.
+pub fn check_screenshot_path(path: &Path, reads: &ReadPaths) -> anyhow::Result<()> {
+    let png = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    anyhow::ensure!(png, "--screenshot {}: vidscope writes PNG; give the file a .png name", path.display());
+    reads.check_file("--screenshot", path)
+}
+
+/// Saves an RGBA picture as PNG at `path` (`--screenshot FILE`, a name the user chose: replaced, but
+/// never an input), written under a staging name and moved into place when complete.
+pub fn save_png(path: &Path, reads: &ReadPaths, shot: &Screenshot) -> anyhow::Result<()> {
+    check_screenshot_path(path, reads)?;
+    let staged = StagedFile::create("--screenshot", path, reads, true)?;
+    let file = std::fs::File::create(staged.path())
+        .with_context(|| format!("--screenshot {}: cannot create", path.display()))?;
+    write_png(file, path, shot)?;
+    staged.commit().map(|_| ()).map_err(|e| anyhow::anyhow!("--screenshot {e}"))
 }
 
 fn write_png(file: std::fs::File, path: &Path, shot: &Screenshot) -> anyhow::Result<()> {
