@@ -40,6 +40,17 @@ if ! python3 -c 'import numpy' 2>/dev/null; then
 fi
 
 if ! command -v cargo >/dev/null; then
+  # No rustup toolchain: Debian's own Rust >= 1.85 with cargo, clippy and rustfmt (Debian 12: the
+  # "-web" packages, 1.96 at the time of writing; Debian 13: rustc 1.85).
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  if . /etc/os-release && [ "${VERSION_ID:-}" = 12 ]; then rust=(rustc-web cargo-web rust-web-clippy rustfmt-web);
+  else rust=(rustc cargo rust-clippy rustfmt); fi
+  echo "setup: no cargo on PATH; installing ${rust[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${rust[@]}" >/dev/null
+fi
+if ! command -v cargo >/dev/null; then
   echo "setup: no Rust toolchain (cargo) found; install Rust >= 1.85 with rustup (https://rustup.rs), then rerun" >&2
   exit 1
 fi
