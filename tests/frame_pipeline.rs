@@ -291,3 +291,33 @@ fn only_the_buffers_asked_for_are_read_back_and_lent_buffers_are_used_again() {
     }
     assert_no_validation_messages(&ctx);
 }
+
+/// Contexts made and dropped on one thread while another names objects (each buffer is named for
+/// the validation layer): the Vulkan loader keeps one process-wide list of instances, drivers and
+/// devices, and loader 1.4 (Debian 13) walked it for vkSetDebugUtilsObjectNameEXT while another
+/// thread's vkEnumeratePhysicalDevices unloaded drivers from it (a SIGSEGV in libvulkan that
+/// killed whole test binaries now and then). `GpuContext` serialises the two.
+#[test]
+fn contexts_made_and_dropped_while_another_thread_names_objects() {
+    use vidscope::gpu::{BufferKind, GpuBuffer};
+    let ctx = gpu();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let namer = s.spawn(|| {
+            let mut named = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let name = format!("named while contexts come and go {named}");
+                drop(GpuBuffer::new(&ctx, &name, 256, BufferKind::Upload).expect("buffer"));
+                named += 1;
+            }
+            named
+        });
+        for _ in 0..30 {
+            drop(gpu());
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let named = namer.join().expect("the naming thread");
+        assert!(named > 0, "no object was named while the contexts were made");
+    });
+    assert_no_validation_messages(&ctx);
+}

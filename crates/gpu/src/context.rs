@@ -7,9 +7,29 @@ use ash::vk;
 use gpu_allocator::vulkan::{Allocator, AllocatorCreateDesc};
 use std::ffi::{c_void, CStr, CString};
 use std::mem::ManuallyDrop;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 const VALIDATION_LAYER: &CStr = c"VK_LAYER_KHRONOS_validation";
+
+/// The Vulkan loader keeps one list of instances, drivers and devices for the whole process. Some
+/// of its entry points look a device up in it (vkSetDebugUtilsObjectNameEXT, vkCreateSwapchainKHR)
+/// while others change it without a lock the look-up takes: vkEnumeratePhysicalDevices unloads the
+/// drivers that found no device, vkCreateDevice and vkDestroyDevice add and remove devices
+/// (KhronosGroup/Vulkan-Loader#2018 describes the same walk). With loader 1.4 (Debian 13), naming a
+/// buffer on one thread while another made a context crashed in libvulkan. So contexts are made and
+/// destroyed under the write side of this lock and those look-ups happen under the read side; it
+/// guards no data, so a poisoned lock is taken anyway.
+static LOADER_LISTS: RwLock<()> = RwLock::new(());
+
+/// Held around a loader call that looks a device up in the loader's process-wide lists.
+pub(crate) fn loader_lookup() -> RwLockReadGuard<'static, ()> {
+    LOADER_LISTS.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Held while instances, drivers or devices are made or destroyed.
+fn loader_change() -> RwLockWriteGuard<'static, ()> {
+    LOADER_LISTS.write().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// Whether to load the Khronos validation layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -106,6 +126,8 @@ impl GpuContext {
         };
         // SAFETY: loading the system Vulkan loader library; nothing else is loaded under that name.
         let entry = unsafe { ash::Entry::load() }.map_err(|e| GpuError::NoLoader(e.to_string()))?;
+        // Until the device is made (error paths included): see LOADER_LISTS.
+        let _loader_lists = loader_change();
         let validation = match options.validation {
             ValidationMode::Off => false,
             ValidationMode::Auto => layer_available(&entry),
@@ -342,6 +364,7 @@ impl GpuContext {
         let Some(debug) = &self.debug_device else { return };
         let Ok(name) = CString::new(name) else { return };
         let info = vk::DebugUtilsObjectNameInfoEXT::default().object_handle(handle).object_name(&name);
+        let _loader_lists = loader_lookup();
         // SAFETY: handle is a live object of this device; name outlives the call.
         let _ = unsafe { debug.set_debug_utils_object_name(&info) };
     }
@@ -355,6 +378,7 @@ impl GpuContext {
 impl Drop for GpuContext {
     fn drop(&mut self) {
         self.wait_idle();
+        let _loader_lists = loader_change();
         // SAFETY: every resource made from this device is dropped before the context (they borrow it);
         // the allocator is dropped before the device it was made from.
         unsafe {

@@ -281,8 +281,10 @@ impl Presenter {
             .present_mode(mode)
             .clipped(true)
             .old_swapchain(old);
+        let loader_lists = super::context::loader_lookup();
         // SAFETY: valid create info; the old swapchain is retired here and destroyed just below.
         let handle = unsafe { self.swapchain_loader.create_swapchain(&info, None) }.vk("vkCreateSwapchainKHR")?;
+        drop(loader_lists);
         self.destroy_swapchain();
         self.present_mode_used = mode;
         let device = &self.ctx.device;
