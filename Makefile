@@ -34,7 +34,7 @@ lint: setup
 # Every test runs with the Khronos validation layer on (the CLI's default is off); any message fails it.
 test: export VIDSCOPE_VALIDATION = on
 test: lint
-	cargo test --workspace --all-targets -- --test-threads=2
+	cargo test --workspace --all-targets --no-fail-fast -- --test-threads=2
 
 bench: build
 	./target/release/vidscope bench $(CLIP)

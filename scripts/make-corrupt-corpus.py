@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Makes the corrupt-input corpus the decode-error tests run on (tests/corrupt_inputs.rs).
+"""Makes the corrupt-input corpus the decode-error tests run on (tests/suite/corrupt_inputs.rs).
 
 Usage: scripts/make-corrupt-corpus.py OUT_DIR
 
@@ -22,6 +22,10 @@ bytes:
   flip-bf-mp4-sN.mp4           N = 1, 2: bframes.mp4 with 24 bytes flipped inside mdat
   flip-bf-h264-sN.h264         N = 1, 2: its raw stream with 24 bytes flipped after the first 1 kB
   trunc-bf-50.h264             its raw stream cut at 50 % (the damaged frame is among the last out)
+  drop-p.mp4                   clean.mp4 with packet 17 (a P-frame) removed by the noise bitstream
+                               filter: a clean stream with a gap of one frame in its timestamps,
+                               which the decoder does not notice (the ffmpeg CLI says nothing)
+  drop-bf.mp4                  bframes.mp4 with packet 20 removed the same way
   depth-change.h264            24 frames of 8-bit yuv420p, then 24 of 10-bit yuv420p10le, same size
                                (a mid-stream pixel format change; not damage)
 
@@ -168,6 +172,13 @@ def main():
         notes.append(f"{name} {FLIPS} bytes flipped after the first 1 kB, seed {300 + seed}")
     open(path("trunc-bf-50.h264"), "wb").write(bh264[: len(bh264) // 2])
     notes.append("trunc-bf-50.h264 cut at 50 %")
+
+    # A frame dropped mid-stream: its packet removed, the rest untouched (every later frame is one
+    # frame further along the stream than its position says).
+    for source, name, n in (("clean.mp4", "drop-p.mp4", 17), ("bframes.mp4", "drop-bf.mp4", 20)):
+        ffmpeg("-i", path(source), "-c", "copy", "-bsf:v", f"noise=drop=eq(n\\,{n})", "-movflags", "+faststart",
+               path(name))
+        notes.append(f"{name} {source} with packet {n} removed")
 
     with open(path("corpus.txt"), "w") as f:
         f.write("\n".join(notes) + "\n")

@@ -11,3 +11,6 @@ pub use vidscope_gpu as gpu;
 pub use vidscope_passes as passes;
 pub use vidscope_video as video;
 pub use vidscope_view::{ui, viewer};
+
+#[cfg(test)]
+mod layer_rules;

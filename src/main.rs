@@ -1,6 +1,7 @@
 //! The `vidscope` command line: view (also `vidscope INPUT`) | analyze | record | bench. Errors print one line and
 //! exit with status 2 (130 / 143 for a run stopped by SIGINT / SIGTERM).
 
+use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -112,11 +113,11 @@ enum Command {
         #[arg(long)]
         serial_transfers: bool,
         /// Block size in pixels: 4, 8, 16, 32, 64 or 128
-        #[arg(long, short, default_value_t = 16)]
-        block: u32,
+        #[arg(long, short, default_value = "16")]
+        block: BlockSize,
         /// Motion search range R: |dx|, |dy| <= R (0..=64)
-        #[arg(long, short, default_value_t = 16)]
-        range: u32,
+        #[arg(long, short, default_value = "16")]
+        range: SearchRange,
         /// Learner warp parameters (float32 .npy [P,By,Bx,2|4] or [By,Bx,2|4]) used for prediction
         #[arg(long, value_name = "FILE.npy")]
         warp_params: Option<PathBuf>,
@@ -127,8 +128,8 @@ enum Command {
         #[arg(long, value_name = "KINDS")]
         dump: Option<String>,
         /// Quantiser step Q of the symbol stream (symbols.bin, rate.npy): 1..=255, 1 = lossless
-        #[arg(long, value_name = "Q", default_value_t = 1)]
-        quant: u32,
+        #[arg(long, value_name = "Q", default_value = "1")]
+        quant: QuantStep,
         /// Learner trits (int8 .npy [P,By,Bx,N,b,b] or [By,Bx,N,b,b]) used for symbols.bin and the rate
         #[arg(long, value_name = "FILE.npy")]
         symbols: Option<PathBuf>,
@@ -155,18 +156,18 @@ enum Command {
         /// Passes to run: comma list of diff, stats, motion (motion includes warp and residual), symbols
         #[arg(long, default_value = "diff,stats,motion,symbols")]
         passes: String,
-        /// Motion search range R
-        #[arg(long, short, default_value_t = 16)]
-        range: u32,
+        /// Motion search range R: |dx|, |dy| <= R (0..=64)
+        #[arg(long, short, default_value = "16")]
+        range: SearchRange,
         /// Use at most N frames
         #[arg(long, short = 'n', value_name = "N")]
         frames: Option<usize>,
         /// Block size in pixels: 4, 8, 16, 32, 64 or 128
-        #[arg(long, short, default_value_t = 16)]
-        block: u32,
+        #[arg(long, short, default_value = "16")]
+        block: BlockSize,
         /// Quantiser step Q of the symbols pass: 1..=255
-        #[arg(long, value_name = "Q", default_value_t = 1)]
-        quant: u32,
+        #[arg(long, value_name = "Q", default_value = "1")]
+        quant: QuantStep,
         /// Run each pass N times per frame and report one run's time (keeps the GPU at full clock
         /// when the source is slower than the passes)
         #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
@@ -227,7 +228,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             yuview_csv,
             strict,
         } => {
-            let (block, range, quant) = (BlockSize::new(block)?, SearchRange::new(range)?, QuantStep::new(quant)?);
             let dump = DumpKinds::parse(dump.as_deref().unwrap_or(""))?;
             let exports = ExportSet::parse(export.as_deref().unwrap_or(""))?;
             let mut inputs = inputs;
@@ -302,7 +302,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             reference,
             json,
         } => {
-            let (block, range, quant) = (BlockSize::new(block)?, SearchRange::new(range)?, QuantStep::new(quant)?);
             let mut passes = PassSelection::parse(&passes).map_err(anyhow::Error::msg)?;
             // With a reference the A/B passes run too; without one they cannot.
             anyhow::ensure!(!passes.compare || reference.reference.is_some(), "--passes compare: needs --ref REF");
@@ -344,6 +343,13 @@ fn report_validation(ctx: &GpuContext) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// clap's message for a bad value on one line, without its "error:" and "For more information" lines.
+fn one_line_clap_error(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let lines = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("For more information"));
+    lines.collect::<Vec<_>>().join(" ").trim_start_matches("error: ").to_string()
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -356,7 +362,19 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "warn,sctk_adwaita::config=off".into()),
         )
         .init();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A bad value (--block 12, --mode bogus): one line, as every other error, with vidscope's own
+        // message where its check made it. Everything else (usage, --help, an unknown option) as clap
+        // prints it.
+        Err(e) if matches!(e.kind(), ErrorKind::ValueValidation | ErrorKind::InvalidValue) => {
+            let own = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<vidscope::reference::ParamError>());
+            let message = own.map_or_else(|| one_line_clap_error(&e), |p| p.to_string());
+            eprintln!("vidscope: error: {message}");
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
     let result = run(cli);
     vidscope::video::remove_aliases();
     match result {

@@ -1,6 +1,7 @@
 //! The `vidscope view` and `vidscope record` options (clap), kept out of main.rs; they become
 //! `viewer::ViewerOptions` and `analysis::RecordOptions`.
 
+use clap::builder::PossibleValue;
 use clap::Args;
 use std::path::PathBuf;
 use vidscope::analysis::RecordOptions;
@@ -8,6 +9,38 @@ use vidscope::gpu::{GpuOptions, PresentMode};
 use vidscope::reference::{BlockSize, QuantStep, SearchRange};
 use vidscope::ui::{Metric, Mode};
 use vidscope::viewer::{Reference, ViewerOptions};
+
+/// `--mode`, as the command line spells it (the view crate knows no clap): `Mode::name`, and `a`
+/// for raw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModeArg(pub Mode);
+
+impl clap::ValueEnum for ModeArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: std::sync::OnceLock<Vec<ModeArg>> = std::sync::OnceLock::new();
+        ALL.get_or_init(|| Mode::ALL.map(ModeArg).to_vec())
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let value = PossibleValue::new(self.0.name()).help(self.0.about());
+        Some(if self.0 == Mode::Raw { value.alias("a") } else { value })
+    }
+}
+
+/// `--metric`, as the command line spells it: `Metric::name`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MetricArg(pub Metric);
+
+impl clap::ValueEnum for MetricArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: std::sync::OnceLock<Vec<MetricArg>> = std::sync::OnceLock::new();
+        ALL.get_or_init(|| Metric::ALL.map(MetricArg).to_vec())
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.0.name()).help(self.0.about()))
+    }
+}
 
 /// `--present`, as the command line spells it (the gpu crate knows no clap).
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -58,15 +91,15 @@ pub struct ViewArgs {
     pub stream: Option<usize>,
     /// What to show first: raw (= a), diff, heatmap (over raw), heatmap-diff (over diff), predicted, residual,
     /// split, trits; with --ref also b, ab-diff (|A − B|), ab-signed (A − B + 128), ab-mark (A ≠ B marked)
-    #[arg(long, value_enum, default_value_t = Mode::Raw)]
-    pub mode: Mode,
+    #[arg(long, value_enum, default_value_t = ModeArg(Mode::Raw))]
+    pub mode: ModeArg,
     /// Heatmap metric at start (key M cycles); nonzero and rate come from the residual symbol stream,
     /// ab-psnr (per-block PSNR of A against B) needs --ref
-    #[arg(long, value_enum, default_value_t = Metric::Sad)]
-    pub metric: Metric,
+    #[arg(long, value_enum, default_value_t = MetricArg(Metric::Sad))]
+    pub metric: MetricArg,
     /// Quantiser step Q of the symbol stream (trit view, nonzero and rate metrics): 1..=255
-    #[arg(long, value_name = "Q", default_value_t = 1)]
-    pub quant: u32,
+    #[arg(long, value_name = "Q", default_value = "1")]
+    pub quant: QuantStep,
     /// The trit view's digit plane (0 = most significant; key T cycles), below the planes of --quant
     #[arg(long, value_name = "K", default_value_t = 0)]
     pub trit_plane: u32,
@@ -86,8 +119,8 @@ pub struct ViewArgs {
     #[arg(long, value_name = "FILE.npy")]
     pub warp_params: Option<PathBuf>,
     /// Block size in pixels for the heatmap: 4, 8, 16, 32, 64 or 128
-    #[arg(long, short, default_value_t = 16)]
-    pub block: u32,
+    #[arg(long, short, default_value = "16")]
+    pub block: BlockSize,
     /// Swapchain present mode (falls back to fifo where not supported)
     #[arg(long, value_enum, default_value_t = PresentArg::Fifo)]
     pub present: PresentArg,
@@ -117,9 +150,9 @@ pub struct ViewArgs {
     pub wipe: Option<f32>,
 }
 
-/// Checks `--quant` and that `--trit-plane` is one of its planes.
-fn check_trit_view(quant: u32, trit_plane: u32) -> anyhow::Result<()> {
-    QuantStep::new(quant)?;
+/// Checks that `--trit-plane` is one of the planes of `--quant`.
+fn check_trit_view(quant: QuantStep, trit_plane: u32) -> anyhow::Result<()> {
+    let quant = quant.get();
     let planes = vidscope::reference::symbols::planes_for_quant(quant);
     if trit_plane >= planes {
         anyhow::bail!("--trit-plane {trit_plane}: --quant {quant} has planes 0..={}", planes - 1);
@@ -146,28 +179,27 @@ impl ViewArgs {
     }
 
     pub fn into_options(self, gpu: GpuOptions) -> anyhow::Result<ViewerOptions> {
-        BlockSize::new(self.block)?;
         check_trit_view(self.quant, self.trit_plane)?;
         let size = self.size.as_deref().map(parse_size).transpose()?;
         if !self.record_dir.is_dir() {
             anyhow::bail!("--record-dir {}: not a directory", self.record_dir.display());
         }
         let compare = self.compare();
-        let reference = compare.check(self.mode, self.metric, false)?;
+        let reference = compare.check(self.mode.0, self.metric.0, false)?;
         Ok(ViewerOptions {
             input: self.input,
             stream: self.stream,
             gpu,
-            mode: self.mode,
-            metric: self.metric,
-            quant: self.quant,
+            mode: self.mode.0,
+            metric: self.metric.0,
+            quant: self.quant.get(),
             trit_plane: self.trit_plane,
             start: self.start,
             paused: self.paused,
             hide_ui: self.hide_ui,
             arrows: self.arrows,
             warp_params: self.warp_params,
-            block: self.block,
+            block: self.block.get(),
             present: match self.present {
                 PresentArg::Fifo => PresentMode::Fifo,
                 PresentArg::Mailbox => PresentMode::Mailbox,
@@ -203,14 +235,14 @@ pub struct RecordArgs {
     pub strict: bool,
     /// What to show: raw (= a), diff, heatmap, heatmap-diff, predicted, residual, split, trits; with --ref
     /// also b, ab-diff, ab-signed, ab-mark
-    #[arg(long, value_enum, default_value_t = Mode::Raw)]
-    pub mode: Mode,
+    #[arg(long, value_enum, default_value_t = ModeArg(Mode::Raw))]
+    pub mode: ModeArg,
     /// Heatmap metric (as for view)
-    #[arg(long, value_enum, default_value_t = Metric::Sad)]
-    pub metric: Metric,
+    #[arg(long, value_enum, default_value_t = MetricArg(Metric::Sad))]
+    pub metric: MetricArg,
     /// Quantiser step Q of the symbol stream (trits mode, nonzero and rate metrics): 1..=255
-    #[arg(long, value_name = "Q", default_value_t = 1)]
-    pub quant: u32,
+    #[arg(long, value_name = "Q", default_value = "1")]
+    pub quant: QuantStep,
     /// The trits mode's digit plane (0 = most significant)
     #[arg(long, value_name = "K", default_value_t = 0)]
     pub trit_plane: u32,
@@ -230,11 +262,11 @@ pub struct RecordArgs {
     #[arg(long, value_name = "FILE.npy")]
     pub warp_params: Option<PathBuf>,
     /// Block size: 4, 8, 16, 32, 64 or 128
-    #[arg(long, short, default_value_t = 16)]
-    pub block: u32,
-    /// Motion search range
-    #[arg(long, short, default_value_t = 16)]
-    pub range: u32,
+    #[arg(long, short, default_value = "16")]
+    pub block: BlockSize,
+    /// Motion search range R: |dx|, |dy| <= R (0..=64)
+    #[arg(long, short, default_value = "16")]
+    pub range: SearchRange,
     /// Reference video (B): frame t of INPUT is compared with frame t + --ref-start of REF (same size)
     #[arg(long = "ref", value_name = "REF", value_parser = crate::input_arg())]
     pub reference: Option<String>,
@@ -260,8 +292,6 @@ impl RecordArgs {
     }
 
     pub fn into_options(self, gpu: GpuOptions) -> anyhow::Result<RecordOptions> {
-        BlockSize::new(self.block)?;
-        SearchRange::new(self.range)?;
         check_trit_view(self.quant, self.trit_plane)?;
         let (mut heatmap, mut arrows) = (false, false);
         for item in self.overlay.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -272,15 +302,15 @@ impl RecordArgs {
             }
         }
         let compare = self.compare();
-        let reference = compare.check(self.mode, self.metric, heatmap)?;
+        let reference = compare.check(self.mode.0, self.metric.0, heatmap)?;
         Ok(RecordOptions {
             input: self.input,
             stream: self.stream,
             gpu,
             out: self.out,
-            mode: self.mode,
-            metric: self.metric,
-            quant: self.quant,
+            mode: self.mode.0,
+            metric: self.metric.0,
+            quant: self.quant.get(),
             trit_plane: self.trit_plane,
             heatmap,
             arrows,
@@ -288,8 +318,8 @@ impl RecordArgs {
             frames: self.frames,
             start: self.start,
             warp_params: self.warp_params,
-            block: self.block,
-            range: self.range,
+            block: self.block.get(),
+            range: self.range.get(),
             force: self.force,
             reference,
             amplify: compare.amplify,

@@ -10,7 +10,7 @@ use crate::gpu::GpuContext;
 use crate::passes::{expected_frames, DriveOptions, FrameDriver, PassSelection};
 use crate::reference::{BlockGrid, BlockSize, QuantStep, SearchRange, SymbolLayout};
 use crate::video::stream_meta::format_change_warning;
-use crate::video::{self, FormatChange, Shutdown};
+use crate::video::{self, FormatChange, LumaFrame, Shutdown};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,7 +20,7 @@ use vidscope_core::formats::StagedDir;
 use vidscope_core::formats::SymbolsFile;
 use vidscope_core::formats::WarpParamsFile;
 use vidscope_core::formats::YuviewFile;
-use vidscope_core::formats::{decode_warning, DecodeErrorsManifest};
+use vidscope_core::formats::{damaged_frame, decode_warning, DecodeErrorsManifest};
 use vidscope_core::formats::{FileEntry, Manifest, RateManifest, ReferenceManifest, RunSettings, SymbolsManifest};
 use vidscope_core::formats::{CSV_HEADER, FRAMES_CSV_HEADER};
 
@@ -167,8 +167,10 @@ pub struct AnalyzeSummary {
     pub compare: Option<String>,
     /// (frame, decoder errors) of every frame that had any.
     pub decode_errors: Vec<(u64, u32)>,
+    /// (frame, frames lost just before it) of every frame after a loss.
+    pub frames_lost: Vec<(u64, u32)>,
     /// With `--ref`: the reference's name and its damaged frames (its own frame numbers).
-    pub ref_decode_errors: Option<(String, Vec<(u64, u32)>)>,
+    pub ref_decode_errors: Option<(String, Damage)>,
     /// The first frame's pixel format and bit depth, and every change after it.
     pub first_format: (String, u32),
     pub format_changes: Vec<FormatChange>,
@@ -180,16 +182,38 @@ pub struct AnalyzeSummary {
     pub frame_seconds: f64,
 }
 
+/// One input's damaged frames: (frame, decoder errors) and (frame, frames lost just before it).
+#[derive(Clone, Debug, Default)]
+pub struct Damage {
+    pub errors: Vec<(u64, u32)>,
+    pub lost: Vec<(u64, u32)>,
+}
+
+impl Damage {
+    fn add(&mut self, frame: &LumaFrame) {
+        self.errors.push((frame.index as u64, frame.decode_errors));
+        if frame.frames_lost_before > 0 {
+            self.lost.push((frame.index as u64, frame.frames_lost_before));
+        }
+    }
+}
+
+/// What `--strict` says at a damaged frame.
+fn strict_line(frame: &LumaFrame) -> String {
+    damaged_frame(frame.index as u64, frame.decode_errors, frame.frames_lost_before)
+}
+
 impl AnalyzeSummary {
     /// The one-line warning for a damaged input, when there was any damage.
     pub fn warning(&self) -> Option<String> {
-        decode_warning(&self.stream_input, &self.decode_errors, "decode_errors in manifest.json and stats.csv")
+        let list = "decode_errors in manifest.json and stats.csv";
+        decode_warning(&self.stream_input, &self.decode_errors, &self.frames_lost, list)
     }
 
     /// The one-line warning for a damaged reference, when it had any damage.
     pub fn ref_warning(&self) -> Option<String> {
-        let (input, errors) = self.ref_decode_errors.as_ref()?;
-        decode_warning(input, errors, "reference.decode_errors in manifest.json")
+        let (input, damage) = self.ref_decode_errors.as_ref()?;
+        decode_warning(input, &damage.errors, &damage.lost, "reference.decode_errors in manifest.json")
     }
 
     /// The one-line warning for pixel-format changes mid-stream, when there were any.
@@ -294,7 +318,8 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         }
     }
     // With learner symbols the GPU stream is not needed: the headers come from the vectors/params.
-    driver.pipeline_mut().set_selection(PassSelection { symbols: learner.is_none(), ..selection })?;
+    let selection = PassSelection { symbols: learner.is_none(), ..selection };
+    driver.pipeline_mut().set_selection(selection)?;
     driver.pipeline_mut().set_range(opts.range);
     driver.pipeline_mut().set_quant(opts.quant);
     driver.set_warp(warp);
@@ -319,9 +344,9 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let mut writer = Writer::start(config, learner, yuview)?;
     let frames_start = Instant::now();
     tracing::info!("analyze: started in {:.3} s", start.elapsed().as_secs_f64());
-    let mut decode_errors: Vec<(u64, u32)> = Vec::new();
-    // (reference frame, decoder errors) of the reference's damaged frames.
-    let mut ref_decode_errors: Vec<(u64, u32)> = Vec::new();
+    let mut damage = Damage::default();
+    // The reference's damaged frames, in its own frame numbers.
+    let mut ref_damage = Damage::default();
     let mut format_changes: Vec<FormatChange> = Vec::new();
     let mut frames = 0u64;
     let mut prev_errors = 0;
@@ -332,23 +357,14 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         if let Some(change) = out.frame(0).and_then(|f| f.format_change.clone()) {
             format_changes.push(change);
         }
-        if frame_errors > 0 {
-            decode_errors.push((t as u64, frame_errors));
-            anyhow::ensure!(
-                !opts.strict,
-                "{}: frame {t}: {frame_errors} decoder error(s) (--strict stops at the first damaged frame)",
-                opts.input
-            );
+        if let Some(frame) = out.frame(0).filter(|f| f.decode_errors > 0) {
+            damage.add(frame);
+            anyhow::ensure!(!opts.strict, "{}: {}", opts.input, strict_line(frame));
         }
         // The reference's damage counts the same way, in its own frame numbers.
         if let (Some(reference), Some(frame)) = (&opts.reference, out.frame(1).filter(|f| f.decode_errors > 0)) {
-            ref_decode_errors.push((frame.index as u64, frame.decode_errors));
-            anyhow::ensure!(
-                !opts.strict,
-                "--ref {reference}: frame {}: {} decoder error(s) (--strict stops at the first damaged frame)",
-                frame.index,
-                frame.decode_errors
-            );
+            ref_damage.add(frame);
+            anyhow::ensure!(!opts.strict, "--ref {reference}: {}", strict_line(frame));
         }
         let warp = match (driver.warp(), t.checked_sub(1)) {
             (Some(w), Some(pair)) => Some(w.for_pair(pair as u64)?.to_vec()),
@@ -366,19 +382,19 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     anyhow::ensure!(frames > 0, "{}: no frames could be decoded", opts.input);
 
     let mut manifest = build_manifest(ctx, opts, &info, &grid, frames);
+    manifest.passes = selection.pass_names().into_iter().map(String::from).collect();
     add_symbols_manifest(&mut manifest, opts, &layout, &written.pair_bits);
     let Written { compare: compared, yuview: yuview_csv, .. } = written;
     let mut compare_summary = None;
     if let Some((files, summary)) = compared {
         manifest.files.extend(files);
-        manifest.passes.extend(["ab_diff", "ab_signed", "ab_stats", "ssim"].map(String::from));
         manifest.reference = driver.infos().get(1).map(|r| ReferenceManifest {
-            decode_errors: Some(DecodeErrorsManifest::new(&ref_decode_errors)),
+            decode_errors: Some(DecodeErrorsManifest::new(&ref_damage.errors, &ref_damage.lost)),
             ..ReferenceManifest::new(r, opts.ref_start, frames)
         });
         compare_summary = Some(summary);
     }
-    manifest.decode_errors = Some(DecodeErrorsManifest::new(&decode_errors));
+    manifest.decode_errors = Some(DecodeErrorsManifest::new(&damage.errors, &damage.lost));
     manifest.format_changes = format_changes.clone();
     let output_bytes = measure_files(&dir, &mut manifest.files)?;
     manifest.output_bytes = Some(output_bytes);
@@ -407,8 +423,9 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         seconds: start.elapsed().as_secs_f64(),
         device: ctx.describe(),
         compare: compare_summary,
-        decode_errors,
-        ref_decode_errors: opts.reference.clone().map(|r| (r, ref_decode_errors)),
+        decode_errors: damage.errors,
+        frames_lost: damage.lost,
+        ref_decode_errors: opts.reference.clone().map(|r| (r, ref_damage)),
         first_format: (info.pixel_format.clone(), info.bit_depth),
         format_changes,
         output_bytes,
@@ -602,7 +619,8 @@ fn build_manifest(
         field_order: info.meta.field_order.name().into(),
         fps: info.fps,
         device: ctx.describe(),
-        passes: ["diff", "block_stats", "motion_search", "warp", "residual", "symbols"].map(String::from).to_vec(),
+        // Set from the selection that ran (registry names).
+        passes: Vec::new(),
         not_implemented: vec!["--dump heatmap".into()],
         conventions,
         exports: None,

@@ -2,7 +2,7 @@
 //! timestamps per pass and end-to-end fps.
 
 use crate::gpu::GpuContext;
-use crate::passes::{staged_decode_only, DriveOptions, FrameDriver, PassSelection, PassTimings};
+use crate::passes::{staged_decode_only, DriveOptions, FrameDriver, PassSelection, PassTimings, PASSES};
 use crate::reference::{BlockSize, QuantStep, SearchRange};
 use crate::video;
 use serde::Serialize;
@@ -83,49 +83,47 @@ pub struct BenchReport {
     pub gpu_ms: GpuMs,
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// GPU milliseconds per step: `upload`, `readback`, then every registered pass under its registry
+/// name, in registration order, `null` when it did not run; a new pass shows up here with no edit.
+/// When diff and stats run fused (`diff_stats`), `diff` carries the fused time and `stats` is 0, so
+/// readers of those two keys keep working.
+#[derive(Clone, Debug)]
 pub struct GpuMs {
     pub upload: TimingStats,
     /// Copying the results to host-visible memory after the passes (device-local result buffers
     /// and the planes asked for): transfer work, not in the GPU-bound sum.
     pub readback: TimingStats,
-    pub diff: Option<TimingStats>,
-    pub stats: Option<TimingStats>,
-    pub motion: Option<TimingStats>,
-    pub warp: Option<TimingStats>,
-    pub residual: Option<TimingStats>,
-    pub symbols: Option<TimingStats>,
-    /// diff and stats fused into one pass when both run; `diff` then carries this time and `stats` is 0,
-    /// so readers of those two fields keep working (their sum is the fused pass).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub diff_stats: Option<TimingStats>,
-    /// With `--ref`: the A/B passes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ab_diff: Option<TimingStats>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ab_signed: Option<TimingStats>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ab_stats: Option<TimingStats>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ssim: Option<TimingStats>,
+    /// (registry name, timings when the pass ran).
+    pub passes: Vec<(&'static str, Option<TimingStats>)>,
 }
 
 impl GpuMs {
-    /// Every pass that ran, by its name (upload excluded).
-    pub fn passes(&self) -> Vec<(&'static str, &TimingStats)> {
-        let all = [
-            ("diff", &self.diff),
-            ("stats", &self.stats),
-            ("motion", &self.motion),
-            ("warp", &self.warp),
-            ("resid.", &self.residual),
-            ("symb.", &self.symbols),
-            ("ab_diff", &self.ab_diff),
-            ("ab_sign", &self.ab_signed),
-            ("ab_stat", &self.ab_stats),
-            ("ssim", &self.ssim),
-        ];
-        all.into_iter().filter_map(|(n, t)| t.as_ref().map(|t| (n, t))).collect()
+    /// The timings of the pass of that registry name, when it ran.
+    pub fn pass(&self, name: &str) -> Option<&TimingStats> {
+        self.passes.iter().find(|(n, _)| *n == name).and_then(|(_, t)| t.as_ref())
+    }
+
+    /// Every pass that ran, each counted once (the fused pass, not also its `diff`/`stats` keys).
+    pub fn ran(&self) -> Vec<(&'static str, &TimingStats)> {
+        let fused = self.pass(FUSED).is_some();
+        let aliased = |n: &str| fused && (n == "diff" || n == "stats");
+        self.passes.iter().filter(|(n, _)| !aliased(n)).filter_map(|(n, t)| t.as_ref().map(|t| (*n, t))).collect()
+    }
+}
+
+/// The fused diff + block stats pass.
+const FUSED: &str = "diff_stats";
+
+impl Serialize for GpuMs {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(2 + self.passes.len()))?;
+        map.serialize_entry("upload", &self.upload)?;
+        map.serialize_entry("readback", &self.readback)?;
+        for (name, t) in &self.passes {
+            map.serialize_entry(name, t)?;
+        }
+        map.end()
     }
 }
 
@@ -148,12 +146,12 @@ impl std::fmt::Display for BenchReport {
         let line = |f: &mut std::fmt::Formatter<'_>, name: &str, t: &TimingStats| {
             writeln!(
                 f,
-                "gpu {name:<7}mean {:.3} ms  median {:.3}  p95 {:.3}  max {:.3}",
+                "gpu {name:<11}mean {:.3} ms  median {:.3}  p95 {:.3}  max {:.3}",
                 t.mean, t.median, t.p95, t.max
             )
         };
         line(f, "upload", &self.gpu_ms.upload)?;
-        for (name, t) in self.gpu_ms.passes() {
+        for (name, t) in self.gpu_ms.ran() {
             line(f, name, t)?;
         }
         line(f, "readbk", &self.gpu_ms.readback)?;
@@ -201,23 +199,21 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
     let pass = |name: &'static str| -> Option<TimingStats> {
         measured.iter().any(|t| t.pass_ms(name).is_some()).then(|| stats_of(&|t| t.pass_ms(name).unwrap_or(0.0)))
     };
-    let fused = pass("diff_stats");
-    let gpu_ms = GpuMs {
-        upload: stats_of(&|t| t.upload_ms),
-        readback: stats_of(&|t| t.readback_ms),
-        diff: pass("diff").or(fused),
-        stats: pass("stats").or(fused.map(|_| TimingStats::default())),
-        motion: pass("motion"),
-        warp: pass("warp"),
-        residual: pass("residual"),
-        symbols: pass("symbols"),
-        diff_stats: fused,
-        ab_diff: pass("ab_diff"),
-        ab_signed: pass("ab_signed"),
-        ab_stats: pass("ab_stats"),
-        ssim: pass("ssim"),
-    };
-    let summed: f64 = gpu_ms.passes().iter().map(|(_, t)| t.median).sum();
+    let fused = pass(FUSED);
+    let passes = PASSES
+        .iter()
+        .map(|desc| desc.name)
+        .map(|name| {
+            let alias = match name {
+                "diff" => fused,
+                "stats" => fused.map(|_| TimingStats::default()),
+                _ => None,
+            };
+            (name, pass(name).or(alias))
+        })
+        .collect();
+    let gpu_ms = GpuMs { upload: stats_of(&|t| t.upload_ms), readback: stats_of(&|t| t.readback_ms), passes };
+    let summed: f64 = gpu_ms.ran().iter().map(|(_, t)| t.median).sum();
     let passes = [
         ("diff", opts.passes.diff),
         ("stats", opts.passes.stats),

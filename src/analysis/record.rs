@@ -8,8 +8,10 @@ use crate::ui::{self, Metric, Mode, Settings};
 use crate::video::stream_meta::format_change_warning;
 use crate::video::{Container, Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown};
 use anyhow::Context as _;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use vidscope_core::formats::{damaged_frame, decode_warning};
 use vidscope_view::viewer::player::Player;
 use vidscope_view::viewer::player::Reference;
 use vidscope_view::viewer::recording::fps_fraction;
@@ -124,17 +126,14 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         if let Some(e) = player.error.take() {
             anyhow::bail!("{}: {e}", info.input);
         }
-        if let (true, Some(n)) = (opts.strict, player.decode_errors.get(&next)) {
-            anyhow::bail!(
-                "{}: frame {next}: {n} decoder error(s) (--strict stops at the first damaged frame)",
-                info.input
-            );
+        if let (true, Some(&n)) = (opts.strict, player.decode_errors.get(&next)) {
+            let lost = player.frames_lost.get(&next).copied().unwrap_or(0);
+            anyhow::bail!("{}: {}", info.input, damaged_frame(next as u64, n, lost));
         }
-        if let (true, Some((b, n))) = (opts.strict, player.ref_decode_errors.first_key_value()) {
+        if let (true, Some((&b, &n))) = (opts.strict, player.ref_decode_errors.first_key_value()) {
             let reference = player.reference.as_ref().map_or("", |(r, _)| r.input.as_str());
-            anyhow::bail!(
-                "--ref {reference}: frame {b}: {n} decoder error(s) (--strict stops at the first damaged frame)"
-            );
+            let lost = player.ref_frames_lost.get(&b).copied().unwrap_or(0);
+            anyhow::bail!("--ref {reference}: {}", damaged_frame(b as u64, n, lost));
         }
         let arrows = scene::arrows(&settings, &player, &view, 1.0);
         let raw_input = egui::RawInput {
@@ -170,16 +169,18 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         out.display()
     );
     let recorded = opts.start..opts.start + written;
-    let errors: Vec<(u64, u32)> = player.decode_errors.range(recorded.clone()).map(|(&f, &n)| (f as u64, n)).collect();
-    if let Some(w) =
-        vidscope_core::formats::decode_warning(&info.input, &errors, "`vidscope analyze` for the list per frame")
-    {
+    let in_range = |m: &BTreeMap<usize, u32>| -> Vec<(u64, u32)> {
+        m.range(recorded.clone()).map(|(&f, &n)| (f as u64, n)).collect()
+    };
+    let (errors, lost) = (in_range(&player.decode_errors), in_range(&player.frames_lost));
+    if let Some(w) = decode_warning(&info.input, &errors, &lost, "`vidscope analyze` for the list per frame") {
         eprintln!("vidscope: warning: {w}");
     }
     if let Some((reference, _)) = &player.reference {
-        let errors: Vec<(u64, u32)> = player.ref_decode_errors.iter().map(|(&f, &n)| (f as u64, n)).collect();
+        let all = |m: &BTreeMap<usize, u32>| -> Vec<(u64, u32)> { m.iter().map(|(&f, &n)| (f as u64, n)).collect() };
+        let (errors, lost) = (all(&player.ref_decode_errors), all(&player.ref_frames_lost));
         let list = "`vidscope analyze INPUT --ref REF` for the list per frame";
-        if let Some(w) = vidscope_core::formats::decode_warning(&reference.input, &errors, list) {
+        if let Some(w) = decode_warning(&reference.input, &errors, &lost, list) {
             eprintln!("vidscope: warning: {w}");
         }
     }

@@ -16,6 +16,11 @@ pub struct LumaFrame {
     /// frame are counted on the last frame. 0 for a clean frame; the frame is still the decoder's
     /// best picture (decoding goes on as the ffmpeg CLI does). See README "Errors".
     pub decode_errors: u32,
+    /// Frames of the stream known to be missing just before this one (a dropped packet, a frame that
+    /// failed to decode or was skipped, a gap in presentation times): every later frame is that many
+    /// steps further along the stream than its index says, which misaligns pairs and `--ref`. Each
+    /// lost frame also counts as a decoder error (`decode_errors >= frames_lost_before`).
+    pub frames_lost_before: u32,
     /// Set on the first frame in a pixel format other than the previous frame's (its luma is
     /// reduced by its own bit depth); `None` otherwise.
     pub format_change: Option<crate::stream_meta::FormatChange>,
@@ -24,7 +29,16 @@ pub struct LumaFrame {
 impl LumaFrame {
     /// A frame with luma only.
     pub fn gray(index: usize, width: u32, height: u32, data: Vec<u8>) -> Self {
-        LumaFrame { index, width, height, data, chroma: None, decode_errors: 0, format_change: None }
+        LumaFrame {
+            index,
+            width,
+            height,
+            data,
+            chroma: None,
+            decode_errors: 0,
+            frames_lost_before: 0,
+            format_change: None,
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! block_stats pass: one workgroup per block, one (SAD, SSE, Σa, Σb) record per block into an SSBO
 //! (shaders/block_stats.comp). Used for zero-motion stats (cur vs ref) and residuals (cur vs pred).
 
-use super::pass::{FrameSettings, Output, Pass, PassIo, Res};
+use super::pass::{FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
 use crate::reference::{BlockGrid, BlockStat};
@@ -80,11 +80,11 @@ impl BlockStatsPass {
 }
 
 /// The zero-motion block stats of frame t against frame t − 1 ("stats").
-impl Pass for BlockStatsPass {
-    fn name(&self) -> &'static str {
-        "stats"
-    }
+/// The stats pass's identity (see `PassDesc`).
+pub const STATS: PassDesc =
+    PassDesc { name: "stats", group: Group::Stats, make: |ctx| Ok(Box::new(BlockStatsPass::new(ctx)?)) };
 
+impl Pass for BlockStatsPass {
     fn reads(&self, _: &FrameSettings) -> Vec<Res> {
         vec![Res::Cur(0), Res::Prev(0)]
     }

@@ -3,39 +3,31 @@
 //! which block and frame PSNR follow) and SSIM's per-4x4-cell sums ("ssim"). Their shaders are the
 //! diff, block_stats, signed_diff and ssim passes'; this file declares what they read and write.
 
-use super::pass::{FrameSettings, Output, Pass, PassIo, Res};
-use super::{BlockStatsPass, DiffPass, SignedDiffPass, SsimPass};
+use super::image_pass::ImagePass;
+use super::pass::{FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
+use super::spirv;
+use super::{BlockStatsPass, SsimPass};
 use crate::gpu::{GpuContext, GpuError, Recorder};
 use crate::reference::BlockGrid;
 use std::sync::Arc;
 
 const AB: [Res; 2] = [Res::Cur(0), Res::Cur(1)];
 
-/// |A − B| into the "ab_diff" plane.
-pub struct AbDiffPass(DiffPass);
+/// |A − B| into the "ab_diff" plane (shaders/diff.comp).
+pub const AB_DIFF: PassDesc =
+    PassDesc { name: "ab_diff", group: Group::Compare, make: |ctx| Ok(Box::new(ab_diff_pass(ctx)?)) };
 
-impl AbDiffPass {
-    pub fn new(ctx: &Arc<GpuContext>) -> Result<Self, GpuError> {
-        Ok(Self(DiffPass::new(ctx)?))
-    }
+pub fn ab_diff_pass(ctx: &Arc<GpuContext>) -> Result<ImagePass, GpuError> {
+    Ok(ImagePass::compute(ctx, AB_DIFF.name, spirv!("diff"))?.read(AB[0]).read(AB[1]).write("ab_diff"))
 }
 
-impl Pass for AbDiffPass {
-    fn name(&self) -> &'static str {
-        "ab_diff"
-    }
+/// clamp(A − B + 128, 0, 255) into the "ab_signed" plane (shaders/signed_diff.comp: FFmpeg's
+/// `blend=all_mode=grainextract`); CPU reference `reference::signed_diff`.
+pub const AB_SIGNED: PassDesc =
+    PassDesc { name: "ab_signed", group: Group::Compare, make: |ctx| Ok(Box::new(ab_signed_pass(ctx)?)) };
 
-    fn reads(&self, _: &FrameSettings) -> Vec<Res> {
-        AB.to_vec()
-    }
-
-    fn outputs(&self) -> Vec<Output> {
-        vec![Output::image("ab_diff")]
-    }
-
-    fn record(&self, rec: &mut Recorder, io: &dyn PassIo, _: &FrameSettings) -> Result<(), GpuError> {
-        self.0.record(rec, io.image(Res::Cur(0))?, io.image(Res::Cur(1))?, io.image(Res::Image("ab_diff"))?)
-    }
+pub fn ab_signed_pass(ctx: &Arc<GpuContext>) -> Result<ImagePass, GpuError> {
+    Ok(ImagePass::compute(ctx, AB_SIGNED.name, spirv!("signed_diff"))?.read(AB[0]).read(AB[1]).write("ab_signed"))
 }
 
 /// Per-block (SAD, SSE, ΣA, ΣB) of A against B into "ab_stats".
@@ -47,11 +39,11 @@ impl AbStatsPass {
     }
 }
 
-impl Pass for AbStatsPass {
-    fn name(&self) -> &'static str {
-        "ab_stats"
-    }
+/// The ab_stats pass's identity (see `PassDesc`).
+pub const AB_STATS: PassDesc =
+    PassDesc { name: "ab_stats", group: Group::Compare, make: |ctx| Ok(Box::new(AbStatsPass::new(ctx)?)) };
 
+impl Pass for AbStatsPass {
     fn reads(&self, _: &FrameSettings) -> Vec<Res> {
         AB.to_vec()
     }
@@ -66,39 +58,15 @@ impl Pass for AbStatsPass {
     }
 }
 
-impl Pass for SignedDiffPass {
-    fn name(&self) -> &'static str {
-        "ab_signed"
-    }
-
-    fn reads(&self, _: &FrameSettings) -> Vec<Res> {
-        AB.to_vec()
-    }
-
-    fn outputs(&self) -> Vec<Output> {
-        vec![Output::image("ab_signed")]
-    }
-
-    fn record(&self, rec: &mut Recorder, io: &dyn PassIo, _: &FrameSettings) -> Result<(), GpuError> {
-        SignedDiffPass::record(
-            self,
-            rec,
-            io.image(Res::Cur(0))?,
-            io.image(Res::Cur(1))?,
-            io.image(Res::Image("ab_signed"))?,
-        )
-    }
-}
-
 fn ssim_buffer_size(grid: &BlockGrid) -> u64 {
     SsimPass::buffer_size(grid.width, grid.height)
 }
 
-impl Pass for SsimPass {
-    fn name(&self) -> &'static str {
-        "ssim"
-    }
+/// The ssim pass's identity (see `PassDesc`).
+pub const SSIM: PassDesc =
+    PassDesc { name: "ssim", group: Group::Compare, make: |ctx| Ok(Box::new(SsimPass::new(ctx)?)) };
 
+impl Pass for SsimPass {
     fn reads(&self, _: &FrameSettings) -> Vec<Res> {
         AB.to_vec()
     }

@@ -1,65 +1,16 @@
-//! diff pass: |cur - ref| luma into a storage image (shaders/diff.comp).
+//! diff pass: |cur − prev| luma into the "diff" plane (shaders/diff.comp); CPU reference
+//! `reference::diff`.
 
-use super::pass::{FrameSettings, Output, Pass, PassIo, Res};
+use super::image_pass::ImagePass;
+use super::pass::{Group, PassDesc, Res};
 use super::spirv;
-use crate::gpu::{vk, Binding, ComputePipeline, GpuContext, GpuError, LumaImage, Recorder};
+use crate::gpu::{GpuContext, GpuError};
 use std::sync::Arc;
 
-#[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct DiffPush {
-    pub width: u32,
-    pub height: u32,
-}
+/// |cur − prev| of input 0 into "diff". (The shader computes |a − b| of any two images: the A/B and
+/// residual passes use it too.)
+pub const DIFF: PassDesc = PassDesc { name: "diff", group: Group::Diff, make: |ctx| Ok(Box::new(diff_pass(ctx)?)) };
 
-pub struct DiffPass {
-    pipeline: ComputePipeline,
-}
-
-impl DiffPass {
-    pub fn new(ctx: &Arc<GpuContext>) -> Result<Self, GpuError> {
-        let image = vk::DescriptorType::STORAGE_IMAGE;
-        let pipeline = ComputePipeline::new(
-            ctx,
-            "diff",
-            spirv!("diff"),
-            &[image, image, image],
-            std::mem::size_of::<DiffPush>() as u32,
-        )?;
-        Ok(Self { pipeline })
-    }
-
-    pub fn record(
-        &self,
-        rec: &mut Recorder,
-        cur: &LumaImage,
-        reference: &LumaImage,
-        out: &LumaImage,
-    ) -> Result<(), GpuError> {
-        let push = DiffPush { width: cur.width, height: cur.height };
-        rec.dispatch(
-            &self.pipeline,
-            &[Binding::Image(cur), Binding::Image(reference), Binding::Image(out)],
-            bytemuck::bytes_of(&push),
-            [cur.width.div_ceil(16), cur.height.div_ceil(16), 1],
-        )
-    }
-}
-
-impl Pass for DiffPass {
-    fn name(&self) -> &'static str {
-        "diff"
-    }
-
-    fn reads(&self, _: &FrameSettings) -> Vec<Res> {
-        vec![Res::Cur(0), Res::Prev(0)]
-    }
-
-    fn outputs(&self) -> Vec<Output> {
-        vec![Output::image("diff")]
-    }
-
-    fn record(&self, rec: &mut Recorder, io: &dyn PassIo, _: &FrameSettings) -> Result<(), GpuError> {
-        DiffPass::record(self, rec, io.image(Res::Cur(0))?, io.image(Res::Prev(0))?, io.image(Res::Image("diff"))?)
-    }
+pub fn diff_pass(ctx: &Arc<GpuContext>) -> Result<ImagePass, GpuError> {
+    Ok(ImagePass::compute(ctx, DIFF.name, spirv!("diff"))?.read(Res::Cur(0)).read(Res::Prev(0)).write("diff"))
 }

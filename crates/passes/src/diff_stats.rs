@@ -1,10 +1,10 @@
 //! diff_stats pass: diff and block_stats fused (shaders/diff_stats.comp): |cur − ref| into a storage
-//! image and one (SAD, SSE, Σa, Σb) record per block into an SSBO — the same outputs as `DiffPass`
+//! image and one (SAD, SSE, Σa, Σb) record per block into an SSBO — the same outputs as the diff pass
 //! followed by `BlockStatsPass`, reading each plane once, in workgroups of 64 x 64 pixels (128 x 128
 //! at b = 128) instead of one workgroup per block. On CPU devices the diff is written to a buffer,
 //! four pixels per word, and copied into the image (see the shader).
 
-use super::pass::{FrameSettings, Output, Pass, PassIo, Res};
+use super::pass::{FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
 use super::spirv;
 use crate::gpu::{vk, Binding, BufferKind, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
 use crate::reference::{BlockGrid, BlockStat};
@@ -108,11 +108,11 @@ impl DiffStatsPass {
 }
 
 /// diff and stats in one pass, when both are selected (each frame read once).
-impl Pass for DiffStatsPass {
-    fn name(&self) -> &'static str {
-        "diff_stats"
-    }
+/// The diff_stats pass's identity (see `PassDesc`).
+pub const DIFF_STATS: PassDesc =
+    PassDesc { name: "diff_stats", group: Group::DiffAndStats, make: |ctx| Ok(Box::new(DiffStatsPass::new(ctx)?)) };
 
+impl Pass for DiffStatsPass {
     fn reads(&self, _: &FrameSettings) -> Vec<Res> {
         vec![Res::Cur(0), Res::Prev(0)]
     }

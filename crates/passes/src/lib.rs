@@ -13,35 +13,35 @@ mod diff;
 mod diff_stats;
 mod driver;
 mod frame_graph;
+mod image_pass;
 mod motion_search;
 mod pass;
 mod pipeline;
 mod registry;
 mod residual;
 mod results;
-mod signed_diff;
 mod ssim;
 mod staging;
 mod symbols;
 mod warp;
 
-pub use block_stats::{BlockStatsPass, BlockStatsPush};
-pub use compare::{AbDiffPass, AbStatsPass};
-pub use diff::{DiffPass, DiffPush};
-pub use diff_stats::{DiffStatsPass, DiffStatsPush};
+pub use block_stats::{BlockStatsPass, BlockStatsPush, STATS};
+pub use compare::{ab_diff_pass, ab_signed_pass, AbStatsPass, AB_DIFF, AB_SIGNED, AB_STATS, SSIM};
+pub use diff::{diff_pass, DIFF};
+pub use diff_stats::{DiffStatsPass, DiffStatsPush, DIFF_STATS};
 pub use driver::{expected_frames, staged_decode_only, DriveOptions, FrameDriver};
 pub use frame_graph::{FrameGraph, FrameOutputs, Readback};
-pub use motion_search::{MotionSearchPass, MotionSearchPush, SearchPlan, MEASURED_SHAPES};
-pub use pass::{FrameSettings, Output, OutputKind, Pass, PassIo, Res, WarpSource};
+pub use image_pass::{ImagePass, ImagePush};
+pub use motion_search::{MotionSearchPass, MotionSearchPush, SearchPlan, MEASURED_SHAPES, MOTION};
+pub use pass::{FrameSettings, Group, Output, OutputKind, Pass, PassDesc, PassIo, Registered, Res, WarpSource};
 pub use pipeline::{FrameInput, FramePipeline, HeldFrame, InputPlanes, PipelineConfig};
-pub use registry::{registered_passes, PassSelection};
-pub use residual::ResidualPass;
+pub use registry::{registered_passes, PassSelection, PASSES};
+pub use residual::{ResidualPass, RESIDUAL};
 pub use results::{FrameResults, PassTimings, ResultBytes};
-pub use signed_diff::{SignedDiffPass, SignedDiffPush};
 pub use ssim::{SsimPass, SsimPush};
 pub use staging::{staging_ring, StagingBuffer};
-pub use symbols::{SymbolSource, SymbolsPass, SymbolsPush};
-pub use warp::{WarpPass, WarpPush};
+pub use symbols::{SymbolSource, SymbolsPass, SymbolsPush, SYMBOLS};
+pub use warp::{WarpPass, WarpPush, WARP};
 
 /// The SPIR-V that build.rs compiled from `shaders/<name>.comp`.
 macro_rules! spirv {

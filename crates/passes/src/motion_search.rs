@@ -3,7 +3,7 @@
 //! candidates are tiled over threads and how many blocks share a workgroup; one pipeline per shape is
 //! made on first use.
 
-use super::pass::{FrameSettings, Output, Pass, PassIo, Res};
+use super::pass::{FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
 use crate::reference::{BlockGrid, MotionVector, MAX_RANGE};
@@ -461,11 +461,11 @@ impl MotionSearchPass {
     }
 }
 
-impl Pass for MotionSearchPass {
-    fn name(&self) -> &'static str {
-        "motion"
-    }
+/// The motion pass's identity (see `PassDesc`).
+pub const MOTION: PassDesc =
+    PassDesc { name: "motion", group: Group::Motion, make: |ctx| Ok(Box::new(MotionSearchPass::new(ctx)?)) };
 
+impl Pass for MotionSearchPass {
     fn reads(&self, _: &FrameSettings) -> Vec<Res> {
         vec![Res::Cur(0), Res::Prev(0)]
     }

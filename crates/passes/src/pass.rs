@@ -2,8 +2,9 @@
 //! writes, its timestamp name, and how its outputs are read back. The pipeline allocates the
 //! resources, orders the passes, places barriers and takes the timestamps (docs/ARCHITECTURE.md).
 
-use crate::gpu::{GpuBuffer, GpuError, LumaImage, Recorder};
+use crate::gpu::{GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
 use crate::reference::BlockGrid;
+use std::sync::Arc;
 
 /// A resource a pass reads or writes, by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -97,11 +98,63 @@ pub trait PassIo {
     fn buffer(&self, res: Res) -> Result<&GpuBuffer, GpuError>;
 }
 
+/// The group users select passes by (`bench --passes`, and each driver's selection); see
+/// `PassSelection::pass_names`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// |cur − prev| alone.
+    Diff,
+    /// Block stats alone.
+    Stats,
+    /// Diff and block stats fused: what runs when both are selected, instead of the two.
+    DiffAndStats,
+    /// Motion search, the prediction (warp) and the residual.
+    Motion,
+    /// The residual symbol stream.
+    Symbols,
+    /// The A/B passes, with a reference video.
+    Compare,
+}
+
+/// Makes a pass (its pipelines) on a device.
+pub type MakePass = fn(&Arc<GpuContext>) -> Result<Box<dyn Pass>, GpuError>;
+
+/// One pass's identity, declared once in its pass file and listed once in `registry.rs`: its name
+/// (the one used everywhere: selection, timings, the HUD, `bench --json`'s `gpu_ms`, the manifest's
+/// pass list), the group users select it by, and how it is made.
+pub struct PassDesc {
+    pub name: &'static str,
+    pub group: Group,
+    pub make: MakePass,
+}
+
+/// A pass made from its descriptor: what the pipeline holds and runs.
+pub struct Registered {
+    pub desc: &'static PassDesc,
+    pass: Box<dyn Pass>,
+}
+
+impl Registered {
+    pub fn make(desc: &'static PassDesc, ctx: &Arc<GpuContext>) -> Result<Self, GpuError> {
+        Ok(Self { desc, pass: (desc.make)(ctx)? })
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.desc.name
+    }
+}
+
+impl std::ops::Deref for Registered {
+    type Target = dyn Pass;
+
+    fn deref(&self) -> &Self::Target {
+        self.pass.as_ref()
+    }
+}
+
 /// A GPU pass as the pipeline runs it. Implemented next to the pass's pipeline code
-/// (`src/passes/<pass>.rs`) and listed once in `registry.rs`.
+/// (`crates/passes/src/<pass>.rs`), which also declares its [`PassDesc`].
 pub trait Pass: Send {
-    /// The timestamp and selection name (also `bench --json`'s field under `gpu_ms`).
-    fn name(&self) -> &'static str;
     /// What it reads this frame (may depend on the settings, e.g. what the prediction is).
     fn reads(&self, settings: &FrameSettings) -> Vec<Res>;
     /// What it writes.

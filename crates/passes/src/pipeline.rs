@@ -12,7 +12,7 @@
 //! (`PipelineConfig::readback`), and on a GPU the host-visible buffer the GPU copied them into is
 //! lent to the results instead of copied out of it ([`ResultBytes`]).
 
-use super::pass::{FrameSettings, OutputKind, Pass, PassIo, Res, WarpSource};
+use super::pass::{FrameSettings, OutputKind, PassIo, Registered, Res, WarpSource};
 use super::registry::{registered_passes, PassSelection};
 use super::results::{FrameResults, MirrorPool, PassTimings, ResultBytes};
 use super::staging::StagingBuffer;
@@ -234,7 +234,7 @@ pub struct FramePipeline {
     /// Per slot, with `overlap_transfers` (else empty).
     transfers: Vec<TransferRecorders>,
     slots: Vec<Slot>,
-    passes: Vec<Box<dyn Pass>>,
+    passes: Vec<Registered>,
     config: PipelineConfig,
     range: u32,
     quant: u32,
@@ -786,7 +786,7 @@ const QUERIES_BEYOND_PASSES: u32 = 5;
 struct FrameSteps<'a> {
     slot: &'a Slot,
     prev: &'a Slot,
-    passes: &'a [Box<dyn Pass>],
+    passes: &'a [Registered],
     order: &'a [usize],
     settings: &'a FrameSettings,
     repeat: u32,
@@ -873,12 +873,12 @@ impl FrameSteps<'_> {
 
 impl FrameSettings {
     /// Whether a pass that runs with these settings writes the image `name`.
-    fn runs_output(&self, passes: &[Box<dyn Pass>], name: &str) -> bool {
+    fn runs_output(&self, passes: &[Registered], name: &str) -> bool {
         passes.iter().any(|p| self.runs(p.name()) && p.outputs().iter().any(|o| o.name == name))
     }
 }
 
-fn written_by(order: &[usize], passes: &[Box<dyn Pass>], name: &str) -> bool {
+fn written_by(order: &[usize], passes: &[Registered], name: &str) -> bool {
     order.iter().any(|&p| passes[p].outputs().iter().any(|o| o.name == name))
 }
 

@@ -1,30 +1,19 @@
 //! The list of passes the frame pipeline knows, in their natural order, and the user-facing groups
-//! they are selected by. Adding a pass: its shader, its pass file implementing [`Pass`], its CPU
-//! reference and parity test, and one line in [`registered_passes`].
+//! they are selected by. Adding a pass: its shader, its pass file (implementing [`Pass`] and
+//! declaring its [`PassDesc`]), its CPU reference and parity test, and one entry in [`PASSES`].
 
-use super::pass::Pass;
-use super::{
-    AbDiffPass, AbStatsPass, BlockStatsPass, DiffPass, DiffStatsPass, MotionSearchPass, ResidualPass, SignedDiffPass,
-    SsimPass, SymbolsPass, WarpPass,
-};
+use super::pass::{Group, PassDesc, Registered};
+use super::{AB_DIFF, AB_SIGNED, AB_STATS, DIFF, DIFF_STATS, MOTION, RESIDUAL, SSIM, STATS, SYMBOLS, WARP};
 use crate::gpu::{GpuContext, GpuError};
 use std::sync::Arc;
 
 /// Every pass, in registration order (the pipeline keeps this order where dependencies allow).
-pub fn registered_passes(ctx: &Arc<GpuContext>) -> Result<Vec<Box<dyn Pass>>, GpuError> {
-    Ok(vec![
-        Box::new(DiffPass::new(ctx)?),
-        Box::new(BlockStatsPass::new(ctx)?),
-        Box::new(DiffStatsPass::new(ctx)?),
-        Box::new(MotionSearchPass::new(ctx)?),
-        Box::new(WarpPass::new(ctx)?),
-        Box::new(ResidualPass::new(ctx)?),
-        Box::new(SymbolsPass::new(ctx)?),
-        Box::new(AbDiffPass::new(ctx)?),
-        Box::new(SignedDiffPass::new(ctx)?),
-        Box::new(AbStatsPass::new(ctx)?),
-        Box::new(SsimPass::new(ctx)?),
-    ])
+pub const PASSES: [&PassDesc; 11] =
+    [&DIFF, &STATS, &DIFF_STATS, &MOTION, &WARP, &RESIDUAL, &SYMBOLS, &AB_DIFF, &AB_SIGNED, &AB_STATS, &SSIM];
+
+/// Every pass, made.
+pub fn registered_passes(ctx: &Arc<GpuContext>) -> Result<Vec<Registered>, GpuError> {
+    PASSES.iter().map(|desc| Registered::make(desc, ctx)).collect()
 }
 
 /// Which passes run on each frame, by the groups users name (`bench --passes`): `motion` also runs
@@ -48,19 +37,22 @@ impl PassSelection {
     pub const ANALYZE: Self = Self { diff: true, stats: true, motion: true, symbols: true, compare: false };
     pub const NONE: Self = Self { diff: false, stats: false, motion: false, symbols: false, compare: false };
 
-    /// The registered pass names this selection runs.
+    /// The registered pass names this selection runs, in registration order.
     pub fn pass_names(&self) -> Vec<&'static str> {
-        // diff and stats together run fused, reading each frame once.
+        PASSES.iter().filter(|desc| self.selects(desc.group)).map(|desc| desc.name).collect()
+    }
+
+    /// Whether the passes of `group` run: diff and stats together run fused, reading each frame once.
+    fn selects(&self, group: Group) -> bool {
         let both = self.diff && self.stats;
-        let groups: [(bool, &[&'static str]); 6] = [
-            (both, &["diff_stats"]),
-            (self.diff && !both, &["diff"]),
-            (self.stats && !both, &["stats"]),
-            (self.motion, &["motion", "warp", "residual"]),
-            (self.symbols, &["symbols"]),
-            (self.compare, &["ab_diff", "ab_signed", "ab_stats", "ssim"]),
-        ];
-        groups.iter().filter(|(on, _)| *on).flat_map(|(_, names)| names.iter().copied()).collect()
+        match group {
+            Group::Diff => self.diff && !both,
+            Group::Stats => self.stats && !both,
+            Group::DiffAndStats => both,
+            Group::Motion => self.motion,
+            Group::Symbols => self.symbols,
+            Group::Compare => self.compare,
+        }
     }
 
     /// Parses `bench --passes`: a comma list of diff, stats, motion, symbols.

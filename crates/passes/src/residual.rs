@@ -1,27 +1,28 @@
 //! residual pass: |cur − pred| into the "residual" plane and its per-block stats into "mc_stats"
 //! (shaders/diff.comp and shaders/block_stats.comp on (frame t, the prediction)).
 
-use super::pass::{FrameSettings, Output, Pass, PassIo, Res};
-use super::{BlockStatsPass, DiffPass};
+use super::image_pass::ImagePass;
+use super::pass::{FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
+use super::{diff_pass, BlockStatsPass};
 use crate::gpu::{GpuContext, GpuError, Recorder};
 use std::sync::Arc;
 
 pub struct ResidualPass {
-    diff: DiffPass,
+    diff: ImagePass,
     stats: BlockStatsPass,
 }
 
 impl ResidualPass {
     pub fn new(ctx: &Arc<GpuContext>) -> Result<Self, GpuError> {
-        Ok(Self { diff: DiffPass::new(ctx)?, stats: BlockStatsPass::new(ctx)? })
+        Ok(Self { diff: diff_pass(ctx)?, stats: BlockStatsPass::new(ctx)? })
     }
 }
 
-impl Pass for ResidualPass {
-    fn name(&self) -> &'static str {
-        "residual"
-    }
+/// The residual pass's identity (see `PassDesc`).
+pub const RESIDUAL: PassDesc =
+    PassDesc { name: "residual", group: Group::Motion, make: |ctx| Ok(Box::new(ResidualPass::new(ctx)?)) };
 
+impl Pass for ResidualPass {
     fn reads(&self, _: &FrameSettings) -> Vec<Res> {
         vec![Res::Cur(0), Res::Image("predicted")]
     }
@@ -32,7 +33,7 @@ impl Pass for ResidualPass {
 
     fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
         let (cur, pred) = (io.image(Res::Cur(0))?, io.image(Res::Image("predicted"))?);
-        self.diff.record(rec, cur, pred, io.image(Res::Image("residual"))?)?;
+        self.diff.record_images(rec, cur, pred, io.image(Res::Image("residual"))?)?;
         self.stats.record(rec, cur, pred, io.buffer(Res::Buffer("mc_stats"))?, &s.grid)
     }
 }

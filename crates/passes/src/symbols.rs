@@ -2,7 +2,7 @@
 //! digit planes, docs/symbols.md), one invocation per packed word of 16 trits, one fixed-size record
 //! per block into an SSBO (shaders/symbols.comp; layout in shaders/symbols.glsl and `reference::symbols`).
 
-use super::pass::{FrameSettings, Output, Pass, PassIo, Res, WarpSource};
+use super::pass::{FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res, WarpSource};
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
 use crate::reference::symbols::MAX_PLANES;
@@ -126,11 +126,11 @@ impl SymbolsPass {
 }
 
 /// The symbol stream of cur − pred: pred is the warp pass's prediction when it runs, else frame t − 1.
-impl Pass for SymbolsPass {
-    fn name(&self) -> &'static str {
-        "symbols"
-    }
+/// The symbols pass's identity (see `PassDesc`).
+pub const SYMBOLS: PassDesc =
+    PassDesc { name: "symbols", group: Group::Symbols, make: |ctx| Ok(Box::new(SymbolsPass::new(ctx)?)) };
 
+impl Pass for SymbolsPass {
     fn reads(&self, s: &FrameSettings) -> Vec<Res> {
         match (s.runs("warp"), s.warp) {
             (false, _) => vec![Res::Cur(0), Res::Prev(0)],

@@ -254,6 +254,26 @@ pub struct FfmpegSource {
     packet_limit: Option<u64>,
     /// Packets of our stream read so far.
     packets: u64,
+    /// One frame's duration in the stream's time base, where the stream has a steady rate (see
+    /// [`steady_frame_step`]): a larger gap between two frames' timestamps is frames lost.
+    frame_step: Option<f64>,
+    /// The timestamp of the frame delivered last.
+    last_timestamp: Option<i64>,
+    /// Frames known dropped since the last frame came out (a rejected packet, a failed decode, a
+    /// frame of another size): what counts as lost where timestamps cannot tell.
+    dropped_since_last: u32,
+}
+
+/// One frame's duration in time-base ticks, where the stream's nominal rate (`r_frame_rate`) and its
+/// average rate agree within 10 % (a steady stream, whatever frames are missing from it); `None` for
+/// variable-rate streams, where a gap in timestamps is no sign of a lost frame.
+fn steady_frame_step(stream: &ff::format::stream::Stream) -> Option<f64> {
+    let f = |r: ff::Rational| (r.numerator() > 0 && r.denominator() > 0).then(|| f64::from(r));
+    let (nominal, average, tick) = (f(stream.rate())?, f(stream.avg_frame_rate()), f(stream.time_base())?);
+    if average.is_some_and(|a| (a - nominal).abs() > 0.1 * nominal) {
+        return None;
+    }
+    Some(1.0 / (nominal * tick))
 }
 
 /// Errors without any frame in between after which decoding on is pointless (a file of garbage).
@@ -294,7 +314,7 @@ impl FfmpegSource {
         })?;
 
         let choice = stream_choice(path, &input, stream)?;
-        let (stream_index, fps, frame_count, parameters, rotation_deg) = {
+        let (stream_index, fps, frame_count, parameters, rotation_deg, frame_step) = {
             let stream = input.stream(choice.stream_index).ok_or_else(|| not_video("no video stream".into()))?;
             let rate = |r: ff::Rational| {
                 (r.numerator() > 0 && r.denominator() > 0)
@@ -303,7 +323,8 @@ impl FfmpegSource {
             let fps = rate(stream.avg_frame_rate()).or_else(|| rate(stream.rate())).unwrap_or(25.0);
             let frames = stream.frames();
             let frame_count = (frames > 0).then_some(frames as u64);
-            (stream.index(), fps, frame_count, stream.parameters(), display_rotation(&stream))
+            let step = steady_frame_step(&stream);
+            (stream.index(), fps, frame_count, stream.parameters(), display_rotation(&stream), step)
         };
         let codec = parameters.id().name().to_string();
 
@@ -352,6 +373,9 @@ impl FfmpegSource {
             other_size_in_a_row: 0,
             packet_limit: None,
             packets: 0,
+            frame_step,
+            last_timestamp: None,
+            dropped_since_last: 0,
         };
         if let InputName::ImageSequence { frames } = name {
             // image2 gives no count, and reads past a gap in the numbering; the files on disk say.
@@ -425,6 +449,7 @@ impl FfmpegSource {
         }
         let size = format!("{w}x{h}, not {}x{}", self.info.width, self.info.height);
         self.count_error("a frame of another size skipped", &size)?;
+        self.dropped_since_last += 1;
         Ok(true)
     }
 
@@ -457,7 +482,18 @@ impl FfmpegSource {
                         );
                         self.errors = self.errors.saturating_add(1);
                     }
-                    frame.decode_errors = std::mem::take(&mut self.errors);
+                    // A lost frame is damage even where the decoder saw none (a packet missing
+                    // from the file decodes as a clean stream with a gap).
+                    frame.frames_lost_before = self.frames_lost();
+                    frame.decode_errors = std::mem::take(&mut self.errors).max(frame.frames_lost_before);
+                    if frame.frames_lost_before > 0 {
+                        tracing::debug!(
+                            "{}: {} frame(s) lost before frame {}",
+                            self.info.input,
+                            frame.frames_lost_before,
+                            self.next_index
+                        );
+                    }
                     self.errors_in_a_row = 0;
                     self.next_index += 1;
                     return Ok(Some(frame));
@@ -471,7 +507,10 @@ impl FfmpegSource {
                     self.feed()?;
                 }
                 // A frame that failed to decode: skipped, as ffmpeg does.
-                Err(e) => self.count_error("decoding failed", &e)?,
+                Err(e) => {
+                    self.count_error("decoding failed", &e)?;
+                    self.dropped_since_last += 1;
+                }
             }
         }
     }
@@ -493,7 +532,10 @@ impl FfmpegSource {
                     self.packets += 1;
                     match self.decoder.send_packet(&packet) {
                         Ok(()) => return Ok(()),
-                        Err(e) => self.count_error("packet rejected", &e)?,
+                        Err(e) => {
+                            self.count_error("packet rejected", &e)?;
+                            self.dropped_since_last += 1;
+                        }
                     }
                 }
                 Err(ff::Error::Eof) => return self.send_eof(),
@@ -501,6 +543,24 @@ impl FfmpegSource {
                 Err(e @ ff::Error::InvalidData) => self.count_error("unreadable data skipped", &e)?,
                 Err(e) => return Err(self.corrupt(format!("reading the file failed: {e}"))),
             }
+        }
+    }
+
+    /// Frames of the stream missing just before the decoded frame in `self.frame`: from the gap
+    /// between its timestamp and the last frame's where the stream has a steady rate, else the frames
+    /// known dropped on the way.
+    fn frames_lost(&mut self) -> u32 {
+        let dropped = std::mem::take(&mut self.dropped_since_last);
+        let timestamp = self.frame.timestamp();
+        let last = self.last_timestamp;
+        self.last_timestamp = timestamp.or(last);
+        match (self.frame_step, last, timestamp) {
+            (Some(step), Some(last), Some(now)) if now > last => {
+                // Steps of one frame from the last frame to this one; 1 when nothing is missing.
+                let steps = ((now - last) as f64 / step).round();
+                (steps as u32).saturating_sub(1)
+            }
+            _ => dropped,
         }
     }
 
@@ -537,6 +597,7 @@ impl FfmpegSource {
             data,
             chroma,
             decode_errors: 0,
+            frames_lost_before: 0,
             format_change: None,
         })
     }

@@ -464,6 +464,7 @@ impl Y4mSource {
             data,
             chroma,
             decode_errors: 0,
+            frames_lost_before: 0,
             format_change: None,
         };
         self.next_index += 1;

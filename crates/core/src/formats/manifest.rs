@@ -182,6 +182,12 @@ pub struct DecodeErrorsManifest {
     pub total: u64,
     /// Every frame with at least one error, in frame order.
     pub frames: Vec<FrameErrors>,
+    /// Frames missing from the stream (a dropped packet, a frame that failed to decode or was
+    /// skipped, a gap in timestamps), in all: each frame after a loss is that much further along the
+    /// stream than its number says, so pairs and a reference are misaligned from there.
+    pub frames_lost: u64,
+    /// Every frame with frames lost just before it (`count` = how many), in frame order.
+    pub lost_before: Vec<FrameErrors>,
     pub policy: String,
 }
 
@@ -192,15 +198,19 @@ pub struct FrameErrors {
 }
 
 impl DecodeErrorsManifest {
-    /// From (frame, count) pairs of the damaged frames.
-    pub fn new(errors: &[(u64, u32)]) -> Self {
+    /// From (frame, count) pairs of the damaged frames and of the frames with frames lost before them.
+    pub fn new(errors: &[(u64, u32)], lost: &[(u64, u32)]) -> Self {
+        let list = |pairs: &[(u64, u32)]| pairs.iter().map(|&(frame, count)| FrameErrors { frame, count }).collect();
         Self {
             total: errors.iter().map(|&(_, n)| u64::from(n)).sum(),
-            frames: errors.iter().map(|&(frame, count)| FrameErrors { frame, count }).collect(),
+            frames: list(errors),
+            frames_lost: lost.iter().map(|&(_, n)| u64::from(n)).sum(),
+            lost_before: list(lost),
             policy: "decoded on as the ffmpeg CLI does: a rejected packet is dropped, unreadable data skipped, \
                      damage concealed by the decoder; each such event, and each frame the decoder flags as \
                      concealed or corrupt, counts one error on the next frame out (errors after the last frame \
-                     on the last frame); stats.csv column decode_errors = errors of the pair's cur + ref frames; \
+                     on the last frame); a frame lost without a decoder error (a gap in the timestamps of a \
+                     steady-rate stream) counts one error on the frame after it; stats.csv column decode_errors = errors of the pair's cur + ref frames; \
                      --strict stops at the first"
                 .into(),
         }
@@ -336,13 +346,36 @@ impl RateManifest {
     }
 }
 
-/// `INPUT: N decoder errors in M frames (first at frame F) ...`, or `None` for a clean input.
-pub fn decode_warning(input: &str, errors: &[(u64, u32)], where_: &str) -> Option<String> {
+/// `INPUT: N decoder errors in M frames (first at frame F) ...`, with the frames lost mid-stream
+/// reported as a misalignment, or `None` for a clean input. `lost` lists (frame, frames lost just
+/// before it).
+pub fn decode_warning(input: &str, errors: &[(u64, u32)], lost: &[(u64, u32)], where_: &str) -> Option<String> {
     let (first, _) = errors.first()?;
     let total: u64 = errors.iter().map(|&(_, n)| u64::from(n)).sum();
     Some(format!(
-        "{input}: {total} decoder error(s) in {} frame(s), first at frame {first}: decoded on as ffmpeg does \
+        "{input}: {total} decoder error(s) in {} frame(s), first at frame {first}{}: decoded on as ffmpeg does \
          (damage concealed); see {where_}, or use --strict to stop at the first",
-        errors.len()
+        errors.len(),
+        misalignment(lost)
     ))
+}
+
+/// `, K frame(s) lost before frame F (misaligned from there ...)`, or nothing when none was lost.
+fn misalignment(lost: &[(u64, u32)]) -> String {
+    let Some(&(first, _)) = lost.first() else { return String::new() };
+    let total: u64 = lost.iter().map(|&(_, n)| u64::from(n)).sum();
+    format!(
+        ", {total} frame(s) lost mid-stream, first before frame {first} (MISALIGNED from there, later frames \
+         are numbered {total} short of the stream's timeline, and pairs or a --ref compare frames further apart)"
+    )
+}
+
+/// `frame F: N decoder error(s)`, plus the frames lost just before it: what `--strict` stops at.
+pub fn damaged_frame(frame: u64, errors: u32, lost_before: u32) -> String {
+    let lost = if lost_before > 0 {
+        format!(", {lost_before} frame(s) lost just before it (the stream is misaligned from here)")
+    } else {
+        String::new()
+    };
+    format!("frame {frame}: {errors} decoder error(s){lost} (--strict stops at the first damaged frame)")
 }

@@ -17,6 +17,34 @@ impl std::fmt::Display for ParamError {
 
 impl std::error::Error for ParamError {}
 
+/// Parses the command line's `--FLAG VALUE` into a checked parameter: the number, then `new`.
+fn parse_flag<T>(flag: &str, text: &str, new: fn(u32) -> Result<T, ParamError>) -> Result<T, ParamError> {
+    let value = text.trim().parse::<u32>().map_err(|_| ParamError(format!("{flag} {text}: not a whole number")))?;
+    new(value)
+}
+
+impl std::str::FromStr for BlockSize {
+    type Err = ParamError;
+    /// `--block` as typed: parsed and checked once, so the command line holds a valid block size.
+    fn from_str(text: &str) -> Result<Self, ParamError> {
+        parse_flag("--block", text, Self::new)
+    }
+}
+
+impl std::str::FromStr for SearchRange {
+    type Err = ParamError;
+    fn from_str(text: &str) -> Result<Self, ParamError> {
+        parse_flag("--range", text, Self::new)
+    }
+}
+
+impl std::str::FromStr for QuantStep {
+    type Err = ParamError;
+    fn from_str(text: &str) -> Result<Self, ParamError> {
+        parse_flag("--quant", text, Self::new)
+    }
+}
+
 /// Block size b of the grid: one of [`BLOCK_SIZES`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BlockSize(u32);
@@ -101,5 +129,21 @@ mod tests {
         assert!(SearchRange::new(65).unwrap_err().to_string().starts_with("--range 65: invalid search range"));
         assert_eq!(QuantStep::new(255).map(QuantStep::get), Ok(255));
         assert!(QuantStep::new(0).unwrap_err().to_string().starts_with("--quant 0: invalid quantiser step"));
+    }
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_forms_parse_into_checked_values_or_name_the_flag() {
+        assert_eq!("16".parse::<BlockSize>().map(BlockSize::get), Ok(16));
+        assert_eq!("64".parse::<SearchRange>().map(SearchRange::get), Ok(64));
+        assert_eq!("255".parse::<QuantStep>().map(QuantStep::get), Ok(255));
+        let err = |r: Result<u32, ParamError>| r.unwrap_err().to_string();
+        assert!(err("12".parse::<BlockSize>().map(BlockSize::get)).starts_with("--block 12: invalid block size"));
+        assert_eq!(err("x".parse::<SearchRange>().map(SearchRange::get)), "--range x: not a whole number");
+        assert!(err("0".parse::<QuantStep>().map(QuantStep::get)).starts_with("--quant 0: invalid quantiser step"));
     }
 }

@@ -21,7 +21,7 @@
 //! (`None`). Identical frames give exactly 1.
 //!
 //! This is FFmpeg's C code (`ssim_4x4xn_8bit`, `ssim_endn_8bit`, `ssim_end1`); checked against the
-//! `ssim` filter in tests/ab_vs_ffmpeg.rs to its printed 6 decimals. FFmpeg's x86 SSE4 `ssim_end_line`,
+//! `ssim` filter in tests/suite/ab_vs_ffmpeg.rs to its printed 6 decimals. FFmpeg's x86 SSE4 `ssim_end_line`,
 //! which it uses by default, gives the same values except when a row has 4k + 1 windows
 //! (W mod 16 in 8..=11): then it counts an unset window past the row's end in place of the row's
 //! last one (0.005 too high on a 330×184 crop of the bundled clip); with `-cpuflags 0` FFmpeg runs

@@ -454,8 +454,11 @@ impl ApplicationHandler for App {
                     "the Vulkan validation layer reported {n} problem(s) (printed above); please report this bug"
                 ));
             }
-            let errors: Vec<(u64, u32)> = st.player.decode_errors.iter().map(|(&f, &n)| (f as u64, n)).collect();
-            if let Some(w) = crate::formats::decode_warning(&st.player.info.input, &errors, "the HUD") {
+            let list = |m: &std::collections::BTreeMap<usize, u32>| -> Vec<(u64, u32)> {
+                m.iter().map(|(&f, &n)| (f as u64, n)).collect()
+            };
+            let (errors, lost) = (list(&st.player.decode_errors), list(&st.player.frames_lost));
+            if let Some(w) = crate::formats::decode_warning(&st.player.info.input, &errors, &lost, "the HUD") {
                 eprintln!("vidscope: warning: {w}");
             }
             let fps = st.display_fps;
@@ -732,8 +735,14 @@ impl Running {
         if !self.damage_announced {
             if let Some((f, n)) = self.player.decode_errors.first_key_value().map(|(f, n)| (*f, *n)) {
                 self.damage_announced = true;
+                let lost = self.player.frames_lost.get(&f).copied().unwrap_or(0);
+                let lost = if lost > 0 {
+                    format!(", {lost} frame(s) lost before it (misaligned from here)")
+                } else {
+                    String::new()
+                };
                 self.notify(format!(
-                    "frame {f}: {n} decoder error(s); damaged frames are decoded on as ffmpeg does (the HUD counts them)"
+                    "frame {f}: {n} decoder error(s){lost}; damaged frames are decoded on as ffmpeg does (the HUD counts them)"
                 ));
             }
         }
@@ -822,7 +831,11 @@ impl Running {
                 line
             }),
             ab_frame: self.player.ab.error.map(|e| (e.mse, e.psnr, self.player.ab.ssim)),
-            decode_errors: decode_errors_line(&self.player.decode_errors, self.player.shown()),
+            decode_errors: decode_errors_line(
+                &self.player.decode_errors,
+                &self.player.frames_lost,
+                self.player.shown(),
+            ),
             notices: self.player.notices(),
         };
         let arrows = scene::arrows(&self.settings, &self.player, &self.view, self.egui_ctx.pixels_per_point());
@@ -1013,7 +1026,7 @@ impl Running {
     fn start_recording(&mut self) {
         let frame = self.player.shown().unwrap_or(0);
         let path =
-            recording::output_path(&self.record_dir, &self.player.info.input, &self.settings.mode.name(), frame, "mp4");
+            recording::output_path(&self.record_dir, &self.player.info.input, self.settings.mode.name(), frame, "mp4");
         let size = self.presenter.extent();
         match Recording::start(path, size, self.player.info.fps) {
             Ok(r) => {
@@ -1028,7 +1041,7 @@ impl Running {
     fn save_snapshot(&mut self, c: &Captured) {
         let frame = (c.tag >> 8) as usize;
         let mode = self.settings.mode.name();
-        match recording::save_snapshot(&self.record_dir, &self.player.info.input, &mode, frame, &c.shot) {
+        match recording::save_snapshot(&self.record_dir, &self.player.info.input, mode, frame, &c.shot) {
             Ok(path) => self.notify(format!("saved snapshot of frame {frame} to {}", path.display())),
             Err(e) => self.notify(format!("{e:#}")),
         }
@@ -1097,12 +1110,22 @@ fn check_screenshot_frame(n: usize, count: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The HUD's damage line: decoder errors so far and on the frame shown; `None` for a clean input.
-fn decode_errors_line(errors: &std::collections::BTreeMap<usize, u32>, shown: Option<usize>) -> Option<String> {
+/// The HUD's damage line: decoder errors so far and on the frame shown, and the frames lost
+/// mid-stream (a misalignment); `None` for a clean input.
+fn decode_errors_line(
+    errors: &std::collections::BTreeMap<usize, u32>,
+    lost: &std::collections::BTreeMap<usize, u32>,
+    shown: Option<usize>,
+) -> Option<String> {
     if errors.is_empty() {
         return None;
     }
     let total: u64 = errors.values().map(|&n| u64::from(n)).sum();
     let here = shown.and_then(|f| errors.get(&f)).copied().unwrap_or(0);
-    Some(format!("decode errors: {total} in {} frame(s), this frame {here} (concealed)", errors.len()))
+    let mut line = format!("decode errors: {total} in {} frame(s), this frame {here} (concealed)", errors.len());
+    if let Some((first, _)) = lost.first_key_value() {
+        let frames: u64 = lost.values().map(|&n| u64::from(n)).sum();
+        line += &format!("; {frames} frame(s) lost, first before frame {first}: misaligned from there");
+    }
+    Some(line)
 }

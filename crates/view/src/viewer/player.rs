@@ -75,6 +75,11 @@ pub struct Player {
     pub decode_errors: std::collections::BTreeMap<usize, u32>,
     /// The same for the reference, by the reference's own frame index.
     pub ref_decode_errors: std::collections::BTreeMap<usize, u32>,
+    /// Frames lost just before each frame that follows a loss (see `LumaFrame::frames_lost_before`):
+    /// from there the stream is misaligned.
+    pub frames_lost: std::collections::BTreeMap<usize, u32>,
+    /// The same for the reference, by the reference's own frame index.
+    pub ref_frames_lost: std::collections::BTreeMap<usize, u32>,
     /// Pixel-format changes seen so far, by the first frame in the new format.
     pub format_changes: std::collections::BTreeMap<usize, FormatChange>,
     /// Set when playback reached the end (without looping); taken by `take_just_ended`.
@@ -122,6 +127,8 @@ impl Player {
             error: None,
             decode_errors: std::collections::BTreeMap::new(),
             ref_decode_errors: std::collections::BTreeMap::new(),
+            frames_lost: std::collections::BTreeMap::new(),
+            ref_frames_lost: std::collections::BTreeMap::new(),
             format_changes: std::collections::BTreeMap::new(),
             just_ended: false,
         })
@@ -412,6 +419,9 @@ impl Player {
         self.timings = results.timings.clone();
         if let Some(b) = results.frame(1).filter(|f| f.decode_errors > 0) {
             self.ref_decode_errors.insert(b.index, b.decode_errors);
+            if b.frames_lost_before > 0 {
+                self.ref_frames_lost.insert(b.index, b.frames_lost_before);
+            }
         }
         if self.reference.is_some() {
             let stats = results.ab_stats().unwrap_or_default();
@@ -425,6 +435,9 @@ impl Player {
         if let Some(frame) = results.frames.into_iter().next().flatten() {
             if frame.decode_errors > 0 {
                 self.decode_errors.insert(frame.index, frame.decode_errors);
+            }
+            if frame.frames_lost_before > 0 {
+                self.frames_lost.insert(frame.index, frame.frames_lost_before);
             }
             if let Some(change) = frame.format_change.clone() {
                 self.format_changes.insert(frame.index, change);

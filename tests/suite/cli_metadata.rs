@@ -6,14 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn vidscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vidscope"))
-        .args(["--validation", "on"])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run vidscope")
-}
+use crate::common::vidscope;
 
 #[cfg(feature = "ffmpeg")]
 fn ffmpeg(args: &[&str]) {

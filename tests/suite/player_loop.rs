@@ -2,7 +2,7 @@
 //! it hands the display is always a finished frame — the one on screen — never an unwritten slot,
 //! so nothing blank flashes while the first frame of the next loop is decoded.
 
-mod common;
+use crate::common;
 
 use common::{assert_no_validation_messages, gpu, textured};
 use std::io::Write;

@@ -5,7 +5,7 @@
 //! to 4; small blocks, large ranges, partial edge blocks and odd sizes. The fused diff + block stats
 //! pass is checked on both its image-store (GPU) and packed-buffer (CPU) paths.
 
-mod common;
+use crate::common;
 
 use common::{assert_no_validation_messages, gpu, random_plane, textured};
 use std::sync::Arc;

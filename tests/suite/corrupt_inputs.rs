@@ -15,9 +15,7 @@ use std::process::{Command, Output};
 
 use vidscope::video::{self, VideoError, MAX_FRAMES_OF_ANOTHER_SIZE};
 
-fn vidscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vidscope")).args(["--validation", "on"]).args(args).output().expect("run vidscope")
-}
+use crate::common::vidscope;
 
 /// Makes the corpus in a new temporary folder.
 fn corpus() -> tempfile::TempDir {
@@ -82,7 +80,7 @@ const DAMAGED: [&str; 14] = [
 /// (those with any), a hash of every luma plane; or the error that ended it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Decoded {
-    Frames { frames: usize, errors: Vec<(usize, u32)>, luma_hash: u64 },
+    Frames { frames: usize, errors: Vec<(usize, u32)>, lost: Vec<(usize, u32)>, luma_hash: u64 },
     Failed(String),
 }
 
@@ -98,7 +96,8 @@ impl Decoded {
 fn decode(input: &Path) -> Decoded {
     let run = || -> Result<Decoded, VideoError> {
         let mut source = video::open(input.to_str().unwrap())?;
-        let (mut frames, mut errors, mut hasher) = (0, Vec::new(), std::collections::hash_map::DefaultHasher::new());
+        let (mut frames, mut errors, mut lost) = (0, Vec::new(), Vec::new());
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
         while let Some(frame) = source.next_frame()? {
             assert_eq!(frame.index, frames, "{}: frames in order", input.display());
             frames += 1;
@@ -106,8 +105,11 @@ fn decode(input: &Path) -> Decoded {
             if frame.decode_errors > 0 {
                 errors.push((frame.index, frame.decode_errors));
             }
+            if frame.frames_lost_before > 0 {
+                lost.push((frame.index, frame.frames_lost_before));
+            }
         }
-        Ok(Decoded::Frames { frames, errors, luma_hash: hasher.finish() })
+        Ok(Decoded::Frames { frames, errors, lost, luma_hash: hasher.finish() })
     };
     run().unwrap_or_else(|e| Decoded::Failed(e.to_string()))
 }
@@ -141,7 +143,7 @@ fn every_corpus_file_decodes_to_the_same_errors_and_pixels_every_run() {
     for (name, runs) in &results {
         let totals: Vec<u64> = runs.iter().map(Decoded::total).collect();
         let (min, max) = (totals.iter().min().unwrap(), totals.iter().max().unwrap());
-        // The table of issue 21's closing note (`cargo test --test corrupt_inputs -- --nocapture`).
+        // The table of issue 21's closing note (`cargo test --test suite corrupt_inputs:: -- --nocapture`).
         eprintln!("{name}: min={min} max={max} decoder errors over {RUNS} runs ({:?})", runs[0]);
         for run in &runs[1..] {
             assert_eq!(run, &runs[0], "{name}: a run differs from the first");
@@ -151,7 +153,7 @@ fn every_corpus_file_decodes_to_the_same_errors_and_pixels_every_run() {
                 assert!(e.contains(name.as_str()), "{e}")
             }
             (Decoded::Failed(e), _) => panic!("{name}: {e}"),
-            (d, _) if name.starts_with("flip") || name.starts_with("trunc") => {
+            (d, _) if name.starts_with("flip") || name.starts_with("trunc") || name.starts_with("drop") => {
                 assert!(d.total() > 0, "{name}: the damage went unreported")
             }
             (d, _) => assert!(name.starts_with("size-blip") || d.total() == 0, "{name}: {d:?}"),
@@ -232,7 +234,7 @@ fn a_few_frames_of_another_size_are_skipped_and_counted_as_damage() {
         let name = format!("size-blip-{n}.h264");
         let input = dir.join(&name);
         assert_eq!(ffmpeg_frames(&input), Some(48 + n), "{name}: ffmpeg decodes the small frames too");
-        let Decoded::Frames { frames, errors, luma_hash } = decode(&input) else { panic!("{name}: failed") };
+        let Decoded::Frames { frames, errors, luma_hash, .. } = decode(&input) else { panic!("{name}: failed") };
         // The clip's own 48 frames, untouched; the small ones count on the frame after them.
         let Decoded::Frames { luma_hash: clean_hash, .. } = clean else { panic!("clean.h264 failed") };
         assert_eq!((frames, luma_hash), (48, clean_hash), "{name}");
@@ -382,4 +384,81 @@ fn a_damaged_reference_is_counted_and_reported_on_its_own_and_strict_stops_at_it
         vidscope(&["record", clean_s, "--ref", bad_s, "--mode", "ab-diff", "--strict", "-o", mp4.to_str().unwrap()]);
     assert_one_line_error(&o, "--ref");
     assert!(!mp4.exists(), "no file");
+}
+
+/// Frames lost before each frame (those with any) and the decoder errors there, from a decode.
+fn losses(input: &Path) -> Vec<(usize, u32, u32)> {
+    let mut source = video::open(input.to_str().unwrap()).unwrap();
+    let mut out = Vec::new();
+    while let Some(frame) = source.next_frame().unwrap() {
+        if frame.frames_lost_before > 0 {
+            out.push((frame.index, frame.frames_lost_before, frame.decode_errors));
+        }
+    }
+    out
+}
+
+/// Issue 21: a frame dropped mid-stream in either input (its packet gone: the decoder sees a clean
+/// stream, the ffmpeg CLI says nothing) is found from the gap in timestamps, counted as damage, and
+/// reported as a misalignment (in the warning, the manifest and `--strict`'s error), for the input
+/// and for `--ref`, in analyze and in record.
+#[test]
+fn a_frame_dropped_mid_stream_is_reported_as_a_misalignment_in_either_input() {
+    let corpus = corpus();
+    let dir = corpus.path();
+    let (clean, dropped) = (dir.join("clean.mp4"), dir.join("drop-p.mp4"));
+    assert!(losses(&clean).is_empty() && losses(&dir.join("bframes.mp4")).is_empty(), "clean streams lose nothing");
+    // Packet 17 is gone: frame 17 out of the decoder is the stream's frame 18.
+    assert_eq!(losses(&dropped), vec![(17, 1, 1)]);
+    // With B-frames the decoder reorders; the gap is found in presentation order all the same.
+    assert_eq!(losses(&dir.join("drop-bf.mp4")).iter().map(|l| l.1).sum::<u32>(), 1, "drop-bf.mp4");
+
+    let manifest = |out: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap()
+    };
+    // The input: one warning that says MISALIGNED, the manifest lists the frame.
+    let (o, out) = analyze(dir, &dropped, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let w = warnings(&o);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("drop-p.mp4") && w[0].contains("1 frame(s) lost mid-stream, first before frame 17"), "{w:?}");
+    assert!(w[0].contains("MISALIGNED"), "{w:?}");
+    let m = manifest(&out);
+    assert_eq!(m["decode_errors"]["frames_lost"], 1);
+    assert_eq!(m["decode_errors"]["lost_before"], serde_json::json!([{"frame": 17, "count": 1}]));
+    assert_eq!(m["decode_errors"]["total"], 1, "the loss is one error");
+
+    // The reference: counted on its own, the input stays clean. (40 frames: the reference is one
+    // frame short. Its average rate is lower too, which has its own warning.)
+    let ab = dir.join("ab.out");
+    let args = ["analyze", clean.to_str().unwrap(), "--ref", dropped.to_str().unwrap(), "--range", "1", "-n", "40"];
+    let o = vidscope(&[&args[..], &["--out", ab.to_str().unwrap()]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let w: Vec<String> = warnings(&o).into_iter().filter(|w| w.contains("decoder error")).collect();
+    assert_eq!(w.len(), 1, "{}", stderr(&o));
+    assert!(w[0].contains("drop-p.mp4") && w[0].contains("MISALIGNED"), "{w:?}");
+    let m = manifest(&ab);
+    assert_eq!(m["decode_errors"]["frames_lost"], 0);
+    assert_eq!(m["reference"]["decode_errors"]["lost_before"], serde_json::json!([{"frame": 17, "count": 1}]));
+
+    // --strict stops there, naming the loss, in analyze and in record, for either input.
+    let strict = dir.join("strict.out");
+    let o = vidscope(&[&args[..], &["--strict", "--out", strict.to_str().unwrap()]].concat());
+    assert_one_line_error(&o, "--ref");
+    assert!(stderr(&o).contains("frame 17: 1 decoder error(s), 1 frame(s) lost just before it"), "{}", stderr(&o));
+    assert!(!strict.exists());
+    std::fs::remove_dir_all(&out).unwrap();
+    let (o, out) = analyze(dir, &dropped, &["--strict"]);
+    assert_one_line_error(&o, "lost just before it");
+    assert!(!out.exists());
+    for (input, reference) in [(&dropped, None), (&clean, Some(&dropped))] {
+        let mp4 = dir.join("strict.mp4");
+        let mut args = vec!["record", input.to_str().unwrap(), "--strict", "-o", mp4.to_str().unwrap()];
+        if let Some(r) = reference {
+            args.extend(["--ref", r.to_str().unwrap(), "--mode", "ab-diff"]);
+        }
+        let o = vidscope(&args);
+        assert_one_line_error(&o, "lost just before it");
+        assert!(!mp4.exists(), "no file");
+    }
 }

@@ -14,11 +14,7 @@ const QUICK: [&str; 3] = ["synthetic:40x24", "--frames", "3"];
 /// Takes several seconds on lavapipe (motion search at R = 16), long enough to act during the run.
 const SLOW: [&str; 3] = ["synthetic:320x192", "--frames", "48"];
 
-fn vidscope() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_vidscope"));
-    c.args(["--validation", "on"]);
-    c
-}
+use crate::common::vidscope_cmd as vidscope;
 
 fn run(args: &[&str]) -> Output {
     vidscope().args(args).output().expect("run vidscope")

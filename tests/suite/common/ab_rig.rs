@@ -1,11 +1,11 @@
 //! Drives the A/B passes directly with a Recorder (no frame graph): uploads an (A, B) pair, runs
-//! |A − B| (DiffPass), the signed difference, block SAD/SSE (BlockStatsPass) and the SSIM cells, and
-//! reads everything back. Shared by tests/ab_parity.rs and tests/ab_vs_ffmpeg.rs.
+//! |A − B| and the signed difference (the ab_diff and ab_signed ImagePasses), block SAD/SSE (BlockStatsPass) and the SSIM cells, and
+//! reads everything back. Shared by tests/suite/ab_parity.rs and tests/suite/ab_vs_ffmpeg.rs.
 #![allow(dead_code)]
 
 use std::sync::Arc;
 use vidscope::gpu::{BufferKind, GpuBuffer, GpuContext, LumaImage, Recorder};
-use vidscope::passes::{BlockStatsPass, DiffPass, SignedDiffPass, SsimPass};
+use vidscope::passes::{ab_diff_pass, ab_signed_pass, BlockStatsPass, ImagePass, SsimPass};
 use vidscope::reference::{BlockGrid, BlockStat, SsimCells};
 
 /// What the GPU computed for one (A, B) pair.
@@ -28,8 +28,8 @@ pub struct AbRig {
     b: LumaImage,
     abs_img: LumaImage,
     signed_img: LumaImage,
-    diff_pass: DiffPass,
-    signed_pass: SignedDiffPass,
+    diff_pass: ImagePass,
+    signed_pass: ImagePass,
     stats_pass: BlockStatsPass,
     ssim_pass: SsimPass,
 }
@@ -62,8 +62,8 @@ impl AbRig {
             b,
             abs_img,
             signed_img,
-            diff_pass: DiffPass::new(ctx).unwrap(),
-            signed_pass: SignedDiffPass::new(ctx).unwrap(),
+            diff_pass: ab_diff_pass(ctx).unwrap(),
+            signed_pass: ab_signed_pass(ctx).unwrap(),
             stats_pass: BlockStatsPass::new(ctx).unwrap(),
             ssim_pass: SsimPass::new(ctx).unwrap(),
         }
@@ -88,8 +88,8 @@ impl AbRig {
         rec.upload(&self.staging, 0, &self.a).unwrap();
         rec.upload(&self.staging, second as u64, &self.b).unwrap();
         rec.barrier().unwrap();
-        self.diff_pass.record(rec, &self.a, &self.b, &self.abs_img).unwrap();
-        self.signed_pass.record(rec, &self.a, &self.b, &self.signed_img).unwrap();
+        self.diff_pass.record_images(rec, &self.a, &self.b, &self.abs_img).unwrap();
+        self.signed_pass.record_images(rec, &self.a, &self.b, &self.signed_img).unwrap();
         self.stats_pass.record(rec, &self.a, &self.b, &self.stats, &grid).unwrap();
         self.ssim_pass.record(rec, &self.a, &self.b, &self.cells).unwrap();
         rec.barrier().unwrap();

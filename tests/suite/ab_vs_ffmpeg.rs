@@ -12,11 +12,9 @@
 //! `-cpuflags 0` (its C code), at every other width with FFmpeg as it runs by default.
 #![cfg(feature = "ffmpeg")]
 
-#[path = "common/ab_rig.rs"]
-mod ab_rig;
-mod common;
-#[path = "common/ffmpeg_cli.rs"]
-mod ffmpeg_cli;
+use crate::common;
+use crate::common::ab_rig;
+use crate::common::ffmpeg_cli;
 
 use ab_rig::AbRig;
 use common::{assert_no_validation_messages, gpu};

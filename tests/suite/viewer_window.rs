@@ -97,8 +97,8 @@ fn write_y4m(path: &Path, frames: usize, frame: fn(usize) -> Vec<u8>) {
 }
 
 fn vidscope(display: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vidscope"));
-    cmd.env("DISPLAY", display).env_remove("WAYLAND_DISPLAY").args(["--validation", "on"]).args(args);
+    let mut cmd = crate::common::vidscope_cmd();
+    cmd.env("DISPLAY", display).env_remove("WAYLAND_DISPLAY").args(args);
     cmd
 }
 
@@ -1335,7 +1335,7 @@ fn opening_a_clip_larger_than_the_device_shows_a_message_and_playback_goes_on() 
 
 #[test]
 fn a_damaged_clip_plays_on_with_its_decoder_errors_counted_and_one_warning() {
-    // The corpus of scripts/make-corrupt-corpus.py (fixed seeds); tests/corrupt_inputs.rs has analyze's
+    // The corpus of scripts/make-corrupt-corpus.py (fixed seeds); tests/suite/corrupt_inputs.rs has analyze's
     // and record's side of the same policy.
     let dir = tempfile::tempdir().unwrap();
     let made = Command::new("python3")

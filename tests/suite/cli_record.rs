@@ -8,9 +8,7 @@ use std::process::{Command, Output};
 
 const CLIP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/clip.mp4");
 
-fn vidscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vidscope")).args(["--validation", "on"]).args(args).output().expect("run vidscope")
-}
+use crate::common::vidscope;
 
 /// (width, height, frames) of an MP4 as the ffmpeg CLI decodes it.
 fn probe(path: &Path) -> (u32, u32, usize) {

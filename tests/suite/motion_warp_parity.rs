@@ -1,7 +1,7 @@
 //! GPU motion search, warp (prediction) and residual against the CPU reference on lavapipe with
 //! validation on: integers bit-exact, bilinear warps within 1 LSB; plus known-motion clips.
 
-mod common;
+use crate::common;
 
 use common::{assert_no_validation_messages, gpu, random_plane, run_pair, textured};
 use std::sync::Arc;

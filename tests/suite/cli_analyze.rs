@@ -5,9 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn vidscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vidscope")).args(["--validation", "on"]).args(args).output().expect("run vidscope")
-}
+use crate::common::vidscope;
 
 fn ffmpeg(args: &[&str]) {
     let status = Command::new("ffmpeg").args(["-v", "error", "-y"]).args(args).status().expect("run ffmpeg");
@@ -291,4 +289,37 @@ fn inputs_and_outputs_with_non_utf8_names_work_and_leave_no_alias_behind() {
         .filter(|e| e.path().join("caf_.y4m").symlink_metadata().is_ok())
         .collect();
     assert!(aliases.is_empty(), "alias folders left: {:?}", aliases.iter().map(|e| e.path()).collect::<Vec<_>>());
+}
+
+/// `--block`, `--range` and `--quant` are parsed once, into the checked types, by every subcommand
+/// that takes them; a bad value (or a bad `--mode`) is one error line naming the option, exit 2.
+#[test]
+fn a_bad_value_of_a_checked_option_is_one_line_in_every_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = out.to_str().unwrap();
+    let commands: [&[&str]; 4] = [
+        &["analyze", "synthetic:32x32", "--out", o],
+        &["bench", "synthetic:32x32"],
+        &["record", "synthetic:32x32", "-o", o],
+        &["view", "synthetic:32x32"],
+    ];
+    for command in commands {
+        let mut bad: Vec<[&str; 2]> = vec![["--block", "12"], ["--quant", "0"], ["--block", "x"]];
+        if command[0] != "view" {
+            bad.push(["--range", "65"]);
+        }
+        if matches!(command[0], "view" | "record") {
+            bad.push(["--mode", "bogus"]);
+        }
+        for [flag, value] in bad {
+            let run = vidscope(&[command, &[flag, value]].concat());
+            let stderr = String::from_utf8_lossy(&run.stderr);
+            assert_eq!(run.status.code(), Some(2), "{command:?} {flag} {value}: {stderr}");
+            let lines: Vec<&str> = stderr.lines().collect();
+            assert_eq!(lines.len(), 1, "{command:?} {flag} {value}: one line: {stderr}");
+            assert!(lines[0].starts_with("vidscope: error: ") && lines[0].contains(flag), "{stderr}");
+            assert!(!out.exists());
+        }
+    }
 }

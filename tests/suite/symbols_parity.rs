@@ -2,7 +2,7 @@
 //! sizes, blocks 4/8/16/32, Q in {1, 3, 7, 255}, zero motion, motion vectors and warp parameters
 //! (translation, similarity, and both mixed in one frame).
 
-mod common;
+use crate::common;
 
 use common::{assert_no_validation_messages, gpu, random_plane, run_pair, textured};
 use std::sync::Arc;

@@ -338,7 +338,7 @@ fn probe_format(path: &Path) -> String {
 fn spawn_child(mode: &str, file: &Path) -> std::process::Child {
     let exe = std::env::current_exe().expect("test binary path");
     Command::new(exe)
-        .args(["child_process_for_signal_tests", "--exact", "--nocapture", "--test-threads=1"])
+        .args(["encode::child_process_for_signal_tests", "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, format!("{mode}:{}", s(file)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -409,6 +409,11 @@ fn child_process_for_signal_tests() {
     if mode == "limit" {
         return child_hits_the_size_limit(Path::new(path));
     }
+    if mode == "header" {
+        let options = RecorderOptions { container: Some(Container::Mp4), ..Default::default() };
+        let e = Mp4Recorder::start(Path::new(path), 64, 48, CHILD_FPS, &options).err().expect("must fail");
+        return println!("start error: {e}");
+    }
     let shutdown = (mode == "term").then(|| Shutdown::install().expect("install signal handlers"));
     let (w, h) = CHILD_SIZE;
     let mut rec = Mp4Recorder::start(&PathBuf::from(path), w, h, CHILD_FPS, &RecorderOptions::default())
@@ -470,22 +475,32 @@ fn encode_speed_1280x720() {
     }
 }
 
+/// Runs the recording child (`spec` = `mode:path`) with its file size limited to `blocks` 512-byte
+/// blocks (`ulimit -f`; SIGXFSZ ignored, so a write past it fails with EFBIG); returns its stdout.
+fn child_with_file_size_limit(blocks: u32, spec: &str) -> String {
+    let exe = std::env::current_exe().expect("test binary path");
+    let script = format!(
+        "trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" encode::child_process_for_signal_tests --exact --nocapture --test-threads=1"
+    );
+    let out = Command::new("sh")
+        .args(["-c", &script])
+        .arg(exe)
+        .env(CHILD_ENV, spec)
+        .stdin(Stdio::null())
+        .output()
+        .expect("spawn the recording child");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "child failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
 #[test]
 fn write_errors_on_the_encoder_thread_surface_on_push_and_finish() {
     // A child whose file size is limited (ulimit -f, SIGXFSZ ignored so writes fail with EFBIG):
     // the header fits, a later fragment does not.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("limited.mp4");
-    let exe = std::env::current_exe().expect("test binary path");
-    let out = Command::new("sh")
-        .args(["-c", "trap '' XFSZ; ulimit -f 40; exec \"$0\" child_process_for_signal_tests --exact --nocapture --test-threads=1"])
-        .arg(exe)
-        .env(CHILD_ENV, format!("limit:{}", s(&file)))
-        .stdin(Stdio::null())
-        .output()
-        .expect("spawn the recording child");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "child failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = child_with_file_size_limit(40, &format!("limit:{}", s(&file)));
     let line = |prefix: &str| {
         // (The test harness may print its own text before ours on the same line.)
         let found = stdout.lines().find_map(|l| l.split_once(prefix).map(|(_, rest)| rest));
@@ -505,12 +520,24 @@ fn write_errors_on_the_encoder_thread_surface_on_push_and_finish() {
 
 #[test]
 fn full_disk_at_start_is_a_one_line_error() {
-    // /dev/full accepts the open and fails every write with ENOSPC; the header is the first write. (A
-    // device is written to, not refused as an existing file: there is nothing in it to lose.)
-    let options = RecorderOptions { container: Some(Container::Mp4), ..Default::default() };
-    let e = Mp4Recorder::start(Path::new("/dev/full"), 64, 48, (30, 1), &options).err().expect("must fail");
-    assert_eq!(
-        e.to_string(),
-        "/dev/full: cannot create the recording: cannot write the header: No space left on device"
-    );
+    // A child with `ulimit -f 0` (SIGXFSZ ignored) fails the first write, the header, with EFBIG.
+    // This works on any machine; /dev/full is not on every one (some containers lack it, and a
+    // missing /dev/full would be created as a plain file).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("no-room.mp4");
+    let stdout = child_with_file_size_limit(0, &format!("header:{}", s(&file)));
+    let found = stdout.lines().find_map(|l| l.split_once("start error: ").map(|(_, rest)| rest));
+    let expected = format!("{}: cannot create the recording: cannot write the header: File too large", s(&file));
+    assert_eq!(found, Some(expected.as_str()), "{stdout}");
+    // The real full-disk error, where the machine has the device (a character device, never a file).
+    use std::os::unix::fs::FileTypeExt;
+    let dev_full = Path::new("/dev/full");
+    if std::fs::metadata(dev_full).is_ok_and(|m| m.file_type().is_char_device()) {
+        let options = RecorderOptions { container: Some(Container::Mp4), ..Default::default() };
+        let e = Mp4Recorder::start(dev_full, 64, 48, (30, 1), &options).err().expect("must fail");
+        assert_eq!(
+            e.to_string(),
+            "/dev/full: cannot create the recording: cannot write the header: No space left on device"
+        );
+    }
 }

@@ -2,7 +2,7 @@
 //! several quantisers (edge blocks included), the decoder's rejections, the GLSL include's constants
 //! equal to the Rust ones, and the MDL rate against hand-computed values.
 
-mod common;
+use crate::common;
 
 use common::random_plane;
 use vidscope::reference::rate::{adaptive_trit_bits, predictor, residual_bits, se_bits, side_info_bits};

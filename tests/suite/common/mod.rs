@@ -1,6 +1,11 @@
 //! Shared test helpers: a GPU context with validation required, deterministic frames.
 #![allow(dead_code)]
 
+pub mod ab_rig;
+pub mod ffmpeg_cli;
+pub mod yuview_parse;
+
+use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use vidscope::gpu::{GpuContext, GpuOptions, ValidationMode};
 use vidscope::passes::{FrameGraph, FrameOutputs};
@@ -54,4 +59,16 @@ pub fn textured(w: u32, h: u32, seed: u64, shift: (i64, i64)) -> Vec<u8> {
             (smooth as i64 + (noise[i] as i64 % 9) - 4).clamp(0, 255) as u8
         })
         .collect()
+}
+
+/// The vidscope binary with the validation layer on (any message fails the command) and stdin closed.
+pub fn vidscope_cmd() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vidscope"));
+    cmd.args(["--validation", "on"]).stdin(Stdio::null());
+    cmd
+}
+
+/// Runs vidscope with `args` to the end.
+pub fn vidscope(args: &[&str]) -> Output {
+    vidscope_cmd().args(args).output().expect("run vidscope")
 }

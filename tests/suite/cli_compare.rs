@@ -6,22 +6,19 @@
 //! fail in one line with nothing left behind.
 #![cfg(feature = "ffmpeg")]
 
-mod common;
-#[path = "common/ffmpeg_cli.rs"]
-mod ffmpeg_cli;
-#[path = "common/yuview_parse.rs"]
-mod yuview_parse;
+use crate::common::ffmpeg_cli;
+use crate::common::yuview_parse;
 
 use ffmpeg_cli::{decode, ffmpeg, grainextract_luma, stats_lines};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use vidscope::reference::{block_stats, format_2dp, BlockGrid};
 use yuview_parse::parse_yuview;
 
 const FRAMES: usize = 10;
 
 fn vidscope(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vidscope")).current_dir(dir).args(args).output().expect("run vidscope")
+    crate::common::vidscope_cmd().current_dir(dir).args(args).output().expect("run vidscope")
 }
 
 /// A = the first FRAMES frames of the bundled clip, losslessly; B = a CRF 38 re-encode of A.

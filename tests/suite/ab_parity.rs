@@ -3,9 +3,8 @@
 //! extreme and identical frames at odd sizes (1×1, 17×9, 1919×1081); block and frame PSNR and the
 //! frame SSIM derived from the GPU's integers equal the reference's exactly.
 
-#[path = "common/ab_rig.rs"]
-mod ab_rig;
-mod common;
+use crate::common;
+use crate::common::ab_rig;
 
 use ab_rig::AbRig;
 use common::{assert_no_validation_messages, gpu, random_plane, textured};

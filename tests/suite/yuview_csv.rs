@@ -4,9 +4,8 @@
 //! sorted by POC, every POC in one run. The numbers found are the ones the CPU reference computed:
 //! zero-motion SAD/SSE, motion vectors and MC-SAD of each pair, and A/B SAD/SSE/PSNR×100.
 
-mod common;
-#[path = "common/yuview_parse.rs"]
-mod yuview_parse;
+use crate::common;
+use crate::common::yuview_parse;
 
 use common::textured;
 use std::collections::BTreeMap;

@@ -4,15 +4,10 @@
 //! foreign folder is never replaced; the cheap default export set and `--export` for the rest.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn vidscope(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vidscope"))
-        .current_dir(dir)
-        .args(["--validation", "on"])
-        .args(args)
-        .output()
-        .expect("run vidscope")
+    crate::common::vidscope_cmd().current_dir(dir).args(args).output().expect("run vidscope")
 }
 
 fn stdout(o: &Output) -> String {

@@ -1,6 +1,6 @@
 //! GPU diff and block_stats against the CPU reference, bit for bit, on lavapipe with validation on.
 
-mod common;
+use crate::common;
 
 use common::{assert_no_validation_messages, gpu, random_plane};
 use vidscope::passes::{FrameGraph, PassSelection};

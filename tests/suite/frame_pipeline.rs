@@ -2,7 +2,7 @@
 //! host frame, stats, vectors, planes), whatever the interleaving of submits and collects; the
 //! driver's start window gives frame n its real predecessor; timings name the passes that ran.
 
-mod common;
+use crate::common;
 
 use common::{assert_no_validation_messages, gpu, textured};
 use vidscope::passes::{DriveOptions, FrameDriver, FrameInput, FramePipeline, PassSelection, PipelineConfig};
@@ -320,4 +320,38 @@ fn contexts_made_and_dropped_while_another_thread_names_objects() {
         assert!(named > 0, "no object was named while the contexts were made");
     });
     assert_no_validation_messages(&ctx);
+}
+
+/// `bench --json` reports every registered pass under its registry name (`null` when it did not run),
+/// so a new pass shows up there with no edit to bench; the passes that ran have timings.
+#[test]
+fn bench_json_lists_every_registered_pass_by_its_registry_name() {
+    let names: Vec<&str> = vidscope::passes::PASSES.iter().map(|d| d.name).collect();
+    let bench = |extra: &[&str]| -> serde_json::Value {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_vidscope"))
+            .args(["bench", "synthetic:64x48", "--frames", "3", "--json"])
+            .args(extra)
+            .output()
+            .expect("run vidscope bench");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).expect("bench JSON")
+    };
+    let r = bench(&["--passes", "diff,motion", "--ref", "synthetic:64x48"]);
+    let gpu_ms = r["gpu_ms"].as_object().expect("gpu_ms");
+    let mut want: Vec<&str> = ["upload", "readback"].into_iter().chain(names.iter().copied()).collect();
+    let mut keys: Vec<&str> = gpu_ms.keys().map(String::as_str).collect();
+    want.sort();
+    keys.sort();
+    assert_eq!(keys, want);
+    let ran = |k: &str| !gpu_ms[k].is_null();
+    for k in ["diff", "motion", "warp", "residual", "ab_diff", "ab_signed", "ab_stats", "ssim"] {
+        assert!(ran(k), "{k} ran: {}", r["gpu_ms"]);
+    }
+    for k in ["stats", "diff_stats", "symbols"] {
+        assert!(!ran(k), "{k} did not run: {}", r["gpu_ms"]);
+    }
+    // Fused diff + stats: `diff` carries the fused time, `stats` is 0 (the keys readers had).
+    let r = bench(&["--passes", "diff,stats"]);
+    assert!(!r["gpu_ms"]["diff_stats"].is_null() && !r["gpu_ms"]["diff"].is_null(), "{}", r["gpu_ms"]);
+    assert_eq!(r["gpu_ms"]["stats"]["median"], 0.0);
 }
