@@ -39,19 +39,27 @@ if ! python3 -c 'import numpy' 2>/dev/null; then
   python3 -m pip install -q numpy 2>/dev/null || python3 -m pip install -q --break-system-packages numpy
 fi
 
-if ! command -v cargo >/dev/null; then
-  # No rustup toolchain: Debian's own Rust >= 1.85 with cargo, clippy and rustfmt (Debian 12: the
-  # "-web" packages, 1.96 at the time of writing; Debian 13: rustc 1.85).
+# The oldest Rust that builds the locked dependencies (egui 0.36 needs 1.95): the workspace's
+# rust-version, one place.
+need=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+rust_new_enough() {
+  command -v cargo >/dev/null || return 1
+  local have
+  have=$(rustc --version 2>/dev/null | awk '{print $2}')
+  [ -n "$have" ] && [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -n1)" = "$need" ]
+}
+if ! rust_new_enough; then
+  # No rustup toolchain (or an old one): Debian's "-web" Rust with cargo, clippy and rustfmt, 1.96
+  # in both Debian 12 and 13 at the time of writing (Debian 13's plain rustc is 1.85: too old).
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
-  if . /etc/os-release && [ "${VERSION_ID:-}" = 12 ]; then rust=(rustc-web cargo-web rust-web-clippy rustfmt-web);
-  else rust=(rustc cargo rust-clippy rustfmt); fi
-  echo "setup: no cargo on PATH; installing ${rust[*]}"
+  rust=(rustc-web cargo-web rust-web-clippy rustfmt-web)
+  echo "setup: no Rust >= $need on PATH; installing ${rust[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${rust[@]}" >/dev/null
 fi
-if ! command -v cargo >/dev/null; then
-  echo "setup: no Rust toolchain (cargo) found; install Rust >= 1.85 with rustup (https://rustup.rs), then rerun" >&2
+if ! rust_new_enough; then
+  echo "setup: vidscope needs Rust >= $need (found: $(rustc --version 2>/dev/null || echo none)); install or update it with rustup (https://rustup.rs), then rerun" >&2
   exit 1
 fi
 for component in rustfmt clippy; do
