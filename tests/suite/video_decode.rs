@@ -31,7 +31,7 @@ fn cli_luma_planes(input: &str, pix_fmt: &str, frames: usize, luma_bytes: usize)
 /// The CLI's decode of `input` as raw `pix_fmt` frames, whole (all planes).
 fn cli_frames(input: &str, pix_fmt: &str, frames: usize, luma_bytes: usize) -> Vec<Vec<u8>> {
     let raw = ffmpeg(&["-i", input, "-f", "rawvideo", "-pix_fmt", pix_fmt, "-"]);
-    assert!(frames > 0 && raw.len() % frames == 0, "{input}: {} bytes for {frames} frames", raw.len());
+    assert!(frames > 0 && raw.len().is_multiple_of(frames), "{input}: {} bytes for {frames} frames", raw.len());
     let frame_bytes = raw.len() / frames;
     assert!(frame_bytes >= luma_bytes);
     raw.chunks_exact(frame_bytes).map(<[u8]>::to_vec).collect()

@@ -370,7 +370,7 @@ impl Recorder {
     /// Fills the first `size` bytes of `buffer` (a multiple of 4) with the 32-bit word `word`.
     pub fn fill_buffer(&mut self, buffer: &GpuBuffer, size: u64, word: u32) -> Result<(), GpuError> {
         self.ensure_recording()?;
-        if size > buffer.size() || size % 4 != 0 {
+        if size > buffer.size() || !size.is_multiple_of(4) {
             return Err(GpuError::Other(format!("fill_buffer: {size} bytes of a {}-byte buffer", buffer.size())));
         }
         // SAFETY: recording; the buffer is live and the range was checked above.

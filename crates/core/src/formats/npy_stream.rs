@@ -87,7 +87,7 @@ impl<T: NpyValue> NpyStream<T> {
     pub fn extend_bytes(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
         let size = std::mem::size_of::<T>();
         anyhow::ensure!(
-            bytes.len() % size == 0,
+            bytes.len().is_multiple_of(size),
             "{}: {} bytes are not whole {size}-byte values",
             self.path.display(),
             bytes.len()
@@ -107,7 +107,7 @@ impl<T: NpyValue> NpyStream<T> {
         let path = self.path.clone();
         let fail = || format!("{}: cannot write", path.display());
         anyhow::ensure!(
-            self.row_len == 0 || self.values % self.row_len == 0,
+            self.row_len == 0 || self.values.is_multiple_of(self.row_len),
             "{}: {} values are not whole rows of {:?}",
             path.display(),
             self.values,
