@@ -165,10 +165,8 @@ pub struct AnalyzeSummary {
     pub device: String,
     /// With `--ref`: the mean A/B error.
     pub compare: Option<String>,
-    /// (frame, decoder errors) of every frame that had any.
-    pub decode_errors: Vec<(u64, u32)>,
-    /// (frame, frames lost just before it) of every frame after a loss.
-    pub frames_lost: Vec<(u64, u32)>,
+    /// The input's damaged frames.
+    pub damage: Damage,
     /// With `--ref`: the reference's name and its damaged frames (its own frame numbers).
     pub ref_decode_errors: Option<(String, Damage)>,
     /// The first frame's pixel format and bit depth, and every change after it.
@@ -207,7 +205,7 @@ impl AnalyzeSummary {
     /// The one-line warning for a damaged input, when there was any damage.
     pub fn warning(&self) -> Option<String> {
         let list = "decode_errors in manifest.json and stats.csv";
-        decode_warning(&self.stream_input, &self.decode_errors, &self.frames_lost, list)
+        decode_warning(&self.stream_input, &self.damage.errors, &self.damage.lost, list)
     }
 
     /// The one-line warning for a damaged reference, when it had any damage.
@@ -423,8 +421,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         seconds: start.elapsed().as_secs_f64(),
         device: ctx.describe(),
         compare: compare_summary,
-        decode_errors: damage.errors,
-        frames_lost: damage.lost,
+        damage,
         ref_decode_errors: opts.reference.clone().map(|r| (r, ref_damage)),
         first_format: (info.pixel_format.clone(), info.bit_depth),
         format_changes,

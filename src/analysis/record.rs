@@ -8,12 +8,11 @@ use crate::ui::{self, Metric, Mode, Settings};
 use crate::video::stream_meta::format_change_warning;
 use crate::video::{Container, Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown};
 use anyhow::Context as _;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use vidscope_core::formats::{damaged_frame, decode_warning};
-use vidscope_view::viewer::player::Player;
 use vidscope_view::viewer::player::Reference;
+use vidscope_view::viewer::player::{listed, Player};
 use vidscope_view::viewer::recording::fps_fraction;
 use vidscope_view::viewer::scene::{self, View};
 
@@ -169,16 +168,13 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         out.display()
     );
     let recorded = opts.start..opts.start + written;
-    let in_range = |m: &BTreeMap<usize, u32>| -> Vec<(u64, u32)> {
-        m.range(recorded.clone()).map(|(&f, &n)| (f as u64, n)).collect()
-    };
-    let (errors, lost) = (in_range(&player.decode_errors), in_range(&player.frames_lost));
+    let (errors, lost) =
+        (listed(&player.decode_errors, recorded.clone()), listed(&player.frames_lost, recorded.clone()));
     if let Some(w) = decode_warning(&info.input, &errors, &lost, "`vidscope analyze` for the list per frame") {
         eprintln!("vidscope: warning: {w}");
     }
     if let Some((reference, _)) = &player.reference {
-        let all = |m: &BTreeMap<usize, u32>| -> Vec<(u64, u32)> { m.iter().map(|(&f, &n)| (f as u64, n)).collect() };
-        let (errors, lost) = (all(&player.ref_decode_errors), all(&player.ref_frames_lost));
+        let (errors, lost) = (listed(&player.ref_decode_errors, ..), listed(&player.ref_frames_lost, ..));
         let list = "`vidscope analyze INPUT --ref REF` for the list per frame";
         if let Some(w) = decode_warning(&reference.input, &errors, &lost, list) {
             eprintln!("vidscope: warning: {w}");

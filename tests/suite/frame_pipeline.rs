@@ -328,7 +328,7 @@ fn contexts_made_and_dropped_while_another_thread_names_objects() {
 fn bench_json_lists_every_registered_pass_by_its_registry_name() {
     let names: Vec<&str> = vidscope::passes::PASSES.iter().map(|d| d.name).collect();
     let bench = |extra: &[&str]| -> serde_json::Value {
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_vidscope"))
+        let o = crate::common::vidscope_cmd()
             .args(["bench", "synthetic:64x48", "--frames", "3", "--json"])
             .args(extra)
             .output()

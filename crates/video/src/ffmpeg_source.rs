@@ -268,12 +268,17 @@ pub struct FfmpegSource {
 /// average rate agree within 10 % (a steady stream, whatever frames are missing from it); `None` for
 /// variable-rate streams, where a gap in timestamps is no sign of a lost frame.
 fn steady_frame_step(stream: &ff::format::stream::Stream) -> Option<f64> {
-    let f = |r: ff::Rational| (r.numerator() > 0 && r.denominator() > 0).then(|| f64::from(r));
-    let (nominal, average, tick) = (f(stream.rate())?, f(stream.avg_frame_rate()), f(stream.time_base())?);
+    let (nominal, average, tick) =
+        (positive(stream.rate())?, positive(stream.avg_frame_rate()), positive(stream.time_base())?);
     if average.is_some_and(|a| (a - nominal).abs() > 0.1 * nominal) {
         return None;
     }
     Some(1.0 / (nominal * tick))
+}
+
+/// A rate or time base as a number, `None` when FFmpeg does not know it (0/0, 0/1).
+fn positive(r: ff::Rational) -> Option<f64> {
+    (r.numerator() > 0 && r.denominator() > 0).then(|| f64::from(r.numerator()) / f64::from(r.denominator()))
 }
 
 /// Errors without any frame in between after which decoding on is pointless (a file of garbage).
@@ -316,11 +321,7 @@ impl FfmpegSource {
         let choice = stream_choice(path, &input, stream)?;
         let (stream_index, fps, frame_count, parameters, rotation_deg, frame_step) = {
             let stream = input.stream(choice.stream_index).ok_or_else(|| not_video("no video stream".into()))?;
-            let rate = |r: ff::Rational| {
-                (r.numerator() > 0 && r.denominator() > 0)
-                    .then(|| f64::from(r.numerator()) / f64::from(r.denominator()))
-            };
-            let fps = rate(stream.avg_frame_rate()).or_else(|| rate(stream.rate())).unwrap_or(25.0);
+            let fps = positive(stream.avg_frame_rate()).or_else(|| positive(stream.rate())).unwrap_or(25.0);
             let frames = stream.frames();
             let frame_count = (frames > 0).then_some(frames as u64);
             let step = steady_frame_step(&stream);
@@ -427,6 +428,12 @@ impl FfmpegSource {
         Ok(())
     }
 
+    /// Counts one error that also cost a frame (see [`Self::frames_lost`]).
+    fn count_dropped(&mut self, what: &str, e: &dyn std::fmt::Display) -> Result<(), VideoError> {
+        self.dropped_since_last += 1;
+        self.count_error(what, e)
+    }
+
     /// Whether the decoded frame in `self.frame` is to be skipped as damage for being of another size
     /// than the stream's (counted as an error); the error for a real size change, past
     /// [`MAX_FRAMES_OF_ANOTHER_SIZE`] such frames in a row, naming the first of them.
@@ -448,8 +455,7 @@ impl FfmpegSource {
             });
         }
         let size = format!("{w}x{h}, not {}x{}", self.info.width, self.info.height);
-        self.count_error("a frame of another size skipped", &size)?;
-        self.dropped_since_last += 1;
+        self.count_dropped("a frame of another size skipped", &size)?;
         Ok(true)
     }
 
@@ -507,10 +513,7 @@ impl FfmpegSource {
                     self.feed()?;
                 }
                 // A frame that failed to decode: skipped, as ffmpeg does.
-                Err(e) => {
-                    self.count_error("decoding failed", &e)?;
-                    self.dropped_since_last += 1;
-                }
+                Err(e) => self.count_dropped("decoding failed", &e)?,
             }
         }
     }
@@ -532,10 +535,7 @@ impl FfmpegSource {
                     self.packets += 1;
                     match self.decoder.send_packet(&packet) {
                         Ok(()) => return Ok(()),
-                        Err(e) => {
-                            self.count_error("packet rejected", &e)?;
-                            self.dropped_since_last += 1;
-                        }
+                        Err(e) => self.count_dropped("packet rejected", &e)?,
                     }
                 }
                 Err(ff::Error::Eof) => return self.send_eof(),

@@ -372,10 +372,14 @@ fn misalignment(lost: &[(u64, u32)]) -> String {
 
 /// `frame F: N decoder error(s)`, plus the frames lost just before it: what `--strict` stops at.
 pub fn damaged_frame(frame: u64, errors: u32, lost_before: u32) -> String {
-    let lost = if lost_before > 0 {
-        format!(", {lost_before} frame(s) lost just before it (the stream is misaligned from here)")
-    } else {
-        String::new()
-    };
+    let lost = lost_just_before(lost_before);
     format!("frame {frame}: {errors} decoder error(s){lost} (--strict stops at the first damaged frame)")
+}
+
+/// `, K frame(s) lost just before it (the stream is misaligned from here)`, or nothing for K = 0.
+pub fn lost_just_before(lost_before: u32) -> String {
+    if lost_before == 0 {
+        return String::new();
+    }
+    format!(", {lost_before} frame(s) lost just before it (the stream is misaligned from here)")
 }

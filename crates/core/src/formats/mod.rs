@@ -20,8 +20,8 @@ pub use compare_export::{CompareExport, PSNR_CSV_HEADER};
 pub use export::{write_npy, write_png_gray};
 pub use frame_export::{export_frame_stats, FrameStats};
 pub use manifest::{
-    damaged_frame, decode_warning, DecodeErrorsManifest, FileEntry, FrameErrors, Manifest, RateManifest,
-    ReferenceManifest, RunSettings, SymbolsManifest,
+    damaged_frame, decode_warning, lost_just_before, DecodeErrorsManifest, FileEntry, FrameErrors, Manifest,
+    RateManifest, ReferenceManifest, RunSettings, SymbolsManifest,
 };
 pub use npy_stream::{NpyStream, NpyValue};
 pub use output_dir::StagedDir;

@@ -18,7 +18,7 @@ use crate::video::{Shutdown, StreamInfo};
 use anyhow::Context as _;
 use egui_file_dialog::{DialogState, FileDialog};
 use glam::Vec2;
-use player::Player;
+use player::{listed, Player};
 use recording::Recording;
 use scene::View;
 use vidscope_core::safe_fs::ReadPaths;
@@ -454,10 +454,7 @@ impl ApplicationHandler for App {
                     "the Vulkan validation layer reported {n} problem(s) (printed above); please report this bug"
                 ));
             }
-            let list = |m: &std::collections::BTreeMap<usize, u32>| -> Vec<(u64, u32)> {
-                m.iter().map(|(&f, &n)| (f as u64, n)).collect()
-            };
-            let (errors, lost) = (list(&st.player.decode_errors), list(&st.player.frames_lost));
+            let (errors, lost) = (listed(&st.player.decode_errors, ..), listed(&st.player.frames_lost, ..));
             if let Some(w) = crate::formats::decode_warning(&st.player.info.input, &errors, &lost, "the HUD") {
                 eprintln!("vidscope: warning: {w}");
             }
@@ -735,12 +732,7 @@ impl Running {
         if !self.damage_announced {
             if let Some((f, n)) = self.player.decode_errors.first_key_value().map(|(f, n)| (*f, *n)) {
                 self.damage_announced = true;
-                let lost = self.player.frames_lost.get(&f).copied().unwrap_or(0);
-                let lost = if lost > 0 {
-                    format!(", {lost} frame(s) lost before it (misaligned from here)")
-                } else {
-                    String::new()
-                };
+                let lost = crate::formats::lost_just_before(self.player.frames_lost.get(&f).copied().unwrap_or(0));
                 self.notify(format!(
                     "frame {f}: {n} decoder error(s){lost}; damaged frames are decoded on as ffmpeg does (the HUD counts them)"
                 ));

@@ -86,6 +86,15 @@ pub struct Player {
     just_ended: bool,
 }
 
+/// The (frame, count) pairs of a per-frame map (`Player::decode_errors` and the like) in `frames`,
+/// as the warnings and the manifest list them.
+pub fn listed(
+    map: &std::collections::BTreeMap<usize, u32>,
+    frames: impl std::ops::RangeBounds<usize>,
+) -> Vec<(u64, u32)> {
+    map.range(frames).map(|(&f, &n)| (f as u64, n)).collect()
+}
+
 impl Player {
     /// Opens `input` (checked here, so a bad file fails at once) and starts at frame `start`; with
     /// `reference` (same size, checked here too) the A/B passes run on every frame. `stream` is the
