@@ -73,6 +73,7 @@ layout(push_constant) uniform Push {
     uint amplify;     // |A − B| gain in mode 6 (1..64)
     float wipe;       // FLAG_WIPE: the divider at this fraction of the output width
     float scale_min;  // metric 4, auto scale: the lowest PSNR (top of the colormap); scale_max the highest
+    uint value_base;  // the shown metric's first record in the block buffer (pass metrics share one)
 } pc;
 
 // The PSNR heatmap's fixed bands: < 20, 20–25, …, 45–50, ≥ 50 dB (band 0 at the top of the colormap).
@@ -168,7 +169,7 @@ void main() {
         c = d < 0 ? TRIT_MINUS_RGB : (d > 0 ? TRIT_PLUS_RGB : TRIT_ZERO_RGB);
     }
     if (mode == 2u || mode == 3u) {
-        uvec4 st = stats[by * pc.blocks_x + bx];
+        uvec4 st = stats[pc.value_base + by * pc.blocks_x + bx];
         float value = 0.0;
         if (pc.metric == 4u) {
             // Identical blocks (SSE 0, infinite PSNR) stay untinted.
@@ -187,6 +188,8 @@ void main() {
             value = float(st.y);
         } else if (pc.metric == 3u) {
             value = st.x > 0u ? uintBitsToFloat(st.y) : 0.0;
+        } else if (pc.metric == 5u) {
+            value = uintBitsToFloat(st.x);
         } else {
             uint w = min(pc.block, pc.src_w - bx * pc.block);
             uint h = min(pc.block, pc.src_h - by * pc.block);

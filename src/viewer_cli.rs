@@ -34,7 +34,7 @@ pub struct MetricArg(pub Metric);
 impl clap::ValueEnum for MetricArg {
     fn value_variants<'a>() -> &'a [Self] {
         static ALL: std::sync::OnceLock<Vec<MetricArg>> = std::sync::OnceLock::new();
-        ALL.get_or_init(|| Metric::ALL.map(MetricArg).to_vec())
+        ALL.get_or_init(|| Metric::all().into_iter().map(MetricArg).collect())
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {

@@ -7,7 +7,10 @@
 use super::progress::frame_progress;
 use super::writer::{FrameJob, Writer, WriterConfig, Written};
 use crate::gpu::GpuContext;
-use crate::passes::{expected_frames, DriveOptions, FrameDriver, PassSelection};
+use crate::passes::{
+    dump_exports, expected_frames, DriveOptions, DumpExport, Export, FrameDriver, Group, PassDesc, PassSelection,
+    PASSES,
+};
 use crate::reference::{BlockGrid, BlockSize, QuantStep, SearchRange, SymbolLayout};
 use crate::video::stream_meta::format_change_warning;
 use crate::video::{self, FormatChange, LumaFrame, Shutdown};
@@ -16,12 +19,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
-use vidscope_core::formats::StagedDir;
 use vidscope_core::formats::SymbolsFile;
 use vidscope_core::formats::WarpParamsFile;
 use vidscope_core::formats::YuviewFile;
 use vidscope_core::formats::{damaged_frame, decode_warning, DecodeErrorsManifest};
 use vidscope_core::formats::{FileEntry, Manifest, RateManifest, ReferenceManifest, RunSettings, SymbolsManifest};
+use vidscope_core::formats::{OwnNames, StagedDir};
 use vidscope_core::formats::{CSV_HEADER, FRAMES_CSV_HEADER};
 
 /// The outputs `analyze` writes only when asked (`--export`): each is large per frame.
@@ -63,54 +66,56 @@ impl ExportSet {
     }
 }
 
-/// Which per-frame images `--dump` writes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// Which per-frame images `--dump` writes: the input frames (`raw`) and the planes the passes
+/// declare (`DumpExport`: diff, predicted, residual, and with `--ref` ab, ab-signed).
+#[derive(Clone, Debug, Default)]
 pub struct DumpKinds {
     pub raw: bool,
-    pub diff: bool,
-    pub predicted: bool,
-    pub residual: bool,
-    /// |A − B| with `--ref`.
-    pub ab: bool,
-    /// A − B + 128 with `--ref`.
-    pub ab_signed: bool,
+    /// Each dumped plane, with the pass that writes it.
+    pub planes: Vec<(&'static PassDesc, &'static DumpExport)>,
 }
 
-const AVAILABLE: &str = "raw, diff, predicted, residual, ab, ab-signed";
-
 impl DumpKinds {
-    /// (wanted, folder name, the pipeline plane it comes from).
-    fn kinds(&self) -> [(bool, &'static str, &'static str); 6] {
-        [
-            (self.raw, "raw", ""),
-            (self.diff, "diff", "diff"),
-            (self.predicted, "predicted", "predicted"),
-            (self.residual, "residual", "residual"),
-            (self.ab, "ab", "ab_diff"),
-            (self.ab_signed, "ab-signed", "ab_signed"),
-        ]
+    /// Each kind asked for: the input frames (`raw`, plane "") and the declared planes.
+    fn kinds(&self) -> Vec<DumpExport> {
+        let raw = self.raw.then_some(DumpExport { kind: "raw", plane: "", per_pair: false });
+        raw.into_iter().chain(self.planes.iter().map(|(_, d)| **d)).collect()
     }
 
     /// The pipeline planes to read back.
     fn planes(&self) -> Vec<&'static str> {
-        self.kinds().iter().filter(|(on, _, plane)| *on && !plane.is_empty()).map(|(_, _, plane)| *plane).collect()
+        self.planes.iter().map(|(_, d)| d.plane).collect()
+    }
+
+    /// The kinds that compare with the reference, and so need `--ref`.
+    fn needing_reference(&self) -> Vec<&'static str> {
+        self.planes.iter().filter(|(desc, _)| desc.group == Group::Compare).map(|(_, d)| d.kind).collect()
+    }
+
+    /// Every kind `--dump` takes, for messages.
+    fn available() -> String {
+        let kinds: Vec<_> = std::iter::once("raw").chain(dump_exports().map(|(_, d)| d.kind)).collect();
+        kinds.join(", ")
     }
 
     /// Parses a comma list such as `raw,diff`.
     pub fn parse(list: &str) -> anyhow::Result<Self> {
         let mut kinds = Self::default();
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            match item {
-                "raw" => kinds.raw = true,
-                "diff" => kinds.diff = true,
-                "predicted" => kinds.predicted = true,
-                "residual" => kinds.residual = true,
-                "ab" => kinds.ab = true,
-                "ab-signed" => kinds.ab_signed = true,
-                "heatmap" => anyhow::bail!("--dump heatmap: not implemented yet (available: {AVAILABLE})"),
-                other => anyhow::bail!("--dump {other}: unknown kind (available: {AVAILABLE})"),
+            if item == "raw" {
+                kinds.raw = true;
+            } else if let Some(found) = dump_exports().find(|(_, d)| d.kind == item) {
+                if !kinds.planes.iter().any(|(_, d)| d.kind == item) {
+                    kinds.planes.push(found);
+                }
+            } else if item == "heatmap" {
+                anyhow::bail!("--dump heatmap: not implemented yet (available: {})", Self::available());
+            } else {
+                anyhow::bail!("--dump {item}: unknown kind (available: {})", Self::available());
             }
         }
+        // Registration order, whatever order they were named in.
+        kinds.planes.sort_by_key(|(_, d)| dump_exports().position(|(_, e)| e.kind == d.kind));
         Ok(kinds)
     }
 }
@@ -247,9 +252,11 @@ impl std::fmt::Display for AnalyzeSummary {
 
 pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeSummary> {
     let start = Instant::now();
+    let compared = opts.dump.needing_reference();
     anyhow::ensure!(
-        opts.reference.is_some() || !(opts.dump.ab || opts.dump.ab_signed),
-        "--dump ab, ab-signed: need a reference video (--ref REF)"
+        opts.reference.is_some() || compared.is_empty(),
+        "--dump {}: need a reference video (--ref REF)",
+        compared.join(", ")
     );
     // No output may be a file this run reads: checked before anything is opened or written.
     let reads = video::read_paths(
@@ -269,6 +276,12 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     }
     if compare {
         readback.extend(["ab_stats", "ssim"]);
+    }
+    // And the buffers of the arrays the passes declare.
+    for export in selection.array_exports() {
+        if !readback.contains(&export.buffer) {
+            readback.push(export.buffer);
+        }
     }
     let drive = DriveOptions {
         planes: opts.dump.planes(),
@@ -307,13 +320,10 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let shutdown = Shutdown::install().context("cannot install the SIGINT/SIGTERM handlers")?;
     let out_shown = format!("--out {}", opts.out.display());
     let interrupted = || shutdown.check(&out_shown, "the unfinished output was removed");
-    let staged = StagedDir::create(&opts.out, &reads)?;
+    let staged = StagedDir::create(&opts.out, &reads, &own_names())?;
     let dir = staged.path().to_path_buf();
-    for (enabled, kind, _) in opts.dump.kinds() {
-        if enabled {
-            std::fs::create_dir(dir.join(kind))
-                .with_context(|| format!("{}: cannot create", dir.join(kind).display()))?;
-        }
+    for kind in opts.dump.kinds().iter().map(|d| d.kind) {
+        std::fs::create_dir(dir.join(kind)).with_context(|| format!("{}: cannot create", dir.join(kind).display()))?;
     }
     // With learner symbols the GPU stream is not needed: the headers come from the vectors/params.
     let selection = PassSelection { symbols: learner.is_none(), ..selection };
@@ -336,7 +346,8 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         symbols: opts.exports.symbols,
         block_csv: opts.exports.block_csv,
         yuview: opts.yuview_csv.is_some(),
-        dumps: opts.dump.kinds().into_iter().filter(|(on, _, _)| *on).map(|(_, kind, plane)| (kind, plane)).collect(),
+        dumps: opts.dump.kinds(),
+        arrays: selection.array_exports(),
         compare,
     };
     let mut writer = Writer::start(config, learner, yuview)?;
@@ -379,8 +390,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     tracing::info!("analyze: {frames} frames in {frame_seconds:.3} s");
     anyhow::ensure!(frames > 0, "{}: no frames could be decoded", opts.input);
 
-    let mut manifest = build_manifest(ctx, opts, &info, &grid, frames);
-    manifest.passes = selection.pass_names().into_iter().map(String::from).collect();
+    let mut manifest = build_manifest(ctx, opts, &info, &grid, frames, &selection);
     add_symbols_manifest(&mut manifest, opts, &layout, &written.pair_bits);
     let Written { compare: compared, yuview: yuview_csv, .. } = written;
     let mut compare_summary = None;
@@ -430,6 +440,16 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     })
 }
 
+/// Every name analyze may write into its folder: the fixed outputs, and every array and dump folder
+/// a registered pass declares (so an earlier output of any selection may be replaced).
+pub fn own_names() -> OwnNames {
+    let arrays = PASSES.iter().flat_map(|desc| desc.exports).filter_map(|e| match e {
+        Export::Array(a) => Some(a.file),
+        _ => None,
+    });
+    OwnNames::default().with(arrays, dump_exports().map(|(_, d)| d.kind))
+}
+
 /// What this run was asked for: compared with a finished output's manifest to skip it in a batch.
 pub fn run_settings(opts: &AnalyzeOptions) -> RunSettings {
     let absolute = |p: &str| -> String {
@@ -438,8 +458,7 @@ pub fn run_settings(opts: &AnalyzeOptions) -> RunSettings {
             Err(_) => p.to_string(),
         }
     };
-    let mut dump: Vec<String> =
-        opts.dump.kinds().iter().filter(|(on, _, _)| *on).map(|(_, kind, _)| kind.to_string()).collect();
+    let mut dump: Vec<String> = opts.dump.kinds().iter().map(|d| d.kind.to_string()).collect();
     dump.sort();
     RunSettings {
         input_path: absolute(&opts.input),
@@ -507,6 +526,7 @@ fn build_manifest(
     info: &video::StreamInfo,
     grid: &BlockGrid,
     frames: u64,
+    selection: &PassSelection,
 ) -> Manifest {
     let pairs = frames - 1;
     let (by, bx) = (grid.blocks_y() as u64, grid.blocks_x() as u64);
@@ -554,30 +574,22 @@ fn build_manifest(
             ),
         );
     }
-    let dumped = |enabled: bool, kind: &str, first: u64| {
-        let n = frames.saturating_sub(first);
-        (
-            enabled,
+    for DumpExport { kind, per_pair, .. } in opts.dump.kinds() {
+        // The input frames and the A/B planes exist for every frame, the pair planes from frame 1.
+        let n = frames.saturating_sub(per_pair as u64);
+        files.insert(
             format!("{kind}/"),
             entry(
                 vec![n, info.height as u64, info.width as u64],
                 "png uint8 gray",
                 &format!("{kind}/<t:06>.png, t = current frame"),
             ),
-        )
-    };
-    let dumps = [
-        dumped(opts.dump.raw, "raw", 0),
-        dumped(opts.dump.diff, "diff", 1),
-        dumped(opts.dump.predicted, "predicted", 1),
-        dumped(opts.dump.residual, "residual", 1),
-        dumped(opts.dump.ab, "ab", 0),
-        dumped(opts.dump.ab_signed, "ab-signed", 0),
-    ];
-    for (enabled, name, e) in dumps {
-        if enabled {
-            files.insert(name, e);
-        }
+        );
+    }
+    for export in selection.array_exports() {
+        let mut shape = vec![pairs];
+        shape.extend(export.row_shape(grid));
+        files.insert(export.file.into(), entry(shape, export.dtype.name(), export.about));
     }
     let mut conventions = BTreeMap::new();
     conventions.insert("pairs".into(), "pair p compares frame t = p+1 (cur) with frame p (ref)".into());
@@ -617,7 +629,7 @@ fn build_manifest(
         fps: info.fps,
         device: ctx.describe(),
         // Set from the selection that ran (registry names).
-        passes: Vec::new(),
+        passes: selection.pass_names().into_iter().map(String::from).collect(),
         not_implemented: vec!["--dump heatmap".into()],
         conventions,
         exports: None,

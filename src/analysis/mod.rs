@@ -9,7 +9,7 @@ mod progress;
 mod record;
 mod writer;
 
-pub use analyze::{run_analyze, AnalyzeOptions, AnalyzeSummary, DumpKinds, ExportSet};
+pub use analyze::{own_names, run_analyze, AnalyzeOptions, AnalyzeSummary, DumpKinds, ExportSet};
 pub use batch::{output_name, read_input_list, run_batch, BatchOptions, BatchSummary};
 pub use bench::{run_bench, BenchOptions, BenchReport, TimingStats};
 pub use progress::frame_progress;

@@ -9,7 +9,7 @@
 //! write stops the run with that error; dropping the writer (an error or a signal in the driver)
 //! stops both threads and waits for them, so nothing writes into a folder that is being removed.
 
-use crate::passes::FrameResults;
+use crate::passes::{ArrayExport, Dtype, DumpExport, FrameResults};
 use crate::reference::rate::{predictor, residual_bits, se_bits, side_info_symbols};
 use crate::reference::{
     modes_from_warp, BlockGrid, BlockMode, BlockRate, BlockRect, BlockStat, MotionVector, SsimCells, SsimSums,
@@ -54,8 +54,10 @@ pub struct WriterConfig {
     pub block_csv: bool,
     /// A YUView file is written (`--yuview-csv`).
     pub yuview: bool,
-    /// (`--dump` folder name, pipeline plane; "" = the input frame) of each dumped kind.
-    pub dumps: Vec<(&'static str, &'static str)>,
+    /// Each dumped kind (`raw`: plane "", the input frame).
+    pub dumps: Vec<DumpExport>,
+    /// The per-block arrays the passes that run declare.
+    pub arrays: Vec<&'static ArrayExport>,
     pub compare: bool,
 }
 
@@ -119,6 +121,36 @@ impl BlockArrays {
         self.motion.finish()?;
         self.rate.finish()?;
         Ok(())
+    }
+}
+
+/// A per-block array a pass declares (`ArrayExport`), written pair by pair as stored.
+enum PassArray {
+    U32(NpyStream<u32>),
+    I32(NpyStream<i32>),
+}
+
+impl PassArray {
+    fn create(dir: &Path, export: &ArrayExport, grid: &BlockGrid) -> anyhow::Result<Self> {
+        let (path, shape) = (dir.join(export.file), export.row_shape(grid));
+        Ok(match export.dtype {
+            Dtype::U32 => Self::U32(NpyStream::create(&path, &shape)?),
+            Dtype::I32 => Self::I32(NpyStream::create(&path, &shape)?),
+        })
+    }
+
+    fn extend_bytes(&mut self, row: &[u8]) -> anyhow::Result<()> {
+        match self {
+            Self::U32(s) => s.extend_bytes(row),
+            Self::I32(s) => s.extend_bytes(row),
+        }
+    }
+
+    fn finish(self) -> anyhow::Result<()> {
+        match self {
+            Self::U32(s) => s.finish().map(drop),
+            Self::I32(s) => s.finish().map(drop),
+        }
     }
 }
 
@@ -218,6 +250,7 @@ struct Shared {
 struct WriterState {
     shared: Shared,
     arrays: BlockArrays,
+    pass_arrays: Vec<(&'static ArrayExport, PassArray)>,
     frames_csv: OutFile,
     symbols_bin: Option<OutFile>,
     compare: Option<CompareExport>,
@@ -262,8 +295,14 @@ impl WriterState {
             (None, None) => None,
             (csv, yuview) => Some(TextThread::start(grid, Arc::clone(&counts), csv, yuview)?),
         };
+        let pass_arrays = config
+            .arrays
+            .iter()
+            .map(|a| Ok((*a, PassArray::create(&dir, a, &grid)?)))
+            .collect::<anyhow::Result<_>>()?;
         Ok(Self {
             arrays: BlockArrays::create(&dir, &grid)?,
+            pass_arrays,
             frames_csv,
             symbols_bin,
             compare: if config.compare { Some(CompareExport::create(&dir, &grid)?) } else { None },
@@ -323,6 +362,13 @@ impl WriterState {
             self.arrays.mc_sad.extend_bytes(&rows.mc_sad)?;
             self.arrays.mc_sse.extend_bytes(&rows.mc_sse)?;
             self.arrays.rate.extend_bytes(&rows.rate)?;
+            for (export, file) in &mut self.pass_arrays {
+                let bytes =
+                    out.buffer_bytes(export.buffer).with_context(|| format!("{} was not read back", export.buffer))?;
+                let row =
+                    export.row(bytes, &config.grid).with_context(|| format!("{}: buffer too short", export.buffer))?;
+                file.extend_bytes(&row)?;
+            }
             self.written.pair_bits.push(totals.bits);
             let mut line = Vec::new();
             totals.write(&mut line)?;
@@ -331,18 +377,16 @@ impl WriterState {
         if let (Some(thread), Some(text)) = (self.text.as_mut(), text) {
             thread.send(text)?;
         }
-        for &(kind, plane) in &config.dumps {
-            let png = config.dir.join(kind).join(format!("{t:06}.png"));
+        for dump in &config.dumps {
+            let png = config.dir.join(dump.kind).join(format!("{t:06}.png"));
             let (w, h) = (config.width, config.height);
-            if plane.is_empty() {
+            if dump.plane.is_empty() {
                 if let Some(frame) = out.frame(0) {
                     write_png_gray(&png, w, h, &frame.data)?;
                 }
                 continue;
             }
-            // Pair planes start at frame 1; A/B planes exist for every frame.
-            let pair_plane = !plane.starts_with("ab_");
-            if let (true, Some(data)) = (t > 0 || !pair_plane, out.plane(plane)) {
+            if let (true, Some(data)) = (t > 0 || !dump.per_pair, out.plane(dump.plane)) {
                 write_png_gray(&png, w, h, data)?;
             }
         }
@@ -359,6 +403,9 @@ impl WriterState {
             bin.finish()?;
         }
         self.arrays.finish()?;
+        for (_, file) in self.pass_arrays {
+            file.finish()?;
+        }
         if let Some(export) = self.compare.take() {
             self.written.compare = Some(export.finish()?);
         }

@@ -32,7 +32,8 @@ pub struct DisplayPush {
     pub mode: u32,
     /// 0 viridis, 1 inferno, 2 turbo.
     pub colormap: u32,
-    /// 0 SAD (or `.x` of the buffer), 1 SSE, 2 mean, 3 `.y` as f32 bits (rate), 4 PSNR from `.y` (SSE).
+    /// 0 SAD (or `.x` of the buffer), 1 SSE, 2 mean, 3 `.y` as f32 bits (rate), 4 PSNR from `.y` (SSE),
+    /// 5 `.x` as f32 bits (a pass metric's value).
     pub metric: u32,
     pub block: u32,
     pub blocks_x: u32,
@@ -57,6 +58,8 @@ pub struct DisplayPush {
     pub wipe: f32,
     /// Metric 4 with auto scale: the lowest PSNR (top of the colormap); `scale_max` is the highest.
     pub scale_min: f32,
+    /// The first record of the shown metric in the block buffer (pass metrics share one buffer).
+    pub value_base: u32,
 }
 
 impl DisplayPush {

@@ -82,7 +82,7 @@ impl BlockStatsPass {
 /// The zero-motion block stats of frame t against frame t − 1 ("stats").
 /// The stats pass's identity (see `PassDesc`).
 pub const STATS: PassDesc =
-    PassDesc { name: "stats", group: Group::Stats, make: |ctx| Ok(Box::new(BlockStatsPass::new(ctx)?)) };
+    PassDesc { name: "stats", group: Group::Stats, make: |ctx| Ok(Box::new(BlockStatsPass::new(ctx)?)), exports: &[] };
 
 impl Pass for BlockStatsPass {
     fn reads(&self, _: &FrameSettings) -> Vec<Res> {

@@ -4,7 +4,7 @@
 //! diff, block_stats, signed_diff and ssim passes'; this file declares what they read and write.
 
 use super::image_pass::ImagePass;
-use super::pass::{FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
+use super::pass::{DumpExport, Export, FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
 use super::spirv;
 use super::{BlockStatsPass, SsimPass};
 use crate::gpu::{GpuContext, GpuError, Recorder};
@@ -14,8 +14,12 @@ use std::sync::Arc;
 const AB: [Res; 2] = [Res::Cur(0), Res::Cur(1)];
 
 /// |A − B| into the "ab_diff" plane (shaders/diff.comp).
-pub const AB_DIFF: PassDesc =
-    PassDesc { name: "ab_diff", group: Group::Compare, make: |ctx| Ok(Box::new(ab_diff_pass(ctx)?)) };
+pub const AB_DIFF: PassDesc = PassDesc {
+    name: "ab_diff",
+    group: Group::Compare,
+    make: |ctx| Ok(Box::new(ab_diff_pass(ctx)?)),
+    exports: &[Export::Dump(DumpExport { kind: "ab", plane: "ab_diff", per_pair: false })],
+};
 
 pub fn ab_diff_pass(ctx: &Arc<GpuContext>) -> Result<ImagePass, GpuError> {
     Ok(ImagePass::compute(ctx, AB_DIFF.name, spirv!("diff"))?.read(AB[0]).read(AB[1]).write("ab_diff"))
@@ -23,8 +27,12 @@ pub fn ab_diff_pass(ctx: &Arc<GpuContext>) -> Result<ImagePass, GpuError> {
 
 /// clamp(A − B + 128, 0, 255) into the "ab_signed" plane (shaders/signed_diff.comp: FFmpeg's
 /// `blend=all_mode=grainextract`); CPU reference `reference::signed_diff`.
-pub const AB_SIGNED: PassDesc =
-    PassDesc { name: "ab_signed", group: Group::Compare, make: |ctx| Ok(Box::new(ab_signed_pass(ctx)?)) };
+pub const AB_SIGNED: PassDesc = PassDesc {
+    name: "ab_signed",
+    group: Group::Compare,
+    make: |ctx| Ok(Box::new(ab_signed_pass(ctx)?)),
+    exports: &[Export::Dump(DumpExport { kind: "ab-signed", plane: "ab_signed", per_pair: false })],
+};
 
 pub fn ab_signed_pass(ctx: &Arc<GpuContext>) -> Result<ImagePass, GpuError> {
     Ok(ImagePass::compute(ctx, AB_SIGNED.name, spirv!("signed_diff"))?.read(AB[0]).read(AB[1]).write("ab_signed"))
@@ -40,8 +48,12 @@ impl AbStatsPass {
 }
 
 /// The ab_stats pass's identity (see `PassDesc`).
-pub const AB_STATS: PassDesc =
-    PassDesc { name: "ab_stats", group: Group::Compare, make: |ctx| Ok(Box::new(AbStatsPass::new(ctx)?)) };
+pub const AB_STATS: PassDesc = PassDesc {
+    name: "ab_stats",
+    group: Group::Compare,
+    make: |ctx| Ok(Box::new(AbStatsPass::new(ctx)?)),
+    exports: &[],
+};
 
 impl Pass for AbStatsPass {
     fn reads(&self, _: &FrameSettings) -> Vec<Res> {
@@ -64,7 +76,7 @@ fn ssim_buffer_size(grid: &BlockGrid) -> u64 {
 
 /// The ssim pass's identity (see `PassDesc`).
 pub const SSIM: PassDesc =
-    PassDesc { name: "ssim", group: Group::Compare, make: |ctx| Ok(Box::new(SsimPass::new(ctx)?)) };
+    PassDesc { name: "ssim", group: Group::Compare, make: |ctx| Ok(Box::new(SsimPass::new(ctx)?)), exports: &[] };
 
 impl Pass for SsimPass {
     fn reads(&self, _: &FrameSettings) -> Vec<Res> {

@@ -2,14 +2,19 @@
 //! `reference::diff`.
 
 use super::image_pass::ImagePass;
-use super::pass::{Group, PassDesc, Res};
+use super::pass::{DumpExport, Export, Group, PassDesc, Res};
 use super::spirv;
 use crate::gpu::{GpuContext, GpuError};
 use std::sync::Arc;
 
 /// |cur − prev| of input 0 into "diff". (The shader computes |a − b| of any two images: the A/B and
 /// residual passes use it too.)
-pub const DIFF: PassDesc = PassDesc { name: "diff", group: Group::Diff, make: |ctx| Ok(Box::new(diff_pass(ctx)?)) };
+pub const DIFF: PassDesc = PassDesc {
+    name: "diff",
+    group: Group::Diff,
+    make: |ctx| Ok(Box::new(diff_pass(ctx)?)),
+    exports: &[Export::Dump(DumpExport { kind: "diff", plane: "diff", per_pair: true })],
+};
 
 pub fn diff_pass(ctx: &Arc<GpuContext>) -> Result<ImagePass, GpuError> {
     Ok(ImagePass::compute(ctx, DIFF.name, spirv!("diff"))?.read(Res::Cur(0)).read(Res::Prev(0)).write("diff"))

@@ -109,8 +109,12 @@ impl DiffStatsPass {
 
 /// diff and stats in one pass, when both are selected (each frame read once).
 /// The diff_stats pass's identity (see `PassDesc`).
-pub const DIFF_STATS: PassDesc =
-    PassDesc { name: "diff_stats", group: Group::DiffAndStats, make: |ctx| Ok(Box::new(DiffStatsPass::new(ctx)?)) };
+pub const DIFF_STATS: PassDesc = PassDesc {
+    name: "diff_stats",
+    group: Group::DiffAndStats,
+    make: |ctx| Ok(Box::new(DiffStatsPass::new(ctx)?)),
+    exports: &[],
+};
 
 impl Pass for DiffStatsPass {
     fn reads(&self, _: &FrameSettings) -> Vec<Res> {

@@ -7,6 +7,7 @@ use super::results::PassTimings;
 use crate::gpu::{GpuBuffer, GpuContext, GpuError, LumaImage};
 use crate::reference::{BlockGrid, BlockStat, MotionVector, QuantStep, SearchRange, SymbolLayout, WarpParams};
 use crate::video::LumaFrame;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Planes to read back to the host after each frame.
@@ -37,6 +38,8 @@ pub struct FrameOutputs {
     pub predicted: Option<Vec<u8>>,
     pub residual: Option<Vec<u8>>,
     pub symbols: Option<Vec<u32>>,
+    /// Every read-back buffer's bytes, by output name (what a pass's `ArrayExport` reads).
+    pub buffers: BTreeMap<&'static str, Vec<u8>>,
     pub timings: PassTimings,
 }
 
@@ -133,6 +136,7 @@ impl FrameGraph {
             predicted: results.plane("predicted").map(<[u8]>::to_vec),
             residual: results.plane("residual").map(<[u8]>::to_vec),
             symbols: results.symbols(),
+            buffers: results.buffers.iter().map(|(name, bytes)| (*name, bytes.to_vec())).collect(),
             timings: results.timings,
         })
     }

@@ -33,15 +33,24 @@ pub use driver::{expected_frames, staged_decode_only, DriveOptions, FrameDriver}
 pub use frame_graph::{FrameGraph, FrameOutputs, Readback};
 pub use image_pass::{ImagePass, ImagePush};
 pub use motion_search::{MotionSearchPass, MotionSearchPush, SearchPlan, MEASURED_SHAPES, MOTION};
-pub use pass::{FrameSettings, Group, Output, OutputKind, Pass, PassDesc, PassIo, Registered, Res, WarpSource};
+pub use pass::{
+    ArrayExport, Dtype, DumpExport, Export, FrameSettings, Group, MetricExport, Output, OutputKind, Pass, PassDesc,
+    PassIo, Registered, Res, WarpSource,
+};
 pub use pipeline::{FrameInput, FramePipeline, HeldFrame, InputPlanes, PipelineConfig};
-pub use registry::{registered_passes, PassSelection, PASSES};
+pub use registry::{dump_exports, metric_exports, registered_passes, PassSelection};
 pub use residual::{ResidualPass, RESIDUAL};
 pub use results::{FrameResults, PassTimings, ResultBytes};
 pub use ssim::{SsimPass, SsimPush};
 pub use staging::{staging_ring, StagingBuffer};
 pub use symbols::{SymbolSource, SymbolsPass, SymbolsPush, SYMBOLS};
 pub use warp::{WarpPass, WarpPush, WARP};
+
+/// Every pass, in registration order (the pipeline keeps this order where dependencies allow).
+/// Adding a pass: its file (`mod` above, or `pub mod` to reach its types from tests) and its
+/// descriptor here; see `PassDesc` and docs/ARCHITECTURE.md, "Adding a pass".
+pub const PASSES: &[&PassDesc] =
+    &[&DIFF, &STATS, &DIFF_STATS, &MOTION, &WARP, &RESIDUAL, &SYMBOLS, &AB_DIFF, &AB_SIGNED, &AB_STATS, &SSIM];
 
 /// The SPIR-V that build.rs compiled from `shaders/<name>.comp`.
 macro_rules! spirv {

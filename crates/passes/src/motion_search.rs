@@ -462,8 +462,12 @@ impl MotionSearchPass {
 }
 
 /// The motion pass's identity (see `PassDesc`).
-pub const MOTION: PassDesc =
-    PassDesc { name: "motion", group: Group::Motion, make: |ctx| Ok(Box::new(MotionSearchPass::new(ctx)?)) };
+pub const MOTION: PassDesc = PassDesc {
+    name: "motion",
+    group: Group::Motion,
+    make: |ctx| Ok(Box::new(MotionSearchPass::new(ctx)?)),
+    exports: &[],
+};
 
 impl Pass for MotionSearchPass {
     fn reads(&self, _: &FrameSettings) -> Vec<Res> {

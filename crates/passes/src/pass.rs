@@ -119,13 +119,130 @@ pub enum Group {
 /// Makes a pass (its pipelines) on a device.
 pub type MakePass = fn(&Arc<GpuContext>) -> Result<Box<dyn Pass>, GpuError>;
 
-/// One pass's identity, declared once in its pass file and listed once in `registry.rs`: its name
+/// One pass's identity, declared once in its pass file and listed once in `PASSES` (lib.rs): its name
 /// (the one used everywhere: selection, timings, the HUD, `bench --json`'s `gpu_ms`, the manifest's
-/// pass list), the group users select it by, and how it is made.
+/// pass list), the group users select it by, how it is made, and what it exports.
 pub struct PassDesc {
     pub name: &'static str,
     pub group: Group,
     pub make: MakePass,
+    /// What its outputs become for users (see [`Export`]).
+    pub exports: &'static [Export],
+}
+
+impl std::fmt::Debug for PassDesc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PassDesc").field("name", &self.name).field("group", &self.group).finish_non_exhaustive()
+    }
+}
+
+/// What a pass's outputs become for users, declared in its [`PassDesc`]: `analyze` writes every
+/// [`ArrayExport`] of the passes that ran, the viewer and `record` list every [`MetricExport`], and
+/// `--dump` offers every [`DumpExport`], with no edit outside the pass's file.
+#[derive(Clone, Copy, Debug)]
+pub enum Export {
+    Array(ArrayExport),
+    Metric(MetricExport),
+    Dump(DumpExport),
+}
+
+/// The element type of an exported array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dtype {
+    U32,
+    I32,
+}
+
+impl Dtype {
+    /// The manifest's name for it (NumPy's).
+    pub fn name(self) -> &'static str {
+        match self {
+            Dtype::U32 => "uint32",
+            Dtype::I32 => "int32",
+        }
+    }
+}
+
+/// A per-block `.npy` array that `analyze` writes: for every pair, the first `fields` 32-bit words
+/// of each block's record in the read-back buffer `buffer`, as stored. Shape `[P, By, Bx]` for one
+/// field, else `[P, By, Bx, fields]`.
+#[derive(Clone, Copy, Debug)]
+pub struct ArrayExport {
+    /// The file name in analyze's output folder (`name.npy`).
+    pub file: &'static str,
+    pub buffer: &'static str,
+    /// Words per block record in the buffer.
+    pub record_words: usize,
+    pub fields: usize,
+    pub dtype: Dtype,
+    /// What it holds, for the manifest.
+    pub about: &'static str,
+}
+
+impl ArrayExport {
+    /// The shape of one pair's row.
+    pub fn row_shape(&self, grid: &BlockGrid) -> Vec<u64> {
+        let mut shape = vec![grid.blocks_y() as u64, grid.blocks_x() as u64];
+        if self.fields > 1 {
+            shape.push(self.fields as u64);
+        }
+        shape
+    }
+
+    /// One pair's row, little-endian, from the buffer's bytes (`None` when the buffer is short).
+    pub fn row(&self, bytes: &[u8], grid: &BlockGrid) -> Option<Vec<u8>> {
+        let record = self.record_words * 4;
+        let bytes = bytes.get(..grid.len() * record)?;
+        Some(bytes.chunks_exact(record).flat_map(|r| &r[..self.fields * 4]).copied().collect())
+    }
+}
+
+/// A per-block heatmap metric (`--metric name` in the viewer and `record`): `value` of each block's
+/// record (`record_words` 32-bit words) in the read-back buffer `buffer`. Blocks whose value is 0
+/// stay untinted, as for SAD.
+#[derive(Clone, Copy, Debug)]
+pub struct MetricExport {
+    pub name: &'static str,
+    /// The legend's label.
+    pub label: &'static str,
+    /// What it is, in a few words (the command line's help).
+    pub about: &'static str,
+    pub buffer: &'static str,
+    pub record_words: usize,
+    pub value: fn(&[u32]) -> f32,
+}
+
+impl MetricExport {
+    /// Every block's value from the buffer's bytes (empty when the buffer is short).
+    pub fn values(&self, bytes: &[u8], grid: &BlockGrid) -> Vec<f32> {
+        let record = self.record_words * 4;
+        let Some(bytes) = bytes.get(..grid.len() * record) else { return Vec::new() };
+        bytes
+            .chunks_exact(record)
+            .map(|r| {
+                let words: Vec<u32> = r.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect();
+                (self.value)(&words)
+            })
+            .collect()
+    }
+}
+
+impl PartialEq for MetricExport {
+    /// Metrics are told apart by name (one name per metric: the registry's test checks it).
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for MetricExport {}
+
+/// A `--dump` kind: the output plane `plane`, written as `kind/<t:06>.png`; a pair plane exists from
+/// frame 1 on, any other (the A/B planes) from frame 0.
+#[derive(Clone, Copy, Debug)]
+pub struct DumpExport {
+    pub kind: &'static str,
+    pub plane: &'static str,
+    pub per_pair: bool,
 }
 
 /// A pass made from its descriptor: what the pipeline holds and runs.

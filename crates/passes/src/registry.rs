@@ -1,15 +1,28 @@
-//! The list of passes the frame pipeline knows, in their natural order, and the user-facing groups
-//! they are selected by. Adding a pass: its shader, its pass file (implementing [`Pass`] and
-//! declaring its [`PassDesc`]), its CPU reference and parity test, and one entry in [`PASSES`].
+//! What the registered passes ([`PASSES`], lib.rs) offer users: the groups they are selected by, and
+//! their exports (arrays, metrics, dump kinds) looked up from their descriptors.
 
-use super::pass::{Group, PassDesc, Registered};
-use super::{AB_DIFF, AB_SIGNED, AB_STATS, DIFF, DIFF_STATS, MOTION, RESIDUAL, SSIM, STATS, SYMBOLS, WARP};
+use super::pass::{ArrayExport, DumpExport, Export, Group, MetricExport, PassDesc, Registered};
+use super::PASSES;
 use crate::gpu::{GpuContext, GpuError};
 use std::sync::Arc;
 
-/// Every pass, in registration order (the pipeline keeps this order where dependencies allow).
-pub const PASSES: [&PassDesc; 11] =
-    [&DIFF, &STATS, &DIFF_STATS, &MOTION, &WARP, &RESIDUAL, &SYMBOLS, &AB_DIFF, &AB_SIGNED, &AB_STATS, &SSIM];
+/// Every heatmap metric the passes declare, in registration order.
+pub fn metric_exports() -> impl Iterator<Item = &'static MetricExport> {
+    PASSES.iter().flat_map(|desc| desc.exports).filter_map(|e| match e {
+        Export::Metric(m) => Some(m),
+        _ => None,
+    })
+}
+
+/// Every `--dump` kind the passes declare, with the pass that writes its plane.
+pub fn dump_exports() -> impl Iterator<Item = (&'static PassDesc, &'static DumpExport)> {
+    PASSES.iter().copied().flat_map(|desc| desc.exports.iter().map(move |e| (desc, e))).filter_map(
+        |(desc, e)| match e {
+            Export::Dump(d) => Some((desc, d)),
+            _ => None,
+        },
+    )
+}
 
 /// Every pass, made.
 pub fn registered_passes(ctx: &Arc<GpuContext>) -> Result<Vec<Registered>, GpuError> {
@@ -42,6 +55,19 @@ impl PassSelection {
         PASSES.iter().filter(|desc| self.selects(desc.group)).map(|desc| desc.name).collect()
     }
 
+    /// The arrays that `analyze` writes for this selection: those of every pass it runs.
+    pub fn array_exports(&self) -> Vec<&'static ArrayExport> {
+        PASSES
+            .iter()
+            .filter(|desc| self.selects(desc.group))
+            .flat_map(|desc| desc.exports)
+            .filter_map(|e| match e {
+                Export::Array(a) => Some(a),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether the passes of `group` run: diff and stats together run fused, reading each frame once.
     fn selects(&self, group: Group) -> bool {
         let both = self.diff && self.stats;
@@ -55,22 +81,41 @@ impl PassSelection {
         }
     }
 
-    /// Parses `bench --passes`: a comma list of diff, stats, motion, symbols.
+    /// Selects the passes of `group`.
+    fn select(&mut self, group: Group) {
+        match group {
+            Group::Diff => self.diff = true,
+            Group::Stats => self.stats = true,
+            Group::DiffAndStats => (self.diff, self.stats) = (true, true),
+            Group::Motion => self.motion = true,
+            Group::Symbols => self.symbols = true,
+            Group::Compare => self.compare = true,
+        }
+    }
+
+    /// Parses `bench --passes`: a comma list of groups (diff, stats, motion, symbols, compare) or of
+    /// registered pass names, each of which selects its group.
     pub fn parse(list: &str) -> Result<Self, String> {
         let mut selection = Self::NONE;
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            match item {
-                "diff" => selection.diff = true,
-                "stats" | "block_stats" => selection.stats = true,
-                "motion" | "motion_search" => selection.motion = true,
-                "symbols" => selection.symbols = true,
-                "compare" => selection.compare = true,
-                other => {
-                    return Err(format!(
-                        "--passes {other}: unknown pass (available: diff, stats, motion, symbols, compare)"
-                    ))
-                }
-            }
+            let group = match item {
+                "diff" => Group::Diff,
+                "stats" | "block_stats" => Group::Stats,
+                "motion" | "motion_search" => Group::Motion,
+                "symbols" => Group::Symbols,
+                "compare" => Group::Compare,
+                other => match PASSES.iter().find(|desc| desc.name == other) {
+                    Some(desc) => desc.group,
+                    None => {
+                        let names: Vec<_> = PASSES.iter().map(|desc| desc.name).collect();
+                        return Err(format!(
+                            "--passes {other}: unknown pass (groups: diff, stats, motion, symbols, compare; passes: {})",
+                            names.join(", ")
+                        ));
+                    }
+                },
+            };
+            selection.select(group);
         }
         if selection == Self::NONE {
             return Err(format!("--passes {list:?}: no pass selected"));

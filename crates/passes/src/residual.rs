@@ -2,7 +2,7 @@
 //! (shaders/diff.comp and shaders/block_stats.comp on (frame t, the prediction)).
 
 use super::image_pass::ImagePass;
-use super::pass::{FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
+use super::pass::{DumpExport, Export, FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
 use super::{diff_pass, BlockStatsPass};
 use crate::gpu::{GpuContext, GpuError, Recorder};
 use std::sync::Arc;
@@ -19,8 +19,12 @@ impl ResidualPass {
 }
 
 /// The residual pass's identity (see `PassDesc`).
-pub const RESIDUAL: PassDesc =
-    PassDesc { name: "residual", group: Group::Motion, make: |ctx| Ok(Box::new(ResidualPass::new(ctx)?)) };
+pub const RESIDUAL: PassDesc = PassDesc {
+    name: "residual",
+    group: Group::Motion,
+    make: |ctx| Ok(Box::new(ResidualPass::new(ctx)?)),
+    exports: &[Export::Dump(DumpExport { kind: "residual", plane: "residual", per_pair: true })],
+};
 
 impl Pass for ResidualPass {
     fn reads(&self, _: &FrameSettings) -> Vec<Res> {

@@ -128,7 +128,7 @@ impl SymbolsPass {
 /// The symbol stream of cur − pred: pred is the warp pass's prediction when it runs, else frame t − 1.
 /// The symbols pass's identity (see `PassDesc`).
 pub const SYMBOLS: PassDesc =
-    PassDesc { name: "symbols", group: Group::Symbols, make: |ctx| Ok(Box::new(SymbolsPass::new(ctx)?)) };
+    PassDesc { name: "symbols", group: Group::Symbols, make: |ctx| Ok(Box::new(SymbolsPass::new(ctx)?)), exports: &[] };
 
 impl Pass for SymbolsPass {
     fn reads(&self, s: &FrameSettings) -> Vec<Res> {

@@ -2,7 +2,7 @@
 //! parameters (bilinear) read from SSBOs (shaders/warp.comp).
 
 pub use super::pass::WarpSource;
-use super::pass::{FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
+use super::pass::{DumpExport, Export, FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
 use crate::reference::{BlockGrid, WarpParams};
@@ -86,8 +86,12 @@ impl WarpPass {
 
 /// The predicted frame: frame t − 1 warped per block by the motion vectors or the learner's params.
 /// The warp pass's identity (see `PassDesc`).
-pub const WARP: PassDesc =
-    PassDesc { name: "warp", group: Group::Motion, make: |ctx| Ok(Box::new(WarpPass::new(ctx)?)) };
+pub const WARP: PassDesc = PassDesc {
+    name: "warp",
+    group: Group::Motion,
+    make: |ctx| Ok(Box::new(WarpPass::new(ctx)?)),
+    exports: &[Export::Dump(DumpExport { kind: "predicted", plane: "predicted", per_pair: true })],
+};
 
 impl Pass for WarpPass {
     fn reads(&self, s: &FrameSettings) -> Vec<Res> {

@@ -25,7 +25,7 @@ pub use manifest::{
 };
 pub use npy_stream::{NpyStream, NpyValue};
 pub use output_dir::StagedDir;
-pub use own_output::{ANALYZE_DUMP_DIRS, ANALYZE_FILES};
+pub use own_output::{OwnNames, ANALYZE_FILES, ANALYZE_RAW_DIR};
 pub use stats_csv::{PairRows, PairTotals, CSV_HEADER, FRAMES_CSV_HEADER};
 pub use symbols_file::{SymbolsFile, SymbolsFileError};
 pub use warp_params::{WarpParamsError, WarpParamsFile};

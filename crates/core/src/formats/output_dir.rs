@@ -9,7 +9,7 @@
 //! not vidscope's, or appeared during the run) is left alone and the finished output is kept under the
 //! visible sibling `NAME.vidscope-PID`, which the error names.
 
-use super::own_output::foreign_content;
+use super::own_output::{foreign_content, OwnNames};
 use crate::safe_fs::{self, rename_noreplace, OutputLock, ReadPaths};
 use anyhow::Context;
 use std::io::ErrorKind;
@@ -20,6 +20,8 @@ pub struct StagedDir {
     staging: PathBuf,
     target: PathBuf,
     committed: bool,
+    /// The names an earlier output may hold (checked again at commit).
+    own: OwnNames,
     /// Held from `create` to drop; declared last so it is released after the staging folder is gone.
     _lock: OutputLock,
 }
@@ -28,7 +30,7 @@ impl StagedDir {
     /// Refuses a `target` that is not a folder, holds the current directory or a file the run reads
     /// (`reads`), is a mount point, or is neither empty nor an earlier vidscope output; takes the lock,
     /// removes stale staging folders of dead runs, and creates the staging folder.
-    pub fn create(target: &Path, reads: &ReadPaths) -> anyhow::Result<Self> {
+    pub fn create(target: &Path, reads: &ReadPaths, own: &OwnNames) -> anyhow::Result<Self> {
         let shown = target.display();
         let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         anyhow::ensure!(
@@ -36,15 +38,15 @@ impl StagedDir {
             "--out {shown}: needs a folder name (a path that does not end in . or ..)"
         );
         reads.check_dir("--out", target)?;
-        check_replaceable(target)?;
+        check_replaceable(target, own)?;
         std::fs::create_dir_all(parent).with_context(|| format!("--out {shown}: cannot create parent"))?;
         let lock = OutputLock::acquire(target)?;
         // Another run may have committed between the check and the lock.
-        check_replaceable(target)?;
+        check_replaceable(target, own)?;
         safe_fs::remove_stale_siblings(target, &["partial", "old"]);
         let staging = safe_fs::staging_sibling(target, "partial")?;
         std::fs::create_dir(&staging).with_context(|| format!("--out {shown}: cannot create its staging folder"))?;
-        Ok(Self { staging, target: target.to_path_buf(), committed: false, _lock: lock })
+        Ok(Self { staging, target: target.to_path_buf(), committed: false, own: own.clone(), _lock: lock })
     }
 
     /// Where to write files now.
@@ -64,7 +66,7 @@ impl StagedDir {
             Err(e) => anyhow::bail!("--out {shown}: cannot check it: {e}"),
             Ok(_) => {}
         }
-        if let Err(why) = replaceable(&self.target) {
+        if let Err(why) = replaceable(&self.target, &self.own) {
             return self.keep_aside(&why);
         }
         let aside = safe_fs::staging_sibling(&self.target, "old")?;
@@ -75,7 +77,7 @@ impl StagedDir {
             Err(e) => anyhow::bail!("--out {shown}: cannot move the earlier output aside: {e}"),
         }
         // Checked again where nothing else writes: a file added just before the move is caught here.
-        if let Err(why) = replaceable(&aside) {
+        if let Err(why) = replaceable(&aside, &self.own) {
             let back = rename_noreplace(&aside, &self.target);
             let why = match back {
                 Ok(()) => why,
@@ -130,18 +132,18 @@ impl StagedDir {
 }
 
 /// Errors unless `target` is absent, or a folder that may be replaced (see [`replaceable`]).
-fn check_replaceable(target: &Path) -> anyhow::Result<()> {
+fn check_replaceable(target: &Path, own: &OwnNames) -> anyhow::Result<()> {
     match std::fs::symlink_metadata(target) {
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
         Err(e) => anyhow::bail!("--out {}: cannot check it: {e}", target.display()),
-        Ok(_) => replaceable(target)
+        Ok(_) => replaceable(target, own)
             .map_err(|why| anyhow::anyhow!("--out {}: {why}; refusing to replace it", target.display())),
     }
 }
 
 /// Whether the existing `dir` may be replaced: a real folder (not a link), not the current directory or
 /// one holding it, and empty or an earlier vidscope output.
-fn replaceable(dir: &Path) -> Result<(), String> {
+fn replaceable(dir: &Path, own: &OwnNames) -> Result<(), String> {
     let meta = std::fs::symlink_metadata(dir).map_err(|e| format!("cannot check it: {e}"))?;
     if meta.file_type().is_symlink() {
         return Err("it is a symbolic link".into());
@@ -161,7 +163,7 @@ fn replaceable(dir: &Path) -> Result<(), String> {
             return Err("it is (or holds) the current directory".into());
         }
     }
-    match foreign_content(dir) {
+    match foreign_content(dir, own) {
         None => Ok(()),
         Some(why) => Err(why),
     }
@@ -183,7 +185,7 @@ mod tests {
     #[test]
     fn a_mount_point_is_refused_before_the_run() {
         // /proc is a mount point on every Linux system; the check must not wait for the commit.
-        let e = StagedDir::create(Path::new("/proc"), &ReadPaths::new()).err().expect("refused");
+        let e = StagedDir::create(Path::new("/proc"), &ReadPaths::new(), &OwnNames::default()).err().expect("refused");
         assert!(e.to_string().contains("mount point"), "{e}");
     }
 
@@ -193,7 +195,7 @@ mod tests {
         let out = dir.path().join("out");
         std::fs::create_dir(&out).unwrap();
         std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o700)).unwrap();
-        let staged = StagedDir::create(&out, &ReadPaths::new()).unwrap();
+        let staged = StagedDir::create(&out, &ReadPaths::new(), &OwnNames::default()).unwrap();
         std::fs::write(staged.path().join("manifest.json"), b"{}").unwrap();
         staged.commit().unwrap();
         let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
@@ -210,7 +212,7 @@ mod tests {
         std::fs::write(&input, b"video").unwrap();
         let mut reads = ReadPaths::new();
         reads.add("INPUT", &input);
-        let e = StagedDir::create(&out, &reads).err().expect("refused").to_string();
+        let e = StagedDir::create(&out, &reads, &OwnNames::default()).err().expect("refused").to_string();
         assert!(e.contains("--out") && e.contains("holds an input of this run (INPUT"), "{e}");
         assert_eq!(std::fs::read(&input).unwrap(), b"video");
     }

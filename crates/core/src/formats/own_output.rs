@@ -26,11 +26,48 @@ pub const ANALYZE_FILES: &[&str] = &[
     "psnr.csv",
 ];
 
-/// The `--dump` folders analyze writes (`<t:06>.png` frames only).
-pub const ANALYZE_DUMP_DIRS: &[&str] = &["raw", "diff", "predicted", "residual", "ab", "ab-signed"];
+/// The `--dump` folder of the input frames; the passes declare the others (`<t:06>.png` frames only).
+pub const ANALYZE_RAW_DIR: &str = "raw";
 
-/// `None` when `dir` is empty or an earlier vidscope output; otherwise why it is not, for a message.
-pub fn foreign_content(dir: &Path) -> Option<String> {
+/// Every name an analyze output folder may hold: [`ANALYZE_FILES`] and [`ANALYZE_RAW_DIR`], and the
+/// arrays and dump folders the registered passes declare (added by the caller, which knows them).
+#[derive(Clone, Debug)]
+pub struct OwnNames {
+    pub files: Vec<String>,
+    pub dirs: Vec<String>,
+}
+
+impl Default for OwnNames {
+    fn default() -> Self {
+        let files = ANALYZE_FILES.iter().map(|f| f.to_string()).collect();
+        Self { files, dirs: vec![ANALYZE_RAW_DIR.to_string()] }
+    }
+}
+
+impl OwnNames {
+    /// These names and `files` and `dirs` besides.
+    pub fn with<'a>(
+        mut self,
+        files: impl IntoIterator<Item = &'a str>,
+        dirs: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        self.files.extend(files.into_iter().map(String::from));
+        self.dirs.extend(dirs.into_iter().map(String::from));
+        self
+    }
+
+    pub fn is_file(&self, name: &str) -> bool {
+        self.files.iter().any(|f| f == name)
+    }
+
+    pub fn is_dir(&self, name: &str) -> bool {
+        self.dirs.iter().any(|d| d == name)
+    }
+}
+
+/// `None` when `dir` is empty or an earlier vidscope output (only `own` names, each listed by its
+/// manifest); otherwise why it is not, for a message.
+pub fn foreign_content(dir: &Path, own: &OwnNames) -> Option<String> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => return Some(format!("cannot read it: {e}")),
@@ -51,10 +88,10 @@ pub fn foreign_content(dir: &Path) -> Option<String> {
             return Some(format!("cannot read {name}"));
         };
         let own = if meta.is_file() {
-            ANALYZE_FILES.contains(&name) && (name == "manifest.json" || listed.contains(name))
+            own.is_file(name) && (name == "manifest.json" || listed.contains(name))
         } else {
             meta.is_dir()
-                && ANALYZE_DUMP_DIRS.contains(&name)
+                && own.is_dir(name)
                 && listed.contains(&format!("{name}/"))
                 && only_frame_pngs(&dir.join(name))
         };
@@ -102,22 +139,22 @@ mod tests {
     fn only_a_vidscope_manifest_and_what_it_lists_is_own_output() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        assert_eq!(foreign_content(d), None, "an empty folder has nothing to lose");
+        assert_eq!(foreign_content(d, &OwnNames::default()), None, "an empty folder has nothing to lose");
         std::fs::write(d.join("manifest.json"), r#"{"manifest_version": 3}"#).unwrap();
-        assert!(foreign_content(d).unwrap().contains("not one vidscope wrote"));
+        assert!(foreign_content(d, &OwnNames::default()).unwrap().contains("not one vidscope wrote"));
         std::fs::write(d.join("manifest.json"), MANIFEST).unwrap();
         std::fs::write(d.join("sad.npy"), b"x").unwrap();
         std::fs::create_dir(d.join("raw")).unwrap();
         std::fs::write(d.join("raw").join("000000.png"), b"x").unwrap();
-        assert_eq!(foreign_content(d), None);
+        assert_eq!(foreign_content(d, &OwnNames::default()), None);
         std::fs::write(d.join("raw").join("notes.txt"), b"x").unwrap();
-        assert!(foreign_content(d).unwrap().contains("raw"));
+        assert!(foreign_content(d, &OwnNames::default()).unwrap().contains("raw"));
         std::fs::remove_file(d.join("raw").join("notes.txt")).unwrap();
         std::fs::write(d.join("thesis.tex"), b"x").unwrap();
-        assert!(foreign_content(d).unwrap().contains("thesis.tex"));
+        assert!(foreign_content(d, &OwnNames::default()).unwrap().contains("thesis.tex"));
         std::fs::remove_file(d.join("thesis.tex")).unwrap();
         std::fs::create_dir(d.join("sad.npy.d")).unwrap();
-        assert!(foreign_content(d).is_some(), "an unlisted folder");
+        assert!(foreign_content(d, &OwnNames::default()).is_some(), "an unlisted folder");
     }
 
     #[test]
@@ -127,11 +164,14 @@ mod tests {
         let forged = r#"{"vidscope_version": "0.1.0", "complete": true, "files": {"sad.npy": {}, "thesis.docx": {}, "notes/": {}}}"#;
         std::fs::write(d.join("manifest.json"), forged).unwrap();
         std::fs::write(d.join("sad.npy"), b"x").unwrap();
-        assert_eq!(foreign_content(d), None);
+        assert_eq!(foreign_content(d, &OwnNames::default()), None);
         std::fs::write(d.join("thesis.docx"), b"years of work").unwrap();
-        assert!(foreign_content(d).unwrap().contains("thesis.docx"));
+        assert!(foreign_content(d, &OwnNames::default()).unwrap().contains("thesis.docx"));
         std::fs::remove_file(d.join("thesis.docx")).unwrap();
         std::fs::create_dir(d.join("notes")).unwrap();
-        assert!(foreign_content(d).unwrap().contains("notes"), "a listed folder analyze never writes");
+        assert!(
+            foreign_content(d, &OwnNames::default()).unwrap().contains("notes"),
+            "a listed folder analyze never writes"
+        );
     }
 }

@@ -7,7 +7,7 @@ mod block_stats;
 mod compare;
 mod diff;
 mod grid;
-mod motion_search;
+pub mod motion_search;
 mod params;
 pub mod rate;
 mod ssim;

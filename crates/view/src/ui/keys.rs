@@ -81,9 +81,9 @@ pub fn on_key(key: &Key, s: &mut Settings) -> Option<Action> {
                 return Some(Action::RangeChanged);
             }
             "m" => {
-                s.metric = cycle(&Metric::ALL, s.metric);
+                s.metric = cycle(&Metric::all(), s.metric);
                 if s.metric.needs_reference() && !s.reference {
-                    s.metric = cycle(&Metric::ALL, s.metric);
+                    s.metric = cycle(&Metric::all(), s.metric);
                 }
             }
             "c" => s.colormap = cycle(&Colormap::ALL, s.colormap),
@@ -149,7 +149,7 @@ mod tests {
     #[test]
     fn only_the_learner_metrics_need_the_symbols_in_a_heatmap() {
         let mut s = Settings { mode: Mode::Heatmap, ..Settings::default() };
-        for m in Metric::ALL {
+        for m in Metric::all() {
             s.metric = m;
             assert_eq!(s.needs_symbols(), matches!(m, Metric::Nonzero | Metric::Rate), "{m:?}");
         }

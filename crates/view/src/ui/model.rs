@@ -1,7 +1,7 @@
 //! What the viewer shows and how it is set: modes, metrics, colormaps, the settings the panels and
 //! keys edit, the actions they ask for, and the HUD's numbers. No widgets, no window.
 
-use crate::passes::PassTimings;
+use crate::passes::{metric_exports, Export, Group, MetricExport, PassTimings, PASSES};
 
 /// What the picture shows (`--mode`; keys 1–8, and X for the A/B modes, which need `--ref`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -158,10 +158,13 @@ pub enum Metric {
     Rate,
     /// PSNR of A against the reference B per block, 10·log10(255²·n / SSE) dB (needs `--ref`).
     AbPsnr,
+    /// A metric a pass declares (`MetricExport`): listed, named and drawn from its descriptor.
+    Pass(&'static MetricExport),
 }
 
 impl Metric {
-    pub const ALL: [Metric; 8] = [
+    /// The metrics with their own code here; `all()` adds those the passes declare.
+    pub const BUILT_IN: [Metric; 8] = [
         Metric::Sad,
         Metric::Sse,
         Metric::Mean,
@@ -171,6 +174,18 @@ impl Metric {
         Metric::Rate,
         Metric::AbPsnr,
     ];
+
+    /// Every metric: the built-in ones, then each one a registered pass declares.
+    pub fn all() -> Vec<Metric> {
+        Metric::BUILT_IN.into_iter().chain(metric_exports().map(Metric::Pass)).collect()
+    }
+
+    /// The pass metric's export and the group of the pass that declares it.
+    pub fn pass_export(self) -> Option<(&'static MetricExport, Group)> {
+        let Metric::Pass(m) = self else { return None };
+        let group = PASSES.iter().find(|desc| desc.exports.iter().any(|e| matches!(e, Export::Metric(x) if x == m)));
+        Some((m, group.map_or(Group::Diff, |desc| desc.group)))
+    }
 
     /// The fixed bands of the A/B PSNR heatmap (scale not auto), worst first, as the shader draws them.
     pub const PSNR_BANDS: [&'static str; 8] = ["<20", "20–25", "25–30", "30–35", "35–40", "40–45", "45–50", "≥50"];
@@ -186,6 +201,7 @@ impl Metric {
             Metric::Nonzero => "nonzero",
             Metric::Rate => "rate",
             Metric::AbPsnr => "ab-psnr",
+            Metric::Pass(m) => m.name,
         }
     }
 
@@ -196,6 +212,7 @@ impl Metric {
             Metric::Nonzero => "Non-zero trits of the block's residual symbols, all planes (header word 6)",
             Metric::Rate => "MDL bits of the block (mv + residual, `reference::rate`)",
             Metric::AbPsnr => "PSNR of A against the reference B per block, 10·log10(255²·n / SSE) dB (needs `--ref`)",
+            Metric::Pass(m) => m.about,
             _ => return None,
         })
     }
@@ -210,13 +227,16 @@ impl Metric {
             Metric::Nonzero => "non-zero trits",
             Metric::Rate => "rate (bits)",
             Metric::AbPsnr => "A/B PSNR (dB)",
+            Metric::Pass(m) => m.label,
         }
     }
 
     /// The `metric` push constant; MC metrics read the residual's block stats in the same layout,
-    /// the learner metrics the player's per-block (non-zero, rate f32 bits, mv f32 bits, 0) buffer.
+    /// the learner metrics the player's per-block (non-zero, rate f32 bits, mv f32 bits, 0) buffer,
+    /// pass metrics the player's per-block values (f32 bits in `.x`).
     pub fn shader_index(self) -> u32 {
         match self {
+            Metric::Pass(_) => 5,
             Metric::Sad | Metric::McSad | Metric::Nonzero => 0,
             Metric::Sse | Metric::McSse => 1,
             Metric::Mean => 2,
@@ -227,7 +247,7 @@ impl Metric {
 
     /// Whether the metric compares with the reference (B) and so needs `--ref`.
     pub fn needs_reference(self) -> bool {
-        self == Metric::AbPsnr
+        self == Metric::AbPsnr || self.pass_group() == Some(Group::Compare)
     }
 
     /// Whether the metric comes from the symbol stream (non-zero trits, rate).
@@ -237,6 +257,20 @@ impl Metric {
 
     pub fn is_motion_compensated(self) -> bool {
         matches!(self, Metric::McSad | Metric::McSse)
+    }
+
+    /// Whether the metric needs the motion passes to run (the MC metrics, a motion pass's metric).
+    pub fn needs_motion(self) -> bool {
+        self.is_motion_compensated() || self.pass_group() == Some(Group::Motion)
+    }
+
+    /// Whether the metric needs the symbols pass to run.
+    pub fn needs_symbols(self) -> bool {
+        self.is_learner() || self.pass_group() == Some(Group::Symbols)
+    }
+
+    fn pass_group(self) -> Option<Group> {
+        self.pass_export().map(|(_, group)| group)
     }
 }
 
@@ -313,7 +347,7 @@ pub struct Settings {
 impl Settings {
     /// Whether what is shown needs the symbol stream (trit view, non-zero and rate heatmaps).
     pub fn needs_symbols(&self) -> bool {
-        self.mode == Mode::Trits || (self.mode.is_heatmap() && self.metric.is_learner())
+        self.mode == Mode::Trits || (self.mode.is_heatmap() && self.metric.needs_symbols())
     }
 
     /// Digit planes of the symbol stream at `quant`.
@@ -338,7 +372,7 @@ impl Settings {
     pub fn needs_motion(&self) -> bool {
         self.arrows
             || matches!(self.mode, Mode::Predicted | Mode::Residual | Mode::Split)
-            || (self.mode.is_heatmap() && self.metric.is_motion_compensated())
+            || (self.mode.is_heatmap() && self.metric.needs_motion())
     }
 }
 
@@ -399,7 +433,7 @@ pub enum Action {
 }
 
 /// What the pointer is over.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Hover {
     pub x: u32,
     pub y: u32,
@@ -417,6 +451,8 @@ pub struct Hover {
     pub symbols: Option<HoverSymbols>,
     /// A, B and the block's A/B error, with a reference.
     pub ab: Option<HoverAb>,
+    /// (label, value) of each pass metric whose pass ran on this frame.
+    pub pass_metrics: Vec<(&'static str, f32)>,
 }
 
 /// The hovered pixel of A and B and its block's A/B SAD, SSE and PSNR.

@@ -55,7 +55,7 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
             }
         });
         egui::ComboBox::from_label("metric").selected_text(s.metric.label()).show_ui(ui, |ui| {
-            for m in Metric::ALL {
+            for m in Metric::all() {
                 let enabled = reference || !m.needs_reference();
                 ui.add_enabled_ui(enabled, |ui| ui.selectable_value(&mut s.metric, m, m.label()))
                     .response
@@ -347,6 +347,10 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
                 }
                 if let Some((dx, dy, mc_sad)) = h.motion {
                     ui.monospace(format!("vector ({dx}, {dy})  MC-SAD {mc_sad}"));
+                }
+                if !h.pass_metrics.is_empty() {
+                    let values: Vec<String> = h.pass_metrics.iter().map(|(label, v)| format!("{label} {v}")).collect();
+                    ui.monospace(values.join("  "));
                 }
                 if let Some(sym) = &h.symbols {
                     let counts = &sym.nonzero[..sym.planes as usize];

@@ -11,6 +11,7 @@ pub mod scene;
 pub use player::Reference;
 
 use crate::gpu::{Captured, DrawOutcome, EguiFrame, GpuContext, GpuOptions, PresentMode, Presenter};
+use crate::passes::metric_exports;
 use crate::reference::symbols::plane_nonzero_counts;
 use crate::reference::{psnr_from_sse, BlockStat};
 use crate::ui::{self, Action, Hud, Metric, Mode, Settings};
@@ -699,6 +700,10 @@ impl Running {
                 sse: s.sse,
                 psnr: psnr_from_sse(u64::from(s.sse), grid.rect(by, bx).count() as u64),
             }),
+            pass_metrics: metric_exports()
+                .zip(&self.player.pass_values)
+                .filter_map(|(m, values)| Some((m.label, *values.get(i)?)))
+                .collect(),
         })
     }
 

@@ -9,7 +9,7 @@
 use super::playhead::{AtEnd, Fetch, Playhead};
 use crate::formats::WarpParamsFile;
 use crate::gpu::{BufferKind, GpuBuffer, GpuContext, GpuError};
-use crate::passes::{DriveOptions, FrameDriver, FrameResults, HeldFrame, PassSelection, PassTimings};
+use crate::passes::{metric_exports, DriveOptions, FrameDriver, FrameResults, HeldFrame, PassSelection, PassTimings};
 use crate::reference::{
     stream_rates, BlockGrid, BlockRate, BlockSize, BlockStat, FrameError, MotionVector, QuantStep, SearchRange,
     SymbolLayout,
@@ -66,6 +66,11 @@ pub struct Player {
     /// Per block (non-zero trits, total rate as f32 bits, mv rate as f32 bits, 0): what the non-zero
     /// and rate heatmaps read, in the layout of the block-stats SSBO.
     learner_buffer: GpuBuffer,
+    /// The values of every pass metric (`Metric::all()`'s `Pass` ones, in `metric_exports()` order)
+    /// for the shown frame: host copies, and on the GPU metric k's block i as f32 bits in `.x` of
+    /// record k · blocks + i (what the display reads from `value_base`).
+    pub pass_values: Vec<Vec<f32>>,
+    pass_values_buffer: GpuBuffer,
     pub luma: Vec<u8>,
     /// The shown frame's chroma (for the hover readout).
     pub chroma: Option<ChromaPlanes>,
@@ -130,6 +135,8 @@ impl Player {
             symbol_layout: SymbolLayout::new(block, 1),
             rates: Vec::new(),
             learner_buffer: Self::new_learner_buffer(ctx, &grid)?,
+            pass_values: Vec::new(),
+            pass_values_buffer: Self::new_pass_values_buffer(ctx, &grid)?,
             luma: Vec::new(),
             chroma: None,
             timings: PassTimings::default(),
@@ -208,6 +215,16 @@ impl Player {
 
     fn new_learner_buffer(ctx: &Arc<GpuContext>, grid: &BlockGrid) -> Result<GpuBuffer, GpuError> {
         GpuBuffer::new(ctx, "learner block values", grid.len() as u64 * 16, BufferKind::Upload)
+    }
+
+    fn new_pass_values_buffer(ctx: &Arc<GpuContext>, grid: &BlockGrid) -> Result<GpuBuffer, GpuError> {
+        let metrics = metric_exports().count().max(1) as u64;
+        GpuBuffer::new(ctx, "pass metric values", metrics * grid.len() as u64 * 16, BufferKind::Upload)
+    }
+
+    /// The per-block values of the pass metrics (see `pass_values`).
+    pub fn pass_values_buffer(&self) -> &GpuBuffer {
+        &self.pass_values_buffer
     }
 
     pub fn grid(&self) -> BlockGrid {
@@ -334,6 +351,8 @@ impl Player {
         driver.pipeline_mut().set_range(SearchRange::new(self.range)?);
         driver.pipeline_mut().set_quant(QuantStep::new(self.quant)?);
         self.learner_buffer = Self::new_learner_buffer(ctx, &driver.pipeline().grid())?;
+        self.pass_values_buffer = Self::new_pass_values_buffer(ctx, &driver.pipeline().grid())?;
+        self.pass_values.clear();
         self.driver = driver;
         self.take_symbols(None);
         self.playhead.seek(n);
@@ -424,6 +443,7 @@ impl Player {
         self.motion = results.motion().unwrap_or_default();
         self.mc_stats = results.mc_stats().unwrap_or_default();
         self.take_symbols(results.symbols());
+        self.take_pass_values(&results);
         self.symbol_layout = results.symbol_layout();
         self.timings = results.timings.clone();
         if let Some(b) = results.frame(1).filter(|f| f.decode_errors > 0) {
@@ -453,6 +473,22 @@ impl Player {
             }
             self.luma = frame.data;
             self.chroma = frame.chroma;
+        }
+    }
+
+    /// Keeps the pass metrics' values of a new frame (none for a pass that did not run).
+    fn take_pass_values(&mut self, results: &FrameResults) {
+        let grid = results.grid();
+        self.pass_values = metric_exports()
+            .map(|m| results.buffer_bytes(m.buffer).map(|bytes| m.values(bytes, grid)).unwrap_or_default())
+            .collect();
+        let bytes = self.pass_values_buffer.bytes_mut();
+        bytes.fill(0);
+        for (k, values) in self.pass_values.iter().enumerate() {
+            for (i, v) in values.iter().enumerate() {
+                let at = (k * grid.len() + i) * 16;
+                bytes[at..at + 4].copy_from_slice(&v.to_bits().to_le_bytes());
+            }
         }
     }
 

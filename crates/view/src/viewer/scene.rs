@@ -4,6 +4,7 @@
 
 use super::player::Player;
 use crate::gpu::{DisplayInputs, DisplayPush};
+use crate::passes::{metric_exports, MetricExport};
 use crate::reference::symbols::HEADER_NONZERO;
 use crate::reference::{psnr_from_sse, BlockStat};
 use crate::ui::{self, Metric, Mode, Settings};
@@ -79,6 +80,14 @@ pub fn metric_range(settings: &Settings, player: &Player) -> (f32, f32) {
         }
         return if lo > hi { (0.0, 0.0) } else { (lo, hi) };
     }
+    if let Some((m, _)) = metric.pass_export() {
+        // Blocks whose value is 0 are untinted, as for SAD.
+        for &v in pass_values(player, m).iter().filter(|v| **v > 0.0 && v.is_finite()) {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        return if lo > hi { (0.0, 0.0) } else { (lo, hi) };
+    }
     if metric.is_learner() {
         // Blocks without non-zero trits are untinted, so they do not count towards the range.
         let record_words = player.symbol_layout.record_words() as usize;
@@ -99,7 +108,7 @@ pub fn metric_range(settings: &Settings, player: &Player) -> (f32, f32) {
             Metric::Sad | Metric::McSad => s.sad as f32,
             Metric::Sse | Metric::McSse => s.sse as f32,
             Metric::Mean => BlockStat::mean(s.sum_a, rect.count()),
-            Metric::Nonzero | Metric::Rate | Metric::AbPsnr => 0.0,
+            Metric::Nonzero | Metric::Rate | Metric::AbPsnr | Metric::Pass(_) => 0.0,
         };
         lo = lo.min(v);
         hi = hi.max(v);
@@ -109,6 +118,12 @@ pub fn metric_range(settings: &Settings, player: &Player) -> (f32, f32) {
     } else {
         (lo, hi)
     }
+}
+
+/// The shown frame's values of a pass metric (empty before its pass ran).
+pub fn pass_values<'a>(player: &'a Player, m: &MetricExport) -> &'a [f32] {
+    let k = metric_exports().position(|x| x == m);
+    k.and_then(|k| player.pass_values.get(k)).map_or(&[], Vec::as_slice)
 }
 
 /// The metric value at the top of the colormap.
@@ -196,6 +211,8 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         trit_plane: settings.shown_plane().min(player.symbol_layout.planes.saturating_sub(1)),
         planes: player.symbol_layout.planes,
         record_words: player.symbol_layout.record_words(),
+        value_base: metric.pass_export().and_then(|(m, _)| metric_exports().position(|x| x == m)).unwrap_or(0) as u32
+            * grid.len() as u32,
         ..DisplayPush::default()
     };
     // Every image and buffer bound here exists from the pipeline's start (only "symbols" is made on demand).
@@ -212,7 +229,9 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         },
         right: image("residual"),
         chroma: chroma.map(|(cb, cr, _)| (cb, cr)),
-        stats: if metric.is_learner() {
+        stats: if metric.pass_export().is_some() {
+            player.pass_values_buffer()
+        } else if metric.is_learner() {
             player.learner_buffer()
         } else if metric.needs_reference() {
             ab_stats
