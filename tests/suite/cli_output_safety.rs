@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const CLIP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/clip.mp4");
+use crate::common::CLIP;
 /// Quick to analyze (well under a second of GPU work).
 const QUICK: [&str; 3] = ["synthetic:40x24", "--frames", "3"];
 /// Takes several seconds on lavapipe (motion search at R = 16), long enough to act during the run.

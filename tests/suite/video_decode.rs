@@ -9,7 +9,7 @@ use std::process::Command;
 
 use vidscope::video::{self, ChromaPlanes, ColourMatrix, DecodeThread, LumaFrame, StreamInfo, VideoError};
 
-const CLIP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/clip.mp4");
+use crate::common::CLIP;
 
 /// Runs `ffmpeg -nostdin -v error <args>` and returns its stdout; panics with stderr on failure.
 fn ffmpeg(args: &[&str]) -> Vec<u8> {

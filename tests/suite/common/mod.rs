@@ -13,6 +13,9 @@ use vidscope::reference::WarpParams;
 
 /// A context on the default device with the validation layer on (fails if it is not installed).
 /// Prints the device so a failure names the driver.
+/// The bundled clip (640x360, 30 fps, moving).
+pub const CLIP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/clip.mp4");
+
 pub fn gpu() -> Arc<GpuContext> {
     let ctx = GpuContext::new(&GpuOptions { validation: ValidationMode::On, gpu: None })
         .unwrap_or_else(|e| panic!("no GPU context for tests: {e}"));

@@ -179,29 +179,37 @@ struct Running {
     fps_count: u32,
     fps_since: Instant,
     display_fps: f64,
-    /// Frames presented since the screenshot frame came on screen.
-    settled: u32,
     idle_redraw: bool,
-    screenshot: Option<(PathBuf, usize)>,
-    /// The screenshot frame was sought once after the end (it lay before `--start`).
-    screenshot_sought: bool,
     /// The first damaged frame was announced (once per run; the HUD keeps the count).
     damage_announced: bool,
     /// Pixel-format changes announced so far (the HUD keeps them all).
     format_changes_announced: usize,
     /// `--warp-params`, reloaded for every new grid (block size, opened file).
     warp_params: Option<PathBuf>,
-    /// Where recordings and snapshots go (`--record-dir`).
-    record_dir: PathBuf,
-    recording: Option<Recording>,
-    /// P presses not yet captured: each captures one presented composite (one file per press).
-    snapshots_pending: u32,
+    captures: Captures,
     /// Key presses not acted on yet, with when they came: each acts once the one before it has taken
     /// effect on screen, so it acts on the frame that was shown when it was pressed.
     keys: VecDeque<(winit::keyboard::Key, Instant)>,
     /// SIGINT / SIGTERM: finish the recording and close.
     shutdown: Option<Shutdown>,
 }
+
+/// What the composite is captured for: the recording (R), snapshots (P) and the `--screenshot`.
+struct Captures {
+    /// Where recordings and snapshots go (`--record-dir`).
+    record_dir: PathBuf,
+    recording: Option<Recording>,
+    /// P presses not yet captured: each captures one presented composite (one file per press).
+    snapshots_pending: u32,
+    screenshot: Option<(PathBuf, usize)>,
+    /// The screenshot frame was sought once after the end (it lay before `--start`).
+    screenshot_sought: bool,
+    /// Frames presented since the screenshot frame came on screen.
+    settled: u32,
+}
+
+/// What one redraw asks of the event loop: `Some(result)` exits with that result.
+type Exit = Option<anyhow::Result<()>>;
 
 impl App {
     fn start(&mut self, event_loop: &ActiveEventLoop) -> anyhow::Result<()> {
@@ -288,16 +296,18 @@ impl App {
             fps_count: 0,
             fps_since: Instant::now(),
             display_fps: 0.0,
-            settled: 0,
             idle_redraw: false,
-            screenshot: self.options.screenshot.clone(),
-            screenshot_sought: false,
             damage_announced: false,
             format_changes_announced: 0,
             warp_params: self.options.warp_params.clone(),
-            record_dir: self.options.record_dir.clone(),
-            recording: None,
-            snapshots_pending: 0,
+            captures: Captures {
+                record_dir: self.options.record_dir.clone(),
+                recording: None,
+                snapshots_pending: 0,
+                screenshot: self.options.screenshot.clone(),
+                screenshot_sought: false,
+                settled: 0,
+            },
             keys: VecDeque::new(),
             shutdown: Shutdown::install()
                 .map_err(|e| {
@@ -429,7 +439,7 @@ impl ApplicationHandler for App {
             event_loop.exit();
             return;
         }
-        let busy = st.settled > 0 || st.idle_redraw || st.snapshots_pending > 0;
+        let busy = st.captures.settled > 0 || st.idle_redraw || st.captures.snapshots_pending > 0;
         if st.player.wants_frame(st.settings.playing) || st.settings.playing || busy {
             st.idle_redraw = false;
             st.window.request_redraw();
@@ -542,8 +552,9 @@ impl Running {
     fn screen_caught_up(&self) -> bool {
         let shown = self.player.shown();
         let stepping = self.player.position() != shown;
-        let recording_behind = self.recording.as_ref().is_some_and(|r| shown.is_some() && r.last_frame != shown);
-        self.snapshots_pending == 0 && !stepping && !recording_behind
+        let recording_behind =
+            self.captures.recording.as_ref().is_some_and(|r| shown.is_some() && r.last_frame != shown);
+        self.captures.snapshots_pending == 0 && !stepping && !recording_behind
     }
 
     fn act(&mut self, action: Action) {
@@ -612,7 +623,7 @@ impl Running {
             }
             Action::Browse => self.browse_pending = true,
             Action::ToggleRecord => {
-                if self.recording.is_some() {
+                if self.captures.recording.is_some() {
                     match self.stop_recording() {
                         Ok(()) => {}
                         Err(e) => self.notify(format!("{e:#}")),
@@ -621,7 +632,7 @@ impl Running {
                     self.start_recording();
                 }
             }
-            Action::Snapshot => self.snapshots_pending += 1,
+            Action::Snapshot => self.captures.snapshots_pending += 1,
             Action::ExportStats => self.export_stats(),
             Action::ToggleFullscreen => {
                 let full = self.window.fullscreen().is_some();
@@ -707,17 +718,28 @@ impl Running {
         })
     }
 
-    /// One redraw. `Some(result)` asks the event loop to exit with that result.
-    fn frame(&mut self) -> anyhow::Result<Option<anyhow::Result<()>>> {
+    /// One redraw: the queued keys, then the tick, the HUD, egui, the draw and its captures.
+    fn frame(&mut self) -> anyhow::Result<Exit> {
         if let Some(quit) = self.run_queued_keys() {
             return Ok(Some(quit));
         }
+        let wanted = self.options_screenshot_frame();
+        if let Some(exit) = self.tick(wanted)? {
+            return Ok(Some(exit));
+        }
+        let hud = self.hud();
+        let (egui_frame, actions) = self.run_egui(&hud);
+        self.draw(egui_frame, actions, wanted)
+    }
+
+    /// Advances playback: the passes the view needs, the next frame, notices, the end of the stream,
+    /// and seeking the `--screenshot` frame (an unreachable one ends the run).
+    fn tick(&mut self, wanted: Option<usize>) -> anyhow::Result<Exit> {
         // Motion search runs only while the view needs it (it is slow on a CPU Vulkan device).
         self.player.set_motion(self.settings.needs_motion(), self.settings.range)?;
         // Likewise the symbol stream (trit view, non-zero and rate heatmaps).
         self.player.set_symbols(self.settings.needs_symbols(), self.settings.quant)?;
         let presenter = &self.presenter;
-        let wanted = self.options_screenshot_frame();
         // Waiting for a screenshot the player does not loop, so it can tell when the frame is past the end.
         let looping = self.settings.looping && wanted.is_none();
         let arrived =
@@ -762,14 +784,14 @@ impl Running {
         // past it is an error rather than a wait that never ends.
         if let (Some(n), true) = (wanted, self.player.ended() && self.player.shown() != wanted) {
             let reachable = check_screenshot_frame(n, self.player.frames_total().unwrap_or(0));
-            match (reachable, decode_error, self.screenshot_sought) {
+            match (reachable, decode_error, self.captures.screenshot_sought) {
                 (Err(e), _, _) => return Ok(Some(Err(e))),
                 (Ok(()), Some(e), _) => return Ok(Some(Err(anyhow::anyhow!("--at-frame {n}: decoding stopped: {e}")))),
                 (Ok(()), None, true) => {
                     return Ok(Some(Err(anyhow::anyhow!("--at-frame {n}: the input ended before that frame"))))
                 }
                 (Ok(()), None, false) => {
-                    self.screenshot_sought = true;
+                    self.captures.screenshot_sought = true;
                     self.player.seek(n);
                 }
             }
@@ -781,8 +803,11 @@ impl Running {
         if self.message.as_ref().is_some_and(|(_, t)| t.elapsed() > Duration::from_secs(10)) {
             self.message = None;
         }
+        Ok(None)
+    }
 
-        // egui
+    /// What the HUD shows this redraw.
+    fn hud(&self) -> Hud {
         let (lo, hi) = scene::metric_range(&self.settings, &self.player);
         let scale_max = scene::scale_max(&self.settings, &self.player);
         let scale = if self.settings.metric == Metric::AbPsnr {
@@ -790,7 +815,7 @@ impl Running {
         } else {
             (if self.settings.auto_scale { lo } else { 0.0 }, scale_max)
         };
-        let hud = Hud {
+        Hud {
             input: self.player.info.input.clone(),
             width: self.player.info.width,
             height: self.player.info.height,
@@ -817,7 +842,7 @@ impl Running {
                 Some(w) => format!("prediction: warp params {}", w.path.display()),
                 None => format!("prediction: motion search ±{}", self.settings.range),
             }),
-            recording: self.recording.is_some(),
+            recording: self.captures.recording.is_some(),
             reference: self.player.reference.as_ref().map(|(r, b)| {
                 let mut line =
                     format!("B: {} (frame t + {})  {}x{} @ {:.2} fps", r.input, r.start, b.width, b.height, b.fps);
@@ -834,9 +859,14 @@ impl Running {
                 self.player.shown(),
             ),
             notices: self.player.notices(),
-        };
+        }
+    }
+
+    /// Runs egui (panels, arrows, plots, the file dialog, the recording indicator) and tessellates
+    /// its output; returns it with the actions the panels asked for.
+    fn run_egui(&mut self, hud: &Hud) -> (EguiFrame, Vec<Action>) {
         let arrows = scene::arrows(&self.settings, &self.player, &self.view, self.egui_ctx.pixels_per_point());
-        let rec = self.recording.as_ref().map(|r| (r.elapsed_secs(), r.frames));
+        let rec = self.captures.recording.as_ref().map(|r| (r.elapsed_secs(), r.frames));
         let mut overlay_shapes = Vec::new();
         let raw_input = self.egui_state.take_egui_input(&self.window);
         let history = &self.history;
@@ -849,7 +879,7 @@ impl Running {
         let mut actions = Vec::new();
         let output = self.egui_ctx.run_ui(raw_input, |ui| {
             ui::draw_arrows(ui.ctx(), &arrows, settings.colormap);
-            actions = ui::draw(ui, settings, &hud, path_field);
+            actions = ui::draw(ui, settings, hud, path_field);
             if settings.show_ui && settings.plots {
                 if let Some(f) = ui::plots::show(ui, history, hover_block, shown) {
                     actions.push(Action::Seek(f));
@@ -879,18 +909,23 @@ impl Running {
         let overlay = self.egui_ctx.tessellate(overlay_shapes, ppp);
         let egui_frame =
             EguiFrame { primitives, overlay, textures_delta: output.textures_delta, pixels_per_point: ppp };
+        (egui_frame, actions)
+    }
 
+    /// Draws the composite and the overlay, acts on the panels' actions, and hands what was captured
+    /// to the recording, snapshots and screenshot.
+    fn draw(&mut self, egui_frame: EguiFrame, actions: Vec<Action>, wanted: Option<usize>) -> anyhow::Result<Exit> {
         let inputs = scene::display_inputs(&self.settings, &self.player, &self.view);
         // What this draw's composite is captured for (see CAPTURE_*), tagged with the frame shown.
         let shown = self.player.shown();
         let mut purposes = 0;
-        if self.recording.as_ref().is_some_and(|r| shown.is_some() && r.last_frame != shown) {
+        if self.captures.recording.as_ref().is_some_and(|r| shown.is_some() && r.last_frame != shown) {
             purposes |= CAPTURE_RECORD;
         }
-        if self.snapshots_pending > 0 {
+        if self.captures.snapshots_pending > 0 {
             purposes |= CAPTURE_SNAPSHOT;
         }
-        if wanted.is_some() && shown == wanted && self.settled >= 3 {
+        if wanted.is_some() && shown == wanted && self.captures.settled >= 3 {
             purposes |= CAPTURE_SCREENSHOT;
         }
         let tag = (purposes != 0).then(|| purposes | ((shown.unwrap_or(0) as u64) << 8));
@@ -909,15 +944,15 @@ impl Running {
                 self.fps_since = Instant::now();
             }
             if wanted.is_some() && shown == wanted {
-                self.settled += 1;
+                self.captures.settled += 1;
             }
             if purposes & CAPTURE_RECORD != 0 {
-                if let Some(r) = &mut self.recording {
+                if let Some(r) = &mut self.captures.recording {
                     r.last_frame = shown;
                 }
             }
             if purposes & CAPTURE_SNAPSHOT != 0 {
-                self.snapshots_pending -= 1;
+                self.captures.snapshots_pending -= 1;
             }
         }
         let captured = if purposes & CAPTURE_SCREENSHOT != 0 && matches!(outcome, DrawOutcome::Presented) {
@@ -935,14 +970,14 @@ impl Running {
     }
 
     /// Hands a captured composite to the recording, the snapshot file and/or the screenshot.
-    fn handle_capture(&mut self, c: Captured) -> anyhow::Result<Option<anyhow::Result<()>>> {
+    fn handle_capture(&mut self, c: Captured) -> anyhow::Result<Exit> {
         let frame = (c.tag >> 8) as usize;
         if c.tag & CAPTURE_SNAPSHOT != 0 {
             self.save_snapshot(&c);
         }
         if c.tag & CAPTURE_RECORD != 0 {
             let size = (c.shot.width, c.shot.height);
-            let pushed = match &mut self.recording {
+            let pushed = match &mut self.captures.recording {
                 Some(r) if r.size == size => Some(r.push(c.shot.clone())),
                 Some(_) => None,
                 None => Some(Ok(())),
@@ -1003,9 +1038,10 @@ impl Running {
             input_name: &input_name,
             fps: self.player.info.fps,
         };
-        let made = recording::create_unique(&self.record_dir, &self.player.info.input, "stats", frame, "", |p| {
-            std::fs::create_dir(p)
-        });
+        let made =
+            recording::create_unique(&self.captures.record_dir, &self.player.info.input, "stats", frame, "", |p| {
+                std::fs::create_dir(p)
+            });
         let exported = made.and_then(|(dir, ())| {
             crate::formats::export_frame_stats(&dir, &stats).inspect_err(|_| {
                 // Leave no half export behind; say so if even that fails.
@@ -1022,13 +1058,18 @@ impl Running {
 
     fn start_recording(&mut self) {
         let frame = self.player.shown().unwrap_or(0);
-        let path =
-            recording::output_path(&self.record_dir, &self.player.info.input, self.settings.mode.name(), frame, "mp4");
+        let path = recording::output_path(
+            &self.captures.record_dir,
+            &self.player.info.input,
+            self.settings.mode.name(),
+            frame,
+            "mp4",
+        );
         let size = self.presenter.extent();
         match Recording::start(path, size, self.player.info.fps) {
             Ok(r) => {
                 self.notify(format!("recording to {}", r.path.display()));
-                self.recording = Some(r);
+                self.captures.recording = Some(r);
             }
             Err(e) => self.notify(format!("cannot record: {e:#}")),
         }
@@ -1038,7 +1079,7 @@ impl Running {
     fn save_snapshot(&mut self, c: &Captured) {
         let frame = (c.tag >> 8) as usize;
         let mode = self.settings.mode.name();
-        match recording::save_snapshot(&self.record_dir, &self.player.info.input, mode, frame, &c.shot) {
+        match recording::save_snapshot(&self.captures.record_dir, &self.player.info.input, mode, frame, &c.shot) {
             Ok(path) => self.notify(format!("saved snapshot of frame {frame} to {}", path.display())),
             Err(e) => self.notify(format!("{e:#}")),
         }
@@ -1046,7 +1087,7 @@ impl Running {
 
     /// Writes the captures still in flight, then finishes the file; nothing when not recording.
     fn stop_recording(&mut self) -> anyhow::Result<()> {
-        if self.recording.is_none() {
+        if self.captures.recording.is_none() {
             return Ok(());
         }
         for c in self.presenter.flush_captures()? {
@@ -1054,12 +1095,12 @@ impl Running {
                 self.save_snapshot(&c);
             }
             if c.tag & CAPTURE_RECORD != 0 {
-                if let Some(r) = self.recording.as_mut().filter(|r| r.size == (c.shot.width, c.shot.height)) {
+                if let Some(r) = self.captures.recording.as_mut().filter(|r| r.size == (c.shot.width, c.shot.height)) {
                     r.push(c.shot)?;
                 }
             }
         }
-        if let Some(r) = self.recording.take() {
+        if let Some(r) = self.captures.recording.take() {
             let summary = r.finish()?;
             self.notify(summary);
         }
@@ -1067,11 +1108,11 @@ impl Running {
     }
 
     fn options_screenshot_frame(&self) -> Option<usize> {
-        self.screenshot.as_ref().map(|(_, n)| *n)
+        self.captures.screenshot.as_ref().map(|(_, n)| *n)
     }
 
     fn options_screenshot_path(&self) -> Option<PathBuf> {
-        self.screenshot.as_ref().map(|(p, _)| p.clone())
+        self.captures.screenshot.as_ref().map(|(p, _)| p.clone())
     }
 }
 
