@@ -91,7 +91,17 @@ fn a_batch_writes_what_single_runs_write_and_resumes() {
     let got: Vec<String> = files(&dir.join("out/other")).into_iter().map(|(n, _)| n).collect();
     assert_eq!(
         got,
-        ["frames.csv", "mc_sad.npy", "mc_sse.npy", "mean.npy", "motion.npy", "rate.npy", "sad.npy", "sse.npy"]
+        [
+            "frames.csv",
+            "mc_sad.npy",
+            "mc_sse.npy",
+            "mean.npy",
+            "motion.npy",
+            "motion_cost.npy",
+            "rate.npy",
+            "sad.npy",
+            "sse.npy"
+        ]
     );
 
     // Again: everything is finished and skipped.

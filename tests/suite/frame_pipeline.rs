@@ -53,7 +53,7 @@ fn assert_results_of_frame(r: &vidscope::passes::FrameResults, t: usize) {
     let ran: Vec<&str> = r.timings.passes.iter().map(|(n, _)| *n).collect();
     assert_eq!(
         ran,
-        ["diff_stats", "motion", "warp", "residual"],
+        ["diff_stats", "motion", "motion_cost", "warp", "residual"],
         "timings name each pass that ran, in order (diff and stats fused)"
     );
 }
@@ -266,7 +266,10 @@ fn only_the_buffers_asked_for_are_read_back_and_lent_buffers_are_used_again() {
         assert_eq!(a.buffers["vectors"], b.buffers["vectors"]);
         assert!(b.stats().is_none() && b.symbols().is_none());
     }
-    assert_eq!(all[3].buffers.keys().copied().collect::<Vec<_>>(), ["mc_stats", "stats", "symbols", "vectors"]);
+    assert_eq!(
+        all[3].buffers.keys().copied().collect::<Vec<_>>(),
+        ["mc_stats", "motion_cost", "stats", "symbols", "vectors"]
+    );
 
     // Result buffers in device memory: each frame's copy lands in a lent host-visible buffer that
     // goes back to the pipeline when the results are dropped; kept results keep their bytes.

@@ -19,6 +19,7 @@ mod diff_block_stats_parity;
 mod encode;
 mod frame_pipeline;
 mod kernel_paths_parity;
+mod motion_cost_parity;
 mod motion_warp_parity;
 mod player_loop;
 mod symbols_parity;

@@ -14,6 +14,7 @@ mod diff_stats;
 mod driver;
 mod frame_graph;
 mod image_pass;
+pub mod motion_cost;
 mod motion_search;
 mod pass;
 mod pipeline;
@@ -49,8 +50,20 @@ pub use warp::{WarpPass, WarpPush, WARP};
 /// Every pass, in registration order (the pipeline keeps this order where dependencies allow).
 /// Adding a pass: its file (`mod` above, or `pub mod` to reach its types from tests) and its
 /// descriptor here; see `PassDesc` and docs/ARCHITECTURE.md, "Adding a pass".
-pub const PASSES: &[&PassDesc] =
-    &[&DIFF, &STATS, &DIFF_STATS, &MOTION, &WARP, &RESIDUAL, &SYMBOLS, &AB_DIFF, &AB_SIGNED, &AB_STATS, &SSIM];
+pub const PASSES: &[&PassDesc] = &[
+    &DIFF,
+    &STATS,
+    &DIFF_STATS,
+    &MOTION,
+    &motion_cost::MOTION_COST,
+    &WARP,
+    &RESIDUAL,
+    &SYMBOLS,
+    &AB_DIFF,
+    &AB_SIGNED,
+    &AB_STATS,
+    &SSIM,
+];
 
 /// The SPIR-V that build.rs compiled from `shaders/<name>.comp`.
 macro_rules! spirv {

@@ -87,3 +87,43 @@ mod tests {
         assert!(motion_search(&flat, &flat, &grid, 3).iter().all(|m| *m == MotionVector { dx: 0, dy: 0, sad: 0 }));
     }
 }
+
+/// One block's motion costs (the `motion_cost` pass): the chosen vector's SAD, the zero vector's, and
+/// the second best over the candidates at Chebyshev distance ≥ 2 from the chosen vector (the best
+/// SAD again when there is none, as with R = 0). `zero − best` is what the vector saves (MC gain),
+/// `second − best` how clearly it wins (confidence: 0 is a tie between distinct motions).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MotionCost {
+    pub best: u32,
+    pub zero: u32,
+    pub second: u32,
+}
+
+/// The motion costs of every block, given the vectors `motion_search` chose (row-major over (by, bx)).
+pub fn motion_costs(
+    cur: &[u8],
+    reference: &[u8],
+    grid: &BlockGrid,
+    range: u32,
+    vectors: &[MotionVector],
+) -> Vec<MotionCost> {
+    let r = range as i32;
+    let mut out = Vec::with_capacity(grid.len());
+    for by in 0..grid.blocks_y() {
+        for bx in 0..grid.blocks_x() {
+            let v = vectors[(by * grid.blocks_x() + bx) as usize];
+            let mut second = None::<u32>;
+            for dy in -r..=r {
+                for dx in -r..=r {
+                    if (dx - v.dx).abs().max((dy - v.dy).abs()) >= 2 {
+                        let sad = block_sad(cur, reference, grid, by, bx, dx, dy);
+                        second = Some(second.map_or(sad, |s| s.min(sad)));
+                    }
+                }
+            }
+            let zero = block_sad(cur, reference, grid, by, bx, 0, 0);
+            out.push(MotionCost { best: v.sad, zero, second: second.unwrap_or(v.sad) });
+        }
+    }
+    out
+}
