@@ -107,3 +107,18 @@ fn the_check_catches_a_forbidden_dependency() {
         ]
     );
 }
+
+#[test]
+fn headless_drivers_do_not_use_the_window_crate() {
+    // `record` draws what the window draws through vidscope_scene; the window crate is for `view`.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/analysis");
+    let mut offenders = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        if text.contains("vidscope_view") || text.contains("crate::ui") || text.contains("crate::viewer") {
+            offenders.push(path.display().to_string());
+        }
+    }
+    assert!(offenders.is_empty(), "headless drivers using the window crate: {offenders:?}");
+}

@@ -59,6 +59,13 @@ struct RefArgs {
     ref_start: usize,
 }
 
+impl RefArgs {
+    fn reference(self) -> Option<vidscope::video::Reference> {
+        let start = self.ref_start;
+        self.reference.map(|input| vidscope::video::Reference { input, start })
+    }
+}
+
 /// `--validation`, as the command line spells it (the gpu crate knows no clap).
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum ValidationArg {
@@ -255,8 +262,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 dump,
                 quant,
                 symbols,
-                reference: reference.reference,
-                ref_start: reference.ref_start,
+                reference: reference.reference(),
                 yuview_csv,
                 progress: true,
                 strict,
@@ -311,8 +317,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let opts = BenchOptions {
                 input,
                 stream,
-                reference: reference.reference,
-                ref_start: reference.ref_start,
+                reference: reference.reference(),
                 passes,
                 range,
                 max_frames: frames,

@@ -13,7 +13,7 @@ use crate::passes::{
 };
 use crate::reference::{BlockGrid, BlockSize, QuantStep, SearchRange, SymbolLayout};
 use crate::video::stream_meta::format_change_warning;
-use crate::video::{self, FormatChange, LumaFrame, Shutdown};
+use crate::video::{self, FormatChange, LumaFrame, Reference, Shutdown};
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -137,10 +137,8 @@ pub struct AnalyzeOptions {
     pub quant: QuantStep,
     /// Learner trits: symbols.bin and the rate use them instead of the GPU's.
     pub symbols: Option<PathBuf>,
-    /// A reference video compared with the input frame by frame (`--ref`).
-    pub reference: Option<String>,
-    /// Frame t of the input is compared with frame t + ref_start of the reference.
-    pub ref_start: usize,
+    /// A reference video compared with the input frame by frame (`--ref`, `--ref-start`).
+    pub reference: Option<Reference>,
     /// Also write a YUView statistics file here.
     pub yuview_csv: Option<PathBuf>,
     /// Show a progress bar (only drawn when stderr is a terminal).
@@ -260,7 +258,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     );
     // No output may be a file this run reads: checked before anything is opened or written.
     let reads = video::read_paths(
-        &[("INPUT", Some(&opts.input)), ("--ref", opts.reference.as_deref())],
+        &[("INPUT", Some(&opts.input)), ("--ref", opts.reference.as_ref().map(|r| r.input.as_str()))],
         &[("--warp-params", opts.warp_params.as_deref()), ("--symbols", opts.symbols.as_deref())],
     );
     reads.check_dir("--out", &opts.out)?;
@@ -286,7 +284,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let drive = DriveOptions {
         planes: opts.dump.planes(),
         max_frames: opts.max_frames,
-        offsets: vec![opts.ref_start],
+        offsets: vec![ref_start(opts)],
         stream: opts.stream,
         // The decoders write luma straight into the upload's staging memory, unless the raw frames
         // are dumped (which needs them on the host).
@@ -295,7 +293,8 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         overlap_transfers: !opts.serial_transfers,
         ..DriveOptions::new(opts.block, selection)
     };
-    let inputs: Vec<String> = std::iter::once(opts.input.clone()).chain(opts.reference.clone()).collect();
+    let inputs: Vec<String> =
+        std::iter::once(opts.input.clone()).chain(opts.reference.as_ref().map(|r| r.input.clone())).collect();
     let mut driver = FrameDriver::open(ctx, &inputs, drive)?;
     let info = driver.info().clone();
     if opts.notices {
@@ -373,7 +372,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         // The reference's damage counts the same way, in its own frame numbers.
         if let (Some(reference), Some(frame)) = (&opts.reference, out.frame(1).filter(|f| f.decode_errors > 0)) {
             ref_damage.add(frame);
-            anyhow::ensure!(!opts.strict, "--ref {reference}: {}", strict_line(frame));
+            anyhow::ensure!(!opts.strict, "--ref {}: {}", reference.input, strict_line(frame));
         }
         let warp = match (driver.warp(), t.checked_sub(1)) {
             (Some(w), Some(pair)) => Some(w.for_pair(pair as u64)?.to_vec()),
@@ -398,7 +397,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         manifest.files.extend(files);
         manifest.reference = driver.infos().get(1).map(|r| ReferenceManifest {
             decode_errors: Some(DecodeErrorsManifest::new(&ref_damage.errors, &ref_damage.lost)),
-            ..ReferenceManifest::new(r, opts.ref_start, frames)
+            ..ReferenceManifest::new(r, ref_start(opts), frames)
         });
         compare_summary = Some(summary);
     }
@@ -432,7 +431,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         device: ctx.describe(),
         compare: compare_summary,
         damage,
-        ref_decode_errors: opts.reference.clone().map(|r| (r, ref_damage)),
+        ref_decode_errors: opts.reference.as_ref().map(|r| (r.input.clone(), ref_damage)),
         first_format: (info.pixel_format.clone(), info.bit_depth),
         format_changes,
         output_bytes,
@@ -472,8 +471,8 @@ pub fn run_settings(opts: &AnalyzeOptions) -> RunSettings {
         dump,
         warp_params: opts.warp_params.as_ref().map(|p| absolute(&p.display().to_string())),
         symbols: opts.symbols.as_ref().map(|p| absolute(&p.display().to_string())),
-        reference: opts.reference.as_deref().map(absolute),
-        ref_start: opts.ref_start,
+        reference: opts.reference.as_ref().map(|r| absolute(&r.input)),
+        ref_start: ref_start(opts),
     }
 }
 
@@ -506,18 +505,14 @@ fn measure_files(dir: &Path, files: &mut BTreeMap<String, FileEntry>) -> anyhow:
 
 /// Says on stderr how the reference's stream differs from the input's (it is compared anyway).
 fn warn_on_differences(input: &video::StreamInfo, reference: &video::StreamInfo) {
-    if (input.fps - reference.fps).abs() > 1e-3 {
-        eprintln!(
-            "vidscope: warning: {} runs at {:.3} fps, {} at {:.3} fps; frames are compared by index",
-            reference.input, reference.fps, input.input, input.fps
-        );
+    for line in video::reference_differences(input, reference) {
+        eprintln!("vidscope: warning: {line}");
     }
-    if input.pixel_format != reference.pixel_format {
-        eprintln!(
-            "vidscope: warning: {} is {}, {} is {}; both are compared as 8-bit luma",
-            reference.input, reference.pixel_format, input.input, input.pixel_format
-        );
-    }
+}
+
+/// `--ref-start` (0 without a reference).
+fn ref_start(opts: &AnalyzeOptions) -> usize {
+    opts.reference.as_ref().map_or(0, |r| r.start)
 }
 
 fn build_manifest(

@@ -5,6 +5,7 @@ use crate::gpu::GpuContext;
 use crate::passes::{staged_decode_only, DriveOptions, FrameDriver, PassSelection, PassTimings, PASSES};
 use crate::reference::{BlockSize, QuantStep, SearchRange};
 use crate::video;
+use crate::video::Reference;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,8 +15,7 @@ pub struct BenchOptions {
     /// The input's video stream (`--stream N`); `None` = FFmpeg's best.
     pub stream: Option<usize>,
     /// A reference video for the A/B passes (`--ref`), compared from its frame `ref_start`.
-    pub reference: Option<String>,
-    pub ref_start: usize,
+    pub reference: Option<Reference>,
     pub passes: PassSelection,
     pub range: SearchRange,
     pub max_frames: Option<usize>,
@@ -174,13 +174,14 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
     let drive = DriveOptions {
         max_frames: opts.max_frames,
         frames_in_flight: opts.frames_in_flight,
-        offsets: vec![opts.ref_start],
+        offsets: vec![opts.reference.as_ref().map_or(0, |r| r.start)],
         stream: opts.stream,
         staged: true,
         overlap_transfers: !opts.serial_transfers,
         ..DriveOptions::new(opts.block, opts.passes)
     };
-    let inputs: Vec<String> = std::iter::once(opts.input.clone()).chain(opts.reference.clone()).collect();
+    let inputs: Vec<String> =
+        std::iter::once(opts.input.clone()).chain(opts.reference.as_ref().map(|r| r.input.clone())).collect();
     let mut driver = FrameDriver::open(ctx, &inputs, drive)?;
     driver.pipeline_mut().set_range(opts.range);
     driver.pipeline_mut().set_quant(opts.quant);

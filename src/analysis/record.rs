@@ -3,18 +3,20 @@
 //! file has the same pixels as a recording made in the viewer with the same settings and UI hidden.
 
 use crate::gpu::{Compositor, EguiFrame, GpuContext, GpuOptions};
+use crate::reference::{BlockSize, QuantStep, SearchRange};
 use crate::safe_fs::StagedFile;
-use crate::ui::{self, Metric, Mode, Settings};
 use crate::video::stream_meta::format_change_warning;
-use crate::video::{Container, Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown};
+use crate::video::{fps_fraction, Container, Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown};
 use anyhow::Context as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use vidscope_core::formats::{damaged_frame, decode_warning};
-use vidscope_view::viewer::player::Reference;
-use vidscope_view::viewer::player::{listed, Player};
-use vidscope_view::viewer::recording::fps_fraction;
-use vidscope_view::viewer::scene::{self, View};
+use vidscope_scene::display::DisplayPush;
+use vidscope_scene::inputs::probe_inputs;
+use vidscope_scene::overlay::draw_arrows;
+use vidscope_scene::player::{listed, Player, Reference};
+use vidscope_scene::scene::{self, View};
+use vidscope_scene::settings::{Metric, Mode, Settings};
 
 /// Everything `vidscope record` takes.
 #[derive(Clone, Debug)]
@@ -27,7 +29,7 @@ pub struct RecordOptions {
     pub mode: Mode,
     pub metric: Metric,
     /// Symbol stream quantiser and the trits mode's plane.
-    pub quant: u32,
+    pub quant: QuantStep,
     pub trit_plane: u32,
     /// `--overlay heatmap`: the heatmap over the chosen mode's picture (raw → heatmap, diff → heatmap-diff).
     pub heatmap: bool,
@@ -38,8 +40,8 @@ pub struct RecordOptions {
     pub frames: Option<usize>,
     pub start: usize,
     pub warp_params: Option<PathBuf>,
-    pub block: u32,
-    pub range: u32,
+    pub block: BlockSize,
+    pub range: SearchRange,
     /// `--force` / `-y`: replace an existing output file (never the input).
     pub force: bool,
     /// The reference (B) for the A/B modes, the A/B PSNR metric and the wipe.
@@ -62,7 +64,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     let staged = StagedFile::create("-o", &opts.out, &reads, opts.force)?;
     let ctx = Arc::new(GpuContext::new(&opts.gpu)?);
     eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
-    let probed = vidscope_view::viewer::probe_inputs(&opts.input, opts.stream, opts.reference.as_ref())?;
+    let probed = probe_inputs(&opts.input, opts.stream, opts.reference.as_ref())?;
     let (width, height) = (probed.width, probed.height);
     // Sizes beyond the device's images are refused before anything is created.
     ctx.check_image_size(&opts.input, width, height)?;
@@ -99,7 +101,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     let (w, h) = opts.size.unwrap_or((info.width, info.height));
     let view = View::fit(glam::Vec2::new(info.width as f32, info.height as f32), View::pane(mode, (w, h)))
         .context("the output size has no area")?;
-    let mut compositor = Compositor::new(&ctx, 1, vidscope_passes::DISPLAY_SPIRV)?;
+    let mut compositor = Compositor::new(&ctx, 1, vidscope_scene::DISPLAY_SPIRV, DisplayPush::SIZE)?;
     compositor.resize(w, h)?;
     let egui_ctx = egui::Context::default();
     let available = info.frame_count.map(|n| (n as usize).saturating_sub(opts.start));
@@ -139,7 +141,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
             screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(w as f32, h as f32))),
             ..Default::default()
         };
-        let output = egui_ctx.run_ui(raw_input, |ui| ui::draw_arrows(ui.ctx(), &arrows, settings.colormap));
+        let output = egui_ctx.run_ui(raw_input, |ui| draw_arrows(ui.ctx(), &arrows, settings.colormap));
         let primitives = egui_ctx.tessellate(output.shapes, output.pixels_per_point);
         let mut egui_frame = EguiFrame {
             primitives,

@@ -5,20 +5,14 @@
 use crate::common;
 
 use common::{assert_no_validation_messages, gpu, textured};
-use std::io::Write;
 use std::time::{Duration, Instant};
 use vidscope::viewer::player::Player;
 
 /// A 5-frame 48x32 4:2:0 y4m with distinct frames.
 fn tiny_clip(dir: &std::path::Path) -> String {
     let path = dir.join("tiny.y4m");
-    let mut f = std::fs::File::create(&path).unwrap();
-    writeln!(f, "YUV4MPEG2 W48 H32 F100:1 Ip A1:1 C420jpeg").unwrap();
-    for t in 0..5 {
-        f.write_all(b"FRAME\n").unwrap();
-        f.write_all(&textured(48, 32, 7 + t, (t as i64, 0))).unwrap();
-        f.write_all(&[128; 2 * 24 * 16]).unwrap();
-    }
+    let y4m = crate::common::y4m::Y4m { tags: "F100:1 Ip A1:1", ..crate::common::y4m::Y4m::yuv420(48, 32) };
+    y4m.write(&path, (0..5).map(|t| textured(48, 32, 7 + t, (t as i64, 0))));
     path.to_string_lossy().into_owned()
 }
 
@@ -27,7 +21,7 @@ fn the_display_always_shows_the_frame_on_screen_across_loop_wraps_and_seeks() {
     let ctx = gpu();
     let dir = tempfile::tempdir().unwrap();
     let input = tiny_clip(dir.path());
-    let mut player = Player::open(&ctx, &input, None, None, 16, 0).unwrap();
+    let mut player = Player::open(&ctx, &input, None, None, vidscope::reference::BlockSize::default(), 0).unwrap();
     let (mut wraps, mut last, mut shown_frames) = (0, None, 0);
     let deadline = Instant::now() + Duration::from_secs(60);
     while wraps < 3 && Instant::now() < deadline {

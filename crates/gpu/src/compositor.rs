@@ -19,70 +19,16 @@ use std::sync::{Arc, Mutex};
 /// Format of the composite image (storage-capable everywhere, unlike swapchain formats).
 pub const COMPOSITE_FORMAT: vk::Format = vk::Format::R8G8B8A8_UNORM;
 
-/// Push constants of `shaders/display.comp` (the order and types mirror its `Push` block).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct DisplayPush {
-    pub out_w: u32,
-    pub out_h: u32,
-    pub src_w: u32,
-    pub src_h: u32,
-    /// 0 raw, 1 diff, 2 heatmap over raw, 3 heatmap over diff, 4 trit plane; with a reference B:
-    /// 5 B, 6 |A − B| × `amplify`, 7 A − B + 128, 8 A ≠ B marked over gray A.
-    pub mode: u32,
-    /// 0 viridis, 1 inferno, 2 turbo.
-    pub colormap: u32,
-    /// 0 SAD (or `.x` of the buffer), 1 SSE, 2 mean, 3 `.y` as f32 bits (rate), 4 PSNR from `.y` (SSE),
-    /// 5 `.x` as f32 bits (a pass metric's value).
-    pub metric: u32,
-    pub block: u32,
-    pub blocks_x: u32,
-    pub flags: u32,
-    pub opacity: f32,
-    pub scale_max: f32,
-    pub zoom: f32,
-    pub origin_x: f32,
-    pub origin_y: f32,
-    /// 0 gray (no chroma bound), 1 BT.601, 2 BT.709, 3 BT.2020.
-    pub colour: u32,
-    pub full_range: u32,
-    pub chroma_shift_x: u32,
-    pub chroma_shift_y: u32,
-    /// Trit view: the digit plane shown, the stream's planes and words per record (docs/symbols.md).
-    pub trit_plane: u32,
-    pub planes: u32,
-    pub record_words: u32,
-    /// The |A − B| gain of mode 6 (1…64).
-    pub amplify: u32,
-    /// `FLAG_WIPE`: the divider at this fraction of the output width; B is shown right of it.
-    pub wipe: f32,
-    /// Metric 4 with auto scale: the lowest PSNR (top of the colormap); `scale_max` is the highest.
-    pub scale_min: f32,
-    /// The first record of the shown metric in the block buffer (pass metrics share one buffer).
-    pub value_base: u32,
-}
-
-impl DisplayPush {
-    pub const FLAG_HAS_FRAME: u32 = 1;
-    pub const FLAG_GRID: u32 = 2;
-    /// Two panes side by side: binding 1 on the left, binding 4 on the right, same view in each.
-    pub const FLAG_SPLIT: u32 = 8;
-    /// `DisplayInputs::symbols` holds the shown frame's symbol stream (else the trit view is gray).
-    pub const FLAG_SYMBOLS: u32 = 16;
-    /// The wipe: input 1 (B) right of `wipe` × the output width, in any mode.
-    pub const FLAG_WIPE: u32 = 32;
-    /// Metric 4 in fixed 5 dB bands instead of `scale_min`…`scale_max`.
-    pub const FLAG_BANDS: u32 = 64;
-}
-
-/// What the display pass reads this frame. `luma` is `None` before the first frame arrived.
+/// What the display pass reads this frame: its bindings, and its push constants as bytes, whose
+/// meaning belongs to the caller (`vidscope_scene::display`). `luma` is `None` before the first
+/// frame arrived.
 pub struct DisplayInputs<'a> {
     pub luma: Option<&'a LumaImage>,
     pub diff: &'a LumaImage,
     /// The right pane's plane in the split view (`FLAG_SPLIT`); bound always, read only then.
     pub right: &'a LumaImage,
     pub stats: &'a GpuBuffer,
-    /// (Cb, Cr) for colour in raw mode (`push.colour` != 0); `None` binds luma there, unread.
+    /// (Cb, Cr) for colour; `None` binds luma there (the push constants then ask for gray).
     pub chroma: Option<(&'a LumaImage, &'a LumaImage)>,
     /// The symbol stream for the trit view (`FLAG_SYMBOLS`); `None` binds `stats` there, unread.
     pub symbols: Option<&'a GpuBuffer>,
@@ -90,8 +36,9 @@ pub struct DisplayInputs<'a> {
     /// there, unread (the caller shows the A/B modes and the wipe only with a reference).
     pub b: Option<&'a LumaImage>,
     pub ab: Option<&'a LumaImage>,
-    /// `out_w`/`out_h` are filled in by the compositor.
-    pub push: DisplayPush,
+    /// The push constants; the compositor writes the output's width and height into the first two
+    /// 32-bit words.
+    pub push: Vec<u8>,
 }
 
 /// egui's output for one frame: `primitives` go into the composite, `overlay` on top of it after
@@ -144,7 +91,12 @@ pub struct Compositor {
 impl Compositor {
     /// `in_flight`: how many frames may use egui's buffers at once. `display_spirv`: the display pass
     /// (shaders/display.comp, compiled with the other shaders by vidscope-passes).
-    pub fn new(ctx: &Arc<GpuContext>, in_flight: usize, display_spirv: &[u8]) -> Result<Self, GpuError> {
+    pub fn new(
+        ctx: &Arc<GpuContext>,
+        in_flight: usize,
+        display_spirv: &[u8],
+        push_size: u32,
+    ) -> Result<Self, GpuError> {
         if !ctx.dynamic_rendering {
             return Err(GpuError::Other("compositing needs VK_KHR_dynamic_rendering, which this GPU lacks".into()));
         }
@@ -157,7 +109,7 @@ impl Compositor {
             // luma, diff (or predicted/residual), block stats, composite out, right pane, Cb, Cr, symbols,
             // B, |A − B| or A − B + 128
             &[image, image, buffer, image, image, image, image, buffer, image, image],
-            std::mem::size_of::<DisplayPush>() as u32,
+            push_size,
         )?;
         let pool_info = vk::CommandPoolCreateInfo::default()
             .queue_family_index(ctx.queue_family)
@@ -293,31 +245,16 @@ impl Compositor {
                 return Err(GpuError::Other("capture buffer is smaller than the composite".into()));
             }
         }
-        let mut push = inputs.push;
-        push.out_w = extent.width;
-        push.out_h = extent.height;
-        if inputs.luma.is_none() {
-            push.flags &= !DisplayPush::FLAG_HAS_FRAME;
+        let mut push = inputs.push.clone();
+        if push.len() < 8 {
+            return Err(GpuError::Other("display push constants: fewer than 8 bytes".into()));
         }
+        push[0..4].copy_from_slice(&extent.width.to_ne_bytes());
+        push[4..8].copy_from_slice(&extent.height.to_ne_bytes());
+        // Unbound inputs bind another image of the frame; the push constants say not to read them.
         let luma = inputs.luma.unwrap_or(inputs.diff);
         let (cb, cr) = inputs.chroma.unwrap_or((luma, luma));
-        if inputs.chroma.is_none() {
-            push.colour = 0;
-        }
-        if inputs.symbols.is_none() {
-            push.flags &= !DisplayPush::FLAG_SYMBOLS;
-        }
-        let (b, ab) = match (inputs.b, inputs.ab) {
-            (Some(b), Some(ab)) => (b, ab),
-            _ => {
-                // Without a reference nothing reads B: show A where B would be.
-                push.flags &= !DisplayPush::FLAG_WIPE;
-                if (5..=8).contains(&push.mode) {
-                    push.mode = 0;
-                }
-                (luma, luma)
-            }
-        };
+        let (b, ab) = inputs.b.zip(inputs.ab).unwrap_or((luma, luma));
         let ctx = self.ctx.clone();
         let device = &ctx.device;
         use vk::AccessFlags as A;
@@ -344,7 +281,7 @@ impl Compositor {
         ];
         let groups = [extent.width.div_ceil(16), extent.height.div_ceil(16), 1];
         // SAFETY: `cmd` is recording (callers begin it); the bindings are live until it completes.
-        unsafe { self.display.record_dispatch(cmd, &bindings, bytemuck::bytes_of(&push), groups)? };
+        unsafe { self.display.record_dispatch(cmd, &bindings, &push, groups)? };
         let attachment_access = A::COLOR_ATTACHMENT_READ | A::COLOR_ATTACHMENT_WRITE;
         let to_attachment =
             image_barrier(image, L::GENERAL, L::COLOR_ATTACHMENT_OPTIMAL, A::SHADER_WRITE, attachment_access);

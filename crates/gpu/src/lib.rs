@@ -15,7 +15,7 @@ mod validation;
 
 pub use buffer::{BufferKind, GpuBuffer};
 pub use commands::{Recorder, Semaphore};
-pub use compositor::{Compositor, DisplayInputs, DisplayPush, EguiFrame, Screenshot, COMPOSITE_FORMAT};
+pub use compositor::{Compositor, DisplayInputs, EguiFrame, Screenshot, COMPOSITE_FORMAT};
 pub use context::{GpuContext, GpuOptions, QueueRole, ValidationMode, WindowTarget};
 pub use error::GpuError;
 pub use image::LumaImage;

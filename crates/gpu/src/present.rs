@@ -95,6 +95,7 @@ impl Presenter {
         present_mode: PresentMode,
         window_size: (u32, u32),
         display_spirv: &[u8],
+        display_push_size: u32,
     ) -> Result<Self, GpuError> {
         if ctx.surface.is_none() {
             return Err(GpuError::Other("Presenter needs a context made by GpuContext::with_window".into()));
@@ -104,7 +105,7 @@ impl Presenter {
             frames.push(FrameSlot::new(ctx, i)?);
         }
         Ok(Self {
-            compositor: Compositor::new(ctx, FRAMES_IN_FLIGHT, display_spirv)?,
+            compositor: Compositor::new(ctx, FRAMES_IN_FLIGHT, display_spirv, display_push_size)?,
             swapchain_loader: ash::khr::swapchain::Device::new(&ctx.instance, &ctx.device),
             frames,
             swapchain: None,

@@ -10,11 +10,13 @@ mod encode;
 mod error;
 #[cfg(feature = "ffmpeg")]
 mod ffmpeg_source;
+mod frame_rate;
 mod image_sequence;
 mod input_alias;
 mod input_kind;
 #[cfg(feature = "ffmpeg")]
 mod mp4_writer;
+mod reference_input;
 mod shutdown;
 mod staged_decode;
 mod synthetic;
@@ -28,8 +30,10 @@ pub use ffmpeg_source::MAX_FRAMES_OF_ANOTHER_SIZE;
 pub use frame::{
     reduce_plane, reduce_sample, ChromaPlanes, ColourInfo, ColourMatrix, LumaFrame, RgbaFrame, StreamInfo,
 };
+pub use frame_rate::fps_fraction;
 pub use input_alias::{input_string, remove_aliases};
 pub use input_kind::{input_files, read_paths};
+pub use reference_input::{reference_differences, Reference};
 pub use shutdown::{Interrupted, Shutdown};
 pub use staged_decode::StagedDecodeThread;
 pub use synthetic::{SyntheticSource, SYNTHETIC_MOTION};

@@ -1,6 +1,6 @@
-//! vidscope's viewer: the winit window app (`viewer`), the playhead, the player on the shared frame
-//! driver, the scene the display pass draws (shared with `vidscope record`), and the egui panels,
-//! HUD, legend, keys and plots (`ui`). Vulkan work goes through `vidscope_gpu`.
+//! vidscope's viewer: the winit window app (`viewer`) and the egui panels, HUD, legend, keys and
+//! plots (`ui`). What the picture shows, the player and the playhead are `vidscope_scene`'s (shared
+//! with headless `vidscope record`); Vulkan work goes through `vidscope_gpu`.
 #![forbid(unsafe_code)]
 
 use vidscope_core::{formats, reference};

@@ -3,6 +3,7 @@
 
 pub mod ab_rig;
 pub mod ffmpeg_cli;
+pub mod y4m;
 pub mod yuview_parse;
 
 use std::process::{Command, Output, Stdio};

@@ -63,6 +63,17 @@ impl BlockSize {
     }
 }
 
+impl BlockSize {
+    /// Every block size, smallest first (the viewer's controls step through them).
+    pub const ALL: [BlockSize; 6] = [Self(4), Self(8), Self(16), Self(32), Self(64), Self(128)];
+}
+
+impl std::fmt::Display for BlockSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 impl Default for BlockSize {
     fn default() -> Self {
         Self(16)
@@ -84,6 +95,17 @@ impl SearchRange {
 
     pub fn get(self) -> u32 {
         self.0
+    }
+}
+
+impl SearchRange {
+    /// The ranges the viewer's controls step through (any 0..=64 is valid on the command line).
+    pub const STEPS: [SearchRange; 7] = [Self(1), Self(2), Self(4), Self(8), Self(16), Self(32), Self(64)];
+}
+
+impl std::fmt::Display for SearchRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
     }
 }
 
@@ -111,6 +133,12 @@ impl QuantStep {
     }
 }
 
+impl std::fmt::Display for QuantStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 impl Default for QuantStep {
     fn default() -> Self {
         Self(1)
@@ -129,6 +157,8 @@ mod tests {
         assert!(SearchRange::new(65).unwrap_err().to_string().starts_with("--range 65: invalid search range"));
         assert_eq!(QuantStep::new(255).map(QuantStep::get), Ok(255));
         assert!(QuantStep::new(0).unwrap_err().to_string().starts_with("--quant 0: invalid quantiser step"));
+        assert_eq!(BlockSize::ALL.map(BlockSize::get), BLOCK_SIZES, "ALL is every valid size");
+        assert!(SearchRange::STEPS.iter().all(|r| SearchRange::new(r.get()).is_ok()));
     }
 }
 

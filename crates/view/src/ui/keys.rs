@@ -1,6 +1,7 @@
 //! The key map: what each key does to the [`Settings`], or the [`Action`] it asks for.
 
-use super::model::{Action, Colormap, Metric, Mode, Settings, BLOCK_SIZES, RANGES, SPEEDS};
+use super::model::{Action, Colormap, Metric, Mode, Settings, SPEEDS};
+use crate::reference::{BlockSize, SearchRange};
 use winit::keyboard::{Key, NamedKey};
 
 fn cycle<T: Copy + PartialEq>(all: &[T], current: T) -> T {
@@ -77,7 +78,7 @@ pub fn on_key(key: &Key, s: &mut Settings) -> Option<Action> {
             "-" => s.amplify = (s.amplify / 2).clamp(1, 64),
             "t" => s.trit_plane = (s.shown_plane() + 1) % s.planes(),
             "s" => {
-                s.range = cycle(&RANGES, s.range);
+                s.range = cycle(&SearchRange::STEPS, s.range);
                 return Some(Action::RangeChanged);
             }
             "m" => {
@@ -88,7 +89,7 @@ pub fn on_key(key: &Key, s: &mut Settings) -> Option<Action> {
             }
             "c" => s.colormap = cycle(&Colormap::ALL, s.colormap),
             "b" => {
-                s.block = cycle(&BLOCK_SIZES, s.block);
+                s.block = cycle(&BlockSize::ALL, s.block);
                 return Some(Action::BlockChanged);
             }
             "g" => s.grid = !s.grid,
@@ -140,7 +141,7 @@ mod tests {
         assert_eq!(seen, [1, 2, 3, 4, 5, 0, 1]);
         // Q = 100 has 2 planes: plane 1 stays, a larger one is shown as the last.
         s.trit_plane = 5;
-        s.quant = 100;
+        s.quant = crate::reference::QuantStep::new(100).unwrap();
         assert_eq!((s.planes(), s.shown_plane()), (2, 1));
         on_key(&key("t"), &mut s);
         assert_eq!(s.trit_plane, 0);

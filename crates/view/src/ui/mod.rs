@@ -1,7 +1,7 @@
-//! The viewer's UI: its model (what is shown and how it is set), its key map and its egui widgets.
-//! Pure UI: it edits [`Settings`] and returns [`Action`]s for the viewer to carry out.
+//! The viewer's UI: its panel model (actions, hover, HUD; `Settings` and the rest of what the picture
+//! shows are `vidscope_scene::settings`, re-exported here), its key map and its egui widgets. Pure
+//! UI: it edits [`Settings`] and returns [`Action`]s for the viewer to carry out.
 
-pub mod colormap;
 mod keys;
 mod model;
 pub mod plots;
@@ -9,4 +9,6 @@ mod widgets;
 
 pub use keys::{on_key, KEYS};
 pub use model::*;
-pub use widgets::{draw, draw_arrows, Arrow};
+pub use vidscope_scene::colormap;
+pub use vidscope_scene::overlay::{draw_arrows, Arrow};
+pub use widgets::draw;

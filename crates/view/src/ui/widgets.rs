@@ -5,31 +5,6 @@ use super::colormap;
 use super::keys::KEYS;
 use super::model::*;
 
-/// One motion-vector arrow in egui points: from the block centre towards where the block came from
-/// in the previous frame (pred(x, y) = ref(x + dx, y + dy)); `t` in 0..1 picks its colour.
-#[derive(Clone, Copy, Debug)]
-pub struct Arrow {
-    pub from: (f32, f32),
-    pub to: (f32, f32),
-    pub t: f32,
-}
-
-/// Paints the arrows on the background layer: over the picture, under the panels, also with the UI hidden.
-pub fn draw_arrows(ctx: &egui::Context, arrows: &[Arrow], map: Colormap) {
-    let painter = ctx.layer_painter(egui::LayerId::background());
-    for a in arrows {
-        let [r, g, b] = colormap::sample(map, a.t);
-        let colour = egui::Color32::from_rgb(r, g, b);
-        let from = egui::pos2(a.from.0, a.from.1);
-        let vec = egui::vec2(a.to.0 - a.from.0, a.to.1 - a.from.1);
-        if vec.length() < 0.5 {
-            painter.circle_filled(from, 1.5, colour);
-        } else {
-            painter.arrow(from, vec, egui::Stroke::new(1.5, colour));
-        }
-    }
-}
-
 /// Draws every panel; returns what the user asked for.
 pub fn draw(ui: &mut egui::Ui, s: &mut Settings, hud: &Hud, path: &mut String) -> Vec<Action> {
     let mut actions = Vec::new();
@@ -76,7 +51,7 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
         .on_disabled_hover_text("needs a reference video (--ref REF)");
         let old_block = s.block;
         egui::ComboBox::from_label("block").selected_text(s.block.to_string()).show_ui(ui, |ui| {
-            for b in BLOCK_SIZES {
+            for b in crate::reference::BlockSize::ALL {
                 ui.selectable_value(&mut s.block, b, b.to_string());
             }
         });
@@ -85,7 +60,7 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
         }
         let old_range = s.range;
         egui::ComboBox::from_label("search range").selected_text(format!("±{}", s.range)).show_ui(ui, |ui| {
-            for r in RANGES {
+            for r in crate::reference::SearchRange::STEPS {
                 ui.selectable_value(&mut s.range, r, format!("±{r}"));
             }
         });
@@ -114,7 +89,9 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
             let mut plane = s.shown_plane();
             ui.add(egui::Slider::new(&mut plane, 0..=planes - 1).text("trit plane"));
             s.trit_plane = plane;
-            ui.add(egui::DragValue::new(&mut s.quant).range(1..=crate::reference::symbols::MAX_QUANT).prefix("Q "));
+            let mut q = s.quant.get();
+            ui.add(egui::DragValue::new(&mut q).range(1..=crate::reference::symbols::MAX_QUANT).prefix("Q "));
+            s.quant = crate::reference::QuantStep::new(q).unwrap_or(s.quant);
         });
         ui.horizontal(|ui| {
             ui.checkbox(&mut s.grid, "block grid");

@@ -3,17 +3,16 @@
 //! and runs the frame loop: take due frames → egui → display pass → present (→ screenshot). With
 //! `--ref` it compares the input (A) with a reference (B): A/B views, the wipe, the A/B PSNR heatmap.
 
-pub mod player;
-mod playhead;
 pub mod recording;
-pub mod scene;
 
-pub use player::Reference;
+pub use vidscope_scene::inputs::probe_inputs;
+pub use vidscope_scene::player::{self, Reference};
+pub use vidscope_scene::{playhead, scene};
 
 use crate::gpu::{Captured, DrawOutcome, EguiFrame, GpuContext, GpuOptions, PresentMode, Presenter};
 use crate::passes::metric_exports;
 use crate::reference::symbols::plane_nonzero_counts;
-use crate::reference::{psnr_from_sse, BlockStat};
+use crate::reference::{psnr_from_sse, BlockSize, BlockStat, QuantStep};
 use crate::ui::{self, Action, Hud, Metric, Mode, Settings};
 use crate::video::{Shutdown, StreamInfo};
 use anyhow::Context as _;
@@ -51,8 +50,8 @@ pub struct ViewerOptions {
     pub mode: Mode,
     /// The heatmap's metric at start (key M cycles).
     pub metric: Metric,
-    /// Quantiser step of the symbol stream (trit view, non-zero and rate heatmaps), 1..=255.
-    pub quant: u32,
+    /// Quantiser step of the symbol stream (trit view, non-zero and rate heatmaps).
+    pub quant: QuantStep,
     /// The trit view's digit plane at start (key T cycles); kept below the planes of `quant`.
     pub trit_plane: u32,
     pub start: usize,
@@ -62,7 +61,7 @@ pub struct ViewerOptions {
     pub arrows: bool,
     /// Learner warp parameters (`--warp-params`) used for the prediction instead of the vectors.
     pub warp_params: Option<PathBuf>,
-    pub block: u32,
+    pub block: BlockSize,
     pub present: PresentMode,
     /// Save what is presented at frame `at_frame` as PNG, then exit.
     pub screenshot: Option<(PathBuf, usize)>,
@@ -76,40 +75,6 @@ pub struct ViewerOptions {
     pub amplify: u32,
     /// The wipe at start: its divider as a fraction of the window width.
     pub wipe: Option<f32>,
-}
-
-/// Opens the inputs the way the viewer will and checks that they can be compared (same size, the
-/// reference long enough to start at `--ref-start`), so a bad pair is a one-line error before any
-/// window. Returns the input's stream information (size, frame count).
-pub fn probe_inputs(input: &str, stream: Option<usize>, reference: Option<&Reference>) -> anyhow::Result<StreamInfo> {
-    let probe = crate::video::open_with(input, crate::video::OpenOptions { stream })?;
-    let info = probe.info().clone();
-    drop(probe);
-    if let Some(r) = reference {
-        let probe = crate::video::open(&r.input)?;
-        let b = probe.info().clone();
-        drop(probe);
-        anyhow::ensure!(
-            (b.width, b.height) == (info.width, info.height),
-            "--ref {}: {}x{} differs from {} ({}x{}); compared videos must have the same size",
-            r.input,
-            b.width,
-            b.height,
-            info.input,
-            info.width,
-            info.height
-        );
-        if let Some(n) = b.frame_count {
-            anyhow::ensure!(
-                (r.start as u64) < n,
-                "--ref-start {}: {} has {n} frames (0..={})",
-                r.start,
-                r.input,
-                n.saturating_sub(1)
-            );
-        }
-    }
-    Ok(info)
 }
 
 /// Every file the viewer reads, which none of its outputs may be.
@@ -234,8 +199,13 @@ impl App {
             ctx.check_image_size("--size", w, h)?;
         }
         ctx.check_image_size("the window", size.width, size.height)?;
-        let presenter =
-            Presenter::new(&ctx, self.options.present, (size.width, size.height), crate::passes::DISPLAY_SPIRV)?;
+        let presenter = Presenter::new(
+            &ctx,
+            self.options.present,
+            (size.width, size.height),
+            vidscope_scene::DISPLAY_SPIRV,
+            vidscope_scene::display::DisplayPush::SIZE,
+        )?;
         let mut player = Player::open(
             &ctx,
             &self.options.input,

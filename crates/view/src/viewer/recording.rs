@@ -2,7 +2,7 @@
 //! and the REC indicator (drawn after the capture, so it is on screen but not in the file).
 
 use crate::gpu::Screenshot;
-use crate::video::{Mp4Recorder, RecorderOptions, RgbaFrame};
+use crate::video::{fps_fraction, Mp4Recorder, RecorderOptions, RgbaFrame};
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -54,20 +54,6 @@ impl Recording {
     pub fn elapsed_secs(&self) -> f64 {
         self.started.elapsed().as_secs_f64()
     }
-}
-
-/// `fps` as the fraction an encoder wants: NTSC rates (29.97, 59.94, ...) as n*1000/1001, else
-/// milli-frames per second.
-pub fn fps_fraction(fps: f64) -> (i32, i32) {
-    let fps = if fps.is_finite() && fps > 0.0 { fps } else { 25.0 };
-    let ntsc = (fps * 1.001).round();
-    if (ntsc / 1.001 - fps).abs() < 1e-3 && (fps - fps.round()).abs() > 1e-3 {
-        return ((ntsc * 1000.0) as i32, 1001);
-    }
-    if (fps - fps.round()).abs() < 1e-6 {
-        return (fps.round() as i32, 1);
-    }
-    ((fps * 1000.0).round() as i32, 1000)
 }
 
 /// The names `DIR/<input stem>-<mode>-f<frame>[-N][.<ext>]` (no extension when `ext` is empty) in
@@ -170,15 +156,6 @@ pub fn rec_indicator(painter: &egui::Painter, screen: egui::Rect, elapsed: f64, 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn frame_rates_become_exact_fractions() {
-        assert_eq!(fps_fraction(30.0), (30, 1));
-        assert_eq!(fps_fraction(30000.0 / 1001.0), (30000, 1001));
-        assert_eq!(fps_fraction(60000.0 / 1001.0), (60000, 1001));
-        assert_eq!(fps_fraction(12.5), (12500, 1000));
-        assert_eq!(fps_fraction(0.0), (25, 1));
-    }
 
     #[test]
     fn unique_names_are_taken_atomically_for_files_and_folders() {

@@ -1,6 +1,6 @@
 //! The heatmap colormaps on the CPU (same polynomials as `shaders/colormap.glsl`), for the legend.
 
-use super::Colormap;
+use crate::settings::Colormap;
 
 fn poly(c: &[[f32; 3]; 7], t: f32) -> [f32; 3] {
     let mut out = [0.0f32; 3];

@@ -6,10 +6,10 @@
 //! shown frame's B luma, A/B block stats, frame MSE/PSNR and SSIM are kept for the A/B views, the
 //! hover readout and the plots.
 
-use super::playhead::{AtEnd, Fetch, Playhead};
 use crate::formats::WarpParamsFile;
 use crate::gpu::{BufferKind, GpuBuffer, GpuContext, GpuError};
 use crate::passes::{metric_exports, DriveOptions, FrameDriver, FrameResults, HeldFrame, PassSelection, PassTimings};
+use crate::playhead::{AtEnd, Fetch, Playhead};
 use crate::reference::{
     stream_rates, BlockGrid, BlockRate, BlockSize, BlockStat, FrameError, MotionVector, QuantStep, SearchRange,
     SymbolLayout,
@@ -22,13 +22,7 @@ use std::time::Instant;
 /// Frames the viewer keeps in flight on the GPU ahead of the one on screen.
 const FRAMES_IN_FLIGHT: usize = 2;
 
-/// The reference video (B) a player compares with.
-#[derive(Clone, Debug)]
-pub struct Reference {
-    pub input: String,
-    /// Frame t of A is compared with frame t + `start` of B (`--ref-start`).
-    pub start: usize,
-}
+pub use crate::video::Reference;
 
 /// The shown frame's A/B comparison on the host.
 #[derive(Clone, Debug, Default)]
@@ -54,10 +48,10 @@ pub struct Player {
     pub mc_stats: Vec<BlockStat>,
     /// Whether motion search (and warp, residual) runs, and its range.
     motion_on: bool,
-    range: u32,
+    range: SearchRange,
     /// Whether the symbols pass runs (a view needs it), and its quantiser.
     symbols_on: bool,
-    quant: u32,
+    quant: QuantStep,
     /// The shown frame's symbol stream and its layout; empty when the symbols pass did not run.
     pub symbols: Vec<u32>,
     pub symbol_layout: SymbolLayout,
@@ -109,7 +103,7 @@ impl Player {
         input: &str,
         stream: Option<usize>,
         reference: Option<&Reference>,
-        block: u32,
+        block: BlockSize,
         start: usize,
     ) -> anyhow::Result<Player> {
         let selection = PassSelection { compare: reference.is_some(), ..PassSelection::ZERO_MOTION };
@@ -128,11 +122,11 @@ impl Player {
             motion: Vec::new(),
             mc_stats: Vec::new(),
             motion_on: false,
-            range: 16,
+            range: SearchRange::default(),
             symbols_on: false,
-            quant: 1,
+            quant: QuantStep::default(),
             symbols: Vec::new(),
-            symbol_layout: SymbolLayout::new(block, 1),
+            symbol_layout: SymbolLayout::new(block.get(), 1),
             rates: Vec::new(),
             learner_buffer: Self::new_learner_buffer(ctx, &grid)?,
             pass_values: Vec::new(),
@@ -155,7 +149,7 @@ impl Player {
         input: &str,
         stream: Option<usize>,
         reference: Option<&Reference>,
-        block: u32,
+        block: BlockSize,
         selection: PassSelection,
         start: usize,
     ) -> anyhow::Result<FrameDriver> {
@@ -165,7 +159,7 @@ impl Player {
             start,
             offsets: reference.map(|r| r.start).into_iter().collect(),
             stream,
-            ..DriveOptions::new(BlockSize::new(block)?, selection)
+            ..DriveOptions::new(block, selection)
         };
         let inputs: Vec<String> =
             std::iter::once(input.to_string()).chain(reference.map(|r| r.input.clone())).collect();
@@ -175,22 +169,7 @@ impl Player {
     /// How the reference differs from the input beyond its pixels (frame rate, pixel format): one
     /// line each, empty when it does not or there is no reference.
     pub fn reference_differences(&self) -> Vec<String> {
-        let Some((r, b)) = &self.reference else { return Vec::new() };
-        let a = &self.info;
-        let mut lines = Vec::new();
-        if (a.fps - b.fps).abs() > 1e-3 {
-            lines.push(format!(
-                "{} runs at {:.3} fps, {} at {:.3} fps; frames are compared by index",
-                r.input, b.fps, a.input, a.fps
-            ));
-        }
-        if a.pixel_format != b.pixel_format {
-            lines.push(format!(
-                "{} is {}, {} is {}; both are compared as 8-bit luma",
-                r.input, b.pixel_format, a.input, a.pixel_format
-            ));
-        }
-        lines
+        self.reference.as_ref().map_or_else(Vec::new, |(_, b)| crate::video::reference_differences(&self.info, b))
     }
 
     /// The stream's notices (which of several streams, an ignored rotation, interlacing) and one
@@ -311,11 +290,11 @@ impl Player {
 
     /// Turns the symbols pass on or off and sets its quantiser (1..=255); the current frame is
     /// recomputed when anything changed. The symbols pass runs only while a view needs it.
-    pub fn set_symbols(&mut self, on: bool, quant: u32) -> Result<(), GpuError> {
+    pub fn set_symbols(&mut self, on: bool, quant: QuantStep) -> Result<(), GpuError> {
         if on == self.symbols_on && quant == self.quant {
             return Ok(());
         }
-        self.driver.pipeline_mut().set_quant(QuantStep::new(quant).map_err(|e| GpuError::Other(e.to_string()))?);
+        self.driver.pipeline_mut().set_quant(quant);
         self.symbols_on = on;
         self.quant = quant;
         let selection = self.selection();
@@ -326,11 +305,11 @@ impl Player {
 
     /// Turns motion search (with warp and residual) on or off and sets its range; the current frame
     /// is recomputed when anything changed. Motion search runs only while a view needs it.
-    pub fn set_motion(&mut self, on: bool, range: u32) -> Result<(), GpuError> {
+    pub fn set_motion(&mut self, on: bool, range: SearchRange) -> Result<(), GpuError> {
         if on == self.motion_on && range == self.range {
             return Ok(());
         }
-        self.driver.pipeline_mut().set_range(SearchRange::new(range).map_err(|e| GpuError::Other(e.to_string()))?);
+        self.driver.pipeline_mut().set_range(range);
         self.motion_on = on;
         self.range = range;
         let selection = self.selection();
@@ -341,15 +320,15 @@ impl Player {
 
     /// Rebuilds the driver for a new block size and recomputes the current frame. The caller waits
     /// for draws that still read the old images first.
-    pub fn set_block(&mut self, ctx: &Arc<GpuContext>, block: u32) -> anyhow::Result<()> {
+    pub fn set_block(&mut self, ctx: &Arc<GpuContext>, block: BlockSize) -> anyhow::Result<()> {
         let n = self.playhead.target().or(self.playhead.shown()).unwrap_or(0);
         // Warp parameters are per grid: the caller reloads them (`set_warp_params`).
         let reference = self.reference.as_ref().map(|(r, _)| r.clone());
         let stream = self.info.meta.choice.by_user.then_some(self.info.meta.choice.video_stream);
         let mut driver =
             Self::open_driver(ctx, &self.info.input, stream, reference.as_ref(), block, self.selection(), n)?;
-        driver.pipeline_mut().set_range(SearchRange::new(self.range)?);
-        driver.pipeline_mut().set_quant(QuantStep::new(self.quant)?);
+        driver.pipeline_mut().set_range(self.range);
+        driver.pipeline_mut().set_quant(self.quant);
         self.learner_buffer = Self::new_learner_buffer(ctx, &driver.pipeline().grid())?;
         self.pass_values_buffer = Self::new_pass_values_buffer(ctx, &driver.pipeline().grid())?;
         self.pass_values.clear();
@@ -495,7 +474,7 @@ impl Player {
     /// Keeps the symbol stream of a new frame, its rates and the heatmap's per-block values.
     fn take_symbols(&mut self, stream: Option<Vec<u32>>) {
         let grid = self.grid();
-        self.symbol_layout = SymbolLayout::new(grid.block, self.quant);
+        self.symbol_layout = SymbolLayout::new(grid.block, self.quant.get());
         self.symbols = stream.unwrap_or_default();
         // No stream when the symbols pass is off: nothing to rate.
         self.rates = match (!self.symbols.is_empty()).then(|| stream_rates(&self.symbols, &grid, &self.symbol_layout)) {

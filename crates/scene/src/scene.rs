@@ -2,12 +2,14 @@
 //! inputs, the heatmap scale and the vector arrows. Shared by the window and headless `vidscope
 //! record`, so a recording made either way has the same pixels.
 
-use super::player::Player;
-use crate::gpu::{DisplayInputs, DisplayPush};
+use crate::display::DisplayPush;
+use crate::gpu::DisplayInputs;
+use crate::overlay::Arrow;
 use crate::passes::{metric_exports, MetricExport};
+use crate::player::Player;
 use crate::reference::symbols::HEADER_NONZERO;
 use crate::reference::{psnr_from_sse, BlockStat};
-use crate::ui::{self, Metric, Mode, Settings};
+use crate::settings::{Metric, Mode, Plane, Settings};
 use crate::video::ColourMatrix;
 use glam::Vec2;
 
@@ -155,6 +157,8 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
     let b = gpu.luma(1).filter(|_| compare);
     let ab_name = if settings.mode == Mode::AbSigned { "ab_signed" } else { "ab_diff" };
     let ab = gpu.image(ab_name).filter(|_| compare);
+    // Nothing may read B unless both of its images are bound.
+    let compare = b.is_some() && ab.is_some();
     let mut mode = settings.mode;
     let mut metric = settings.metric;
     if !compare {
@@ -184,10 +188,12 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
     let chroma = gpu.chroma().filter(|_| !settings.luma_only);
     let colour = &player.info.colour;
     let push = DisplayPush {
-        colour: match colour.matrix {
-            ColourMatrix::Bt601 => 1,
-            ColourMatrix::Bt709 => 2,
-            ColourMatrix::Bt2020 => 3,
+        // Gray unless chroma is bound.
+        colour: match (chroma.is_some(), colour.matrix) {
+            (false, _) => 0,
+            (true, ColourMatrix::Bt601) => 1,
+            (true, ColourMatrix::Bt709) => 2,
+            (true, ColourMatrix::Bt2020) => 3,
         },
         full_range: colour.full_range as u32,
         chroma_shift_x: chroma.map_or(0, |(_, _, (sx, _))| sx),
@@ -223,9 +229,9 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
     DisplayInputs {
         luma: player.shown().map(|_| luma),
         diff: match settings.mode.plane() {
-            ui::Plane::Diff => image("diff"),
-            ui::Plane::Predicted => image("predicted"),
-            ui::Plane::Residual => image("residual"),
+            Plane::Diff => image("diff"),
+            Plane::Predicted => image("predicted"),
+            Plane::Residual => image("residual"),
         },
         right: image("residual"),
         chroma: chroma.map(|(cb, cr, _)| (cb, cr)),
@@ -243,13 +249,13 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         symbols,
         b,
         ab,
-        push,
+        push: push.bytes(),
     }
 }
 
 /// Motion-vector arrows for the blocks on screen, in egui points (`ppp` pixels per point); none when
 /// blocks are too small on screen to read (under 6 points) or motion search has not run.
-pub fn arrows(settings: &Settings, player: &Player, view: &View, ppp: f32) -> Vec<ui::Arrow> {
+pub fn arrows(settings: &Settings, player: &Player, view: &View, ppp: f32) -> Vec<Arrow> {
     let (motion, mc) = (&player.motion, &player.mc_stats);
     if !settings.arrows || player.shown().is_none() || motion.len() != mc.len() {
         return Vec::new();
@@ -265,7 +271,7 @@ pub fn arrows(settings: &Settings, player: &Player, view: &View, ppp: f32) -> Ve
         .map(|(r, (v, m))| {
             let centre = Vec2::new(r.x0 as f32, r.y0 as f32) + Vec2::new(r.w as f32, r.h as f32) / 2.0;
             let tip = centre + Vec2::new(v.dx as f32, v.dy as f32) * settings.arrow_scale;
-            ui::Arrow { from: to_points(centre), to: to_points(tip), t: m.sad as f32 / max_sad }
+            Arrow { from: to_points(centre), to: to_points(tip), t: m.sad as f32 / max_sad }
         })
         .collect()
 }
