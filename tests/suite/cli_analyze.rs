@@ -205,12 +205,8 @@ fn analyze_replaces_an_earlier_output_but_never_a_foreign_folder() {
 
 /// A gray `.y4m` of `frames` frames of `w x h`.
 fn gray_y4m(path: &Path, w: usize, h: usize, frames: usize) {
-    let mut bytes = format!("YUV4MPEG2 W{w} H{h} F30:1 Ip A1:1 Cmono\n").into_bytes();
-    for t in 0..frames {
-        bytes.extend_from_slice(b"FRAME\n");
-        bytes.extend((0..w * h).map(|i| ((i + t) % 251) as u8));
-    }
-    std::fs::write(path, bytes).unwrap();
+    let luma = |t: usize| (0..w * h).map(|i| ((i + t) % 251) as u8).collect();
+    crate::common::y4m::Y4m::gray(w as u32, h as u32).write(path, (0..frames).map(luma));
 }
 
 #[test]

@@ -39,13 +39,8 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 /// A small 4:2:0 .y4m of `frames` frames moving by (1, 1).
 fn y4m(path: &Path, frames: usize) {
     let (w, h) = (48usize, 32usize);
-    let mut bytes = format!("YUV4MPEG2 W{w} H{h} F25:1 C420jpeg\n").into_bytes();
-    for t in 0..frames {
-        bytes.extend_from_slice(b"FRAME\n");
-        bytes.extend((0..w * h).map(|i| ((i % w + t) * 7 + (i / w + t) * 13) as u8));
-        bytes.extend(std::iter::repeat_n(128u8, w * h / 2));
-    }
-    std::fs::write(path, bytes).unwrap();
+    let luma = |t: usize| (0..w * h).map(|i| ((i % w + t) * 7 + (i / w + t) * 13) as u8).collect();
+    crate::common::y4m::Y4m::yuv420(w as u32, h as u32).write(path, (0..frames).map(luma));
 }
 
 #[test]

@@ -239,12 +239,9 @@ fn the_field_order_of_interlaced_input_is_recorded_and_warned_about() {
 
 /// A 4x2 gray y4m of `frames` frames with header tags `tags`.
 fn write_y4m(path: &Path, tags: &str, frames: usize) {
-    let mut data = format!("YUV4MPEG2 W4 H2 F25:1 {tags} Cmono\n").into_bytes();
-    for t in 0..frames {
-        data.extend_from_slice(b"FRAME\n");
-        data.extend((0..8).map(|i| (i * 10 + t) as u8));
-    }
-    std::fs::write(path, data).unwrap();
+    let tags = format!("F25:1 {tags}");
+    let y4m = crate::common::y4m::Y4m { tags: &tags, ..crate::common::y4m::Y4m::gray(4, 2) };
+    y4m.write(path, (0..frames).map(|t| (0..8).map(|i| (i * 10 + t) as u8).collect()));
 }
 
 #[test]

@@ -84,7 +84,6 @@ fn malformed_warp_params_fail_with_one_line_naming_the_file() {
 
 #[test]
 fn known_similarity_clip_through_warp_params_leaves_a_residual_far_below_the_diff() {
-    use std::io::Write;
     use vidscope::reference::{bilinear, BlockGrid};
     // Each frame is the previous one rotated by 1.5 degrees and scaled by 1.01 about the centre.
     let (w, h, b, frames) = (96u32, 64u32, 16u32, 4usize);
@@ -109,13 +108,7 @@ fn known_similarity_clip_through_warp_params_leaves_a_residual_far_below_the_dif
     }
     let dir = tempfile::tempdir().unwrap();
     let y4m = dir.path().join("similarity.y4m");
-    let mut f = std::fs::File::create(&y4m).unwrap();
-    writeln!(f, "YUV4MPEG2 W{w} H{h} F30:1 Ip A1:1 Cmono").unwrap();
-    for frame in &clip {
-        f.write_all(b"FRAME\n").unwrap();
-        f.write_all(frame).unwrap();
-    }
-    drop(f);
+    crate::common::y4m::Y4m::gray(w, h).write(&y4m, clip.iter().cloned());
     // The same warp about each block's centre c: t = (M - I)(c - C); one set for every pair.
     let grid = BlockGrid::new(w, h, b);
     let params: Vec<f32> = grid

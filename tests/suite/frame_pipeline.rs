@@ -219,15 +219,9 @@ fn staged_decoding_and_transfers_beside_compute_change_no_result() {
     // A .y4m (read straight into the staging buffers) and its reference, at an odd size.
     let (w, h) = (37u32, 21u32);
     let y4m = |name: &str, seed: u64| {
-        let mut bytes = format!("YUV4MPEG2 W{w} H{h} F25:1 C420jpeg\n").into_bytes();
-        let chroma = 2 * w.div_ceil(2) as usize * h.div_ceil(2) as usize;
-        for t in 0..7 {
-            bytes.extend_from_slice(b"FRAME\n");
-            bytes.extend(textured(w, h, seed + t, (t as i64, 1)));
-            bytes.extend(std::iter::repeat_n(128u8, chroma));
-        }
         let path = dir.path().join(name);
-        std::fs::write(&path, bytes).unwrap();
+        let frames = (0..7).map(|t| textured(w, h, seed + t, (t as i64, 1)));
+        crate::common::y4m::Y4m::yuv420(w, h).write(&path, frames);
         path.display().to_string()
     };
     let inputs = [y4m("a.y4m", 1), y4m("b.y4m", 50)];

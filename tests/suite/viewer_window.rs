@@ -3,7 +3,7 @@
 //! running viewer through resizes and key presses with xdotool. One test runs it as a native Wayland
 //! client instead, under a headless Weston (fails if weston is missing).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -88,12 +88,7 @@ fn still(_t: usize) -> Vec<u8> {
 }
 
 fn write_y4m(path: &Path, frames: usize, frame: fn(usize) -> Vec<u8>) {
-    let mut f = std::fs::File::create(path).unwrap();
-    writeln!(f, "YUV4MPEG2 W{W} H{H} F30:1 Ip A1:1 Cmono").unwrap();
-    for t in 0..frames {
-        f.write_all(b"FRAME\n").unwrap();
-        f.write_all(&frame(t)).unwrap();
-    }
+    crate::common::y4m::Y4m::gray(W, H).write(path, (0..frames).map(frame));
 }
 
 fn vidscope(display: &str, args: &[&str]) -> Command {
@@ -1258,12 +1253,8 @@ fn p_and_e_pressed_quickly_give_one_uniquely_named_file_each() {
 
 /// A gray `.y4m` whose FRAME lines carry a parameter, so its frame count is unknown until the end.
 fn write_y4m_unknown_count(path: &Path, frames: usize) {
-    let mut f = std::fs::File::create(path).unwrap();
-    writeln!(f, "YUV4MPEG2 W{W} H{H} F30:1 Ip A1:1 Cmono").unwrap();
-    for t in 0..frames {
-        f.write_all(b"FRAME Ixyz\n").unwrap();
-        f.write_all(&half_moving(t)).unwrap();
-    }
+    let y4m = crate::common::y4m::Y4m { frame_tag: " Ixyz", ..crate::common::y4m::Y4m::gray(W, H) };
+    y4m.write(path, (0..frames).map(half_moving));
 }
 
 #[test]
