@@ -92,106 +92,114 @@ enum Command {
     View(viewer_cli::ViewArgs),
     /// Export per-block SAD/SSE/mean/motion/rate (NPY), per-pair totals (CSV), on request the symbol
     /// stream and per-block CSV, PNG dumps and manifest.json for every frame pair; one input or many
-    Analyze {
-        /// Video file(s) (anything FFmpeg opens), .y4m files, or synthetic:WxH[@FPS]; several need --out-root
-        #[arg(value_name = "INPUT", required_unless_present = "inputs_from", value_parser = input_arg())]
-        inputs: Vec<String>,
-        /// Also analyze the inputs listed in this file, one per line (# starts a comment line)
-        #[arg(long, value_name = "LIST")]
-        inputs_from: Option<PathBuf>,
-        /// Read the file's N-th video stream (0-based, as ffmpeg's -map 0:v:N; default: FFmpeg's best)
-        #[arg(long, value_name = "N")]
-        stream: Option<usize>,
-        /// Output folder (created; replaced only if it holds an earlier vidscope output and nothing else)
-        #[arg(long, short, required_unless_present = "out_root", conflicts_with = "out_root")]
-        out: Option<PathBuf>,
-        /// One output folder per input under DIR (DIR/<name>/, name = the file name without extension);
-        /// finished folders with the same settings are skipped
-        #[arg(long, value_name = "DIR")]
-        out_root: Option<PathBuf>,
-        /// With --out-root: inputs analysed at once [default: half the CPU cores, at least 2]
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
-        jobs: Option<u32>,
-        /// Also write these large outputs: comma list of symbols (symbols.bin), block-csv (stats.csv), all
-        #[arg(long, value_name = "LIST")]
-        export: Option<String>,
-        /// Upload and read back on the compute queue, one after another (default: on the GPU's copy
-        /// queues where it has them, beside the compute of other frames)
-        #[arg(long)]
-        serial_transfers: bool,
-        /// Block size in pixels: 4, 8, 16, 32, 64 or 128
-        #[arg(long, short, default_value = "16")]
-        block: BlockSize,
-        /// Motion search range R: |dx|, |dy| <= R (0..=64)
-        #[arg(long, short, default_value = "16")]
-        range: SearchRange,
-        /// Learner warp parameters (float32 .npy [P,By,Bx,2|4] or [By,Bx,2|4]) used for prediction
-        #[arg(long, value_name = "FILE.npy")]
-        warp_params: Option<PathBuf>,
-        /// Analyze at most N frames
-        #[arg(long, short = 'n', value_name = "N")]
-        frames: Option<usize>,
-        /// Also write per-frame PNGs: comma list of raw, diff, predicted, residual
-        #[arg(long, value_name = "KINDS")]
-        dump: Option<String>,
-        /// Quantiser step Q of the symbol stream (symbols.bin, rate.npy): 1..=255, 1 = lossless
-        #[arg(long, value_name = "Q", default_value = "1")]
-        quant: QuantStep,
-        /// Learner trits (int8 .npy [P,By,Bx,N,b,b] or [By,Bx,N,b,b]) used for symbols.bin and the rate
-        #[arg(long, value_name = "FILE.npy")]
-        symbols: Option<PathBuf>,
-        #[command(flatten)]
-        reference: RefArgs,
-        /// Also write the per-block statistics as a YUView statistics file (CSV syntax v1.22)
-        #[arg(long, value_name = "FILE.csv")]
-        yuview_csv: Option<PathBuf>,
-        /// Stop with exit status 2 at the first frame the decoder reports damage in (default: decode on,
-        /// count and report the errors)
-        #[arg(long)]
-        strict: bool,
-    },
+    Analyze(AnalyzeArgs),
     /// Render the viewer's composite offscreen (no window) into an MP4, frame by frame
     Record(viewer_cli::RecordArgs),
     /// Time decoding, upload and each GPU pass (timestamp queries), and end-to-end fps
-    Bench {
-        /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
-        #[arg(value_parser = input_arg())]
-        input: String,
-        /// Read the file's N-th video stream (0-based, as ffmpeg's -map 0:v:N; default: FFmpeg's best)
-        #[arg(long, value_name = "N")]
-        stream: Option<usize>,
-        /// Passes to run: comma list of diff, stats, motion (motion includes warp and residual), symbols
-        #[arg(long, default_value = "diff,stats,motion,symbols")]
-        passes: String,
-        /// Motion search range R: |dx|, |dy| <= R (0..=64)
-        #[arg(long, short, default_value = "16")]
-        range: SearchRange,
-        /// Use at most N frames
-        #[arg(long, short = 'n', value_name = "N")]
-        frames: Option<usize>,
-        /// Block size in pixels: 4, 8, 16, 32, 64 or 128
-        #[arg(long, short, default_value = "16")]
-        block: BlockSize,
-        /// Quantiser step Q of the symbols pass: 1..=255
-        #[arg(long, value_name = "Q", default_value = "1")]
-        quant: QuantStep,
-        /// Run each pass N times per frame and report one run's time (keeps the GPU at full clock
-        /// when the source is slower than the passes)
-        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
-        repeat: u32,
-        /// Frames submitted to the GPU and not yet read back, at most (1 = no overlap)
-        #[arg(long, value_name = "K", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=8))]
-        frames_in_flight: u32,
-        /// Upload and read back on the compute queue, one after another (default: on the GPU's copy
-        /// queues where it has them, beside the compute of other frames)
-        #[arg(long)]
-        serial_transfers: bool,
-        #[command(flatten)]
-        reference: RefArgs,
-        /// Print the report as JSON
-        #[arg(long)]
-        json: bool,
-    },
+    Bench(BenchArgs),
+}
+
+/// `vidscope analyze`'s arguments.
+#[derive(Args)]
+struct AnalyzeArgs {
+    /// Video file(s) (anything FFmpeg opens), .y4m files, or synthetic:WxH[@FPS]; several need --out-root
+    #[arg(value_name = "INPUT", required_unless_present = "inputs_from", value_parser = input_arg())]
+    inputs: Vec<String>,
+    /// Also analyze the inputs listed in this file, one per line (# starts a comment line)
+    #[arg(long, value_name = "LIST")]
+    inputs_from: Option<PathBuf>,
+    /// Read the file's N-th video stream (0-based, as ffmpeg's -map 0:v:N; default: FFmpeg's best)
+    #[arg(long, value_name = "N")]
+    stream: Option<usize>,
+    /// Output folder (created; replaced only if it holds an earlier vidscope output and nothing else)
+    #[arg(long, short, required_unless_present = "out_root", conflicts_with = "out_root")]
+    out: Option<PathBuf>,
+    /// One output folder per input under DIR (DIR/<name>/, name = the file name without extension);
+    /// finished folders with the same settings are skipped
+    #[arg(long, value_name = "DIR")]
+    out_root: Option<PathBuf>,
+    /// With --out-root: inputs analysed at once [default: half the CPU cores, at least 2]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    jobs: Option<u32>,
+    /// Also write these large outputs: comma list of symbols (symbols.bin), block-csv (stats.csv), all
+    #[arg(long, value_name = "LIST")]
+    export: Option<String>,
+    /// Upload and read back on the compute queue, one after another (default: on the GPU's copy
+    /// queues where it has them, beside the compute of other frames)
+    #[arg(long)]
+    serial_transfers: bool,
+    /// Block size in pixels: 4, 8, 16, 32, 64 or 128
+    #[arg(long, short, default_value = "16")]
+    block: BlockSize,
+    /// Motion search range R: |dx|, |dy| <= R (0..=64)
+    #[arg(long, short, default_value = "16")]
+    range: SearchRange,
+    /// Learner warp parameters (float32 .npy [P,By,Bx,2|4] or [By,Bx,2|4]) used for prediction
+    #[arg(long, value_name = "FILE.npy")]
+    warp_params: Option<PathBuf>,
+    /// Analyze at most N frames
+    #[arg(long, short = 'n', value_name = "N")]
+    frames: Option<usize>,
+    /// Also write per-frame PNGs: comma list of raw, diff, predicted, residual
+    #[arg(long, value_name = "KINDS")]
+    dump: Option<String>,
+    /// Quantiser step Q of the symbol stream (symbols.bin, rate.npy): 1..=255, 1 = lossless
+    #[arg(long, value_name = "Q", default_value = "1")]
+    quant: QuantStep,
+    /// Learner trits (int8 .npy [P,By,Bx,N,b,b] or [By,Bx,N,b,b]) used for symbols.bin and the rate
+    #[arg(long, value_name = "FILE.npy")]
+    symbols: Option<PathBuf>,
+    #[command(flatten)]
+    reference: RefArgs,
+    /// Also write the per-block statistics as a YUView statistics file (CSV syntax v1.22)
+    #[arg(long, value_name = "FILE.csv")]
+    yuview_csv: Option<PathBuf>,
+    /// Stop with exit status 2 at the first frame the decoder reports damage in (default: decode on,
+    /// count and report the errors)
+    #[arg(long)]
+    strict: bool,
+}
+
+/// `vidscope bench`'s arguments.
+#[derive(Args)]
+struct BenchArgs {
+    /// Video file (anything FFmpeg opens), a .y4m file, or synthetic:WxH[@FPS]
+    #[arg(value_parser = input_arg())]
+    input: String,
+    /// Read the file's N-th video stream (0-based, as ffmpeg's -map 0:v:N; default: FFmpeg's best)
+    #[arg(long, value_name = "N")]
+    stream: Option<usize>,
+    /// Passes to run: comma list of diff, stats, motion (motion includes warp and residual), symbols
+    #[arg(long, default_value = "diff,stats,motion,symbols")]
+    passes: String,
+    /// Motion search range R: |dx|, |dy| <= R (0..=64)
+    #[arg(long, short, default_value = "16")]
+    range: SearchRange,
+    /// Use at most N frames
+    #[arg(long, short = 'n', value_name = "N")]
+    frames: Option<usize>,
+    /// Block size in pixels: 4, 8, 16, 32, 64 or 128
+    #[arg(long, short, default_value = "16")]
+    block: BlockSize,
+    /// Quantiser step Q of the symbols pass: 1..=255
+    #[arg(long, value_name = "Q", default_value = "1")]
+    quant: QuantStep,
+    /// Run each pass N times per frame and report one run's time (keeps the GPU at full clock
+    /// when the source is slower than the passes)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    repeat: u32,
+    /// Frames submitted to the GPU and not yet read back, at most (1 = no overlap)
+    #[arg(long, value_name = "K", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=8))]
+    frames_in_flight: u32,
+    /// Upload and read back on the compute queue, one after another (default: on the GPU's copy
+    /// queues where it has them, beside the compute of other frames)
+    #[arg(long)]
+    serial_transfers: bool,
+    #[command(flatten)]
+    reference: RefArgs,
+    /// Print the report as JSON
+    #[arg(long)]
+    json: bool,
 }
 
 fn gpu_context(args: &GpuArgs) -> anyhow::Result<Arc<GpuContext>> {
@@ -215,127 +223,135 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match command {
         Command::View(args) => vidscope::viewer::run(args.into_options(gpu)?),
         Command::Record(args) => vidscope::analysis::record(args.into_options(gpu)?),
-        Command::Analyze {
-            inputs,
-            inputs_from,
-            stream,
-            out,
-            out_root,
-            jobs,
-            export,
-            serial_transfers,
-            block,
-            range,
-            warp_params,
-            frames,
-            dump,
-            quant,
-            symbols,
-            reference,
-            yuview_csv,
-            strict,
-        } => {
-            let dump = DumpKinds::parse(dump.as_deref().unwrap_or(""))?;
-            let exports = ExportSet::parse(export.as_deref().unwrap_or(""))?;
-            let mut inputs = inputs;
-            if let Some(list) = &inputs_from {
-                inputs.extend(analysis::read_input_list(list)?);
-            }
-            let single = match (&out, &out_root, inputs.as_slice()) {
-                (Some(out), None, [input]) => Some((input.clone(), out.clone())),
-                (Some(_), None, _) => {
-                    anyhow::bail!("--out: {} inputs; several inputs need --out-root DIR", inputs.len())
-                }
-                (_, _, []) => anyhow::bail!("--inputs-from: no input listed"),
-                _ => None,
-            };
-            let ctx = gpu_context(&cli.gpu)?;
-            let (input, out) = single.clone().unwrap_or_default();
-            let opts = AnalyzeOptions {
-                input,
-                stream,
-                out,
-                block,
-                range,
-                warp_params,
-                max_frames: frames,
-                dump,
-                quant,
-                symbols,
-                reference: reference.reference(),
-                yuview_csv,
-                progress: true,
-                strict,
-                exports,
-                notices: true,
-                serial_transfers,
-            };
-            if let (None, Some(out_root)) = (&single, out_root) {
-                let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-                let jobs = jobs.map_or((cores / 2).max(2), |j| j as usize);
-                let batch = BatchOptions { inputs, out_root, jobs, template: opts };
-                let summary = analysis::run_batch(&ctx, &batch)?;
-                println!("{summary}");
-                anyhow::ensure!(
-                    summary.failed.is_empty(),
-                    "{} of {} input(s) failed (listed above)",
-                    summary.failed.len(),
-                    summary.files
-                );
-                return report_validation(&ctx);
-            }
-            let summary = analysis::run_analyze(&ctx, &opts)?;
-            println!("{summary}");
-            for warning in [summary.warning(), summary.ref_warning()].into_iter().flatten() {
-                eprintln!("vidscope: warning: {warning}");
-            }
-            if let Some(warning) = summary.format_warning() {
-                eprintln!("vidscope: warning: {warning}");
-            }
-            report_validation(&ctx)
-        }
-        Command::Bench {
-            input,
-            stream,
-            passes,
-            range,
-            frames,
-            block,
-            quant,
-            repeat,
-            frames_in_flight,
-            serial_transfers,
-            reference,
-            json,
-        } => {
-            let mut passes = PassSelection::parse(&passes).map_err(anyhow::Error::msg)?;
-            // With a reference the A/B passes run too; without one they cannot.
-            anyhow::ensure!(!passes.compare || reference.reference.is_some(), "--passes compare: needs --ref REF");
-            passes.compare |= reference.reference.is_some();
-            let ctx = gpu_context(&cli.gpu)?;
-            let frames_in_flight = frames_in_flight as usize;
-            let opts = BenchOptions {
-                input,
-                stream,
-                reference: reference.reference(),
-                passes,
-                range,
-                max_frames: frames,
-                block,
-                quant,
-                repeat,
-                frames_in_flight,
-                serial_transfers,
-            };
-            let report = analysis::run_bench(&ctx, &opts)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{report}");
-            }
-            report_validation(&ctx)
-        }
+        Command::Analyze(args) => analyze_command(args, &cli.gpu),
+        Command::Bench(args) => bench_command(args, &cli.gpu),
     }
+}
+
+/// `vidscope analyze`: one input into `--out`, or many into `--out-root`.
+fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
+    let AnalyzeArgs {
+        inputs,
+        inputs_from,
+        stream,
+        out,
+        out_root,
+        jobs,
+        export,
+        serial_transfers,
+        block,
+        range,
+        warp_params,
+        frames,
+        dump,
+        quant,
+        symbols,
+        reference,
+        yuview_csv,
+        strict,
+    } = args;
+    let dump = DumpKinds::parse(dump.as_deref().unwrap_or(""))?;
+    let exports = ExportSet::parse(export.as_deref().unwrap_or(""))?;
+    let mut inputs = inputs;
+    if let Some(list) = &inputs_from {
+        inputs.extend(analysis::read_input_list(list)?);
+    }
+    let single = match (&out, &out_root, inputs.as_slice()) {
+        (Some(out), None, [input]) => Some((input.clone(), out.clone())),
+        (Some(_), None, _) => {
+            anyhow::bail!("--out: {} inputs; several inputs need --out-root DIR", inputs.len())
+        }
+        (_, _, []) => anyhow::bail!("--inputs-from: no input listed"),
+        _ => None,
+    };
+    let ctx = gpu_context(gpu)?;
+    let (input, out) = single.clone().unwrap_or_default();
+    let opts = AnalyzeOptions {
+        input,
+        stream,
+        out,
+        block,
+        range,
+        warp_params,
+        max_frames: frames,
+        dump,
+        quant,
+        symbols,
+        reference: reference.reference(),
+        yuview_csv,
+        progress: true,
+        strict,
+        exports,
+        notices: true,
+        serial_transfers,
+    };
+    if let (None, Some(out_root)) = (&single, out_root) {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let jobs = jobs.map_or((cores / 2).max(2), |j| j as usize);
+        let batch = BatchOptions { inputs, out_root, jobs, template: opts };
+        let summary = analysis::run_batch(&ctx, &batch)?;
+        println!("{summary}");
+        anyhow::ensure!(
+            summary.failed.is_empty(),
+            "{} of {} input(s) failed (listed above)",
+            summary.failed.len(),
+            summary.files
+        );
+        return report_validation(&ctx);
+    }
+    let summary = analysis::run_analyze(&ctx, &opts)?;
+    println!("{summary}");
+    for warning in [summary.warning(), summary.ref_warning()].into_iter().flatten() {
+        eprintln!("vidscope: warning: {warning}");
+    }
+    if let Some(warning) = summary.format_warning() {
+        eprintln!("vidscope: warning: {warning}");
+    }
+    report_validation(&ctx)
+}
+
+/// `vidscope bench`: per-pass GPU times and end-to-end fps.
+fn bench_command(args: BenchArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
+    let BenchArgs {
+        input,
+        stream,
+        passes,
+        range,
+        frames,
+        block,
+        quant,
+        repeat,
+        frames_in_flight,
+        serial_transfers,
+        reference,
+        json,
+    } = args;
+    let mut passes = PassSelection::parse(&passes).map_err(anyhow::Error::msg)?;
+    // With a reference the A/B passes run too; without one they cannot.
+    anyhow::ensure!(!passes.compare || reference.reference.is_some(), "--passes compare: needs --ref REF");
+    passes.compare |= reference.reference.is_some();
+    let ctx = gpu_context(gpu)?;
+    let frames_in_flight = frames_in_flight as usize;
+    let opts = BenchOptions {
+        input,
+        stream,
+        reference: reference.reference(),
+        passes,
+        range,
+        max_frames: frames,
+        block,
+        quant,
+        repeat,
+        frames_in_flight,
+        serial_transfers,
+    };
+    let report = analysis::run_bench(&ctx, &opts)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{report}");
+    }
+    report_validation(&ctx)
 }
 
 /// Validation messages mean a bug in vidscope: say so and fail, after the output was written.

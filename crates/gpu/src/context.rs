@@ -117,13 +117,7 @@ impl GpuContext {
     }
 
     fn create(options: &GpuOptions, window: Option<Arc<dyn WindowTarget>>) -> Result<Self, GpuError> {
-        let handles = match &window {
-            None => None,
-            Some(w) => {
-                let bad = |e: raw_window_handle::HandleError| GpuError::Other(format!("window handle: {e}"));
-                Some((w.display_handle().map_err(bad)?.as_raw(), w.window_handle().map_err(bad)?.as_raw()))
-            }
-        };
+        let handles = window.as_deref().map(raw_handles).transpose()?;
         // SAFETY: loading the system Vulkan loader library; nothing else is loaded under that name.
         let entry = unsafe { ash::Entry::load() }.map_err(|e| GpuError::NoLoader(e.to_string()))?;
         // Until the device is made (error paths included): see LOADER_LISTS.
@@ -136,54 +130,8 @@ impl GpuContext {
         };
         let validation_log = Box::<ValidationLog>::default();
 
-        let app_info = vk::ApplicationInfo::default()
-            .application_name(c"vidscope")
-            .engine_name(c"vidscope")
-            .api_version(vk::API_VERSION_1_2);
-        let layers: Vec<*const i8> = if validation { vec![VALIDATION_LAYER.as_ptr()] } else { vec![] };
-        let mut extensions: Vec<*const i8> =
-            if validation { vec![ash::ext::debug_utils::NAME.as_ptr()] } else { vec![] };
-        if let Some((display, _)) = handles {
-            let needed = ash_window::enumerate_required_extensions(display)
-                .map_err(|e| GpuError::Other(format!("this window system cannot present with Vulkan: {e}")))?;
-            extensions.extend_from_slice(needed);
-        }
-        let mut messenger_info = vk::DebugUtilsMessengerCreateInfoEXT::default()
-            .message_severity(
-                vk::DebugUtilsMessageSeverityFlagsEXT::WARNING | vk::DebugUtilsMessageSeverityFlagsEXT::ERROR,
-            )
-            .message_type(
-                vk::DebugUtilsMessageTypeFlagsEXT::GENERAL
-                    | vk::DebugUtilsMessageTypeFlagsEXT::VALIDATION
-                    | vk::DebugUtilsMessageTypeFlagsEXT::PERFORMANCE,
-            )
-            .pfn_user_callback(Some(debug_callback))
-            .user_data(&*validation_log as *const ValidationLog as *mut c_void);
-        let mut instance_info = vk::InstanceCreateInfo::default()
-            .application_info(&app_info)
-            .enabled_layer_names(&layers)
-            .enabled_extension_names(&extensions);
-        if validation {
-            // Also report problems in vkCreateInstance/vkDestroyInstance themselves.
-            instance_info = instance_info.push_next(&mut messenger_info);
-        }
-        // SAFETY: all pointers in instance_info point to locals that outlive the call.
-        let instance = match unsafe { entry.create_instance(&instance_info, None) } {
-            Ok(i) => i,
-            // The loader found no driver at all.
-            Err(vk::Result::ERROR_INCOMPATIBLE_DRIVER) => return Err(GpuError::NoDevice),
-            Err(result) => return Err(GpuError::Vk { what: "vkCreateInstance", result }),
-        };
-
-        let debug_messenger = if validation {
-            let loader = ash::ext::debug_utils::Instance::new(&entry, &instance);
-            // SAFETY: the messenger's user_data (validation_log) lives as long as the context.
-            let messenger = unsafe { loader.create_debug_utils_messenger(&messenger_info, None) }
-                .vk("vkCreateDebugUtilsMessengerEXT")?;
-            Some((loader, messenger))
-        } else {
-            None
-        };
+        let display = handles.map(|(display, _)| display);
+        let (instance, debug_messenger) = create_instance(&entry, validation, display, &validation_log)?;
 
         let surface = match handles {
             None => None,
@@ -226,14 +174,7 @@ impl GpuContext {
                 return Err(e);
             }
         };
-        // SAFETY: the queue family and index 0 were requested at device creation.
-        let queue = unsafe { device.get_device_queue(queue_family, 0) };
-        let side_queues = side
-            .map(|(family, count)| {
-                // SAFETY: `count` queues of this family were requested at device creation.
-                (0..count).map(|i| (unsafe { device.get_device_queue(family, i) }, Mutex::new(()))).collect()
-            })
-            .unwrap_or_default();
+        let (queue, side_queues) = device_queues(&device, queue_family, side);
         let side_family = side.map(|(family, _)| family);
         let allocator = Allocator::new(&AllocatorCreateDesc {
             instance: instance.clone(),
@@ -604,6 +545,91 @@ struct CreatedDevice {
     timestamp_bits: u32,
     dynamic_rendering: bool,
     host_query_reset: bool,
+}
+
+/// The debug messenger of a validation run: its loader and handle.
+type Messenger = (ash::ext::debug_utils::Instance, vk::DebugUtilsMessengerEXT);
+
+/// The Vulkan instance: with `validation`, the Khronos layer and a messenger writing into `log`;
+/// with a window's `display`, the surface extensions it needs.
+fn create_instance(
+    entry: &ash::Entry,
+    validation: bool,
+    display: Option<raw_window_handle::RawDisplayHandle>,
+    log: &ValidationLog,
+) -> Result<(ash::Instance, Option<Messenger>), GpuError> {
+    let app_info = vk::ApplicationInfo::default()
+        .application_name(c"vidscope")
+        .engine_name(c"vidscope")
+        .api_version(vk::API_VERSION_1_2);
+    let layers: Vec<*const i8> = if validation { vec![VALIDATION_LAYER.as_ptr()] } else { vec![] };
+    let mut extensions: Vec<*const i8> = if validation { vec![ash::ext::debug_utils::NAME.as_ptr()] } else { vec![] };
+    if let Some(display) = display {
+        let needed = ash_window::enumerate_required_extensions(display)
+            .map_err(|e| GpuError::Other(format!("this window system cannot present with Vulkan: {e}")))?;
+        extensions.extend_from_slice(needed);
+    }
+    let mut messenger_info = vk::DebugUtilsMessengerCreateInfoEXT::default()
+        .message_severity(vk::DebugUtilsMessageSeverityFlagsEXT::WARNING | vk::DebugUtilsMessageSeverityFlagsEXT::ERROR)
+        .message_type(
+            vk::DebugUtilsMessageTypeFlagsEXT::GENERAL
+                | vk::DebugUtilsMessageTypeFlagsEXT::VALIDATION
+                | vk::DebugUtilsMessageTypeFlagsEXT::PERFORMANCE,
+        )
+        .pfn_user_callback(Some(debug_callback))
+        .user_data(log as *const ValidationLog as *mut c_void);
+    let mut instance_info = vk::InstanceCreateInfo::default()
+        .application_info(&app_info)
+        .enabled_layer_names(&layers)
+        .enabled_extension_names(&extensions);
+    if validation {
+        // Also report problems in vkCreateInstance/vkDestroyInstance themselves.
+        instance_info = instance_info.push_next(&mut messenger_info);
+    }
+    // SAFETY: all pointers in instance_info point to locals that outlive the call.
+    let instance = match unsafe { entry.create_instance(&instance_info, None) } {
+        Ok(i) => i,
+        // The loader found no driver at all.
+        Err(vk::Result::ERROR_INCOMPATIBLE_DRIVER) => return Err(GpuError::NoDevice),
+        Err(result) => return Err(GpuError::Vk { what: "vkCreateInstance", result }),
+    };
+
+    let debug_messenger = if validation {
+        let loader = ash::ext::debug_utils::Instance::new(entry, &instance);
+        // SAFETY: the messenger's user_data (validation_log) lives as long as the context.
+        let messenger = unsafe { loader.create_debug_utils_messenger(&messenger_info, None) }
+            .vk("vkCreateDebugUtilsMessengerEXT")?;
+        Some((loader, messenger))
+    } else {
+        None
+    };
+    Ok((instance, debug_messenger))
+}
+
+/// The window's raw display and window handles.
+fn raw_handles(
+    w: &dyn WindowTarget,
+) -> Result<(raw_window_handle::RawDisplayHandle, raw_window_handle::RawWindowHandle), GpuError> {
+    let bad = |e: raw_window_handle::HandleError| GpuError::Other(format!("window handle: {e}"));
+    Ok((w.display_handle().map_err(bad)?.as_raw(), w.window_handle().map_err(bad)?.as_raw()))
+}
+
+/// The main queue (index 0 of `family`) and the side queues (`count` of their family), each with
+/// its lock.
+fn device_queues(
+    device: &ash::Device,
+    family: u32,
+    side: Option<(u32, u32)>,
+) -> (vk::Queue, Vec<(vk::Queue, Mutex<()>)>) {
+    // SAFETY: the queue family and index 0 were requested at device creation.
+    let queue = unsafe { device.get_device_queue(family, 0) };
+    let side_queues = side
+        .map(|(family, count)| {
+            // SAFETY: `count` queues of this family were requested at device creation.
+            (0..count).map(|i| (unsafe { device.get_device_queue(family, i) }, Mutex::new(()))).collect()
+        })
+        .unwrap_or_default();
+    (queue, side_queues)
 }
 
 #[cfg(test)]

@@ -206,6 +206,35 @@ impl Presenter {
 
     /// Rebuilds the swapchain (and the composite) for the current window size. `Ok(false)` when the
     /// window has no area.
+    /// `--present` when the surface offers it, else FIFO (said once).
+    fn choose_present_mode(&self, modes: &[vk::PresentModeKHR]) -> vk::PresentModeKHR {
+        let wanted = self.present_mode.vk();
+        if modes.contains(&wanted) {
+            return wanted;
+        }
+        if self.swapchain.is_none() && self.frame == 0 {
+            eprintln!("vidscope: present mode {wanted:?} is not supported here; using FIFO");
+        }
+        vk::PresentModeKHR::FIFO
+    }
+
+    /// The swapchain's images and a "rendered" semaphore for each, named for the validation layer.
+    fn swapchain_images(&self, handle: vk::SwapchainKHR) -> Result<(Vec<vk::Image>, Vec<vk::Semaphore>), GpuError> {
+        let device = &self.ctx.device;
+        // SAFETY: the swapchain is live.
+        let images = unsafe { self.swapchain_loader.get_swapchain_images(handle) }.vk("vkGetSwapchainImagesKHR")?;
+        let mut rendered = Vec::new();
+        for (i, &image) in images.iter().enumerate() {
+            // SAFETY: valid create info; destroyed in destroy_swapchain.
+            let sem = unsafe { device.create_semaphore(&vk::SemaphoreCreateInfo::default(), None) }
+                .vk("vkCreateSemaphore")?;
+            self.ctx.set_name(image, &format!("swapchain image {i}"));
+            self.ctx.set_name(sem, &format!("rendered (swapchain image {i})"));
+            rendered.push(sem);
+        }
+        Ok((images, rendered))
+    }
+
     fn recreate(&mut self) -> Result<bool, GpuError> {
         self.ctx.wait_idle();
         // Every submission is done: hand over pending captures before their buffers may change size.
@@ -237,15 +266,7 @@ impl Presenter {
         // The swapchain images, like every other, are held to the device's limit before creation.
         self.ctx.check_image_size("the window", extent.width, extent.height)?;
         let format = Self::pick_format(&self.ctx)?;
-        let wanted = self.present_mode.vk();
-        let mode = if modes.contains(&wanted) {
-            wanted
-        } else {
-            if self.swapchain.is_none() && self.frame == 0 {
-                eprintln!("vidscope: present mode {wanted:?} is not supported here; using FIFO");
-            }
-            vk::PresentModeKHR::FIFO
-        };
+        let mode = self.choose_present_mode(&modes);
         let mut count = caps.min_image_count + 1;
         if caps.max_image_count > 0 {
             count = count.min(caps.max_image_count);
@@ -258,15 +279,7 @@ impl Presenter {
                 caps.supported_usage_flags
             )));
         }
-        let alpha = [
-            vk::CompositeAlphaFlagsKHR::OPAQUE,
-            vk::CompositeAlphaFlagsKHR::INHERIT,
-            vk::CompositeAlphaFlagsKHR::PRE_MULTIPLIED,
-            vk::CompositeAlphaFlagsKHR::POST_MULTIPLIED,
-        ]
-        .into_iter()
-        .find(|a| caps.supported_composite_alpha.contains(*a))
-        .unwrap_or(vk::CompositeAlphaFlagsKHR::OPAQUE);
+        let alpha = composite_alpha(&caps);
         let old = self.swapchain.as_ref().map(|s| s.handle).unwrap_or_default();
         let info = vk::SwapchainCreateInfoKHR::default()
             .surface(surface)
@@ -288,18 +301,7 @@ impl Presenter {
         drop(loader_lists);
         self.destroy_swapchain();
         self.present_mode_used = mode;
-        let device = &self.ctx.device;
-        // SAFETY: the swapchain is live.
-        let images = unsafe { self.swapchain_loader.get_swapchain_images(handle) }.vk("vkGetSwapchainImagesKHR")?;
-        let mut rendered = Vec::new();
-        for (i, &image) in images.iter().enumerate() {
-            // SAFETY: valid create info; destroyed in destroy_swapchain.
-            let sem = unsafe { device.create_semaphore(&vk::SemaphoreCreateInfo::default(), None) }
-                .vk("vkCreateSemaphore")?;
-            self.ctx.set_name(image, &format!("swapchain image {i}"));
-            self.ctx.set_name(sem, &format!("rendered (swapchain image {i})"));
-            rendered.push(sem);
-        }
+        let (images, rendered) = self.swapchain_images(handle)?;
         self.ctx.set_name(handle, "swapchain");
         if is_srgb(format.format) && !self.warned_srgb {
             self.warned_srgb = true;
@@ -321,19 +323,13 @@ impl Presenter {
     /// presented. With `capture = Some(tag)` the composite (without the overlay) is also copied to the
     /// host; it comes back from `take_captures` once this slot is next waited for, or from
     /// `flush_captures`.
-    pub fn draw(
-        &mut self,
-        inputs: DisplayInputs,
-        mut egui_frame: EguiFrame,
-        capture: Option<u64>,
-    ) -> Result<DrawOutcome, GpuError> {
-        let slot = self.frame % FRAMES_IN_FLIGHT;
-        let device = self.ctx.device.clone();
+    /// Waits for the frame that last used `slot`, then takes its capture, frees the egui textures
+    /// it outlived, and applies this frame's texture changes (even when nothing is presented, so
+    /// none is lost).
+    fn reuse_slot(&mut self, slot: usize, egui_frame: &mut EguiFrame) -> Result<(), GpuError> {
         let fence = self.frames[slot].fence;
         // SAFETY: the fence belongs to this device.
-        unsafe { device.wait_for_fences(&[fence], true, u64::MAX) }.vk("vkWaitForFences")?;
-        // The frame that last used this slot is done: its capture can be read, its freed egui
-        // textures may go.
+        unsafe { self.ctx.device.wait_for_fences(&[fence], true, u64::MAX) }.vk("vkWaitForFences")?;
         if let Some((_, captured)) = Self::take_capture(&mut self.frames[slot]) {
             self.ready.push(captured);
         }
@@ -344,10 +340,22 @@ impl Presenter {
         if egui_frame.textures_delta.set.values().flatten().any(|d| d.pos.is_none()) {
             self.wait_frames()?;
         }
-        // egui's texture changes are applied even when nothing is presented, so none is lost.
         self.compositor.set_textures(&egui_frame.textures_delta)?;
         self.frames[slot].free_after.extend(egui_frame.textures_delta.free.iter().copied());
         egui_frame.textures_delta.clear();
+        Ok(())
+    }
+
+    pub fn draw(
+        &mut self,
+        inputs: DisplayInputs,
+        mut egui_frame: EguiFrame,
+        capture: Option<u64>,
+    ) -> Result<DrawOutcome, GpuError> {
+        let slot = self.frame % FRAMES_IN_FLIGHT;
+        let device = self.ctx.device.clone();
+        let fence = self.frames[slot].fence;
+        self.reuse_slot(slot, &mut egui_frame)?;
 
         if self.dirty || self.swapchain.is_none() {
             if !self.recreate()? {
@@ -398,36 +406,9 @@ impl Presenter {
         }
         let capture_buffer = capture.and(self.frames[slot].capture.as_ref());
         self.compositor.record(cmd, &inputs, &egui_frame, capture_buffer)?;
-        use vk::AccessFlags as A;
-        use vk::ImageLayout as L;
-        use vk::PipelineStageFlags as S;
-        let to_dst = image_barrier(image, L::UNDEFINED, L::TRANSFER_DST_OPTIMAL, A::empty(), A::TRANSFER_WRITE);
-        pipeline_barrier(&device, cmd, S::TRANSFER, S::TRANSFER, &[], &[to_dst]);
-        let corner = vk::Offset3D { x: extent.width as i32, y: extent.height as i32, z: 1 };
-        let blit = vk::ImageBlit {
-            src_subresource: color_layers(),
-            src_offsets: [vk::Offset3D::default(), corner],
-            dst_subresource: color_layers(),
-            dst_offsets: [vk::Offset3D::default(), corner],
-        };
-        // SAFETY: recording; both images are live and in the layouts named (barriers above and in
-        // Compositor::record); same size, so the blit is a copy with format conversion.
-        unsafe {
-            device.cmd_blit_image(
-                cmd,
-                composite,
-                L::TRANSFER_SRC_OPTIMAL,
-                image,
-                L::TRANSFER_DST_OPTIMAL,
-                &[blit],
-                vk::Filter::NEAREST,
-            )
-        };
-        let to_present =
-            image_barrier(image, L::TRANSFER_DST_OPTIMAL, L::PRESENT_SRC_KHR, A::TRANSFER_WRITE, A::empty());
-        pipeline_barrier(&device, cmd, S::TRANSFER, S::BOTTOM_OF_PIPE, &[], &[to_present]);
+        record_blit_to_swapchain(&device, cmd, composite, image, extent);
         let waits = [acquired];
-        let wait_stages = [S::TRANSFER];
+        let wait_stages = [vk::PipelineStageFlags::TRANSFER];
         let cmds = [cmd];
         let signals = [rendered];
         let submit = [vk::SubmitInfo::default()
@@ -491,4 +472,55 @@ impl FrameSlot {
             Ok(Self { pool, cmd, fence, acquired, free_after: Vec::new(), capture: None, pending: None })
         }
     }
+}
+
+/// Records the copy of the composite (TRANSFER_SRC_OPTIMAL) into the swapchain `image`, left ready
+/// to present.
+fn record_blit_to_swapchain(
+    device: &ash::Device,
+    cmd: vk::CommandBuffer,
+    composite: vk::Image,
+    image: vk::Image,
+    extent: vk::Extent2D,
+) {
+    use vk::AccessFlags as A;
+    use vk::ImageLayout as L;
+    use vk::PipelineStageFlags as S;
+    let to_dst = image_barrier(image, L::UNDEFINED, L::TRANSFER_DST_OPTIMAL, A::empty(), A::TRANSFER_WRITE);
+    pipeline_barrier(device, cmd, S::TRANSFER, S::TRANSFER, &[], &[to_dst]);
+    let corner = vk::Offset3D { x: extent.width as i32, y: extent.height as i32, z: 1 };
+    let blit = vk::ImageBlit {
+        src_subresource: color_layers(),
+        src_offsets: [vk::Offset3D::default(), corner],
+        dst_subresource: color_layers(),
+        dst_offsets: [vk::Offset3D::default(), corner],
+    };
+    // SAFETY: `cmd` is recording; both images are live and in the layouts named (the barrier above
+    // and Compositor::record); same size, so the blit is a copy with format conversion.
+    unsafe {
+        device.cmd_blit_image(
+            cmd,
+            composite,
+            L::TRANSFER_SRC_OPTIMAL,
+            image,
+            L::TRANSFER_DST_OPTIMAL,
+            &[blit],
+            vk::Filter::NEAREST,
+        )
+    };
+    let to_present = image_barrier(image, L::TRANSFER_DST_OPTIMAL, L::PRESENT_SRC_KHR, A::TRANSFER_WRITE, A::empty());
+    pipeline_barrier(device, cmd, S::TRANSFER, S::BOTTOM_OF_PIPE, &[], &[to_present]);
+}
+
+/// The first composite-alpha mode the surface supports, opaque first.
+fn composite_alpha(caps: &vk::SurfaceCapabilitiesKHR) -> vk::CompositeAlphaFlagsKHR {
+    [
+        vk::CompositeAlphaFlagsKHR::OPAQUE,
+        vk::CompositeAlphaFlagsKHR::INHERIT,
+        vk::CompositeAlphaFlagsKHR::PRE_MULTIPLIED,
+        vk::CompositeAlphaFlagsKHR::POST_MULTIPLIED,
+    ]
+    .into_iter()
+    .find(|a| caps.supported_composite_alpha.contains(*a))
+    .unwrap_or(vk::CompositeAlphaFlagsKHR::OPAQUE)
 }

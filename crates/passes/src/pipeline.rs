@@ -548,7 +548,34 @@ impl FramePipeline {
                 InputPlanes::Device { .. } => {}
             }
         }
-        // The host-visible buffers this frame's device-local results are copied into.
+        let mirrors = self.take_mirrors(s, &order)?;
+        self.record_frame(s, prev, &order, &settings, &input.inputs, &mirrors)?;
+
+        let mut staged = Vec::new();
+        let frames = input
+            .inputs
+            .into_iter()
+            .map(|p| match p {
+                InputPlanes::Host(f) => Some(f),
+                InputPlanes::Staged { frame, staging } => {
+                    staged.push(staging);
+                    Some(frame)
+                }
+                InputPlanes::Device { .. } => None,
+            })
+            .collect();
+        let slot = &mut self.slots[s];
+        slot.frame = Some(SlotFrame { index, frames, settings, staging: staged, mirrors });
+        slot.prev = prev;
+        slot.repeat = self.repeat;
+        self.in_flight.push_back(s);
+        self.last_submitted = Some(s);
+        Ok(())
+    }
+
+    /// The host-visible buffers slot `s`'s device-local results are copied into this frame: one per
+    /// read-back output of a pass in `order`, reused from the pool when one was given back.
+    fn take_mirrors(&mut self, s: usize, order: &[usize]) -> Result<Vec<(&'static str, GpuBuffer)>, GpuError> {
         let mut mirrors = Vec::new();
         for (&name, &size) in &self.mirrored {
             let runs = order.iter().any(|&p| self.passes[p].outputs().iter().any(|o| o.name == name));
@@ -560,7 +587,19 @@ impl FramePipeline {
                 mirrors.push((name, mirror));
             }
         }
+        Ok(mirrors)
+    }
 
+    /// Records and submits slot `s`'s frame: upload, the passes in `order`, readback.
+    fn record_frame(
+        &mut self,
+        s: usize,
+        prev: Option<usize>,
+        order: &[usize],
+        settings: &FrameSettings,
+        inputs: &[InputPlanes],
+        mirrors: &[(&'static str, GpuBuffer)],
+    ) -> Result<(), GpuError> {
         // Three steps, each between timestamps (QUERIES_BEYOND_PASSES): upload, passes, readback.
         // One command buffer on the main queue; or, overlapping transfers, the upload and the
         // readback on queues of their own, the passes waiting for the upload and the readback for them.
@@ -569,11 +608,11 @@ impl FramePipeline {
             slot,
             prev: &self.slots[prev.unwrap_or(s)],
             passes: &self.passes,
-            order: &order,
-            settings: &settings,
+            order,
+            settings,
             repeat: self.repeat,
-            inputs: &input.inputs,
-            mirrors: &mirrors,
+            inputs,
+            mirrors,
         };
         let main = &mut self.recorders[s];
         match self.transfers.get_mut(s) {
@@ -609,26 +648,6 @@ impl FramePipeline {
                 main.submit()?;
             }
         }
-
-        let mut staged = Vec::new();
-        let frames = input
-            .inputs
-            .into_iter()
-            .map(|p| match p {
-                InputPlanes::Host(f) => Some(f),
-                InputPlanes::Staged { frame, staging } => {
-                    staged.push(staging);
-                    Some(frame)
-                }
-                InputPlanes::Device { .. } => None,
-            })
-            .collect();
-        let slot = &mut self.slots[s];
-        slot.frame = Some(SlotFrame { index, frames, settings, staging: staged, mirrors });
-        slot.prev = prev;
-        slot.repeat = self.repeat;
-        self.in_flight.push_back(s);
-        self.last_submitted = Some(s);
         Ok(())
     }
 

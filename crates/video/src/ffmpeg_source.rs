@@ -384,33 +384,38 @@ impl FfmpegSource {
             source.packet_limit = Some(frames);
         }
 
+        source.read_first_frame(known)?;
+        Ok(source)
+    }
+
+    /// Decodes the first frame, which says what the stream starts as (format, field order) and,
+    /// where the headers did not (`!known`), its size; kept pending for `next_frame`.
+    fn read_first_frame(&mut self, known: bool) -> Result<(), VideoError> {
         if !known {
-            // The headers did not say: decode the first frame to learn size and format.
-            source.info.width = 0;
-            source.info.height = 0;
-            let first = source.decode_next()?;
-            let Some(first) = first else {
-                return Err(not_video("the video stream has no decodable frames".into()));
+            self.info.width = 0;
+            self.info.height = 0;
+            let Some(first) = self.decode_next()? else {
+                let reason = "the video stream has no decodable frames".into();
+                return Err(VideoError::NotVideo { path: self.info.input.clone(), reason });
             };
-            source.info.width = first.width;
-            source.info.height = first.height;
-            source.info.colour = colour_info(&source.decoder, classify(source.frame.format()), first.height);
-            source.pending = Some(first);
+            self.info.width = first.width;
+            self.info.height = first.height;
+            self.info.colour = colour_info(&self.decoder, classify(self.frame.format()), first.height);
+            self.pending = Some(first);
         } else {
-            // The first frame says what the stream starts as (format, field order); an error here
-            // is the stream's, delivered in order like any later one.
-            match source.decode_next() {
-                Ok(first) => source.pending = first,
-                Err(e) => (source.done, source.failed) = (true, Some(e)),
+            // An error here is the stream's, delivered in order like any later one.
+            match self.decode_next() {
+                Ok(first) => self.pending = first,
+                Err(e) => (self.done, self.failed) = (true, Some(e)),
             }
         }
-        if source.pending.is_some() {
-            let format = source.frame.format();
-            source.info.pixel_format = format_name(format);
-            source.info.bit_depth = classify(format).map_or(8, |l| l.depth);
-            source.info.meta.field_order = field_order(&source.frame);
+        if self.pending.is_some() {
+            let format = self.frame.format();
+            self.info.pixel_format = format_name(format);
+            self.info.bit_depth = classify(format).map_or(8, |l| l.depth);
+            self.info.meta.field_order = field_order(&self.frame);
         }
-        Ok(source)
+        Ok(())
     }
 
     fn corrupt(&self, reason: String) -> VideoError {

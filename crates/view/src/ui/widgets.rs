@@ -20,116 +20,14 @@ pub fn draw(ui: &mut egui::Ui, s: &mut Settings, hud: &Hud, path: &mut String) -
 
 fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String, actions: &mut Vec<Action>) {
     egui::Window::new("vidscope").default_pos([8.0, 8.0]).resizable(false).show(ctx, |ui| {
-        let reference = s.reference;
-        egui::ComboBox::from_label("mode").selected_text(s.mode.label()).show_ui(ui, |ui| {
-            for m in Mode::ALL {
-                let enabled = reference || !m.needs_reference();
-                ui.add_enabled_ui(enabled, |ui| ui.selectable_value(&mut s.mode, m, m.label()))
-                    .response
-                    .on_disabled_hover_text("needs a reference video (--ref REF)");
-            }
-        });
-        egui::ComboBox::from_label("metric").selected_text(s.metric.label()).show_ui(ui, |ui| {
-            for m in Metric::all() {
-                let enabled = reference || !m.needs_reference();
-                ui.add_enabled_ui(enabled, |ui| ui.selectable_value(&mut s.metric, m, m.label()))
-                    .response
-                    .on_disabled_hover_text("needs a reference video (--ref REF)");
-            }
-        });
-        ui.add_enabled_ui(reference, |ui| {
-            ui.add(egui::Slider::new(&mut s.amplify, 1..=64).logarithmic(true).text("amplify |A − B| ×"));
-            ui.horizontal(|ui| {
-                let mut on = s.wipe.is_some();
-                ui.checkbox(&mut on, "wipe A | B");
-                let mut at = s.wipe.unwrap_or(0.5);
-                ui.add_enabled(on, egui::Slider::new(&mut at, 0.0..=1.0).show_value(false));
-                s.wipe = on.then_some(at);
-            });
-        })
-        .response
-        .on_disabled_hover_text("needs a reference video (--ref REF)");
-        let old_block = s.block;
-        egui::ComboBox::from_label("block").selected_text(s.block.to_string()).show_ui(ui, |ui| {
-            for b in crate::reference::BlockSize::ALL {
-                ui.selectable_value(&mut s.block, b, b.to_string());
-            }
-        });
-        if s.block != old_block {
-            actions.push(Action::BlockChanged);
-        }
-        let old_range = s.range;
-        egui::ComboBox::from_label("search range").selected_text(format!("±{}", s.range)).show_ui(ui, |ui| {
-            for r in crate::reference::SearchRange::STEPS {
-                ui.selectable_value(&mut s.range, r, format!("±{r}"));
-            }
-        });
-        if s.range != old_range {
-            actions.push(Action::RangeChanged);
-        }
-        ui.horizontal(|ui| {
-            ui.checkbox(&mut s.arrows, "vector arrows");
-            ui.add_enabled(s.arrows, egui::Slider::new(&mut s.arrow_scale, 0.5..=8.0).text("length"));
-        });
-        egui::ComboBox::from_label("colormap").selected_text(s.colormap.label()).show_ui(ui, |ui| {
-            for c in Colormap::ALL {
-                ui.selectable_value(&mut s.colormap, c, c.label());
-            }
-        });
-        ui.add(egui::Slider::new(&mut s.opacity, 0.0..=1.0).text("opacity"));
-        ui.horizontal(|ui| {
-            ui.checkbox(&mut s.auto_scale, "auto scale");
-            ui.add_enabled(
-                !s.auto_scale,
-                egui::DragValue::new(&mut s.fixed_scale).range(1.0..=1.0e9).speed(16.0).prefix("max "),
-            );
-        });
-        ui.horizontal(|ui| {
-            let planes = s.planes();
-            let mut plane = s.shown_plane();
-            ui.add(egui::Slider::new(&mut plane, 0..=planes - 1).text("trit plane"));
-            s.trit_plane = plane;
-            let mut q = s.quant.get();
-            ui.add(egui::DragValue::new(&mut q).range(1..=crate::reference::symbols::MAX_QUANT).prefix("Q "));
-            s.quant = crate::reference::QuantStep::new(q).unwrap_or(s.quant);
-        });
-        ui.horizontal(|ui| {
-            ui.checkbox(&mut s.grid, "block grid");
-            ui.checkbox(&mut s.luma_only, "luma only");
-        });
+        view_controls(ui, s);
+        analysis_controls(ui, s, actions);
+        heatmap_controls(ui, s);
         if s.mode.is_heatmap() {
             legend(ui, s, hud);
         }
         ui.separator();
-        ui.horizontal(|ui| {
-            ui.label("open");
-            let field =
-                ui.add(egui::TextEdit::singleline(path).hint_text("file path or synthetic:WxH").desired_width(180.0));
-            if std::mem::take(&mut s.focus_open) {
-                field.request_focus();
-            }
-            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if (ui.button("Open").clicked() || enter) && !path.trim().is_empty() {
-                actions.push(Action::Open(path.trim().to_string()));
-            }
-            if ui.button("Browse…").clicked() {
-                actions.push(Action::Browse);
-            }
-        });
-        ui.label(egui::RichText::new("or drop a file on the window").weak());
-        ui.horizontal(|ui| {
-            let record = if hud.recording { "■ stop recording" } else { "● record" };
-            if ui.button(record).clicked() {
-                actions.push(Action::ToggleRecord);
-            }
-            if ui.button("snapshot").clicked() {
-                actions.push(Action::Snapshot);
-            }
-            if ui.button("export stats").clicked() {
-                actions.push(Action::ExportStats);
-            }
-            ui.checkbox(&mut s.plots, "plots");
-        });
+        file_controls(ui, s, hud, path, actions);
         if let Some(m) = &hud.message {
             ui.colored_label(egui::Color32::from_rgb(255, 120, 100), m);
         }
@@ -142,6 +40,128 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
                 }
             });
         });
+    });
+}
+
+/// Mode and metric (the A/B ones only with a reference), the |A − B| gain and the wipe.
+fn view_controls(ui: &mut egui::Ui, s: &mut Settings) {
+    let reference = s.reference;
+    egui::ComboBox::from_label("mode").selected_text(s.mode.label()).show_ui(ui, |ui| {
+        for m in Mode::ALL {
+            let enabled = reference || !m.needs_reference();
+            ui.add_enabled_ui(enabled, |ui| ui.selectable_value(&mut s.mode, m, m.label()))
+                .response
+                .on_disabled_hover_text("needs a reference video (--ref REF)");
+        }
+    });
+    egui::ComboBox::from_label("metric").selected_text(s.metric.label()).show_ui(ui, |ui| {
+        for m in Metric::all() {
+            let enabled = reference || !m.needs_reference();
+            ui.add_enabled_ui(enabled, |ui| ui.selectable_value(&mut s.metric, m, m.label()))
+                .response
+                .on_disabled_hover_text("needs a reference video (--ref REF)");
+        }
+    });
+    ui.add_enabled_ui(reference, |ui| {
+        ui.add(egui::Slider::new(&mut s.amplify, 1..=64).logarithmic(true).text("amplify |A − B| ×"));
+        ui.horizontal(|ui| {
+            let mut on = s.wipe.is_some();
+            ui.checkbox(&mut on, "wipe A | B");
+            let mut at = s.wipe.unwrap_or(0.5);
+            ui.add_enabled(on, egui::Slider::new(&mut at, 0.0..=1.0).show_value(false));
+            s.wipe = on.then_some(at);
+        });
+    })
+    .response
+    .on_disabled_hover_text("needs a reference video (--ref REF)");
+}
+
+/// Block size and search range (each change asks the viewer to recompute), the arrows.
+fn analysis_controls(ui: &mut egui::Ui, s: &mut Settings, actions: &mut Vec<Action>) {
+    let old_block = s.block;
+    egui::ComboBox::from_label("block").selected_text(s.block.to_string()).show_ui(ui, |ui| {
+        for b in crate::reference::BlockSize::ALL {
+            ui.selectable_value(&mut s.block, b, b.to_string());
+        }
+    });
+    if s.block != old_block {
+        actions.push(Action::BlockChanged);
+    }
+    let old_range = s.range;
+    egui::ComboBox::from_label("search range").selected_text(format!("±{}", s.range)).show_ui(ui, |ui| {
+        for r in crate::reference::SearchRange::STEPS {
+            ui.selectable_value(&mut s.range, r, format!("±{r}"));
+        }
+    });
+    if s.range != old_range {
+        actions.push(Action::RangeChanged);
+    }
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut s.arrows, "vector arrows");
+        ui.add_enabled(s.arrows, egui::Slider::new(&mut s.arrow_scale, 0.5..=8.0).text("length"));
+    });
+}
+
+/// Colormap, opacity, scale, the trit plane and quantiser, grid and luma-only.
+fn heatmap_controls(ui: &mut egui::Ui, s: &mut Settings) {
+    egui::ComboBox::from_label("colormap").selected_text(s.colormap.label()).show_ui(ui, |ui| {
+        for c in Colormap::ALL {
+            ui.selectable_value(&mut s.colormap, c, c.label());
+        }
+    });
+    ui.add(egui::Slider::new(&mut s.opacity, 0.0..=1.0).text("opacity"));
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut s.auto_scale, "auto scale");
+        ui.add_enabled(
+            !s.auto_scale,
+            egui::DragValue::new(&mut s.fixed_scale).range(1.0..=1.0e9).speed(16.0).prefix("max "),
+        );
+    });
+    ui.horizontal(|ui| {
+        let planes = s.planes();
+        let mut plane = s.shown_plane();
+        ui.add(egui::Slider::new(&mut plane, 0..=planes - 1).text("trit plane"));
+        s.trit_plane = plane;
+        let mut q = s.quant.get();
+        ui.add(egui::DragValue::new(&mut q).range(1..=crate::reference::symbols::MAX_QUANT).prefix("Q "));
+        s.quant = crate::reference::QuantStep::new(q).unwrap_or(s.quant);
+    });
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut s.grid, "block grid");
+        ui.checkbox(&mut s.luma_only, "luma only");
+    });
+}
+
+/// Open a file (typed, browsed or dropped), record, snapshot, export, plots.
+fn file_controls(ui: &mut egui::Ui, s: &mut Settings, hud: &Hud, path: &mut String, actions: &mut Vec<Action>) {
+    ui.horizontal(|ui| {
+        ui.label("open");
+        let field =
+            ui.add(egui::TextEdit::singleline(path).hint_text("file path or synthetic:WxH").desired_width(180.0));
+        if std::mem::take(&mut s.focus_open) {
+            field.request_focus();
+        }
+        let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if (ui.button("Open").clicked() || enter) && !path.trim().is_empty() {
+            actions.push(Action::Open(path.trim().to_string()));
+        }
+        if ui.button("Browse…").clicked() {
+            actions.push(Action::Browse);
+        }
+    });
+    ui.label(egui::RichText::new("or drop a file on the window").weak());
+    ui.horizontal(|ui| {
+        let record = if hud.recording { "■ stop recording" } else { "● record" };
+        if ui.button(record).clicked() {
+            actions.push(Action::ToggleRecord);
+        }
+        if ui.button("snapshot").clicked() {
+            actions.push(Action::Snapshot);
+        }
+        if ui.button("export stats").clicked() {
+            actions.push(Action::ExportStats);
+        }
+        ui.checkbox(&mut s.plots, "plots");
     });
 }
 

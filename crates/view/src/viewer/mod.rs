@@ -177,14 +177,54 @@ struct Captures {
 type Exit = Option<anyhow::Result<()>>;
 
 impl App {
-    fn start(&mut self, event_loop: &ActiveEventLoop) -> anyhow::Result<()> {
-        let (w, h) = self.options.size.unwrap_or_else(|| {
-            // The clip at the largest whole-number zoom (or shrunk) that fits in 1280x800.
+    /// The window's size: `--size`, else the clip at the largest whole-number zoom (or shrunk) that
+    /// fits in 1280x800.
+    fn window_size(&self) -> (u32, u32) {
+        self.options.size.unwrap_or_else(|| {
             let (cw, ch) = self.info_size;
             let fit = (1280.0 / cw as f64).min(800.0 / ch as f64);
             let scale = if fit >= 1.0 { fit.floor() } else { fit };
             (((cw as f64 * scale).round() as u32).max(320), ((ch as f64 * scale).round() as u32).max(200))
-        });
+        })
+    }
+
+    /// Opens the player on the inputs (with `--warp-params`) and prints its warnings; returns the
+    /// stream notices for the first message too.
+    fn open_player(&self, ctx: &Arc<GpuContext>) -> anyhow::Result<(Player, Vec<String>)> {
+        let o = &self.options;
+        let mut player = Player::open(ctx, &o.input, o.stream, o.reference.as_ref(), o.block, o.start)?;
+        player.set_warp_params(o.warp_params.as_deref())?;
+        for line in player.reference_differences() {
+            eprintln!("vidscope: warning: {line}");
+        }
+        let notices = player.notices();
+        for line in &notices {
+            eprintln!("vidscope: warning: {line}");
+        }
+        Ok((player, notices))
+    }
+
+    /// The settings the command line asks for at start.
+    fn initial_settings(&self, reference: bool) -> Settings {
+        let o = &self.options;
+        Settings {
+            mode: o.mode,
+            metric: o.metric,
+            quant: o.quant,
+            trit_plane: o.trit_plane,
+            playing: !o.paused,
+            show_ui: !o.hide_ui,
+            arrows: o.arrows,
+            block: o.block,
+            reference,
+            amplify: o.amplify.clamp(1, 64),
+            wipe: o.wipe,
+            ..Settings::default()
+        }
+    }
+
+    fn start(&mut self, event_loop: &ActiveEventLoop) -> anyhow::Result<()> {
+        let (w, h) = self.window_size();
         let attributes = Window::default_attributes()
             .with_title(format!("vidscope — {}", self.options.input))
             .with_inner_size(PhysicalSize::new(w, h));
@@ -206,22 +246,7 @@ impl App {
             vidscope_scene::DISPLAY_SPIRV,
             vidscope_scene::display::DisplayPush::SIZE,
         )?;
-        let mut player = Player::open(
-            &ctx,
-            &self.options.input,
-            self.options.stream,
-            self.options.reference.as_ref(),
-            self.options.block,
-            self.options.start,
-        )?;
-        player.set_warp_params(self.options.warp_params.as_deref())?;
-        for line in player.reference_differences() {
-            eprintln!("vidscope: warning: {line}");
-        }
-        let notices = player.notices();
-        for line in &notices {
-            eprintln!("vidscope: warning: {line}");
-        }
+        let (player, notices) = self.open_player(&ctx)?;
         let egui_ctx = egui::Context::default();
         let egui_state = egui_winit::State::new(
             egui_ctx.clone(),
@@ -231,20 +256,7 @@ impl App {
             None,
             None,
         );
-        let settings = Settings {
-            mode: self.options.mode,
-            metric: self.options.metric,
-            quant: self.options.quant,
-            trit_plane: self.options.trit_plane,
-            playing: !self.options.paused,
-            show_ui: !self.options.hide_ui,
-            arrows: self.options.arrows,
-            block: self.options.block,
-            reference: player.reference.is_some(),
-            amplify: self.options.amplify.clamp(1, 64),
-            wipe: self.options.wipe,
-            ..Settings::default()
-        };
+        let settings = self.initial_settings(player.reference.is_some());
         self.state = Some(Running {
             presenter,
             player,
