@@ -140,7 +140,7 @@ struct AnalyzeArgs {
     /// Analyze at most N frames
     #[arg(long, short = 'n', value_name = "N")]
     frames: Option<usize>,
-    /// Also write per-frame PNGs: comma list of raw, diff, predicted, residual
+    /// Also write per-frame PNGs: comma list of raw, diff, predicted, residual (with --ref also ab, ab-signed)
     #[arg(long, value_name = "KINDS")]
     dump: Option<String>,
     /// Quantiser step Q of the symbol stream (symbols.bin, rate.npy): 1..=255, 1 = lossless
@@ -169,7 +169,8 @@ struct BenchArgs {
     /// Read the file's N-th video stream (0-based, as ffmpeg's -map 0:v:N; default: FFmpeg's best)
     #[arg(long, value_name = "N")]
     stream: Option<usize>,
-    /// Passes to run: comma list of diff, stats, motion (motion includes warp and residual), symbols
+    /// Passes to run: comma list of groups (diff, stats, motion = search, costs, warp and residual, symbols,
+    /// compare) or pass names (as in gpu_ms), each running its group
     #[arg(long, default_value = "diff,stats,motion,symbols")]
     passes: String,
     /// Motion search range R: |dx|, |dy| <= R (0..=64)

@@ -121,6 +121,9 @@ pub struct ViewArgs {
     /// Block size in pixels for the heatmap: 4, 8, 16, 32, 64 or 128
     #[arg(long, short, default_value = "16")]
     pub block: BlockSize,
+    /// Motion search range R at start: |dx|, |dy| <= R (0..=64; the S key steps through 1..=64)
+    #[arg(long, short, default_value = "16")]
+    pub range: SearchRange,
     /// Swapchain present mode (falls back to fifo where not supported)
     #[arg(long, value_enum, default_value_t = PresentArg::Fifo)]
     pub present: PresentArg,
@@ -200,6 +203,7 @@ impl ViewArgs {
             arrows: self.arrows,
             warp_params: self.warp_params,
             block: self.block,
+            range: self.range,
             present: match self.present {
                 PresentArg::Fifo => PresentMode::Fifo,
                 PresentArg::Mailbox => PresentMode::Mailbox,

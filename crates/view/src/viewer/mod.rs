@@ -12,7 +12,7 @@ pub use vidscope_scene::{playhead, scene};
 use crate::gpu::{Captured, DrawOutcome, EguiFrame, GpuContext, GpuOptions, PresentMode, Presenter};
 use crate::passes::metric_exports;
 use crate::reference::symbols::plane_nonzero_counts;
-use crate::reference::{psnr_from_sse, BlockSize, BlockStat, QuantStep};
+use crate::reference::{psnr_from_sse, BlockSize, BlockStat, QuantStep, SearchRange};
 use crate::ui::{self, Action, Hud, Metric, Mode, Settings};
 use crate::video::{Shutdown, StreamInfo};
 use anyhow::Context as _;
@@ -62,6 +62,8 @@ pub struct ViewerOptions {
     /// Learner warp parameters (`--warp-params`) used for the prediction instead of the vectors.
     pub warp_params: Option<PathBuf>,
     pub block: BlockSize,
+    /// Motion search range R at start (key S steps).
+    pub range: SearchRange,
     pub present: PresentMode,
     /// Save what is presented at frame `at_frame` as PNG, then exit.
     pub screenshot: Option<(PathBuf, usize)>,
@@ -216,6 +218,7 @@ impl App {
             show_ui: !o.hide_ui,
             arrows: o.arrows,
             block: o.block,
+            range: o.range,
             reference,
             amplify: o.amplify.clamp(1, 64),
             wipe: o.wipe,
