@@ -99,6 +99,21 @@ enum Command {
     Bench(BenchArgs),
 }
 
+/// `--block`, `--range` and `--quant` of analyze and bench, parsed once into checked types. (view
+/// and record declare theirs beside their other fields: see `viewer_cli::CompareArgs`.)
+#[derive(Args)]
+struct ParamArgs {
+    /// Block size in pixels: 4, 8, 16, 32, 64 or 128
+    #[arg(long, short, default_value = "16")]
+    block: BlockSize,
+    /// Motion search range R: |dx|, |dy| <= R (0..=64)
+    #[arg(long, short, default_value = "16")]
+    range: SearchRange,
+    /// Quantiser step Q of the symbol stream (symbols.bin, rate.npy, the symbols pass): 1..=255, 1 = lossless
+    #[arg(long, value_name = "Q", default_value = "1")]
+    quant: QuantStep,
+}
+
 /// `vidscope analyze`'s arguments.
 #[derive(Args)]
 struct AnalyzeArgs {
@@ -128,12 +143,8 @@ struct AnalyzeArgs {
     /// queues where it has them, beside the compute of other frames)
     #[arg(long)]
     serial_transfers: bool,
-    /// Block size in pixels: 4, 8, 16, 32, 64 or 128
-    #[arg(long, short, default_value = "16")]
-    block: BlockSize,
-    /// Motion search range R: |dx|, |dy| <= R (0..=64)
-    #[arg(long, short, default_value = "16")]
-    range: SearchRange,
+    #[command(flatten)]
+    params: ParamArgs,
     /// Learner warp parameters (float32 .npy [P,By,Bx,2|4] or [By,Bx,2|4]) used for prediction
     #[arg(long, value_name = "FILE.npy")]
     warp_params: Option<PathBuf>,
@@ -143,9 +154,6 @@ struct AnalyzeArgs {
     /// Also write per-frame PNGs: comma list of raw, diff, predicted, residual (with --ref also ab, ab-signed)
     #[arg(long, value_name = "KINDS")]
     dump: Option<String>,
-    /// Quantiser step Q of the symbol stream (symbols.bin, rate.npy): 1..=255, 1 = lossless
-    #[arg(long, value_name = "Q", default_value = "1")]
-    quant: QuantStep,
     /// Learner trits (int8 .npy [P,By,Bx,N,b,b] or [By,Bx,N,b,b]) used for symbols.bin and the rate
     #[arg(long, value_name = "FILE.npy")]
     symbols: Option<PathBuf>,
@@ -173,18 +181,11 @@ struct BenchArgs {
     /// compare) or pass names (as in gpu_ms), each running its group
     #[arg(long, default_value = "diff,stats,motion,symbols")]
     passes: String,
-    /// Motion search range R: |dx|, |dy| <= R (0..=64)
-    #[arg(long, short, default_value = "16")]
-    range: SearchRange,
+    #[command(flatten)]
+    params: ParamArgs,
     /// Use at most N frames
     #[arg(long, short = 'n', value_name = "N")]
     frames: Option<usize>,
-    /// Block size in pixels: 4, 8, 16, 32, 64 or 128
-    #[arg(long, short, default_value = "16")]
-    block: BlockSize,
-    /// Quantiser step Q of the symbols pass: 1..=255
-    #[arg(long, value_name = "Q", default_value = "1")]
-    quant: QuantStep,
     /// Run each pass N times per frame and report one run's time (keeps the GPU at full clock
     /// when the source is slower than the passes)
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
@@ -240,12 +241,10 @@ fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
         jobs,
         export,
         serial_transfers,
-        block,
-        range,
+        params: ParamArgs { block, range, quant },
         warp_params,
         frames,
         dump,
-        quant,
         symbols,
         reference,
         yuview_csv,
@@ -317,10 +316,8 @@ fn bench_command(args: BenchArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
         input,
         stream,
         passes,
-        range,
+        params: ParamArgs { block, range, quant },
         frames,
-        block,
-        quant,
         repeat,
         frames_in_flight,
         serial_transfers,
