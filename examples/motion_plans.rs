@@ -13,7 +13,7 @@ use std::sync::Arc;
 use vidscope::gpu::{
     BufferKind, GpuBuffer, GpuContext, GpuOptions, LumaImage, Recorder, TimestampQueries, ValidationMode,
 };
-use vidscope::passes::{MotionSearchPass, SearchPlan};
+use vidscope::passes::{MotionSearchPass, SearchBindings, SearchPlan};
 use vidscope::reference::{BlockGrid, MotionVector};
 
 #[derive(Parser)]
@@ -128,11 +128,23 @@ fn time_plan(
     let mut rec = Recorder::new(ctx, "motion plan")?;
     rec.begin()?;
     rec.reset_queries(queries)?;
-    pass.record_with_plan(&mut rec, &images.cur, &images.reference, out, grid, range, plan)?;
+    pass.record_with_plan(
+        &mut rec,
+        &SearchBindings { cur: &images.cur, reference: &images.reference, out },
+        grid,
+        range,
+        plan,
+    )?;
     rec.barrier()?;
     rec.timestamp(queries, 0)?;
     for _ in 0..reps {
-        pass.record_with_plan(&mut rec, &images.cur, &images.reference, out, grid, range, plan)?;
+        pass.record_with_plan(
+            &mut rec,
+            &SearchBindings { cur: &images.cur, reference: &images.reference, out },
+            grid,
+            range,
+            plan,
+        )?;
         rec.barrier()?;
     }
     rec.timestamp(queries, 1)?;

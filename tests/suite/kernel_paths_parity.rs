@@ -10,7 +10,7 @@ use crate::common;
 use common::{assert_no_validation_messages, gpu, random_plane, textured};
 use std::sync::Arc;
 use vidscope::gpu::{BufferKind, GpuBuffer, GpuContext, LumaImage, Recorder};
-use vidscope::passes::{DiffStatsPass, MotionSearchPass, SearchPlan, MEASURED_SHAPES};
+use vidscope::passes::{DiffStatsPass, MotionSearchPass, SearchBindings, SearchPlan, MEASURED_SHAPES};
 use vidscope::reference::{block_stats, diff, motion_search, BlockGrid, MotionVector, BLOCK_SIZES};
 
 /// Two frames uploaded into images, ready for a pass.
@@ -45,7 +45,8 @@ fn search(
     let out = GpuBuffer::new(ctx, "vectors", MotionSearchPass::buffer_size(grid), BufferKind::Readback).unwrap();
     let mut rec = Recorder::new(ctx, "search").unwrap();
     rec.begin().unwrap();
-    pass.record_with_plan(&mut rec, &pair.cur, &pair.reference, &out, grid, range, plan).unwrap();
+    let bindings = SearchBindings { cur: &pair.cur, reference: &pair.reference, out: &out };
+    pass.record_with_plan(&mut rec, &bindings, grid, range, plan).unwrap();
     rec.barrier().unwrap();
     rec.submit_and_wait().unwrap();
     MotionSearchPass::read(&out, grid)

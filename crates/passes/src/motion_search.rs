@@ -392,21 +392,19 @@ impl MotionSearchPass {
         grid: &BlockGrid,
         range: u32,
     ) -> Result<(), GpuError> {
-        self.record_with_plan(rec, cur, reference, out, grid, range, &self.plan(grid, range))
+        self.record_with_plan(rec, &SearchBindings { cur, reference, out }, grid, range, &self.plan(grid, range))
     }
 
     /// `record` with a given plan (tests and measurements compare plans).
-    #[allow(clippy::too_many_arguments)]
     pub fn record_with_plan(
         &self,
         rec: &mut Recorder,
-        cur: &LumaImage,
-        reference: &LumaImage,
-        out: &GpuBuffer,
+        b: &SearchBindings,
         grid: &BlockGrid,
         range: u32,
         plan: &SearchPlan,
     ) -> Result<(), GpuError> {
+        let SearchBindings { cur, reference, out } = *b;
         if range > MAX_RANGE {
             return Err(GpuError::Other(format!("motion search range {range} exceeds {MAX_RANGE}")));
         }
@@ -459,6 +457,14 @@ impl MotionSearchPass {
             })
             .collect()
     }
+}
+
+/// What the search reads and writes: frame t, the frame it searches in, and the vectors' SSBO.
+#[derive(Clone, Copy)]
+pub struct SearchBindings<'a> {
+    pub cur: &'a LumaImage,
+    pub reference: &'a LumaImage,
+    pub out: &'a GpuBuffer,
 }
 
 /// The motion pass's identity (see `PassDesc`).

@@ -62,19 +62,15 @@ impl SymbolsPass {
 
     /// Records the pass: `pred` is the prediction, or ref itself with `SymbolSource::ZeroMotion`;
     /// `vectors` and `params` are the motion-search and warp-parameter SSBOs (bound in every mode).
-    #[allow(clippy::too_many_arguments)]
     pub fn record(
         &self,
         rec: &mut Recorder,
-        cur: &LumaImage,
-        pred: &LumaImage,
-        vectors: &GpuBuffer,
-        params: &GpuBuffer,
-        out: &GpuBuffer,
+        b: &SymbolsBindings,
         grid: &BlockGrid,
         layout: &SymbolLayout,
         source: SymbolSource,
     ) -> Result<(), GpuError> {
+        let SymbolsBindings { cur, pred, vectors, params, out } = *b;
         if layout.block != grid.block {
             return Err(GpuError::Other("symbols: layout block size differs from the grid's".into()));
         }
@@ -125,6 +121,17 @@ impl SymbolsPass {
     }
 }
 
+/// What the symbols pass reads and writes: cur, the prediction (or ref), the vector and parameter
+/// SSBOs (bound in every mode) and the stream it writes.
+#[derive(Clone, Copy)]
+pub struct SymbolsBindings<'a> {
+    pub cur: &'a LumaImage,
+    pub pred: &'a LumaImage,
+    pub vectors: &'a GpuBuffer,
+    pub params: &'a GpuBuffer,
+    pub out: &'a GpuBuffer,
+}
+
 /// The symbol stream of cur − pred: pred is the warp pass's prediction when it runs, else frame t − 1.
 /// The symbols pass's identity (see `PassDesc`).
 pub const SYMBOLS: PassDesc =
@@ -154,6 +161,7 @@ impl Pass for SymbolsPass {
         let vectors = if s.runs("motion") { io.buffer(Res::Buffer("vectors"))? } else { params };
         let out = io.buffer(Res::Buffer("symbols"))?;
         let layout = SymbolLayout::new(s.grid.block, s.quant);
-        SymbolsPass::record(self, rec, io.image(Res::Cur(0))?, pred, vectors, params, out, &s.grid, &layout, source)
+        let bindings = SymbolsBindings { cur: io.image(Res::Cur(0))?, pred, vectors, params, out };
+        SymbolsPass::record(self, rec, &bindings, &s.grid, &layout, source)
     }
 }

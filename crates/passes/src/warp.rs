@@ -54,14 +54,10 @@ impl WarpPass {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub fn record(
         &self,
         rec: &mut Recorder,
-        reference: &LumaImage,
-        pred: &LumaImage,
-        vectors: &GpuBuffer,
-        params: &GpuBuffer,
+        b: &WarpBindings,
         grid: &BlockGrid,
         source: WarpSource,
     ) -> Result<(), GpuError> {
@@ -77,11 +73,25 @@ impl WarpPass {
         };
         rec.dispatch(
             &self.pipeline,
-            &[Binding::Image(reference), Binding::Image(pred), Binding::Buffer(vectors), Binding::Buffer(params)],
+            &[
+                Binding::Image(b.reference),
+                Binding::Image(b.pred),
+                Binding::Buffer(b.vectors),
+                Binding::Buffer(b.params),
+            ],
             bytemuck::bytes_of(&push),
             [grid.width.div_ceil(16), grid.height.div_ceil(16), 1],
         )
     }
+}
+
+/// What the warp reads and writes: the reference frame, the prediction it writes, and the vector and
+/// parameter SSBOs (both bound; the source says which is read).
+pub struct WarpBindings<'a> {
+    pub reference: &'a LumaImage,
+    pub pred: &'a LumaImage,
+    pub vectors: &'a GpuBuffer,
+    pub params: &'a GpuBuffer,
 }
 
 /// The predicted frame: frame t − 1 warped per block by the motion vectors or the learner's params.
@@ -111,8 +121,8 @@ impl Pass for WarpPass {
             true => io.buffer(Res::Buffer("vectors"))?,
             false => io.buffer(Res::Params)?,
         };
-        let (prev, pred, params) =
+        let (reference, pred, params) =
             (io.image(Res::Prev(0))?, io.image(Res::Image("predicted"))?, io.buffer(Res::Params)?);
-        WarpPass::record(self, rec, prev, pred, vectors, params, &s.grid, s.warp)
+        WarpPass::record(self, rec, &WarpBindings { reference, pred, vectors, params }, &s.grid, s.warp)
     }
 }
