@@ -7,6 +7,7 @@
 use super::progress::frame_progress;
 use super::writer::{FrameJob, Writer, WriterConfig, Written};
 use crate::gpu::GpuContext;
+use crate::passes::outputs as out;
 use crate::passes::{
     dump_exports, expected_frames, DriveOptions, DumpExport, Export, FrameDriver, Group, PassDesc, PassSelection,
     PASSES,
@@ -268,12 +269,12 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let compare = opts.reference.is_some();
     let selection = PassSelection { compare, ..PassSelection::ANALYZE };
     // Read back what the files need: with learner symbols the GPU stream is not needed.
-    let mut readback = vec!["stats", "vectors", "mc_stats"];
+    let mut readback = vec![out::STATS, out::VECTORS, out::MC_STATS];
     if opts.symbols.is_none() {
-        readback.push("symbols");
+        readback.push(out::SYMBOLS);
     }
     if compare {
-        readback.extend(["ab_stats", "ssim"]);
+        readback.extend([out::AB_STATS, out::SSIM]);
     }
     // And the buffers of the arrays the passes declare.
     for export in selection.array_exports() {

@@ -9,6 +9,7 @@
 //! write stops the run with that error; dropping the writer (an error or a signal in the driver)
 //! stops both threads and waits for them, so nothing writes into a folder that is being removed.
 
+use crate::passes::outputs as out;
 use crate::passes::{ArrayExport, Dtype, DumpExport, FrameResults};
 use crate::reference::rate::{predictor, residual_bits, se_bits, side_info_symbols};
 use crate::reference::{
@@ -420,11 +421,11 @@ impl Shared {
         let t = out.index;
         let grid = self.config.grid;
         let n = grid.len();
-        let stats = out.buffer_bytes("stats").context("block stats pass did not run")?;
+        let stats = out.buffer_bytes(out::STATS).context("block stats pass did not run")?;
         let (ab, ssim) = match self.config.compare {
             true => {
                 let ab = out.ab_stats().context("compare passes did not run")?;
-                (Some(ab), out.buffer_bytes("ssim").and_then(|bytes| parallel_ssim(bytes, grid.width, grid.height)))
+                (Some(ab), out.buffer_bytes(out::SSIM).and_then(|bytes| parallel_ssim(bytes, grid.width, grid.height)))
             }
             false => (None, None),
         };
@@ -434,8 +435,8 @@ impl Shared {
             let text = want_text.then(|| TextJob { t, pair: None, ab: ab.clone() });
             return Ok(Prepared { results: out, rows, totals: None, learner_bytes: None, ab, ssim, text });
         };
-        let vectors = out.buffer_bytes("vectors").context("motion pass did not run")?;
-        let mc = out.buffer_bytes("mc_stats").context("residual pass did not run")?;
+        let vectors = out.buffer_bytes(out::VECTORS).context("motion pass did not run")?;
+        let mc = out.buffer_bytes(out::MC_STATS).context("residual pass did not run")?;
         anyhow::ensure!(vectors.len() >= n * 16, "motion vectors: {} bytes for {n} blocks", vectors.len());
         let modes = match &warp {
             Some(params) => modes_from_warp(params),

@@ -4,6 +4,7 @@
 use super::pass::{FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
+use crate::outputs as out;
 use crate::reference::{BlockGrid, BlockStat};
 use std::sync::Arc;
 
@@ -90,11 +91,11 @@ impl Pass for BlockStatsPass {
     }
 
     fn outputs(&self) -> Vec<Output> {
-        vec![Output::buffer("stats", Self::buffer_size)]
+        vec![Output::buffer(out::STATS, Self::buffer_size)]
     }
 
     fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
-        let out = io.buffer(Res::Buffer("stats"))?;
+        let out = io.buffer(Res::Buffer(out::STATS))?;
         BlockStatsPass::record(self, rec, io.image(Res::Cur(0))?, io.image(Res::Prev(0))?, out, &s.grid)
     }
 }

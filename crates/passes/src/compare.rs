@@ -8,6 +8,7 @@ use super::pass::{DumpExport, Export, FrameSettings, Group, Output, Pass, PassDe
 use super::spirv;
 use super::{BlockStatsPass, SsimPass};
 use crate::gpu::{GpuContext, GpuError, Recorder};
+use crate::outputs as out;
 use crate::reference::BlockGrid;
 use std::sync::Arc;
 
@@ -22,7 +23,7 @@ pub const AB_DIFF: PassDesc = PassDesc {
 };
 
 pub fn ab_diff_pass(ctx: &Arc<GpuContext>) -> Result<ImagePass, GpuError> {
-    Ok(ImagePass::compute(ctx, AB_DIFF.name, spirv!("diff"))?.read(AB[0]).read(AB[1]).write("ab_diff"))
+    Ok(ImagePass::compute(ctx, AB_DIFF.name, spirv!("diff"))?.read(AB[0]).read(AB[1]).write(out::AB_DIFF))
 }
 
 /// clamp(A − B + 128, 0, 255) into the "ab_signed" plane (shaders/signed_diff.comp: FFmpeg's
@@ -35,7 +36,7 @@ pub const AB_SIGNED: PassDesc = PassDesc {
 };
 
 pub fn ab_signed_pass(ctx: &Arc<GpuContext>) -> Result<ImagePass, GpuError> {
-    Ok(ImagePass::compute(ctx, AB_SIGNED.name, spirv!("signed_diff"))?.read(AB[0]).read(AB[1]).write("ab_signed"))
+    Ok(ImagePass::compute(ctx, AB_SIGNED.name, spirv!("signed_diff"))?.read(AB[0]).read(AB[1]).write(out::AB_SIGNED))
 }
 
 /// Per-block (SAD, SSE, ΣA, ΣB) of A against B into "ab_stats".
@@ -61,11 +62,11 @@ impl Pass for AbStatsPass {
     }
 
     fn outputs(&self) -> Vec<Output> {
-        vec![Output::buffer("ab_stats", BlockStatsPass::buffer_size)]
+        vec![Output::buffer(out::AB_STATS, BlockStatsPass::buffer_size)]
     }
 
     fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
-        let out = io.buffer(Res::Buffer("ab_stats"))?;
+        let out = io.buffer(Res::Buffer(out::AB_STATS))?;
         self.0.record(rec, io.image(Res::Cur(0))?, io.image(Res::Cur(1))?, out, &s.grid)
     }
 }
@@ -84,10 +85,10 @@ impl Pass for SsimPass {
     }
 
     fn outputs(&self) -> Vec<Output> {
-        vec![Output::buffer("ssim", ssim_buffer_size).on_demand()]
+        vec![Output::buffer(out::SSIM, ssim_buffer_size).on_demand()]
     }
 
     fn record(&self, rec: &mut Recorder, io: &dyn PassIo, _: &FrameSettings) -> Result<(), GpuError> {
-        SsimPass::record(self, rec, io.image(Res::Cur(0))?, io.image(Res::Cur(1))?, io.buffer(Res::Buffer("ssim"))?)
+        SsimPass::record(self, rec, io.image(Res::Cur(0))?, io.image(Res::Cur(1))?, io.buffer(Res::Buffer(out::SSIM))?)
     }
 }

@@ -5,6 +5,7 @@ use super::image_pass::ImagePass;
 use super::pass::{DumpExport, Export, Group, PassDesc, Res};
 use super::spirv;
 use crate::gpu::{GpuContext, GpuError};
+use crate::outputs as out;
 use std::sync::Arc;
 
 /// |cur − prev| of input 0 into "diff". (The shader computes |a − b| of any two images: the A/B and
@@ -17,5 +18,5 @@ pub const DIFF: PassDesc = PassDesc {
 };
 
 pub fn diff_pass(ctx: &Arc<GpuContext>) -> Result<ImagePass, GpuError> {
-    Ok(ImagePass::compute(ctx, DIFF.name, spirv!("diff"))?.read(Res::Cur(0)).read(Res::Prev(0)).write("diff"))
+    Ok(ImagePass::compute(ctx, DIFF.name, spirv!("diff"))?.read(Res::Cur(0)).read(Res::Prev(0)).write(out::DIFF))
 }

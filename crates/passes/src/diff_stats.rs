@@ -7,6 +7,7 @@
 use super::pass::{FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
 use super::spirv;
 use crate::gpu::{vk, Binding, BufferKind, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
+use crate::outputs as out;
 use crate::reference::{BlockGrid, BlockStat};
 use std::sync::{Arc, Mutex};
 
@@ -122,12 +123,12 @@ impl Pass for DiffStatsPass {
     }
 
     fn outputs(&self) -> Vec<Output> {
-        vec![Output::image("diff"), Output::buffer("stats", Self::buffer_size)]
+        vec![Output::image(out::DIFF), Output::buffer(out::STATS, Self::buffer_size)]
     }
 
     fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
         let (cur, prev) = (io.image(Res::Cur(0))?, io.image(Res::Prev(0))?);
-        let (diff, stats) = (io.image(Res::Image("diff"))?, io.buffer(Res::Buffer("stats"))?);
+        let (diff, stats) = (io.image(Res::Image(out::DIFF))?, io.buffer(Res::Buffer(out::STATS))?);
         DiffStatsPass::record(self, rec, cur, prev, diff, stats, &s.grid)
     }
 }

@@ -5,6 +5,7 @@ use super::pipeline::{FrameInput, FramePipeline, PipelineConfig};
 use super::registry::PassSelection;
 use super::results::PassTimings;
 use crate::gpu::{GpuBuffer, GpuContext, GpuError, LumaImage};
+use crate::outputs as out;
 use crate::reference::{BlockGrid, BlockStat, MotionVector, QuantStep, SearchRange, SymbolLayout, WarpParams};
 use crate::video::LumaFrame;
 use std::collections::BTreeMap;
@@ -20,7 +21,7 @@ pub struct Readback {
 
 impl Readback {
     pub fn plane_names(&self) -> Vec<&'static str> {
-        [(self.diff, "diff"), (self.predicted, "predicted"), (self.residual, "residual")]
+        [(self.diff, out::DIFF), (self.predicted, out::PREDICTED), (self.residual, out::RESIDUAL)]
             .into_iter()
             .filter_map(|(on, name)| on.then_some(name))
             .collect()
@@ -96,7 +97,7 @@ impl FrameGraph {
 
     /// The symbol-stream SSBO, once the symbols pass has been selected (sized for every quantiser).
     pub fn symbols_buffer(&self) -> Option<&GpuBuffer> {
-        self.pipeline.any_buffer("symbols")
+        self.pipeline.any_buffer(out::SYMBOLS)
     }
 
     /// The luma image of the most recently pushed frame.
@@ -132,9 +133,9 @@ impl FrameGraph {
             stats: results.stats(),
             motion: results.motion(),
             mc_stats: results.mc_stats(),
-            diff: results.plane("diff").map(<[u8]>::to_vec),
-            predicted: results.plane("predicted").map(<[u8]>::to_vec),
-            residual: results.plane("residual").map(<[u8]>::to_vec),
+            diff: results.plane(out::DIFF).map(<[u8]>::to_vec),
+            predicted: results.plane(out::PREDICTED).map(<[u8]>::to_vec),
+            residual: results.plane(out::RESIDUAL).map(<[u8]>::to_vec),
             symbols: results.symbols(),
             buffers: results.buffers.iter().map(|(name, bytes)| (*name, bytes.to_vec())).collect(),
             timings: results.timings,

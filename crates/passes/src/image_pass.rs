@@ -4,7 +4,7 @@
 //! passes; a new one is a shader and a declaration:
 //!
 //! ```ignore
-//! ImagePass::compute(ctx, "ab_signed", spirv!("signed_diff"))?.read(Res::Cur(0)).read(Res::Cur(1)).write("ab_signed")
+//! ImagePass::compute(ctx, "ab_signed", spirv!("signed_diff"))?.read(Res::Cur(0)).read(Res::Cur(1)).write(out::AB_SIGNED)
 //! ```
 
 use super::pass::{FrameSettings, Output, Pass, PassIo, Res};

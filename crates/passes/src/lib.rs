@@ -34,6 +34,7 @@ pub use driver::{expected_frames, staged_decode_only, DriveOptions, FrameDriver}
 pub use frame_graph::{FrameGraph, FrameOutputs, Readback};
 pub use image_pass::{ImagePass, ImagePush};
 pub use motion_search::{MotionSearchPass, MotionSearchPush, SearchBindings, SearchPlan, MEASURED_SHAPES, MOTION};
+pub use pass::outputs;
 pub use pass::{
     ArrayExport, Dtype, DumpExport, Export, FrameSettings, Group, MetricExport, Output, OutputKind, Pass, PassDesc,
     PassIo, Registered, Res, WarpSource,

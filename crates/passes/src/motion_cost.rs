@@ -8,6 +8,7 @@ use super::pass::{
 };
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuContext, GpuError, Recorder};
+use crate::outputs as out;
 use crate::reference::motion_search::MotionCost;
 use crate::reference::BlockGrid;
 use std::sync::Arc;
@@ -24,6 +25,9 @@ pub struct MotionCostPush {
 
 /// Set: the GPU path (shared memory, 64 threads) on a CPU device too.
 pub const STAGED_ENV: &str = "VIDSCOPE_MOTION_COST_STAGED";
+
+/// The buffer it writes.
+pub const COSTS: &str = "motion_cost";
 
 /// 32-bit words per block record: (best, zero, second, 0).
 pub const RECORD_WORDS: usize = 4;
@@ -76,7 +80,7 @@ pub const MOTION_COST: PassDesc = PassDesc {
     exports: &[
         Export::Array(ArrayExport {
             file: "motion_cost.npy",
-            buffer: "motion_cost",
+            buffer: COSTS,
             record_words: RECORD_WORDS,
             fields: 3,
             dtype: Dtype::U32,
@@ -87,7 +91,7 @@ pub const MOTION_COST: PassDesc = PassDesc {
             name: "mc-gain",
             label: "MC gain (SAD)",
             about: "zero-vector SAD − best SAD: what the block's vector saves",
-            buffer: "motion_cost",
+            buffer: COSTS,
             record_words: RECORD_WORDS,
             value: |w| w[1].saturating_sub(w[0]) as f32,
         }),
@@ -95,7 +99,7 @@ pub const MOTION_COST: PassDesc = PassDesc {
             name: "confidence",
             label: "confidence (SAD)",
             about: "second-best SAD (2+ px from the best vector) − best SAD; 0 = a tie, untinted",
-            buffer: "motion_cost",
+            buffer: COSTS,
             record_words: RECORD_WORDS,
             value: |w| w[2].saturating_sub(w[0]) as f32,
         }),
@@ -104,11 +108,11 @@ pub const MOTION_COST: PassDesc = PassDesc {
 
 impl Pass for MotionCostPass {
     fn reads(&self, _: &FrameSettings) -> Vec<Res> {
-        vec![Res::Cur(0), Res::Prev(0), Res::Buffer("vectors")]
+        vec![Res::Cur(0), Res::Prev(0), Res::Buffer(out::VECTORS)]
     }
 
     fn outputs(&self) -> Vec<Output> {
-        vec![Output::buffer("motion_cost", Self::buffer_size)]
+        vec![Output::buffer(COSTS, Self::buffer_size)]
     }
 
     fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
@@ -121,7 +125,7 @@ impl Pass for MotionCostPass {
             range: s.range as i32,
         };
         let (cur, prev) = (io.image(Res::Cur(0))?, io.image(Res::Prev(0))?);
-        let (vectors, out) = (io.buffer(Res::Buffer("vectors"))?, io.buffer(Res::Buffer("motion_cost"))?);
+        let (vectors, out) = (io.buffer(Res::Buffer(out::VECTORS))?, io.buffer(Res::Buffer(COSTS))?);
         rec.dispatch(
             &self.pipeline,
             &[Binding::Image(cur), Binding::Image(prev), Binding::Buffer(vectors), Binding::Buffer(out)],

@@ -6,6 +6,7 @@
 use super::pass::{FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
+use crate::outputs as out;
 use crate::reference::{BlockGrid, MotionVector, MAX_RANGE};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -481,12 +482,12 @@ impl Pass for MotionSearchPass {
     }
 
     fn outputs(&self) -> Vec<Output> {
-        vec![Output::buffer("vectors", Self::buffer_size)]
+        vec![Output::buffer(out::VECTORS, Self::buffer_size)]
     }
 
     fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
         let (cur, prev) = (io.image(Res::Cur(0))?, io.image(Res::Prev(0))?);
-        let out = io.buffer(Res::Buffer("vectors"))?;
+        let out = io.buffer(Res::Buffer(out::VECTORS))?;
         if std::ptr::eq(cur, prev) {
             // The first frame of a sequence is its own predecessor: every block's best displacement
             // is (0, 0) with SAD 0 (the tie-break prefers the smallest |dx| + |dy|), so the exact

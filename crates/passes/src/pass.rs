@@ -6,6 +6,25 @@ use crate::gpu::{GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
 use crate::reference::BlockGrid;
 use std::sync::Arc;
 
+/// The images and buffers the passes write, by name: one constant each, used wherever one is
+/// written, read, read back, bound or exported, never the string itself. (A pass whose outputs no
+/// other code names declares their constants in its own file, as `motion_cost::COSTS`.)
+pub mod outputs {
+    // 8-bit planes.
+    pub const DIFF: &str = "diff";
+    pub const PREDICTED: &str = "predicted";
+    pub const RESIDUAL: &str = "residual";
+    pub const AB_DIFF: &str = "ab_diff";
+    pub const AB_SIGNED: &str = "ab_signed";
+    // Buffers.
+    pub const STATS: &str = "stats";
+    pub const VECTORS: &str = "vectors";
+    pub const MC_STATS: &str = "mc_stats";
+    pub const AB_STATS: &str = "ab_stats";
+    pub const SSIM: &str = "ssim";
+    pub const SYMBOLS: &str = "symbols";
+}
+
 /// A resource a pass reads or writes, by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Res {

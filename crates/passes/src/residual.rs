@@ -5,6 +5,7 @@ use super::image_pass::ImagePass;
 use super::pass::{DumpExport, Export, FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
 use super::{diff_pass, BlockStatsPass};
 use crate::gpu::{GpuContext, GpuError, Recorder};
+use crate::outputs as out;
 use std::sync::Arc;
 
 pub struct ResidualPass {
@@ -28,16 +29,16 @@ pub const RESIDUAL: PassDesc = PassDesc {
 
 impl Pass for ResidualPass {
     fn reads(&self, _: &FrameSettings) -> Vec<Res> {
-        vec![Res::Cur(0), Res::Image("predicted")]
+        vec![Res::Cur(0), Res::Image(out::PREDICTED)]
     }
 
     fn outputs(&self) -> Vec<Output> {
-        vec![Output::image("residual"), Output::buffer("mc_stats", BlockStatsPass::buffer_size)]
+        vec![Output::image(out::RESIDUAL), Output::buffer(out::MC_STATS, BlockStatsPass::buffer_size)]
     }
 
     fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
-        let (cur, pred) = (io.image(Res::Cur(0))?, io.image(Res::Image("predicted"))?);
-        self.diff.record_images(rec, cur, pred, io.image(Res::Image("residual"))?)?;
-        self.stats.record(rec, cur, pred, io.buffer(Res::Buffer("mc_stats"))?, &s.grid)
+        let (cur, pred) = (io.image(Res::Cur(0))?, io.image(Res::Image(out::PREDICTED))?);
+        self.diff.record_images(rec, cur, pred, io.image(Res::Image(out::RESIDUAL))?)?;
+        self.stats.record(rec, cur, pred, io.buffer(Res::Buffer(out::MC_STATS))?, &s.grid)
     }
 }

@@ -8,6 +8,7 @@
 use super::pass::FrameSettings;
 use super::{BlockStatsPass, MotionSearchPass, SsimPass};
 use crate::gpu::GpuBuffer;
+use crate::outputs as out;
 use crate::reference::{BlockGrid, BlockStat, MotionVector, SsimCells, SymbolLayout};
 use crate::video::LumaFrame;
 use std::collections::BTreeMap;
@@ -137,28 +138,28 @@ impl FrameResults {
 
     /// Zero-motion block stats (frame t against t − 1), when the stats pass ran.
     pub fn stats(&self) -> Option<Vec<BlockStat>> {
-        self.buffers.get("stats").map(|b| BlockStatsPass::decode(b, self.grid()))
+        self.buffers.get(out::STATS).map(|b| BlockStatsPass::decode(b, self.grid()))
     }
 
     /// Motion vectors, when motion search ran.
     pub fn motion(&self) -> Option<Vec<MotionVector>> {
-        self.buffers.get("vectors").map(|b| MotionSearchPass::decode(b, self.grid()))
+        self.buffers.get(out::VECTORS).map(|b| MotionSearchPass::decode(b, self.grid()))
     }
 
     /// Block stats of frame t against the prediction, when the residual pass ran.
     pub fn mc_stats(&self) -> Option<Vec<BlockStat>> {
-        self.buffers.get("mc_stats").map(|b| BlockStatsPass::decode(b, self.grid()))
+        self.buffers.get(out::MC_STATS).map(|b| BlockStatsPass::decode(b, self.grid()))
     }
 
     /// Block stats of A (input 0) against B (input 1), when the compare passes ran.
     pub fn ab_stats(&self) -> Option<Vec<BlockStat>> {
-        self.buffers.get("ab_stats").map(|b| BlockStatsPass::decode(b, self.grid()))
+        self.buffers.get(out::AB_STATS).map(|b| BlockStatsPass::decode(b, self.grid()))
     }
 
     /// SSIM's per-cell sums of A against B (`.ssim()` gives the frame's luma SSIM), when it ran.
     pub fn ssim_cells(&self) -> Option<SsimCells> {
         let grid = self.grid();
-        self.buffers.get("ssim").map(|b| SsimPass::decode(b, grid.width, grid.height))
+        self.buffers.get(out::SSIM).map(|b| SsimPass::decode(b, grid.width, grid.height))
     }
 
     /// The symbol stream's layout for this frame's quantiser.
@@ -170,7 +171,7 @@ impl FrameResults {
     pub fn symbols(&self) -> Option<Vec<u32>> {
         let words = self.symbol_layout().stream_words(self.grid());
         self.buffers
-            .get("symbols")
+            .get(out::SYMBOLS)
             .map(|b| b[..words * 4].chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
     }
 
@@ -178,7 +179,7 @@ impl FrameResults {
     /// `symbols.bin` holds for this pair, without decoding.
     pub fn symbol_bytes(&self) -> Option<&[u8]> {
         let len = self.symbol_layout().stream_words(self.grid()) * 4;
-        self.buffers.get("symbols").map(|b| &b[..len])
+        self.buffers.get(out::SYMBOLS).map(|b| &b[..len])
     }
 
     /// The raw bytes of a read-back buffer (e.g. "stats": 16 bytes per block), when it was read back.

@@ -5,6 +5,7 @@
 use super::pass::{FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res, WarpSource};
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
+use crate::outputs as out;
 use crate::reference::symbols::MAX_PLANES;
 use crate::reference::{BlockGrid, SymbolLayout};
 use std::sync::Arc;
@@ -141,25 +142,27 @@ impl Pass for SymbolsPass {
     fn reads(&self, s: &FrameSettings) -> Vec<Res> {
         match (s.runs("warp"), s.warp) {
             (false, _) => vec![Res::Cur(0), Res::Prev(0)],
-            (true, WarpSource::MotionVectors) => vec![Res::Cur(0), Res::Image("predicted"), Res::Buffer("vectors")],
-            (true, WarpSource::Params) => vec![Res::Cur(0), Res::Image("predicted"), Res::Params],
+            (true, WarpSource::MotionVectors) => {
+                vec![Res::Cur(0), Res::Image(out::PREDICTED), Res::Buffer(out::VECTORS)]
+            }
+            (true, WarpSource::Params) => vec![Res::Cur(0), Res::Image(out::PREDICTED), Res::Params],
         }
     }
 
     fn outputs(&self) -> Vec<Output> {
-        vec![Output::buffer("symbols", Self::max_buffer_size).on_demand()]
+        vec![Output::buffer(out::SYMBOLS, Self::max_buffer_size).on_demand()]
     }
 
     fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
         let (pred, source) = match (s.runs("warp"), s.warp) {
             (false, _) => (io.image(Res::Prev(0))?, SymbolSource::ZeroMotion),
-            (true, WarpSource::MotionVectors) => (io.image(Res::Image("predicted"))?, SymbolSource::MotionVectors),
-            (true, WarpSource::Params) => (io.image(Res::Image("predicted"))?, SymbolSource::Params),
+            (true, WarpSource::MotionVectors) => (io.image(Res::Image(out::PREDICTED))?, SymbolSource::MotionVectors),
+            (true, WarpSource::Params) => (io.image(Res::Image(out::PREDICTED))?, SymbolSource::Params),
         };
         let params = io.buffer(Res::Params)?;
         // Without motion search the shader reads no vectors; the params buffer stands in for the binding.
-        let vectors = if s.runs("motion") { io.buffer(Res::Buffer("vectors"))? } else { params };
-        let out = io.buffer(Res::Buffer("symbols"))?;
+        let vectors = if s.runs("motion") { io.buffer(Res::Buffer(out::VECTORS))? } else { params };
+        let out = io.buffer(Res::Buffer(out::SYMBOLS))?;
         let layout = SymbolLayout::new(s.grid.block, s.quant);
         let bindings = SymbolsBindings { cur: io.image(Res::Cur(0))?, pred, vectors, params, out };
         SymbolsPass::record(self, rec, &bindings, &s.grid, &layout, source)

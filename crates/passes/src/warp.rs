@@ -5,6 +5,7 @@ pub use super::pass::WarpSource;
 use super::pass::{DumpExport, Export, FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
+use crate::outputs as out;
 use crate::reference::{BlockGrid, WarpParams};
 use std::sync::Arc;
 
@@ -106,23 +107,23 @@ pub const WARP: PassDesc = PassDesc {
 impl Pass for WarpPass {
     fn reads(&self, s: &FrameSettings) -> Vec<Res> {
         match s.warp {
-            WarpSource::MotionVectors => vec![Res::Prev(0), Res::Buffer("vectors")],
+            WarpSource::MotionVectors => vec![Res::Prev(0), Res::Buffer(out::VECTORS)],
             WarpSource::Params => vec![Res::Prev(0), Res::Params],
         }
     }
 
     fn outputs(&self) -> Vec<Output> {
-        vec![Output::image("predicted")]
+        vec![Output::image(out::PREDICTED)]
     }
 
     fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
         // The shader binds both; the one the source does not use is only bound.
         let vectors = match s.runs("motion") {
-            true => io.buffer(Res::Buffer("vectors"))?,
+            true => io.buffer(Res::Buffer(out::VECTORS))?,
             false => io.buffer(Res::Params)?,
         };
         let (reference, pred, params) =
-            (io.image(Res::Prev(0))?, io.image(Res::Image("predicted"))?, io.buffer(Res::Params)?);
+            (io.image(Res::Prev(0))?, io.image(Res::Image(out::PREDICTED))?, io.buffer(Res::Params)?);
         WarpPass::record(self, rec, &WarpBindings { reference, pred, vectors, params }, &s.grid, s.warp)
     }
 }

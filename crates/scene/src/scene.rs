@@ -5,6 +5,7 @@
 use crate::display::DisplayPush;
 use crate::gpu::DisplayInputs;
 use crate::overlay::Arrow;
+use crate::passes::outputs as out;
 use crate::passes::{metric_exports, MetricExport};
 use crate::player::Player;
 use crate::reference::symbols::HEADER_NONZERO;
@@ -155,7 +156,7 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
     // The A/B views need the reference; without one the picture stays on A (the UI says why).
     let compare = player.reference.is_some();
     let b = gpu.luma(1).filter(|_| compare);
-    let ab_name = if settings.mode == Mode::AbSigned { "ab_signed" } else { "ab_diff" };
+    let ab_name = if settings.mode == Mode::AbSigned { out::AB_SIGNED } else { out::AB_DIFF };
     let ab = gpu.image(ab_name).filter(|_| compare);
     // Nothing may read B unless both of its images are bound.
     let compare = b.is_some() && ab.is_some();
@@ -181,7 +182,7 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
     } else {
         (0.0, scale_max(settings, player))
     };
-    let symbols = gpu.buffer("symbols").filter(|_| !player.symbols.is_empty());
+    let symbols = gpu.buffer(out::SYMBOLS).filter(|_| !player.symbols.is_empty());
     if symbols.is_some() {
         flags |= DisplayPush::FLAG_SYMBOLS;
     }
@@ -224,16 +225,16 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
     // Every image and buffer bound here exists from the pipeline's start (only "symbols" is made on demand).
     let luma = gpu.primary_luma();
     let image = |name: &str| gpu.image(name).unwrap_or(luma);
-    let stats = gpu.buffer("stats").unwrap_or(player.learner_buffer());
-    let ab_stats = gpu.buffer("ab_stats").filter(|_| compare).unwrap_or(stats);
+    let stats = gpu.buffer(out::STATS).unwrap_or(player.learner_buffer());
+    let ab_stats = gpu.buffer(out::AB_STATS).filter(|_| compare).unwrap_or(stats);
     DisplayInputs {
         luma: player.shown().map(|_| luma),
         diff: match settings.mode.plane() {
-            Plane::Diff => image("diff"),
-            Plane::Predicted => image("predicted"),
-            Plane::Residual => image("residual"),
+            Plane::Diff => image(out::DIFF),
+            Plane::Predicted => image(out::PREDICTED),
+            Plane::Residual => image(out::RESIDUAL),
         },
-        right: image("residual"),
+        right: image(out::RESIDUAL),
         chroma: chroma.map(|(cb, cr, _)| (cb, cr)),
         stats: if metric.pass_export().is_some() {
             player.pass_values_buffer()
@@ -242,7 +243,7 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         } else if metric.needs_reference() {
             ab_stats
         } else if metric.is_motion_compensated() {
-            gpu.buffer("mc_stats").unwrap_or(stats)
+            gpu.buffer(out::MC_STATS).unwrap_or(stats)
         } else {
             stats
         },
