@@ -159,16 +159,8 @@ impl FrameDriver {
             let source = video::open_with(input, Self::open_options(i, opts.stream))?;
             let info = source.info().clone();
             if let Some(first) = infos.first() {
-                let first: &StreamInfo = first;
-                anyhow::ensure!(
-                    (info.width, info.height) == (first.width, first.height),
-                    "{input}: {}x{} differs from {} ({}x{}); compared videos must have the same size",
-                    info.width,
-                    info.height,
-                    first.input,
-                    first.width,
-                    first.height
-                );
+                let start = opts.offsets.get(i - 1).copied().unwrap_or(0);
+                video::check_comparable(first, &info, start).map_err(anyhow::Error::msg)?;
             }
             ctx.check_image_size(input, info.width, info.height)?;
             sources.push(Source::spawn(ctx, source, staged, if i == 0 { opts.max_frames } else { None })?);

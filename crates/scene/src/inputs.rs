@@ -14,25 +14,7 @@ pub fn probe_inputs(input: &str, stream: Option<usize>, reference: Option<&Refer
         let probe = crate::video::open(&r.input)?;
         let b = probe.info().clone();
         drop(probe);
-        anyhow::ensure!(
-            (b.width, b.height) == (info.width, info.height),
-            "--ref {}: {}x{} differs from {} ({}x{}); compared videos must have the same size",
-            r.input,
-            b.width,
-            b.height,
-            info.input,
-            info.width,
-            info.height
-        );
-        if let Some(n) = b.frame_count {
-            anyhow::ensure!(
-                (r.start as u64) < n,
-                "--ref-start {}: {} has {n} frames (0..={})",
-                r.start,
-                r.input,
-                n.saturating_sub(1)
-            );
-        }
+        crate::video::check_comparable(&info, &b, r.start).map_err(anyhow::Error::msg)?;
     }
     Ok(info)
 }

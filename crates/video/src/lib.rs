@@ -33,7 +33,7 @@ pub use frame::{
 pub use frame_rate::fps_fraction;
 pub use input_alias::{input_string, remove_aliases};
 pub use input_kind::{input_files, read_paths};
-pub use reference_input::{reference_differences, Reference};
+pub use reference_input::{check_comparable, reference_differences, Reference};
 pub use shutdown::{Interrupted, Shutdown};
 pub use staged_decode::StagedDecodeThread;
 pub use synthetic::{SyntheticSource, SYNTHETIC_MOTION};

@@ -11,6 +11,24 @@ pub struct Reference {
     pub start: usize,
 }
 
+/// Whether B can be compared with A from B's frame `start`: the same size, and a frame at `start`
+/// when B's frame count is known. The one check every command makes (the driver when it opens the
+/// pair, the viewer and `record` before anything opens); the message names B.
+pub fn check_comparable(a: &StreamInfo, b: &StreamInfo, start: usize) -> Result<(), String> {
+    if (b.width, b.height) != (a.width, a.height) {
+        return Err(format!(
+            "--ref {}: {}x{} differs from {} ({}x{}); compared videos must have the same size",
+            b.input, b.width, b.height, a.input, a.width, a.height
+        ));
+    }
+    match b.frame_count {
+        Some(n) if start as u64 >= n => {
+            Err(format!("--ref-start {start}: {} has {n} frames (0..={})", b.input, n.saturating_sub(1)))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// How B's stream differs from A's beyond its pixels (frame rate, pixel format): one line each,
 /// empty when it does not. (Their sizes must match; the driver refuses them otherwise.)
 pub fn reference_differences(a: &StreamInfo, b: &StreamInfo) -> Vec<String> {
