@@ -128,23 +128,12 @@ fn time_plan(
     let mut rec = Recorder::new(ctx, "motion plan")?;
     rec.begin()?;
     rec.reset_queries(queries)?;
-    pass.record_with_plan(
-        &mut rec,
-        &SearchBindings { cur: &images.cur, reference: &images.reference, out },
-        grid,
-        range,
-        plan,
-    )?;
+    let bindings = SearchBindings { cur: &images.cur, reference: &images.reference, out };
+    pass.record_with_plan(&mut rec, &bindings, grid, range, plan)?;
     rec.barrier()?;
     rec.timestamp(queries, 0)?;
     for _ in 0..reps {
-        pass.record_with_plan(
-            &mut rec,
-            &SearchBindings { cur: &images.cur, reference: &images.reference, out },
-            grid,
-            range,
-            plan,
-        )?;
+        pass.record_with_plan(&mut rec, &bindings, grid, range, plan)?;
         rec.barrier()?;
     }
     rec.timestamp(queries, 1)?;

@@ -19,7 +19,7 @@ pub const AB_DIFF: PassDesc = PassDesc {
     name: "ab_diff",
     group: Group::Compare,
     make: |ctx| Ok(Box::new(ab_diff_pass(ctx)?)),
-    exports: &[Export::Dump(DumpExport { kind: "ab", plane: "ab_diff", per_pair: false })],
+    exports: &[Export::Dump(DumpExport { kind: "ab", plane: out::AB_DIFF, per_pair: false })],
 };
 
 pub fn ab_diff_pass(ctx: &Arc<GpuContext>) -> Result<ImagePass, GpuError> {
@@ -32,7 +32,7 @@ pub const AB_SIGNED: PassDesc = PassDesc {
     name: "ab_signed",
     group: Group::Compare,
     make: |ctx| Ok(Box::new(ab_signed_pass(ctx)?)),
-    exports: &[Export::Dump(DumpExport { kind: "ab-signed", plane: "ab_signed", per_pair: false })],
+    exports: &[Export::Dump(DumpExport { kind: "ab-signed", plane: out::AB_SIGNED, per_pair: false })],
 };
 
 pub fn ab_signed_pass(ctx: &Arc<GpuContext>) -> Result<ImagePass, GpuError> {

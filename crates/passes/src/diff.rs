@@ -14,7 +14,7 @@ pub const DIFF: PassDesc = PassDesc {
     name: "diff",
     group: Group::Diff,
     make: |ctx| Ok(Box::new(diff_pass(ctx)?)),
-    exports: &[Export::Dump(DumpExport { kind: "diff", plane: "diff", per_pair: true })],
+    exports: &[Export::Dump(DumpExport { kind: "diff", plane: out::DIFF, per_pair: true })],
 };
 
 pub fn diff_pass(ctx: &Arc<GpuContext>) -> Result<ImagePass, GpuError> {

@@ -24,7 +24,7 @@ pub const RESIDUAL: PassDesc = PassDesc {
     name: "residual",
     group: Group::Motion,
     make: |ctx| Ok(Box::new(ResidualPass::new(ctx)?)),
-    exports: &[Export::Dump(DumpExport { kind: "residual", plane: "residual", per_pair: true })],
+    exports: &[Export::Dump(DumpExport { kind: "residual", plane: out::RESIDUAL, per_pair: true })],
 };
 
 impl Pass for ResidualPass {

@@ -101,7 +101,7 @@ pub const WARP: PassDesc = PassDesc {
     name: "warp",
     group: Group::Motion,
     make: |ctx| Ok(Box::new(WarpPass::new(ctx)?)),
-    exports: &[Export::Dump(DumpExport { kind: "predicted", plane: "predicted", per_pair: true })],
+    exports: &[Export::Dump(DumpExport { kind: "predicted", plane: out::PREDICTED, per_pair: true })],
 };
 
 impl Pass for WarpPass {
