@@ -8,16 +8,14 @@
 // Each thread scores K consecutive dx of one dy at a time, sliding along the block's rows: one new
 // reference pixel per step serves all K candidates. Items past R (2R+1 not a multiple of K) are
 // computed and ignored.
-// - GPUs (DIRECT = 0): the block and its window (clamped) are staged in shared memory when they fit,
-//   the results gathered with shared atomics.
-// - CPU devices (DIRECT = 1, lavapipe): the workgroup is one subgroup, reads are image loads (there a
-//   shared-memory load in a loop costs a branch per SIMD lane, an image load one gather) and the
-//   results are gathered with subgroup operations, without a barrier (see motion_search.glsl).
-#extension GL_KHR_shader_subgroup_basic : require
-#extension GL_KHR_shader_subgroup_arithmetic : require
-
-layout(local_size_x_id = 0) in;
-layout(constant_id = 1) const uint DIRECT = 0u;
+// - GPUs (NO_STAGING = 0): the block and its window (clamped) are staged in shared memory when they
+//   fit; else, and on CPU devices (NO_STAGING = 1, lavapipe, where a shared-memory load in a loop
+//   costs a branch per SIMD lane and an image load one gather), reads are image loads.
+// - The results are gathered with shared atomics. (A one-subgroup workgroup with subgroup min/max,
+//   as motion_search's CPU path has, gave wrong results on lavapipe at b64 R16, 21 items per lane;
+//   cause not isolated.)
+layout(local_size_x = 64) in;
+layout(constant_id = 0) const uint NO_STAGING = 0u;
 const int K = 8;
 
 layout(set = 0, binding = 0, r8ui) uniform readonly uimage2D cur_img;
@@ -54,10 +52,10 @@ int ww;
 bool staged;
 ivec2 last;
 
-// The cur pixel (x, y) of the block. (Branches, not selects: a select would load both; DIRECT is
-// constant, so CPU devices compile no shared-memory load at all.)
+// The cur pixel (x, y) of the block. (Branches, not selects: a select would load both; NO_STAGING
+// is constant, so CPU devices compile no shared-memory load at all.)
 uint cur_px(int x, int y) {
-    if (DIRECT == 0u && staged) {
+    if (NO_STAGING == 0u && staged) {
         return cur_block[y * w + x];
     }
     return imageLoad(cur_img, ivec2(x0 + x, y0 + y)).r;
@@ -65,7 +63,7 @@ uint cur_px(int x, int y) {
 
 // The reference at (x, y) from the block's origin, clamped to the frame.
 uint ref_px(int x, int y) {
-    if (DIRECT == 0u && staged) {
+    if (NO_STAGING == 0u && staged) {
         return window[(y + r) * ww + x + r];
     }
     return imageLoad(ref_img, clamp(ivec2(x0 + x, y0 + y), ivec2(0), last)).r;
@@ -83,23 +81,21 @@ void main() {
     ww = w + 2 * r;
     int wh = h + 2 * r;
     last = ivec2(pc.width - 1u, pc.height - 1u);
-    staged = DIRECT == 0u && uint(ww * wh) <= WINDOW_MAX && uint(w * h) <= BLOCK_MAX;
-    if (DIRECT == 0u) {
-        if (tid == 0) {
-            zero_sad = 0u;
-            second_sad = 0xffffffffu;
-        }
-        if (staged) {
-            for (int i = tid; i < ww * wh; i += threads) {
-                ivec2 p = clamp(ivec2(x0 - r + i % ww, y0 - r + i / ww), ivec2(0), last);
-                window[i] = imageLoad(ref_img, p).r;
-            }
-            for (int i = tid; i < w * h; i += threads) {
-                cur_block[i] = imageLoad(cur_img, ivec2(x0 + i % w, y0 + i / w)).r;
-            }
-        }
-        barrier();
+    staged = NO_STAGING == 0u && uint(ww * wh) <= WINDOW_MAX && uint(w * h) <= BLOCK_MAX;
+    if (tid == 0) {
+        zero_sad = 0u;
+        second_sad = 0xffffffffu;
     }
+    if (staged) {
+        for (int i = tid; i < ww * wh; i += threads) {
+            ivec2 p = clamp(ivec2(x0 - r + i % ww, y0 - r + i / ww), ivec2(0), last);
+            window[i] = imageLoad(ref_img, p).r;
+        }
+        for (int i = tid; i < w * h; i += threads) {
+            cur_block[i] = imageLoad(cur_img, ivec2(x0 + i % w, y0 + i / w)).r;
+        }
+    }
+    barrier();
 
     ivec4 v = vectors[b];
     int side = 2 * r + 1;
@@ -142,19 +138,11 @@ void main() {
         }
     }
 
-    uint best = uint(v.z);
-    if (DIRECT == 1u) {
-        zero = subgroupMax(zero);
-        second = subgroupMin(second);
-        if (subgroupElect()) {
-            costs[b] = uvec4(best, zero, second == 0xffffffffu ? best : second, 0u);
-        }
-    } else {
-        atomicMax(zero_sad, zero);
-        atomicMin(second_sad, second);
-        barrier();
-        if (tid == 0) {
-            costs[b] = uvec4(best, zero_sad, second_sad == 0xffffffffu ? best : second_sad, 0u);
-        }
+    atomicMax(zero_sad, zero);
+    atomicMin(second_sad, second);
+    barrier();
+    if (tid == 0) {
+        uint best = uint(v.z);
+        costs[b] = uvec4(best, zero_sad, second_sad == 0xffffffffu ? best : second_sad, 0u);
     }
 }

@@ -13,7 +13,7 @@ use vidscope::reference::{motion_search, BlockGrid};
 #[test]
 fn motion_costs_match_the_reference_bit_exact() {
     let ctx = gpu();
-    // lavapipe takes the CPU path (one subgroup, image loads); the variable forces the GPU path
+    // lavapipe takes the CPU path (image loads); the variable forces the GPU path
     // (shared memory, 64 threads) so both are held to the reference. (Another test making the pass
     // meanwhile may take the GPU path too: as exact, only slower.)
     for staged in [false, true] {
@@ -37,6 +37,7 @@ fn costs_match_the_reference(ctx: &std::sync::Arc<vidscope::gpu::GpuContext>) {
         (45, 33, 32, 16),
         (70, 50, 16, 40),
         (130, 67, 64, 4),
+        (130, 67, 64, 16),
     ];
     for &(w, h, b, r) in cases {
         let grid = BlockGrid::new(w, h, b);

@@ -37,21 +37,20 @@ pub struct MotionCostPass {
 }
 
 impl MotionCostPass {
-    /// On a GPU, 64 threads per block with shared memory; on a CPU device, one subgroup per block
-    /// reading the images (see shaders/motion_cost.comp). `VIDSCOPE_MOTION_COST_STAGED=1` takes the
-    /// GPU path on any device (the parity test runs both on lavapipe).
+    /// 64 threads per block; on a GPU with the block and its window in shared memory, on a CPU
+    /// device reading the images (see shaders/motion_cost.comp). `VIDSCOPE_MOTION_COST_STAGED=1`
+    /// takes the GPU path on any device (the parity test runs both on lavapipe).
     pub fn new(ctx: &Arc<GpuContext>) -> Result<Self, GpuError> {
         let (image, buffer) = (vk::DescriptorType::STORAGE_IMAGE, vk::DescriptorType::STORAGE_BUFFER);
         let push = std::mem::size_of::<MotionCostPush>() as u32;
-        let (threads, direct) =
-            if ctx.is_cpu() && std::env::var_os(STAGED_ENV).is_none() { (ctx.subgroup_size(), 1) } else { (64, 0) };
+        let no_staging = u32::from(ctx.is_cpu() && std::env::var_os(STAGED_ENV).is_none());
         let pipeline = ComputePipeline::new_specialized(
             ctx,
             "motion_cost",
             spirv!("motion_cost"),
             &[image, image, buffer, buffer],
             push,
-            &[threads, direct],
+            &[no_staging],
         )?;
         Ok(Self { pipeline })
     }
