@@ -27,6 +27,7 @@ use vidscope_core::formats::{damaged_frame, decode_warning, DecodeErrorsManifest
 use vidscope_core::formats::{FileEntry, Manifest, RateManifest, ReferenceManifest, RunSettings, SymbolsManifest};
 use vidscope_core::formats::{OwnNames, StagedDir};
 use vidscope_core::formats::{CSV_HEADER, FRAMES_CSV_HEADER};
+use vidscope_core::safe_fs::ReadPaths;
 
 /// The outputs `analyze` writes only when asked (`--export`): each is large per frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -251,52 +252,12 @@ impl std::fmt::Display for AnalyzeSummary {
 
 pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Result<AnalyzeSummary> {
     let start = Instant::now();
-    let compared = opts.dump.needing_reference();
-    anyhow::ensure!(
-        opts.reference.is_some() || compared.is_empty(),
-        "--dump {}: need a reference video (--ref REF)",
-        compared.join(", ")
-    );
-    // No output may be a file this run reads: checked before anything is opened or written.
-    let reads = video::read_paths(
-        &[("INPUT", Some(&opts.input)), ("--ref", opts.reference.as_ref().map(|r| r.input.as_str()))],
-        &[("--warp-params", opts.warp_params.as_deref()), ("--symbols", opts.symbols.as_deref())],
-    );
-    reads.check_dir("--out", &opts.out)?;
-    if let Some(path) = &opts.yuview_csv {
-        reads.check_file("--yuview-csv", path)?;
-    }
+    let reads = check_outputs(opts)?;
     let compare = opts.reference.is_some();
     let selection = PassSelection { compare, ..PassSelection::ANALYZE };
-    // Read back what the files need: with learner symbols the GPU stream is not needed.
-    let mut readback = vec![out::STATS, out::VECTORS, out::MC_STATS];
-    if opts.symbols.is_none() {
-        readback.push(out::SYMBOLS);
-    }
-    if compare {
-        readback.extend([out::AB_STATS, out::SSIM]);
-    }
-    // And the buffers of the arrays the passes declare.
-    for export in selection.array_exports() {
-        if !readback.contains(&export.buffer) {
-            readback.push(export.buffer);
-        }
-    }
-    let drive = DriveOptions {
-        planes: opts.dump.planes(),
-        max_frames: opts.max_frames,
-        offsets: vec![ref_start(opts)],
-        stream: opts.stream,
-        // The decoders write luma straight into the upload's staging memory, unless the raw frames
-        // are dumped (which needs them on the host).
-        staged: !opts.dump.raw,
-        readback: Some(readback),
-        overlap_transfers: !opts.serial_transfers,
-        ..DriveOptions::new(opts.block, selection)
-    };
     let inputs: Vec<String> =
         std::iter::once(opts.input.clone()).chain(opts.reference.as_ref().map(|r| r.input.clone())).collect();
-    let mut driver = FrameDriver::open(ctx, &inputs, drive)?;
+    let mut driver = FrameDriver::open(ctx, &inputs, drive_options(opts, &selection))?;
     let info = driver.info().clone();
     if opts.notices {
         super::notices::print_stream_notices(&info);
@@ -306,20 +267,13 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     }
     let grid = driver.pipeline().grid();
     let total = expected_frames(&info, opts.max_frames);
-    let warp = match &opts.warp_params {
-        Some(path) => Some(WarpParamsFile::load(path, &grid, total.map(|f| f.saturating_sub(1)))?),
-        None => None,
-    };
     let layout = SymbolLayout::new(opts.block.get(), opts.quant.get());
-    let learner = match &opts.symbols {
-        Some(path) => Some(SymbolsFile::load(path, &grid, &layout, total.map(|f| f.saturating_sub(1)))?),
-        None => None,
-    };
+    let (warp, learner) = learner_files(opts, &grid, &layout, total.map(|f| f.saturating_sub(1)))?;
     let settings = run_settings(opts);
     // From here a first SIGINT/SIGTERM only sets a flag: the loop stops and the staging folder goes.
     let shutdown = Shutdown::install().context("cannot install the SIGINT/SIGTERM handlers")?;
     let out_shown = format!("--out {}", opts.out.display());
-    let interrupted = || shutdown.check(&out_shown, "the unfinished output was removed");
+    let interrupted = || -> anyhow::Result<()> { Ok(shutdown.check(&out_shown, "the unfinished output was removed")?) };
     let staged = StagedDir::create(&opts.out, &reads, &own_names())?;
     let dir = staged.path().to_path_buf();
     for kind in opts.dump.kinds().iter().map(|d| d.kind) {
@@ -331,62 +285,21 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     driver.pipeline_mut().set_range(opts.range);
     driver.pipeline_mut().set_quant(opts.quant);
     driver.set_warp(warp);
-    let bar = frame_progress(opts.progress, total);
 
     let yuview = match &opts.yuview_csv {
         Some(path) => Some(YuviewFile::create(path, &reads, &info, grid, compare)?),
         None => None,
     };
-    let config = WriterConfig {
-        dir: dir.clone(),
-        grid,
-        layout,
-        width: info.width,
-        height: info.height,
-        symbols: opts.exports.symbols,
-        block_csv: opts.exports.block_csv,
-        yuview: opts.yuview_csv.is_some(),
-        dumps: opts.dump.kinds(),
-        arrays: selection.array_exports(),
-        compare,
-    };
+    let config = writer_config(opts, &dir, &info, grid, layout, &selection);
     let mut writer = Writer::start(config, learner, yuview)?;
     let frames_start = Instant::now();
     tracing::info!("analyze: started in {:.3} s", start.elapsed().as_secs_f64());
-    let mut damage = Damage::default();
-    // The reference's damaged frames, in its own frame numbers.
-    let mut ref_damage = Damage::default();
-    let mut format_changes: Vec<FormatChange> = Vec::new();
-    let mut frames = 0u64;
-    let mut prev_errors = 0;
-    while let Some(out) = driver.next(true)? {
-        interrupted()?;
-        let t = out.index;
-        let frame_errors = out.frame(0).map_or(0, |f| f.decode_errors);
-        if let Some(change) = out.frame(0).and_then(|f| f.format_change.clone()) {
-            format_changes.push(change);
-        }
-        if let Some(frame) = out.frame(0).filter(|f| f.decode_errors > 0) {
-            damage.add(frame);
-            anyhow::ensure!(!opts.strict, "{}: {}", opts.input, strict_line(frame));
-        }
-        // The reference's damage counts the same way, in its own frame numbers.
-        if let (Some(reference), Some(frame)) = (&opts.reference, out.frame(1).filter(|f| f.decode_errors > 0)) {
-            ref_damage.add(frame);
-            anyhow::ensure!(!opts.strict, "--ref {}: {}", reference.input, strict_line(frame));
-        }
-        let warp = match (driver.warp(), t.checked_sub(1)) {
-            (Some(w), Some(pair)) => Some(w.for_pair(pair as u64)?.to_vec()),
-            _ => None,
-        };
-        writer.send(FrameJob { results: out, errors: frame_errors, prev_errors, warp })?;
-        prev_errors = frame_errors;
-        frames += 1;
-        bar.inc(1);
-    }
+    let bar = frame_progress(opts.progress, total);
+    let seen = send_frames(&mut driver, &mut writer, opts, &bar, &interrupted)?;
     bar.finish_and_clear();
     let written = writer.finish()?;
     let frame_seconds = frames_start.elapsed().as_secs_f64();
+    let frames = seen.frames;
     tracing::info!("analyze: {frames} frames in {frame_seconds:.3} s");
     anyhow::ensure!(frames > 0, "{}: no frames could be decoded", opts.input);
 
@@ -397,21 +310,16 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     if let Some((files, summary)) = compared {
         manifest.files.extend(files);
         manifest.reference = driver.infos().get(1).map(|r| ReferenceManifest {
-            decode_errors: Some(DecodeErrorsManifest::new(&ref_damage.errors, &ref_damage.lost)),
+            decode_errors: Some(DecodeErrorsManifest::new(&seen.ref_damage.errors, &seen.ref_damage.lost)),
             ..ReferenceManifest::new(r, ref_start(opts), frames)
         });
         compare_summary = Some(summary);
     }
-    manifest.decode_errors = Some(DecodeErrorsManifest::new(&damage.errors, &damage.lost));
-    manifest.format_changes = format_changes.clone();
-    let output_bytes = measure_files(&dir, &mut manifest.files)?;
-    manifest.output_bytes = Some(output_bytes);
-    manifest.bytes_per_frame = Some(output_bytes as f64 / frames as f64);
+    manifest.decode_errors = Some(DecodeErrorsManifest::new(&seen.damage.errors, &seen.damage.lost));
+    manifest.format_changes = seen.format_changes.clone();
     manifest.exports = Some(opts.exports.names());
     manifest.settings = Some(settings);
-    let manifest_path = dir.join("manifest.json");
-    std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")
-        .with_context(|| format!("{}: cannot write", manifest_path.display()))?;
+    let output_bytes = write_manifest(&dir, manifest)?;
     interrupted()?;
     let out = staged.commit()?;
     // After the folder: a YUView file that cannot be placed keeps its own copy aside and fails the
@@ -431,13 +339,167 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
         seconds: start.elapsed().as_secs_f64(),
         device: ctx.describe(),
         compare: compare_summary,
-        damage,
-        ref_decode_errors: opts.reference.as_ref().map(|r| (r.input.clone(), ref_damage)),
+        damage: seen.damage,
+        ref_decode_errors: opts.reference.as_ref().map(|r| (r.input.clone(), seen.ref_damage)),
         first_format: (info.pixel_format.clone(), info.bit_depth),
-        format_changes,
+        format_changes: seen.format_changes,
         output_bytes,
         frame_seconds,
     })
+}
+
+/// The learner's files (`--warp-params`, `--symbols`), loaded and checked against the grid and the
+/// expected number of pairs.
+fn learner_files(
+    opts: &AnalyzeOptions,
+    grid: &BlockGrid,
+    layout: &SymbolLayout,
+    pairs: Option<u64>,
+) -> anyhow::Result<(Option<WarpParamsFile>, Option<SymbolsFile>)> {
+    let warp = match &opts.warp_params {
+        Some(path) => Some(WarpParamsFile::load(path, grid, pairs)?),
+        None => None,
+    };
+    let symbols = match &opts.symbols {
+        Some(path) => Some(SymbolsFile::load(path, grid, layout, pairs)?),
+        None => None,
+    };
+    Ok((warp, symbols))
+}
+
+/// What the writer thread writes, and where.
+fn writer_config(
+    opts: &AnalyzeOptions,
+    dir: &Path,
+    info: &video::StreamInfo,
+    grid: BlockGrid,
+    layout: SymbolLayout,
+    selection: &PassSelection,
+) -> WriterConfig {
+    WriterConfig {
+        dir: dir.to_path_buf(),
+        grid,
+        layout,
+        width: info.width,
+        height: info.height,
+        symbols: opts.exports.symbols,
+        block_csv: opts.exports.block_csv,
+        yuview: opts.yuview_csv.is_some(),
+        dumps: opts.dump.kinds(),
+        arrays: selection.array_exports(),
+        compare: selection.compare,
+    }
+}
+
+/// Checks, before anything is opened or written, that the dump kinds asked for have what they need
+/// and that no output is a file this run reads; returns what the run reads.
+fn check_outputs(opts: &AnalyzeOptions) -> anyhow::Result<ReadPaths> {
+    let compared = opts.dump.needing_reference();
+    anyhow::ensure!(
+        opts.reference.is_some() || compared.is_empty(),
+        "--dump {}: need a reference video (--ref REF)",
+        compared.join(", ")
+    );
+    let reads = video::read_paths(
+        &[("INPUT", Some(&opts.input)), ("--ref", opts.reference.as_ref().map(|r| r.input.as_str()))],
+        &[("--warp-params", opts.warp_params.as_deref()), ("--symbols", opts.symbols.as_deref())],
+    );
+    reads.check_dir("--out", &opts.out)?;
+    if let Some(path) = &opts.yuview_csv {
+        reads.check_file("--yuview-csv", path)?;
+    }
+    Ok(reads)
+}
+
+/// How the driver runs for analyze: which planes and result buffers come back, and where the
+/// decoders write.
+fn drive_options(opts: &AnalyzeOptions, selection: &PassSelection) -> DriveOptions {
+    // Read back what the files need: with learner symbols the GPU stream is not needed.
+    let mut readback = vec![out::STATS, out::VECTORS, out::MC_STATS];
+    if opts.symbols.is_none() {
+        readback.push(out::SYMBOLS);
+    }
+    if selection.compare {
+        readback.extend([out::AB_STATS, out::SSIM]);
+    }
+    // And the buffers of the arrays the passes declare.
+    for export in selection.array_exports() {
+        if !readback.contains(&export.buffer) {
+            readback.push(export.buffer);
+        }
+    }
+    DriveOptions {
+        planes: opts.dump.planes(),
+        max_frames: opts.max_frames,
+        offsets: vec![ref_start(opts)],
+        stream: opts.stream,
+        // The decoders write luma straight into the upload's staging memory, unless the raw frames
+        // are dumped (which needs them on the host).
+        staged: !opts.dump.raw,
+        readback: Some(readback),
+        overlap_transfers: !opts.serial_transfers,
+        ..DriveOptions::new(opts.block, *selection)
+    }
+}
+
+/// What the frame loop saw of the inputs: frames, damage and format changes.
+#[derive(Default)]
+struct Seen {
+    frames: u64,
+    damage: Damage,
+    /// The reference's damaged frames, in its own frame numbers.
+    ref_damage: Damage,
+    format_changes: Vec<FormatChange>,
+}
+
+/// Hands every frame's results to the writer, counting damage (and stopping at it with `--strict`)
+/// and stopping at a signal.
+fn send_frames(
+    driver: &mut FrameDriver,
+    writer: &mut Writer,
+    opts: &AnalyzeOptions,
+    bar: &indicatif::ProgressBar,
+    interrupted: &dyn Fn() -> anyhow::Result<()>,
+) -> anyhow::Result<Seen> {
+    let mut seen = Seen::default();
+    let mut prev_errors = 0;
+    while let Some(out) = driver.next(true)? {
+        interrupted()?;
+        let t = out.index;
+        let frame_errors = out.frame(0).map_or(0, |f| f.decode_errors);
+        if let Some(change) = out.frame(0).and_then(|f| f.format_change.clone()) {
+            seen.format_changes.push(change);
+        }
+        if let Some(frame) = out.frame(0).filter(|f| f.decode_errors > 0) {
+            seen.damage.add(frame);
+            anyhow::ensure!(!opts.strict, "{}: {}", opts.input, strict_line(frame));
+        }
+        // The reference's damage counts the same way, in its own frame numbers.
+        if let (Some(reference), Some(frame)) = (&opts.reference, out.frame(1).filter(|f| f.decode_errors > 0)) {
+            seen.ref_damage.add(frame);
+            anyhow::ensure!(!opts.strict, "--ref {}: {}", reference.input, strict_line(frame));
+        }
+        let warp = match (driver.warp(), t.checked_sub(1)) {
+            (Some(w), Some(pair)) => Some(w.for_pair(pair as u64)?.to_vec()),
+            _ => None,
+        };
+        writer.send(FrameJob { results: out, errors: frame_errors, prev_errors, warp })?;
+        prev_errors = frame_errors;
+        seen.frames += 1;
+        bar.inc(1);
+    }
+    Ok(seen)
+}
+
+/// Measures the listed files, then writes manifest.json into `dir`; returns the files' bytes.
+fn write_manifest(dir: &Path, mut manifest: Manifest) -> anyhow::Result<u64> {
+    let output_bytes = measure_files(dir, &mut manifest.files)?;
+    manifest.output_bytes = Some(output_bytes);
+    manifest.bytes_per_frame = Some(output_bytes as f64 / manifest.frames as f64);
+    let manifest_path = dir.join("manifest.json");
+    std::fs::write(&manifest_path, serde_json::to_string_pretty(&manifest)? + "\n")
+        .with_context(|| format!("{}: cannot write", manifest_path.display()))?;
+    Ok(output_bytes)
 }
 
 /// Every name analyze may write into its folder: the fixed outputs, and every array and dump folder
@@ -516,14 +578,14 @@ fn ref_start(opts: &AnalyzeOptions) -> usize {
     opts.reference.as_ref().map_or(0, |r| r.start)
 }
 
-fn build_manifest(
-    ctx: &GpuContext,
+/// Every file of the output folder but the manifest, with its shape, type and meaning.
+fn manifest_files(
     opts: &AnalyzeOptions,
     info: &video::StreamInfo,
     grid: &BlockGrid,
     frames: u64,
     selection: &PassSelection,
-) -> Manifest {
+) -> BTreeMap<String, FileEntry> {
     let pairs = frames - 1;
     let (by, bx) = (grid.blocks_y() as u64, grid.blocks_x() as u64);
     let entry = FileEntry::new;
@@ -587,6 +649,20 @@ fn build_manifest(
         shape.extend(export.row_shape(grid));
         files.insert(export.file.into(), entry(shape, export.dtype.name(), export.about));
     }
+    files
+}
+
+/// The manifest of a finished run, less what is known only once the files are written.
+fn build_manifest(
+    ctx: &GpuContext,
+    opts: &AnalyzeOptions,
+    info: &video::StreamInfo,
+    grid: &BlockGrid,
+    frames: u64,
+    selection: &PassSelection,
+) -> Manifest {
+    let pairs = frames - 1;
+    let files = manifest_files(opts, info, grid, frames, selection);
     let mut conventions = BTreeMap::new();
     conventions.insert("pairs".into(), "pair p compares frame t = p+1 (cur) with frame p (ref)".into());
     conventions

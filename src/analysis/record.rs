@@ -78,32 +78,11 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     }
     super::notices::print_stream_notices(&player.info);
     let info = player.info.clone();
-    let mode = match (opts.mode, opts.heatmap) {
-        (Mode::Raw, true) => Mode::Heatmap,
-        (Mode::Diff, true) => Mode::HeatmapDiff,
-        (m, _) => m,
-    };
-    let settings = Settings {
-        mode,
-        metric: opts.metric,
-        quant: opts.quant,
-        trit_plane: opts.trit_plane,
-        arrows: opts.arrows,
-        block: opts.block,
-        range: opts.range,
-        playing: false,
-        show_ui: false,
-        reference: player.reference.is_some(),
-        amplify: opts.amplify,
-        wipe: opts.wipe,
-        ..Settings::default()
-    };
+    let settings = settings(&opts, player.reference.is_some());
     let (w, h) = opts.size.unwrap_or((info.width, info.height));
-    let view = View::fit(glam::Vec2::new(info.width as f32, info.height as f32), View::pane(mode, (w, h)))
+    let view = View::fit(glam::Vec2::new(info.width as f32, info.height as f32), View::pane(settings.mode, (w, h)))
         .context("the output size has no area")?;
-    let mut compositor = Compositor::new(&ctx, 1, vidscope_scene::DISPLAY_SPIRV, DisplayPush::SIZE)?;
-    compositor.resize(w, h)?;
-    let egui_ctx = egui::Context::default();
+    let mut composite = Composite::new(&ctx, (w, h))?;
     let available = info.frame_count.map(|n| (n as usize).saturating_sub(opts.start));
     let total = match (opts.frames, available) {
         (Some(n), Some(a)) => Some(n.min(a)),
@@ -127,31 +106,10 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         if let Some(e) = player.error.take() {
             anyhow::bail!("{}: {e}", info.input);
         }
-        if let (true, Some(&n)) = (opts.strict, player.decode_errors.get(&next)) {
-            let lost = player.frames_lost.get(&next).copied().unwrap_or(0);
-            anyhow::bail!("{}: {}", info.input, damaged_frame(next as u64, n, lost));
+        if opts.strict {
+            stop_at_damage(&player, next)?;
         }
-        if let (true, Some((&b, &n))) = (opts.strict, player.ref_decode_errors.first_key_value()) {
-            let reference = player.reference.as_ref().map_or("", |(r, _)| r.input.as_str());
-            let lost = player.ref_frames_lost.get(&b).copied().unwrap_or(0);
-            anyhow::bail!("--ref {reference}: {}", damaged_frame(b as u64, n, lost));
-        }
-        let arrows = scene::arrows(&settings, &player, &view, 1.0);
-        let raw_input = egui::RawInput {
-            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(w as f32, h as f32))),
-            ..Default::default()
-        };
-        let output = egui_ctx.run_ui(raw_input, |ui| draw_arrows(ui.ctx(), &arrows, settings.colormap));
-        let primitives = egui_ctx.tessellate(output.shapes, output.pixels_per_point);
-        let mut egui_frame = EguiFrame {
-            primitives,
-            overlay: Vec::new(),
-            textures_delta: output.textures_delta,
-            pixels_per_point: output.pixels_per_point,
-        };
-        let inputs = scene::display_inputs(&settings, &player, &view);
-        let shot = compositor.render_offscreen(&inputs, &mut egui_frame)?;
-        recorder.push(RgbaFrame::new(shot.width, shot.height, shot.rgba))?;
+        recorder.push(composite.render(&settings, &player, &view)?)?;
         written += 1;
         progress.inc(1);
     }
@@ -165,11 +123,97 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         summary.frames,
         w,
         h,
-        mode.name(),
+        settings.mode.name(),
         info.input,
         out.display()
     );
-    let recorded = opts.start..opts.start + written;
+    warn_of_damage(&player, opts.start..opts.start + written);
+    if ctx.validation_log().count() > 0 {
+        anyhow::bail!("the Vulkan validation layer reported problems (printed above); please report this bug");
+    }
+    Ok(())
+}
+
+/// What the recording shows: the viewer's settings with the UI hidden, `--overlay heatmap` folded
+/// into the mode (raw → heatmap, diff → heatmap-diff).
+fn settings(opts: &RecordOptions, reference: bool) -> Settings {
+    let mode = match (opts.mode, opts.heatmap) {
+        (Mode::Raw, true) => Mode::Heatmap,
+        (Mode::Diff, true) => Mode::HeatmapDiff,
+        (m, _) => m,
+    };
+    Settings {
+        mode,
+        metric: opts.metric,
+        quant: opts.quant,
+        trit_plane: opts.trit_plane,
+        arrows: opts.arrows,
+        block: opts.block,
+        range: opts.range,
+        playing: false,
+        show_ui: false,
+        reference,
+        amplify: opts.amplify,
+        wipe: opts.wipe,
+        ..Settings::default()
+    }
+}
+
+/// `--strict`: the error for the first damaged frame of either input, if frame `next` or any
+/// reference frame so far had damage.
+fn stop_at_damage(player: &Player, next: usize) -> anyhow::Result<()> {
+    if let Some(&n) = player.decode_errors.get(&next) {
+        let lost = player.frames_lost.get(&next).copied().unwrap_or(0);
+        anyhow::bail!("{}: {}", player.info.input, damaged_frame(next as u64, n, lost));
+    }
+    if let Some((&b, &n)) = player.ref_decode_errors.first_key_value() {
+        let reference = player.reference.as_ref().map_or("", |(r, _)| r.input.as_str());
+        let lost = player.ref_frames_lost.get(&b).copied().unwrap_or(0);
+        anyhow::bail!("--ref {reference}: {}", damaged_frame(b as u64, n, lost));
+    }
+    Ok(())
+}
+
+/// The compositor and egui context that draw one frame of the recording offscreen.
+struct Composite {
+    compositor: Compositor,
+    egui: egui::Context,
+    size: (u32, u32),
+}
+
+impl Composite {
+    fn new(ctx: &Arc<GpuContext>, size: (u32, u32)) -> anyhow::Result<Self> {
+        let mut compositor = Compositor::new(ctx, 1, vidscope_scene::DISPLAY_SPIRV, DisplayPush::SIZE)?;
+        compositor.resize(size.0, size.1)?;
+        Ok(Self { compositor, egui: egui::Context::default(), size })
+    }
+
+    /// The shown frame as the viewer draws it: the display pass, then the arrows.
+    fn render(&mut self, settings: &Settings, player: &Player, view: &View) -> anyhow::Result<RgbaFrame> {
+        let arrows = scene::arrows(settings, player, view, 1.0);
+        let (w, h) = self.size;
+        let raw_input = egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(w as f32, h as f32))),
+            ..Default::default()
+        };
+        let output = self.egui.run_ui(raw_input, |ui| draw_arrows(ui.ctx(), &arrows, settings.colormap));
+        let primitives = self.egui.tessellate(output.shapes, output.pixels_per_point);
+        let mut egui_frame = EguiFrame {
+            primitives,
+            overlay: Vec::new(),
+            textures_delta: output.textures_delta,
+            pixels_per_point: output.pixels_per_point,
+        };
+        let inputs = scene::display_inputs(settings, player, view);
+        let shot = self.compositor.render_offscreen(&inputs, &mut egui_frame)?;
+        Ok(RgbaFrame::new(shot.width, shot.height, shot.rgba))
+    }
+}
+
+/// The one-line warnings for damage and format changes in the recorded frames (and anywhere in the
+/// reference).
+fn warn_of_damage(player: &Player, recorded: std::ops::Range<usize>) {
+    let info = &player.info;
     let (errors, lost) =
         (listed(&player.decode_errors, recorded.clone()), listed(&player.frames_lost, recorded.clone()));
     if let Some(w) = decode_warning(&info.input, &errors, &lost, "`vidscope analyze` for the list per frame") {
@@ -187,8 +231,4 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     if let Some(w) = format_change_warning(&info.input, first, &changes, "`vidscope analyze` for the list") {
         eprintln!("vidscope: warning: {w}");
     }
-    if ctx.validation_log().count() > 0 {
-        anyhow::bail!("the Vulkan validation layer reported problems (printed above); please report this bug");
-    }
-    Ok(())
 }

@@ -426,40 +426,12 @@ fn create_device(
     let unsupported = |reason: String| GpuError::Unsupported { device: name.to_string(), reason };
     // SAFETY: plain queries of a physical device of this instance.
     let families = unsafe { instance.get_physical_device_queue_family_properties(physical) };
-    let (family, timestamp_bits) = families
-        .iter()
-        .enumerate()
-        .find(|(i, f)| match surface {
-            None => f.queue_flags.contains(vk::QueueFlags::COMPUTE),
-            Some((loader, s)) => {
-                f.queue_flags.contains(vk::QueueFlags::COMPUTE | vk::QueueFlags::GRAPHICS)
-                    // SAFETY: a plain query; the surface belongs to this instance.
-                    && unsafe { loader.get_physical_device_surface_support(physical, *i as u32, *s) }.unwrap_or(false)
-            }
-        })
-        .map(|(i, f)| (i as u32, f.timestamp_valid_bits))
-        .ok_or_else(|| {
-            unsupported(
-                if surface.is_some() { "no queue does graphics, compute and present" } else { "no compute queue" }
-                    .into(),
-            )
-        })?;
-
-    // SAFETY: as above.
-    let features = unsafe { instance.get_physical_device_features(physical) };
-    if features.shader_storage_image_extended_formats == vk::FALSE {
-        return Err(unsupported("shaderStorageImageExtendedFormats (r8ui storage images) is not supported".into()));
-    }
-    let mut subgroup = vk::PhysicalDeviceSubgroupProperties::default();
-    let mut props2 = vk::PhysicalDeviceProperties2::default().push_next(&mut subgroup);
-    // SAFETY: as above; props2 chains only subgroup, which outlives the call.
-    unsafe { instance.get_physical_device_properties2(physical, &mut props2) };
-    let needed_ops = vk::SubgroupFeatureFlags::BASIC | vk::SubgroupFeatureFlags::ARITHMETIC;
-    if !subgroup.supported_operations.contains(needed_ops)
-        || !subgroup.supported_stages.contains(vk::ShaderStageFlags::COMPUTE)
-    {
-        return Err(unsupported("subgroup arithmetic in compute shaders is not supported".into()));
-    }
+    let (family, timestamp_bits) = main_queue_family(physical, &families, surface).ok_or_else(|| {
+        unsupported(
+            if surface.is_some() { "no queue does graphics, compute and present" } else { "no compute queue" }.into(),
+        )
+    })?;
+    check_required_features(instance, physical).map_err(unsupported)?;
     // SAFETY: as above.
     let extensions = unsafe { instance.enumerate_device_extension_properties(physical) }
         .vk("vkEnumerateDeviceExtensionProperties")?;
@@ -489,19 +461,7 @@ fn create_device(
     // SAFETY: a plain query; features2 chains only host_reset, which outlives the call.
     unsafe { instance.get_physical_device_features2(physical, &mut features2) };
     let host_query_reset = host_reset.host_query_reset == vk::TRUE;
-    // A transfer-only family with timestamps: the copy engines of a discrete GPU.
-    let side = families
-        .iter()
-        .enumerate()
-        .find(|(i, f)| {
-            *i as u32 != family
-                && f.queue_flags.contains(vk::QueueFlags::TRANSFER)
-                && !f.queue_flags.intersects(vk::QueueFlags::GRAPHICS | vk::QueueFlags::COMPUTE)
-                && f.timestamp_valid_bits > 0
-                && f.queue_count > 0
-        })
-        .map(|(i, f)| (i as u32, f.queue_count.min(2)))
-        .filter(|_| host_query_reset);
+    let side = transfer_family(&families, family).filter(|_| host_query_reset);
     let priorities = [1.0f32; 2];
     let mut queue_info =
         vec![vk::DeviceQueueCreateInfo::default().queue_family_index(family).queue_priorities(&priorities[..1])];
@@ -534,6 +494,63 @@ fn create_device(
         dynamic_rendering: has_dynamic_rendering,
         host_query_reset,
     })
+}
+
+/// The queue family for compute (and, with a surface, graphics and present), and its timestamp bits.
+fn main_queue_family(
+    physical: vk::PhysicalDevice,
+    families: &[vk::QueueFamilyProperties],
+    surface: Option<&(ash::khr::surface::Instance, vk::SurfaceKHR)>,
+) -> Option<(u32, u32)> {
+    families
+        .iter()
+        .enumerate()
+        .find(|(i, f)| match surface {
+            None => f.queue_flags.contains(vk::QueueFlags::COMPUTE),
+            Some((loader, s)) => {
+                f.queue_flags.contains(vk::QueueFlags::COMPUTE | vk::QueueFlags::GRAPHICS)
+                    // SAFETY: a plain query; the surface belongs to this instance.
+                    && unsafe { loader.get_physical_device_surface_support(physical, *i as u32, *s) }.unwrap_or(false)
+            }
+        })
+        .map(|(i, f)| (i as u32, f.timestamp_valid_bits))
+}
+
+/// A transfer-only family with timestamps (the copy engines of a discrete GPU) other than `main`,
+/// and how many of its queues to use (up to 2).
+fn transfer_family(families: &[vk::QueueFamilyProperties], main: u32) -> Option<(u32, u32)> {
+    families
+        .iter()
+        .enumerate()
+        .find(|(i, f)| {
+            *i as u32 != main
+                && f.queue_flags.contains(vk::QueueFlags::TRANSFER)
+                && !f.queue_flags.intersects(vk::QueueFlags::GRAPHICS | vk::QueueFlags::COMPUTE)
+                && f.timestamp_valid_bits > 0
+                && f.queue_count > 0
+        })
+        .map(|(i, f)| (i as u32, f.queue_count.min(2)))
+}
+
+/// What every pass needs of the device: r8ui storage images and subgroup arithmetic in compute
+/// shaders; the reason when one is missing.
+fn check_required_features(instance: &ash::Instance, physical: vk::PhysicalDevice) -> Result<(), String> {
+    // SAFETY: a plain query of a physical device of this instance.
+    let features = unsafe { instance.get_physical_device_features(physical) };
+    if features.shader_storage_image_extended_formats == vk::FALSE {
+        return Err("shaderStorageImageExtendedFormats (r8ui storage images) is not supported".into());
+    }
+    let mut subgroup = vk::PhysicalDeviceSubgroupProperties::default();
+    let mut props2 = vk::PhysicalDeviceProperties2::default().push_next(&mut subgroup);
+    // SAFETY: as above; props2 chains only subgroup, which outlives the call.
+    unsafe { instance.get_physical_device_properties2(physical, &mut props2) };
+    let needed_ops = vk::SubgroupFeatureFlags::BASIC | vk::SubgroupFeatureFlags::ARITHMETIC;
+    if !subgroup.supported_operations.contains(needed_ops)
+        || !subgroup.supported_stages.contains(vk::ShaderStageFlags::COMPUTE)
+    {
+        return Err("subgroup arithmetic in compute shaders is not supported".into());
+    }
+    Ok(())
 }
 
 /// What `create_device` made: the device, its main queue family, the transfer-only family and its

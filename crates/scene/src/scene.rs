@@ -3,7 +3,7 @@
 //! record`, so a recording made either way has the same pixels.
 
 use crate::display::DisplayPush;
-use crate::gpu::DisplayInputs;
+use crate::gpu::{DisplayInputs, GpuBuffer};
 use crate::overlay::Arrow;
 use crate::passes::outputs as out;
 use crate::passes::{metric_exports, MetricExport};
@@ -190,12 +190,7 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
     let colour = &player.info.colour;
     let push = DisplayPush {
         // Gray unless chroma is bound.
-        colour: match (chroma.is_some(), colour.matrix) {
-            (false, _) => 0,
-            (true, ColourMatrix::Bt601) => 1,
-            (true, ColourMatrix::Bt709) => 2,
-            (true, ColourMatrix::Bt2020) => 3,
-        },
+        colour: colour_code(chroma.is_some(), colour.matrix),
         full_range: colour.full_range as u32,
         chroma_shift_x: chroma.map_or(0, |(_, _, (sx, _))| sx),
         chroma_shift_y: chroma.map_or(0, |(_, _, (_, sy))| sy),
@@ -225,8 +220,6 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
     // Every image and buffer bound here exists from the pipeline's start (only "symbols" is made on demand).
     let luma = gpu.primary_luma();
     let image = |name: &str| gpu.image(name).unwrap_or(luma);
-    let stats = gpu.buffer(out::STATS).unwrap_or(player.learner_buffer());
-    let ab_stats = gpu.buffer(out::AB_STATS).filter(|_| compare).unwrap_or(stats);
     DisplayInputs {
         luma: player.shown().map(|_| luma),
         diff: match settings.mode.plane() {
@@ -236,21 +229,40 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         },
         right: image(out::RESIDUAL),
         chroma: chroma.map(|(cb, cr, _)| (cb, cr)),
-        stats: if metric.pass_export().is_some() {
-            player.pass_values_buffer()
-        } else if metric.is_learner() {
-            player.learner_buffer()
-        } else if metric.needs_reference() {
-            ab_stats
-        } else if metric.is_motion_compensated() {
-            gpu.buffer(out::MC_STATS).unwrap_or(stats)
-        } else {
-            stats
-        },
+        stats: metric_buffer(metric, player, compare),
         symbols,
         b,
         ab,
         push: push.bytes(),
+    }
+}
+
+/// The display pass's colour code: 0 gray (no chroma bound), else the matrix (1 BT.601, 2 BT.709,
+/// 3 BT.2020).
+fn colour_code(chroma_bound: bool, matrix: ColourMatrix) -> u32 {
+    match (chroma_bound, matrix) {
+        (false, _) => 0,
+        (true, ColourMatrix::Bt601) => 1,
+        (true, ColourMatrix::Bt709) => 2,
+        (true, ColourMatrix::Bt2020) => 3,
+    }
+}
+
+/// The buffer the heatmap reads `metric` from: a pass's exported values, the learner's, the A/B
+/// stats (with a reference bound), the motion-compensated stats, or the zero-motion stats.
+fn metric_buffer(metric: Metric, player: &Player, compare: bool) -> &GpuBuffer {
+    let gpu = player.gpu_frame();
+    let stats = gpu.buffer(out::STATS).unwrap_or(player.learner_buffer());
+    if metric.pass_export().is_some() {
+        player.pass_values_buffer()
+    } else if metric.is_learner() {
+        player.learner_buffer()
+    } else if metric.needs_reference() {
+        gpu.buffer(out::AB_STATS).filter(|_| compare).unwrap_or(stats)
+    } else if metric.is_motion_compensated() {
+        gpu.buffer(out::MC_STATS).unwrap_or(stats)
+    } else {
+        stats
     }
 }
 
