@@ -273,7 +273,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     // From here a first SIGINT/SIGTERM only sets a flag: the loop stops and the staging folder goes.
     let shutdown = Shutdown::install().context("cannot install the SIGINT/SIGTERM handlers")?;
     let out_shown = format!("--out {}", opts.out.display());
-    let interrupted = || -> anyhow::Result<()> { Ok(shutdown.check(&out_shown, "the unfinished output was removed")?) };
+    let interrupted = || shutdown.check(&out_shown, "the unfinished output was removed");
     let staged = StagedDir::create(&opts.out, &reads, &own_names())?;
     let dir = staged.path().to_path_buf();
     for kind in opts.dump.kinds().iter().map(|d| d.kind) {
@@ -459,7 +459,7 @@ fn send_frames(
     writer: &mut Writer,
     opts: &AnalyzeOptions,
     bar: &indicatif::ProgressBar,
-    interrupted: &dyn Fn() -> anyhow::Result<()>,
+    interrupted: &dyn Fn() -> Result<(), video::Interrupted>,
 ) -> anyhow::Result<Seen> {
     let mut seen = Seen::default();
     let mut prev_errors = 0;
