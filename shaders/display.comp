@@ -4,7 +4,9 @@
 // block-stats SSBO, with zoom and pan (nearest-neighbour sampling) and optional block grid lines.
 // Mode 4 draws one digit plane of the residual symbol stream (docs/symbols.md) in three colours.
 // With a reference B (`--ref`): mode 5 shows B, 6 |A − B| × amplify, 7 the signed difference A − B + 128,
-// 8 marks every pixel where A ≠ B over gray A; metric 4 is the per-block A/B PSNR. The wipe
+// 8 marks every pixel where A ≠ B over gray A; metric 4 is the per-block A/B PSNR.
+// Mode 9 (flow) colours every pixel by its block's motion vector on the Middlebury wheel, on the fixed
+// scale flow_scale (binding 2 then holds the vectors, ivec4 (dx, dy, sad, _) per block). The wipe
 // (FLAG_WIPE) shows B right of a vertical divider, in any mode (see `main`).
 #include "colormap.glsl"
 #include "symbols.glsl"
@@ -27,7 +29,7 @@ layout(set = 0, binding = 8, r8ui) uniform readonly uimage2D b_img;   // input 1
 layout(set = 0, binding = 9, r8ui) uniform readonly uimage2D ab_img;  // |A − B| (modes 6, 8) or A − B + 128 (7)
 
 // Modes: 0 raw, 1 diff, 2 heatmap over raw, 3 heatmap over diff, 4 trit plane, 5 B, 6 |A − B| × amplify,
-// 7 A − B + 128, 8 mark differences.
+// 7 A − B + 128, 8 mark differences, 9 flow (colour wheel).
 // Metrics: 0 SAD (.x), 1 SSE, 2 mean (of cur), 3 .y as float bits (rate; .x = non-zero trits),
 // 4 PSNR from the SSE (.y) in dB: banded (FLAG_BANDS) or scaled from scale_max (worst) down to scale_min.
 const uint FLAG_HAS_FRAME = 1u;
@@ -74,7 +76,42 @@ layout(push_constant) uniform Push {
     float wipe;       // FLAG_WIPE: the divider at this fraction of the output width
     float scale_min;  // metric 4, auto scale: the lowest PSNR (top of the colormap); scale_max the highest
     uint value_base;  // the shown metric's first record in the block buffer (pass metrics share one)
+    float flow_scale; // mode 9: vector length (pixels) at full saturation
 } pc;
+
+// The motion colour wheel, as core::reference::flow_colour (RAFT's flow_viz): colour k of 55, each
+// segment one channel at 255 and another ramping floor(255 i / n) up or down.
+vec3 wheel_colour(uint k) {
+    const uint n[6] = uint[6](15u, 6u, 4u, 11u, 13u, 6u);
+    uint seg = 0u;
+    uint i = k;
+    while (seg < 5u && i >= n[seg]) {
+        i -= n[seg];
+        seg += 1u;
+    }
+    float r = float((255u * i) / n[seg]);
+    vec3 c = seg == 0u ? vec3(255.0, r, 0.0)
+           : seg == 1u ? vec3(255.0 - r, 255.0, 0.0)
+           : seg == 2u ? vec3(0.0, 255.0, r)
+           : seg == 3u ? vec3(0.0, 255.0 - r, 255.0)
+           : seg == 4u ? vec3(r, 0.0, 255.0)
+           : vec3(255.0, 0.0, 255.0 - r);
+    return c / 255.0;
+}
+
+// flow_viz.flow_uv_to_colors for a normalised flow (u, v); the content's motion is −vector.
+vec3 flow_rgb(vec2 uv) {
+    const float PI = 3.14159265358979;
+    float rad = length(uv);
+    // atan2(−0, −u) = −π for a purely rightward motion, whatever the driver does with signed zeros.
+    float a = (uv.y == 0.0 && uv.x > 0.0) ? -1.0 : atan(-uv.y, -uv.x) / PI;
+    float fk = (a + 1.0) / 2.0 * 54.0;
+    uint k0 = min(uint(max(floor(fk), 0.0)), 54u);
+    uint k1 = k0 == 54u ? 0u : k0 + 1u;
+    vec3 col = mix(wheel_colour(k0), wheel_colour(k1), fk - float(k0));
+    col = rad <= 1.0 ? 1.0 - rad * (1.0 - col) : col * 0.75;
+    return floor(255.0 * col) / 255.0;
+}
 
 // The PSNR heatmap's fixed bands: < 20, 20–25, …, 45–50, ≥ 50 dB (band 0 at the top of the colormap).
 float psnr_band_t(float db) {
@@ -167,6 +204,10 @@ void main() {
         uint base = (by * pc.blocks_x + bx) * pc.record_words;
         int d = sym_trit(sym_words[base + sym_trit_word(pc.block, pc.trit_plane, i)], sym_trit_shift(i));
         c = d < 0 ? TRIT_MINUS_RGB : (d > 0 ? TRIT_PLUS_RGB : TRIT_ZERO_RGB);
+    }
+    if (mode == 9u) {
+        uvec4 st = stats[by * pc.blocks_x + bx];
+        c = flow_rgb(vec2(-ivec2(st.xy)) / max(pc.flow_scale, 1e-6));
     }
     if (mode == 2u || mode == 3u) {
         uvec4 st = stats[pc.value_base + by * pc.blocks_x + bx];

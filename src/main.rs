@@ -151,9 +151,13 @@ struct AnalyzeArgs {
     /// Analyze at most N frames
     #[arg(long, short = 'n', value_name = "N")]
     frames: Option<usize>,
-    /// Also write per-frame PNGs: comma list of raw, diff, predicted, residual (with --ref also ab, ab-signed)
+    /// Also write per-frame PNGs: comma list of raw, flow (RGB colour wheel), diff, predicted, residual (with
+    /// --ref also ab, ab-signed)
     #[arg(long, value_name = "KINDS")]
     dump: Option<String>,
+    /// --dump flow's scale: a vector of S pixels is fully saturated on the colour wheel (default: R)
+    #[arg(long, value_name = "S", value_parser = viewer_cli::parse_flow_scale)]
+    flow_scale: Option<f32>,
     /// Learner trits (int8 .npy [P,By,Bx,N,b,b] or [By,Bx,N,b,b]) used for symbols.bin and the rate
     #[arg(long, value_name = "FILE.npy")]
     symbols: Option<PathBuf>,
@@ -245,12 +249,13 @@ fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
         warp_params,
         frames,
         dump,
+        flow_scale,
         symbols,
         reference,
         yuview_csv,
         strict,
     } = args;
-    let dump = DumpKinds::parse(dump.as_deref().unwrap_or(""))?;
+    let dump = DumpKinds { flow_scale, ..DumpKinds::parse(dump.as_deref().unwrap_or(""))? };
     let exports = ExportSet::parse(export.as_deref().unwrap_or(""))?;
     let mut inputs = inputs;
     if let Some(list) = &inputs_from {

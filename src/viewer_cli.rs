@@ -90,7 +90,7 @@ pub struct ViewArgs {
     #[arg(long, value_name = "N")]
     pub stream: Option<usize>,
     /// What to show first: raw (= a), diff, heatmap (over raw), heatmap-diff (over diff), predicted, residual,
-    /// split, trits; with --ref also b, ab-diff (|A − B|), ab-signed (A − B + 128), ab-mark (A ≠ B marked)
+    /// split, trits, flow (colour wheel); with --ref also b, ab-diff (|A − B|), ab-signed (A − B + 128), ab-mark (A ≠ B marked)
     #[arg(long, value_enum, default_value_t = ModeArg(Mode::Raw))]
     pub mode: ModeArg,
     /// Heatmap metric at start (key M cycles); nonzero and rate come from the residual symbol stream,
@@ -124,6 +124,9 @@ pub struct ViewArgs {
     /// Motion search range R at start: |dx|, |dy| <= R (0..=64; the S key steps through 1..=64)
     #[arg(long, short, default_value = "16")]
     pub range: SearchRange,
+    /// The flow view's scale: a vector of S pixels is fully saturated on the colour wheel (default: R)
+    #[arg(long, value_name = "S", value_parser = parse_flow_scale)]
+    pub flow_scale: Option<f32>,
     /// Swapchain present mode (falls back to fifo where not supported)
     #[arg(long, value_enum, default_value_t = PresentArg::Fifo)]
     pub present: PresentArg,
@@ -161,6 +164,14 @@ fn check_trit_view(quant: QuantStep, trit_plane: u32) -> anyhow::Result<()> {
         anyhow::bail!("--trit-plane {trit_plane}: --quant {quant} has planes 0..={}", planes - 1);
     }
     Ok(())
+}
+
+/// Parses `--flow-scale S`: pixels at full saturation, a finite number in (0, 1024].
+pub fn parse_flow_scale(s: &str) -> Result<f32, String> {
+    s.parse::<f32>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0 && *v <= 1024.0)
+        .ok_or_else(|| format!("{s:?}: expected a number of pixels in (0, 1024]"))
 }
 
 /// Parses `WxH` (both > 0) for `--size`.
@@ -204,6 +215,7 @@ impl ViewArgs {
             warp_params: self.warp_params,
             block: self.block,
             range: self.range,
+            flow_scale: self.flow_scale,
             present: match self.present {
                 PresentArg::Fifo => PresentMode::Fifo,
                 PresentArg::Mailbox => PresentMode::Mailbox,
@@ -237,7 +249,7 @@ pub struct RecordArgs {
     /// count and report the errors)
     #[arg(long)]
     pub strict: bool,
-    /// What to show: raw (= a), diff, heatmap, heatmap-diff, predicted, residual, split, trits; with --ref
+    /// What to show: raw (= a), diff, heatmap, heatmap-diff, predicted, residual, split, trits, flow; with --ref
     /// also b, ab-diff, ab-signed, ab-mark
     #[arg(long, value_enum, default_value_t = ModeArg(Mode::Raw))]
     pub mode: ModeArg,
@@ -271,6 +283,9 @@ pub struct RecordArgs {
     /// Motion search range R: |dx|, |dy| <= R (0..=64)
     #[arg(long, short, default_value = "16")]
     pub range: SearchRange,
+    /// The flow mode's scale: a vector of S pixels is fully saturated on the colour wheel (default: R)
+    #[arg(long, value_name = "S", value_parser = parse_flow_scale)]
+    pub flow_scale: Option<f32>,
     /// Reference video (B): frame t of INPUT is compared with frame t + --ref-start of REF (same size)
     #[arg(long = "ref", value_name = "REF", value_parser = crate::input_arg())]
     pub reference: Option<String>,
@@ -324,6 +339,7 @@ impl RecordArgs {
             warp_params: self.warp_params,
             block: self.block,
             range: self.range,
+            flow_scale: self.flow_scale,
             force: self.force,
             reference,
             amplify: compare.amplify,

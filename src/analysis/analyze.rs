@@ -68,11 +68,18 @@ impl ExportSet {
     }
 }
 
-/// Which per-frame images `--dump` writes: the input frames (`raw`) and the planes the passes
-/// declare (`DumpExport`: diff, predicted, residual, and with `--ref` ab, ab-signed).
+/// `--dump flow`: the flow view of every pair as `flow/<t:06>.png` (RGB).
+pub const FLOW_DUMP: &str = "flow";
+
+/// Which per-frame images `--dump` writes: the input frames (`raw`), the flow view (`flow`, RGB, from
+/// the read-back vectors by `reference::flow_colour`) and the planes the passes declare (`DumpExport`:
+/// diff, predicted, residual, and with `--ref` ab, ab-signed).
 #[derive(Clone, Debug, Default)]
 pub struct DumpKinds {
     pub raw: bool,
+    pub flow: bool,
+    /// `--flow-scale`: the flow dump's pixels at full saturation (`None` = the search range).
+    pub flow_scale: Option<f32>,
     /// Each dumped plane, with the pass that writes it.
     pub planes: Vec<(&'static PassDesc, &'static DumpExport)>,
 }
@@ -81,7 +88,8 @@ impl DumpKinds {
     /// Each kind asked for: the input frames (`raw`, plane "") and the declared planes.
     fn kinds(&self) -> Vec<DumpExport> {
         let raw = self.raw.then_some(DumpExport { kind: "raw", plane: "", per_pair: false });
-        raw.into_iter().chain(self.planes.iter().map(|(_, d)| **d)).collect()
+        let flow = self.flow.then_some(DumpExport { kind: FLOW_DUMP, plane: "", per_pair: true });
+        raw.into_iter().chain(flow).chain(self.planes.iter().map(|(_, d)| **d)).collect()
     }
 
     /// The pipeline planes to read back.
@@ -96,7 +104,7 @@ impl DumpKinds {
 
     /// Every kind `--dump` takes, for messages.
     fn available() -> String {
-        let kinds: Vec<_> = std::iter::once("raw").chain(dump_exports().map(|(_, d)| d.kind)).collect();
+        let kinds: Vec<_> = ["raw", FLOW_DUMP].into_iter().chain(dump_exports().map(|(_, d)| d.kind)).collect();
         kinds.join(", ")
     }
 
@@ -106,6 +114,8 @@ impl DumpKinds {
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             if item == "raw" {
                 kinds.raw = true;
+            } else if item == FLOW_DUMP {
+                kinds.flow = true;
             } else if let Some(found) = dump_exports().find(|(_, d)| d.kind == item) {
                 if !kinds.planes.iter().any(|(_, d)| d.kind == item) {
                     kinds.planes.push(found);
@@ -386,6 +396,7 @@ fn writer_config(
         block_csv: opts.exports.block_csv,
         yuview: opts.yuview_csv.is_some(),
         dumps: opts.dump.kinds(),
+        flow_scale: opts.dump.flow_scale.unwrap_or(opts.range.get() as f32).max(1.0),
         arrays: selection.array_exports(),
         compare: selection.compare,
     }
@@ -509,7 +520,7 @@ pub fn own_names() -> OwnNames {
         Export::Array(a) => Some(a.file),
         _ => None,
     });
-    OwnNames::default().with(arrays, dump_exports().map(|(_, d)| d.kind))
+    OwnNames::default().with(arrays, dump_exports().map(|(_, d)| d.kind).chain([FLOW_DUMP]))
 }
 
 /// What this run was asked for: compared with a finished output's manifest to skip it in a batch.
@@ -635,6 +646,18 @@ fn manifest_files(
     for DumpExport { kind, per_pair, .. } in opts.dump.kinds() {
         // The input frames and the A/B planes exist for every frame, the pair planes from frame 1.
         let n = frames.saturating_sub(per_pair as u64);
+        if kind == FLOW_DUMP {
+            let scale = opts.dump.flow_scale.unwrap_or(opts.range.get() as f32).max(1.0);
+            let about = format!(
+                "{kind}/<t:06>.png, t = current frame: each block's motion (minus its vector) on the Middlebury \
+                 colour wheel, full saturation at {scale} px, dimmed beyond (docs/ARCHITECTURE.md, \"Flow colours\")"
+            );
+            files.insert(
+                format!("{kind}/"),
+                entry(vec![n, info.height as u64, info.width as u64, 3], "png uint8 rgb", &about),
+            );
+            continue;
+        }
         files.insert(
             format!("{kind}/"),
             entry(

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use vidscope_core::formats::{damaged_frame, decode_warning};
 use vidscope_scene::display::DisplayPush;
+use vidscope_scene::flow_legend::draw_corner_flow_legend;
 use vidscope_scene::inputs::probe_inputs;
 use vidscope_scene::overlay::draw_arrows;
 use vidscope_scene::player::{listed, Player, Reference};
@@ -42,6 +43,8 @@ pub struct RecordOptions {
     pub warp_params: Option<PathBuf>,
     pub block: BlockSize,
     pub range: SearchRange,
+    /// `--flow-scale`: the flow mode's pixels at full saturation (`None` = the range).
+    pub flow_scale: Option<f32>,
     /// `--force` / `-y`: replace an existing output file (never the input).
     pub force: bool,
     /// The reference (B) for the A/B modes, the A/B PSNR metric and the wipe.
@@ -150,6 +153,7 @@ fn settings(opts: &RecordOptions, reference: bool) -> Settings {
         arrows: opts.arrows,
         block: opts.block,
         range: opts.range,
+        flow_scale: opts.flow_scale,
         playing: false,
         show_ui: false,
         reference,
@@ -196,7 +200,13 @@ impl Composite {
             screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(w as f32, h as f32))),
             ..Default::default()
         };
-        let output = self.egui.run_ui(raw_input, |ui| draw_arrows(ui.ctx(), &arrows, settings.colormap));
+        let flow_legend = (settings.mode == Mode::Flow).then(|| settings.flow_scale_px());
+        let output = self.egui.run_ui(raw_input, |ui| {
+            draw_arrows(ui.ctx(), &arrows, settings.colormap);
+            if let Some(scale) = flow_legend {
+                draw_corner_flow_legend(ui.ctx(), (w, h), scale);
+            }
+        });
         let primitives = self.egui.tessellate(output.shapes, output.pixels_per_point);
         let mut egui_frame = EguiFrame {
             primitives,

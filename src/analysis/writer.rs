@@ -9,8 +9,10 @@
 //! write stops the run with that error; dropping the writer (an error or a signal in the driver)
 //! stops both threads and waits for them, so nothing writes into a folder that is being removed.
 
+use super::analyze::FLOW_DUMP;
 use crate::passes::outputs as out;
 use crate::passes::{ArrayExport, Dtype, DumpExport, FrameResults};
+use crate::reference::flow_colour::flow_image;
 use crate::reference::rate::{predictor, residual_bits, se_bits, side_info_symbols};
 use crate::reference::{
     modes_from_warp, BlockGrid, BlockMode, BlockRate, BlockRect, BlockStat, MotionVector, SsimCells, SsimSums,
@@ -26,8 +28,8 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use vidscope_core::formats::{
-    write_png_gray, CompareExport, FileEntry, FrameStatistics, NpyStream, PairRows, PairTotals, SymbolsFile,
-    YuviewFile, CSV_HEADER, FRAMES_CSV_HEADER,
+    write_png_gray, write_png_rgb, CompareExport, FileEntry, FrameStatistics, NpyStream, PairRows, PairTotals,
+    SymbolsFile, YuviewFile, CSV_HEADER, FRAMES_CSV_HEADER,
 };
 use vidscope_core::safe_fs::StagedFile;
 
@@ -57,6 +59,8 @@ pub struct WriterConfig {
     pub yuview: bool,
     /// Each dumped kind (`raw`: plane "", the input frame).
     pub dumps: Vec<DumpExport>,
+    /// The flow dump's pixels at full saturation.
+    pub flow_scale: f32,
     /// The per-block arrays the passes that run declare.
     pub arrays: Vec<&'static ArrayExport>,
     pub compare: bool,
@@ -381,6 +385,13 @@ impl WriterState {
         for dump in &config.dumps {
             let png = config.dir.join(dump.kind).join(format!("{t:06}.png"));
             let (w, h) = (config.width, config.height);
+            if dump.kind == FLOW_DUMP {
+                if let (true, Some(vectors)) = (t > 0, out.motion()) {
+                    let rgb = flow_image(&vectors, &config.grid, config.flow_scale);
+                    write_png_rgb(&png, w, h, &rgb)?;
+                }
+                continue;
+            }
             if dump.plane.is_empty() {
                 if let Some(frame) = out.frame(0) {
                     write_png_gray(&png, w, h, &frame.data)?;

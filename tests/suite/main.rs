@@ -17,6 +17,7 @@ mod cli_warp_params;
 mod corrupt_inputs;
 mod diff_block_stats_parity;
 mod encode;
+mod flow_view;
 mod frame_pipeline;
 mod kernel_paths_parity;
 mod motion_cost_parity;

@@ -1536,3 +1536,29 @@ fn under_wayland_the_viewer_opens_plays_and_screenshots_the_frame_it_reached() {
     // Not a black picture that happens to match: the moving half lights up.
     assert!((0..W / 2).any(|x| png.px(x, H / 2) != [0, 0, 0]), "the moving half is black");
 }
+
+#[test]
+fn flow_mode_colours_every_pixel_by_its_blocks_vector_as_the_cpu_wheel() {
+    // Four quadrants moving four ways at an odd size (edge blocks); the display pass draws the wheel in
+    // f32 on the GPU, the reference (reference::flow_colour, itself held to RAFT's flow_viz) in f64.
+    use crate::flow_view::{quadrant_clip, quadrants, H as FH, W as FW};
+    use vidscope::reference::{flow_colour::vector_colour, motion_search, BlockGrid};
+    let dir = tempfile::tempdir().unwrap();
+    let clip = quadrant_clip(dir.path());
+    let png = screenshot_with(dir.path(), &clip, "flow", 3, (FW, FH), &["--range", "4", "--flow-scale", "3"]);
+    let grid = BlockGrid::new(FW, FH, 16);
+    let vectors = motion_search(&quadrants(3), &quadrants(2), &grid, 4);
+    let (mut worst, mut colours) = (0u8, std::collections::BTreeSet::new());
+    for y in 0..FH {
+        for x in 0..FW {
+            let v = vectors[((y / 16) * grid.blocks_x() + x / 16) as usize];
+            let (got, want) = (png.px(x, y), vector_colour(v, 3.0));
+            let d = got.iter().zip(want).map(|(a, b)| a.abs_diff(b)).max().unwrap();
+            assert!(d <= 1, "pixel ({x}, {y}), vector ({}, {}): {got:?}, reference {want:?}", v.dx, v.dy);
+            worst = worst.max(d);
+            colours.insert(want);
+        }
+    }
+    assert!(colours.len() >= 4, "four motions should show four colours: {colours:?}");
+    eprintln!("flow view: worst channel difference {worst} over {} colours", colours.len());
+}

@@ -11,7 +11,7 @@ pub struct DisplayPush {
     pub src_w: u32,
     pub src_h: u32,
     /// 0 raw, 1 diff, 2 heatmap over raw, 3 heatmap over diff, 4 trit plane; with a reference B:
-    /// 5 B, 6 |A − B| × `amplify`, 7 A − B + 128, 8 A ≠ B marked over gray A.
+    /// 5 B, 6 |A − B| × `amplify`, 7 A − B + 128, 8 A ≠ B marked over gray A; 9 flow (colour wheel).
     pub mode: u32,
     /// 0 viridis, 1 inferno, 2 turbo.
     pub colormap: u32,
@@ -43,6 +43,8 @@ pub struct DisplayPush {
     pub scale_min: f32,
     /// The first record of the shown metric in the block buffer (pass metrics share one buffer).
     pub value_base: u32,
+    /// Mode 9 (flow): the vector length in pixels at full saturation (binding 2 holds the vectors).
+    pub flow_scale: f32,
 }
 
 impl DisplayPush {

@@ -12,6 +12,7 @@ use vidscope_video as video;
 
 pub mod colormap;
 pub mod display;
+pub mod flow_legend;
 pub mod inputs;
 pub mod overlay;
 pub mod player;

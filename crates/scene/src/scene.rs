@@ -170,6 +170,10 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
             metric = Metric::Sad;
         }
     }
+    // The shown frame's vectors are on the GPU only if motion search ran for it.
+    if mode == Mode::Flow && (player.motion.is_empty() || player.gpu_frame().buffer(out::VECTORS).is_none()) {
+        mode = Mode::Raw;
+    }
     if let (Some(w), true) = (settings.wipe, compare) {
         flags |= DisplayPush::FLAG_WIPE;
         push_wipe = w;
@@ -215,6 +219,7 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         record_words: player.symbol_layout.record_words(),
         value_base: metric.pass_export().and_then(|(m, _)| metric_exports().position(|x| x == m)).unwrap_or(0) as u32
             * grid.len() as u32,
+        flow_scale: settings.flow_scale_px(),
         ..DisplayPush::default()
     };
     // Every image and buffer bound here exists from the pipeline's start (only "symbols" is made on demand).
@@ -229,7 +234,7 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         },
         right: image(out::RESIDUAL),
         chroma: chroma.map(|(cb, cr, _)| (cb, cr)),
-        stats: metric_buffer(metric, player, compare),
+        stats: if mode == Mode::Flow { vectors_buffer(player) } else { metric_buffer(metric, player, compare) },
         symbols,
         b,
         ab,
@@ -246,6 +251,13 @@ fn colour_code(chroma_bound: bool, matrix: ColourMatrix) -> u32 {
         (true, ColourMatrix::Bt709) => 2,
         (true, ColourMatrix::Bt2020) => 3,
     }
+}
+
+/// The motion vectors the flow view colours (any bound buffer when there are none: the flow view
+/// falls back to raw until a searched frame is shown).
+fn vectors_buffer(player: &Player) -> &GpuBuffer {
+    let gpu = player.gpu_frame();
+    gpu.buffer(out::VECTORS).or(gpu.buffer(out::STATS)).unwrap_or(player.learner_buffer())
 }
 
 /// The buffer the heatmap reads `metric` from: a pass's exported values, the learner's, the A/B

@@ -22,6 +22,9 @@ pub enum Mode {
     Split,
     /// One digit plane of the residual symbol stream (docs/symbols.md): −1 blue, 0 dark gray, +1 orange.
     Trits,
+    /// Each block coloured by its motion vector on the Middlebury colour wheel, on a fixed scale
+    /// (`Settings::flow_scale`; docs/ARCHITECTURE.md, "Flow colours").
+    Flow,
     /// The reference (B, `--ref`) in gray.
     B,
     /// |A − B|, amplified ×1…×64.
@@ -33,7 +36,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 12] = [
+    pub const ALL: [Mode; 13] = [
         Mode::Raw,
         Mode::Diff,
         Mode::Heatmap,
@@ -42,6 +45,7 @@ impl Mode {
         Mode::Residual,
         Mode::Split,
         Mode::Trits,
+        Mode::Flow,
         Mode::B,
         Mode::AbDiff,
         Mode::AbSigned,
@@ -61,6 +65,7 @@ impl Mode {
             Mode::Residual => "6 residual",
             Mode::Split => "7 diff | residual",
             Mode::Trits => "8 trit plane",
+            Mode::Flow => "9 flow (colour wheel)",
             Mode::B => "X B (reference)",
             Mode::AbDiff => "X |A − B| (amplified)",
             Mode::AbSigned => "X A − B + 128",
@@ -79,6 +84,7 @@ impl Mode {
             Mode::Residual => "residual",
             Mode::Split => "split",
             Mode::Trits => "trits",
+            Mode::Flow => "flow",
             Mode::B => "b",
             Mode::AbDiff => "ab-diff",
             Mode::AbSigned => "ab-signed",
@@ -94,6 +100,9 @@ impl Mode {
             Mode::Residual => "|current − predicted|",
             Mode::Split => "Diff (left) and residual (right) side by side",
             Mode::Trits => "One digit plane of the residual symbol stream: −1 blue, 0 dark gray, +1 orange",
+            Mode::Flow => {
+                "Each block coloured by its motion on the Middlebury wheel, full saturation at --flow-scale px"
+            }
             Mode::B => "The reference (B, --ref) in gray",
             Mode::AbDiff => "|A − B|, amplified ×1…×64",
             Mode::AbSigned => "The signed difference A − B + 128, clamped (FFmpeg's blend=all_mode=grainextract)",
@@ -114,6 +123,7 @@ impl Mode {
             Mode::AbDiff => 6,
             Mode::AbSigned => 7,
             Mode::AbMark => 8,
+            Mode::Flow => 9,
         }
     }
 
@@ -325,6 +335,9 @@ pub struct Settings {
     pub arrows: bool,
     /// Arrow length in multiples of the vector.
     pub arrow_scale: f32,
+    /// The flow view's scale: a vector this long (pixels) is fully saturated; `None` = the search
+    /// range R. Fixed, never normalised per frame, so colours compare across frames.
+    pub flow_scale: Option<f32>,
     /// Set by the O key: the open-file field takes the keyboard focus on the next frame.
     pub focus_open: bool,
     pub playing: bool,
@@ -359,6 +372,11 @@ impl Settings {
         self.trit_plane.min(self.planes() - 1)
     }
 
+    /// The flow view's scale in pixels: `flow_scale`, else the search range (at least 1).
+    pub fn flow_scale_px(&self) -> f32 {
+        self.flow_scale.unwrap_or(self.range.get() as f32).max(1.0)
+    }
+
     /// Whether what is shown needs the reference (B) that is not open.
     pub fn missing_reference(&self) -> bool {
         !self.reference
@@ -370,7 +388,7 @@ impl Settings {
     /// Whether what is shown needs motion search (slow on a CPU Vulkan device, so only then).
     pub fn needs_motion(&self) -> bool {
         self.arrows
-            || matches!(self.mode, Mode::Predicted | Mode::Residual | Mode::Split)
+            || matches!(self.mode, Mode::Predicted | Mode::Residual | Mode::Split | Mode::Flow)
             || (self.mode.is_heatmap() && self.metric.needs_motion())
     }
 }
@@ -391,6 +409,7 @@ impl Default for Settings {
             range: SearchRange::default(),
             arrows: false,
             arrow_scale: 4.0,
+            flow_scale: None,
             focus_open: false,
             playing: true,
             looping: true,

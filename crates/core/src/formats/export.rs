@@ -33,9 +33,18 @@ pub fn write_npy<T: npyz::Serialize + npyz::AutoSerialize + Copy>(
 
 /// Writes a `width * height` 8-bit plane as a grayscale PNG.
 pub fn write_png_gray(path: &Path, width: u32, height: u32, data: &[u8]) -> anyhow::Result<()> {
+    write_png(path, width, height, png::ColorType::Grayscale, data)
+}
+
+/// Writes 8-bit RGB (rows of `width * 3` bytes) as PNG.
+pub fn write_png_rgb(path: &Path, width: u32, height: u32, data: &[u8]) -> anyhow::Result<()> {
+    write_png(path, width, height, png::ColorType::Rgb, data)
+}
+
+fn write_png(path: &Path, width: u32, height: u32, colour: png::ColorType, data: &[u8]) -> anyhow::Result<()> {
     let file = std::fs::File::create(path).with_context(|| format!("{}: cannot create", path.display()))?;
     let mut encoder = png::Encoder::new(BufWriter::new(file), width, height);
-    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_color(colour);
     encoder.set_depth(png::BitDepth::Eight);
     encoder.set_compression(png::Compression::Fast);
     let mut writer = encoder.write_header().with_context(|| format!("{}: cannot write PNG", path.display()))?;

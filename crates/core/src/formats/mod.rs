@@ -17,7 +17,7 @@ mod yuview_csv;
 mod yuview_export;
 
 pub use compare_export::{CompareExport, PSNR_CSV_HEADER};
-pub use export::{write_npy, write_png_gray};
+pub use export::{write_npy, write_png_gray, write_png_rgb};
 pub use frame_export::{export_frame_stats, FrameStats};
 pub use manifest::{
     damaged_frame, decode_warning, lost_just_before, DecodeErrorsManifest, FileEntry, FrameErrors, Manifest,

@@ -6,6 +6,7 @@
 mod block_stats;
 mod compare;
 mod diff;
+pub mod flow_colour;
 mod grid;
 pub mod motion_search;
 mod params;

@@ -4,6 +4,7 @@
 use super::colormap;
 use super::keys::KEYS;
 use super::model::*;
+use vidscope_scene::flow_legend::{legend_height, paint_flow_legend};
 
 /// Draws every panel; returns what the user asked for.
 pub fn draw(ui: &mut egui::Ui, s: &mut Settings, hud: &Hud, path: &mut String) -> Vec<Action> {
@@ -25,6 +26,9 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
         heatmap_controls(ui, s);
         if s.mode.is_heatmap() {
             legend(ui, s, hud);
+        }
+        if s.mode == Mode::Flow {
+            flow_controls(ui, s);
         }
         ui.separator();
         file_controls(ui, s, hud, path, actions);
@@ -193,6 +197,21 @@ fn legend(ui: &mut egui::Ui, s: &Settings, hud: &Hud) {
     } else if s.metric != Metric::Mean {
         ui.label(egui::RichText::new("blocks with 0 are left untinted").weak());
     }
+}
+
+/// The flow view's scale (pixels at full saturation; fixed, so colours compare across frames) and
+/// its colour-wheel legend.
+fn flow_controls(ui: &mut egui::Ui, s: &mut Settings) {
+    let mut scale = s.flow_scale_px();
+    let slider = egui::Slider::new(&mut scale, 1.0..=64.0).step_by(1.0).text("flow scale (px)");
+    if ui.add(slider).changed() {
+        s.flow_scale = Some(scale);
+    }
+    let radius = 48.0;
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(200.0, legend_height(radius)), egui::Sense::hover());
+    let centre = egui::pos2(rect.center().x, rect.top() + legend_height(radius) / 2.0 - 9.0);
+    paint_flow_legend(&ui.painter_at(rect), centre, radius, scale);
+    ui.label(egui::RichText::new("colour = motion from the previous frame; white = still").weak());
 }
 
 /// The A/B PSNR heatmap's fixed bands: one swatch per 5 dB, as the shader colours them.

@@ -64,6 +64,8 @@ pub struct ViewerOptions {
     pub block: BlockSize,
     /// Motion search range R at start (key S steps).
     pub range: SearchRange,
+    /// The flow view's pixels at full saturation (`None` = the range).
+    pub flow_scale: Option<f32>,
     pub present: PresentMode,
     /// Save what is presented at frame `at_frame` as PNG, then exit.
     pub screenshot: Option<(PathBuf, usize)>,
@@ -219,6 +221,7 @@ impl App {
             arrows: o.arrows,
             block: o.block,
             range: o.range,
+            flow_scale: o.flow_scale,
             reference,
             amplify: o.amplify.clamp(1, 64),
             wipe: o.wipe,
