@@ -13,7 +13,7 @@ use std::sync::Arc;
 use vidscope::gpu::{
     BufferKind, GpuBuffer, GpuContext, GpuOptions, LumaImage, Recorder, TimestampQueries, ValidationMode,
 };
-use vidscope::passes::{MotionSearchPass, SearchBindings, SearchPlan};
+use vidscope::passes::{MotionSearchPass, Search, SearchBindings, SearchPlan};
 use vidscope::reference::{BlockGrid, MotionVector};
 
 #[derive(Parser)]
@@ -129,11 +129,11 @@ fn time_plan(
     rec.begin()?;
     rec.reset_queries(queries)?;
     let bindings = SearchBindings { cur: &images.cur, reference: &images.reference, out };
-    pass.record_with_plan(&mut rec, &bindings, grid, range, plan)?;
+    pass.record_with_plan(&mut rec, &bindings, grid, Search::sad(range), plan)?;
     rec.barrier()?;
     rec.timestamp(queries, 0)?;
     for _ in 0..reps {
-        pass.record_with_plan(&mut rec, &bindings, grid, range, plan)?;
+        pass.record_with_plan(&mut rec, &bindings, grid, Search::sad(range), plan)?;
         rec.barrier()?;
     }
     rec.timestamp(queries, 1)?;

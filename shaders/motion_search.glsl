@@ -1,7 +1,8 @@
 // motion_search: exact full search. Every displacement (dx, dy) with |dx|, |dy| <= R is scored by the
-// SAD of the cur block against ref at (x + dx, y + dy), clamped to the edge. The winner minimises the
-// key (SAD, |dx|+|dy|, dy, dx) - the tie-breaking of DESIGN.md - so the result is identical to the
-// CPU reference whatever order the threads run in.
+// cost SAD + lambda (|dx| + |dy|) of the cur block against ref at (x + dx, y + dy), clamped to the edge
+// (lambda = 0: the plain SAD). The winner minimises the key (cost, |dx|+|dy|, dy, dx) - the
+// tie-breaking of docs/ARCHITECTURE.md - so the result is identical to the CPU reference whatever
+// order the threads run in. The record keeps the winner's raw SAD.
 //
 // Layout (chosen on the host, src/passes/motion_search.rs `SearchPlan`):
 // - A workgroup takes a rectangle of nbx x nby blocks and stages their pixels and the whole search
@@ -16,7 +17,7 @@
 //   where integers need three.
 // - Items padded past R (when 2R+1 is not a multiple of K or KY) are computed and ignored.
 // - Each thread keeps its best key; the block's winner is taken with two shared atomicMin rounds
-//   (SAD first, then the tie key among the threads holding that SAD).
+//   (cost first, then the tie key among the threads holding that cost).
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
@@ -64,13 +65,14 @@ layout(push_constant) uniform Push {
     uint ww;       // window row stride in floats: nbx * block + g * K (a multiple of 4)
     uint wh;       // window rows: nby * block + gy * KY - 1
     uint chunk;    // block rows per step (block when everything fits)
+    uint lambda;   // regularisation weight (--lambda): cost = SAD + lambda (|dx| + |dy|)
 } pc;
 
 const uint KV = (K + 3u + 3u) / 4u;  // vec4 of window read per 4 block pixels
 
 shared vec4 win[WIN_VEC4];
 shared vec4 cur[CUR_VEC4];
-shared uint red_sad[MAX_BLOCKS];
+shared uint red_cost[MAX_BLOCKS];
 shared uint red_tie[MAX_BLOCKS];
 
 // Stages window rows [lo, hi) (region rows: 0 = R rows above the region) from ref, clamped.
@@ -155,11 +157,12 @@ const vec4 ONE4 = vec4(1.0);
         [[unroll]] for (uint kx = 0u; kx < K; ++kx) {                                             \
             int dx = int(ix * K + kx) - R;                                                        \
             int dy = int(iy * KY + KYI) - R;                                                      \
-            uint sad = uint(acc[KYI * K + kx]);                                                   \
-            uint tie = (uint(abs(dx) + abs(dy)) << 16) | (uint(dy + R) << 8) | uint(dx + R);      \
+            uint l1 = uint(abs(dx) + abs(dy));                                                    \
+            uint cost = uint(acc[KYI * K + kx]) + pc.lambda * l1;                                 \
+            uint tie = (l1 << 16) | (uint(dy + R) << 8) | uint(dx + R);                           \
             bool inside = dx <= R && dy <= R;                                                     \
-            if (inside && (sad < best_sad || (sad == best_sad && tie < best_tie))) {              \
-                best_sad = sad;                                                                   \
+            if (inside && (cost < best_cost || (cost == best_cost && tie < best_tie))) {          \
+                best_cost = cost;                                                                 \
                 best_tie = tie;                                                                   \
             }                                                                                     \
         }                                                                                         \
@@ -186,7 +189,7 @@ void main() {
     uint w4 = w & ~3u;
     uint cw = pc.nbx * b;
     if (!DIRECT && lane == 0u && j < MAX_BLOCKS) {
-        red_sad[j] = 0xFFFFFFFFu;
+        red_cost[j] = 0xFFFFFFFFu;
         red_tie[j] = 0xFFFFFFFFu;
     }
 
@@ -194,7 +197,7 @@ void main() {
     uint win_lo = 0u, win_hi = 0u, cur_lo = 0u, cur_hi = 0u;
     uint win_cap = (WIN_VEC4 * 4u) / pc.ww;
     uint cur_cap = (CUR_VEC4 * 4u) / cw;
-    uint best_sad = 0xFFFFFFFFu;
+    uint best_cost = 0xFFFFFFFFu;
     uint best_tie = 0xFFFFFFFFu;
     uint items = pc.g * pc.gy;
     uint rounds = (items + pc.p - 1u) / pc.p;
@@ -259,21 +262,21 @@ void main() {
 
     if (DIRECT) {
         // One subgroup, one block.
-        uint sad = subgroupMin(best_sad);
-        uint tie = subgroupMin(best_sad == sad ? best_tie : 0xFFFFFFFFu);
+        uint cost = subgroupMin(best_cost);
+        uint tie = subgroupMin(best_cost == cost ? best_tie : 0xFFFFFFFFu);
         if (in_grid && subgroupElect()) {
             int dy = int((tie >> 8) & 0xFFu) - R;
             int dx = int(tie & 0xFFu) - R;
-            vectors[by * pc.blocks_x + bx] = ivec4(dx, dy, int(sad), 0);
+            vectors[by * pc.blocks_x + bx] = ivec4(dx, dy, int(cost - pc.lambda * (tie >> 16)), 0);
         }
         return;
     }
     barrier();
     if (in_grid) {
-        atomicMin(red_sad[j], best_sad);
+        atomicMin(red_cost[j], best_cost);
     }
     barrier();
-    if (in_grid && best_sad == red_sad[j]) {
+    if (in_grid && best_cost == red_cost[j]) {
         atomicMin(red_tie[j], best_tie);
     }
     barrier();
@@ -281,6 +284,6 @@ void main() {
         uint tie = red_tie[j];
         int dy = int((tie >> 8) & 0xFFu) - R;
         int dx = int(tie & 0xFFu) - R;
-        vectors[by * pc.blocks_x + bx] = ivec4(dx, dy, int(red_sad[j]), 0);
+        vectors[by * pc.blocks_x + bx] = ivec4(dx, dy, int(red_cost[j] - pc.lambda * (tie >> 16)), 0);
     }
 }

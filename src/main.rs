@@ -10,7 +10,7 @@ use std::sync::Arc;
 use vidscope::analysis::{self, AnalyzeOptions, BatchOptions, BenchOptions, DumpKinds, ExportSet};
 use vidscope::gpu::{GpuContext, GpuOptions, ValidationMode};
 use vidscope::passes::PassSelection;
-use vidscope::reference::{BlockSize, QuantStep, SearchRange};
+use vidscope::reference::{BlockSize, Lambda, QuantStep, SearchRange};
 
 mod viewer_cli;
 
@@ -109,6 +109,9 @@ struct ParamArgs {
     /// Motion search range R: |dx|, |dy| <= R (0..=64)
     #[arg(long, short, default_value = "16")]
     range: SearchRange,
+    /// Regularised search: the vectors minimise SAD + L·(|dx| + |dy|) (0..=4096; 0 = the plain SAD search)
+    #[arg(long, value_name = "L", default_value = "0")]
+    lambda: Lambda,
     /// Quantiser step Q of the symbol stream (symbols.bin, rate.npy, the symbols pass): 1..=255, 1 = lossless
     #[arg(long, value_name = "Q", default_value = "1")]
     quant: QuantStep,
@@ -245,7 +248,7 @@ fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
         jobs,
         export,
         serial_transfers,
-        params: ParamArgs { block, range, quant },
+        params: ParamArgs { block, range, lambda, quant },
         warp_params,
         frames,
         dump,
@@ -277,6 +280,7 @@ fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
         out,
         block,
         range,
+        lambda,
         warp_params,
         max_frames: frames,
         dump,
@@ -321,7 +325,7 @@ fn bench_command(args: BenchArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
         input,
         stream,
         passes,
-        params: ParamArgs { block, range, quant },
+        params: ParamArgs { block, range, lambda, quant },
         frames,
         repeat,
         frames_in_flight,
@@ -341,6 +345,7 @@ fn bench_command(args: BenchArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
         reference: reference.reference(),
         passes,
         range,
+        lambda,
         max_frames: frames,
         block,
         quant,

@@ -6,7 +6,7 @@ use clap::Args;
 use std::path::PathBuf;
 use vidscope::analysis::RecordOptions;
 use vidscope::gpu::{GpuOptions, PresentMode};
-use vidscope::reference::{BlockSize, QuantStep, SearchRange};
+use vidscope::reference::{BlockSize, Lambda, QuantStep, SearchRange};
 use vidscope::ui::{Metric, Mode};
 use vidscope::viewer::{Reference, ViewerOptions};
 
@@ -127,6 +127,9 @@ pub struct ViewArgs {
     /// The flow view's scale: a vector of S pixels is fully saturated on the colour wheel (default: R)
     #[arg(long, value_name = "S", value_parser = parse_flow_scale)]
     pub flow_scale: Option<f32>,
+    /// Regularised search: the vectors minimise SAD + L·(|dx| + |dy|) (0..=4096; 0 = the plain SAD search)
+    #[arg(long, value_name = "L", default_value = "0")]
+    pub lambda: Lambda,
     /// Swapchain present mode (falls back to fifo where not supported)
     #[arg(long, value_enum, default_value_t = PresentArg::Fifo)]
     pub present: PresentArg,
@@ -216,6 +219,7 @@ impl ViewArgs {
             block: self.block,
             range: self.range,
             flow_scale: self.flow_scale,
+            lambda: self.lambda,
             present: match self.present {
                 PresentArg::Fifo => PresentMode::Fifo,
                 PresentArg::Mailbox => PresentMode::Mailbox,
@@ -286,6 +290,9 @@ pub struct RecordArgs {
     /// The flow mode's scale: a vector of S pixels is fully saturated on the colour wheel (default: R)
     #[arg(long, value_name = "S", value_parser = parse_flow_scale)]
     pub flow_scale: Option<f32>,
+    /// Regularised search: the vectors minimise SAD + L·(|dx| + |dy|) (0..=4096; 0 = the plain SAD search)
+    #[arg(long, value_name = "L", default_value = "0")]
+    pub lambda: Lambda,
     /// Reference video (B): frame t of INPUT is compared with frame t + --ref-start of REF (same size)
     #[arg(long = "ref", value_name = "REF", value_parser = crate::input_arg())]
     pub reference: Option<String>,
@@ -340,6 +347,7 @@ impl RecordArgs {
             block: self.block,
             range: self.range,
             flow_scale: self.flow_scale,
+            lambda: self.lambda,
             force: self.force,
             reference,
             amplify: compare.amplify,

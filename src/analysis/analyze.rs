@@ -12,7 +12,7 @@ use crate::passes::{
     dump_exports, expected_frames, DriveOptions, DumpExport, Export, FrameDriver, Group, PassDesc, PassSelection,
     PASSES,
 };
-use crate::reference::{BlockGrid, BlockSize, QuantStep, SearchRange, SymbolLayout};
+use crate::reference::{BlockGrid, BlockSize, Lambda, QuantStep, SearchRange, SymbolLayout};
 use crate::video::stream_meta::format_change_warning;
 use crate::video::{self, FormatChange, LumaFrame, Reference, Shutdown};
 use anyhow::Context;
@@ -141,6 +141,8 @@ pub struct AnalyzeOptions {
     pub block: BlockSize,
     /// Motion search range R.
     pub range: SearchRange,
+    /// Motion search weight λ (`--lambda`).
+    pub lambda: Lambda,
     /// Learner warp parameters: prediction uses them instead of the motion-search vectors.
     pub warp_params: Option<PathBuf>,
     pub max_frames: Option<usize>,
@@ -293,6 +295,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let selection = PassSelection { symbols: learner.is_none(), ..selection };
     driver.pipeline_mut().set_selection(selection)?;
     driver.pipeline_mut().set_range(opts.range);
+    driver.pipeline_mut().set_lambda(opts.lambda);
     driver.pipeline_mut().set_quant(opts.quant);
     driver.set_warp(warp);
 
@@ -539,6 +542,7 @@ pub fn run_settings(opts: &AnalyzeOptions) -> RunSettings {
         stream: opts.stream,
         block: opts.block.get(),
         range: opts.range.get(),
+        lambda: opts.lambda.get(),
         quant: opts.quant.get(),
         max_frames: opts.max_frames,
         exports: opts.exports.names(),
@@ -708,6 +712,7 @@ fn build_manifest(
         blocks_y: grid.blocks_y(),
         blocks_x: grid.blocks_x(),
         range: Some(opts.range.get()),
+        lambda: opts.lambda.get(),
         prediction: match &opts.warp_params {
             Some(path) => format!("warp params from {}", path.display()),
             None => "motion search vectors (integer translation)".into(),

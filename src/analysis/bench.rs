@@ -3,7 +3,7 @@
 
 use crate::gpu::GpuContext;
 use crate::passes::{staged_decode_only, DriveOptions, FrameDriver, PassSelection, PassTimings, PASSES};
-use crate::reference::{BlockSize, QuantStep, SearchRange};
+use crate::reference::{BlockSize, Lambda, QuantStep, SearchRange};
 use crate::video;
 use crate::video::Reference;
 use serde::Serialize;
@@ -18,6 +18,8 @@ pub struct BenchOptions {
     pub reference: Option<Reference>,
     pub passes: PassSelection,
     pub range: SearchRange,
+    /// Motion search weight λ (`--lambda`).
+    pub lambda: Lambda,
     pub max_frames: Option<usize>,
     pub block: BlockSize,
     /// Quantiser step of the symbols pass.
@@ -64,6 +66,8 @@ pub struct BenchReport {
     pub frames: u64,
     pub block: u32,
     pub range: u32,
+    /// Motion search weight λ (`--lambda`).
+    pub lambda: u32,
     /// Quantiser step of the symbols pass (when it ran).
     pub quant: u32,
     pub passes: Vec<String>,
@@ -184,6 +188,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
         std::iter::once(opts.input.clone()).chain(opts.reference.as_ref().map(|r| r.input.clone())).collect();
     let mut driver = FrameDriver::open(ctx, &inputs, drive)?;
     driver.pipeline_mut().set_range(opts.range);
+    driver.pipeline_mut().set_lambda(opts.lambda);
     driver.pipeline_mut().set_quant(opts.quant);
     driver.pipeline_mut().set_repeat(opts.repeat)?;
     let info = driver.info().clone();
@@ -232,6 +237,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
         frames,
         block: opts.block.get(),
         range: opts.range.get(),
+        lambda: opts.lambda.get(),
         quant: opts.quant.get(),
         passes: passes.iter().filter(|(_, on)| *on).map(|(n, _)| n.to_string()).collect(),
         repeat: opts.repeat,

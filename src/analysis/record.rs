@@ -3,7 +3,7 @@
 //! file has the same pixels as a recording made in the viewer with the same settings and UI hidden.
 
 use crate::gpu::{Compositor, EguiFrame, GpuContext, GpuOptions};
-use crate::reference::{BlockSize, QuantStep, SearchRange};
+use crate::reference::{BlockSize, Lambda, QuantStep, SearchRange};
 use crate::safe_fs::StagedFile;
 use crate::video::stream_meta::format_change_warning;
 use crate::video::{fps_fraction, Container, Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown};
@@ -45,6 +45,8 @@ pub struct RecordOptions {
     pub range: SearchRange,
     /// `--flow-scale`: the flow mode's pixels at full saturation (`None` = the range).
     pub flow_scale: Option<f32>,
+    /// `--lambda`: the search's weight of |dx| + |dy|.
+    pub lambda: Lambda,
     /// `--force` / `-y`: replace an existing output file (never the input).
     pub force: bool,
     /// The reference (B) for the A/B modes, the A/B PSNR metric and the wipe.
@@ -97,7 +99,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     let encoder_options = RecorderOptions { container: Some(container), ..RecorderOptions::default() };
     let mut recorder = Mp4Recorder::start(staged.path(), w, h, fps_fraction(info.fps), &encoder_options)
         .map_err(|e| anyhow::anyhow!("-o {}: {e}", opts.out.display()))?;
-    player.set_motion(settings.needs_motion(), settings.range)?;
+    player.set_motion(settings.needs_motion(), settings.range, settings.lambda)?;
     player.set_symbols(settings.needs_symbols(), settings.quant)?;
     let mut written = 0usize;
     while total.is_none_or(|t| written < t) {
@@ -154,6 +156,7 @@ fn settings(opts: &RecordOptions, reference: bool) -> Settings {
         block: opts.block,
         range: opts.range,
         flow_scale: opts.flow_scale,
+        lambda: opts.lambda,
         playing: false,
         show_ui: false,
         reference,

@@ -12,7 +12,7 @@ pub const W: u32 = 150;
 pub const H: u32 = 90;
 
 fn texture(x: i64, y: i64) -> u8 {
-    ((x * 7 + y * 13 + ((x * y) >> 3) + (x * x >> 4)) & 0xff) as u8
+    ((x * 7 + y * 13 + ((x * y) >> 3) + ((x * x) >> 4)) & 0xff) as u8
 }
 
 /// Frame t: four quadrants moving (2, 1), (−3, 0), (0, −2) and (1, 3) pixels per frame, so the

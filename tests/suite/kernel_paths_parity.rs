@@ -10,8 +10,8 @@ use crate::common;
 use common::{assert_no_validation_messages, gpu, random_plane, textured};
 use std::sync::Arc;
 use vidscope::gpu::{BufferKind, GpuBuffer, GpuContext, LumaImage, Recorder};
-use vidscope::passes::{DiffStatsPass, MotionSearchPass, SearchBindings, SearchPlan, MEASURED_SHAPES};
-use vidscope::reference::{block_stats, diff, motion_search, BlockGrid, MotionVector, BLOCK_SIZES};
+use vidscope::passes::{DiffStatsPass, MotionSearchPass, Search, SearchBindings, SearchPlan, MEASURED_SHAPES};
+use vidscope::reference::{block_stats, diff, motion_search, regularised_search, BlockGrid, MotionVector, BLOCK_SIZES};
 
 /// Two frames uploaded into images, ready for a pass.
 struct Pair {
@@ -39,14 +39,14 @@ fn search(
     pass: &MotionSearchPass,
     pair: &Pair,
     grid: &BlockGrid,
-    range: u32,
+    params: Search,
     plan: &SearchPlan,
 ) -> Vec<MotionVector> {
     let out = GpuBuffer::new(ctx, "vectors", MotionSearchPass::buffer_size(grid), BufferKind::Readback).unwrap();
     let mut rec = Recorder::new(ctx, "search").unwrap();
     rec.begin().unwrap();
     let bindings = SearchBindings { cur: &pair.cur, reference: &pair.reference, out: &out };
-    pass.record_with_plan(&mut rec, &bindings, grid, range, plan).unwrap();
+    pass.record_with_plan(&mut rec, &bindings, grid, params, plan).unwrap();
     rec.barrier().unwrap();
     rec.submit_and_wait().unwrap();
     MotionSearchPass::read(&out, grid)
@@ -99,7 +99,13 @@ fn every_motion_search_plan_matches_reference_bit_exact() {
         (29, 19, 8, 4),
     ];
     let mut checked = 0;
-    for &(w, h, b, r) in cases {
+    for (i, &(w, h, b, r)) in cases.iter().enumerate() {
+        // Every other case also with a regularised search (--lambda), and one at the largest weight.
+        let lambdas: &[u32] = match i % 4 {
+            0 => &[0, 37],
+            2 => &[0, 4096],
+            _ => &[0],
+        };
         let grid = BlockGrid::new(w, h, b);
         let len = (w * h) as usize;
         let inputs = [
@@ -108,12 +114,16 @@ fn every_motion_search_plan_matches_reference_bit_exact() {
             (vec![200; len], vec![200; len]),
         ];
         let mut rec = Recorder::new(&ctx, "upload").unwrap();
-        for (reference, cur) in &inputs {
-            let want = motion_search(cur, reference, &grid, r);
+        for ((reference, cur), &lambda) in inputs.iter().flat_map(|input| lambdas.iter().map(move |l| (input, l))) {
+            let want = regularised_search(cur, reference, &grid, r, lambda);
             let pair = upload_pair(&ctx, &mut rec, w, h, reference, cur);
             for plan in plans(&grid, r, ctx.subgroup_size()) {
-                let got = search(&ctx, &pass, &pair, &grid, r, &plan);
-                assert_eq!(got, want, "{w}x{h} b={b} R={r} {plan:?}");
+                let got = search(&ctx, &pass, &pair, &grid, Search { range: r, lambda }, &plan);
+                let wrong: Vec<_> = got.iter().zip(&want).enumerate().filter(|(_, (g, w))| g != w).take(3).collect();
+                assert!(
+                    wrong.is_empty(),
+                    "{w}x{h} b={b} R={r} lambda={lambda} {plan:?}: (block, (GPU, reference)) {wrong:?}"
+                );
                 checked += 1;
             }
         }
@@ -135,7 +145,7 @@ fn motion_search_on_a_1919x1081_frame_matches_reference() {
         let want = motion_search(&cur, &reference, &grid, r);
         let subgroup = Some(ctx.subgroup_size());
         for plan in [SearchPlan::choose(&grid, r, None, 32 * 1024), SearchPlan::choose(&grid, r, subgroup, 32 * 1024)] {
-            assert_eq!(search(&ctx, &pass, &pair, &grid, r, &plan), want, "1919x1081 b={b} {plan:?}");
+            assert_eq!(search(&ctx, &pass, &pair, &grid, Search::sad(r), &plan), want, "1919x1081 b={b} {plan:?}");
         }
     }
     assert_no_validation_messages(&ctx);

@@ -9,6 +9,7 @@ mod ab_vs_ffmpeg;
 mod cli_analyze;
 mod cli_batch;
 mod cli_compare;
+mod cli_lambda;
 mod cli_metadata;
 mod cli_output_safety;
 mod cli_record;

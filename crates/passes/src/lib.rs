@@ -33,7 +33,9 @@ pub use diff_stats::{DiffStatsPass, DiffStatsPush, DIFF_STATS};
 pub use driver::{expected_frames, staged_decode_only, DriveOptions, FrameDriver};
 pub use frame_graph::{FrameGraph, FrameOutputs, Readback};
 pub use image_pass::{ImagePass, ImagePush};
-pub use motion_search::{MotionSearchPass, MotionSearchPush, SearchBindings, SearchPlan, MEASURED_SHAPES, MOTION};
+pub use motion_search::{
+    MotionSearchPass, MotionSearchPush, Search, SearchBindings, SearchPlan, MEASURED_SHAPES, MOTION,
+};
 pub use pass::outputs;
 pub use pass::{
     ArrayExport, Dtype, DumpExport, Export, FrameSettings, Group, MetricExport, Output, OutputKind, Pass, PassDesc,

@@ -28,6 +28,8 @@ pub struct MotionSearchPush {
     pub ww: u32,
     pub wh: u32,
     pub chunk: u32,
+    /// `--lambda`: cost = SAD + lambda·(|dx| + |dy|).
+    pub lambda: u32,
 }
 
 /// Bytes per block record (ivec4).
@@ -391,9 +393,10 @@ impl MotionSearchPass {
         reference: &LumaImage,
         out: &GpuBuffer,
         grid: &BlockGrid,
-        range: u32,
+        search: Search,
     ) -> Result<(), GpuError> {
-        self.record_with_plan(rec, &SearchBindings { cur, reference, out }, grid, range, &self.plan(grid, range))
+        let plan = self.plan(grid, search.range);
+        self.record_with_plan(rec, &SearchBindings { cur, reference, out }, grid, search, &plan)
     }
 
     /// `record` with a given plan (tests and measurements compare plans).
@@ -402,10 +405,11 @@ impl MotionSearchPass {
         rec: &mut Recorder,
         b: &SearchBindings,
         grid: &BlockGrid,
-        range: u32,
+        search: Search,
         plan: &SearchPlan,
     ) -> Result<(), GpuError> {
         let SearchBindings { cur, reference, out } = *b;
+        let Search { range, lambda } = search;
         if range > MAX_RANGE {
             return Err(GpuError::Other(format!("motion search range {range} exceeds {MAX_RANGE}")));
         }
@@ -429,6 +433,7 @@ impl MotionSearchPass {
             ww: plan.window_stride(grid.block, range),
             wh: plan.window_rows(grid.block, range),
             chunk: plan.chunk,
+            lambda,
         };
         let groups = [grid.blocks_x().div_ceil(plan.nbx), grid.blocks_y().div_ceil(plan.nby), 1];
         if !plan.direct {
@@ -457,6 +462,20 @@ impl MotionSearchPass {
                 MotionVector { dx: v[0], dy: v[1], sad: v[2] as u32 }
             })
             .collect()
+    }
+}
+
+/// What the search optimises: the range R and the weight λ of cost = SAD + λ·(|dx| + |dy|).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Search {
+    pub range: u32,
+    pub lambda: u32,
+}
+
+impl Search {
+    /// The plain SAD search over ±`range`.
+    pub fn sad(range: u32) -> Self {
+        Self { range, lambda: 0 }
     }
 }
 
@@ -494,7 +513,7 @@ impl Pass for MotionSearchPass {
             // result is all zeros, without searching.
             return rec.fill_buffer(out, Self::buffer_size(&s.grid), 0);
         }
-        MotionSearchPass::record(self, rec, cur, prev, out, &s.grid, s.range)
+        MotionSearchPass::record(self, rec, cur, prev, out, &s.grid, Search { range: s.range, lambda: s.lambda })
     }
 }
 

@@ -96,6 +96,8 @@ pub struct FrameSettings {
     pub grid: BlockGrid,
     /// Motion search range R.
     pub range: u32,
+    /// Motion search weight λ (`--lambda`; 0 = plain SAD).
+    pub lambda: u32,
     /// Quantiser step of the symbol stream.
     pub quant: u32,
     pub warp: WarpSource,

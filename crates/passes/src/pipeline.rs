@@ -19,7 +19,7 @@ use super::staging::StagingBuffer;
 use crate::gpu::{
     BufferKind, GpuBuffer, GpuContext, GpuError, LumaImage, QueueRole, Recorder, Semaphore, TimestampQueries,
 };
-use crate::reference::{BlockGrid, QuantStep, SearchRange, WarpParams};
+use crate::reference::{BlockGrid, Lambda, QuantStep, SearchRange, WarpParams};
 use crate::video::{ChromaPlanes, LumaFrame};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -237,6 +237,7 @@ pub struct FramePipeline {
     passes: Vec<Registered>,
     config: PipelineConfig,
     range: u32,
+    lambda: u32,
     quant: u32,
     /// Runs of each pass per frame (bench --repeat); timings are per run.
     repeat: u32,
@@ -316,6 +317,7 @@ impl FramePipeline {
             passes,
             config,
             range: 16,
+            lambda: 0,
             quant: 1,
             repeat: 1,
             in_flight: VecDeque::new(),
@@ -381,6 +383,11 @@ impl FramePipeline {
     /// Motion search range R for the next frames. Default 16.
     pub fn set_range(&mut self, range: SearchRange) {
         self.range = range.get();
+    }
+
+    /// Motion search weight λ for the next frames (cost = SAD + λ·(|dx| + |dy|)). Default 0.
+    pub fn set_lambda(&mut self, lambda: Lambda) {
+        self.lambda = lambda.get();
     }
 
     /// Quantiser step Q of the symbol stream for the next frames. Default 1.
@@ -533,6 +540,7 @@ impl FramePipeline {
         let settings = FrameSettings {
             grid,
             range: self.range,
+            lambda: self.lambda,
             quant: self.quant,
             warp: if input.warp.is_some() { WarpSource::Params } else { WarpSource::MotionVectors },
             selected: self.config.selection.pass_names(),

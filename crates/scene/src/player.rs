@@ -11,7 +11,7 @@ use crate::gpu::{BufferKind, GpuBuffer, GpuContext, GpuError};
 use crate::passes::{metric_exports, DriveOptions, FrameDriver, FrameResults, HeldFrame, PassSelection, PassTimings};
 use crate::playhead::{AtEnd, Fetch, Playhead};
 use crate::reference::{
-    stream_rates, BlockGrid, BlockRate, BlockSize, BlockStat, FrameError, MotionVector, QuantStep, SearchRange,
+    stream_rates, BlockGrid, BlockRate, BlockSize, BlockStat, FrameError, Lambda, MotionVector, QuantStep, SearchRange,
     SymbolLayout,
 };
 use crate::video::{stream_meta, ChromaPlanes, FormatChange, StreamInfo};
@@ -49,6 +49,7 @@ pub struct Player {
     /// Whether motion search (and warp, residual) runs, and its range.
     motion_on: bool,
     range: SearchRange,
+    lambda: Lambda,
     /// Whether the symbols pass runs (a view needs it), and its quantiser.
     symbols_on: bool,
     quant: QuantStep,
@@ -123,6 +124,7 @@ impl Player {
             mc_stats: Vec::new(),
             motion_on: false,
             range: SearchRange::default(),
+            lambda: Lambda::default(),
             symbols_on: false,
             quant: QuantStep::default(),
             symbols: Vec::new(),
@@ -303,15 +305,17 @@ impl Player {
         Ok(())
     }
 
-    /// Turns motion search (with warp and residual) on or off and sets its range; the current frame
-    /// is recomputed when anything changed. Motion search runs only while a view needs it.
-    pub fn set_motion(&mut self, on: bool, range: SearchRange) -> Result<(), GpuError> {
-        if on == self.motion_on && range == self.range {
+    /// Turns motion search (with warp and residual) on or off and sets its range and weight λ; the
+    /// current frame is recomputed when anything changed. Motion search runs only while a view needs it.
+    pub fn set_motion(&mut self, on: bool, range: SearchRange, lambda: Lambda) -> Result<(), GpuError> {
+        if on == self.motion_on && range == self.range && lambda == self.lambda {
             return Ok(());
         }
         self.driver.pipeline_mut().set_range(range);
+        self.driver.pipeline_mut().set_lambda(lambda);
         self.motion_on = on;
         self.range = range;
+        self.lambda = lambda;
         let selection = self.selection();
         self.driver.pipeline_mut().set_selection(selection)?;
         self.recompute();
@@ -328,6 +332,7 @@ impl Player {
         let mut driver =
             Self::open_driver(ctx, &self.info.input, stream, reference.as_ref(), block, self.selection(), n)?;
         driver.pipeline_mut().set_range(self.range);
+        driver.pipeline_mut().set_lambda(self.lambda);
         driver.pipeline_mut().set_quant(self.quant);
         self.learner_buffer = Self::new_learner_buffer(ctx, &driver.pipeline().grid())?;
         self.pass_values_buffer = Self::new_pass_values_buffer(ctx, &driver.pipeline().grid())?;

@@ -3,7 +3,7 @@
 //! command line (the CLI wraps these types as it does `ValidationArg`).
 
 use crate::passes::{metric_exports, Export, Group, MetricExport, PASSES};
-use crate::reference::{BlockSize, QuantStep, SearchRange};
+use crate::reference::{BlockSize, Lambda, QuantStep, SearchRange};
 
 /// What the picture shows (`--mode`; keys 1–8, and X for the A/B modes, which need `--ref`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -331,6 +331,8 @@ pub struct Settings {
     pub plots: bool,
     /// Motion search range R.
     pub range: SearchRange,
+    /// Motion search weight λ: the vectors minimise SAD + λ·(|dx| + |dy|).
+    pub lambda: Lambda,
     /// Motion-vector arrows over the picture, coloured by the block's MC-SAD.
     pub arrows: bool,
     /// Arrow length in multiples of the vector.
@@ -407,6 +409,7 @@ impl Default for Settings {
             luma_only: false,
             plots: false,
             range: SearchRange::default(),
+            lambda: Lambda::default(),
             arrows: false,
             arrow_scale: 4.0,
             flow_scale: None,

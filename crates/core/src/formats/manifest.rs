@@ -60,6 +60,9 @@ pub struct RunSettings {
     pub stream: Option<usize>,
     pub block: u32,
     pub range: u32,
+    /// `--lambda` (absent in outputs from before it existed: 0).
+    #[serde(default)]
+    pub lambda: u32,
     pub quant: u32,
     pub max_frames: Option<usize>,
     /// `--export` items beyond the default (sorted), and `--dump` kinds.
@@ -87,6 +90,9 @@ pub struct Manifest {
     pub blocks_x: u32,
     /// Motion search range R.
     pub range: Option<u32>,
+    /// Motion search weight λ (`--lambda`): the vectors minimise SAD + λ·(|dx| + |dy|).
+    #[serde(default)]
+    pub lambda: u32,
     /// What the predicted frame (and so mc_sad/mc_sse and the residual) comes from.
     pub prediction: String,
     /// The first frame's pixel format and bit depth (later ones: `format_changes`).

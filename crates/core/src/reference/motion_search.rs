@@ -46,24 +46,41 @@ pub fn block_sad(cur: &[u8], reference: &[u8], grid: &BlockGrid, by: u32, bx: u3
     sad
 }
 
-/// Best vector per block, row-major over (by, bx).
+/// Best vector per block, row-major over (by, bx): the plain SAD search (λ = 0).
 pub fn motion_search(cur: &[u8], reference: &[u8], grid: &BlockGrid, range: u32) -> Vec<MotionVector> {
+    regularised_search(cur, reference, grid, range, 0)
+}
+
+/// Best vector per block for the cost SAD + λ·(|dx| + |dy|) (`--lambda`), with the tie-break of
+/// `MotionVector::rank` on the cost; each vector keeps its raw SAD.
+pub fn regularised_search(
+    cur: &[u8],
+    reference: &[u8],
+    grid: &BlockGrid,
+    range: u32,
+    lambda: u32,
+) -> Vec<MotionVector> {
     assert_eq!(cur.len(), (grid.width * grid.height) as usize);
     assert_eq!(reference.len(), cur.len());
     let r = range as i32;
+    // The key (cost, |dx| + |dy|, dy, dx): `rank` with the cost in place of the SAD.
+    let cost = |v: &MotionVector| {
+        let (sad, l1, dy, dx) = v.rank();
+        (sad + lambda * l1 as u32, l1, dy, dx)
+    };
     let mut out = Vec::with_capacity(grid.len());
     for by in 0..grid.blocks_y() {
         for bx in 0..grid.blocks_x() {
-            let mut best = MotionVector { dx: 0, dy: 0, sad: u32::MAX };
+            let mut best: Option<MotionVector> = None;
             for dy in -r..=r {
                 for dx in -r..=r {
                     let candidate = MotionVector { dx, dy, sad: block_sad(cur, reference, grid, by, bx, dx, dy) };
-                    if candidate.rank() < best.rank() {
-                        best = candidate;
+                    if best.is_none_or(|b| cost(&candidate) < cost(&b)) {
+                        best = Some(candidate);
                     }
                 }
             }
-            out.push(best);
+            out.push(best.expect("the search window holds the zero vector"));
         }
     }
     out
@@ -83,6 +100,14 @@ mod tests {
         let grid = BlockGrid::new(w, h, 8);
         let mv = motion_search(&cur, &reference, &grid, 4);
         assert_eq!(mv[grid.blocks_x() as usize + 1], MotionVector { dx: 3, dy: -2, sad: 0 });
+        // A weight that outprices the 3 + 2 = 5 pixels of motion: the shift costs 5·λ, more than the zero
+        // vector's SAD, so a shorter vector wins (its SAD is kept raw).
+        let zero_sad = block_sad(&cur, &reference, &grid, 1, 1, 0, 0);
+        let held = regularised_search(&cur, &reference, &grid, 4, zero_sad / 5 + 1)[grid.blocks_x() as usize + 1];
+        assert!(held.dx.abs() + held.dy.abs() < 5, "{held:?}");
+        assert_eq!(held.sad, block_sad(&cur, &reference, &grid, 1, 1, held.dx, held.dy));
+        let kept = regularised_search(&cur, &reference, &grid, 4, 2);
+        assert_eq!(kept[grid.blocks_x() as usize + 1], MotionVector { dx: 3, dy: -2, sad: 0 });
         let flat = vec![9u8; (w * h) as usize];
         assert!(motion_search(&flat, &flat, &grid, 3).iter().all(|m| *m == MotionVector { dx: 0, dy: 0, sad: 0 }));
     }

@@ -38,6 +38,13 @@ impl std::str::FromStr for SearchRange {
     }
 }
 
+impl std::str::FromStr for Lambda {
+    type Err = ParamError;
+    fn from_str(text: &str) -> Result<Self, ParamError> {
+        parse_flag("--lambda", text, Self::new)
+    }
+}
+
 impl std::str::FromStr for QuantStep {
     type Err = ParamError;
     fn from_str(text: &str) -> Result<Self, ParamError> {
@@ -115,6 +122,34 @@ impl Default for SearchRange {
     }
 }
 
+/// Regularisation weight λ of the motion search: cost = SAD + λ·(|dx| + |dy|), 0..=[`MAX_LAMBDA`];
+/// 0 (the default) is the plain exact SAD search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Lambda(u32);
+
+/// Largest λ: keeps every cost below 2^24 (128·128·255 + 4096·2·64), exact in the kernels' f32 sums.
+pub const MAX_LAMBDA: u32 = 4096;
+
+impl Lambda {
+    pub fn new(lambda: u32) -> Result<Self, ParamError> {
+        if lambda <= MAX_LAMBDA {
+            Ok(Self(lambda))
+        } else {
+            Err(ParamError(format!("--lambda {lambda}: invalid regularisation weight (must be 0..={MAX_LAMBDA})")))
+        }
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Lambda {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// Quantiser step Q of the symbol stream: 1..=[`MAX_QUANT`], 1 = lossless.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct QuantStep(u32);
@@ -159,6 +194,9 @@ mod tests {
         assert!(QuantStep::new(0).unwrap_err().to_string().starts_with("--quant 0: invalid quantiser step"));
         assert_eq!(BlockSize::ALL.map(BlockSize::get), BLOCK_SIZES, "ALL is every valid size");
         assert!(SearchRange::STEPS.iter().all(|r| SearchRange::new(r.get()).is_ok()));
+        assert_eq!(Lambda::new(4096).map(Lambda::get), Ok(4096));
+        assert!(Lambda::new(4097).unwrap_err().to_string().starts_with("--lambda 4097: invalid regularisation weight"));
+        assert_eq!("7".parse::<Lambda>().map(Lambda::get), Ok(7));
     }
 }
 

@@ -100,6 +100,13 @@ fn analysis_controls(ui: &mut egui::Ui, s: &mut Settings, actions: &mut Vec<Acti
     if s.range != old_range {
         actions.push(Action::RangeChanged);
     }
+    // The search's weight: vectors minimise SAD + λ·(|dx| + |dy|); applied from the next frame computed.
+    let mut lambda = s.lambda.get();
+    let weight = egui::DragValue::new(&mut lambda).range(0..=crate::reference::MAX_LAMBDA).prefix("λ ");
+    if ui.add(weight).on_hover_text("search cost = SAD + λ·(|dx| + |dy|); 0 = plain SAD").changed() {
+        s.lambda = crate::reference::Lambda::new(lambda).unwrap_or(s.lambda);
+        actions.push(Action::RangeChanged);
+    }
     ui.horizontal(|ui| {
         ui.checkbox(&mut s.arrows, "vector arrows");
         ui.add_enabled(s.arrows, egui::Slider::new(&mut s.arrow_scale, 0.5..=8.0).text("length"));

@@ -12,7 +12,7 @@ pub use vidscope_scene::{playhead, scene};
 use crate::gpu::{Captured, DrawOutcome, EguiFrame, GpuContext, GpuOptions, PresentMode, Presenter};
 use crate::passes::metric_exports;
 use crate::reference::symbols::plane_nonzero_counts;
-use crate::reference::{psnr_from_sse, BlockSize, BlockStat, QuantStep, SearchRange};
+use crate::reference::{psnr_from_sse, BlockSize, BlockStat, Lambda, QuantStep, SearchRange};
 use crate::ui::{self, Action, Hud, Metric, Mode, Settings};
 use crate::video::{Shutdown, StreamInfo};
 use anyhow::Context as _;
@@ -66,6 +66,8 @@ pub struct ViewerOptions {
     pub range: SearchRange,
     /// The flow view's pixels at full saturation (`None` = the range).
     pub flow_scale: Option<f32>,
+    /// The motion search's weight λ of |dx| + |dy|.
+    pub lambda: Lambda,
     pub present: PresentMode,
     /// Save what is presented at frame `at_frame` as PNG, then exit.
     pub screenshot: Option<(PathBuf, usize)>,
@@ -222,6 +224,7 @@ impl App {
             block: o.block,
             range: o.range,
             flow_scale: o.flow_scale,
+            lambda: o.lambda,
             reference,
             amplify: o.amplify.clamp(1, 64),
             wipe: o.wipe,
@@ -724,7 +727,7 @@ impl Running {
     /// and seeking the `--screenshot` frame (an unreachable one ends the run).
     fn tick(&mut self, wanted: Option<usize>) -> anyhow::Result<Exit> {
         // Motion search runs only while the view needs it (it is slow on a CPU Vulkan device).
-        self.player.set_motion(self.settings.needs_motion(), self.settings.range)?;
+        self.player.set_motion(self.settings.needs_motion(), self.settings.range, self.settings.lambda)?;
         // Likewise the symbol stream (trit view, non-zero and rate heatmaps).
         self.player.set_symbols(self.settings.needs_symbols(), self.settings.quant)?;
         let presenter = &self.presenter;
