@@ -158,6 +158,9 @@ struct AnalyzeArgs {
     /// --ref also ab, ab-signed)
     #[arg(long, value_name = "KINDS")]
     dump: Option<String>,
+    /// Also search backwards (frame t − 1 into t) and check each vector against it: motion_back.npy, fb_error.npy
+    #[arg(long)]
+    fb: bool,
     /// --dump flow's scale: a vector of S pixels is fully saturated on the colour wheel (default: R)
     #[arg(long, value_name = "S", value_parser = viewer_cli::parse_flow_scale)]
     flow_scale: Option<f32>,
@@ -252,6 +255,7 @@ fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
         warp_params,
         frames,
         dump,
+        fb,
         flow_scale,
         symbols,
         reference,
@@ -281,6 +285,7 @@ fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
         block,
         range,
         lambda,
+        fb,
         warp_params,
         max_frames: frames,
         dump,

@@ -130,6 +130,9 @@ pub struct ViewArgs {
     /// Regularised search: the vectors minimise SAD + L·(|dx| + |dy|) (0..=4096; 0 = the plain SAD search)
     #[arg(long, value_name = "L", default_value = "0")]
     pub lambda: Lambda,
+    /// Also search backwards (frame t − 1 into t) and check each vector against it (the fb-error metric)
+    #[arg(long)]
+    pub fb: bool,
     /// Swapchain present mode (falls back to fifo where not supported)
     #[arg(long, value_enum, default_value_t = PresentArg::Fifo)]
     pub present: PresentArg,
@@ -220,6 +223,7 @@ impl ViewArgs {
             range: self.range,
             flow_scale: self.flow_scale,
             lambda: self.lambda,
+            fb: self.fb,
             present: match self.present {
                 PresentArg::Fifo => PresentMode::Fifo,
                 PresentArg::Mailbox => PresentMode::Mailbox,
@@ -293,6 +297,9 @@ pub struct RecordArgs {
     /// Regularised search: the vectors minimise SAD + L·(|dx| + |dy|) (0..=4096; 0 = the plain SAD search)
     #[arg(long, value_name = "L", default_value = "0")]
     pub lambda: Lambda,
+    /// Also search backwards (frame t − 1 into t) and check each vector against it (the fb-error metric)
+    #[arg(long)]
+    pub fb: bool,
     /// Reference video (B): frame t of INPUT is compared with frame t + --ref-start of REF (same size)
     #[arg(long = "ref", value_name = "REF", value_parser = crate::input_arg())]
     pub reference: Option<String>,
@@ -348,6 +355,7 @@ impl RecordArgs {
             range: self.range,
             flow_scale: self.flow_scale,
             lambda: self.lambda,
+            fb: self.fb,
             force: self.force,
             reference,
             amplify: compare.amplify,

@@ -143,6 +143,8 @@ pub struct AnalyzeOptions {
     pub range: SearchRange,
     /// Motion search weight λ (`--lambda`).
     pub lambda: Lambda,
+    /// `--fb`: the backward search and the forward–backward check (motion_back.npy, fb_error.npy).
+    pub fb: bool,
     /// Learner warp parameters: prediction uses them instead of the motion-search vectors.
     pub warp_params: Option<PathBuf>,
     pub max_frames: Option<usize>,
@@ -266,7 +268,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let start = Instant::now();
     let reads = check_outputs(opts)?;
     let compare = opts.reference.is_some();
-    let selection = PassSelection { compare, ..PassSelection::ANALYZE };
+    let selection = PassSelection { compare, backward: opts.fb, ..PassSelection::ANALYZE };
     let inputs: Vec<String> =
         std::iter::once(opts.input.clone()).chain(opts.reference.as_ref().map(|r| r.input.clone())).collect();
     let mut driver = FrameDriver::open(ctx, &inputs, drive_options(opts, &selection))?;
@@ -543,6 +545,7 @@ pub fn run_settings(opts: &AnalyzeOptions) -> RunSettings {
         block: opts.block.get(),
         range: opts.range.get(),
         lambda: opts.lambda.get(),
+        fb: opts.fb,
         quant: opts.quant.get(),
         max_frames: opts.max_frames,
         exports: opts.exports.names(),

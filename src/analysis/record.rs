@@ -47,6 +47,8 @@ pub struct RecordOptions {
     pub flow_scale: Option<f32>,
     /// `--lambda`: the search's weight of |dx| + |dy|.
     pub lambda: Lambda,
+    /// `--fb`: the backward search and the forward–backward check.
+    pub fb: bool,
     /// `--force` / `-y`: replace an existing output file (never the input).
     pub force: bool,
     /// The reference (B) for the A/B modes, the A/B PSNR metric and the wipe.
@@ -101,6 +103,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("-o {}: {e}", opts.out.display()))?;
     player.set_motion(settings.needs_motion(), settings.range, settings.lambda)?;
     player.set_symbols(settings.needs_symbols(), settings.quant)?;
+    player.set_backward(settings.needs_backward())?;
     let mut written = 0usize;
     while total.is_none_or(|t| written < t) {
         // Interrupted means untouched: the partial file goes (with `staged`) and nothing is committed.
@@ -157,6 +160,7 @@ fn settings(opts: &RecordOptions, reference: bool) -> Settings {
         range: opts.range,
         flow_scale: opts.flow_scale,
         lambda: opts.lambda,
+        fb: opts.fb,
         playing: false,
         show_ui: false,
         reference,

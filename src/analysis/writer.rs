@@ -133,6 +133,8 @@ impl BlockArrays {
 enum PassArray {
     U32(NpyStream<u32>),
     I32(NpyStream<i32>),
+    U16(NpyStream<u16>),
+    I16(NpyStream<i16>),
 }
 
 impl PassArray {
@@ -141,6 +143,8 @@ impl PassArray {
         Ok(match export.dtype {
             Dtype::U32 => Self::U32(NpyStream::create(&path, &shape)?),
             Dtype::I32 => Self::I32(NpyStream::create(&path, &shape)?),
+            Dtype::U16 => Self::U16(NpyStream::create(&path, &shape)?),
+            Dtype::I16 => Self::I16(NpyStream::create(&path, &shape)?),
         })
     }
 
@@ -148,6 +152,8 @@ impl PassArray {
         match self {
             Self::U32(s) => s.extend_bytes(row),
             Self::I32(s) => s.extend_bytes(row),
+            Self::U16(s) => s.extend_bytes(row),
+            Self::I16(s) => s.extend_bytes(row),
         }
     }
 
@@ -155,6 +161,8 @@ impl PassArray {
         match self {
             Self::U32(s) => s.finish().map(drop),
             Self::I32(s) => s.finish().map(drop),
+            Self::U16(s) => s.finish().map(drop),
+            Self::I16(s) => s.finish().map(drop),
         }
     }
 }

@@ -18,6 +18,7 @@ mod cli_warp_params;
 mod corrupt_inputs;
 mod diff_block_stats_parity;
 mod encode;
+mod fb_parity;
 mod flow_view;
 mod frame_pipeline;
 mod kernel_paths_parity;

@@ -6,7 +6,7 @@ use super::registry::PassSelection;
 use super::results::PassTimings;
 use crate::gpu::{GpuBuffer, GpuContext, GpuError, LumaImage};
 use crate::outputs as out;
-use crate::reference::{BlockGrid, BlockStat, MotionVector, QuantStep, SearchRange, SymbolLayout, WarpParams};
+use crate::reference::{BlockGrid, BlockStat, Lambda, MotionVector, QuantStep, SearchRange, SymbolLayout, WarpParams};
 use crate::video::LumaFrame;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -72,6 +72,12 @@ impl FrameGraph {
     pub fn set_range(&mut self, range: u32) -> Result<(), GpuError> {
         let range = SearchRange::new(range).map_err(|e| GpuError::Other(e.to_string()))?;
         self.pipeline.set_range(range);
+        Ok(())
+    }
+
+    pub fn set_lambda(&mut self, lambda: u32) -> Result<(), GpuError> {
+        let lambda = Lambda::new(lambda).map_err(|e| GpuError::Other(e.to_string()))?;
+        self.pipeline.set_lambda(lambda);
         Ok(())
     }
 

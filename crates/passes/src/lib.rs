@@ -14,6 +14,7 @@ mod diff_stats;
 mod driver;
 mod frame_graph;
 mod image_pass;
+pub mod motion_back;
 pub mod motion_cost;
 mod motion_search;
 mod pass;
@@ -59,6 +60,7 @@ pub const PASSES: &[&PassDesc] = &[
     &DIFF_STATS,
     &MOTION,
     &motion_cost::MOTION_COST,
+    &motion_back::MOTION_BACK,
     &WARP,
     &RESIDUAL,
     &SYMBOLS,

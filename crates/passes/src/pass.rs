@@ -131,6 +131,8 @@ pub enum Group {
     DiffAndStats,
     /// Motion search, the prediction (warp) and the residual.
     Motion,
+    /// The backward search and the forward–backward check (`--fb`); selecting it selects `Motion`.
+    Backward,
     /// The residual symbol stream.
     Symbols,
     /// The A/B passes, with a reference video.
@@ -172,6 +174,9 @@ pub enum Export {
 pub enum Dtype {
     U32,
     I32,
+    /// The low 16 bits of each 32-bit word (values that fit: small vectors, errors).
+    U16,
+    I16,
 }
 
 impl Dtype {
@@ -180,6 +185,16 @@ impl Dtype {
         match self {
             Dtype::U32 => "uint32",
             Dtype::I32 => "int32",
+            Dtype::U16 => "uint16",
+            Dtype::I16 => "int16",
+        }
+    }
+
+    /// Bytes per element in the file.
+    pub fn bytes(self) -> usize {
+        match self {
+            Dtype::U32 | Dtype::I32 => 4,
+            Dtype::U16 | Dtype::I16 => 2,
         }
     }
 }
@@ -210,11 +225,19 @@ impl ArrayExport {
         shape
     }
 
-    /// One pair's row, little-endian, from the buffer's bytes (`None` when the buffer is short).
+    /// One pair's row, little-endian, from the buffer's bytes (`None` when the buffer is short): the
+    /// first `fields` words of each record, each narrowed to the dtype's low bytes.
     pub fn row(&self, bytes: &[u8], grid: &BlockGrid) -> Option<Vec<u8>> {
-        let record = self.record_words * 4;
+        let (record, width) = (self.record_words * 4, self.dtype.bytes());
         let bytes = bytes.get(..grid.len() * record)?;
-        Some(bytes.chunks_exact(record).flat_map(|r| &r[..self.fields * 4]).copied().collect())
+        Some(
+            bytes
+                .chunks_exact(record)
+                .flat_map(|r| r[..self.fields * 4].chunks_exact(4))
+                .flat_map(|w| &w[..width])
+                .copied()
+                .collect(),
+        )
     }
 }
 

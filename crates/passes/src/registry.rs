@@ -32,7 +32,8 @@ pub fn registered_passes(ctx: &Arc<GpuContext>) -> Result<Vec<Registered>, GpuEr
 /// Which passes run on each frame, by the groups users name (`bench --passes`): `motion` also runs
 /// warp (prediction) and the residual; `symbols` writes the symbol stream of cur − pred (pred = the
 /// prediction when `motion` runs, else frame t − 1: zero motion); `compare` runs the A/B passes on
-/// input 0 against input 1 (`--ref`).
+/// input 0 against input 1 (`--ref`); `backward` the backward search and forward–backward check (`--fb`,
+/// with `motion`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PassSelection {
     pub diff: bool,
@@ -40,15 +41,18 @@ pub struct PassSelection {
     pub motion: bool,
     pub symbols: bool,
     pub compare: bool,
+    pub backward: bool,
 }
 
 impl PassSelection {
-    pub const ALL: Self = Self { diff: true, stats: true, motion: true, symbols: false, compare: false };
+    pub const ALL: Self = Self { symbols: false, ..Self::ANALYZE };
     /// Zero-motion passes only (diff and block stats).
-    pub const ZERO_MOTION: Self = Self { diff: true, stats: true, motion: false, symbols: false, compare: false };
-    /// Everything `analyze` exports without a reference: all passes and the symbol stream.
-    pub const ANALYZE: Self = Self { diff: true, stats: true, motion: true, symbols: true, compare: false };
-    pub const NONE: Self = Self { diff: false, stats: false, motion: false, symbols: false, compare: false };
+    pub const ZERO_MOTION: Self = Self { motion: false, ..Self::ALL };
+    /// Everything `analyze` exports without a reference or `--fb`: all passes and the symbol stream.
+    pub const ANALYZE: Self =
+        Self { diff: true, stats: true, motion: true, symbols: true, compare: false, backward: false };
+    pub const NONE: Self =
+        Self { diff: false, stats: false, motion: false, symbols: false, compare: false, backward: false };
 
     /// The registered pass names this selection runs, in registration order.
     pub fn pass_names(&self) -> Vec<&'static str> {
@@ -76,6 +80,7 @@ impl PassSelection {
             Group::Stats => self.stats && !both,
             Group::DiffAndStats => both,
             Group::Motion => self.motion,
+            Group::Backward => self.backward && self.motion,
             Group::Symbols => self.symbols,
             Group::Compare => self.compare,
         }
@@ -88,6 +93,7 @@ impl PassSelection {
             Group::Stats => self.stats = true,
             Group::DiffAndStats => (self.diff, self.stats) = (true, true),
             Group::Motion => self.motion = true,
+            Group::Backward => (self.motion, self.backward) = (true, true),
             Group::Symbols => self.symbols = true,
             Group::Compare => self.compare = true,
         }
@@ -102,6 +108,7 @@ impl PassSelection {
                 "diff" => Group::Diff,
                 "stats" | "block_stats" => Group::Stats,
                 "motion" | "motion_search" => Group::Motion,
+                "fb" => Group::Backward,
                 "symbols" => Group::Symbols,
                 "compare" => Group::Compare,
                 other => match PASSES.iter().find(|desc| desc.name == other) {
@@ -109,7 +116,7 @@ impl PassSelection {
                     None => {
                         let names: Vec<_> = PASSES.iter().map(|desc| desc.name).collect();
                         return Err(format!(
-                            "--passes {other}: unknown pass (groups: diff, stats, motion, symbols, compare; passes: {})",
+                            "--passes {other}: unknown pass (groups: diff, stats, motion, fb, symbols, compare; passes: {})",
                             names.join(", ")
                         ));
                     }

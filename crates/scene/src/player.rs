@@ -48,6 +48,8 @@ pub struct Player {
     pub mc_stats: Vec<BlockStat>,
     /// Whether motion search (and warp, residual) runs, and its range.
     motion_on: bool,
+    /// The backward search and forward–backward check run (`--fb`; with motion only).
+    backward_on: bool,
     range: SearchRange,
     lambda: Lambda,
     /// Whether the symbols pass runs (a view needs it), and its quantiser.
@@ -123,6 +125,7 @@ impl Player {
             motion: Vec::new(),
             mc_stats: Vec::new(),
             motion_on: false,
+            backward_on: false,
             range: SearchRange::default(),
             lambda: Lambda::default(),
             symbols_on: false,
@@ -287,7 +290,25 @@ impl Player {
 
     fn selection(&self) -> PassSelection {
         let base = if self.motion_on { PassSelection::ALL } else { PassSelection::ZERO_MOTION };
-        PassSelection { symbols: self.symbols_on, compare: self.reference.is_some(), ..base }
+        PassSelection {
+            symbols: self.symbols_on,
+            compare: self.reference.is_some(),
+            backward: self.backward_on && self.motion_on,
+            ..base
+        }
+    }
+
+    /// Turns the backward search and forward–backward check (`--fb`) on or off (they run only with
+    /// motion search); the current frame is recomputed when that changed.
+    pub fn set_backward(&mut self, on: bool) -> Result<(), GpuError> {
+        if on == self.backward_on {
+            return Ok(());
+        }
+        self.backward_on = on;
+        let selection = self.selection();
+        self.driver.pipeline_mut().set_selection(selection)?;
+        self.recompute();
+        Ok(())
     }
 
     /// Turns the symbols pass on or off and sets its quantiser (1..=255); the current frame is

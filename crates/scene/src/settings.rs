@@ -273,7 +273,7 @@ impl Metric {
 
     /// Whether the metric needs the motion passes to run (the MC metrics, a motion pass's metric).
     pub fn needs_motion(self) -> bool {
-        self.is_motion_compensated() || self.pass_group() == Some(Group::Motion)
+        self.is_motion_compensated() || matches!(self.pass_group(), Some(Group::Motion | Group::Backward))
     }
 
     /// Whether the metric needs the symbols pass to run.
@@ -281,7 +281,7 @@ impl Metric {
         self.is_learner() || self.pass_group() == Some(Group::Symbols)
     }
 
-    fn pass_group(self) -> Option<Group> {
+    pub fn pass_group(self) -> Option<Group> {
         self.pass_export().map(|(_, group)| group)
     }
 }
@@ -333,6 +333,9 @@ pub struct Settings {
     pub range: SearchRange,
     /// Motion search weight λ: the vectors minimise SAD + λ·(|dx| + |dy|).
     pub lambda: Lambda,
+    /// The backward search and the forward–backward check (`--fb`; also on while the fb-error metric
+    /// is shown).
+    pub fb: bool,
     /// Motion-vector arrows over the picture, coloured by the block's MC-SAD.
     pub arrows: bool,
     /// Arrow length in multiples of the vector.
@@ -387,9 +390,15 @@ impl Settings {
                 || self.wipe.is_some())
     }
 
+    /// Whether the backward search runs: asked for, or the heatmap shows its metric.
+    pub fn needs_backward(&self) -> bool {
+        self.fb || (self.mode.is_heatmap() && self.metric.pass_group() == Some(Group::Backward))
+    }
+
     /// Whether what is shown needs motion search (slow on a CPU Vulkan device, so only then).
     pub fn needs_motion(&self) -> bool {
-        self.arrows
+        self.needs_backward()
+            || self.arrows
             || matches!(self.mode, Mode::Predicted | Mode::Residual | Mode::Split | Mode::Flow)
             || (self.mode.is_heatmap() && self.metric.needs_motion())
     }
@@ -410,6 +419,7 @@ impl Default for Settings {
             plots: false,
             range: SearchRange::default(),
             lambda: Lambda::default(),
+            fb: false,
             arrows: false,
             arrow_scale: 4.0,
             flow_scale: None,

@@ -63,6 +63,9 @@ pub struct RunSettings {
     /// `--lambda` (absent in outputs from before it existed: 0).
     #[serde(default)]
     pub lambda: u32,
+    /// `--fb`.
+    #[serde(default)]
+    pub fb: bool,
     pub quant: u32,
     pub max_frames: Option<usize>,
     /// `--export` items beyond the default (sorted), and `--dump` kinds.

@@ -26,7 +26,7 @@ macro_rules! npy_value {
         }
     )*};
 }
-npy_value!(u32, i32, f32);
+npy_value!(u32, i32, f32, u16, i16);
 
 /// A `[rows, ...row_shape]` array of `T` streamed to `path`.
 pub struct NpyStream<T: NpyValue> {

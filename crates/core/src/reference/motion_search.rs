@@ -152,3 +152,21 @@ pub fn motion_costs(
     }
     out
 }
+
+/// The forward–backward inconsistency of every block (`--fb`; docs/ARCHITECTURE.md, "Forward–backward
+/// check"). For block b at (x0, y0), w × h, with forward vector v (frame t into t − 1): b′ is the block
+/// of the grid holding the pixel (x0 + ⌊(w − 1)/2⌋ + dx, y0 + ⌊(h − 1)/2⌋ + dy), clamped to the frame,
+/// and the error is |dx + dx_back(b′)| + |dy + dy_back(b′)|, with `backward` the search from frame
+/// t − 1 into frame t. 0 where the two searches agree; large at occlusions and ties.
+pub fn fb_errors(grid: &BlockGrid, forward: &[MotionVector], backward: &[MotionVector]) -> Vec<u32> {
+    grid.rects()
+        .zip(forward)
+        .map(|(r, v)| {
+            let px = (i64::from(r.x0) + (i64::from(r.w) - 1) / 2 + i64::from(v.dx)).clamp(0, i64::from(grid.width) - 1);
+            let py =
+                (i64::from(r.y0) + (i64::from(r.h) - 1) / 2 + i64::from(v.dy)).clamp(0, i64::from(grid.height) - 1);
+            let b = backward[(py as u32 / grid.block * grid.blocks_x() + px as u32 / grid.block) as usize];
+            (v.dx + b.dx).unsigned_abs() + (v.dy + b.dy).unsigned_abs()
+        })
+        .collect()
+}

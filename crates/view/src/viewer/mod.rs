@@ -68,6 +68,8 @@ pub struct ViewerOptions {
     pub flow_scale: Option<f32>,
     /// The motion search's weight λ of |dx| + |dy|.
     pub lambda: Lambda,
+    /// `--fb`: run the backward search and the forward–backward check.
+    pub fb: bool,
     pub present: PresentMode,
     /// Save what is presented at frame `at_frame` as PNG, then exit.
     pub screenshot: Option<(PathBuf, usize)>,
@@ -225,6 +227,7 @@ impl App {
             range: o.range,
             flow_scale: o.flow_scale,
             lambda: o.lambda,
+            fb: o.fb,
             reference,
             amplify: o.amplify.clamp(1, 64),
             wipe: o.wipe,
@@ -730,6 +733,7 @@ impl Running {
         self.player.set_motion(self.settings.needs_motion(), self.settings.range, self.settings.lambda)?;
         // Likewise the symbol stream (trit view, non-zero and rate heatmaps).
         self.player.set_symbols(self.settings.needs_symbols(), self.settings.quant)?;
+        self.player.set_backward(self.settings.needs_backward())?;
         let presenter = &self.presenter;
         // Waiting for a screenshot the player does not loop, so it can tell when the frame is past the end.
         let looping = self.settings.looping && wanted.is_none();
