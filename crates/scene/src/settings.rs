@@ -257,6 +257,11 @@ impl Metric {
         matches!(self, Metric::Nonzero | Metric::Rate)
     }
 
+    /// Whether a lower value is worse (A/B PSNR): the worst-blocks list then starts at the lowest.
+    pub fn lower_is_worse(self) -> bool {
+        self == Metric::AbPsnr
+    }
+
     pub fn is_motion_compensated(self) -> bool {
         matches!(self, Metric::McSad | Metric::McSse)
     }
@@ -325,6 +330,9 @@ pub struct Settings {
     pub arrows: bool,
     /// Arrow length in multiples of the vector.
     pub arrow_scale: f32,
+    /// Arrows hide vectors whose MC gain (zero-vector SAD − best SAD) is below this; 0 shows all
+    /// (`--min-gain`).
+    pub min_gain: u32,
     /// Set by the O key: the open-file field takes the keyboard focus on the next frame.
     pub focus_open: bool,
     pub playing: bool,
@@ -367,7 +375,8 @@ impl Settings {
                 || self.wipe.is_some())
     }
 
-    /// Whether what is shown needs motion search (slow on a CPU Vulkan device, so only then).
+    /// Whether what is shown needs motion search (slow on a CPU Vulkan device, so only then). The
+    /// arrows' gain filter reads `motion_cost`, which runs with it (the motion group).
     pub fn needs_motion(&self) -> bool {
         self.arrows
             || matches!(self.mode, Mode::Predicted | Mode::Residual | Mode::Split)
@@ -391,6 +400,7 @@ impl Default for Settings {
             range: SearchRange::default(),
             arrows: false,
             arrow_scale: 4.0,
+            min_gain: 0,
             focus_open: false,
             playing: true,
             looping: true,
