@@ -75,6 +75,21 @@ fn view_and_plain_input_reject_bad_arguments_in_one_line_before_any_window() {
 }
 
 #[test]
+fn min_gain_takes_a_whole_number_from_zero_and_names_itself_otherwise() {
+    // view, plain INPUT and record: before any window or file.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.mp4");
+    let o = out.to_str().unwrap();
+    for bad in ["-1", "x", "2.5"] {
+        let expect = format!("'{bad}' for '--min-gain <G>'");
+        assert_one_line_error(&vidscope(&["view", CLIP, "--min-gain", bad]), &expect);
+        assert_one_line_error(&vidscope(&[CLIP, "--min-gain", bad]), &expect);
+        assert_one_line_error(&vidscope(&["record", CLIP, "-o", o, "--overlay", "arrows", "--min-gain", bad]), &expect);
+    }
+    assert!(!out.exists(), "no output file after an error");
+}
+
+#[test]
 fn record_with_a_reference_writes_one_frame_per_compared_frame_and_refuses_a_bad_reference() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("ab.mp4");
