@@ -1,7 +1,7 @@
 //! `vidscope record` from the command line: frame counts and sizes of real files (decoded by the
 //! `ffmpeg` CLI), odd output sizes, the arrows' `--min-gain`, and one-line errors with exit status 2
-//! for bad arguments; also
-//! the bad-argument errors of `vidscope view` and plain `vidscope INPUT`, which come before any window.
+//! for bad arguments; also the bad-argument errors of `vidscope view` and plain `vidscope INPUT`,
+//! which come before any window.
 #![cfg(feature = "ffmpeg")]
 
 use std::path::Path;
