@@ -115,6 +115,10 @@ pub struct ViewArgs {
     /// Start with motion-vector arrows on (key V), coloured by the block's MC-SAD
     #[arg(long)]
     pub arrows: bool,
+    /// Arrows hide vectors whose MC gain (zero-vector SAD − best SAD, the mc-gain metric) is below G;
+    /// 0 shows all (also a slider in the panel)
+    #[arg(long, value_name = "G", default_value_t = 0, value_parser = parse_min_gain, allow_negative_numbers = true)]
+    pub min_gain: u32,
     /// Learner warp parameters (float32 .npy [P,By,Bx,2|4] or [By,Bx,2|4]) used for the prediction
     #[arg(long, value_name = "FILE.npy")]
     pub warp_params: Option<PathBuf>,
@@ -180,6 +184,11 @@ pub fn parse_flow_scale(s: &str) -> Result<f32, String> {
         .ok_or_else(|| format!("{s:?}: expected a number of pixels in (0, 1024]"))
 }
 
+/// Parses `--min-gain` (a whole number of SAD units, ≥ 0); clap names the option in its one-line error.
+fn parse_min_gain(s: &str) -> Result<u32, String> {
+    s.trim().parse::<u32>().map_err(|_| "expected a whole number >= 0 (an MC gain in SAD units; 0 shows all)".into())
+}
+
 /// Parses `WxH` (both > 0) for `--size`.
 pub fn parse_size(s: &str) -> anyhow::Result<(u32, u32)> {
     s.split_once(['x', 'X'])
@@ -218,6 +227,7 @@ impl ViewArgs {
             paused: self.paused,
             hide_ui: self.hide_ui,
             arrows: self.arrows,
+            min_gain: self.min_gain,
             warp_params: self.warp_params,
             block: self.block,
             range: self.range,
@@ -273,6 +283,9 @@ pub struct RecordArgs {
     /// Comma list: heatmap (over the mode's picture), arrows (motion vectors)
     #[arg(long, value_name = "LIST", default_value = "")]
     pub overlay: String,
+    /// With --overlay arrows: hide vectors whose MC gain (zero-vector SAD − best SAD) is below G; 0 shows all
+    #[arg(long, value_name = "G", default_value_t = 0, value_parser = parse_min_gain, allow_negative_numbers = true)]
+    pub min_gain: u32,
     /// Output size WxH (default: the clip's size); the picture is fitted as in the viewer
     #[arg(long, value_name = "WxH")]
     pub size: Option<String>,
@@ -347,6 +360,7 @@ impl RecordArgs {
             trit_plane: self.trit_plane,
             heatmap,
             arrows,
+            min_gain: self.min_gain,
             size: self.size.as_deref().map(parse_size).transpose()?,
             frames: self.frames,
             start: self.start,

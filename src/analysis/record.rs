@@ -36,6 +36,8 @@ pub struct RecordOptions {
     pub heatmap: bool,
     /// `--overlay arrows`: motion-vector arrows.
     pub arrows: bool,
+    /// `--min-gain`: the arrows hide vectors whose MC gain is below it (0 shows all).
+    pub min_gain: u32,
     /// Output size (default: the clip's).
     pub size: Option<(u32, u32)>,
     pub frames: Option<usize>,
@@ -156,6 +158,7 @@ fn settings(opts: &RecordOptions, reference: bool) -> Settings {
         quant: opts.quant,
         trit_plane: opts.trit_plane,
         arrows: opts.arrows,
+        min_gain: opts.min_gain,
         block: opts.block,
         range: opts.range,
         flow_scale: opts.flow_scale,

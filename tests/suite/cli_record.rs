@@ -1,6 +1,7 @@
 //! `vidscope record` from the command line: frame counts and sizes of real files (decoded by the
-//! `ffmpeg` CLI), odd output sizes, and one-line errors with exit status 2 for bad arguments; also
-//! the bad-argument errors of `vidscope view` and plain `vidscope INPUT`, which come before any window.
+//! `ffmpeg` CLI), odd output sizes, the arrows' `--min-gain`, and one-line errors with exit status 2
+//! for bad arguments; also the bad-argument errors of `vidscope view` and plain `vidscope INPUT`,
+//! which come before any window.
 #![cfg(feature = "ffmpeg")]
 
 use std::path::Path;
@@ -72,6 +73,50 @@ fn view_and_plain_input_reject_bad_arguments_in_one_line_before_any_window() {
     }
     assert_one_line_error(&vidscope(&[CLIP, "--trit-plane", "9", "--quant", "3"]), "--trit-plane 9");
     assert_one_line_error(&vidscope(&["view", CLIP, "--record-dir", "/nonexistent/dir"]), "--record-dir");
+}
+
+#[test]
+fn min_gain_takes_a_whole_number_from_zero_and_names_itself_otherwise() {
+    // view, plain INPUT and record: before any window or file.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.mp4");
+    let o = out.to_str().unwrap();
+    for bad in ["-1", "x", "2.5"] {
+        let expect = format!("'{bad}' for '--min-gain <G>'");
+        assert_one_line_error(&vidscope(&["view", CLIP, "--min-gain", bad]), &expect);
+        assert_one_line_error(&vidscope(&[CLIP, "--min-gain", bad]), &expect);
+        assert_one_line_error(&vidscope(&["record", CLIP, "-o", o, "--overlay", "arrows", "--min-gain", bad]), &expect);
+    }
+    assert!(!out.exists(), "no output file after an error");
+}
+
+/// Chroma samples away from gray over every frame of a recording of a gray input: the arrows.
+fn coloured_chroma(path: &Path) -> usize {
+    let mut source = vidscope::video::open(path.to_str().unwrap()).expect("open the recording");
+    let mut n = 0;
+    while let Some(f) = source.next_frame().expect("decode the recording") {
+        let c = f.chroma.expect("the recording has chroma");
+        n += c.cb.iter().zip(&c.cr).filter(|(&b, &r)| b.abs_diff(128) > 12 || r.abs_diff(128) > 12).count();
+    }
+    n
+}
+
+#[test]
+fn record_min_gain_hides_the_arrows_of_vectors_that_save_less() {
+    // The synthetic clip is gray and moves by (2, 1): every vector saves SAD, none above 255 per pixel.
+    let dir = tempfile::tempdir().unwrap();
+    let record = |name: &str, min_gain: &str| {
+        let out = dir.path().join(name);
+        let o = out.to_str().unwrap();
+        let args = ["record", "synthetic:160x120/4", "-o", o, "--overlay", "arrows", "--start", "1", "--frames", "2"];
+        let run = vidscope(&[&args[..], &["--min-gain", min_gain]].concat());
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        coloured_chroma(&out)
+    };
+    let all = record("all.mp4", "0");
+    assert!(all > 100, "only {all} coloured chroma samples with every arrow drawn");
+    let none = record("none.mp4", "100000000");
+    assert!(none < 5, "{none} coloured chroma samples with a gain no block reaches");
 }
 
 #[test]

@@ -615,6 +615,43 @@ fn vector_arrows_are_drawn_over_the_moving_half_only() {
     assert!(still < moving / 2, "{still} coloured pixels over the still half (moving half: {moving})");
 }
 
+/// Arrow-coloured pixels (gray has none) in columns x0..x1 of a screenshot.
+fn coloured_pixels(png: &Png, x0: u32, x1: u32) -> usize {
+    (0..png.height)
+        .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+        .filter(|&(x, y)| {
+            let p = png.px(x, y);
+            p.iter().max().unwrap() - p.iter().min().unwrap() > 30
+        })
+        .count()
+}
+
+#[test]
+fn min_gain_hides_the_vectors_that_save_less_than_it() {
+    // The still half's zero vectors save nothing (gain 0): at --min-gain 1 their dots go and the
+    // moving half's arrows stay; a gain no block reaches hides every arrow.
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let some = screenshot_with(dir.path(), &clip, "raw", 4, (W, H), &["--arrows", "--min-gain", "1"]);
+    let (moving, still) = (coloured_pixels(&some, 0, W / 2), coloured_pixels(&some, W / 2, W));
+    assert!(moving > 150, "only {moving} arrow pixels over the moving half at --min-gain 1");
+    assert!(still < 5, "{still} coloured pixels over the still half at --min-gain 1");
+    let none = screenshot_with(dir.path(), &clip, "raw", 4, (W, H), &["--arrows", "--min-gain", "100000000"]);
+    assert_eq!(coloured_pixels(&none, 0, W), 0, "arrows drawn above every block's gain");
+}
+
+#[test]
+fn blocks_too_small_to_read_draw_one_arrow_per_group() {
+    // Blocks of 4 px at zoom 1 are under 12 px: arrows stand for groups of 4x4 blocks (16 px), with
+    // the group's median vector, (-2, -1) over the moving half.
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let png = screenshot_with(dir.path(), &clip, "raw", 4, (W, H), &["--arrows", "--min-gain", "1", "-b", "4"]);
+    let (moving, still) = (coloured_pixels(&png, 0, W / 2), coloured_pixels(&png, W / 2, W));
+    assert!(moving > 150, "only {moving} arrow pixels over the moving half");
+    assert!(still < 5, "{still} coloured pixels over the still half");
+}
+
 #[test]
 fn split_view_shows_the_diff_left_and_the_residual_right() {
     // A window twice the clip's width: each pane shows the whole frame at zoom 1.

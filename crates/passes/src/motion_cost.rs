@@ -71,6 +71,17 @@ impl MotionCostPass {
     }
 }
 
+/// The `mc-gain` heatmap: what a block's vector saves over the zero vector. The arrows' gain filter
+/// (`--min-gain`) reads it too.
+pub const MC_GAIN: MetricExport = MetricExport {
+    name: "mc-gain",
+    label: "MC gain (SAD)",
+    about: "zero-vector SAD − best SAD: what the block's vector saves",
+    buffer: COSTS,
+    record_words: RECORD_WORDS,
+    value: |w| w[1].saturating_sub(w[0]) as f32,
+};
+
 /// The motion_cost pass's identity and exports (see `PassDesc`).
 pub const MOTION_COST: PassDesc = PassDesc {
     name: "motion_cost",
@@ -86,14 +97,7 @@ pub const MOTION_COST: PassDesc = PassDesc {
             about:
                 "per block (best SAD, zero-vector SAD, second-best SAD at Chebyshev distance >= 2 from the best vector)",
         }),
-        Export::Metric(MetricExport {
-            name: "mc-gain",
-            label: "MC gain (SAD)",
-            about: "zero-vector SAD − best SAD: what the block's vector saves",
-            buffer: COSTS,
-            record_words: RECORD_WORDS,
-            value: |w| w[1].saturating_sub(w[0]) as f32,
-        }),
+        Export::Metric(MC_GAIN),
         Export::Metric(MetricExport {
             name: "confidence",
             label: "confidence (SAD)",

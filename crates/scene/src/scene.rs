@@ -2,14 +2,16 @@
 //! inputs, the heatmap scale and the vector arrows. Shared by the window and headless `vidscope
 //! record`, so a recording made either way has the same pixels.
 
+use crate::arrow_field::{field, group_size, BlockMotion};
 use crate::display::DisplayPush;
 use crate::gpu::{DisplayInputs, GpuBuffer};
 use crate::overlay::Arrow;
+use crate::passes::motion_cost::MC_GAIN;
 use crate::passes::outputs as out;
 use crate::passes::{metric_exports, MetricExport};
 use crate::player::Player;
 use crate::reference::symbols::HEADER_NONZERO;
-use crate::reference::{psnr_from_sse, BlockStat};
+use crate::reference::{psnr_from_sse, BlockRate, BlockRect, BlockStat};
 use crate::settings::{Metric, Mode, Plane, Settings};
 use crate::video::ColourMatrix;
 use glam::Vec2;
@@ -69,58 +71,48 @@ impl View {
 /// The heatmap's (min, max) over the current blocks for the chosen metric (A/B PSNR: over the blocks
 /// that differ, in dB).
 pub fn metric_range(settings: &Settings, player: &Player) -> (f32, f32) {
-    let grid = player.grid();
-    let mut lo = f32::MAX;
-    let mut hi = 0f32;
-    let metric = settings.metric;
-    if metric == Metric::AbPsnr {
-        for (s, rect) in player.ab.stats.iter().zip(grid.rects()) {
-            let db = psnr_from_sse(u64::from(s.sse), rect.count() as u64) as f32;
-            if db.is_finite() {
-                lo = lo.min(db);
-                hi = hi.max(db);
-            }
-        }
-        return if lo > hi { (0.0, 0.0) } else { (lo, hi) };
-    }
-    if let Some((m, _)) = metric.pass_export() {
-        // Blocks whose value is 0 are untinted, as for SAD.
-        for &v in pass_values(player, m).iter().filter(|v| **v > 0.0 && v.is_finite()) {
-            lo = lo.min(v);
-            hi = hi.max(v);
-        }
-        return if lo > hi { (0.0, 0.0) } else { (lo, hi) };
-    }
-    if metric.is_learner() {
-        // Blocks without non-zero trits are untinted, so they do not count towards the range.
-        let record_words = player.symbol_layout.record_words() as usize;
-        let nonzero = |i: usize| player.symbols.get(i * record_words + HEADER_NONZERO as usize).copied();
-        for (i, rate) in player.rates.iter().enumerate() {
-            let n = nonzero(i).unwrap_or(0);
-            let v = if metric == Metric::Rate { rate.total() as f32 } else { n as f32 };
-            if n > 0 {
-                lo = lo.min(v);
-                hi = hi.max(v);
-            }
-        }
-        return if lo > hi { (0.0, 0.0) } else { (lo, hi) };
-    }
-    let stats = if metric.is_motion_compensated() { &player.mc_stats } else { &player.stats };
-    for (s, rect) in stats.iter().zip(grid.rects()) {
-        let v = match metric {
-            Metric::Sad | Metric::McSad => s.sad as f32,
-            Metric::Sse | Metric::McSse => s.sse as f32,
-            Metric::Mean => BlockStat::mean(s.sum_a, rect.count()),
-            Metric::Nonzero | Metric::Rate | Metric::AbPsnr | Metric::Pass(_) => 0.0,
-        };
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
+    let (lo, hi) = block_values(settings.metric, player)
+        .into_iter()
+        .flatten()
+        .fold((f32::MAX, 0f32), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if lo > hi {
         (0.0, 0.0)
     } else {
         (lo, hi)
     }
+}
+
+/// The shown frame's value of `metric` per block, row-major; `None` for the blocks the heatmap leaves
+/// untinted and the auto scale skips (A/B PSNR: identical blocks; a pass metric: 0; the learner
+/// metrics: no non-zero trits). Empty before the metric's pass ran.
+pub fn block_values(metric: Metric, player: &Player) -> Vec<Option<f32>> {
+    let grid = player.grid();
+    if metric == Metric::AbPsnr {
+        let psnr = |(s, rect): (&BlockStat, BlockRect)| psnr_from_sse(u64::from(s.sse), rect.count() as u64) as f32;
+        return player.ab.stats.iter().zip(grid.rects()).map(psnr).map(|db| db.is_finite().then_some(db)).collect();
+    }
+    if let Some((m, _)) = metric.pass_export() {
+        // Blocks whose value is 0 are untinted, as for SAD.
+        return pass_values(player, m).iter().map(|&v| (v > 0.0 && v.is_finite()).then_some(v)).collect();
+    }
+    if metric.is_learner() {
+        // Blocks without non-zero trits are untinted, so they do not count towards the range.
+        let record_words = player.symbol_layout.record_words() as usize;
+        let nonzero = |i: usize| player.symbols.get(i * record_words + HEADER_NONZERO as usize).copied();
+        let value = |(i, rate): (usize, &BlockRate)| {
+            let n = nonzero(i).unwrap_or(0);
+            (n > 0).then(|| if metric == Metric::Rate { rate.total() as f32 } else { n as f32 })
+        };
+        return player.rates.iter().enumerate().map(value).collect();
+    }
+    let stats = if metric.is_motion_compensated() { &player.mc_stats } else { &player.stats };
+    let value = |(s, rect): (&BlockStat, BlockRect)| match metric {
+        Metric::Sad | Metric::McSad => s.sad as f32,
+        Metric::Sse | Metric::McSse => s.sse as f32,
+        Metric::Mean => BlockStat::mean(s.sum_a, rect.count()),
+        Metric::Nonzero | Metric::Rate | Metric::AbPsnr | Metric::Pass(_) => 0.0,
+    };
+    stats.iter().zip(grid.rects()).map(|b| Some(value(b))).collect()
 }
 
 /// The shown frame's values of a pass metric (empty before its pass ran).
@@ -278,25 +270,41 @@ fn metric_buffer(metric: Metric, player: &Player, compare: bool) -> &GpuBuffer {
     }
 }
 
-/// Motion-vector arrows for the blocks on screen, in egui points (`ppp` pixels per point); none when
-/// blocks are too small on screen to read (under 6 points) or motion search has not run.
+/// The group side g (in blocks) the arrows are drawn with at this zoom: 1, or the smallest power of
+/// two that puts arrows at least 12 points apart (`arrow_field::group_size`).
+pub fn arrow_group(player: &Player, view: &View, ppp: f32) -> u32 {
+    group_size(player.grid().block as f32 * view.zoom / ppp)
+}
+
+/// Motion-vector arrows in egui points (`ppp` pixels per point): one per block, or per group of
+/// g×g blocks with the group's median vector where blocks are small on screen, hiding vectors whose
+/// MC gain is below `min_gain` (docs/ARCHITECTURE.md, "Arrows"); none before motion search ran.
 pub fn arrows(settings: &Settings, player: &Player, view: &View, ppp: f32) -> Vec<Arrow> {
     let (motion, mc) = (&player.motion, &player.mc_stats);
     if !settings.arrows || player.shown().is_none() || motion.len() != mc.len() {
         return Vec::new();
     }
-    let grid = player.grid();
-    let to_points = |p: Vec2| (view.window_from_image(p) / ppp).into();
-    if grid.block as f32 * view.zoom / ppp < 6.0 {
+    // motion_cost runs with motion search, so the shown frame's gains are there whenever its vectors are.
+    let gains = pass_values(player, &MC_GAIN);
+    if settings.min_gain > 0 && gains.len() != motion.len() {
         return Vec::new();
     }
+    let blocks: Vec<BlockMotion> = motion
+        .iter()
+        .zip(mc)
+        .enumerate()
+        .map(|(i, (v, m))| BlockMotion { dx: v.dx, dy: v.dy, mc_sad: m.sad, gain: gains.get(i).copied() })
+        .collect();
+    let to_points = |p: Vec2| (view.window_from_image(p) / ppp).into();
+    // Coloured against the frame's largest MC-SAD, so a colour means the same with or without groups.
     let max_sad = mc.iter().map(|m| m.sad).max().unwrap_or(0).max(1) as f32;
-    grid.rects()
-        .zip(motion.iter().zip(mc))
-        .map(|(r, (v, m))| {
-            let centre = Vec2::new(r.x0 as f32, r.y0 as f32) + Vec2::new(r.w as f32, r.h as f32) / 2.0;
-            let tip = centre + Vec2::new(v.dx as f32, v.dy as f32) * settings.arrow_scale;
-            Arrow { from: to_points(centre), to: to_points(tip), t: m.sad as f32 / max_sad }
+    let group = arrow_group(player, view, ppp);
+    field(&player.grid(), &blocks, settings.min_gain, group)
+        .into_iter()
+        .map(|a| {
+            let centre = Vec2::from(a.centre);
+            let tip = centre + Vec2::new(a.dx as f32, a.dy as f32) * settings.arrow_scale;
+            Arrow { from: to_points(centre), to: to_points(tip), t: a.mc_sad as f32 / max_sad }
         })
         .collect()
 }

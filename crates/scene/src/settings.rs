@@ -267,6 +267,11 @@ impl Metric {
         matches!(self, Metric::Nonzero | Metric::Rate)
     }
 
+    /// Whether a lower value is worse (A/B PSNR): the worst-blocks list then starts at the lowest.
+    pub fn lower_is_worse(self) -> bool {
+        self == Metric::AbPsnr
+    }
+
     pub fn is_motion_compensated(self) -> bool {
         matches!(self, Metric::McSad | Metric::McSse)
     }
@@ -343,6 +348,9 @@ pub struct Settings {
     /// The flow view's scale: a vector this long (pixels) is fully saturated; `None` = the search
     /// range R. Fixed, never normalised per frame, so colours compare across frames.
     pub flow_scale: Option<f32>,
+    /// Arrows hide vectors whose MC gain (zero-vector SAD − best SAD) is below this; 0 shows all
+    /// (`--min-gain`).
+    pub min_gain: u32,
     /// Set by the O key: the open-file field takes the keyboard focus on the next frame.
     pub focus_open: bool,
     pub playing: bool,
@@ -395,7 +403,8 @@ impl Settings {
         self.fb || (self.mode.is_heatmap() && self.metric.pass_group() == Some(Group::Backward))
     }
 
-    /// Whether what is shown needs motion search (slow on a CPU Vulkan device, so only then).
+    /// Whether what is shown needs motion search (slow on a CPU Vulkan device, so only then). The
+    /// arrows' gain filter reads `motion_cost`, which runs with it (the motion group).
     pub fn needs_motion(&self) -> bool {
         self.needs_backward()
             || self.arrows
@@ -423,6 +432,7 @@ impl Default for Settings {
             arrows: false,
             arrow_scale: 4.0,
             flow_scale: None,
+            min_gain: 0,
             focus_open: false,
             playing: true,
             looping: true,

@@ -6,6 +6,7 @@ mod keys;
 mod model;
 pub mod plots;
 mod widgets;
+pub mod worst_lists;
 
 pub use keys::{on_key, KEYS};
 pub use model::*;

@@ -27,12 +27,19 @@ pub enum Action {
     ResetView,
     /// A key asked for an A/B view without a reference open.
     NeedsReference,
+    /// Pin block (by, bx) for the readout while the pointer is off the picture (again: unpin).
+    PinBlock {
+        by: u32,
+        bx: u32,
+    },
     Quit,
 }
 
-/// What the pointer is over.
+/// What the pointer is over, or the pinned block (at its centre pixel) while it is off the picture.
 #[derive(Clone, Debug, Default)]
 pub struct Hover {
+    /// The readout is of the pinned block, not of the pointer.
+    pub pinned: bool,
     pub x: u32,
     pub y: u32,
     pub luma: u8,
@@ -103,6 +110,8 @@ pub struct Hud {
     pub message: Option<String>,
     /// Where the prediction comes from, while a view uses it.
     pub prediction: Option<String>,
+    /// How the arrows are drawn (one per block or per group, the gain filter), while they are on.
+    pub arrows: Option<String>,
     pub recording: bool,
     /// The reference (B) line: its name, offset and how it differs from A (frame rate, pixel format).
     pub reference: Option<String>,

@@ -22,6 +22,50 @@ struct FrameTotals {
     ab: Option<(f64, Option<f64>)>,
 }
 
+/// A per-frame curve of the plots, as the worst-frames list ranks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Curve {
+    #[default]
+    Sad,
+    Sse,
+    McSad,
+    McSse,
+    /// A/B luma PSNR (with `--ref`); identical frames are ∞.
+    Psnr,
+    Ssim,
+}
+
+impl Curve {
+    pub const ALL: [Curve; 6] = [Curve::Sad, Curve::Sse, Curve::McSad, Curve::McSse, Curve::Psnr, Curve::Ssim];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Curve::Sad => "SAD",
+            Curve::Sse => "SSE",
+            Curve::McSad => "MC-SAD",
+            Curve::McSse => "MC-SSE",
+            Curve::Psnr => "A/B PSNR",
+            Curve::Ssim => "A/B SSIM",
+        }
+    }
+
+    /// Whether a lower value is worse (the A/B quality curves).
+    pub fn lower_is_worse(self) -> bool {
+        matches!(self, Curve::Psnr | Curve::Ssim)
+    }
+
+    fn value(self, f: &FrameTotals) -> Option<f64> {
+        match self {
+            Curve::Sad => Some(f.sad as f64),
+            Curve::Sse => Some(f.sse as f64),
+            Curve::McSad => f.mc.map(|m| m.0 as f64),
+            Curve::McSse => f.mc.map(|m| m.1 as f64),
+            Curve::Psnr => f.ab.map(|a| a.0),
+            Curve::Ssim => f.ab.and_then(|a| a.1),
+        }
+    }
+}
+
 /// What the plots show: totals per frame index, for the current file and block size.
 #[derive(Clone, Debug, Default)]
 pub struct FrameHistory {
@@ -87,6 +131,11 @@ impl FrameHistory {
 
     pub fn is_empty(&self) -> bool {
         self.frames.is_empty()
+    }
+
+    /// (frame, value) of `curve` for the frames that have it, in frame order.
+    pub fn curve(&self, curve: Curve) -> Vec<(usize, f64)> {
+        self.frames.iter().filter_map(|(&i, f)| curve.value(f).map(|v| (i, v))).collect()
     }
 
     /// (frame, total SAD) in frame order.
@@ -196,6 +245,16 @@ mod tests {
         // Recomputed without motion: the MC totals stay.
         h.record(1, &[stat(5), stat(5)], &[]);
         assert_eq!(h.series(|f| f.mc.map(|m| m.0 as f64)), vec![[1.0, 1.0]]);
+    }
+
+    #[test]
+    fn curves_list_only_the_frames_that_have_them() {
+        let mut h = FrameHistory::default();
+        h.record(3, &[stat(4)], &[stat(1)]);
+        h.record(1, &[stat(7)], &[]);
+        assert_eq!(h.curve(Curve::Sad), vec![(1, 7.0), (3, 4.0)]);
+        assert_eq!(h.curve(Curve::McSse), vec![(3, 2.0)]);
+        assert!(h.curve(Curve::Psnr).is_empty());
     }
 
     #[test]

@@ -111,6 +111,11 @@ fn analysis_controls(ui: &mut egui::Ui, s: &mut Settings, actions: &mut Vec<Acti
         ui.checkbox(&mut s.arrows, "vector arrows");
         ui.add_enabled(s.arrows, egui::Slider::new(&mut s.arrow_scale, 0.5..=8.0).text("length"));
     });
+    // Up to the largest gain a block of this size can have (all 255 apart); a larger --min-gain stays.
+    let most = 255 * s.block.get() * s.block.get();
+    let slider = egui::Slider::new(&mut s.min_gain, 0..=most).logarithmic(true).clamping(egui::SliderClamping::Edits);
+    ui.add_enabled(s.arrows, slider.text("min gain"))
+        .on_hover_text("hide vectors whose MC gain (zero-vector SAD − best SAD) is below this; 0 shows all");
 }
 
 /// Colormap, opacity, scale, the trit plane and quantiser, grid and luma-only.
@@ -344,6 +349,9 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
             if let Some(p) = &hud.prediction {
                 ui.monospace(p);
             }
+            if let Some(a) = &hud.arrows {
+                ui.monospace(a);
+            }
             ui.monospace(format!("{}  present {}", hud.device, hud.present_mode));
             if let Some(b) = &hud.behind {
                 ui.colored_label(egui::Color32::from_rgb(255, 170, 60), b);
@@ -360,8 +368,9 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
                     Some((cb, cr)) => ui.monospace(format!("pixel ({}, {})  Y {}  Cb {cb}  Cr {cr}", h.x, h.y, h.luma)),
                     None => ui.monospace(format!("pixel ({}, {})  luma {}", h.x, h.y, h.luma)),
                 };
+                let pinned = if h.pinned { "pinned " } else { "" };
                 ui.monospace(format!(
-                    "block (by {}, bx {})  SAD {}  SSE {}  mean {:.2}",
+                    "{pinned}block (by {}, bx {})  SAD {}  SSE {}  mean {:.2}",
                     h.by, h.bx, h.sad, h.sse, h.mean
                 ));
                 if let Some(ab) = &h.ab {

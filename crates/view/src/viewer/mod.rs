@@ -59,6 +59,8 @@ pub struct ViewerOptions {
     pub hide_ui: bool,
     /// Start with motion-vector arrows on.
     pub arrows: bool,
+    /// The arrows' gain filter at start (`--min-gain`; 0 shows all).
+    pub min_gain: u32,
     /// Learner warp parameters (`--warp-params`) used for the prediction instead of the vectors.
     pub warp_params: Option<PathBuf>,
     pub block: BlockSize,
@@ -137,6 +139,10 @@ struct Running {
     view: View,
     /// Per-frame totals for the plots panel.
     history: ui::plots::FrameHistory,
+    /// The worst-N lists' curve and N.
+    worst: ui::worst_lists::WorstLists,
+    /// The block (by, bx) the readout shows while the pointer is off the picture (a worst-blocks click).
+    pinned: Option<(u32, u32)>,
     path_field: String,
     file_dialog: FileDialog,
     /// Set by the D key: the dialog opens after this frame's egui pass, so the key's own text event
@@ -223,6 +229,7 @@ impl App {
             playing: !o.paused,
             show_ui: !o.hide_ui,
             arrows: o.arrows,
+            min_gain: o.min_gain,
             block: o.block,
             range: o.range,
             flow_scale: o.flow_scale,
@@ -273,6 +280,8 @@ impl App {
             presenter,
             player,
             history: ui::plots::FrameHistory::default(),
+            worst: ui::worst_lists::WorstLists::default(),
+            pinned: None,
             egui_state,
             egui_ctx,
             ctx,
@@ -568,6 +577,7 @@ impl Running {
                     return;
                 }
                 self.history.clear();
+                self.pinned = None;
                 if let Err(e) = self.player.set_block(&self.ctx, self.settings.block) {
                     self.notify(format!("block size {}: {e}", self.settings.block));
                 }
@@ -599,6 +609,7 @@ impl Running {
                         self.player = p;
                         self.settings.reference = self.player.reference.is_some();
                         self.history.clear();
+                        self.pinned = None;
                         self.window.set_title(&format!("vidscope — {path}"));
                         self.fit_view();
                         self.message = None;
@@ -633,6 +644,9 @@ impl Running {
                 self.window.set_fullscreen(if full { None } else { Some(Fullscreen::Borderless(None)) });
             }
             Action::ResetView => self.fit_view(),
+            Action::PinBlock { by, bx } => {
+                self.pinned = if self.pinned == Some((by, bx)) { None } else { Some((by, bx)) };
+            }
             Action::NeedsReference => {
                 self.notify("the A/B views need a reference video: vidscope view INPUT --ref REF".into())
             }
@@ -670,17 +684,31 @@ impl Running {
         })
     }
 
+    /// The readout: the pixel and block under the pointer on the picture, else the pinned block (at
+    /// its centre pixel).
     fn hover(&self) -> Option<ui::Hover> {
-        if self.egui_ctx.is_pointer_over_egui() || self.player.shown().is_none() {
-            return None;
+        self.player.shown()?;
+        let grid = self.player.grid();
+        let pointed = if self.egui_ctx.is_pointer_over_egui() { None } else { self.cursor_in_image() };
+        match pointed {
+            Some((x, y)) => Some(self.readout(x, y, false)),
+            None => {
+                let (by, bx) = self.pinned.filter(|&(by, bx)| by < grid.blocks_y() && bx < grid.blocks_x())?;
+                let r = grid.rect(by, bx);
+                Some(self.readout(r.x0 + (r.w - 1) / 2, r.y0 + (r.h - 1) / 2, true))
+            }
         }
-        let (x, y) = self.cursor_in_image()?;
+    }
+
+    /// The readout of image pixel (x, y) and its block.
+    fn readout(&self, x: u32, y: u32, pinned: bool) -> ui::Hover {
         let w = self.player.info.width;
         let grid = self.player.grid();
         let (bx, by) = (x / grid.block, y / grid.block);
         let i = (by * grid.blocks_x() + bx) as usize;
         let stat = self.player.stats.get(i).copied().unwrap_or_default();
-        Some(ui::Hover {
+        ui::Hover {
+            pinned,
             x,
             y,
             luma: self.player.luma.get((y * w + x) as usize).copied().unwrap_or(0),
@@ -709,7 +737,7 @@ impl Running {
                 .zip(&self.player.pass_values)
                 .filter_map(|(m, values)| Some((m.label, *values.get(i)?)))
                 .collect(),
-        })
+        }
     }
 
     /// One redraw: the queued keys, then the tick, the HUD, egui, the draw and its captures.
@@ -837,6 +865,7 @@ impl Running {
                 Some(w) => format!("prediction: warp params {}", w.path.display()),
                 None => format!("prediction: motion search ±{}", self.settings.range),
             }),
+            arrows: self.settings.arrows.then(|| self.arrows_line()),
             recording: self.captures.recording.is_some(),
             reference: self.player.reference.as_ref().map(|(r, b)| {
                 let mut line =
@@ -857,6 +886,30 @@ impl Running {
         }
     }
 
+    /// The HUD's arrows line: one arrow per block or per group (and the gain filter), so a user
+    /// knows when arrows stand for several blocks.
+    fn arrows_line(&self) -> String {
+        let g = scene::arrow_group(&self.player, &self.view, self.egui_ctx.pixels_per_point());
+        let per = if g == 1 { "one per block".to_string() } else { format!("one per {g}x{g} blocks (median vector)") };
+        let gain = match self.settings.min_gain {
+            0 => String::new(),
+            m => format!(", MC gain >= {m}"),
+        };
+        format!("arrows: {per}{gain}")
+    }
+
+    /// The shown frame's per-block values of the heatmap's metric, for the worst-blocks list.
+    fn shown_blocks(&self) -> ui::worst_lists::ShownBlocks {
+        let metric = self.settings.metric;
+        ui::worst_lists::ShownBlocks {
+            metric_label: metric.label(),
+            lower_is_worse: metric.lower_is_worse(),
+            frame: self.player.shown(),
+            blocks_x: self.player.grid().blocks_x(),
+            values: scene::block_values(metric, &self.player),
+        }
+    }
+
     /// Runs egui (panels, arrows, plots, the file dialog, the recording indicator) and tessellates
     /// its output; returns it with the actions the panels asked for.
     fn run_egui(&mut self, hud: &Hud) -> (EguiFrame, Vec<Action>) {
@@ -865,6 +918,9 @@ impl Running {
         let mut overlay_shapes = Vec::new();
         let raw_input = self.egui_state.take_egui_input(&self.window);
         let history = &self.history;
+        let plots = self.settings.show_ui && self.settings.plots;
+        let shown_blocks = plots.then(|| self.shown_blocks());
+        let worst = &mut self.worst;
         let grid = self.player.grid();
         let hover_block = hud.hover.as_ref().map(|h| (h.by, h.bx, h.by * grid.blocks_x() + h.bx));
         let shown = self.player.shown();
@@ -875,7 +931,13 @@ impl Running {
         let output = self.egui_ctx.run_ui(raw_input, |ui| {
             ui::draw_arrows(ui.ctx(), &arrows, settings.colormap);
             actions = ui::draw(ui, settings, hud, path_field);
-            if settings.show_ui && settings.plots {
+            if let Some(blocks) = &shown_blocks {
+                // Drawn first, so the lists sit under the plots, at the window's bottom.
+                match ui::worst_lists::show(ui, worst, history, blocks) {
+                    Some(ui::worst_lists::Pick::Frame(f)) => actions.push(Action::Seek(f)),
+                    Some(ui::worst_lists::Pick::Block { by, bx }) => actions.push(Action::PinBlock { by, bx }),
+                    None => {}
+                }
                 if let Some(f) = ui::plots::show(ui, history, hover_block, shown) {
                     actions.push(Action::Seek(f));
                 }
