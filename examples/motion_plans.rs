@@ -13,6 +13,7 @@ use std::sync::Arc;
 use vidscope::gpu::{
     BufferKind, GpuBuffer, GpuContext, GpuOptions, LumaImage, Recorder, TimestampQueries, ValidationMode,
 };
+use vidscope::passes::motion_cost::MotionCostKernel;
 use vidscope::passes::{MotionSearchPass, Search, SearchBindings, SearchPlan};
 use vidscope::reference::{BlockGrid, MotionVector};
 
@@ -26,6 +27,9 @@ struct Args {
     ranges: Vec<u32>,
     #[arg(long, default_value_t = 10)]
     reps: u32,
+    /// Time only the plan `SearchPlan::choose` picks, without and with the motion costs gathered.
+    #[arg(long)]
+    chosen_only: bool,
 }
 
 fn main() -> Result<()> {
@@ -54,24 +58,26 @@ fn main() -> Result<()> {
         for &range in &args.ranges {
             let grid = BlockGrid::new(w, h, block);
             let out = GpuBuffer::new(&ctx, "vectors", MotionSearchPass::buffer_size(&grid), BufferKind::Readback)?;
+            let costs = GpuBuffer::new(&ctx, "costs", MotionCostKernel::buffer_size(&grid), BufferKind::Readback)?;
             let chosen = SearchPlan::choose(&grid, range, cpu, shared);
-            let candidates = SearchPlan::candidates(&grid, range, cpu, shared);
+            let candidates =
+                if args.chosen_only { vec![chosen] } else { SearchPlan::candidates(&grid, range, cpu, shared) };
             // First every plan once, untimed: compiles its pipeline and checks its vectors.
             let mut expected: Option<Vec<MotionVector>> = None;
             let mut exact = Vec::new();
             for plan in &candidates {
-                time_plan(&ctx, &pass, &queries, &images, &out, &grid, range, plan, 1)?;
+                time_plan(&ctx, &pass, &queries, &images, (&out, None), &grid, range, plan, 1)?;
                 let vectors = MotionSearchPass::read(&out, &grid);
                 exact.push(expected.get_or_insert_with(|| vectors.clone()) == &vectors);
             }
             // A GPU lowers its clock when idle: keep it busy for a second before timing.
             let warm = std::time::Instant::now();
             while warm.elapsed().as_secs_f64() < 1.0 {
-                time_plan(&ctx, &pass, &queries, &images, &out, &grid, range, &chosen, 10)?;
+                time_plan(&ctx, &pass, &queries, &images, (&out, None), &grid, range, &chosen, 10)?;
             }
             let mut timed = Vec::new();
             for (plan, exact) in candidates.into_iter().zip(exact) {
-                let ms = time_plan(&ctx, &pass, &queries, &images, &out, &grid, range, &plan, args.reps)?;
+                let ms = time_plan(&ctx, &pass, &queries, &images, (&out, None), &grid, range, &plan, args.reps)?;
                 println!(
                     "{{\"w\":{w},\"h\":{h},\"block\":{block},\"range\":{range},\"k\":{},\"ky\":{},\"threads\":{},\"per_block\":{},\"nbx\":{},\"nby\":{},\"chunk\":{},\"ms\":{ms:.4},\"model\":{:.0},\"exact\":{exact}}}",
                     plan.k, plan.ky, plan.threads, plan.per_block, plan.nbx, plan.nby, plan.chunk, plan.cost(&grid, range)
@@ -80,10 +86,17 @@ fn main() -> Result<()> {
             }
             timed.sort_by(|a, b| a.0.total_cmp(&b.0));
             let chosen_ms = timed.iter().find(|(_, p)| *p == chosen).map_or(f64::NAN, |t| t.0);
+            // The same plan gathering the motion costs too (where it can: `gathers_costs`).
+            let with_costs =
+                time_plan(&ctx, &pass, &queries, &images, (&out, Some(&costs)), &grid, range, &chosen, args.reps)?;
+            let gathers = chosen.gathers_costs(range);
+            println!(
+                "{{\"w\":{w},\"h\":{h},\"block\":{block},\"range\":{range},\"chosen_ms\":{chosen_ms:.4},\"with_costs_ms\":{with_costs:.4},\"gathers_costs\":{gathers}}}"
+            );
             if let Some((best_ms, best)) = timed.first() {
                 eprintln!(
-                    "{w}x{h} b{block} R{range}: chosen {chosen_ms:.3} ms ({},{},{},{}) best {best_ms:.3} ms ({},{},{},{})",
-                    chosen.k, chosen.ky, chosen.threads, chosen.per_block, best.k, best.ky, best.threads, best.per_block
+                    "{w}x{h} b{block} R{range}: chosen {chosen_ms:.3} ms ({},{},{},{}), with costs {with_costs:.3} ms ({:+.1} %), best {best_ms:.3} ms ({},{},{},{})",
+                    chosen.k, chosen.ky, chosen.threads, chosen.per_block, 100.0 * (with_costs / chosen_ms - 1.0), best.k, best.ky, best.threads, best.per_block
                 );
             }
         }
@@ -119,7 +132,7 @@ fn time_plan(
     pass: &MotionSearchPass,
     queries: &TimestampQueries,
     images: &Images,
-    out: &GpuBuffer,
+    (out, costs): (&GpuBuffer, Option<&GpuBuffer>),
     grid: &BlockGrid,
     range: u32,
     plan: &SearchPlan,
@@ -128,7 +141,7 @@ fn time_plan(
     let mut rec = Recorder::new(ctx, "motion plan")?;
     rec.begin()?;
     rec.reset_queries(queries)?;
-    let bindings = SearchBindings { cur: &images.cur, reference: &images.reference, out };
+    let bindings = SearchBindings { cur: &images.cur, reference: &images.reference, out, costs };
     pass.record_with_plan(&mut rec, &bindings, grid, Search::sad(range), plan)?;
     rec.barrier()?;
     rec.timestamp(queries, 0)?;

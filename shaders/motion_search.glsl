@@ -18,6 +18,12 @@
 // - Items padded past R (when 2R+1 is not a multiple of K or KY) are computed and ignored.
 // - Each thread keeps its best key; the block's winner is taken with two shared atomicMin rounds
 //   (cost first, then the tie key among the threads holding that cost).
+// - Motion costs (pc.costs != 0; the host sets it only for staged plans with one round, where every
+//   thread still holds its item's SADs in registers when the winner is known): the zero vector's SAD
+//   and the second-best SAD at Chebyshev distance >= 2 from the winner are taken from those registers
+//   with one more atomicMin round, so confidence costs a few compares per candidate instead of a
+//   second search (the motion_cost kernel, which the host runs otherwise). CPU reference:
+//   reference::motion_search::motion_costs.
 #extension GL_EXT_control_flow_attributes : require
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
@@ -49,6 +55,9 @@ layout(set = 0, binding = 1, r8ui) uniform readonly uimage2D ref_img;
 layout(std430, set = 0, binding = 2) writeonly buffer Vectors {
     ivec4 vectors[];  // (dx, dy, sad, 0) per block, row-major over (by, bx)
 };
+layout(std430, set = 0, binding = 3) writeonly buffer Costs {
+    uvec4 costs[];  // (best SAD, zero-vector SAD, second-best SAD, 0) per block, when pc.costs != 0
+};
 
 layout(push_constant) uniform Push {
     uint width;
@@ -66,6 +75,7 @@ layout(push_constant) uniform Push {
     uint wh;       // window rows: nby * block + gy * KY - 1
     uint chunk;    // block rows per step (block when everything fits)
     uint lambda;   // regularisation weight (--lambda): cost = SAD + lambda (|dx| + |dy|)
+    uint costs;    // 1: also write the motion costs (staged plans with one round only)
 } pc;
 
 const uint KV = (K + 3u + 3u) / 4u;  // vec4 of window read per 4 block pixels
@@ -74,6 +84,8 @@ shared vec4 win[WIN_VEC4];
 shared vec4 cur[CUR_VEC4];
 shared uint red_cost[MAX_BLOCKS];
 shared uint red_tie[MAX_BLOCKS];
+shared uint red_zero[MAX_BLOCKS];
+shared uint red_second[MAX_BLOCKS];
 
 // Stages window rows [lo, hi) (region rows: 0 = R rows above the region) from ref, clamped.
 void load_window(uint lo, uint hi, uint x0, uint y0) {
@@ -152,6 +164,25 @@ const vec4 ONE4 = vec4(1.0);
     }
 
 // The best key of dy row KYI of an item, into the thread's best.
+// Motion costs: the SADs of dy row KYI of the thread's item, against the winner (gdx, gdy): the zero
+// vector's, and the least at Chebyshev distance >= 2 from the winner into `second`.
+#define COST_ROW(KYI)                                                                             \
+    if (KYI < KY) {                                                                               \
+        [[unroll]] for (uint kx = 0u; kx < K; ++kx) {                                             \
+            int dx = int(ix * K + kx) - R;                                                        \
+            int dy = int(iy * KY + KYI) - R;                                                      \
+            uint sad = uint(acc[KYI * K + kx]);                                                   \
+            if (dx <= R && dy <= R) {                                                             \
+                if (max(abs(dx - gdx), abs(dy - gdy)) >= 2) {                                     \
+                    second = min(second, sad);                                                    \
+                }                                                                                 \
+                if (dx == 0 && dy == 0) {                                                         \
+                    red_zero[j] = sad;                                                            \
+                }                                                                                 \
+            }                                                                                     \
+        }                                                                                         \
+    }
+
 #define FINAL_ROW(KYI)                                                                            \
     if (KYI < KY) {                                                                               \
         [[unroll]] for (uint kx = 0u; kx < K; ++kx) {                                             \
@@ -191,6 +222,8 @@ void main() {
     if (!DIRECT && lane == 0u && j < MAX_BLOCKS) {
         red_cost[j] = 0xFFFFFFFFu;
         red_tie[j] = 0xFFFFFFFFu;
+        red_zero[j] = 0xFFFFFFFFu;
+        red_second[j] = 0xFFFFFFFFu;
     }
 
     // Resident rows, [lo, hi), the same in every thread.
@@ -201,6 +234,8 @@ void main() {
     uint best_tie = 0xFFFFFFFFu;
     uint items = pc.g * pc.gy;
     uint rounds = (items + pc.p - 1u) / pc.p;
+    // Outside the loop: with pc.costs the one round's SADs are read again once the winner is known.
+    float acc[K * 4u];
     for (uint round = 0u; round < rounds; ++round) {
         uint item = lane + round * pc.p;
         bool live = in_grid && item < items;
@@ -208,7 +243,6 @@ void main() {
         uint ix = item - iy * pc.g;
         uint iy_lo = (round * pc.p) / pc.g;
         uint iy_hi = min((round * pc.p + pc.p - 1u) / pc.g, pc.gy - 1u);
-        float acc[K * 4u];
         [[unroll]] for (uint k = 0u; k < K * 4u; ++k) {
             acc[k] = 0.0;
         }
@@ -280,10 +314,28 @@ void main() {
         atomicMin(red_tie[j], best_tie);
     }
     barrier();
+    uint tie = red_tie[j];
+    int gdy = int((tie >> 8) & 0xFFu) - R;
+    int gdx = int(tie & 0xFFu) - R;
+    uint best = red_cost[j] - pc.lambda * (tie >> 16);
+    if (pc.costs != 0u) {
+        // One round (the host's condition): the thread's item is `lane`, its SADs still in acc.
+        uint iy = lane / pc.g;
+        uint ix = lane - iy * pc.g;
+        uint second = 0xFFFFFFFFu;
+        if (in_grid && lane < items) {
+            COST_ROW(0u) COST_ROW(1u) COST_ROW(2u) COST_ROW(3u)
+        }
+        if (in_grid) {
+            atomicMin(red_second[j], second);
+        }
+        barrier();
+        if (in_grid && lane == 0u) {
+            uint s = red_second[j];
+            costs[by * pc.blocks_x + bx] = uvec4(best, red_zero[j], s == 0xFFFFFFFFu ? best : s, 0u);
+        }
+    }
     if (in_grid && lane == 0u) {
-        uint tie = red_tie[j];
-        int dy = int((tie >> 8) & 0xFFu) - R;
-        int dx = int(tie & 0xFFu) - R;
-        vectors[by * pc.blocks_x + bx] = ivec4(dx, dy, int(red_cost[j] - pc.lambda * (tie >> 16)), 0);
+        vectors[by * pc.blocks_x + bx] = ivec4(gdx, gdy, int(best), 0);
     }
 }

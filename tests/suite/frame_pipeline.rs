@@ -53,7 +53,7 @@ fn assert_results_of_frame(r: &vidscope::passes::FrameResults, t: usize) {
     let ran: Vec<&str> = r.timings.passes.iter().map(|(n, _)| *n).collect();
     assert_eq!(
         ran,
-        ["diff_stats", "motion", "motion_cost", "warp", "residual"],
+        ["diff_stats", "motion", "warp", "residual"],
         "timings name each pass that ran, in order (diff and stats fused)"
     );
 }

@@ -10,7 +10,9 @@ use crate::common;
 use common::{assert_no_validation_messages, gpu, random_plane, textured};
 use std::sync::Arc;
 use vidscope::gpu::{BufferKind, GpuBuffer, GpuContext, LumaImage, Recorder};
+use vidscope::passes::motion_cost::MotionCostKernel;
 use vidscope::passes::{DiffStatsPass, MotionSearchPass, Search, SearchBindings, SearchPlan, MEASURED_SHAPES};
+use vidscope::reference::motion_search::{motion_costs, MotionCost};
 use vidscope::reference::{block_stats, diff, motion_search, regularised_search, BlockGrid, MotionVector, BLOCK_SIZES};
 
 /// Two frames uploaded into images, ready for a pass.
@@ -41,15 +43,18 @@ fn search(
     grid: &BlockGrid,
     params: Search,
     plan: &SearchPlan,
-) -> Vec<MotionVector> {
+) -> (Vec<MotionVector>, Option<Vec<MotionCost>>) {
     let out = GpuBuffer::new(ctx, "vectors", MotionSearchPass::buffer_size(grid), BufferKind::Readback).unwrap();
+    let costs = GpuBuffer::new(ctx, "costs", MotionCostKernel::buffer_size(grid), BufferKind::Readback).unwrap();
     let mut rec = Recorder::new(ctx, "search").unwrap();
     rec.begin().unwrap();
-    let bindings = SearchBindings { cur: &pair.cur, reference: &pair.reference, out: &out };
+    let bindings = SearchBindings { cur: &pair.cur, reference: &pair.reference, out: &out, costs: Some(&costs) };
     pass.record_with_plan(&mut rec, &bindings, grid, params, plan).unwrap();
     rec.barrier().unwrap();
     rec.submit_and_wait().unwrap();
-    MotionSearchPass::read(&out, grid)
+    // The kernel writes the costs only under plans that gather them.
+    let gathered = plan.gathers_costs(params.range).then(|| MotionCostKernel::decode(costs.bytes(), grid));
+    (MotionSearchPass::read(&out, grid), gathered)
 }
 
 /// The plans worth checking for a block size and range: the GPU and CPU choices, and forced shapes.
@@ -98,7 +103,7 @@ fn every_motion_search_plan_matches_reference_bit_exact() {
         (90, 70, 32, 4),
         (29, 19, 8, 4),
     ];
-    let mut checked = 0;
+    let (mut checked, mut gathered) = (0, 0);
     for (i, &(w, h, b, r)) in cases.iter().enumerate() {
         // Every other case also with a regularised search (--lambda), and one at the largest weight.
         let lambdas: &[u32] = match i % 4 {
@@ -116,9 +121,14 @@ fn every_motion_search_plan_matches_reference_bit_exact() {
         let mut rec = Recorder::new(&ctx, "upload").unwrap();
         for ((reference, cur), &lambda) in inputs.iter().flat_map(|input| lambdas.iter().map(move |l| (input, l))) {
             let want = regularised_search(cur, reference, &grid, r, lambda);
+            let want_costs = motion_costs(cur, reference, &grid, r, &want);
             let pair = upload_pair(&ctx, &mut rec, w, h, reference, cur);
             for plan in plans(&grid, r, ctx.subgroup_size()) {
-                let got = search(&ctx, &pass, &pair, &grid, Search { range: r, lambda }, &plan);
+                let (got, costs) = search(&ctx, &pass, &pair, &grid, Search { range: r, lambda }, &plan);
+                if let Some(costs) = costs {
+                    assert_eq!(costs, want_costs, "{w}x{h} b={b} R={r} lambda={lambda} {plan:?}: motion costs");
+                    gathered += 1;
+                }
                 let wrong: Vec<_> = got.iter().zip(&want).enumerate().filter(|(_, (g, w))| g != w).take(3).collect();
                 assert!(
                     wrong.is_empty(),
@@ -128,7 +138,8 @@ fn every_motion_search_plan_matches_reference_bit_exact() {
             }
         }
     }
-    eprintln!("{checked} (input, plan) pairs bit-exact");
+    eprintln!("{checked} (input, plan) pairs bit-exact, {gathered} with the costs gathered in the kernel");
+    assert!(gathered > 50, "too few plans gather the motion costs ({gathered})");
     assert_no_validation_messages(&ctx);
 }
 
@@ -145,7 +156,7 @@ fn motion_search_on_a_1919x1081_frame_matches_reference() {
         let want = motion_search(&cur, &reference, &grid, r);
         let subgroup = Some(ctx.subgroup_size());
         for plan in [SearchPlan::choose(&grid, r, None, 32 * 1024), SearchPlan::choose(&grid, r, subgroup, 32 * 1024)] {
-            assert_eq!(search(&ctx, &pass, &pair, &grid, Search::sad(r), &plan), want, "1919x1081 b={b} {plan:?}");
+            assert_eq!(search(&ctx, &pass, &pair, &grid, Search::sad(r), &plan).0, want, "1919x1081 b={b} {plan:?}");
         }
     }
     assert_no_validation_messages(&ctx);

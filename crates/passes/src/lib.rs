@@ -59,7 +59,6 @@ pub const PASSES: &[&PassDesc] = &[
     &STATS,
     &DIFF_STATS,
     &MOTION,
-    &motion_cost::MOTION_COST,
     &motion_back::MOTION_BACK,
     &WARP,
     &RESIDUAL,

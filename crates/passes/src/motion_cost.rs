@@ -1,14 +1,15 @@
-//! motion_cost pass: per block, the best SAD (the motion search's vector), the zero vector's SAD and
-//! the second-best SAD at Chebyshev distance ≥ 2 from the best vector, into "motion_cost"
-//! (shaders/motion_cost.comp); CPU reference `reference::motion_search::motion_costs`. Its descriptor
-//! exports `motion_cost.npy` and the `mc-gain` and `confidence` heatmaps.
+//! Motion costs, an output of the motion pass: per block, the best SAD (the search's vector), the zero
+//! vector's SAD and the second-best SAD at Chebyshev distance ≥ 2 from the best vector, into
+//! "motion_cost"; CPU reference `reference::motion_search::motion_costs`. The search kernel gathers
+//! them itself where its plan allows (`SearchPlan::gathers_costs`: a few compares per candidate);
+//! elsewhere (CPU devices, plans of several rounds) this file's kernel, shaders/motion_cost.comp,
+//! computes them after the search by scanning the window again. `COST_EXPORTS` are what the motion
+//! pass's descriptor exports for them: `motion_cost.npy` and the `mc-gain` and `confidence` heatmaps.
 
-use super::pass::{
-    ArrayExport, Dtype, Export, FrameSettings, Group, MetricExport, Output, Pass, PassDesc, PassIo, Res,
-};
+use super::motion_search::SearchBindings;
+use super::pass::{ArrayExport, Dtype, Export, MetricExport};
 use super::spirv;
-use crate::gpu::{vk, Binding, ComputePipeline, GpuContext, GpuError, Recorder};
-use crate::outputs as out;
+use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, Recorder};
 use crate::reference::motion_search::MotionCost;
 use crate::reference::BlockGrid;
 use std::sync::Arc;
@@ -32,11 +33,12 @@ pub const COSTS: &str = "motion_cost";
 /// 32-bit words per block record: (best, zero, second, 0).
 pub const RECORD_WORDS: usize = 4;
 
-pub struct MotionCostPass {
+/// The motion costs' own kernel (where the search kernel cannot gather them).
+pub struct MotionCostKernel {
     pipeline: ComputePipeline,
 }
 
-impl MotionCostPass {
+impl MotionCostKernel {
     /// 64 threads per block; on a GPU with the block and its window in shared memory, on a CPU
     /// device reading the images (see shaders/motion_cost.comp). `VIDSCOPE_MOTION_COST_STAGED=1`
     /// takes the GPU path on any device (the parity test runs both on lavapipe).
@@ -55,7 +57,7 @@ impl MotionCostPass {
         Ok(Self { pipeline })
     }
 
-    fn buffer_size(grid: &BlockGrid) -> u64 {
+    pub fn buffer_size(grid: &BlockGrid) -> u64 {
         (grid.len() * RECORD_WORDS * 4) as u64
     }
 
@@ -82,56 +84,48 @@ pub const MC_GAIN: MetricExport = MetricExport {
     value: |w| w[1].saturating_sub(w[0]) as f32,
 };
 
-/// The motion_cost pass's identity and exports (see `PassDesc`).
-pub const MOTION_COST: PassDesc = PassDesc {
-    name: "motion_cost",
-    group: Group::Motion,
-    make: |ctx| Ok(Box::new(MotionCostPass::new(ctx)?)),
-    exports: &[
-        Export::Array(ArrayExport {
-            file: "motion_cost.npy",
-            buffer: COSTS,
-            record_words: RECORD_WORDS,
-            fields: 3,
-            dtype: Dtype::U32,
-            about:
-                "per block (best SAD, zero-vector SAD, second-best SAD at Chebyshev distance >= 2 from the best vector)",
-        }),
-        Export::Metric(MC_GAIN),
-        Export::Metric(MetricExport {
-            name: "confidence",
-            label: "confidence (SAD)",
-            about: "second-best SAD (2+ px from the best vector) − best SAD; 0 = a tie, untinted",
-            buffer: COSTS,
-            record_words: RECORD_WORDS,
-            value: |w| w[2].saturating_sub(w[0]) as f32,
-        }),
-    ],
-};
+/// What the motion pass's descriptor exports for the costs.
+pub const COST_EXPORTS: &[Export] = &[
+    Export::Array(ArrayExport {
+        file: "motion_cost.npy",
+        buffer: COSTS,
+        record_words: RECORD_WORDS,
+        fields: 3,
+        dtype: Dtype::U32,
+        about: "per block (best SAD, zero-vector SAD, second-best SAD at Chebyshev distance >= 2 from the best vector)",
+    }),
+    Export::Metric(MC_GAIN),
+    Export::Metric(MetricExport {
+        name: "confidence",
+        label: "confidence (SAD)",
+        about: "second-best SAD (2+ px from the best vector) − best SAD; 0 = a tie, untinted",
+        buffer: COSTS,
+        record_words: RECORD_WORDS,
+        value: |w| w[2].saturating_sub(w[0]) as f32,
+    }),
+];
 
-impl Pass for MotionCostPass {
-    fn reads(&self, _: &FrameSettings) -> Vec<Res> {
-        vec![Res::Cur(0), Res::Prev(0), Res::Buffer(out::VECTORS)]
-    }
-
-    fn outputs(&self) -> Vec<Output> {
-        vec![Output::buffer(COSTS, Self::buffer_size)]
-    }
-
-    fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
-        let grid = &s.grid;
+impl MotionCostKernel {
+    /// Records the costs of the vectors in `b.out` (the search of `b.cur` in `b.reference` over
+    /// ±`range`) into `costs`.
+    pub fn record(
+        &self,
+        rec: &mut Recorder,
+        b: &SearchBindings,
+        costs: &GpuBuffer,
+        grid: &BlockGrid,
+        range: u32,
+    ) -> Result<(), GpuError> {
         let push = MotionCostPush {
             width: grid.width,
             height: grid.height,
             block: grid.block,
             blocks_x: grid.blocks_x(),
-            range: s.range as i32,
+            range: range as i32,
         };
-        let (cur, prev) = (io.image(Res::Cur(0))?, io.image(Res::Prev(0))?);
-        let (vectors, out) = (io.buffer(Res::Buffer(out::VECTORS))?, io.buffer(Res::Buffer(COSTS))?);
         rec.dispatch(
             &self.pipeline,
-            &[Binding::Image(cur), Binding::Image(prev), Binding::Buffer(vectors), Binding::Buffer(out)],
+            &[Binding::Image(b.cur), Binding::Image(b.reference), Binding::Buffer(b.out), Binding::Buffer(costs)],
             bytemuck::bytes_of(&push),
             [grid.blocks_x(), grid.blocks_y(), 1],
         )

@@ -3,6 +3,7 @@
 //! candidates are tiled over threads and how many blocks share a workgroup; one pipeline per shape is
 //! made on first use.
 
+use super::motion_cost::{MotionCostKernel, COSTS, COST_EXPORTS};
 use super::pass::{FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuBuffer, GpuContext, GpuError, LumaImage, Recorder};
@@ -30,6 +31,8 @@ pub struct MotionSearchPush {
     pub chunk: u32,
     /// `--lambda`: cost = SAD + lambda·(|dx| + |dy|).
     pub lambda: u32,
+    /// 1: the kernel also writes the motion costs (binding 3); see `SearchPlan::gathers_costs`.
+    pub costs: u32,
 }
 
 /// Bytes per block record (ivec4).
@@ -158,6 +161,12 @@ impl SearchPlan {
         }
     }
 
+    /// Whether the search kernel gathers the motion costs itself under this plan: staged, with one
+    /// round of items, so every item's SADs are still in registers when the winner is known.
+    pub fn gathers_costs(&self, range: u32) -> bool {
+        !self.direct && self.items(range) <= self.per_block
+    }
+
     /// Estimated cost for the whole frame, in instructions of one thread (GPU) or of one 8-wide
     /// SIMD group (CPU): a model whose weights were fitted to measurements (docs/benchmarks.md).
     pub fn cost(&self, grid: &BlockGrid, range: u32) -> f64 {
@@ -283,6 +292,8 @@ pub struct MotionSearchPass {
     pipelines: PipelineCache,
     pack: ComputePipeline,
     quads: QuadsBySize,
+    /// The motion costs where the search kernel cannot gather them.
+    cost_kernel: MotionCostKernel,
 }
 
 impl MotionSearchPass {
@@ -295,7 +306,14 @@ impl MotionSearchPass {
             &[image, image],
             std::mem::size_of::<PackQuadsPush>() as u32,
         )?;
-        Ok(Self { ctx: ctx.clone(), pipelines: Mutex::new(HashMap::new()), pack, quads: Mutex::new(Vec::new()) })
+        let cost_kernel = MotionCostKernel::new(ctx)?;
+        Ok(Self {
+            ctx: ctx.clone(),
+            pipelines: Mutex::new(HashMap::new()),
+            pack,
+            quads: Mutex::new(Vec::new()),
+            cost_kernel,
+        })
     }
 
     /// Columns of the ref quads: a border of up to MAX_RANGE columns on each side, and the widest
@@ -378,7 +396,7 @@ impl MotionSearchPass {
             &self.ctx,
             "motion_search",
             code,
-            &[image, image, vk::DescriptorType::STORAGE_BUFFER],
+            &[image, image, vk::DescriptorType::STORAGE_BUFFER, vk::DescriptorType::STORAGE_BUFFER],
             std::mem::size_of::<MotionSearchPush>() as u32,
             &spec,
         )?);
@@ -396,7 +414,28 @@ impl MotionSearchPass {
         search: Search,
     ) -> Result<(), GpuError> {
         let plan = self.plan(grid, search.range);
-        self.record_with_plan(rec, &SearchBindings { cur, reference, out }, grid, search, &plan)
+        self.record_with_plan(rec, &SearchBindings { cur, reference, out, costs: None }, grid, search, &plan)
+    }
+
+    /// The search and the motion costs of its vectors into `costs` (`motion_cost::COSTS`): gathered by
+    /// the search kernel where the plan allows (`SearchPlan::gathers_costs`), else by the motion_cost
+    /// kernel after it.
+    pub fn record_with_costs(
+        &self,
+        rec: &mut Recorder,
+        b: &SearchBindings,
+        grid: &BlockGrid,
+        search: Search,
+    ) -> Result<(), GpuError> {
+        let plan = self.plan(grid, search.range);
+        self.record_with_plan(rec, b, grid, search, &plan)?;
+        match b.costs {
+            Some(costs) if !plan.gathers_costs(search.range) => {
+                rec.barrier()?;
+                self.cost_kernel.record(rec, b, costs, grid, search.range)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// `record` with a given plan (tests and measurements compare plans).
@@ -408,8 +447,10 @@ impl MotionSearchPass {
         search: Search,
         plan: &SearchPlan,
     ) -> Result<(), GpuError> {
-        let SearchBindings { cur, reference, out } = *b;
+        let SearchBindings { cur, reference, out, costs } = *b;
         let Search { range, lambda } = search;
+        // Without a costs buffer, binding 3 is the vectors' (bound, never written: pc.costs = 0).
+        let gather = costs.filter(|_| plan.gathers_costs(range));
         if range > MAX_RANGE {
             return Err(GpuError::Other(format!("motion search range {range} exceeds {MAX_RANGE}")));
         }
@@ -434,17 +475,24 @@ impl MotionSearchPass {
             wh: plan.window_rows(grid.block, range),
             chunk: plan.chunk,
             lambda,
+            costs: u32::from(gather.is_some()),
         };
         let groups = [grid.blocks_x().div_ceil(plan.nbx), grid.blocks_y().div_ceil(plan.nby), 1];
         if !plan.direct {
-            let images = [Binding::Image(cur), Binding::Image(reference), Binding::Buffer(out)];
+            let images = [
+                Binding::Image(cur),
+                Binding::Image(reference),
+                Binding::Buffer(out),
+                Binding::Buffer(gather.unwrap_or(out)),
+            ];
             return rec.dispatch(&pipeline, &images, bytemuck::bytes_of(&push), groups);
         }
         let quads = self.quads_for(grid.width, grid.height)?;
         self.record_pack(rec, cur, &quads.cur, 0)?;
         self.record_pack(rec, reference, &quads.reference, range)?;
         rec.barrier()?;
-        let images = [Binding::Image(&quads.cur), Binding::Image(&quads.reference), Binding::Buffer(out)];
+        let images =
+            [Binding::Image(&quads.cur), Binding::Image(&quads.reference), Binding::Buffer(out), Binding::Buffer(out)];
         rec.dispatch(&pipeline, &images, bytemuck::bytes_of(&push), groups)
     }
 
@@ -485,14 +533,18 @@ pub struct SearchBindings<'a> {
     pub cur: &'a LumaImage,
     pub reference: &'a LumaImage,
     pub out: &'a GpuBuffer,
+    /// The motion costs' buffer (`record_with_costs`; `record_with_plan` writes it only where the
+    /// plan gathers them).
+    pub costs: Option<&'a GpuBuffer>,
 }
 
-/// The motion pass's identity (see `PassDesc`).
+/// The motion pass's identity (see `PassDesc`): the vectors, and their costs with what they export
+/// (`motion_cost::COST_EXPORTS`).
 pub const MOTION: PassDesc = PassDesc {
     name: "motion",
     group: Group::Motion,
     make: |ctx| Ok(Box::new(MotionSearchPass::new(ctx)?)),
-    exports: &[],
+    exports: COST_EXPORTS,
 };
 
 impl Pass for MotionSearchPass {
@@ -501,19 +553,21 @@ impl Pass for MotionSearchPass {
     }
 
     fn outputs(&self) -> Vec<Output> {
-        vec![Output::buffer(out::VECTORS, Self::buffer_size)]
+        vec![Output::buffer(out::VECTORS, Self::buffer_size), Output::buffer(COSTS, MotionCostKernel::buffer_size)]
     }
 
     fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
         let (cur, prev) = (io.image(Res::Cur(0))?, io.image(Res::Prev(0))?);
-        let out = io.buffer(Res::Buffer(out::VECTORS))?;
+        let (out, costs) = (io.buffer(Res::Buffer(out::VECTORS))?, io.buffer(Res::Buffer(COSTS))?);
         if std::ptr::eq(cur, prev) {
             // The first frame of a sequence is its own predecessor: every block's best displacement
-            // is (0, 0) with SAD 0 (the tie-break prefers the smallest |dx| + |dy|), so the exact
-            // result is all zeros, without searching.
-            return rec.fill_buffer(out, Self::buffer_size(&s.grid), 0);
+            // is (0, 0) with SAD 0 (the tie-break prefers the smallest |dx| + |dy|), and every SAD is
+            // 0, so the exact vectors and costs are all zeros, without searching.
+            rec.fill_buffer(out, Self::buffer_size(&s.grid), 0)?;
+            return rec.fill_buffer(costs, MotionCostKernel::buffer_size(&s.grid), 0);
         }
-        MotionSearchPass::record(self, rec, cur, prev, out, &s.grid, Search { range: s.range, lambda: s.lambda })
+        let bindings = SearchBindings { cur, reference: prev, out, costs: Some(costs) };
+        self.record_with_costs(rec, &bindings, &s.grid, Search { range: s.range, lambda: s.lambda })
     }
 }
 
