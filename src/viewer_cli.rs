@@ -137,6 +137,9 @@ pub struct ViewArgs {
     /// Also search backwards (frame t − 1 into t) and check each vector against it (the fb-error metric)
     #[arg(long)]
     pub fb: bool,
+    /// Pin block BX,BY at start (as a click on it in the worst-blocks list): the readout and its cost surface
+    #[arg(long, value_name = "BX,BY", value_parser = parse_block_xy)]
+    pub pin: Option<(u32, u32)>,
     /// Swapchain present mode (falls back to fifo where not supported)
     #[arg(long, value_enum, default_value_t = PresentArg::Fifo)]
     pub present: PresentArg,
@@ -182,6 +185,13 @@ pub fn parse_flow_scale(s: &str) -> Result<f32, String> {
         .ok()
         .filter(|v| v.is_finite() && *v > 0.0 && *v <= 1024.0)
         .ok_or_else(|| format!("{s:?}: expected a number of pixels in (0, 1024]"))
+}
+
+/// Parses `--pin BX,BY` (block column, block row).
+fn parse_block_xy(s: &str) -> Result<(u32, u32), String> {
+    s.split_once(',')
+        .and_then(|(x, y)| Some((x.trim().parse().ok()?, y.trim().parse().ok()?)))
+        .ok_or_else(|| format!("{s:?}: expected BX,BY (block column and row, from 0)"))
 }
 
 /// Parses `--min-gain` (a whole number of SAD units, ≥ 0); clap names the option in its one-line error.
@@ -234,6 +244,7 @@ impl ViewArgs {
             flow_scale: self.flow_scale,
             lambda: self.lambda,
             fb: self.fb,
+            pin: self.pin,
             present: match self.present {
                 PresentArg::Fifo => PresentMode::Fifo,
                 PresentArg::Mailbox => PresentMode::Mailbox,

@@ -16,6 +16,7 @@ mod cli_record;
 mod cli_symbols;
 mod cli_warp_params;
 mod corrupt_inputs;
+mod cost_surface_parity;
 mod diff_block_stats_parity;
 mod encode;
 mod fb_parity;

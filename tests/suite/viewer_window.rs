@@ -1599,3 +1599,31 @@ fn flow_mode_colours_every_pixel_by_its_blocks_vector_as_the_cpu_wheel() {
     assert!(colours.len() >= 4, "four motions should show four colours: {colours:?}");
     eprintln!("flow view: worst channel difference {worst} over {} colours", colours.len());
 }
+
+#[test]
+fn a_pinned_block_shows_its_cost_surface_in_the_panel() {
+    // The panel is gray and the clip is gray: the surface's heat image is the only colour on screen.
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let shot = |pin: Option<&str>| {
+        let xvfb = Xvfb::start();
+        let png = dir.path().join(format!("panel-{}.png", pin.is_some()));
+        let mut args = vec!["view", clip.to_str().unwrap(), "--size", "900x700", "--range", "4", "--paused"];
+        args.extend(["--start", "3", "--screenshot", png.to_str().unwrap(), "--at-frame", "3"]);
+        if let Some(p) = pin {
+            args.extend(["--pin", p]);
+        }
+        assert_clean(&run_with_timeout(vidscope(&xvfb.display, &args), Duration::from_secs(120)));
+        let png = Png::read(&png);
+        (0..png.height)
+            .flat_map(|y| (0..png.width).map(move |x| (x, y)))
+            .filter(|&(x, y)| {
+                let p = png.px(x, y);
+                p.iter().max().unwrap() - p.iter().min().unwrap() > 40
+            })
+            .count()
+    };
+    let (pinned, unpinned) = (shot(Some("2,2")), shot(None));
+    // 9 x 9 cells of 12 points: about 11 700 coloured pixels.
+    assert!(pinned > unpinned + 8000, "pinned: {pinned} coloured pixels, unpinned: {unpinned}");
+}

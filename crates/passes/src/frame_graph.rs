@@ -81,6 +81,11 @@ impl FrameGraph {
         Ok(())
     }
 
+    /// The block (by, bx) whose cost surface the cost_surface pass computes.
+    pub fn set_surface_block(&mut self, block: Option<(u32, u32)>) {
+        self.pipeline.set_surface_block(block);
+    }
+
     pub fn set_quant(&mut self, quant: u32) -> Result<(), GpuError> {
         let quant = QuantStep::new(quant).map_err(|e| GpuError::Other(e.to_string()))?;
         self.pipeline.set_quant(quant);

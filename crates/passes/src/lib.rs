@@ -9,6 +9,7 @@ use vidscope_video as video;
 
 mod block_stats;
 mod compare;
+pub mod cost_surface;
 mod diff;
 mod diff_stats;
 mod driver;
@@ -60,6 +61,7 @@ pub const PASSES: &[&PassDesc] = &[
     &DIFF_STATS,
     &MOTION,
     &motion_back::MOTION_BACK,
+    &cost_surface::COST_SURFACE,
     &WARP,
     &RESIDUAL,
     &SYMBOLS,

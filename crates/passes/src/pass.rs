@@ -98,6 +98,8 @@ pub struct FrameSettings {
     pub range: u32,
     /// Motion search weight λ (`--lambda`; 0 = plain SAD).
     pub lambda: u32,
+    /// The block (by, bx) whose cost surface is computed (the cost_surface pass).
+    pub surface_block: Option<(u32, u32)>,
     /// Quantiser step of the symbol stream.
     pub quant: u32,
     pub warp: WarpSource,
@@ -133,6 +135,8 @@ pub enum Group {
     Motion,
     /// The backward search and the forward–backward check (`--fb`); selecting it selects `Motion`.
     Backward,
+    /// The cost surface of one chosen block (the viewer's pinned block).
+    Surface,
     /// The residual symbol stream.
     Symbols,
     /// The A/B passes, with a reference video.

@@ -238,6 +238,7 @@ pub struct FramePipeline {
     config: PipelineConfig,
     range: u32,
     lambda: u32,
+    surface_block: Option<(u32, u32)>,
     quant: u32,
     /// Runs of each pass per frame (bench --repeat); timings are per run.
     repeat: u32,
@@ -318,6 +319,7 @@ impl FramePipeline {
             config,
             range: 16,
             lambda: 0,
+            surface_block: None,
             quant: 1,
             repeat: 1,
             in_flight: VecDeque::new(),
@@ -383,6 +385,11 @@ impl FramePipeline {
     /// Motion search range R for the next frames. Default 16.
     pub fn set_range(&mut self, range: SearchRange) {
         self.range = range.get();
+    }
+
+    /// The block (by, bx) whose cost surface the cost_surface pass computes from the next frame on.
+    pub fn set_surface_block(&mut self, block: Option<(u32, u32)>) {
+        self.surface_block = block;
     }
 
     /// Motion search weight λ for the next frames (cost = SAD + λ·(|dx| + |dy|)). Default 0.
@@ -541,6 +548,7 @@ impl FramePipeline {
             grid,
             range: self.range,
             lambda: self.lambda,
+            surface_block: self.surface_block,
             quant: self.quant,
             warp: if input.warp.is_some() { WarpSource::Params } else { WarpSource::MotionVectors },
             selected: self.config.selection.pass_names(),

@@ -33,7 +33,7 @@ pub fn registered_passes(ctx: &Arc<GpuContext>) -> Result<Vec<Registered>, GpuEr
 /// warp (prediction) and the residual; `symbols` writes the symbol stream of cur − pred (pred = the
 /// prediction when `motion` runs, else frame t − 1: zero motion); `compare` runs the A/B passes on
 /// input 0 against input 1 (`--ref`); `backward` the backward search and forward–backward check (`--fb`,
-/// with `motion`).
+/// with `motion`); `surface` the cost surface of the chosen block (`FramePipeline::set_surface_block`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PassSelection {
     pub diff: bool,
@@ -42,6 +42,7 @@ pub struct PassSelection {
     pub symbols: bool,
     pub compare: bool,
     pub backward: bool,
+    pub surface: bool,
 }
 
 impl PassSelection {
@@ -50,9 +51,16 @@ impl PassSelection {
     pub const ZERO_MOTION: Self = Self { motion: false, ..Self::ALL };
     /// Everything `analyze` exports without a reference or `--fb`: all passes and the symbol stream.
     pub const ANALYZE: Self =
-        Self { diff: true, stats: true, motion: true, symbols: true, compare: false, backward: false };
-    pub const NONE: Self =
-        Self { diff: false, stats: false, motion: false, symbols: false, compare: false, backward: false };
+        Self { diff: true, stats: true, motion: true, symbols: true, compare: false, backward: false, surface: false };
+    pub const NONE: Self = Self {
+        diff: false,
+        stats: false,
+        motion: false,
+        symbols: false,
+        compare: false,
+        backward: false,
+        surface: false,
+    };
 
     /// The registered pass names this selection runs, in registration order.
     pub fn pass_names(&self) -> Vec<&'static str> {
@@ -81,6 +89,7 @@ impl PassSelection {
             Group::DiffAndStats => both,
             Group::Motion => self.motion,
             Group::Backward => self.backward && self.motion,
+            Group::Surface => self.surface,
             Group::Symbols => self.symbols,
             Group::Compare => self.compare,
         }
@@ -94,6 +103,7 @@ impl PassSelection {
             Group::DiffAndStats => (self.diff, self.stats) = (true, true),
             Group::Motion => self.motion = true,
             Group::Backward => (self.motion, self.backward) = (true, true),
+            Group::Surface => self.surface = true,
             Group::Symbols => self.symbols = true,
             Group::Compare => self.compare = true,
         }

@@ -8,6 +8,7 @@
 
 use crate::formats::WarpParamsFile;
 use crate::gpu::{BufferKind, GpuBuffer, GpuContext, GpuError};
+use crate::passes::cost_surface::{CostSurfacePass, SURFACE};
 use crate::passes::{metric_exports, DriveOptions, FrameDriver, FrameResults, HeldFrame, PassSelection, PassTimings};
 use crate::playhead::{AtEnd, Fetch, Playhead};
 use crate::reference::{
@@ -46,6 +47,12 @@ pub struct Player {
     /// Motion vectors and residual block stats of the shown frame; empty when motion search is off.
     pub motion: Vec<MotionVector>,
     pub mc_stats: Vec<BlockStat>,
+    /// The cost surface of `surface_block` in the shown frame ((2R + 1)² SADs, row-major over
+    /// (dy + R, dx + R)); empty when no block is chosen.
+    pub surface: Vec<u32>,
+    /// The block (by, bx) whose cost surface is computed, and the range `surface` has.
+    surface_block: Option<(u32, u32)>,
+    pub surface_range: u32,
     /// Whether motion search (and warp, residual) runs, and its range.
     motion_on: bool,
     /// The backward search and forward–backward check run (`--fb`; with motion only).
@@ -124,6 +131,9 @@ impl Player {
             stats: Vec::new(),
             motion: Vec::new(),
             mc_stats: Vec::new(),
+            surface: Vec::new(),
+            surface_block: None,
+            surface_range: 0,
             motion_on: false,
             backward_on: false,
             range: SearchRange::default(),
@@ -294,8 +304,23 @@ impl Player {
             symbols: self.symbols_on,
             compare: self.reference.is_some(),
             backward: self.backward_on && self.motion_on,
+            surface: self.surface_block.is_some(),
             ..base
         }
+    }
+
+    /// Chooses the block whose cost surface is computed (`None`: none, and the pass does not run);
+    /// the current frame is recomputed when that changed.
+    pub fn set_surface_block(&mut self, block: Option<(u32, u32)>) -> Result<(), GpuError> {
+        if block == self.surface_block {
+            return Ok(());
+        }
+        self.surface_block = block;
+        self.driver.pipeline_mut().set_surface_block(block);
+        let selection = self.selection();
+        self.driver.pipeline_mut().set_selection(selection)?;
+        self.recompute();
+        Ok(())
     }
 
     /// Turns the backward search and forward–backward check (`--fb`) on or off (they run only with
@@ -347,7 +372,9 @@ impl Player {
     /// for draws that still read the old images first.
     pub fn set_block(&mut self, ctx: &Arc<GpuContext>, block: BlockSize) -> anyhow::Result<()> {
         let n = self.playhead.target().or(self.playhead.shown()).unwrap_or(0);
-        // Warp parameters are per grid: the caller reloads them (`set_warp_params`).
+        // Warp parameters are per grid: the caller reloads them (`set_warp_params`); so is the
+        // chosen block of the cost surface.
+        self.surface_block = None;
         let reference = self.reference.as_ref().map(|(r, _)| r.clone());
         let stream = self.info.meta.choice.by_user.then_some(self.info.meta.choice.video_stream);
         let mut driver =
@@ -447,6 +474,11 @@ impl Player {
         }
         self.motion = results.motion().unwrap_or_default();
         self.mc_stats = results.mc_stats().unwrap_or_default();
+        self.surface = match (self.surface_block, results.buffers.get(SURFACE)) {
+            (Some(_), Some(bytes)) => CostSurfacePass::decode(bytes, self.range.get()),
+            _ => Vec::new(),
+        };
+        self.surface_range = self.range.get();
         self.take_symbols(results.symbols());
         self.take_pass_values(&results);
         self.symbol_layout = results.symbol_layout();

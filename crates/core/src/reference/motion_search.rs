@@ -170,3 +170,23 @@ pub fn fb_errors(grid: &BlockGrid, forward: &[MotionVector], backward: &[MotionV
         })
         .collect()
 }
+
+/// The cost surface of block (by, bx): the SAD of every displacement |dx|, |dy| ≤ R, row-major over
+/// (dy + R, dx + R), as the search scores them (reads clamped to the edge, edge blocks over their
+/// inside pixels).
+pub fn cost_surface(cur: &[u8], reference: &[u8], grid: &BlockGrid, by: u32, bx: u32, range: u32) -> Vec<u32> {
+    let r = range as i32;
+    (-r..=r).flat_map(|dy| (-r..=r).map(move |dx| block_sad(cur, reference, grid, by, bx, dx, dy))).collect()
+}
+
+/// On a cost surface of range R: the best displacement at Chebyshev distance ≥ 2 from `chosen`, with
+/// the search's tie-break (SAD, |dx| + |dy|, dy, dx): the second best of `motion_costs`, located.
+pub fn surface_second_best(surface: &[u32], range: u32, chosen: (i32, i32)) -> Option<MotionVector> {
+    let (r, n) = (range as i32, 2 * range as usize + 1);
+    surface
+        .iter()
+        .enumerate()
+        .map(|(i, &sad)| MotionVector { dx: (i % n) as i32 - r, dy: (i / n) as i32 - r, sad })
+        .filter(|v| (v.dx - chosen.0).abs().max((v.dy - chosen.1).abs()) >= 2)
+        .min_by_key(MotionVector::rank)
+}

@@ -2,6 +2,7 @@
 //! shows are `vidscope_scene::settings`, re-exported here), its key map and its egui widgets. Pure
 //! UI: it edits [`Settings`] and returns [`Action`]s for the viewer to carry out.
 
+pub mod cost_surface;
 mod keys;
 mod model;
 pub mod plots;

@@ -121,4 +121,18 @@ pub struct Hud {
     pub decode_errors: Option<String>,
     /// The stream's notices: stream choice, ignored rotation, interlacing, pixel-format changes.
     pub notices: Vec<String>,
+    /// The pinned block's cost surface, while a block is pinned.
+    pub surface: Option<SurfaceView>,
+}
+
+/// A block's cost surface for the panel.
+#[derive(Clone, Debug, Default)]
+pub struct SurfaceView {
+    /// (by, bx).
+    pub block: (u32, u32),
+    pub range: u32,
+    /// (2R + 1)² SADs, row-major over (dy + R, dx + R); empty until computed.
+    pub sads: Vec<u32>,
+    /// The block's vector (dx, dy), when motion search ran.
+    pub chosen: Option<(i32, i32)>,
 }

@@ -16,6 +16,12 @@ pub fn draw(ui: &mut egui::Ui, s: &mut Settings, hud: &Hud, path: &mut String) -
     seek_bar(ui, s, hud, &mut actions);
     controls(&ctx, s, hud, path, &mut actions);
     hud_panel(&ctx, s, hud);
+    if let Some(view) = &hud.surface {
+        egui::Window::new("cost surface (pinned block)")
+            .anchor(egui::Align2::RIGHT_BOTTOM, [-8.0, -40.0])
+            .resizable(false)
+            .show(&ctx, |ui| super::cost_surface::show(ui, view, s.colormap));
+    }
     actions
 }
 
@@ -30,6 +36,7 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
         if s.mode == Mode::Flow {
             flow_controls(ui, s);
         }
+
         ui.separator();
         file_controls(ui, s, hud, path, actions);
         if let Some(m) = &hud.message {

@@ -72,6 +72,8 @@ pub struct ViewerOptions {
     pub lambda: Lambda,
     /// `--fb`: run the backward search and the forward–backward check.
     pub fb: bool,
+    /// `--pin BX,BY`: the block pinned at start.
+    pub pin: Option<(u32, u32)>,
     pub present: PresentMode,
     /// Save what is presented at frame `at_frame` as PNG, then exit.
     pub screenshot: Option<(PathBuf, usize)>,
@@ -281,7 +283,7 @@ impl App {
             player,
             history: ui::plots::FrameHistory::default(),
             worst: ui::worst_lists::WorstLists::default(),
-            pinned: None,
+            pinned: self.options.pin.map(|(bx, by)| (by, bx)),
             egui_state,
             egui_ctx,
             ctx,
@@ -762,6 +764,7 @@ impl Running {
         // Likewise the symbol stream (trit view, non-zero and rate heatmaps).
         self.player.set_symbols(self.settings.needs_symbols(), self.settings.quant)?;
         self.player.set_backward(self.settings.needs_backward())?;
+        self.player.set_surface_block(self.pinned)?;
         let presenter = &self.presenter;
         // Waiting for a screenshot the player does not loop, so it can tell when the frame is past the end.
         let looping = self.settings.looping && wanted.is_none();
@@ -883,6 +886,15 @@ impl Running {
                 self.player.shown(),
             ),
             notices: self.player.notices(),
+            surface: self.pinned.map(|block| {
+                let i = (block.0 * self.player.grid().blocks_x() + block.1) as usize;
+                ui::SurfaceView {
+                    block,
+                    range: self.player.surface_range,
+                    sads: self.player.surface.clone(),
+                    chosen: self.player.motion.get(i).map(|v| (v.dx, v.dy)),
+                }
+            }),
         }
     }
 
@@ -1099,13 +1111,22 @@ impl Running {
             recording::create_unique(&self.captures.record_dir, &self.player.info.input, "stats", frame, "", |p| {
                 std::fs::create_dir(p)
             });
+        // With a pinned block, its cost surface too: uint32 [2R + 1, 2R + 1], indexed [dy + R, dx + R].
+        let n = 2 * u64::from(self.player.surface_range) + 1;
+        let surface =
+            (self.pinned.is_some() && self.player.surface.len() as u64 == n * n).then_some(&self.player.surface);
         let exported = made.and_then(|(dir, ())| {
-            crate::formats::export_frame_stats(&dir, &stats).inspect_err(|_| {
-                // Leave no half export behind; say so if even that fails.
-                if let Err(e) = std::fs::remove_dir_all(&dir) {
-                    tracing::warn!("{}: cannot remove the unfinished export: {e}", dir.display());
-                }
-            })
+            crate::formats::export_frame_stats(&dir, &stats)
+                .and_then(|dir| match surface {
+                    Some(sads) => crate::formats::write_npy(&dir.join("cost_surface.npy"), &[n, n], sads).map(|()| dir),
+                    None => Ok(dir),
+                })
+                .inspect_err(|_| {
+                    // Leave no half export behind; say so if even that fails.
+                    if let Err(e) = std::fs::remove_dir_all(&dir) {
+                        tracing::warn!("{}: cannot remove the unfinished export: {e}", dir.display());
+                    }
+                })
         });
         match exported {
             Ok(dir) => self.notify(format!("exported frame {frame}'s block stats to {}", dir.display())),
