@@ -77,6 +77,7 @@ layout(push_constant) uniform Push {
     float scale_min;  // metric 4, auto scale: the lowest PSNR (top of the colormap); scale_max the highest
     uint value_base;  // the shown metric's first record in the block buffer (pass metrics share one)
     float flow_scale; // mode 9: vector length (pixels) at full saturation
+    float flow_units; // mode 9: vector units per pixel (4: quarter-pel vectors)
 } pc;
 
 // The motion colour wheel, as core::reference::flow_colour (RAFT's flow_viz): colour k of 55, each
@@ -207,7 +208,7 @@ void main() {
     }
     if (mode == 9u) {
         uvec4 st = stats[by * pc.blocks_x + bx];
-        c = flow_rgb(vec2(-ivec2(st.xy)) / max(pc.flow_scale, 1e-6));
+        c = flow_rgb(vec2(-ivec2(st.xy)) / max(pc.flow_scale * pc.flow_units, 1e-6));
     }
     if (mode == 2u || mode == 3u) {
         uvec4 st = stats[pc.value_base + by * pc.blocks_x + bx];

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use vidscope::analysis::{self, AnalyzeOptions, BatchOptions, BenchOptions, DumpKinds, ExportSet};
 use vidscope::gpu::{GpuContext, GpuOptions, ValidationMode};
 use vidscope::passes::PassSelection;
-use vidscope::reference::{BlockSize, Lambda, QuantStep, SearchRange};
+use vidscope::reference::{BlockSize, Lambda, QuantStep, SearchRange, Subpel};
 
 mod viewer_cli;
 
@@ -112,6 +112,10 @@ struct ParamArgs {
     /// Regularised search: the vectors minimise SAD + L·(|dx| + |dy|) (0..=4096; 0 = the plain SAD search)
     #[arg(long, value_name = "L", default_value = "0")]
     lambda: Lambda,
+    /// Sub-pixel refinement of the vectors: 1 (integer), 2 (half pel) or 4 (quarter pel); the
+    /// prediction, residual, MC metrics and symbols use the refined vectors
+    #[arg(long, value_name = "P", default_value = "1")]
+    subpel: Subpel,
     /// Quantiser step Q of the symbol stream (symbols.bin, rate.npy, the symbols pass): 1..=255, 1 = lossless
     #[arg(long, value_name = "Q", default_value = "1")]
     quant: QuantStep,
@@ -251,7 +255,7 @@ fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
         jobs,
         export,
         serial_transfers,
-        params: ParamArgs { block, range, lambda, quant },
+        params: ParamArgs { block, range, lambda, subpel, quant },
         warp_params,
         frames,
         dump,
@@ -285,6 +289,7 @@ fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
         block,
         range,
         lambda,
+        subpel,
         fb,
         warp_params,
         max_frames: frames,
@@ -330,7 +335,7 @@ fn bench_command(args: BenchArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
         input,
         stream,
         passes,
-        params: ParamArgs { block, range, lambda, quant },
+        params: ParamArgs { block, range, lambda, subpel, quant },
         frames,
         repeat,
         frames_in_flight,
@@ -342,6 +347,9 @@ fn bench_command(args: BenchArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
     // With a reference the A/B passes run too; without one they cannot.
     anyhow::ensure!(!passes.compare || reference.reference.is_some(), "--passes compare: needs --ref REF");
     passes.compare |= reference.reference.is_some();
+    // --subpel 2|4 refines the vectors wherever motion runs; --passes subpel alone means quarter pel.
+    passes.subpel |= subpel.refines() && passes.motion;
+    let subpel = if passes.subpel && !subpel.refines() { Subpel::new(4)? } else { subpel };
     let ctx = gpu_context(gpu)?;
     let frames_in_flight = frames_in_flight as usize;
     let opts = BenchOptions {
@@ -351,6 +359,7 @@ fn bench_command(args: BenchArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
         passes,
         range,
         lambda,
+        subpel,
         max_frames: frames,
         block,
         quant,

@@ -6,7 +6,7 @@ use clap::Args;
 use std::path::PathBuf;
 use vidscope::analysis::RecordOptions;
 use vidscope::gpu::{GpuOptions, PresentMode};
-use vidscope::reference::{BlockSize, Lambda, QuantStep, SearchRange};
+use vidscope::reference::{BlockSize, Lambda, QuantStep, SearchRange, Subpel};
 use vidscope::ui::{Metric, Mode};
 use vidscope::viewer::{Reference, ViewerOptions};
 
@@ -137,6 +137,9 @@ pub struct ViewArgs {
     /// Also search backwards (frame t − 1 into t) and check each vector against it (the fb-error metric)
     #[arg(long)]
     pub fb: bool,
+    /// Sub-pixel refinement of the vectors that drive the prediction: 1, 2 (half pel) or 4 (quarter pel)
+    #[arg(long, value_name = "P", default_value = "1")]
+    pub subpel: Subpel,
     /// Pin block BX,BY at start (as a click on it in the worst-blocks list): the readout and its cost surface
     #[arg(long, value_name = "BX,BY", value_parser = parse_block_xy)]
     pub pin: Option<(u32, u32)>,
@@ -244,6 +247,7 @@ impl ViewArgs {
             flow_scale: self.flow_scale,
             lambda: self.lambda,
             fb: self.fb,
+            subpel: self.subpel,
             pin: self.pin,
             present: match self.present {
                 PresentArg::Fifo => PresentMode::Fifo,
@@ -324,6 +328,9 @@ pub struct RecordArgs {
     /// Also search backwards (frame t − 1 into t) and check each vector against it (the fb-error metric)
     #[arg(long)]
     pub fb: bool,
+    /// Sub-pixel refinement of the vectors that drive the prediction: 1, 2 (half pel) or 4 (quarter pel)
+    #[arg(long, value_name = "P", default_value = "1")]
+    pub subpel: Subpel,
     /// Reference video (B): frame t of INPUT is compared with frame t + --ref-start of REF (same size)
     #[arg(long = "ref", value_name = "REF", value_parser = crate::input_arg())]
     pub reference: Option<String>,
@@ -381,6 +388,7 @@ impl RecordArgs {
             flow_scale: self.flow_scale,
             lambda: self.lambda,
             fb: self.fb,
+            subpel: self.subpel,
             force: self.force,
             reference,
             amplify: compare.amplify,

@@ -12,7 +12,7 @@ use crate::passes::{
     dump_exports, expected_frames, DriveOptions, DumpExport, Export, FrameDriver, Group, PassDesc, PassSelection,
     PASSES,
 };
-use crate::reference::{BlockGrid, BlockSize, Lambda, QuantStep, SearchRange, SymbolLayout};
+use crate::reference::{BlockGrid, BlockSize, Lambda, QuantStep, SearchRange, Subpel, SymbolLayout};
 use crate::video::stream_meta::format_change_warning;
 use crate::video::{self, FormatChange, LumaFrame, Reference, Shutdown};
 use anyhow::Context;
@@ -145,6 +145,8 @@ pub struct AnalyzeOptions {
     pub lambda: Lambda,
     /// `--fb`: the backward search and the forward–backward check (motion_back.npy, fb_error.npy).
     pub fb: bool,
+    /// `--subpel`: the vectors that drive the prediction refined to half or quarter pixels.
+    pub subpel: Subpel,
     /// Learner warp parameters: prediction uses them instead of the motion-search vectors.
     pub warp_params: Option<PathBuf>,
     pub max_frames: Option<usize>,
@@ -268,7 +270,8 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let start = Instant::now();
     let reads = check_outputs(opts)?;
     let compare = opts.reference.is_some();
-    let selection = PassSelection { compare, backward: opts.fb, ..PassSelection::ANALYZE };
+    let selection =
+        PassSelection { compare, backward: opts.fb, subpel: opts.subpel.refines(), ..PassSelection::ANALYZE };
     let inputs: Vec<String> =
         std::iter::once(opts.input.clone()).chain(opts.reference.as_ref().map(|r| r.input.clone())).collect();
     let mut driver = FrameDriver::open(ctx, &inputs, drive_options(opts, &selection))?;
@@ -298,6 +301,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     driver.pipeline_mut().set_selection(selection)?;
     driver.pipeline_mut().set_range(opts.range);
     driver.pipeline_mut().set_lambda(opts.lambda);
+    driver.pipeline_mut().set_subpel(opts.subpel.get());
     driver.pipeline_mut().set_quant(opts.quant);
     driver.set_warp(warp);
 
@@ -546,6 +550,7 @@ pub fn run_settings(opts: &AnalyzeOptions) -> RunSettings {
         range: opts.range.get(),
         lambda: opts.lambda.get(),
         fb: opts.fb,
+        subpel: opts.subpel.get(),
         quant: opts.quant.get(),
         max_frames: opts.max_frames,
         exports: opts.exports.names(),
@@ -716,6 +721,7 @@ fn build_manifest(
         blocks_x: grid.blocks_x(),
         range: Some(opts.range.get()),
         lambda: opts.lambda.get(),
+        subpel: opts.subpel.get(),
         prediction: match &opts.warp_params {
             Some(path) => format!("warp params from {}", path.display()),
             None => "motion search vectors (integer translation)".into(),

@@ -3,7 +3,7 @@
 
 use crate::gpu::GpuContext;
 use crate::passes::{staged_decode_only, DriveOptions, FrameDriver, PassSelection, PassTimings, PASSES};
-use crate::reference::{BlockSize, Lambda, QuantStep, SearchRange};
+use crate::reference::{BlockSize, Lambda, QuantStep, SearchRange, Subpel};
 use crate::video;
 use crate::video::Reference;
 use serde::Serialize;
@@ -20,6 +20,8 @@ pub struct BenchOptions {
     pub range: SearchRange,
     /// Motion search weight λ (`--lambda`).
     pub lambda: Lambda,
+    /// `--subpel`: with motion, the subpel pass refines the vectors (2 or 4).
+    pub subpel: Subpel,
     pub max_frames: Option<usize>,
     pub block: BlockSize,
     /// Quantiser step of the symbols pass.
@@ -68,6 +70,8 @@ pub struct BenchReport {
     pub range: u32,
     /// Motion search weight λ (`--lambda`).
     pub lambda: u32,
+    /// Sub-pixel precision (`--subpel`).
+    pub subpel: u32,
     /// Quantiser step of the symbols pass (when it ran).
     pub quant: u32,
     pub passes: Vec<String>,
@@ -189,6 +193,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
     let mut driver = FrameDriver::open(ctx, &inputs, drive)?;
     driver.pipeline_mut().set_range(opts.range);
     driver.pipeline_mut().set_lambda(opts.lambda);
+    driver.pipeline_mut().set_subpel(opts.subpel.get());
     driver.pipeline_mut().set_quant(opts.quant);
     driver.pipeline_mut().set_repeat(opts.repeat)?;
     let info = driver.info().clone();
@@ -238,6 +243,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
         block: opts.block.get(),
         range: opts.range.get(),
         lambda: opts.lambda.get(),
+        subpel: opts.subpel.get(),
         quant: opts.quant.get(),
         passes: passes.iter().filter(|(_, on)| *on).map(|(n, _)| n.to_string()).collect(),
         repeat: opts.repeat,

@@ -3,7 +3,7 @@
 //! file has the same pixels as a recording made in the viewer with the same settings and UI hidden.
 
 use crate::gpu::{Compositor, EguiFrame, GpuContext, GpuOptions};
-use crate::reference::{BlockSize, Lambda, QuantStep, SearchRange};
+use crate::reference::{BlockSize, Lambda, QuantStep, SearchRange, Subpel};
 use crate::safe_fs::StagedFile;
 use crate::video::stream_meta::format_change_warning;
 use crate::video::{fps_fraction, Container, Mp4Recorder, RecorderOptions, RgbaFrame, Shutdown};
@@ -51,6 +51,8 @@ pub struct RecordOptions {
     pub lambda: Lambda,
     /// `--fb`: the backward search and the forward–backward check.
     pub fb: bool,
+    /// `--subpel`: sub-pixel precision of the vectors.
+    pub subpel: Subpel,
     /// `--force` / `-y`: replace an existing output file (never the input).
     pub force: bool,
     /// The reference (B) for the A/B modes, the A/B PSNR metric and the wipe.
@@ -106,6 +108,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     player.set_motion(settings.needs_motion(), settings.range, settings.lambda)?;
     player.set_symbols(settings.needs_symbols(), settings.quant)?;
     player.set_backward(settings.needs_backward())?;
+    player.set_subpel(settings.subpel)?;
     let mut written = 0usize;
     while total.is_none_or(|t| written < t) {
         // Interrupted means untouched: the partial file goes (with `staged`) and nothing is committed.
@@ -164,6 +167,7 @@ fn settings(opts: &RecordOptions, reference: bool) -> Settings {
         flow_scale: opts.flow_scale,
         lambda: opts.lambda,
         fb: opts.fb,
+        subpel: opts.subpel,
         playing: false,
         show_ui: false,
         reference,

@@ -11,6 +11,7 @@
 
 use super::analyze::FLOW_DUMP;
 use crate::passes::outputs as out;
+use crate::passes::subpel::QPEL_PARAMS;
 use crate::passes::{ArrayExport, Dtype, DumpExport, FrameResults};
 use crate::reference::flow_colour::flow_image;
 use crate::reference::rate::{predictor, residual_bits, se_bits, side_info_symbols};
@@ -457,7 +458,12 @@ impl Shared {
         let vectors = out.buffer_bytes(out::VECTORS).context("motion pass did not run")?;
         let mc = out.buffer_bytes(out::MC_STATS).context("residual pass did not run")?;
         anyhow::ensure!(vectors.len() >= n * 16, "motion vectors: {} bytes for {n} blocks", vectors.len());
-        let modes = match &warp {
+        // The refined vectors (--subpel) predict as translation warps, and the stream's headers say so.
+        let refined = out.buffer_bytes(QPEL_PARAMS).and_then(|bytes| bytes.get(..n * 16)).map(|bytes| {
+            let floats: Vec<[f32; 4]> = bytemuck::pod_collect_to_vec(bytes);
+            floats.iter().map(|p| WarpParams { a: p[0], b: p[1], tx: p[2], ty: p[3] }).collect::<Vec<_>>()
+        });
+        let modes = match warp.as_ref().or(refined.as_ref()) {
             Some(params) => modes_from_warp(params),
             None => vectors
                 .chunks_exact(16)

@@ -26,6 +26,7 @@ mod kernel_paths_parity;
 mod motion_cost_parity;
 mod motion_warp_parity;
 mod player_loop;
+mod subpel_parity;
 mod symbols_parity;
 mod symbols_reference;
 mod video_decode;

@@ -86,6 +86,11 @@ impl FrameGraph {
         self.pipeline.set_surface_block(block);
     }
 
+    /// The subpel pass's precision (2 or 4; it runs when the selection has `subpel`).
+    pub fn set_subpel(&mut self, precision: u32) {
+        self.pipeline.set_subpel(precision);
+    }
+
     pub fn set_quant(&mut self, quant: u32) -> Result<(), GpuError> {
         let quant = QuantStep::new(quant).map_err(|e| GpuError::Other(e.to_string()))?;
         self.pipeline.set_quant(quant);

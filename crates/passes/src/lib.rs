@@ -25,6 +25,7 @@ mod residual;
 mod results;
 mod ssim;
 mod staging;
+pub mod subpel;
 mod symbols;
 mod warp;
 
@@ -62,6 +63,7 @@ pub const PASSES: &[&PassDesc] = &[
     &MOTION,
     &motion_back::MOTION_BACK,
     &cost_surface::COST_SURFACE,
+    &subpel::SUBPEL,
     &WARP,
     &RESIDUAL,
     &SYMBOLS,

@@ -88,6 +88,8 @@ pub enum WarpSource {
     MotionVectors,
     /// The frame's learner parameters (`Res::Params`).
     Params,
+    /// The subpel pass's refined vectors, as translation warps ("motion_qpel_params").
+    Subpel,
 }
 
 /// The settings every pass of one frame sees.
@@ -100,6 +102,8 @@ pub struct FrameSettings {
     pub lambda: u32,
     /// The block (by, bx) whose cost surface is computed (the cost_surface pass).
     pub surface_block: Option<(u32, u32)>,
+    /// Sub-pixel precision of the subpel pass: 2 (half) or 4 (quarter pel).
+    pub subpel: u32,
     /// Quantiser step of the symbol stream.
     pub quant: u32,
     pub warp: WarpSource,
@@ -112,6 +116,14 @@ pub struct FrameSettings {
 impl FrameSettings {
     pub fn runs(&self, pass: &str) -> bool {
         self.selected.contains(&pass)
+    }
+
+    /// The parameter SSBO of a warp source that reads one (the learner's, or the refined vectors').
+    pub fn params_res(&self) -> Res {
+        match self.warp {
+            WarpSource::Subpel => Res::Buffer(crate::subpel::QPEL_PARAMS),
+            _ => Res::Params,
+        }
     }
 }
 
@@ -137,6 +149,8 @@ pub enum Group {
     Backward,
     /// The cost surface of one chosen block (the viewer's pinned block).
     Surface,
+    /// Sub-pixel refinement (`--subpel 2|4`); selecting it selects `Motion`.
+    Subpel,
     /// The residual symbol stream.
     Symbols,
     /// The A/B passes, with a reference video.

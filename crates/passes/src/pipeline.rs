@@ -239,6 +239,7 @@ pub struct FramePipeline {
     range: u32,
     lambda: u32,
     surface_block: Option<(u32, u32)>,
+    subpel: u32,
     quant: u32,
     /// Runs of each pass per frame (bench --repeat); timings are per run.
     repeat: u32,
@@ -320,6 +321,7 @@ impl FramePipeline {
             range: 16,
             lambda: 0,
             surface_block: None,
+            subpel: 4,
             quant: 1,
             repeat: 1,
             in_flight: VecDeque::new(),
@@ -390,6 +392,11 @@ impl FramePipeline {
     /// The block (by, bx) whose cost surface the cost_surface pass computes from the next frame on.
     pub fn set_surface_block(&mut self, block: Option<(u32, u32)>) {
         self.surface_block = block;
+    }
+
+    /// Sub-pixel precision (2 or 4) of the subpel pass, which runs when the selection has it.
+    pub fn set_subpel(&mut self, precision: u32) {
+        self.subpel = precision;
     }
 
     /// Motion search weight λ for the next frames (cost = SAD + λ·(|dx| + |dy|)). Default 0.
@@ -549,8 +556,13 @@ impl FramePipeline {
             range: self.range,
             lambda: self.lambda,
             surface_block: self.surface_block,
+            subpel: self.subpel,
             quant: self.quant,
-            warp: if input.warp.is_some() { WarpSource::Params } else { WarpSource::MotionVectors },
+            warp: match (input.warp.is_some(), self.config.selection.pass_names().contains(&"subpel")) {
+                (true, _) => WarpSource::Params,
+                (false, true) => WarpSource::Subpel,
+                (false, false) => WarpSource::MotionVectors,
+            },
             selected: self.config.selection.pass_names(),
             inputs: self.config.inputs,
         };

@@ -43,6 +43,7 @@ pub struct PassSelection {
     pub compare: bool,
     pub backward: bool,
     pub surface: bool,
+    pub subpel: bool,
 }
 
 impl PassSelection {
@@ -50,8 +51,7 @@ impl PassSelection {
     /// Zero-motion passes only (diff and block stats).
     pub const ZERO_MOTION: Self = Self { motion: false, ..Self::ALL };
     /// Everything `analyze` exports without a reference or `--fb`: all passes and the symbol stream.
-    pub const ANALYZE: Self =
-        Self { diff: true, stats: true, motion: true, symbols: true, compare: false, backward: false, surface: false };
+    pub const ANALYZE: Self = Self { diff: true, stats: true, motion: true, symbols: true, ..Self::NONE };
     pub const NONE: Self = Self {
         diff: false,
         stats: false,
@@ -60,6 +60,7 @@ impl PassSelection {
         compare: false,
         backward: false,
         surface: false,
+        subpel: false,
     };
 
     /// The registered pass names this selection runs, in registration order.
@@ -90,6 +91,7 @@ impl PassSelection {
             Group::Motion => self.motion,
             Group::Backward => self.backward && self.motion,
             Group::Surface => self.surface,
+            Group::Subpel => self.subpel && self.motion,
             Group::Symbols => self.symbols,
             Group::Compare => self.compare,
         }
@@ -104,6 +106,7 @@ impl PassSelection {
             Group::Motion => self.motion = true,
             Group::Backward => (self.motion, self.backward) = (true, true),
             Group::Surface => self.surface = true,
+            Group::Subpel => (self.motion, self.subpel) = (true, true),
             Group::Symbols => self.symbols = true,
             Group::Compare => self.compare = true,
         }
@@ -119,6 +122,7 @@ impl PassSelection {
                 "stats" | "block_stats" => Group::Stats,
                 "motion" | "motion_search" => Group::Motion,
                 "fb" => Group::Backward,
+                "subpel" => Group::Subpel,
                 "symbols" => Group::Symbols,
                 "compare" => Group::Compare,
                 other => match PASSES.iter().find(|desc| desc.name == other) {
@@ -126,7 +130,7 @@ impl PassSelection {
                     None => {
                         let names: Vec<_> = PASSES.iter().map(|desc| desc.name).collect();
                         return Err(format!(
-                            "--passes {other}: unknown pass (groups: diff, stats, motion, fb, symbols, compare; passes: {})",
+                            "--passes {other}: unknown pass (groups: diff, stats, motion, fb, subpel, symbols, compare; passes: {})",
                             names.join(", ")
                         ));
                     }

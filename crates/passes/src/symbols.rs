@@ -145,7 +145,9 @@ impl Pass for SymbolsPass {
             (true, WarpSource::MotionVectors) => {
                 vec![Res::Cur(0), Res::Image(out::PREDICTED), Res::Buffer(out::VECTORS)]
             }
-            (true, WarpSource::Params) => vec![Res::Cur(0), Res::Image(out::PREDICTED), Res::Params],
+            (true, WarpSource::Params | WarpSource::Subpel) => {
+                vec![Res::Cur(0), Res::Image(out::PREDICTED), s.params_res()]
+            }
         }
     }
 
@@ -157,9 +159,11 @@ impl Pass for SymbolsPass {
         let (pred, source) = match (s.runs("warp"), s.warp) {
             (false, _) => (io.image(Res::Prev(0))?, SymbolSource::ZeroMotion),
             (true, WarpSource::MotionVectors) => (io.image(Res::Image(out::PREDICTED))?, SymbolSource::MotionVectors),
-            (true, WarpSource::Params) => (io.image(Res::Image(out::PREDICTED))?, SymbolSource::Params),
+            (true, WarpSource::Params | WarpSource::Subpel) => {
+                (io.image(Res::Image(out::PREDICTED))?, SymbolSource::Params)
+            }
         };
-        let params = io.buffer(Res::Params)?;
+        let params = io.buffer(s.params_res())?;
         // Without motion search the shader reads no vectors; the params buffer stands in for the binding.
         let vectors = if s.runs("motion") { io.buffer(Res::Buffer(out::VECTORS))? } else { params };
         let out = io.buffer(Res::Buffer(out::SYMBOLS))?;

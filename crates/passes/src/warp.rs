@@ -69,7 +69,7 @@ impl WarpPass {
             blocks_x: grid.blocks_x(),
             mode: match source {
                 WarpSource::MotionVectors => 0,
-                WarpSource::Params => 1,
+                WarpSource::Params | WarpSource::Subpel => 1,
             },
         };
         rec.dispatch(
@@ -108,7 +108,7 @@ impl Pass for WarpPass {
     fn reads(&self, s: &FrameSettings) -> Vec<Res> {
         match s.warp {
             WarpSource::MotionVectors => vec![Res::Prev(0), Res::Buffer(out::VECTORS)],
-            WarpSource::Params => vec![Res::Prev(0), Res::Params],
+            WarpSource::Params | WarpSource::Subpel => vec![Res::Prev(0), s.params_res()],
         }
     }
 
@@ -118,12 +118,12 @@ impl Pass for WarpPass {
 
     fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
         // The shader binds both; the one the source does not use is only bound.
+        let params = io.buffer(s.params_res())?;
         let vectors = match s.runs("motion") {
             true => io.buffer(Res::Buffer(out::VECTORS))?,
-            false => io.buffer(Res::Params)?,
+            false => params,
         };
-        let (reference, pred, params) =
-            (io.image(Res::Prev(0))?, io.image(Res::Image(out::PREDICTED))?, io.buffer(Res::Params)?);
+        let (reference, pred) = (io.image(Res::Prev(0))?, io.image(Res::Image(out::PREDICTED))?);
         WarpPass::record(self, rec, &WarpBindings { reference, pred, vectors, params }, &s.grid, s.warp)
     }
 }

@@ -45,6 +45,8 @@ pub struct DisplayPush {
     pub value_base: u32,
     /// Mode 9 (flow): the vector length in pixels at full saturation (binding 2 holds the vectors).
     pub flow_scale: f32,
+    /// Mode 9: vector units per pixel (1, or 4 for the quarter-pel vectors of `--subpel`).
+    pub flow_units: f32,
 }
 
 impl DisplayPush {

@@ -9,11 +9,13 @@
 use crate::formats::WarpParamsFile;
 use crate::gpu::{BufferKind, GpuBuffer, GpuContext, GpuError};
 use crate::passes::cost_surface::{CostSurfacePass, SURFACE};
+use crate::passes::subpel::{SubpelPass, QPEL};
 use crate::passes::{metric_exports, DriveOptions, FrameDriver, FrameResults, HeldFrame, PassSelection, PassTimings};
 use crate::playhead::{AtEnd, Fetch, Playhead};
+use crate::reference::subpel::QpelVector;
 use crate::reference::{
     stream_rates, BlockGrid, BlockRate, BlockSize, BlockStat, FrameError, Lambda, MotionVector, QuantStep, SearchRange,
-    SymbolLayout,
+    Subpel, SymbolLayout,
 };
 use crate::video::{stream_meta, ChromaPlanes, FormatChange, StreamInfo};
 use std::path::Path;
@@ -47,6 +49,8 @@ pub struct Player {
     /// Motion vectors and residual block stats of the shown frame; empty when motion search is off.
     pub motion: Vec<MotionVector>,
     pub mc_stats: Vec<BlockStat>,
+    /// The refined vectors of the shown frame (`--subpel`, quarter pixels); empty without.
+    pub qpel: Vec<QpelVector>,
     /// The cost surface of `surface_block` in the shown frame ((2R + 1)² SADs, row-major over
     /// (dy + R, dx + R)); empty when no block is chosen.
     pub surface: Vec<u32>,
@@ -57,6 +61,8 @@ pub struct Player {
     motion_on: bool,
     /// The backward search and forward–backward check run (`--fb`; with motion only).
     backward_on: bool,
+    /// Sub-pixel refinement of the vectors (with motion only).
+    subpel: Subpel,
     range: SearchRange,
     lambda: Lambda,
     /// Whether the symbols pass runs (a view needs it), and its quantiser.
@@ -131,11 +137,13 @@ impl Player {
             stats: Vec::new(),
             motion: Vec::new(),
             mc_stats: Vec::new(),
+            qpel: Vec::new(),
             surface: Vec::new(),
             surface_block: None,
             surface_range: 0,
             motion_on: false,
             backward_on: false,
+            subpel: Subpel::default(),
             range: SearchRange::default(),
             lambda: Lambda::default(),
             symbols_on: false,
@@ -304,6 +312,7 @@ impl Player {
             symbols: self.symbols_on,
             compare: self.reference.is_some(),
             backward: self.backward_on && self.motion_on,
+            subpel: self.subpel.refines() && self.motion_on,
             surface: self.surface_block.is_some(),
             ..base
         }
@@ -317,6 +326,20 @@ impl Player {
         }
         self.surface_block = block;
         self.driver.pipeline_mut().set_surface_block(block);
+        let selection = self.selection();
+        self.driver.pipeline_mut().set_selection(selection)?;
+        self.recompute();
+        Ok(())
+    }
+
+    /// Sets the sub-pixel precision of the vectors (the subpel pass runs with motion when it is 2 or 4);
+    /// the current frame is recomputed when that changed.
+    pub fn set_subpel(&mut self, subpel: Subpel) -> Result<(), GpuError> {
+        if subpel == self.subpel {
+            return Ok(());
+        }
+        self.subpel = subpel;
+        self.driver.pipeline_mut().set_subpel(subpel.get());
         let selection = self.selection();
         self.driver.pipeline_mut().set_selection(selection)?;
         self.recompute();
@@ -381,6 +404,7 @@ impl Player {
             Self::open_driver(ctx, &self.info.input, stream, reference.as_ref(), block, self.selection(), n)?;
         driver.pipeline_mut().set_range(self.range);
         driver.pipeline_mut().set_lambda(self.lambda);
+        driver.pipeline_mut().set_subpel(self.subpel.get());
         driver.pipeline_mut().set_quant(self.quant);
         self.learner_buffer = Self::new_learner_buffer(ctx, &driver.pipeline().grid())?;
         self.pass_values_buffer = Self::new_pass_values_buffer(ctx, &driver.pipeline().grid())?;
@@ -474,6 +498,10 @@ impl Player {
         }
         self.motion = results.motion().unwrap_or_default();
         self.mc_stats = results.mc_stats().unwrap_or_default();
+        self.qpel = match results.buffers.get(QPEL) {
+            Some(bytes) if self.subpel.refines() => SubpelPass::decode(bytes, results.grid()),
+            _ => Vec::new(),
+        };
         self.surface = match (self.surface_block, results.buffers.get(SURFACE)) {
             (Some(_), Some(bytes)) => CostSurfacePass::decode(bytes, self.range.get()),
             _ => Vec::new(),

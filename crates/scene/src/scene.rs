@@ -8,6 +8,7 @@ use crate::gpu::{DisplayInputs, GpuBuffer};
 use crate::overlay::Arrow;
 use crate::passes::motion_cost::MC_GAIN;
 use crate::passes::outputs as out;
+use crate::passes::subpel::QPEL;
 use crate::passes::{metric_exports, MetricExport};
 use crate::player::Player;
 use crate::reference::symbols::HEADER_NONZERO;
@@ -166,6 +167,8 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
     if mode == Mode::Flow && (player.motion.is_empty() || player.gpu_frame().buffer(out::VECTORS).is_none()) {
         mode = Mode::Raw;
     }
+    // With --subpel the flow view colours the refined vectors (quarter pixels).
+    let flow_qpel = !player.qpel.is_empty() && player.gpu_frame().buffer(QPEL).is_some();
     if let (Some(w), true) = (settings.wipe, compare) {
         flags |= DisplayPush::FLAG_WIPE;
         push_wipe = w;
@@ -212,6 +215,7 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         value_base: metric.pass_export().and_then(|(m, _)| metric_exports().position(|x| x == m)).unwrap_or(0) as u32
             * grid.len() as u32,
         flow_scale: settings.flow_scale_px(),
+        flow_units: if flow_qpel { 4.0 } else { 1.0 },
         ..DisplayPush::default()
     };
     // Every image and buffer bound here exists from the pipeline's start (only "symbols" is made on demand).
@@ -226,7 +230,11 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         },
         right: image(out::RESIDUAL),
         chroma: chroma.map(|(cb, cr, _)| (cb, cr)),
-        stats: if mode == Mode::Flow { vectors_buffer(player) } else { metric_buffer(metric, player, compare) },
+        stats: match (mode == Mode::Flow, flow_qpel) {
+            (true, true) => player.gpu_frame().buffer(QPEL).unwrap_or(vectors_buffer(player)),
+            (true, false) => vectors_buffer(player),
+            (false, _) => metric_buffer(metric, player, compare),
+        },
         symbols,
         b,
         ab,
@@ -289,11 +297,16 @@ pub fn arrows(settings: &Settings, player: &Player, view: &View, ppp: f32) -> Ve
     if settings.min_gain > 0 && gains.len() != motion.len() {
         return Vec::new();
     }
-    let blocks: Vec<BlockMotion> = motion
+    // With --subpel the refined vectors, in quarter pixels (medians of groups stay in those units).
+    let (vectors, units): (Vec<(i32, i32)>, f32) = match player.qpel.len() == motion.len() {
+        true => (player.qpel.iter().map(|q| (q.qx, q.qy)).collect(), 4.0),
+        false => (motion.iter().map(|v| (v.dx, v.dy)).collect(), 1.0),
+    };
+    let blocks: Vec<BlockMotion> = vectors
         .iter()
         .zip(mc)
         .enumerate()
-        .map(|(i, (v, m))| BlockMotion { dx: v.dx, dy: v.dy, mc_sad: m.sad, gain: gains.get(i).copied() })
+        .map(|(i, (&(dx, dy), m))| BlockMotion { dx, dy, mc_sad: m.sad, gain: gains.get(i).copied() })
         .collect();
     let to_points = |p: Vec2| (view.window_from_image(p) / ppp).into();
     // Coloured against the frame's largest MC-SAD, so a colour means the same with or without groups.
@@ -303,7 +316,7 @@ pub fn arrows(settings: &Settings, player: &Player, view: &View, ppp: f32) -> Ve
         .into_iter()
         .map(|a| {
             let centre = Vec2::from(a.centre);
-            let tip = centre + Vec2::new(a.dx as f32, a.dy as f32) * settings.arrow_scale;
+            let tip = centre + Vec2::new(a.dx as f32, a.dy as f32) * settings.arrow_scale / units;
             Arrow { from: to_points(centre), to: to_points(tip), t: a.mc_sad as f32 / max_sad }
         })
         .collect()

@@ -3,7 +3,7 @@
 //! command line (the CLI wraps these types as it does `ValidationArg`).
 
 use crate::passes::{metric_exports, Export, Group, MetricExport, PASSES};
-use crate::reference::{BlockSize, Lambda, QuantStep, SearchRange};
+use crate::reference::{BlockSize, Lambda, QuantStep, SearchRange, Subpel};
 
 /// What the picture shows (`--mode`; keys 1–8, and X for the A/B modes, which need `--ref`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -341,6 +341,8 @@ pub struct Settings {
     /// The backward search and the forward–backward check (`--fb`; also on while the fb-error metric
     /// is shown).
     pub fb: bool,
+    /// Sub-pixel precision of the vectors that drive the prediction (`--subpel`).
+    pub subpel: Subpel,
     /// Motion-vector arrows over the picture, coloured by the block's MC-SAD.
     pub arrows: bool,
     /// Arrow length in multiples of the vector.
@@ -429,6 +431,7 @@ impl Default for Settings {
             range: SearchRange::default(),
             lambda: Lambda::default(),
             fb: false,
+            subpel: Subpel::default(),
             arrows: false,
             arrow_scale: 4.0,
             flow_scale: None,

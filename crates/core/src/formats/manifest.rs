@@ -66,6 +66,9 @@ pub struct RunSettings {
     /// `--fb`.
     #[serde(default)]
     pub fb: bool,
+    /// `--subpel` (1 before it existed).
+    #[serde(default = "one")]
+    pub subpel: u32,
     pub quant: u32,
     pub max_frames: Option<usize>,
     /// `--export` items beyond the default (sorted), and `--dump` kinds.
@@ -96,6 +99,9 @@ pub struct Manifest {
     /// Motion search weight λ (`--lambda`): the vectors minimise SAD + λ·(|dx| + |dy|).
     #[serde(default)]
     pub lambda: u32,
+    /// Sub-pixel precision of the vectors that drive the prediction (`--subpel`: 1, 2 or 4).
+    #[serde(default = "one")]
+    pub subpel: u32,
     /// What the predicted frame (and so mc_sad/mc_sse and the residual) comes from.
     pub prediction: String,
     /// The first frame's pixel format and bit depth (later ones: `format_changes`).
@@ -391,4 +397,9 @@ pub fn lost_just_before(lost_before: u32) -> String {
         return String::new();
     }
     format!(", {lost_before} frame(s) lost just before it (the stream is misaligned from here)")
+}
+
+/// serde's default for fields that were 1 before they existed.
+fn one() -> u32 {
+    1
 }

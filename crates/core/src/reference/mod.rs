@@ -12,6 +12,7 @@ pub mod motion_search;
 mod params;
 pub mod rate;
 mod ssim;
+pub mod subpel;
 pub mod symbols;
 mod warp;
 
@@ -22,7 +23,7 @@ pub use compare::{
 pub use diff::diff;
 pub use grid::{BlockGrid, BlockRect, BLOCK_SIZES};
 pub use motion_search::{block_sad, clamped, motion_search, regularised_search, MotionVector, MAX_RANGE};
-pub use params::{BlockSize, Lambda, ParamError, QuantStep, SearchRange, MAX_LAMBDA};
+pub use params::{BlockSize, Lambda, ParamError, QuantStep, SearchRange, Subpel, MAX_LAMBDA};
 pub use rate::{block_rates, stream_rates, BlockRate};
 pub use ssim::{ssim, ssim_cells, window_ssim, SsimCells, SsimSums, SSIM_C1, SSIM_C2};
 pub use symbols::{

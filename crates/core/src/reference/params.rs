@@ -45,6 +45,13 @@ impl std::str::FromStr for Lambda {
     }
 }
 
+impl std::str::FromStr for Subpel {
+    type Err = ParamError;
+    fn from_str(text: &str) -> Result<Self, ParamError> {
+        parse_flag("--subpel", text, Self::new)
+    }
+}
+
 impl std::str::FromStr for QuantStep {
     type Err = ParamError;
     fn from_str(text: &str) -> Result<Self, ParamError> {
@@ -145,6 +152,42 @@ impl Lambda {
 }
 
 impl std::fmt::Display for Lambda {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Sub-pixel precision of the motion vectors (`--subpel`): 1 (integer, the default), 2 (half pel) or
+/// 4 (quarter pel; `reference::subpel`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Subpel(u32);
+
+impl Subpel {
+    pub fn new(precision: u32) -> Result<Self, ParamError> {
+        if matches!(precision, 1 | 2 | 4) {
+            Ok(Self(precision))
+        } else {
+            Err(ParamError(format!("--subpel {precision}: invalid sub-pixel precision (must be 1, 2 or 4)")))
+        }
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+
+    /// Whether the vectors are refined at all (the subpel pass runs).
+    pub fn refines(self) -> bool {
+        self.0 > 1
+    }
+}
+
+impl Default for Subpel {
+    fn default() -> Self {
+        Self(1)
+    }
+}
+
+impl std::fmt::Display for Subpel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.0)
     }

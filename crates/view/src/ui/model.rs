@@ -52,6 +52,8 @@ pub struct Hover {
     pub mean: f32,
     /// (dx, dy, MC-SAD) of the block, when motion search ran on this frame.
     pub motion: Option<(i32, i32, u32)>,
+    /// The refined vector (qx, qy) in quarter pixels, with `--subpel`.
+    pub qpel: Option<(i32, i32)>,
     /// The block's symbols, when the symbols pass ran on this frame.
     pub symbols: Option<HoverSymbols>,
     /// A, B and the block's A/B error, with a reference.

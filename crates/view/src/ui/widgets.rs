@@ -385,7 +385,11 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
                     ui.monospace(format!("A/B block  SAD {}  SSE {}  PSNR {}", ab.sad, ab.sse, format_db(ab.psnr)));
                 }
                 if let Some((dx, dy, mc_sad)) = h.motion {
-                    ui.monospace(format!("vector ({dx}, {dy})  MC-SAD {mc_sad}"));
+                    let vector = match h.qpel {
+                        Some((qx, qy)) => format!("({qx}, {qy}) ¼ px = ({}, {}) px", qx as f32 / 4.0, qy as f32 / 4.0),
+                        None => format!("({dx}, {dy}) px"),
+                    };
+                    ui.monospace(format!("vector {vector}  MC-SAD {mc_sad}"));
                 }
                 if !h.pass_metrics.is_empty() {
                     let values: Vec<String> = h.pass_metrics.iter().map(|(label, v)| format!("{label} {v}")).collect();

@@ -12,7 +12,7 @@ pub use vidscope_scene::{playhead, scene};
 use crate::gpu::{Captured, DrawOutcome, EguiFrame, GpuContext, GpuOptions, PresentMode, Presenter};
 use crate::passes::metric_exports;
 use crate::reference::symbols::plane_nonzero_counts;
-use crate::reference::{psnr_from_sse, BlockSize, BlockStat, Lambda, QuantStep, SearchRange};
+use crate::reference::{psnr_from_sse, BlockSize, BlockStat, Lambda, QuantStep, SearchRange, Subpel};
 use crate::ui::{self, Action, Hud, Metric, Mode, Settings};
 use crate::video::{Shutdown, StreamInfo};
 use anyhow::Context as _;
@@ -74,6 +74,8 @@ pub struct ViewerOptions {
     pub fb: bool,
     /// `--pin BX,BY`: the block pinned at start.
     pub pin: Option<(u32, u32)>,
+    /// `--subpel`: sub-pixel precision of the vectors.
+    pub subpel: Subpel,
     pub present: PresentMode,
     /// Save what is presented at frame `at_frame` as PNG, then exit.
     pub screenshot: Option<(PathBuf, usize)>,
@@ -237,6 +239,7 @@ impl App {
             flow_scale: o.flow_scale,
             lambda: o.lambda,
             fb: o.fb,
+            subpel: o.subpel,
             reference,
             amplify: o.amplify.clamp(1, 64),
             wipe: o.wipe,
@@ -727,6 +730,7 @@ impl Running {
                 (Some(v), Some(mc)) => Some((v.dx, v.dy, mc.sad)),
                 _ => None,
             },
+            qpel: self.player.qpel.get(i).map(|q| (q.qx, q.qy)),
             symbols: self.hover_symbols(i),
             ab: self.player.ab.stats.get(i).map(|s| ui::HoverAb {
                 a: self.player.luma.get((y * w + x) as usize).copied().unwrap_or(0),
@@ -764,6 +768,7 @@ impl Running {
         // Likewise the symbol stream (trit view, non-zero and rate heatmaps).
         self.player.set_symbols(self.settings.needs_symbols(), self.settings.quant)?;
         self.player.set_backward(self.settings.needs_backward())?;
+        self.player.set_subpel(self.settings.subpel)?;
         self.player.set_surface_block(self.pinned)?;
         let presenter = &self.presenter;
         // Waiting for a screenshot the player does not loop, so it can tell when the frame is past the end.
@@ -866,7 +871,15 @@ impl Running {
             message: self.message.as_ref().map(|(m, _)| m.clone()),
             prediction: self.settings.needs_motion().then(|| match self.player.warp_params() {
                 Some(w) => format!("prediction: warp params {}", w.path.display()),
-                None => format!("prediction: motion search ±{}", self.settings.range),
+                None => format!(
+                    "prediction: motion search ±{}{}",
+                    self.settings.range,
+                    match self.settings.subpel.get() {
+                        4 => ", quarter-pel vectors (motion_qpel, 1/4 px units)",
+                        2 => ", half-pel vectors (motion_qpel, 1/4 px units)",
+                        _ => "",
+                    }
+                ),
             }),
             arrows: self.settings.arrows.then(|| self.arrows_line()),
             recording: self.captures.recording.is_some(),
