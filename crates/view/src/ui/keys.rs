@@ -24,6 +24,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("5 6 7", "mode: motion-compensated prediction, residual |cur − pred|, diff | residual side by side"),
     ("8", "mode: one trit plane of the residual symbols (−1 blue, 0 dark gray, +1 orange)"),
     ("9", "mode: flow, each block's motion on the colour wheel (full saturation at the flow scale)"),
+    ("click", "pin / unpin the block under the pointer (its readout and cost surface)"),
     ("X", "with --ref: cycle A, B, |A − B| (amplified), A − B + 128, mark differences (A ≠ B in magenta)"),
     ("W", "with --ref: wipe, A left of the divider and B right (drag the divider)"),
     ("+ / −", "|A − B| amplification ×2 / ÷2 (×1…×64)"),

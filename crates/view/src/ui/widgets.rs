@@ -17,7 +17,7 @@ pub fn draw(ui: &mut egui::Ui, s: &mut Settings, hud: &Hud, path: &mut String) -
     controls(&ctx, s, hud, path, &mut actions);
     hud_panel(&ctx, s, hud);
     if let Some(view) = &hud.surface {
-        egui::Window::new("cost surface (pinned block)")
+        egui::Window::new("cost surface")
             .anchor(egui::Align2::RIGHT_BOTTOM, [-8.0, -40.0])
             .resizable(false)
             .show(&ctx, |ui| super::cost_surface::show(ui, view, s.colormap));

@@ -158,6 +158,9 @@ struct Running {
     drag_from: Option<Vec2>,
     /// The wipe's divider is being dragged.
     wipe_drag: bool,
+    /// Where a press on the picture started: released within a few pixels, it is a click that pins
+    /// (or unpins) the block under it.
+    click_from: Option<Vec2>,
     presented: u64,
     fps_count: u32,
     fps_since: Instant,
@@ -300,6 +303,7 @@ impl App {
             cursor: None,
             drag_from: None,
             wipe_drag: false,
+            click_from: None,
             presented: 0,
             fps_count: 0,
             fps_since: Instant::now(),
@@ -422,6 +426,13 @@ impl ApplicationHandler for App {
                 // A press near the wipe's divider drags it; elsewhere it pans.
                 st.wipe_drag = on_picture && st.near_wipe_divider();
                 st.drag_from = if on_picture && !st.wipe_drag { st.cursor } else { None };
+                if state == ElementState::Pressed {
+                    st.click_from = st.drag_from;
+                } else if let (Some(from), Some(to)) = (st.click_from.take(), st.cursor) {
+                    if from.distance(to) <= 3.0 {
+                        st.pin_block_under_cursor();
+                    }
+                }
                 Ok(())
             }
             WindowEvent::MouseWheel { delta, .. } if !st.egui_ctx.is_pointer_over_egui() => {
@@ -513,6 +524,22 @@ impl Running {
     }
 
     /// The image pixel under the cursor, when it is on the picture.
+    /// The block whose cost surface is shown: the pinned one. (Not the one under the pointer: each
+    /// new block recomputes the whole frame, too slow to follow a pointer on a CPU device.)
+    fn surface_block(&self) -> Option<(u32, u32)> {
+        self.pinned
+    }
+
+    /// Pins the block under the pointer (its readout and cost surface stay), or unpins it.
+    fn pin_block_under_cursor(&mut self) {
+        if let Some((x, y)) = self.cursor_in_image() {
+            let block = self.player.grid().block;
+            let (by, bx) = (y / block, x / block);
+            self.pinned = if self.pinned == Some((by, bx)) { None } else { Some((by, bx)) };
+            self.window.request_redraw();
+        }
+    }
+
     fn cursor_in_image(&self) -> Option<(u32, u32)> {
         let p = self.view.image_from_window(self.cursor_in_pane()?);
         let (w, h) = (self.player.info.width as f32, self.player.info.height as f32);
@@ -769,7 +796,7 @@ impl Running {
         self.player.set_symbols(self.settings.needs_symbols(), self.settings.quant)?;
         self.player.set_backward(self.settings.needs_backward())?;
         self.player.set_subpel(self.settings.subpel)?;
-        self.player.set_surface_block(self.pinned)?;
+        self.player.set_surface_block(self.surface_block())?;
         let presenter = &self.presenter;
         // Waiting for a screenshot the player does not loop, so it can tell when the frame is past the end.
         let looping = self.settings.looping && wanted.is_none();
@@ -899,7 +926,7 @@ impl Running {
                 self.player.shown(),
             ),
             notices: self.player.notices(),
-            surface: self.pinned.map(|block| {
+            surface: self.surface_block().map(|block| {
                 let i = (block.0 * self.player.grid().blocks_x() + block.1) as usize;
                 ui::SurfaceView {
                     block,
