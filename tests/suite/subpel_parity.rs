@@ -21,6 +21,8 @@ fn refined_vectors_prediction_and_symbols_match_the_reference_bit_exact() {
         (61, 37, 16, 5, 0, 2),
         (61, 37, 8, 4, 30, 4),
         (70, 45, 32, 3, 0, 4),
+        (130, 70, 64, 2, 0, 4),
+        (140, 131, 128, 2, 0, 2),
     ];
     let selection = PassSelection { subpel: true, symbols: true, ..PassSelection::ALL };
     let mut moved = 0;
