@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use vidscope::analysis::{self, AnalyzeOptions, BatchOptions, BenchOptions, DumpKinds, ExportSet};
+use vidscope::formats::npy_frames::NpyScale;
 use vidscope::gpu::{GpuContext, GpuOptions, ValidationMode};
 use vidscope::passes::PassSelection;
 use vidscope::reference::{BlockSize, Lambda, QuantStep, SearchRange, Subpel};
@@ -24,6 +25,8 @@ mod viewer_cli;
 struct Cli {
     #[command(flatten)]
     gpu: GpuArgs,
+    #[command(flatten)]
+    npy: NpyArgs,
     #[command(subcommand)]
     command: Option<Command>,
     /// `vidscope INPUT [OPTIONS]` is `vidscope view INPUT [OPTIONS]`
@@ -40,6 +43,17 @@ struct GpuArgs {
     /// command); auto = on whenever it is installed. The tests and CI set VIDSCOPE_VALIDATION=on
     #[arg(long, global = true, value_enum, env = "VIDSCOPE_VALIDATION", default_value_t = ValidationArg::Off)]
     validation: ValidationArg,
+}
+
+/// How `.npy` frame stacks (any input or `--ref`) are read: declared once, for every command.
+#[derive(Args)]
+struct NpyArgs {
+    /// Float .npy inputs hold values in [0, 1] (1, the default) or [0, 255] (255)
+    #[arg(long, global = true, value_name = "1|255", default_value = "1", value_parser = ["1", "255"])]
+    npy_range: String,
+    /// uint16 .npy inputs hold samples of D bits (9..=16, default 16; 10 for 10-bit data), reduced to 8 as video
+    #[arg(long, global = true, value_name = "D", default_value_t = 16, value_parser = clap::value_parser!(u32).range(9..=16))]
+    npy_bits: u32,
 }
 
 /// Parses an input path into the string vidscope opens (a path that is not UTF-8 gets a UTF-8 alias).
@@ -227,6 +241,8 @@ fn gpu_context(args: &GpuArgs) -> anyhow::Result<Arc<GpuContext>> {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let gpu = GpuOptions { validation: cli.gpu.validation.into(), gpu: cli.gpu.gpu.clone() };
+    let range = if cli.npy.npy_range == "255" { 255.0 } else { 1.0 };
+    vidscope::video::set_npy_scale(NpyScale { range, bits: cli.npy.npy_bits });
     let command = match (cli.command, cli.view) {
         (Some(c), _) => c,
         (None, Some(view)) => Command::View(view),

@@ -25,6 +25,7 @@ mod frame_pipeline;
 mod kernel_paths_parity;
 mod motion_cost_parity;
 mod motion_warp_parity;
+mod npy_input;
 mod player_loop;
 mod subpel_parity;
 mod symbols_parity;

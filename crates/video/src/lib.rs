@@ -16,6 +16,7 @@ mod input_alias;
 mod input_kind;
 #[cfg(feature = "ffmpeg")]
 mod mp4_writer;
+mod npy_source;
 mod reference_input;
 mod shutdown;
 mod staged_decode;
@@ -33,6 +34,7 @@ pub use frame::{
 pub use frame_rate::fps_fraction;
 pub use input_alias::{input_string, remove_aliases};
 pub use input_kind::{input_files, read_paths};
+pub use npy_source::{set_npy_scale, NpySource, NPY_FPS};
 pub use reference_input::{check_comparable, reference_differences, Reference};
 pub use shutdown::{Interrupted, Shutdown};
 pub use staged_decode::StagedDecodeThread;
@@ -105,6 +107,12 @@ pub fn open_with(input: &str, opts: OpenOptions) -> Result<Box<dyn FrameSource>,
         input_kind::InputKind::File => None,
         input_kind::InputKind::ImageSequence => Some(image_sequence::count_frames(input)?),
     };
+    let extension = |ext: &str| path.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext));
+    if image_frames.is_none() && (extension("npy") || extension("npz")) {
+        let source = NpySource::open(path)?;
+        check_single_stream(input, opts)?;
+        return Ok(Box::new(source));
+    }
     if image_frames.is_none() && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("y4m")) {
         let source = Y4mSource::open(path)?;
         check_single_stream(input, opts)?;

@@ -7,6 +7,7 @@ mod export;
 mod frame_export;
 mod manifest;
 mod npy_blocks;
+pub mod npy_frames;
 mod npy_stream;
 mod output_dir;
 mod own_output;
