@@ -245,7 +245,7 @@ mod tests {
         let s = parse_header(&npy("|u1", "(4, 9, 7)", false)).unwrap();
         assert_eq!(
             (s.frames, s.height, s.width, s.sample, s.channels, s.data_offset),
-            (4, 9, 7, Sample::U8, Channels::Luma, 64)
+            (4, 9, 7, Sample::U8, Channels::Luma, 128)
         );
         assert_eq!(parse_header(&npy("<f4", "(2, 3, 5, 6)", false)).unwrap().channels, Channels::RgbFirst);
         assert_eq!(parse_header(&npy("<f2", "(2, 5, 6, 3)", false)).unwrap().channels, Channels::RgbLast);
