@@ -12,6 +12,7 @@ use vidscope::formats::npy_frames::NpyScale;
 use vidscope::gpu::{GpuContext, GpuOptions, ValidationMode};
 use vidscope::passes::PassSelection;
 use vidscope::reference::{BlockSize, Lambda, QuantStep, SearchRange, Subpel};
+use vidscope::video::RefStart;
 
 mod viewer_cli;
 
@@ -68,15 +69,17 @@ struct RefArgs {
     /// Reference video (any input vidscope reads): frame t of INPUT is compared with frame t + --ref-start of REF
     #[arg(long = "ref", value_name = "REF", value_parser = input_arg())]
     reference: Option<String>,
-    /// First frame of REF to compare with frame 0 of INPUT
-    #[arg(long, value_name = "N", default_value_t = 0, requires = "reference")]
-    ref_start: usize,
+    /// First frame of REF to compare with frame 0 of INPUT, or auto[:K]: the offset in -K..=K (default 30)
+    /// with the lowest luma MSE over the first frames (printed, with the runner-up)
+    #[arg(long, value_name = "N|auto[:K]", default_value = "0", requires = "reference")]
+    ref_start: RefStart,
 }
 
 impl RefArgs {
-    fn reference(self) -> Option<vidscope::video::Reference> {
+    fn reference(self, input: &str) -> anyhow::Result<Option<vidscope::video::Reference>> {
         let start = self.ref_start;
-        self.reference.map(|input| vidscope::video::Reference { input, start })
+        let resolve = |r| vidscope::video::Reference::resolve(input, r, start).map_err(anyhow::Error::msg);
+        self.reference.map(resolve).transpose()
     }
 }
 
@@ -296,8 +299,9 @@ fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
         (_, _, []) => anyhow::bail!("--inputs-from: no input listed"),
         _ => None,
     };
-    let ctx = gpu_context(gpu)?;
     let (input, out) = single.clone().unwrap_or_default();
+    let reference = reference.reference(&input)?;
+    let ctx = gpu_context(gpu)?;
     let opts = AnalyzeOptions {
         input,
         stream,
@@ -312,7 +316,7 @@ fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
         dump,
         quant,
         symbols,
-        reference: reference.reference(),
+        reference,
         yuview_csv,
         progress: true,
         strict,
@@ -366,12 +370,13 @@ fn bench_command(args: BenchArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
     // --subpel 2|4 refines the vectors wherever motion runs; --passes subpel alone means quarter pel.
     passes.subpel |= subpel.refines() && passes.motion;
     let subpel = if passes.subpel && !subpel.refines() { Subpel::new(4)? } else { subpel };
+    let reference = reference.reference(&input)?;
     let ctx = gpu_context(gpu)?;
     let frames_in_flight = frames_in_flight as usize;
     let opts = BenchOptions {
         input,
         stream,
-        reference: reference.reference(),
+        reference,
         passes,
         range,
         lambda,

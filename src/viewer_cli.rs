@@ -8,6 +8,7 @@ use vidscope::analysis::RecordOptions;
 use vidscope::gpu::{GpuOptions, PresentMode};
 use vidscope::reference::{BlockSize, Lambda, QuantStep, SearchRange, Subpel};
 use vidscope::ui::{Metric, Mode};
+use vidscope::video::RefStart;
 use vidscope::viewer::{Reference, ViewerOptions};
 
 /// `--mode`, as the command line spells it (the view crate knows no clap): `Mode::name`, and `a`
@@ -55,14 +56,14 @@ pub enum PresentArg {
 #[derive(Clone, Debug)]
 pub struct CompareArgs {
     pub reference: Option<String>,
-    pub ref_start: usize,
+    pub ref_start: RefStart,
     pub amplify: u32,
     pub wipe: Option<f32>,
 }
 
 impl CompareArgs {
     /// Checks the values and that the A/B modes and metric come with a reference.
-    fn check(&self, mode: Mode, metric: Metric, heatmap: bool) -> anyhow::Result<Option<Reference>> {
+    fn check(&self, input: &str, mode: Mode, metric: Metric, heatmap: bool) -> anyhow::Result<Option<Reference>> {
         if !(1..=64).contains(&self.amplify) {
             anyhow::bail!("--amplify {}: expected 1..=64", self.amplify);
         }
@@ -77,7 +78,8 @@ impl CompareArgs {
                 anyhow::bail!("--metric ab-psnr: needs a reference video (--ref REF)");
             }
         }
-        Ok(self.reference.clone().map(|input| Reference { input, start: self.ref_start }))
+        let resolve = |r| Reference::resolve(input, r, self.ref_start).map_err(anyhow::Error::msg);
+        self.reference.clone().map(resolve).transpose()
     }
 }
 
@@ -161,9 +163,10 @@ pub struct ViewArgs {
     /// Reference video (B): frame t of INPUT is compared with frame t + --ref-start of REF (same size)
     #[arg(long = "ref", value_name = "REF", value_parser = crate::input_arg())]
     pub reference: Option<String>,
-    /// First frame of REF to compare with frame 0 of INPUT
-    #[arg(long, value_name = "N", default_value_t = 0, requires = "reference")]
-    pub ref_start: usize,
+    /// First frame of REF to compare with frame 0 of INPUT, or auto[:K]: the offset in -K..=K (default 30)
+    /// with the lowest luma MSE over the first frames (printed, with the runner-up)
+    #[arg(long, value_name = "N|auto[:K]", default_value = "0", requires = "reference")]
+    pub ref_start: RefStart,
     /// Gain of the |A − B| view (mode ab-diff): 1..=64
     #[arg(long, value_name = "K", default_value_t = 1)]
     pub amplify: u32,
@@ -227,7 +230,7 @@ impl ViewArgs {
             anyhow::bail!("--record-dir {}: not a directory", self.record_dir.display());
         }
         let compare = self.compare();
-        let reference = compare.check(self.mode.0, self.metric.0, false)?;
+        let reference = compare.check(&self.input, self.mode.0, self.metric.0, false)?;
         Ok(ViewerOptions {
             input: self.input,
             stream: self.stream,
@@ -334,9 +337,10 @@ pub struct RecordArgs {
     /// Reference video (B): frame t of INPUT is compared with frame t + --ref-start of REF (same size)
     #[arg(long = "ref", value_name = "REF", value_parser = crate::input_arg())]
     pub reference: Option<String>,
-    /// First frame of REF to compare with frame 0 of INPUT
-    #[arg(long, value_name = "N", default_value_t = 0, requires = "reference")]
-    pub ref_start: usize,
+    /// First frame of REF to compare with frame 0 of INPUT, or auto[:K]: the offset in -K..=K (default 30)
+    /// with the lowest luma MSE over the first frames (printed, with the runner-up)
+    #[arg(long, value_name = "N|auto[:K]", default_value = "0", requires = "reference")]
+    pub ref_start: RefStart,
     /// Gain of the |A − B| view (mode ab-diff): 1..=64
     #[arg(long, value_name = "K", default_value_t = 1)]
     pub amplify: u32,
@@ -366,7 +370,7 @@ impl RecordArgs {
             }
         }
         let compare = self.compare();
-        let reference = compare.check(self.mode.0, self.metric.0, heatmap)?;
+        let reference = compare.check(&self.input, self.mode.0, self.metric.0, heatmap)?;
         Ok(RecordOptions {
             input: self.input,
             stream: self.stream,

@@ -175,3 +175,39 @@ fn bad_arrays_are_one_line_errors_naming_the_file_and_what_was_found() {
         assert!(line[0].contains(path.to_str().unwrap()) && line[0].contains(needle), "{}: {err}", path.display());
     }
 }
+
+#[test]
+fn ref_start_auto_finds_the_offset_and_says_the_runner_up() {
+    let dir = tempfile::tempdir().unwrap();
+    // B is A with three other frames in front: frame t of A is frame t + 3 of B.
+    let a: Vec<Vec<u8>> = (0..16).map(frame).collect();
+    let b: Vec<Vec<u8>> = (0..3).map(|t| frame(40 + t)).chain(a.iter().cloned()).collect();
+    let (pa, pb) = (dir.path().join("a.y4m"), dir.path().join("b.npy"));
+    Y4m::gray(W, H).write(&pa, a.iter().cloned());
+    write_npy(&pb, &[b.len() as u64, H as u64, W as u64], &b.concat()).unwrap();
+    let out = dir.path().join("out");
+    let args = ["analyze", pa.to_str().unwrap(), "--ref", pb.to_str().unwrap(), "--ref-start", "auto:5"];
+    let o = vidscope(&[&args[..], &["--out", out.to_str().unwrap(), "-r", "1"]].concat());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("--ref-start auto:5: offset 3 (luma MSE 0.000)") && err.contains("runner-up"), "{err}");
+    let csv = std::fs::read_to_string(out.join("psnr.csv")).unwrap();
+    assert!(csv.lines().skip(1).all(|l| l.contains(",inf,")), "aligned, every frame is identical: {csv}");
+    // The other way round B runs behind A: one line saying how to swap them.
+    let (pb_y4m, out2) = (dir.path().join("b.y4m"), dir.path().join("out2"));
+    Y4m::gray(W, H).write(&pb_y4m, b.iter().cloned());
+    let o = vidscope(&[
+        "analyze",
+        pb_y4m.to_str().unwrap(),
+        "--ref",
+        pa.to_str().unwrap(),
+        "--ref-start",
+        "auto:5",
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    let last = err.lines().last().unwrap_or("");
+    assert!(!o.status.success() && last.contains("offset -3") && last.contains("swap them"), "{err}");
+    assert!(!out2.exists());
+}

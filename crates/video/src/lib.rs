@@ -35,7 +35,7 @@ pub use frame_rate::fps_fraction;
 pub use input_alias::{input_string, remove_aliases};
 pub use input_kind::{input_files, read_paths};
 pub use npy_source::{set_npy_scale, NpySource, NPY_FPS};
-pub use reference_input::{check_comparable, reference_differences, Reference};
+pub use reference_input::{check_comparable, find_offset, reference_differences, OffsetSearch, RefStart, Reference};
 pub use shutdown::{Interrupted, Shutdown};
 pub use staged_decode::StagedDecodeThread;
 pub use synthetic::{SyntheticSource, SYNTHETIC_MOTION};
