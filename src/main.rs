@@ -11,8 +11,9 @@ use vidscope::analysis::{self, AnalyzeOptions, BatchOptions, BenchOptions, DumpK
 use vidscope::formats::npy_frames::NpyScale;
 use vidscope::gpu::{GpuContext, GpuOptions, ValidationMode};
 use vidscope::passes::PassSelection;
-use vidscope::reference::{BlockSize, Lambda, QuantStep, SearchRange, Subpel};
+use vidscope::reference::{BlockSize, QuantStep, SearchRange, Subpel};
 use vidscope::video::RefStart;
+use viewer_cli::MotionArgs;
 
 mod viewer_cli;
 
@@ -28,6 +29,8 @@ struct Cli {
     gpu: GpuArgs,
     #[command(flatten)]
     npy: NpyArgs,
+    #[command(flatten)]
+    motion: MotionArgs,
     #[command(subcommand)]
     command: Option<Command>,
     /// `vidscope INPUT [OPTIONS]` is `vidscope view INPUT [OPTIONS]`
@@ -126,13 +129,6 @@ struct ParamArgs {
     /// Motion search range R: |dx|, |dy| <= R (0..=64)
     #[arg(long, short, default_value = "16")]
     range: SearchRange,
-    /// Regularised search: the vectors minimise SAD + L·(|dx| + |dy|) (0..=4096; 0 = the plain SAD search)
-    #[arg(long, value_name = "L", default_value = "0")]
-    lambda: Lambda,
-    /// Sub-pixel refinement of the vectors: 1 (integer), 2 (half pel) or 4 (quarter pel); the
-    /// prediction, residual, MC metrics and symbols use the refined vectors
-    #[arg(long, value_name = "P", default_value = "1")]
-    subpel: Subpel,
     /// Quantiser step Q of the symbol stream (symbols.bin, rate.npy, the symbols pass): 1..=255, 1 = lossless
     #[arg(long, value_name = "Q", default_value = "1")]
     quant: QuantStep,
@@ -179,12 +175,6 @@ struct AnalyzeArgs {
     /// --ref also ab, ab-signed)
     #[arg(long, value_name = "KINDS")]
     dump: Option<String>,
-    /// Also search backwards (frame t − 1 into t) and check each vector against it: motion_back.npy, fb_error.npy
-    #[arg(long)]
-    fb: bool,
-    /// --dump flow's scale: a vector of S pixels is fully saturated on the colour wheel (default: R)
-    #[arg(long, value_name = "S", value_parser = viewer_cli::parse_flow_scale)]
-    flow_scale: Option<f32>,
     /// Learner trits (int8 .npy [P,By,Bx,N,b,b] or [By,Bx,N,b,b]) used for symbols.bin and the rate
     #[arg(long, value_name = "FILE.npy")]
     symbols: Option<PathBuf>,
@@ -256,15 +246,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     };
     match command {
-        Command::View(args) => vidscope::viewer::run(args.into_options(gpu)?),
-        Command::Record(args) => vidscope::analysis::record(args.into_options(gpu)?),
-        Command::Analyze(args) => analyze_command(args, &cli.gpu),
-        Command::Bench(args) => bench_command(args, &cli.gpu),
+        Command::View(args) => vidscope::viewer::run(args.into_options(gpu, &cli.motion)?),
+        Command::Record(args) => vidscope::analysis::record(args.into_options(gpu, &cli.motion)?),
+        Command::Analyze(args) => analyze_command(args, &cli.gpu, &cli.motion),
+        Command::Bench(args) => bench_command(args, &cli.gpu, &cli.motion),
     }
 }
 
 /// `vidscope analyze`: one input into `--out`, or many into `--out-root`.
-fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
+fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs, motion: &MotionArgs) -> anyhow::Result<()> {
     let AnalyzeArgs {
         inputs,
         inputs_from,
@@ -274,17 +264,16 @@ fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
         jobs,
         export,
         serial_transfers,
-        params: ParamArgs { block, range, lambda, subpel, quant },
+        params: ParamArgs { block, range, quant },
         warp_params,
         frames,
         dump,
-        fb,
-        flow_scale,
         symbols,
         reference,
         yuview_csv,
         strict,
     } = args;
+    let MotionArgs { lambda, subpel, fb, flow_scale } = *motion;
     let dump = DumpKinds { flow_scale, ..DumpKinds::parse(dump.as_deref().unwrap_or(""))? };
     let exports = ExportSet::parse(export.as_deref().unwrap_or(""))?;
     let mut inputs = inputs;
@@ -350,12 +339,12 @@ fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
 }
 
 /// `vidscope bench`: per-pass GPU times and end-to-end fps.
-fn bench_command(args: BenchArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
+fn bench_command(args: BenchArgs, gpu: &GpuArgs, motion: &MotionArgs) -> anyhow::Result<()> {
     let BenchArgs {
         input,
         stream,
         passes,
-        params: ParamArgs { block, range, lambda, subpel, quant },
+        params: ParamArgs { block, range, quant },
         frames,
         repeat,
         frames_in_flight,
@@ -368,7 +357,9 @@ fn bench_command(args: BenchArgs, gpu: &GpuArgs) -> anyhow::Result<()> {
     anyhow::ensure!(!passes.compare || reference.reference.is_some(), "--passes compare: needs --ref REF");
     passes.compare |= reference.reference.is_some();
     // --subpel 2|4 refines the vectors wherever motion runs; --passes subpel alone means quarter pel.
+    let MotionArgs { lambda, subpel, fb, .. } = *motion;
     passes.subpel |= subpel.refines() && passes.motion;
+    passes.backward |= fb && passes.motion;
     let subpel = if passes.subpel && !subpel.refines() { Subpel::new(4)? } else { subpel };
     let reference = reference.reference(&input)?;
     let ctx = gpu_context(gpu)?;

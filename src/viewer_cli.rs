@@ -130,18 +130,6 @@ pub struct ViewArgs {
     /// Motion search range R at start: |dx|, |dy| <= R (0..=64; the S key steps through 1..=64)
     #[arg(long, short, default_value = "16")]
     pub range: SearchRange,
-    /// The flow view's scale: a vector of S pixels is fully saturated on the colour wheel (default: R)
-    #[arg(long, value_name = "S", value_parser = parse_flow_scale)]
-    pub flow_scale: Option<f32>,
-    /// Regularised search: the vectors minimise SAD + L·(|dx| + |dy|) (0..=4096; 0 = the plain SAD search)
-    #[arg(long, value_name = "L", default_value = "0")]
-    pub lambda: Lambda,
-    /// Also search backwards (frame t − 1 into t) and check each vector against it (the fb-error metric)
-    #[arg(long)]
-    pub fb: bool,
-    /// Sub-pixel refinement of the vectors that drive the prediction: 1, 2 (half pel) or 4 (quarter pel)
-    #[arg(long, value_name = "P", default_value = "1")]
-    pub subpel: Subpel,
     /// Pin block BX,BY at start (as a click on it in the worst-blocks list): the readout and its cost surface
     #[arg(long, value_name = "BX,BY", value_parser = parse_block_xy)]
     pub pin: Option<(u32, u32)>,
@@ -185,6 +173,27 @@ fn check_trit_view(quant: QuantStep, trit_plane: u32) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How motion is searched and shown, for every command (global options, declared once): the search's
+/// weight, sub-pixel refinement, the forward–backward check and the flow view's scale.
+#[derive(Args, Clone, Copy, Debug)]
+pub struct MotionArgs {
+    /// Regularised search: the vectors minimise SAD + L·(|dx| + |dy|) (0..=4096; 0 = the plain SAD search)
+    #[arg(long, global = true, value_name = "L", default_value = "0")]
+    pub lambda: Lambda,
+    /// Sub-pixel refinement of the vectors that drive the prediction: 1, 2 (half pel) or 4 (quarter pel);
+    /// the residual, MC metrics and symbols follow them (analyze: motion_qpel.npy)
+    #[arg(long, global = true, value_name = "P", default_value = "1")]
+    pub subpel: Subpel,
+    /// Also search backwards (frame t − 1 into t) and check each vector against it: the fb-error metric
+    /// (analyze: motion_back.npy, fb_error.npy)
+    #[arg(long, global = true)]
+    pub fb: bool,
+    /// The flow view's scale (mode flow, --dump flow): a vector of S pixels is fully saturated on the
+    /// colour wheel (default: R)
+    #[arg(long, global = true, value_name = "S", value_parser = parse_flow_scale)]
+    pub flow_scale: Option<f32>,
+}
+
 /// Parses `--flow-scale S`: pixels at full saturation, a finite number in (0, 1024].
 pub fn parse_flow_scale(s: &str) -> Result<f32, String> {
     s.parse::<f32>()
@@ -223,7 +232,7 @@ impl ViewArgs {
         }
     }
 
-    pub fn into_options(self, gpu: GpuOptions) -> anyhow::Result<ViewerOptions> {
+    pub fn into_options(self, gpu: GpuOptions, motion: &MotionArgs) -> anyhow::Result<ViewerOptions> {
         check_trit_view(self.quant, self.trit_plane)?;
         let size = self.size.as_deref().map(parse_size).transpose()?;
         if !self.record_dir.is_dir() {
@@ -247,10 +256,10 @@ impl ViewArgs {
             warp_params: self.warp_params,
             block: self.block,
             range: self.range,
-            flow_scale: self.flow_scale,
-            lambda: self.lambda,
-            fb: self.fb,
-            subpel: self.subpel,
+            flow_scale: motion.flow_scale,
+            lambda: motion.lambda,
+            fb: motion.fb,
+            subpel: motion.subpel,
             pin: self.pin,
             present: match self.present {
                 PresentArg::Fifo => PresentMode::Fifo,
@@ -322,18 +331,6 @@ pub struct RecordArgs {
     /// Motion search range R: |dx|, |dy| <= R (0..=64)
     #[arg(long, short, default_value = "16")]
     pub range: SearchRange,
-    /// The flow mode's scale: a vector of S pixels is fully saturated on the colour wheel (default: R)
-    #[arg(long, value_name = "S", value_parser = parse_flow_scale)]
-    pub flow_scale: Option<f32>,
-    /// Regularised search: the vectors minimise SAD + L·(|dx| + |dy|) (0..=4096; 0 = the plain SAD search)
-    #[arg(long, value_name = "L", default_value = "0")]
-    pub lambda: Lambda,
-    /// Also search backwards (frame t − 1 into t) and check each vector against it (the fb-error metric)
-    #[arg(long)]
-    pub fb: bool,
-    /// Sub-pixel refinement of the vectors that drive the prediction: 1, 2 (half pel) or 4 (quarter pel)
-    #[arg(long, value_name = "P", default_value = "1")]
-    pub subpel: Subpel,
     /// Reference video (B): frame t of INPUT is compared with frame t + --ref-start of REF (same size)
     #[arg(long = "ref", value_name = "REF", value_parser = crate::input_arg())]
     pub reference: Option<String>,
@@ -359,7 +356,7 @@ impl RecordArgs {
         }
     }
 
-    pub fn into_options(self, gpu: GpuOptions) -> anyhow::Result<RecordOptions> {
+    pub fn into_options(self, gpu: GpuOptions, motion: &MotionArgs) -> anyhow::Result<RecordOptions> {
         check_trit_view(self.quant, self.trit_plane)?;
         let (mut heatmap, mut arrows) = (false, false);
         for item in self.overlay.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -389,10 +386,10 @@ impl RecordArgs {
             warp_params: self.warp_params,
             block: self.block,
             range: self.range,
-            flow_scale: self.flow_scale,
-            lambda: self.lambda,
-            fb: self.fb,
-            subpel: self.subpel,
+            flow_scale: motion.flow_scale,
+            lambda: motion.lambda,
+            fb: motion.fb,
+            subpel: motion.subpel,
             force: self.force,
             reference,
             amplify: compare.amplify,
