@@ -947,7 +947,9 @@ impl Running {
             0 => String::new(),
             m => format!(", MC gain >= {m}"),
         };
-        format!("arrows: {per}{gain}")
+        // What the arrows draw: the integer vectors, or the refined ones (--subpel), and how long.
+        let units = if self.player.qpel.is_empty() { "vectors in px" } else { "refined vectors, ¼ px precision" };
+        format!("arrows: {per}{gain}; {units}, drawn ×{}", self.settings.arrow_scale)
     }
 
     /// The shown frame's per-block values of the heatmap's metric, for the worst-blocks list.
