@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 for cfg in "16 16 0 1" "32 16 0 1" "16 32 0 1" "64 16 0 1" "8 7 0 1" "16 16 37 1" "32 32 0 1" "16 16 0 4" "8 7 20 2"; do
   read -r b r l p <<<"$cfg"
-  "$bin" --validation off analyze "$par" -b "$b" -r "$r" --lambda "$l" --subpel "$p" --fb -o "/tmp/g-$b-$r-$l-$p" >/dev/null
+  "$bin" --validation off analyze "$par" -b "$b" -r "$r" --lambda "$l" --subpel "$p" --fb --export costs -o "/tmp/g-$b-$r-$l-$p" >/dev/null
   (cd "/tmp/g-$b-$r-$l-$p" && sha256sum ./*.npy | cut -c1-16 | tr '\n' ' '; echo " g-$b-$r-$l-$p")
 done >"$out/parity.txt"
 python3 "$here/y4m_from_video.py" "$clip" /dev/shm/a1080.y4m --frames 60 --size 1920x1080

@@ -9,8 +9,8 @@ use super::writer::{FrameJob, Writer, WriterConfig, Written};
 use crate::gpu::GpuContext;
 use crate::passes::outputs as out;
 use crate::passes::{
-    dump_exports, expected_frames, DriveOptions, DumpExport, Export, FrameDriver, Group, PassDesc, PassSelection,
-    PASSES,
+    dump_exports, expected_frames, ArrayExport, DriveOptions, DumpExport, Export, FrameDriver, Group, PassDesc,
+    PassSelection, PASSES,
 };
 use crate::reference::{BlockGrid, BlockSize, Lambda, QuantStep, SearchRange, Subpel, SymbolLayout};
 use crate::video::stream_meta::format_change_warning;
@@ -36,13 +36,24 @@ pub struct ExportSet {
     pub symbols: bool,
     /// `stats.csv`, one text row per block (about 0.6 MB per 1080p frame at b16).
     pub block_csv: bool,
+    /// `motion_cost.npy`, the motion costs (12 bytes per block: 98 kB per 1080p frame at b16).
+    pub costs: bool,
 }
 
-const EXPORTS: &str = "symbols, block-csv, all";
+const EXPORTS: &str = "symbols, block-csv, costs, all";
 
 impl ExportSet {
     /// Everything analyze can write.
-    pub const ALL: Self = Self { symbols: true, block_csv: true };
+    pub const ALL: Self = Self { symbols: true, block_csv: true, costs: true };
+
+    /// Whether the pass array `export` is written: always, or when its `--export` item is asked for.
+    pub fn writes(&self, export: &ArrayExport) -> bool {
+        match export.on_request {
+            None => true,
+            Some("costs") => self.costs,
+            Some(_) => false,
+        }
+    }
 
     /// Parses a comma list of `symbols`, `block-csv` and `all`.
     pub fn parse(list: &str) -> anyhow::Result<Self> {
@@ -51,6 +62,7 @@ impl ExportSet {
             match item {
                 "symbols" => set.symbols = true,
                 "block-csv" => set.block_csv = true,
+                "costs" => set.costs = true,
                 "all" => set = Self::ALL,
                 other => anyhow::bail!("--export {other}: unknown output (available: {EXPORTS})"),
             }
@@ -60,7 +72,7 @@ impl ExportSet {
 
     /// The names `--export` takes for this set, sorted (`[]` for the default).
     pub fn names(&self) -> Vec<String> {
-        [(self.block_csv, "block-csv"), (self.symbols, "symbols")]
+        [(self.block_csv, "block-csv"), (self.costs, "costs"), (self.symbols, "symbols")]
             .into_iter()
             .filter(|(on, _)| *on)
             .map(|(_, n)| n.to_string())
@@ -386,6 +398,11 @@ fn learner_files(
     Ok((warp, symbols))
 }
 
+/// The per-block arrays of the passes that run that this run writes (some only on `--export`).
+fn written_arrays(opts: &AnalyzeOptions, selection: &PassSelection) -> Vec<&'static ArrayExport> {
+    selection.array_exports().into_iter().filter(|a| opts.exports.writes(a)).collect()
+}
+
 /// What the writer thread writes, and where.
 fn writer_config(
     opts: &AnalyzeOptions,
@@ -406,7 +423,7 @@ fn writer_config(
         yuview: opts.yuview_csv.is_some(),
         dumps: opts.dump.kinds(),
         flow_scale: opts.dump.flow_scale.unwrap_or(opts.range.get() as f32).max(1.0),
-        arrays: selection.array_exports(),
+        arrays: written_arrays(opts, selection),
         compare: selection.compare,
     }
 }
@@ -443,7 +460,7 @@ fn drive_options(opts: &AnalyzeOptions, selection: &PassSelection) -> DriveOptio
         readback.extend([out::AB_STATS, out::SSIM]);
     }
     // And the buffers of the arrays the passes declare.
-    for export in selection.array_exports() {
+    for export in written_arrays(opts, selection) {
         if !readback.contains(&export.buffer) {
             readback.push(export.buffer);
         }
@@ -679,7 +696,7 @@ fn manifest_files(
             ),
         );
     }
-    for export in selection.array_exports() {
+    for export in written_arrays(opts, selection) {
         let mut shape = vec![pairs];
         shape.extend(export.row_shape(grid));
         files.insert(export.file.into(), entry(shape, export.dtype.name(), export.about));

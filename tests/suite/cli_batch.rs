@@ -86,17 +86,7 @@ fn a_batch_writes_what_single_runs_write_and_resumes() {
     let got: Vec<String> = files(&dir.join("out/other")).into_iter().map(|(n, _)| n).collect();
     assert_eq!(
         got,
-        [
-            "frames.csv",
-            "mc_sad.npy",
-            "mc_sse.npy",
-            "mean.npy",
-            "motion.npy",
-            "motion_cost.npy",
-            "rate.npy",
-            "sad.npy",
-            "sse.npy"
-        ]
+        ["frames.csv", "mc_sad.npy", "mc_sse.npy", "mean.npy", "motion.npy", "rate.npy", "sad.npy", "sse.npy"]
     );
 
     // Again: everything is finished and skipped.
@@ -112,7 +102,8 @@ fn a_batch_writes_what_single_runs_write_and_resumes() {
     assert!(dir.join("out/other/symbols.bin").is_file() && dir.join("out/other/stats.csv").is_file());
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("out/other/manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["exports"], serde_json::json!(["block-csv", "symbols"]));
+    assert_eq!(manifest["exports"], serde_json::json!(["block-csv", "costs", "symbols"]));
+    assert!(dir.join("out/other/motion_cost.npy").is_file(), "--export all writes the costs");
     assert_eq!(manifest["settings"]["range"], 1);
     assert!(manifest["files"]["symbols.bin"]["bytes_per_frame"].as_f64().unwrap() > 0.0);
 }

@@ -32,6 +32,8 @@ fn analyze_with_lambda_writes_the_regularised_vectors_and_raw_sads() {
         &range.to_string(),
         "--lambda",
         &lambda.to_string(),
+        "--export",
+        "costs",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let (shape, motion) = read_npy::<i32>(&out.join("motion.npy"));

@@ -72,7 +72,12 @@ fn the_motion_pass_exports_its_costs_to_analyze_and_the_viewer() {
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let o = vidscope(&["analyze", CLIP, "--frames", "3", "--range", "2", "-o", out.to_str().unwrap()]);
+    // The costs are written on request (they are not in the default output).
+    let default = dir.path().join("default");
+    let o = vidscope(&["analyze", CLIP, "--frames", "3", "--range", "2", "-o", default.to_str().unwrap()]);
+    assert!(o.status.success() && !default.join("motion_cost.npy").exists());
+    let o =
+        vidscope(&["analyze", CLIP, "--frames", "3", "--range", "2", "--export", "costs", "-o", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();

@@ -65,6 +65,7 @@ pub const MOTION_BACK: PassDesc = PassDesc {
             fields: 2,
             dtype: Dtype::I16,
             about: "per block (dx, dy) of the backward search, frame t - 1 into frame t (--fb)",
+            on_request: None,
         }),
         Export::Array(ArrayExport {
             file: "fb_error.npy",
@@ -73,6 +74,7 @@ pub const MOTION_BACK: PassDesc = PassDesc {
             fields: 1,
             dtype: Dtype::U16,
             about: "per block |dx + dx_back(b')| + |dy + dy_back(b')|, b' the block the forward vector lands in (--fb)",
+            on_request: None,
         }),
         Export::Metric(MetricExport {
             name: "fb-error",

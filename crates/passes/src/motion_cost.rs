@@ -93,6 +93,7 @@ pub const COST_EXPORTS: &[Export] = &[
         fields: 3,
         dtype: Dtype::U32,
         about: "per block (best SAD, zero-vector SAD, second-best SAD at Chebyshev distance >= 2 from the best vector)",
+        on_request: Some("costs"),
     }),
     Export::Metric(MC_GAIN),
     Export::Metric(MetricExport {

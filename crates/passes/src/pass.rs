@@ -231,6 +231,9 @@ pub struct ArrayExport {
     pub dtype: Dtype,
     /// What it holds, for the manifest.
     pub about: &'static str,
+    /// The `analyze --export` item that asks for it (`None`: written whenever its pass runs). Keeps the
+    /// default output small (issue 22's cheap defaults).
+    pub on_request: Option<&'static str>,
 }
 
 impl ArrayExport {
@@ -248,14 +251,15 @@ impl ArrayExport {
     pub fn row(&self, bytes: &[u8], grid: &BlockGrid) -> Option<Vec<u8>> {
         let (record, width) = (self.record_words * 4, self.dtype.bytes());
         let bytes = bytes.get(..grid.len() * record)?;
-        Some(
-            bytes
-                .chunks_exact(record)
-                .flat_map(|r| r[..self.fields * 4].chunks_exact(4))
-                .flat_map(|w| &w[..width])
-                .copied()
-                .collect(),
-        )
+        let mut row = Vec::with_capacity(grid.len() * self.fields * width);
+        for r in bytes.chunks_exact(record) {
+            // Whole words as stored, or each word's low half (the writer's hot path: no per-byte iterator).
+            match width {
+                4 => row.extend_from_slice(&r[..self.fields * 4]),
+                _ => r[..self.fields * 4].chunks_exact(4).for_each(|w| row.extend_from_slice(&w[..width])),
+            }
+        }
+        Some(row)
     }
 }
 

@@ -69,6 +69,7 @@ pub const SUBPEL: PassDesc = PassDesc {
         dtype: Dtype::I16,
         about:
             "per block the refined vector (qx, qy) in quarter pixels (--subpel); pred(x) = ref(x + q / 4) interpolated",
+        on_request: None,
     })],
 };
 
