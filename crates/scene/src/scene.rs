@@ -153,20 +153,7 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
     let ab = gpu.image(ab_name).filter(|_| compare);
     // Nothing may read B unless both of its images are bound.
     let compare = b.is_some() && ab.is_some();
-    let mut mode = settings.mode;
-    let mut metric = settings.metric;
-    if !compare {
-        if mode.needs_reference() {
-            mode = Mode::Raw;
-        }
-        if metric.needs_reference() {
-            metric = Metric::Sad;
-        }
-    }
-    // The shown frame's vectors are on the GPU only if motion search ran for it.
-    if mode == Mode::Flow && (player.motion.is_empty() || player.gpu_frame().buffer(out::VECTORS).is_none()) {
-        mode = Mode::Raw;
-    }
+    let (mode, metric) = shown_mode_and_metric(settings, player, compare);
     // With --subpel the flow view colours the refined vectors (quarter pixels).
     let flow_qpel = !player.qpel.is_empty() && player.gpu_frame().buffer(QPEL).is_some();
     if let (Some(w), true) = (settings.wipe, compare) {
@@ -240,6 +227,25 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         ab,
         push: push.bytes(),
     }
+}
+
+/// What can be shown of the asked mode and metric: the A/B ones need both of B's images bound
+/// (`compare`), the flow view the shown frame's vectors on the GPU (motion search ran for it); raw and
+/// SAD stand in otherwise (the UI says why).
+fn shown_mode_and_metric(settings: &Settings, player: &Player, compare: bool) -> (Mode, Metric) {
+    let (mut mode, mut metric) = (settings.mode, settings.metric);
+    if !compare {
+        if mode.needs_reference() {
+            mode = Mode::Raw;
+        }
+        if metric.needs_reference() {
+            metric = Metric::Sad;
+        }
+    }
+    if mode == Mode::Flow && (player.motion.is_empty() || player.gpu_frame().buffer(out::VECTORS).is_none()) {
+        mode = Mode::Raw;
+    }
+    (mode, metric)
 }
 
 /// The display pass's colour code: 0 gray (no chroma bound), else the matrix (1 BT.601, 2 BT.709,

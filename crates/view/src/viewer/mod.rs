@@ -422,17 +422,7 @@ impl ApplicationHandler for App {
                 Ok(())
             }
             WindowEvent::MouseInput { state, button: MouseButton::Left, .. } => {
-                let on_picture = state == ElementState::Pressed && !st.egui_ctx.is_pointer_over_egui();
-                // A press near the wipe's divider drags it; elsewhere it pans.
-                st.wipe_drag = on_picture && st.near_wipe_divider();
-                st.drag_from = if on_picture && !st.wipe_drag { st.cursor } else { None };
-                if state == ElementState::Pressed {
-                    st.click_from = st.drag_from;
-                } else if let (Some(from), Some(to)) = (st.click_from.take(), st.cursor) {
-                    if from.distance(to) <= 3.0 {
-                        st.pin_block_under_cursor();
-                    }
-                }
+                st.left_button(state);
                 Ok(())
             }
             WindowEvent::MouseWheel { delta, .. } if !st.egui_ctx.is_pointer_over_egui() => {
@@ -528,6 +518,21 @@ impl Running {
     /// new block recomputes the whole frame, too slow to follow a pointer on a CPU device.)
     fn surface_block(&self) -> Option<(u32, u32)> {
         self.pinned
+    }
+
+    /// The left button: a press near the wipe's divider drags it, elsewhere on the picture it pans; a
+    /// release within a few pixels of the press is a click, which pins (or unpins) the block under it.
+    fn left_button(&mut self, state: ElementState) {
+        let on_picture = state == ElementState::Pressed && !self.egui_ctx.is_pointer_over_egui();
+        self.wipe_drag = on_picture && self.near_wipe_divider();
+        self.drag_from = if on_picture && !self.wipe_drag { self.cursor } else { None };
+        if state == ElementState::Pressed {
+            self.click_from = self.drag_from;
+        } else if let (Some(from), Some(to)) = (self.click_from.take(), self.cursor) {
+            if from.distance(to) <= 3.0 {
+                self.pin_block_under_cursor();
+            }
+        }
     }
 
     /// Pins the block under the pointer (its readout and cost surface stay), or unpins it.
