@@ -298,7 +298,7 @@ pub fn arrows(settings: &Settings, player: &Player, view: &View, ppp: f32) -> Ve
     if !settings.arrows || player.shown().is_none() || motion.len() != mc.len() {
         return Vec::new();
     }
-    // motion_cost runs with motion search, so the shown frame's gains are there whenever its vectors are.
+    // The motion costs come with motion search, so the shown frame's gains are there whenever its vectors are.
     let gains = pass_values(player, &MC_GAIN);
     if settings.min_gain > 0 && gains.len() != motion.len() {
         return Vec::new();

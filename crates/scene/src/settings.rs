@@ -406,7 +406,7 @@ impl Settings {
     }
 
     /// Whether what is shown needs motion search (slow on a CPU Vulkan device, so only then). The
-    /// arrows' gain filter reads `motion_cost`, which runs with it (the motion group).
+    /// arrows' gain filter reads the motion costs, which come with it (the motion pass).
     pub fn needs_motion(&self) -> bool {
         self.needs_backward()
             || self.arrows

@@ -113,7 +113,7 @@ mod tests {
     }
 }
 
-/// One block's motion costs (the `motion_cost` pass): the chosen vector's SAD, the zero vector's, and
+/// One block's motion costs (an output of the motion pass): the chosen vector's SAD, the zero vector's, and
 /// the second best over the candidates at Chebyshev distance ≥ 2 from the chosen vector (the best
 /// SAD again when there is none, as with R = 0). `zero − best` is what the vector saves (MC gain),
 /// `second − best` how clearly it wins (confidence: 0 is a tie between distinct motions).
