@@ -1627,3 +1627,38 @@ fn a_pinned_block_shows_its_cost_surface_in_the_panel() {
     // 9 x 9 cells of 12 points: about 11 700 coloured pixels.
     assert!(pinned > unpinned + 8000, "pinned: {pinned} coloured pixels, unpinned: {unpinned}");
 }
+
+#[test]
+fn while_paused_the_cost_surface_follows_a_pointer_moved_over_the_picture() {
+    // The surface's heat image is the only colour on a gray clip with gray panels; it appears once the
+    // pointer moves over the picture (a pointer that merely rests where the window opened shows none).
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let shot = |move_pointer: bool| {
+        let xvfb = Xvfb::start();
+        let d = xvfb.display.as_str();
+        let png = dir.path().join(format!("hover-{move_pointer}.png"));
+        let args = ["view", clip.to_str().unwrap(), "--size", "900x700", "--range", "4", "--paused", "--start", "3"];
+        let args = [&args[..], &["--screenshot", png.to_str().unwrap(), "--at-frame", "4"]].concat();
+        let (child, id) = open_window_in(d, None, &args, Duration::from_millis(500));
+        if move_pointer {
+            for (x, y) in [("450", "350"), ("460", "360")] {
+                xdotool(d, &["mousemove", "--window", &id, x, y]);
+                std::thread::sleep(Duration::from_millis(400));
+            }
+            std::thread::sleep(Duration::from_millis(1500));
+        }
+        xdotool(d, &["key", "--clearmodifiers", "Right"]);
+        assert_clean(&wait_with_timeout(child, Duration::from_secs(60)));
+        let png = Png::read(&png);
+        (0..png.height)
+            .flat_map(|y| (0..png.width).map(move |x| (x, y)))
+            .filter(|&(x, y)| {
+                let p = png.px(x, y);
+                p.iter().max().unwrap() - p.iter().min().unwrap() > 40
+            })
+            .count()
+    };
+    let (moved, resting) = (shot(true), shot(false));
+    assert!(moved > resting + 8000, "pointer moved: {moved} coloured pixels, resting: {resting}");
+}

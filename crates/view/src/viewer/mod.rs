@@ -155,6 +155,9 @@ struct Running {
     message: Option<(String, Instant)>,
     /// The pointer in window pixels.
     cursor: Option<Vec2>,
+    /// The pointer has moved within the window (not only been placed there when it opened): only then
+    /// does the cost surface follow it.
+    pointer_moved: bool,
     drag_from: Option<Vec2>,
     /// The wipe's divider is being dragged.
     wipe_drag: bool,
@@ -301,6 +304,7 @@ impl App {
             browse_pending: false,
             message: (!notices.is_empty()).then(|| (notices.join("\n"), Instant::now())),
             cursor: None,
+            pointer_moved: false,
             drag_from: None,
             wipe_drag: false,
             click_from: None,
@@ -413,6 +417,7 @@ impl ApplicationHandler for App {
                     st.view.pan(p - from);
                     st.drag_from = Some(p);
                 }
+                st.pointer_moved |= st.cursor.is_some_and(|c| c != p);
                 st.cursor = Some(p);
                 st.window.request_redraw();
                 Ok(())
@@ -514,10 +519,17 @@ impl Running {
     }
 
     /// The image pixel under the cursor, when it is on the picture.
-    /// The block whose cost surface is shown: the pinned one. (Not the one under the pointer: each
-    /// new block recomputes the whole frame, too slow to follow a pointer on a CPU device.)
+    /// The block whose cost surface is shown: the pinned one, else, while paused, the one under the
+    /// pointer once the user moves it over the picture. (Each new block recomputes the frame: cheap on a
+    /// GPU, so it follows the pointer; during playback only the pinned block's is computed.)
     fn surface_block(&self) -> Option<(u32, u32)> {
-        self.pinned
+        let hovered = || {
+            let (x, y) =
+                self.cursor_in_image().filter(|_| self.pointer_moved && !self.egui_ctx.is_pointer_over_egui())?;
+            let block = self.player.grid().block;
+            Some((y / block, x / block))
+        };
+        self.pinned.or_else(|| if self.settings.playing { None } else { hovered() })
     }
 
     /// The left button: a press near the wipe's divider drags it, elsewhere on the picture it pans; a
