@@ -1615,13 +1615,7 @@ fn a_pinned_block_shows_its_cost_surface_in_the_panel() {
         }
         assert_clean(&run_with_timeout(vidscope(&xvfb.display, &args), Duration::from_secs(120)));
         let png = Png::read(&png);
-        (0..png.height)
-            .flat_map(|y| (0..png.width).map(move |x| (x, y)))
-            .filter(|&(x, y)| {
-                let p = png.px(x, y);
-                p.iter().max().unwrap() - p.iter().min().unwrap() > 40
-            })
-            .count()
+        coloured_pixels(&png, 0, png.width)
     };
     let (pinned, unpinned) = (shot(Some("2,2")), shot(None));
     // 9 x 9 cells of 12 points: about 11 700 coloured pixels.
@@ -1651,13 +1645,7 @@ fn while_paused_the_cost_surface_follows_a_pointer_moved_over_the_picture() {
         xdotool(d, &["key", "--clearmodifiers", "Right"]);
         assert_clean(&wait_with_timeout(child, Duration::from_secs(60)));
         let png = Png::read(&png);
-        (0..png.height)
-            .flat_map(|y| (0..png.width).map(move |x| (x, y)))
-            .filter(|&(x, y)| {
-                let p = png.px(x, y);
-                p.iter().max().unwrap() - p.iter().min().unwrap() > 40
-            })
-            .count()
+        coloured_pixels(&png, 0, png.width)
     };
     let (moved, resting) = (shot(true), shot(false));
     assert!(moved > resting + 8000, "pointer moved: {moved} coloured pixels, resting: {resting}");
