@@ -12,6 +12,7 @@ use crate::passes::{
     dump_exports, expected_frames, ArrayExport, DriveOptions, DumpExport, Export, FrameDriver, Group, PassDesc,
     PassSelection, PASSES,
 };
+use crate::reference::flow_colour::flow_scale_px;
 use crate::reference::{BlockGrid, BlockSize, Lambda, QuantStep, SearchRange, Subpel, SymbolLayout};
 use crate::video::stream_meta::format_change_warning;
 use crate::video::{self, FormatChange, LumaFrame, Reference, Shutdown};
@@ -422,7 +423,7 @@ fn writer_config(
         block_csv: opts.exports.block_csv,
         yuview: opts.yuview_csv.is_some(),
         dumps: opts.dump.kinds(),
-        flow_scale: opts.dump.flow_scale.unwrap_or(opts.range.get() as f32).max(1.0),
+        flow_scale: flow_scale_px(opts.dump.flow_scale, opts.range.get()),
         arrays: written_arrays(opts, selection),
         compare: selection.compare,
     }
@@ -676,7 +677,7 @@ fn manifest_files(
         // The input frames and the A/B planes exist for every frame, the pair planes from frame 1.
         let n = frames.saturating_sub(per_pair as u64);
         if kind == FLOW_DUMP {
-            let scale = opts.dump.flow_scale.unwrap_or(opts.range.get() as f32).max(1.0);
+            let scale = flow_scale_px(opts.dump.flow_scale, opts.range.get());
             let about = format!(
                 "{kind}/<t:06>.png, t = current frame: each block's motion (minus its vector) on the Middlebury \
                  colour wheel, full saturation at {scale} px, dimmed beyond (docs/ARCHITECTURE.md, \"Flow colours\")"

@@ -551,6 +551,7 @@ impl FramePipeline {
             }
             super::WarpPass::write_params(&mut self.slots[s].params, warp)?;
         }
+        let selected = self.config.selection.pass_names();
         let settings = FrameSettings {
             grid,
             range: self.range,
@@ -558,12 +559,12 @@ impl FramePipeline {
             surface_block: self.surface_block,
             subpel: self.subpel,
             quant: self.quant,
-            warp: match (input.warp.is_some(), self.config.selection.pass_names().contains(&"subpel")) {
+            warp: match (input.warp.is_some(), selected.contains(&super::subpel::SUBPEL.name)) {
                 (true, _) => WarpSource::Params,
                 (false, true) => WarpSource::Subpel,
                 (false, false) => WarpSource::MotionVectors,
             },
-            selected: self.config.selection.pass_names(),
+            selected,
             inputs: self.config.inputs,
         };
         let order = self.ordered(&settings)?;

@@ -4,8 +4,10 @@
 //! which the warp and symbols passes then read instead of the integer vectors: the prediction,
 //! residual, MC metrics and symbols use the refined vectors). Exports `motion_qpel.npy`.
 
+use super::motion_search::MotionSearchPass;
 use super::pass::{ArrayExport, Dtype, Export, FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
 use super::spirv;
+use super::warp::WarpPass;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuContext, GpuError, Recorder};
 use crate::outputs as out;
 use crate::reference::subpel::QpelVector;
@@ -40,13 +42,9 @@ impl SubpelPass {
         Ok(Self { pipeline })
     }
 
-    fn buffer_size(grid: &BlockGrid) -> u64 {
-        grid.len() as u64 * 16
-    }
-
     /// Decodes the read-back refined vectors.
     pub fn decode(bytes: &[u8], grid: &BlockGrid) -> Vec<QpelVector> {
-        bytes[..Self::buffer_size(grid) as usize]
+        bytes[..MotionSearchPass::buffer_size(grid) as usize]
             .chunks_exact(16)
             .map(|c| {
                 let w: [i32; 4] = bytemuck::pod_read_unaligned(c);
@@ -79,7 +77,11 @@ impl Pass for SubpelPass {
     }
 
     fn outputs(&self) -> Vec<Output> {
-        vec![Output::buffer(QPEL, Self::buffer_size), Output::buffer(QPEL_PARAMS, Self::buffer_size)]
+        // The vectors' record layout (ivec4), and the warp parameters' (vec4).
+        vec![
+            Output::buffer(QPEL, MotionSearchPass::buffer_size),
+            Output::buffer(QPEL_PARAMS, WarpPass::params_buffer_size),
+        ]
     }
 
     fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {

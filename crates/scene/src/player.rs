@@ -318,6 +318,15 @@ impl Player {
         }
     }
 
+    /// Hands the pipeline the passes the settings now need and recomputes the current frame (what
+    /// every setter below ends with once something changed).
+    fn reselect(&mut self) -> Result<(), GpuError> {
+        let selection = self.selection();
+        self.driver.pipeline_mut().set_selection(selection)?;
+        self.recompute();
+        Ok(())
+    }
+
     /// Chooses the block whose cost surface is computed (`None`: none, and the pass does not run);
     /// the current frame is recomputed when that changed.
     pub fn set_surface_block(&mut self, block: Option<(u32, u32)>) -> Result<(), GpuError> {
@@ -326,10 +335,7 @@ impl Player {
         }
         self.surface_block = block;
         self.driver.pipeline_mut().set_surface_block(block);
-        let selection = self.selection();
-        self.driver.pipeline_mut().set_selection(selection)?;
-        self.recompute();
-        Ok(())
+        self.reselect()
     }
 
     /// Sets the sub-pixel precision of the vectors (the subpel pass runs with motion when it is 2 or 4);
@@ -340,10 +346,7 @@ impl Player {
         }
         self.subpel = subpel;
         self.driver.pipeline_mut().set_subpel(subpel.get());
-        let selection = self.selection();
-        self.driver.pipeline_mut().set_selection(selection)?;
-        self.recompute();
-        Ok(())
+        self.reselect()
     }
 
     /// Turns the backward search and forward–backward check (`--fb`) on or off (they run only with
@@ -353,10 +356,7 @@ impl Player {
             return Ok(());
         }
         self.backward_on = on;
-        let selection = self.selection();
-        self.driver.pipeline_mut().set_selection(selection)?;
-        self.recompute();
-        Ok(())
+        self.reselect()
     }
 
     /// Turns the symbols pass on or off and sets its quantiser (1..=255); the current frame is
@@ -368,10 +368,7 @@ impl Player {
         self.driver.pipeline_mut().set_quant(quant);
         self.symbols_on = on;
         self.quant = quant;
-        let selection = self.selection();
-        self.driver.pipeline_mut().set_selection(selection)?;
-        self.recompute();
-        Ok(())
+        self.reselect()
     }
 
     /// Turns motion search (with warp and residual) on or off and sets its range and weight λ; the
@@ -385,10 +382,7 @@ impl Player {
         self.motion_on = on;
         self.range = range;
         self.lambda = lambda;
-        let selection = self.selection();
-        self.driver.pipeline_mut().set_selection(selection)?;
-        self.recompute();
-        Ok(())
+        self.reselect()
     }
 
     /// Rebuilds the driver for a new block size and recomputes the current frame. The caller waits

@@ -154,8 +154,7 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
     // Nothing may read B unless both of its images are bound.
     let compare = b.is_some() && ab.is_some();
     let (mode, metric) = shown_mode_and_metric(settings, player, compare);
-    // With --subpel the flow view colours the refined vectors (quarter pixels).
-    let flow_qpel = !player.qpel.is_empty() && player.gpu_frame().buffer(QPEL).is_some();
+    let (flow_vectors, flow_units) = flow_vectors(player);
     if let (Some(w), true) = (settings.wipe, compare) {
         flags |= DisplayPush::FLAG_WIPE;
         push_wipe = w;
@@ -202,7 +201,7 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         value_base: metric.pass_export().and_then(|(m, _)| metric_exports().position(|x| x == m)).unwrap_or(0) as u32
             * grid.len() as u32,
         flow_scale: settings.flow_scale_px(),
-        flow_units: if flow_qpel { 4.0 } else { 1.0 },
+        flow_units,
         ..DisplayPush::default()
     };
     // Every image and buffer bound here exists from the pipeline's start (only "symbols" is made on demand).
@@ -217,11 +216,7 @@ pub fn display_inputs<'a>(settings: &Settings, player: &'a Player, view: &View) 
         },
         right: image(out::RESIDUAL),
         chroma: chroma.map(|(cb, cr, _)| (cb, cr)),
-        stats: match (mode == Mode::Flow, flow_qpel) {
-            (true, true) => player.gpu_frame().buffer(QPEL).unwrap_or(vectors_buffer(player)),
-            (true, false) => vectors_buffer(player),
-            (false, _) => metric_buffer(metric, player, compare),
-        },
+        stats: if mode == Mode::Flow { flow_vectors } else { metric_buffer(metric, player, compare) },
         symbols,
         b,
         ab,
@@ -259,11 +254,15 @@ fn colour_code(chroma_bound: bool, matrix: ColourMatrix) -> u32 {
     }
 }
 
-/// The motion vectors the flow view colours (any bound buffer when there are none: the flow view
-/// falls back to raw until a searched frame is shown).
-fn vectors_buffer(player: &Player) -> &GpuBuffer {
+/// The vectors the flow view colours and their units per pixel: the refined ones in quarter pixels
+/// with `--subpel`, else the search's (any bound buffer when there are none: the flow view falls back
+/// to raw until a searched frame is shown).
+fn flow_vectors(player: &Player) -> (&GpuBuffer, f32) {
     let gpu = player.gpu_frame();
-    gpu.buffer(out::VECTORS).or(gpu.buffer(out::STATS)).unwrap_or(player.learner_buffer())
+    match gpu.buffer(QPEL).filter(|_| !player.qpel.is_empty()) {
+        Some(refined) => (refined, 4.0),
+        None => (gpu.buffer(out::VECTORS).or(gpu.buffer(out::STATS)).unwrap_or(player.learner_buffer()), 1.0),
+    }
 }
 
 /// The buffer the heatmap reads `metric` from: a pass's exported values, the learner's, the A/B

@@ -389,7 +389,7 @@ impl Settings {
 
     /// The flow view's scale in pixels: `flow_scale`, else the search range (at least 1).
     pub fn flow_scale_px(&self) -> f32 {
-        self.flow_scale.unwrap_or(self.range.get() as f32).max(1.0)
+        crate::reference::flow_colour::flow_scale_px(self.flow_scale, self.range.get())
     }
 
     /// Whether what is shown needs the reference (B) that is not open.

@@ -1,11 +1,12 @@
 //! A learner's frame stack (`.npy`, `core::formats::npy_frames`) as a frame source. Frames are read
 //! with positioned reads, one frame at a time: opening reads only the header, so a file of any size
-//! opens at once and memory stays at one frame however long it plays. (A memory map would need
-//! `unsafe`, which lives in `crates/gpu` only.) No frame rate is stored in an array: 30 fps.
+//! opens at once and memory stays at one frame however long it plays (a memory map would need
+//! `unsafe`, which lives in `crates/gpu` only). The staged decoder's `next_frame_into` is the trait's
+//! default: convert, then copy the luma. No frame rate is stored in an array: 30 fps.
 
 use super::{FrameSource, VideoError};
 use std::os::unix::fs::FileExt;
-use vidscope_core::formats::npy_frames::{convert_frame, parse_header, CbCr, NpyScale, NpyStack};
+use vidscope_core::formats::npy_frames::{convert_frame, parse_header, CbCr, Channels, NpyScale, NpyStack, Sample};
 use vidscope_core::frame::{ChromaPlanes, ColourInfo, ColourMatrix, LumaFrame, StreamInfo};
 use vidscope_core::stream_meta::StreamMeta;
 
@@ -46,8 +47,8 @@ impl NpySource {
             });
         }
         let scale = SCALE.get().copied().unwrap_or_default();
-        let rgb = stack.channels != vidscope_core::formats::npy_frames::Channels::Luma;
-        if stack.sample == vidscope_core::formats::npy_frames::Sample::U16 && scale.bits > 8 {
+        let rgb = stack.channels != Channels::Luma;
+        if stack.sample == Sample::U16 && scale.bits > 8 {
             tracing::info!(
                 "{name}: uint16 samples of {} bits, reduced to 8 as video of that depth (>> {})",
                 scale.bits,
@@ -61,7 +62,7 @@ impl NpySource {
             frame_count: Some(stack.frames),
             fps: NPY_FPS,
             pixel_format: stack.pixel_format(),
-            bit_depth: if stack.sample == vidscope_core::formats::npy_frames::Sample::U16 { scale.bits } else { 8 },
+            bit_depth: if stack.sample == Sample::U16 { scale.bits } else { 8 },
             codec: "npy".into(),
             // RGB stacks become BT.601 full-range Y'CbCr (npy_frames::rgb_to_ycbcr), shown in colour.
             colour: ColourInfo { matrix: ColourMatrix::Bt601, full_range: rgb, matrix_tagged: rgb, range_tagged: rgb },
@@ -106,24 +107,6 @@ impl FrameSource for NpySource {
         let (w, h) = (self.stack.width, self.stack.height);
         let mut frame = LumaFrame::gray(self.next_index as usize, w, h, luma);
         frame.chroma = chroma.map(|(cb, cr)| ChromaPlanes { width: w, height: h, shift_x: 0, shift_y: 0, cb, cr });
-        self.next_index += 1;
-        Ok(Some(frame))
-    }
-
-    fn next_frame_into(&mut self, luma: &mut [u8]) -> Result<Option<LumaFrame>, VideoError> {
-        if !self.read_raw()? {
-            return Ok(None);
-        }
-        let (values, _) = self.convert()?;
-        if luma.len() != values.len() {
-            return Err(VideoError::Corrupt {
-                path: self.info.input.clone(),
-                frame: self.next_index as usize,
-                reason: format!("a {}-byte luma plane for a {}-byte frame buffer", values.len(), luma.len()),
-            });
-        }
-        luma.copy_from_slice(&values);
-        let frame = LumaFrame::gray(self.next_index as usize, self.stack.width, self.stack.height, Vec::new());
         self.next_index += 1;
         Ok(Some(frame))
     }

@@ -34,7 +34,9 @@ pub fn colour_wheel() -> [[u8; 3]; WHEEL_COLOURS] {
 /// atan2(−v, −u) between neighbouring wheel colours, saturation by the radius; past radius 1 the
 /// colour is dimmed to 3/4.
 pub fn flow_colour(u: f64, v: f64) -> [u8; 3] {
-    let wheel = colour_wheel();
+    // Built once: every pixel of a legend and every block of a dump asks for colours.
+    static WHEEL: std::sync::OnceLock<[[u8; 3]; WHEEL_COLOURS]> = std::sync::OnceLock::new();
+    let wheel = WHEEL.get_or_init(colour_wheel);
     let rad = (u * u + v * v).sqrt();
     let a = (-v).atan2(-u) / std::f64::consts::PI;
     let fk = (a + 1.0) / 2.0 * (WHEEL_COLOURS - 1) as f64;
@@ -48,6 +50,12 @@ pub fn flow_colour(u: f64, v: f64) -> [u8; 3] {
         let col = if rad <= 1.0 { 1.0 - rad * (1.0 - col) } else { col * 0.75 };
         (255.0 * col).floor() as u8
     })
+}
+
+/// The flow view's scale in pixels (`--flow-scale`): the one asked for, else the search range, at
+/// least 1. Used by the viewer, `record` and `analyze --dump flow` alike.
+pub fn flow_scale_px(asked: Option<f32>, range: u32) -> f32 {
+    asked.unwrap_or(range as f32).max(1.0)
 }
 
 /// The colour of a block vector on the scale `scale` pixels (full saturation at `scale`). The
