@@ -113,6 +113,8 @@ void main() {
         if (pc.source == 1u) {
             mode = SYM_MODE_MOTION_VECTOR;
             p = uvec4(uvec2(vectors[index].xy), 0u, 0u);
+        } else if (pc.source == 3u) {
+            mode = SYM_MODE_DENSE_FLOW;
         } else if (pc.source == 2u) {
             p = floatBitsToUint(params[index]);
             // Bit-exact test, as on the CPU: a == 1.0 and b == +-0.0.

@@ -23,6 +23,7 @@ const uint SYM_MODE_ZERO_MOTION = 0u;
 const uint SYM_MODE_MOTION_VECTOR = 1u;
 const uint SYM_MODE_WARP_TRANSLATION = 2u;
 const uint SYM_MODE_WARP_SIMILARITY = 3u;
+const uint SYM_MODE_DENSE_FLOW = 4u;
 
 // 2-bit trit codes (the two's-complement low bits of the digit); 0b10 never occurs.
 const uint SYM_TRIT_ZERO = 0u;

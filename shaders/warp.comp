@@ -3,6 +3,8 @@
 // mode 1: per-block similarity params (a, b, tx, ty): pred(p) = bilinear(ref, c + M (p - c) + t),
 // M = [[a, -b], [b, a]], c = block centre, clamp-to-edge, rounded to nearest with ties up.
 // `precise` forbids FMA contraction so the f32 arithmetic follows the CPU reference op for op.
+// mode 2: a dense flow per pixel, (u, v) in 1/16 pixel packed in one word (reference::dense_flow):
+// integer bilinear weights, ((16-fx)(16-fy)a + fx(16-fy)b + (16-fx)fy c + fx fy d + 128) >> 8, exact.
 
 layout(local_size_x = 16, local_size_y = 16) in;
 
@@ -13,6 +15,10 @@ layout(std430, set = 0, binding = 2) readonly buffer Vectors {
 };
 layout(std430, set = 0, binding = 3) readonly buffer Params {
     vec4 params[];  // (a, b, tx, ty) per block
+};
+
+layout(std430, set = 0, binding = 4) readonly buffer Flow {
+    uint flow[];  // per pixel: u (low 16 bits) and v (high), two's complement, 1/16 pixel
 };
 
 layout(push_constant) uniform Push {
@@ -37,7 +43,18 @@ void main() {
     uint by = p.y / pc.block;
     uint index = by * pc.blocks_x + bx;
     uint value;
-    if (pc.mode == 0u) {
+    if (pc.mode == 2u) {
+        uint word = flow[p.y * pc.width + p.x];
+        int u = bitfieldExtract(int(word), 0, 16);
+        int v = bitfieldExtract(int(word), 16, 16);
+        int ix = int(p.x) + (u >> 4);
+        int iy = int(p.y) + (v >> 4);
+        uint fx = uint(u & 15);
+        uint fy = uint(v & 15);
+        uint sum = (16u - fx) * (16u - fy) * uint(ref_at(ix, iy)) + fx * (16u - fy) * uint(ref_at(ix + 1, iy))
+            + (16u - fx) * fy * uint(ref_at(ix, iy + 1)) + fx * fy * uint(ref_at(ix + 1, iy + 1));
+        value = (sum + 128u) >> 8;
+    } else if (pc.mode == 0u) {
         ivec2 v = vectors[index].xy;
         value = uint(ref_at(int(p.x) + v.x, int(p.y) + v.y));
     } else {

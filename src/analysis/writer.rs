@@ -136,6 +136,7 @@ enum PassArray {
     I32(NpyStream<i32>),
     U16(NpyStream<u16>),
     I16(NpyStream<i16>),
+    F32(NpyStream<f32>),
 }
 
 impl PassArray {
@@ -146,6 +147,7 @@ impl PassArray {
             Dtype::I32 => Self::I32(NpyStream::create(&path, &shape)?),
             Dtype::U16 => Self::U16(NpyStream::create(&path, &shape)?),
             Dtype::I16 => Self::I16(NpyStream::create(&path, &shape)?),
+            Dtype::F32 => Self::F32(NpyStream::create(&path, &shape)?),
         })
     }
 
@@ -155,6 +157,7 @@ impl PassArray {
             Self::I32(s) => s.extend_bytes(row),
             Self::U16(s) => s.extend_bytes(row),
             Self::I16(s) => s.extend_bytes(row),
+            Self::F32(s) => s.extend_bytes(row),
         }
     }
 
@@ -164,6 +167,7 @@ impl PassArray {
             Self::I32(s) => s.finish().map(drop),
             Self::U16(s) => s.finish().map(drop),
             Self::I16(s) => s.finish().map(drop),
+            Self::F32(s) => s.finish().map(drop),
         }
     }
 }

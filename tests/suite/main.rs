@@ -20,6 +20,7 @@ mod cost_surface_parity;
 mod diff_block_stats_parity;
 mod encode;
 mod fb_parity;
+mod flow_parity;
 mod flow_view;
 mod frame_pipeline;
 mod kernel_paths_parity;

@@ -6,11 +6,11 @@
 //! buffers that the upload reads (no copy on the driver's thread; a `.y4m` goes from the file into
 //! them); the results then carry the frames' descriptions but not their pixels.
 
-use super::pipeline::{FrameInput, FramePipeline, InputPlanes, PipelineConfig};
+use super::pipeline::{FlowInput, FrameInput, FramePipeline, InputPlanes, PipelineConfig};
 use super::registry::PassSelection;
 use super::results::FrameResults;
 use super::staging::{staging_ring, StagingBuffer};
-use crate::formats::WarpParamsFile;
+use crate::formats::{FlowFile, WarpParamsFile};
 use crate::gpu::GpuContext;
 use crate::reference::{BlockGrid, BlockSize};
 use crate::video::{self, DecodeThread, FrameSource, StagedDecodeThread, StreamInfo, VideoError};
@@ -120,6 +120,12 @@ impl DriveOptions {
     }
 }
 
+/// `--flow`: the file, and whether its flow drives the prediction (else it is only compared).
+pub struct FlowSource {
+    pub file: FlowFile,
+    pub drives: bool,
+}
+
 pub struct FrameDriver {
     ctx: Arc<GpuContext>,
     pipeline: FramePipeline,
@@ -133,6 +139,7 @@ pub struct FrameDriver {
     /// Decoded frames waiting for the other inputs' frames of the same t.
     pending: Vec<Option<InputPlanes>>,
     warp: Option<WarpParamsFile>,
+    flow: Option<FlowSource>,
     max_frames: Option<usize>,
     /// Input 0's video stream, kept for reopening on seek.
     stream: Option<usize>,
@@ -191,6 +198,7 @@ impl FrameDriver {
             offsets,
             pending: (0..inputs.len()).map(|_| None).collect(),
             warp: None,
+            flow: None,
             max_frames: opts.max_frames,
             stream: opts.stream,
             submit_from: 0,
@@ -236,6 +244,28 @@ impl FrameDriver {
 
     pub fn warp(&self) -> Option<&WarpParamsFile> {
         self.warp.as_ref()
+    }
+
+    /// A learner's dense flow (`--flow`): pair p's field goes with frame p + 1, compared with the search
+    /// (the flow group, which the caller selects) and, when `drives`, predicting the frame. Fails when
+    /// the stream is known to need more pairs than the file holds.
+    pub fn set_flow(&mut self, flow: Option<FlowSource>) -> anyhow::Result<()> {
+        if let Some(f) = &flow {
+            let frames = expected_frames(&self.infos[0], self.max_frames);
+            if let Some(needed) = frames.map(|n| n.saturating_sub(1)).filter(|&n| n > f.file.pairs()) {
+                anyhow::bail!(
+                    "--flow {}: holds {} pairs, the input has {needed} (one per frame after the first)",
+                    f.file.name(),
+                    f.file.pairs()
+                );
+            }
+        }
+        self.flow = flow;
+        Ok(())
+    }
+
+    pub fn flow(&self) -> Option<&FlowSource> {
+        self.flow.as_ref()
     }
 
     /// Frames decoded per second of decode-thread time (input 0).
@@ -336,7 +366,13 @@ impl FrameDriver {
                 (Some(w), Some(pair)) if index > self.submit_from => Some(w.for_pair(pair as u64)?.to_vec()),
                 _ => None,
             };
-            self.pipeline.submit(FrameInput { inputs: frames, warp })?;
+            let flow = match (&self.flow, index.checked_sub(1)) {
+                (Some(f), Some(pair)) if index > self.submit_from => {
+                    Some(FlowInput { field: f.file.read_pair(pair as u64)?, drives: f.drives })
+                }
+                _ => None,
+            };
+            self.pipeline.submit(FrameInput { inputs: frames, warp, flow })?;
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! A synchronous view of the frame pipeline (one frame in flight): push a luma frame, get its results
 //! back at once. The parity tests use it; the drivers use [`super::FramePipeline`] directly.
 
-use super::pipeline::{FrameInput, FramePipeline, PipelineConfig};
+use super::pipeline::{FlowInput, FrameInput, FramePipeline, PipelineConfig};
 use super::registry::PassSelection;
 use super::results::PassTimings;
 use crate::gpu::{GpuBuffer, GpuContext, GpuError, LumaImage};
@@ -138,10 +138,23 @@ impl FrameGraph {
     /// Like `push_frame`; with `warp` (one set per block) the prediction uses those parameters
     /// instead of the motion-search vectors (which are still computed).
     pub fn push_frame_with(&mut self, luma: &[u8], warp: Option<&[WarpParams]>) -> Result<FrameOutputs, GpuError> {
+        self.push(luma, warp.map(<[WarpParams]>::to_vec), None)
+    }
+
+    /// Like `push_frame`, with the frame's dense flow (`--flow`).
+    pub fn push_frame_with_flow(&mut self, luma: &[u8], flow: FlowInput) -> Result<FrameOutputs, GpuError> {
+        self.push(luma, None, Some(flow))
+    }
+
+    fn push(
+        &mut self,
+        luma: &[u8],
+        warp: Option<Vec<WarpParams>>,
+        flow: Option<FlowInput>,
+    ) -> Result<FrameOutputs, GpuError> {
         let grid = self.grid();
         let frame = LumaFrame::gray(self.next_index, grid.width, grid.height, luma.to_vec());
-        let input = FrameInput { warp: warp.map(<[WarpParams]>::to_vec), ..FrameInput::host(frame) };
-        self.pipeline.submit(input)?;
+        self.pipeline.submit(FrameInput { warp, flow, ..FrameInput::host(frame) })?;
         let results = self.pipeline.collect()?.ok_or_else(|| GpuError::Other("frame graph: no result".into()))?;
         self.next_index += 1;
         Ok(FrameOutputs {

@@ -13,6 +13,7 @@ pub mod cost_surface;
 mod diff;
 mod diff_stats;
 mod driver;
+pub mod flow_epe;
 mod frame_graph;
 mod image_pass;
 pub mod motion_back;
@@ -33,7 +34,7 @@ pub use block_stats::{BlockStatsPass, BlockStatsPush, STATS};
 pub use compare::{ab_diff_pass, ab_signed_pass, AbStatsPass, AB_DIFF, AB_SIGNED, AB_STATS, SSIM};
 pub use diff::{diff_pass, DIFF};
 pub use diff_stats::{DiffStatsPass, DiffStatsPush, DIFF_STATS};
-pub use driver::{expected_frames, staged_decode_only, DriveOptions, FrameDriver};
+pub use driver::{expected_frames, staged_decode_only, DriveOptions, FlowSource, FrameDriver};
 pub use frame_graph::{FrameGraph, FrameOutputs, Readback};
 pub use image_pass::{ImagePass, ImagePush};
 pub use motion_search::{
@@ -44,7 +45,7 @@ pub use pass::{
     ArrayExport, Dtype, DumpExport, Export, FrameSettings, Group, MetricExport, Output, OutputKind, Pass, PassDesc,
     PassIo, Registered, Res, WarpSource,
 };
-pub use pipeline::{FrameInput, FramePipeline, HeldFrame, InputPlanes, PipelineConfig};
+pub use pipeline::{FlowInput, FrameInput, FramePipeline, HeldFrame, InputPlanes, PipelineConfig};
 pub use registry::{dump_exports, metric_exports, registered_passes, PassSelection};
 pub use residual::{ResidualPass, RESIDUAL};
 pub use results::{FrameResults, PassTimings, ResultBytes};
@@ -64,6 +65,7 @@ pub const PASSES: &[&PassDesc] = &[
     &motion_back::MOTION_BACK,
     &cost_surface::COST_SURFACE,
     &subpel::SUBPEL,
+    &flow_epe::FLOW_EPE_PASS,
     &WARP,
     &RESIDUAL,
     &SYMBOLS,

@@ -38,6 +38,9 @@ pub enum Res {
     Buffer(&'static str),
     /// The host-written per-block warp parameters of the frame (learner `--warp-params`).
     Params,
+    /// The host-written dense flow of the frame (`--flow`; per pixel (u, v) in 1/16 px, one word),
+    /// present only on frames that carry one.
+    Flow,
 }
 
 /// What a pass writes; the pipeline makes one per frame slot.
@@ -90,6 +93,8 @@ pub enum WarpSource {
     Params,
     /// The subpel pass's refined vectors, as translation warps ("motion_qpel_params").
     Subpel,
+    /// The frame's dense flow (`Res::Flow`), per pixel.
+    Flow,
 }
 
 /// The settings every pass of one frame sees.
@@ -107,6 +112,8 @@ pub struct FrameSettings {
     /// Quantiser step of the symbol stream.
     pub quant: u32,
     pub warp: WarpSource,
+    /// The frame carries a dense flow (`Res::Flow`).
+    pub has_flow: bool,
     /// Names of the passes that run on this frame.
     pub selected: Vec<&'static str>,
     /// Number of inputs (1, or 2 with a reference video).
@@ -155,6 +162,8 @@ pub enum Group {
     Symbols,
     /// The A/B passes, with a reference video.
     Compare,
+    /// What compares a learner's dense flow (`--flow`) with the search; selecting it selects `Motion`.
+    Flow,
 }
 
 /// Makes a pass (its pipelines) on a device.
@@ -195,6 +204,8 @@ pub enum Dtype {
     /// The low 16 bits of each 32-bit word (values that fit: small vectors, errors).
     U16,
     I16,
+    /// A 32-bit word holding an f32's bits.
+    F32,
 }
 
 impl Dtype {
@@ -205,13 +216,14 @@ impl Dtype {
             Dtype::I32 => "int32",
             Dtype::U16 => "uint16",
             Dtype::I16 => "int16",
+            Dtype::F32 => "float32",
         }
     }
 
     /// Bytes per element in the file.
     pub fn bytes(self) -> usize {
         match self {
-            Dtype::U32 | Dtype::I32 => 4,
+            Dtype::U32 | Dtype::I32 | Dtype::F32 => 4,
             Dtype::U16 | Dtype::I16 => 2,
         }
     }

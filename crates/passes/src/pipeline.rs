@@ -19,6 +19,7 @@ use super::staging::StagingBuffer;
 use crate::gpu::{
     BufferKind, GpuBuffer, GpuContext, GpuError, LumaImage, QueueRole, Recorder, Semaphore, TimestampQueries,
 };
+use crate::reference::dense_flow::FlowField;
 use crate::reference::{BlockGrid, Lambda, QuantStep, SearchRange, WarpParams};
 use crate::video::{ChromaPlanes, LumaFrame};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -62,16 +63,24 @@ impl InputPlanes {
 }
 
 /// Everything the pipeline takes for one frame: one picture per input (input 0 first) and, for a
-/// learner prediction, one warp per block.
+/// learner prediction, one warp per block or a dense flow.
 pub struct FrameInput {
     pub inputs: Vec<InputPlanes>,
     pub warp: Option<Vec<WarpParams>>,
+    pub flow: Option<FlowInput>,
 }
 
 impl FrameInput {
     pub fn host(frame: LumaFrame) -> Self {
-        Self { inputs: vec![InputPlanes::Host(frame)], warp: None }
+        Self { inputs: vec![InputPlanes::Host(frame)], warp: None, flow: None }
     }
+}
+
+/// A frame's dense flow (`--flow`): compared with the search by the flow group, and the prediction's
+/// source when `drives` (and no warp parameters are given).
+pub struct FlowInput {
+    pub field: FlowField,
+    pub drives: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -143,6 +152,8 @@ struct SlotFrame {
 struct Slot {
     inputs: Vec<InputImages>,
     params: GpuBuffer,
+    /// The frame's dense flow, made when the first flow arrives.
+    flow: Option<GpuBuffer>,
     images: BTreeMap<&'static str, LumaImage>,
     buffers: BTreeMap<&'static str, GpuBuffer>,
     plane_readbacks: BTreeMap<&'static str, GpuBuffer>,
@@ -166,7 +177,7 @@ impl PassIo for SlotIo<'_> {
             Res::Cur(i) => self.cur.inputs.get(i).map(|p| &p.luma),
             Res::Prev(i) => self.prev.inputs.get(i).map(|p| &p.luma),
             Res::Image(name) => self.cur.images.get(name),
-            Res::Buffer(_) | Res::Params => None,
+            Res::Buffer(_) | Res::Params | Res::Flow => None,
         };
         found.ok_or_else(|| GpuError::Other(format!("frame pipeline: no image {res:?}")))
     }
@@ -175,6 +186,7 @@ impl PassIo for SlotIo<'_> {
         let found = match res {
             Res::Buffer(name) => self.cur.buffers.get(name),
             Res::Params => Some(&self.cur.params),
+            Res::Flow => self.cur.flow.as_ref(),
             _ => None,
         };
         found.ok_or_else(|| GpuError::Other(format!("frame pipeline: no buffer {res:?}")))
@@ -293,6 +305,7 @@ impl FramePipeline {
             slots.push(Slot {
                 inputs,
                 params: GpuBuffer::new(ctx, &format!("warp params [slot {s}]"), params_size, BufferKind::Upload)?,
+                flow: None,
                 images: BTreeMap::new(),
                 buffers: BTreeMap::new(),
                 plane_readbacks: BTreeMap::new(),
@@ -474,6 +487,9 @@ impl FramePipeline {
     /// outputs of passes before it (registration order where dependencies allow).
     fn ordered(&self, settings: &FrameSettings) -> Result<Vec<usize>, GpuError> {
         let mut available: BTreeSet<Res> = BTreeSet::from([Res::Params]);
+        if settings.has_flow {
+            available.insert(Res::Flow);
+        }
         for i in 0..settings.inputs {
             available.extend([Res::Cur(i), Res::Prev(i)]);
         }
@@ -551,6 +567,7 @@ impl FramePipeline {
             }
             super::WarpPass::write_params(&mut self.slots[s].params, warp)?;
         }
+        let flow = self.stage_flow(s, input.flow)?;
         let selected = self.config.selection.pass_names();
         let settings = FrameSettings {
             grid,
@@ -559,11 +576,13 @@ impl FramePipeline {
             surface_block: self.surface_block,
             subpel: self.subpel,
             quant: self.quant,
-            warp: match (input.warp.is_some(), selected.contains(&super::subpel::SUBPEL.name)) {
-                (true, _) => WarpSource::Params,
-                (false, true) => WarpSource::Subpel,
-                (false, false) => WarpSource::MotionVectors,
+            warp: match (input.warp.is_some(), flow == Some(true), selected.contains(&super::subpel::SUBPEL.name)) {
+                (true, _, _) => WarpSource::Params,
+                (false, true, _) => WarpSource::Flow,
+                (false, false, true) => WarpSource::Subpel,
+                (false, false, false) => WarpSource::MotionVectors,
             },
+            has_flow: flow.is_some(),
             selected,
             inputs: self.config.inputs,
         };
@@ -678,6 +697,36 @@ impl FramePipeline {
             }
         }
         Ok(())
+    }
+
+    /// Writes the frame's flow into slot `s`'s flow buffer (made on first use); with the flow group
+    /// selected a frame without one gets the zero flow (the first frame, paired with itself).
+    /// Returns whether the frame has a flow and whether it drives the prediction.
+    fn stage_flow(&mut self, s: usize, flow: Option<FlowInput>) -> Result<Option<bool>, GpuError> {
+        let grid = self.config.grid;
+        let flow = match flow {
+            Some(f) => f,
+            None if self.config.selection.flow => {
+                FlowInput { field: FlowField::zero(grid.width, grid.height), drives: false }
+            }
+            None => return Ok(None),
+        };
+        if (flow.field.width, flow.field.height) != (grid.width, grid.height) {
+            return Err(GpuError::Other(format!(
+                "a {}x{} flow for {}x{} frames",
+                flow.field.width, flow.field.height, grid.width, grid.height
+            )));
+        }
+        let bytes = flow.field.bytes();
+        let slot = &mut self.slots[s];
+        if slot.flow.is_none() {
+            slot.flow =
+                Some(GpuBuffer::new(&self.ctx, &format!("flow [slot {s}]"), bytes.len() as u64, BufferKind::Upload)?);
+        }
+        if let Some(buffer) = slot.flow.as_mut() {
+            buffer.bytes_mut()[..bytes.len()].copy_from_slice(bytes);
+        }
+        Ok(Some(flow.drives))
     }
 
     /// Copies a host frame's planes into slot `s`'s staging buffers (remaking chroma images on a size change).

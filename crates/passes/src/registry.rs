@@ -44,6 +44,8 @@ pub struct PassSelection {
     pub backward: bool,
     pub surface: bool,
     pub subpel: bool,
+    /// A learner's dense flow is compared with the search (`--flow`).
+    pub flow: bool,
 }
 
 impl PassSelection {
@@ -61,6 +63,7 @@ impl PassSelection {
         backward: false,
         surface: false,
         subpel: false,
+        flow: false,
     };
 
     /// The registered pass names this selection runs, in registration order.
@@ -94,6 +97,7 @@ impl PassSelection {
             Group::Subpel => self.subpel && self.motion,
             Group::Symbols => self.symbols,
             Group::Compare => self.compare,
+            Group::Flow => self.flow && self.motion,
         }
     }
 
@@ -109,6 +113,7 @@ impl PassSelection {
             Group::Subpel => (self.motion, self.subpel) = (true, true),
             Group::Symbols => self.symbols = true,
             Group::Compare => self.compare = true,
+            Group::Flow => (self.motion, self.flow) = (true, true),
         }
     }
 
@@ -125,6 +130,7 @@ impl PassSelection {
                 "subpel" => Group::Subpel,
                 "symbols" => Group::Symbols,
                 "compare" => Group::Compare,
+                "flow" => Group::Flow,
                 other => match PASSES.iter().find(|desc| desc.name == other) {
                     Some(desc) => desc.group,
                     None => {

@@ -31,6 +31,8 @@ pub enum SymbolSource {
     MotionVectors,
     /// The warp parameter SSBO; mode 2 (a = 1, b = 0) or 3.
     Params,
+    /// A dense flow predicted every pixel (`--flow`); mode 4, no parameters.
+    DenseFlow,
 }
 
 pub struct SymbolsPass {
@@ -89,6 +91,7 @@ impl SymbolsPass {
                 SymbolSource::ZeroMotion => 0,
                 SymbolSource::MotionVectors => 1,
                 SymbolSource::Params => 2,
+                SymbolSource::DenseFlow => 3,
             },
         };
         rec.dispatch(
@@ -148,6 +151,7 @@ impl Pass for SymbolsPass {
             (true, WarpSource::Params | WarpSource::Subpel) => {
                 vec![Res::Cur(0), Res::Image(out::PREDICTED), s.params_res()]
             }
+            (true, WarpSource::Flow) => vec![Res::Cur(0), Res::Image(out::PREDICTED)],
         }
     }
 
@@ -162,6 +166,7 @@ impl Pass for SymbolsPass {
             (true, WarpSource::Params | WarpSource::Subpel) => {
                 (io.image(Res::Image(out::PREDICTED))?, SymbolSource::Params)
             }
+            (true, WarpSource::Flow) => (io.image(Res::Image(out::PREDICTED))?, SymbolSource::DenseFlow),
         };
         let params = io.buffer(s.params_res())?;
         // Without motion search the shader reads no vectors; the params buffer stands in for the binding.

@@ -1,5 +1,6 @@
-//! warp pass: the predicted frame from per-block motion vectors (exact) or per-block similarity
-//! parameters (bilinear) read from SSBOs (shaders/warp.comp).
+//! warp pass: the predicted frame from per-block motion vectors (exact), per-block similarity
+//! parameters (bilinear) or a dense flow per pixel (integer bilinear, exact) read from SSBOs
+//! (shaders/warp.comp).
 
 pub use super::pass::WarpSource;
 use super::pass::{DumpExport, Export, FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
@@ -33,7 +34,7 @@ impl WarpPass {
             ctx,
             "warp",
             spirv!("warp"),
-            &[image, image, buffer, buffer],
+            &[image, image, buffer, buffer, buffer],
             std::mem::size_of::<WarpPush>() as u32,
         )?;
         Ok(Self { pipeline })
@@ -70,6 +71,7 @@ impl WarpPass {
             mode: match source {
                 WarpSource::MotionVectors => 0,
                 WarpSource::Params | WarpSource::Subpel => 1,
+                WarpSource::Flow => 2,
             },
         };
         rec.dispatch(
@@ -79,6 +81,7 @@ impl WarpPass {
                 Binding::Image(b.pred),
                 Binding::Buffer(b.vectors),
                 Binding::Buffer(b.params),
+                Binding::Buffer(b.flow),
             ],
             bytemuck::bytes_of(&push),
             [grid.width.div_ceil(16), grid.height.div_ceil(16), 1],
@@ -86,13 +89,14 @@ impl WarpPass {
     }
 }
 
-/// What the warp reads and writes: the reference frame, the prediction it writes, and the vector and
-/// parameter SSBOs (both bound; the source says which is read).
+/// What the warp reads and writes: the reference frame, the prediction it writes, and the vector,
+/// parameter and flow SSBOs (all bound; the source says which is read).
 pub struct WarpBindings<'a> {
     pub reference: &'a LumaImage,
     pub pred: &'a LumaImage,
     pub vectors: &'a GpuBuffer,
     pub params: &'a GpuBuffer,
+    pub flow: &'a GpuBuffer,
 }
 
 /// The predicted frame: frame t − 1 warped per block by the motion vectors or the learner's params.
@@ -109,6 +113,7 @@ impl Pass for WarpPass {
         match s.warp {
             WarpSource::MotionVectors => vec![Res::Prev(0), Res::Buffer(out::VECTORS)],
             WarpSource::Params | WarpSource::Subpel => vec![Res::Prev(0), s.params_res()],
+            WarpSource::Flow => vec![Res::Prev(0), Res::Flow],
         }
     }
 
@@ -117,13 +122,14 @@ impl Pass for WarpPass {
     }
 
     fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
-        // The shader binds both; the one the source does not use is only bound.
+        // The shader binds all three; those the source does not use are only bound.
         let params = io.buffer(s.params_res())?;
         let vectors = match s.runs("motion") {
             true => io.buffer(Res::Buffer(out::VECTORS))?,
             false => params,
         };
+        let flow = if s.warp == WarpSource::Flow { io.buffer(Res::Flow)? } else { params };
         let (reference, pred) = (io.image(Res::Prev(0))?, io.image(Res::Image(out::PREDICTED))?);
-        WarpPass::record(self, rec, &WarpBindings { reference, pred, vectors, params }, &s.grid, s.warp)
+        WarpPass::record(self, rec, &WarpBindings { reference, pred, vectors, params, flow }, &s.grid, s.warp)
     }
 }

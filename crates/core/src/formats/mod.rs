@@ -4,6 +4,7 @@
 
 mod compare_export;
 mod export;
+mod flow_file;
 mod frame_export;
 mod manifest;
 mod npy_blocks;
@@ -19,6 +20,7 @@ mod yuview_export;
 
 pub use compare_export::{CompareExport, PSNR_CSV_HEADER};
 pub use export::{write_npy, write_png_gray, write_png_rgb};
+pub use flow_file::{FlowFile, FlowFileError};
 pub use frame_export::{export_frame_stats, FrameStats};
 pub use manifest::{
     damaged_frame, decode_warning, lost_just_before, DecodeErrorsManifest, FileEntry, FrameErrors, Manifest,

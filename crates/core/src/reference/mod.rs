@@ -5,6 +5,7 @@
 
 mod block_stats;
 mod compare;
+pub mod dense_flow;
 mod diff;
 pub mod flow_colour;
 mod grid;

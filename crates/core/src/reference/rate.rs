@@ -37,11 +37,11 @@ pub fn se_bits(v: i64) -> u32 {
 }
 
 /// The integer symbols a block's side information codes, and how many of the 4 are coded:
-/// zero motion none; a motion vector (dx, dy); a warp translation (4tx, 4ty); a similarity
+/// zero motion and dense flow none; a motion vector (dx, dy); a warp translation (4tx, 4ty); a similarity
 /// (4tx, 4ty, 1024(a − 1), 1024b). Uncoded components are 0 (what a neighbour predicts from).
 pub fn side_info_symbols(mode: &BlockMode) -> ([i64; 4], usize) {
     match *mode {
-        BlockMode::ZeroMotion => ([0; 4], 0),
+        BlockMode::ZeroMotion | BlockMode::DenseFlow => ([0; 4], 0),
         BlockMode::MotionVector { dx, dy } => ([dx as i64, dy as i64, 0, 0], 2),
         BlockMode::Warp(p) => {
             let t = |v: f32| (v as f64 * TRANSLATION_SCALE).round() as i64;

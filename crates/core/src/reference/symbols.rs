@@ -31,6 +31,8 @@ pub const MODE_ZERO_MOTION: u32 = 0;
 pub const MODE_MOTION_VECTOR: u32 = 1;
 pub const MODE_WARP_TRANSLATION: u32 = 2;
 pub const MODE_WARP_SIMILARITY: u32 = 3;
+/// A dense flow (`--flow`) predicted the block per pixel; its side information is not in the stream.
+pub const MODE_DENSE_FLOW: u32 = 4;
 
 /// 2-bit trit codes: the two's-complement low bits of the digit. 0b10 never occurs.
 pub const TRIT_ZERO: u32 = 0b00;
@@ -167,6 +169,9 @@ pub enum BlockMode {
     MotionVector { dx: i32, dy: i32 },
     /// Warp parameters; mode 2 (translation) when a = 1 and b = ±0 bit for bit, else mode 3.
     Warp(WarpParams),
+    /// A learner's dense flow (`--flow`): pred(x) = ref sampled at x + flow(x); parameters 0, and its
+    /// side information is not coded (0 bits: the flow is the learner's, not the stream's).
+    DenseFlow,
 }
 
 impl BlockMode {
@@ -177,13 +182,14 @@ impl BlockMode {
             BlockMode::MotionVector { .. } => MODE_MOTION_VECTOR,
             BlockMode::Warp(p) if is_translation(p) => MODE_WARP_TRANSLATION,
             BlockMode::Warp(_) => MODE_WARP_SIMILARITY,
+            BlockMode::DenseFlow => MODE_DENSE_FLOW,
         }
     }
 
     /// Header words 2..6: (dx, dy, 0, 0) as i32, (a, b, tx, ty) as f32 bits, or zeros.
     pub fn param_words(&self) -> [u32; 4] {
         match *self {
-            BlockMode::ZeroMotion => [0; 4],
+            BlockMode::ZeroMotion | BlockMode::DenseFlow => [0; 4],
             BlockMode::MotionVector { dx, dy } => [dx as u32, dy as u32, 0, 0],
             BlockMode::Warp(p) => [p.a.to_bits(), p.b.to_bits(), p.tx.to_bits(), p.ty.to_bits()],
         }
@@ -204,7 +210,8 @@ impl BlockMode {
             }
             MODE_WARP_TRANSLATION if is_translation(&warp) => Ok(BlockMode::Warp(warp)),
             MODE_WARP_SIMILARITY if !is_translation(&warp) => Ok(BlockMode::Warp(warp)),
-            MODE_ZERO_MOTION..=MODE_WARP_SIMILARITY => {
+            MODE_DENSE_FLOW if params == [0; 4] => Ok(BlockMode::DenseFlow),
+            MODE_ZERO_MOTION..=MODE_DENSE_FLOW => {
                 Err(SymbolError(format!("mode {mode} does not match its parameter words {params:08x?}")))
             }
             _ => Err(SymbolError(format!("unknown mode {mode}"))),

@@ -1,0 +1,101 @@
+//! flow_epe pass (`--flow`): per block, the end-point error of the learner's dense flow against the
+//! exact search's vector (shaders/flow_epe.comp; CPU reference `reference::dense_flow::flow_epe`).
+//! Exports `flow_epe.npy` (float32 [P, By, Bx], mean px) and the `epe` heatmap. The flow itself
+//! reaches the GPU as `Res::Flow` (the frame's upload) and drives the warp when it is the motion source.
+
+use super::pass::{
+    ArrayExport, Dtype, Export, FrameSettings, Group, MetricExport, Output, Pass, PassDesc, PassIo, Res,
+};
+use super::spirv;
+use crate::gpu::{vk, Binding, ComputePipeline, GpuContext, GpuError, Recorder};
+use crate::outputs as out;
+use crate::reference::dense_flow::BlockEpe;
+use crate::reference::BlockGrid;
+use std::sync::Arc;
+
+/// Per block (mean px as f32 bits, Σ pixel EPE in 1/256 px, inside pixels, 0).
+pub const FLOW_EPE: &str = "flow_epe";
+/// Words per block record.
+const RECORD_WORDS: usize = 4;
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct FlowEpePush {
+    pub width: u32,
+    pub height: u32,
+    pub block: u32,
+    pub blocks_x: u32,
+}
+
+pub struct FlowEpePass {
+    pipeline: ComputePipeline,
+}
+
+impl FlowEpePass {
+    pub fn new(ctx: &Arc<GpuContext>) -> Result<Self, GpuError> {
+        let buffer = vk::DescriptorType::STORAGE_BUFFER;
+        let push = std::mem::size_of::<FlowEpePush>() as u32;
+        let pipeline = ComputePipeline::new(ctx, FLOW_EPE_PASS.name, spirv!("flow_epe"), &[buffer; 3], push)?;
+        Ok(Self { pipeline })
+    }
+
+    fn buffer_size(grid: &BlockGrid) -> u64 {
+        grid.len() as u64 * RECORD_WORDS as u64 * 4
+    }
+
+    /// Decodes the read-back records: (the GPU's mean, the exact sums).
+    pub fn decode(bytes: &[u8], grid: &BlockGrid) -> Vec<(f32, BlockEpe)> {
+        let words: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes[..Self::buffer_size(grid) as usize]);
+        words
+            .chunks_exact(RECORD_WORDS)
+            .map(|r| (f32::from_bits(r[0]), BlockEpe { sum_256: r[1], count: r[2] }))
+            .collect()
+    }
+}
+
+/// The flow_epe pass's identity and exports (see `PassDesc`).
+pub const FLOW_EPE_PASS: PassDesc = PassDesc {
+    name: "flow_epe",
+    group: Group::Flow,
+    make: |ctx| Ok(Box::new(FlowEpePass::new(ctx)?)),
+    exports: &[
+        Export::Array(ArrayExport {
+            file: "flow_epe.npy",
+            buffer: FLOW_EPE,
+            record_words: RECORD_WORDS,
+            fields: 1,
+            dtype: Dtype::F32,
+            about: "per block the mean end-point error (px) of the --flow field against the search's vector",
+            on_request: None,
+        }),
+        Export::Metric(MetricExport {
+            name: "epe",
+            label: "flow EPE (px)",
+            about: "mean end-point error of the --flow field against the exact search, per block (px)",
+            buffer: FLOW_EPE,
+            record_words: RECORD_WORDS,
+            value: |w| f32::from_bits(w[0]),
+        }),
+    ],
+};
+
+impl Pass for FlowEpePass {
+    fn reads(&self, _: &FrameSettings) -> Vec<Res> {
+        vec![Res::Flow, Res::Buffer(out::VECTORS)]
+    }
+
+    fn outputs(&self) -> Vec<Output> {
+        vec![Output::buffer(FLOW_EPE, Self::buffer_size)]
+    }
+
+    fn record(&self, rec: &mut Recorder, io: &dyn PassIo, s: &FrameSettings) -> Result<(), GpuError> {
+        let grid = &s.grid;
+        let push = FlowEpePush { width: grid.width, height: grid.height, block: grid.block, blocks_x: grid.blocks_x() };
+        let bindings = [
+            Binding::Buffer(io.buffer(Res::Flow)?),
+            Binding::Buffer(io.buffer(Res::Buffer(out::VECTORS))?),
+            Binding::Buffer(io.buffer(Res::Buffer(FLOW_EPE))?),
+        ];
+        rec.dispatch(&self.pipeline, &bindings, bytemuck::bytes_of(&push), [grid.blocks_x(), grid.blocks_y(), 1])
+    }
+}
