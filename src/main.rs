@@ -273,7 +273,7 @@ fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs, motion: &MotionArgs) -> any
         yuview_csv,
         strict,
     } = args;
-    let MotionArgs { lambda, subpel, fb, flow_scale } = *motion;
+    let MotionArgs { lambda, subpel, fb, flow_scale, .. } = *motion;
     let dump = DumpKinds { flow_scale, ..DumpKinds::parse(dump.as_deref().unwrap_or(""))? };
     let exports = ExportSet::parse(export.as_deref().unwrap_or(""))?;
     let mut inputs = inputs;
@@ -300,6 +300,7 @@ fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs, motion: &MotionArgs) -> any
         lambda,
         subpel,
         fb,
+        motion: motion.inputs(),
         warp_params,
         max_frames: frames,
         dump,

@@ -6,6 +6,7 @@ use clap::Args;
 use std::path::PathBuf;
 use vidscope::analysis::RecordOptions;
 use vidscope::gpu::{GpuOptions, PresentMode};
+use vidscope::passes::{MotionInputs, MotionSource};
 use vidscope::reference::{BlockSize, Lambda, QuantStep, SearchRange, Subpel};
 use vidscope::ui::{Metric, Mode};
 use vidscope::video::RefStart;
@@ -174,8 +175,9 @@ fn check_trit_view(quant: QuantStep, trit_plane: u32) -> anyhow::Result<()> {
 }
 
 /// How motion is searched and shown, for every command (global options, declared once): the search's
-/// weight, sub-pixel refinement, the forward–backward check and the flow view's scale.
-#[derive(Args, Clone, Copy, Debug)]
+/// weight, sub-pixel refinement, the forward–backward check, the flow view's scale, a learner's dense
+/// flow and what drives the prediction.
+#[derive(Args, Clone, Debug)]
 pub struct MotionArgs {
     /// Regularised search: the vectors minimise SAD + L·(|dx| + |dy|) (0..=4096; 0 = the plain SAD search)
     #[arg(long, global = true, value_name = "L", default_value = "0")]
@@ -192,6 +194,21 @@ pub struct MotionArgs {
     /// colour wheel (default: R)
     #[arg(long, global = true, value_name = "S", value_parser = parse_flow_scale)]
     pub flow_scale: Option<f32>,
+    /// A learner's dense flow, compared with the search (the epe metric; analyze: flow_epe.npy) and, by
+    /// default, predicting each frame: a float32 .npy [P, H, W, 2] in pixels or .flo files (flow%04d.flo);
+    /// pair p predicts frame p + 1 as frame p sampled at x + flow[p](x)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub flow: Option<String>,
+    /// What drives the prediction, residual, MC metrics and symbols: search, flow (--flow), codec (the
+    /// decoder's motion vectors), params (--warp-params); default: the one motion file given, else search
+    #[arg(long, global = true, value_name = "SOURCE")]
+    pub motion: Option<MotionSource>,
+}
+
+impl MotionArgs {
+    pub fn inputs(&self) -> MotionInputs {
+        MotionInputs { flow: self.flow.clone(), choice: self.motion }
+    }
 }
 
 /// Parses `--flow-scale S`: pixels at full saturation, a finite number in (0, 1024].

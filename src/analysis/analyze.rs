@@ -9,8 +9,8 @@ use super::writer::{FrameJob, Writer, WriterConfig, Written};
 use crate::gpu::GpuContext;
 use crate::passes::outputs as out;
 use crate::passes::{
-    dump_exports, expected_frames, ArrayExport, DriveOptions, DumpExport, Export, FrameDriver, Group, PassDesc,
-    PassSelection, PASSES,
+    dump_exports, expected_frames, ArrayExport, DriveOptions, DumpExport, Export, FlowSource, FrameDriver, Group,
+    MotionInputs, MotionSource, PassDesc, PassSelection, PASSES,
 };
 use crate::reference::flow_colour::flow_scale_px;
 use crate::reference::{BlockGrid, BlockSize, Lambda, QuantStep, SearchRange, Subpel, SymbolLayout};
@@ -22,10 +22,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 use vidscope_core::formats::SymbolsFile;
-use vidscope_core::formats::WarpParamsFile;
 use vidscope_core::formats::YuviewFile;
 use vidscope_core::formats::{damaged_frame, decode_warning, DecodeErrorsManifest};
 use vidscope_core::formats::{FileEntry, Manifest, RateManifest, ReferenceManifest, RunSettings, SymbolsManifest};
+use vidscope_core::formats::{FlowFile, WarpParamsFile};
 use vidscope_core::formats::{OwnNames, StagedDir};
 use vidscope_core::formats::{CSV_HEADER, FRAMES_CSV_HEADER};
 use vidscope_core::safe_fs::ReadPaths;
@@ -160,6 +160,8 @@ pub struct AnalyzeOptions {
     pub fb: bool,
     /// `--subpel`: the vectors that drive the prediction refined to half or quarter pixels.
     pub subpel: Subpel,
+    /// `--flow` and `--motion` (what drives the prediction; `params` = `warp_params`).
+    pub motion: MotionInputs,
     /// Learner warp parameters: prediction uses them instead of the motion-search vectors.
     pub warp_params: Option<PathBuf>,
     pub max_frames: Option<usize>,
@@ -283,8 +285,8 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     let start = Instant::now();
     let reads = check_outputs(opts)?;
     let compare = opts.reference.is_some();
-    let selection =
-        PassSelection { compare, backward: opts.fb, subpel: opts.subpel.refines(), ..PassSelection::ANALYZE };
+    let (backward, subpel, flow) = (opts.fb, opts.subpel.refines(), opts.motion.flow.is_some());
+    let selection = PassSelection { compare, backward, subpel, flow, ..PassSelection::ANALYZE };
     let inputs: Vec<String> =
         std::iter::once(opts.input.clone()).chain(opts.reference.as_ref().map(|r| r.input.clone())).collect();
     let mut driver = FrameDriver::open(ctx, &inputs, drive_options(opts, &selection))?;
@@ -316,7 +318,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     driver.pipeline_mut().set_lambda(opts.lambda);
     driver.pipeline_mut().set_subpel(opts.subpel.get());
     driver.pipeline_mut().set_quant(opts.quant);
-    driver.set_warp(warp);
+    attach_motion(&mut driver, opts, warp)?;
 
     let yuview = match &opts.yuview_csv {
         Some(path) => Some(YuviewFile::create(path, &reads, &info, grid, compare)?),
@@ -399,6 +401,23 @@ fn learner_files(
     Ok((warp, symbols))
 }
 
+/// Hands the driver the motion besides the search: the learner's warp parameters when they drive the
+/// prediction (`--motion params`), and the dense flow (`--flow`: compared with the search always,
+/// predicting with `--motion flow`).
+fn attach_motion(driver: &mut FrameDriver, opts: &AnalyzeOptions, warp: Option<WarpParamsFile>) -> anyhow::Result<()> {
+    let source = opts.motion.source(opts.warp_params.is_some()).map_err(anyhow::Error::msg)?;
+    anyhow::ensure!(source != MotionSource::Codec, "--motion codec: not available yet");
+    driver.set_warp(warp.filter(|_| source == MotionSource::Params));
+    let flow = match &opts.motion.flow {
+        Some(spec) => {
+            let (width, height) = (driver.info().width, driver.info().height);
+            Some(FlowSource { file: FlowFile::open_for(spec, width, height)?, drives: source == MotionSource::Flow })
+        }
+        None => None,
+    };
+    driver.set_flow(flow)
+}
+
 /// The per-block arrays of the passes that run that this run writes (some only on `--export`).
 fn written_arrays(opts: &AnalyzeOptions, selection: &PassSelection) -> Vec<&'static ArrayExport> {
     selection.array_exports().into_iter().filter(|a| opts.exports.writes(a)).collect()
@@ -438,10 +457,14 @@ fn check_outputs(opts: &AnalyzeOptions) -> anyhow::Result<ReadPaths> {
         "--dump {}: need a reference video (--ref REF)",
         compared.join(", ")
     );
-    let reads = video::read_paths(
+    opts.motion.source(opts.warp_params.is_some()).map_err(anyhow::Error::msg)?;
+    let mut reads = video::read_paths(
         &[("INPUT", Some(&opts.input)), ("--ref", opts.reference.as_ref().map(|r| r.input.as_str()))],
         &[("--warp-params", opts.warp_params.as_deref()), ("--symbols", opts.symbols.as_deref())],
     );
+    if let Some(spec) = &opts.motion.flow {
+        reads.add_all("--flow", FlowFile::open(spec)?.paths());
+    }
     reads.check_dir("--out", &opts.out)?;
     if let Some(path) = &opts.yuview_csv {
         reads.check_file("--yuview-csv", path)?;
@@ -574,9 +597,21 @@ pub fn run_settings(opts: &AnalyzeOptions) -> RunSettings {
         exports: opts.exports.names(),
         dump,
         warp_params: opts.warp_params.as_ref().map(|p| absolute(&p.display().to_string())),
+        flow: opts.motion.flow.as_deref().map(absolute),
+        motion: opts.motion.source(opts.warp_params.is_some()).ok().map(|m| m.name().to_string()),
         symbols: opts.symbols.as_ref().map(|p| absolute(&p.display().to_string())),
         reference: opts.reference.as_ref().map(|r| absolute(&r.input)),
         ref_start: ref_start(opts),
+    }
+}
+
+/// What predicted each frame, for the manifest.
+fn prediction_source(opts: &AnalyzeOptions) -> String {
+    match (opts.motion.source(opts.warp_params.is_some()), &opts.warp_params, &opts.motion.flow) {
+        (Ok(MotionSource::Params), Some(path), _) => format!("warp params from {}", path.display()),
+        (Ok(MotionSource::Flow), _, Some(flow)) => format!("dense flow from {flow} (1/16 px, integer bilinear)"),
+        _ if opts.subpel.refines() => format!("motion search vectors refined to 1/{} px", opts.subpel.get()),
+        _ => "motion search vectors (integer translation)".into(),
     }
 }
 
@@ -740,10 +775,7 @@ fn build_manifest(
         range: Some(opts.range.get()),
         lambda: opts.lambda.get(),
         subpel: opts.subpel.get(),
-        prediction: match &opts.warp_params {
-            Some(path) => format!("warp params from {}", path.display()),
-            None => "motion search vectors (integer translation)".into(),
-        },
+        prediction: prediction_source(opts),
         pixel_format: info.pixel_format.clone(),
         bit_depth: info.bit_depth,
         luma_reduction: FormatChange::luma_reduction(info.bit_depth),

@@ -19,6 +19,7 @@ mod image_pass;
 pub mod motion_back;
 pub mod motion_cost;
 mod motion_search;
+mod motion_source;
 mod pass;
 mod pipeline;
 mod registry;
@@ -40,6 +41,7 @@ pub use image_pass::{ImagePass, ImagePush};
 pub use motion_search::{
     MotionSearchPass, MotionSearchPush, Search, SearchBindings, SearchPlan, MEASURED_SHAPES, MOTION,
 };
+pub use motion_source::{MotionInputs, MotionSource};
 pub use pass::outputs;
 pub use pass::{
     ArrayExport, Dtype, DumpExport, Export, FrameSettings, Group, MetricExport, Output, OutputKind, Pass, PassDesc,

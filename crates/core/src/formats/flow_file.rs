@@ -39,7 +39,22 @@ pub struct FlowFile {
 
 impl FlowFile {
     /// Opens `spec` and checks that its fields are `width` × `height`.
-    pub fn open(spec: &str, width: u32, height: u32) -> Result<Self, FlowFileError> {
+    pub fn open_for(spec: &str, width: u32, height: u32) -> Result<Self, FlowFileError> {
+        let flow = Self::open(spec)?;
+        if (flow.width, flow.height) != (width, height) {
+            return Err(FlowFileError {
+                path: spec.to_string(),
+                problem: format!(
+                    "fields are {}x{}, the video is {width}x{height} (one (u, v) per pixel)",
+                    flow.width, flow.height
+                ),
+            });
+        }
+        Ok(flow)
+    }
+
+    /// Opens `spec`, checking its header(s).
+    pub fn open(spec: &str) -> Result<Self, FlowFileError> {
         let fail = |problem: String| FlowFileError { path: spec.to_string(), problem };
         let (layout, pairs, size) = if is_pattern(spec) {
             let files = pattern_files(spec).map_err(fail)?;
@@ -52,13 +67,7 @@ impl FlowFile {
             let (file, data_offset, pairs, size) = open_npy(Path::new(spec)).map_err(fail)?;
             (Layout::Npy { file, data_offset }, pairs, size)
         };
-        if size != (width, height) {
-            return Err(fail(format!(
-                "fields are {}x{}, the video is {width}x{height} (one (u, v) per pixel)",
-                size.0, size.1
-            )));
-        }
-        Ok(Self { name: spec.to_string(), layout, pairs, width, height })
+        Ok(Self { name: spec.to_string(), layout, pairs, width: size.0, height: size.1 })
     }
 
     /// The file or pattern as given.
@@ -226,12 +235,12 @@ mod tests {
             write_flo(&dir.path().join(format!("flow{n:02}.flo")), 2, 1, &[n as f32, -0.5, 0.0, 1.0]);
         }
         let spec = dir.path().join("flow%02d.flo").display().to_string();
-        let flow = FlowFile::open(&spec, 2, 1).unwrap();
+        let flow = FlowFile::open_for(&spec, 2, 1).unwrap();
         assert_eq!(flow.pairs(), 3);
         assert_eq!(flow.read_pair(2).unwrap().at(0, 0), (48, -8));
         let err = flow.read_pair(3).unwrap_err().to_string();
         assert!(err.contains("holds 3 pairs; frame 4 needs pair 3"), "{err}");
-        let err = FlowFile::open(&spec, 4, 1).err().unwrap().to_string();
+        let err = FlowFile::open_for(&spec, 4, 1).err().unwrap().to_string();
         assert!(err.contains("fields are 2x1, the video is 4x1"), "{err}");
     }
 
@@ -240,7 +249,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.flo");
         std::fs::write(&path, b"nope, not a flow").unwrap();
-        let err = FlowFile::open(&path.display().to_string(), 2, 1).err().unwrap().to_string();
+        let err = FlowFile::open(&path.display().to_string()).err().unwrap().to_string();
         assert!(err.starts_with("--flow ") && err.contains("no PIEH magic"), "{err}");
     }
 }

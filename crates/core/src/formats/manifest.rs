@@ -75,6 +75,11 @@ pub struct RunSettings {
     pub exports: Vec<String>,
     pub dump: Vec<String>,
     pub warp_params: Option<String>,
+    /// `--flow` (absolute) and what drove the prediction (`--motion`, resolved); absent before they existed.
+    #[serde(default)]
+    pub flow: Option<String>,
+    #[serde(default)]
+    pub motion: Option<String>,
     pub symbols: Option<String>,
     pub reference: Option<String>,
     pub ref_start: usize,
