@@ -361,6 +361,7 @@ fn bench_command(args: BenchArgs, gpu: &GpuArgs, motion: &MotionArgs) -> anyhow:
     let MotionArgs { lambda, subpel, fb, .. } = *motion;
     passes.subpel |= subpel.refines() && passes.motion;
     passes.backward |= fb && passes.motion;
+    passes.flow |= motion.flow.is_some() && passes.motion;
     let subpel = if passes.subpel && !subpel.refines() { Subpel::new(4)? } else { subpel };
     let reference = reference.reference(&input)?;
     let ctx = gpu_context(gpu)?;
@@ -373,6 +374,7 @@ fn bench_command(args: BenchArgs, gpu: &GpuArgs, motion: &MotionArgs) -> anyhow:
         range,
         lambda,
         subpel,
+        motion: motion.inputs(),
         max_frames: frames,
         block,
         quant,

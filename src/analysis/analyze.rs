@@ -9,8 +9,8 @@ use super::writer::{FrameJob, Writer, WriterConfig, Written};
 use crate::gpu::GpuContext;
 use crate::passes::outputs as out;
 use crate::passes::{
-    dump_exports, expected_frames, ArrayExport, DriveOptions, DumpExport, Export, FlowSource, FrameDriver, Group,
-    MotionInputs, MotionSource, PassDesc, PassSelection, PASSES,
+    dump_exports, expected_frames, ArrayExport, DriveOptions, DumpExport, Export, FrameDriver, Group, MotionInputs,
+    MotionSource, PassDesc, PassSelection, PASSES,
 };
 use crate::reference::flow_colour::flow_scale_px;
 use crate::reference::{BlockGrid, BlockSize, Lambda, QuantStep, SearchRange, Subpel, SymbolLayout};
@@ -408,14 +408,7 @@ fn attach_motion(driver: &mut FrameDriver, opts: &AnalyzeOptions, warp: Option<W
     let source = opts.motion.source(opts.warp_params.is_some()).map_err(anyhow::Error::msg)?;
     anyhow::ensure!(source != MotionSource::Codec, "--motion codec: not available yet");
     driver.set_warp(warp.filter(|_| source == MotionSource::Params));
-    let flow = match &opts.motion.flow {
-        Some(spec) => {
-            let (width, height) = (driver.info().width, driver.info().height);
-            Some(FlowSource { file: FlowFile::open_for(spec, width, height)?, drives: source == MotionSource::Flow })
-        }
-        None => None,
-    };
-    driver.set_flow(flow)
+    driver.attach_flow(&opts.motion, source)
 }
 
 /// The per-block arrays of the passes that run that this run writes (some only on `--export`).

@@ -2,7 +2,9 @@
 //! timestamps per pass and end-to-end fps.
 
 use crate::gpu::GpuContext;
-use crate::passes::{staged_decode_only, DriveOptions, FrameDriver, PassSelection, PassTimings, PASSES};
+use crate::passes::{
+    staged_decode_only, DriveOptions, FrameDriver, MotionInputs, MotionSource, PassSelection, PassTimings, PASSES,
+};
 use crate::reference::{BlockSize, Lambda, QuantStep, SearchRange, Subpel};
 use crate::video;
 use crate::video::Reference;
@@ -22,6 +24,8 @@ pub struct BenchOptions {
     pub lambda: Lambda,
     /// `--subpel`: with motion, the subpel pass refines the vectors (2 or 4).
     pub subpel: Subpel,
+    /// `--flow` (timed by the flow group, which the caller selects) and `--motion`.
+    pub motion: MotionInputs,
     pub max_frames: Option<usize>,
     pub block: BlockSize,
     /// Quantiser step of the symbols pass.
@@ -196,6 +200,9 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
     driver.pipeline_mut().set_subpel(opts.subpel.get());
     driver.pipeline_mut().set_quant(opts.quant);
     driver.pipeline_mut().set_repeat(opts.repeat)?;
+    let source = opts.motion.source(false).map_err(anyhow::Error::msg)?;
+    anyhow::ensure!(source != MotionSource::Codec, "--motion codec: not available yet");
+    driver.attach_flow(&opts.motion, source)?;
     let info = driver.info().clone();
     let mut timings: Vec<PassTimings> = Vec::new();
     let start = Instant::now();

@@ -3,6 +3,7 @@
 //! file has the same pixels as a recording made in the viewer with the same settings and UI hidden.
 
 use crate::gpu::{Compositor, EguiFrame, GpuContext, GpuOptions};
+use crate::passes::MotionInputs;
 use crate::reference::{BlockSize, Lambda, QuantStep, SearchRange, Subpel};
 use crate::safe_fs::StagedFile;
 use crate::video::stream_meta::format_change_warning;
@@ -10,7 +11,7 @@ use crate::video::{fps_fraction, Container, Mp4Recorder, RecorderOptions, RgbaFr
 use anyhow::Context as _;
 use std::path::PathBuf;
 use std::sync::Arc;
-use vidscope_core::formats::{damaged_frame, decode_warning};
+use vidscope_core::formats::{damaged_frame, decode_warning, FlowFile};
 use vidscope_scene::display::DisplayPush;
 use vidscope_scene::flow_legend::draw_corner_flow_legend;
 use vidscope_scene::inputs::probe_inputs;
@@ -43,6 +44,8 @@ pub struct RecordOptions {
     pub frames: Option<usize>,
     pub start: usize,
     pub warp_params: Option<PathBuf>,
+    /// `--flow` and `--motion`.
+    pub motion: MotionInputs,
     pub block: BlockSize,
     pub range: SearchRange,
     /// `--flow-scale`: the flow mode's pixels at full saturation (`None` = the range).
@@ -68,10 +71,13 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     // Checked before anything starts; the file is written under a temporary name and moved into place
     // at the end, so a failed run leaves an existing file as it was.
     let container = Container::from_path(&opts.out).map_err(|e| anyhow::anyhow!("-o {e}"))?;
-    let reads = crate::video::read_paths(
+    let mut reads = crate::video::read_paths(
         &[("INPUT", Some(&opts.input)), ("--ref", opts.reference.as_ref().map(|r| r.input.as_str()))],
         &[("--warp-params", opts.warp_params.as_deref())],
     );
+    if let Some(spec) = &opts.motion.flow {
+        reads.add_all("--flow", FlowFile::open(spec)?.paths());
+    }
     let staged = StagedFile::create("-o", &opts.out, &reads, opts.force)?;
     let ctx = Arc::new(GpuContext::new(&opts.gpu)?);
     eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
@@ -84,6 +90,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     }
     let mut player = Player::open(&ctx, &opts.input, opts.stream, opts.reference.as_ref(), opts.block, opts.start)?;
     player.set_warp_params(opts.warp_params.as_deref())?;
+    player.set_motion_inputs(opts.motion.clone())?;
     for line in player.reference_differences() {
         eprintln!("vidscope: warning: {line}");
     }

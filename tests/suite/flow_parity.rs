@@ -1,7 +1,7 @@
 //! A learner's dense flow (`--flow`): the warp's dense mode (the prediction, the residual's MC stats
 //! and the symbol stream's mode-4 headers) and the flow_epe pass against their CPU references, bit for
 //! bit, on lavapipe with validation on (odd sizes, edge blocks, flows that leave the frame, fractions
-//! of 1/16 px); the frame without a flow (the first) gets the zero flow.
+//! of 1/16 px); a frame without a flow (the first) runs no flow pass.
 
 use crate::common;
 
@@ -42,9 +42,9 @@ fn dense_flow_prediction_and_epe_match_the_reference_bit_exact() {
             let field = FlowField::quantize(w, h, &swirl(w, h, seed)).unwrap();
             g.reset_sequence();
             let first = g.push_frame(&reference).unwrap();
-            let zero = FlowEpePass::decode(first.buffers.get(FLOW_EPE).expect("flow_epe read back"), &grid);
-            assert!(zero.iter().all(|(mean, e)| *mean == 0.0 && e.sum_256 == 0), "{w}x{h}: first frame, zero flow");
-            let out = g.push_frame_with_flow(&cur, FlowInput { field: field.clone(), drives }).unwrap();
+            assert!(first.buffers.get(FLOW_EPE).is_none(), "{w}x{h}: the first frame has no flow to compare");
+            let out =
+                g.push_frame_with_flow(&cur, FlowInput { field: field.clone(), drives, medians: Vec::new() }).unwrap();
             let what = format!("{w}x{h} b={b} drives={drives}");
 
             let vectors = motion_search(&cur, &reference, &grid, 3);

@@ -6,12 +6,14 @@
 //! buffers that the upload reads (no copy on the driver's thread; a `.y4m` goes from the file into
 //! them); the results then carry the frames' descriptions but not their pixels.
 
+use super::motion_source::{MotionInputs, MotionSource};
 use super::pipeline::{FlowInput, FrameInput, FramePipeline, InputPlanes, PipelineConfig};
 use super::registry::PassSelection;
 use super::results::FrameResults;
 use super::staging::{staging_ring, StagingBuffer};
 use crate::formats::{FlowFile, WarpParamsFile};
 use crate::gpu::GpuContext;
+use crate::reference::dense_flow::block_medians;
 use crate::reference::{BlockGrid, BlockSize};
 use crate::video::{self, DecodeThread, FrameSource, StagedDecodeThread, StreamInfo, VideoError};
 use std::sync::Arc;
@@ -124,6 +126,11 @@ impl DriveOptions {
 pub struct FlowSource {
     pub file: FlowFile,
     pub drives: bool,
+    /// Compute each field's block medians for the results (the viewer's arrows and flow view).
+    pub medians: bool,
+    /// Frames past the file's last pair go without a flow (the search predicts them) instead of
+    /// failing: the viewer's way, where a flow often covers a part of the video.
+    pub partial: bool,
 }
 
 pub struct FrameDriver {
@@ -250,7 +257,7 @@ impl FrameDriver {
     /// (the flow group, which the caller selects) and, when `drives`, predicting the frame. Fails when
     /// the stream is known to need more pairs than the file holds.
     pub fn set_flow(&mut self, flow: Option<FlowSource>) -> anyhow::Result<()> {
-        if let Some(f) = &flow {
+        if let Some(f) = flow.as_ref().filter(|f| !f.partial) {
             let frames = expected_frames(&self.infos[0], self.max_frames);
             if let Some(needed) = frames.map(|n| n.saturating_sub(1)).filter(|&n| n > f.file.pairs()) {
                 anyhow::bail!(
@@ -264,8 +271,26 @@ impl FrameDriver {
         Ok(())
     }
 
+    /// Opens `--flow` (when given) for input 0's size and attaches it; it drives the prediction when
+    /// `source` is the flow.
+    pub fn attach_flow(&mut self, motion: &MotionInputs, source: MotionSource) -> anyhow::Result<()> {
+        let flow = match &motion.flow {
+            Some(spec) => {
+                let (width, height) = (self.infos[0].width, self.infos[0].height);
+                let file = FlowFile::open_for(spec, width, height)?;
+                Some(FlowSource { file, drives: source == MotionSource::Flow, medians: false, partial: false })
+            }
+            None => None,
+        };
+        self.set_flow(flow)
+    }
+
     pub fn flow(&self) -> Option<&FlowSource> {
         self.flow.as_ref()
+    }
+
+    pub fn flow_mut(&mut self) -> Option<&mut FlowSource> {
+        self.flow.as_mut()
     }
 
     /// Frames decoded per second of decode-thread time (input 0).
@@ -367,8 +392,11 @@ impl FrameDriver {
                 _ => None,
             };
             let flow = match (&self.flow, index.checked_sub(1)) {
-                (Some(f), Some(pair)) if index > self.submit_from => {
-                    Some(FlowInput { field: f.file.read_pair(pair as u64)?, drives: f.drives })
+                (Some(f), Some(pair)) if index > self.submit_from && !(f.partial && pair as u64 >= f.file.pairs()) => {
+                    let field = f.file.read_pair(pair as u64)?;
+                    let grid = self.pipeline.grid();
+                    let medians = if f.medians { block_medians(&field, &grid) } else { Vec::new() };
+                    Some(FlowInput { field, drives: f.drives, medians })
                 }
                 _ => None,
             };

@@ -12,7 +12,7 @@
 //! (`PipelineConfig::readback`), and on a GPU the host-visible buffer the GPU copied them into is
 //! lent to the results instead of copied out of it ([`ResultBytes`]).
 
-use super::pass::{FrameSettings, OutputKind, PassIo, Registered, Res, WarpSource};
+use super::pass::{FrameSettings, Group, OutputKind, PassIo, Registered, Res, WarpSource};
 use super::registry::{registered_passes, PassSelection};
 use super::results::{FrameResults, MirrorPool, PassTimings, ResultBytes};
 use super::staging::StagingBuffer;
@@ -81,6 +81,9 @@ impl FrameInput {
 pub struct FlowInput {
     pub field: FlowField,
     pub drives: bool,
+    /// Its block medians (`reference::dense_flow::block_medians`, 1/16 px), handed on in the frame's
+    /// results when the caller computed them (the viewer's arrows and flow view).
+    pub medians: Vec<(i32, i32)>,
 }
 
 #[derive(Clone, Debug)]
@@ -147,6 +150,8 @@ struct SlotFrame {
     staging: Vec<StagingBuffer>,
     /// The host-visible buffers its read-back buffers are copied into (GPU devices), lent to its results.
     mirrors: Vec<(&'static str, GpuBuffer)>,
+    /// The block medians of its dense flow, when given (`FlowInput::medians`).
+    flow_medians: Vec<(i32, i32)>,
 }
 
 struct Slot {
@@ -567,8 +572,13 @@ impl FramePipeline {
             }
             super::WarpPass::write_params(&mut self.slots[s].params, warp)?;
         }
+        let flow_medians = input.flow.as_ref().map(|f| f.medians.clone()).unwrap_or_default();
         let flow = self.stage_flow(s, input.flow)?;
-        let selected = self.config.selection.pass_names();
+        let mut selected = self.config.selection.pass_names();
+        // A frame without a flow (the first, or one past the file's pairs) has nothing to compare.
+        if flow.is_none() {
+            selected.retain(|name| super::PASSES.iter().all(|d| d.name != *name || d.group != Group::Flow));
+        }
         let settings = FrameSettings {
             grid,
             range: self.range,
@@ -613,7 +623,7 @@ impl FramePipeline {
             })
             .collect();
         let slot = &mut self.slots[s];
-        slot.frame = Some(SlotFrame { index, frames, settings, staging: staged, mirrors });
+        slot.frame = Some(SlotFrame { index, frames, settings, staging: staged, mirrors, flow_medians });
         slot.prev = prev;
         slot.repeat = self.repeat;
         self.in_flight.push_back(s);
@@ -699,18 +709,11 @@ impl FramePipeline {
         Ok(())
     }
 
-    /// Writes the frame's flow into slot `s`'s flow buffer (made on first use); with the flow group
-    /// selected a frame without one gets the zero flow (the first frame, paired with itself).
-    /// Returns whether the frame has a flow and whether it drives the prediction.
+    /// Writes the frame's flow into slot `s`'s flow buffer (made on first use). Returns whether the
+    /// frame has a flow and whether it drives the prediction.
     fn stage_flow(&mut self, s: usize, flow: Option<FlowInput>) -> Result<Option<bool>, GpuError> {
         let grid = self.config.grid;
-        let flow = match flow {
-            Some(f) => f,
-            None if self.config.selection.flow => {
-                FlowInput { field: FlowField::zero(grid.width, grid.height), drives: false }
-            }
-            None => return Ok(None),
-        };
+        let Some(flow) = flow else { return Ok(None) };
         if (flow.field.width, flow.field.height) != (grid.width, grid.height) {
             return Err(GpuError::Other(format!(
                 "a {}x{} flow for {}x{} frames",
@@ -822,7 +825,7 @@ impl FramePipeline {
             None => PassTimings { passes: order.iter().map(|&n| (n, 0.0)).collect(), ..PassTimings::default() },
         };
         // The staging buffers go back to their decoders now that the GPU has read them.
-        let SlotFrame { index, frames, settings, staging, mirrors } = frame;
+        let SlotFrame { index, frames, settings, staging, mirrors, flow_medians } = frame;
         drop(staging);
         let mut buffers = BTreeMap::new();
         for (name, mirror) in mirrors {
@@ -853,6 +856,7 @@ impl FramePipeline {
             buffers,
             planes,
             timings,
+            flow_medians,
         }))
     }
 

@@ -124,6 +124,8 @@ pub struct FrameResults {
     /// Host copies of the requested output planes, by name.
     pub planes: BTreeMap<&'static str, Vec<u8>>,
     pub timings: PassTimings,
+    /// The block medians of the frame's dense flow (1/16 px), when the driver computed them.
+    pub flow_medians: Vec<(i32, i32)>,
 }
 
 impl FrameResults {

@@ -15,6 +15,7 @@ pub mod colormap;
 pub mod display;
 pub mod flow_legend;
 pub mod inputs;
+pub mod motion_sources;
 pub mod overlay;
 pub mod player;
 pub mod playhead;

@@ -8,9 +8,13 @@
 
 use crate::formats::WarpParamsFile;
 use crate::gpu::{BufferKind, GpuBuffer, GpuContext, GpuError};
+use crate::motion_sources::MotionSources;
 use crate::passes::cost_surface::{CostSurfacePass, SURFACE};
 use crate::passes::subpel::{SubpelPass, QPEL};
-use crate::passes::{metric_exports, DriveOptions, FrameDriver, FrameResults, HeldFrame, PassSelection, PassTimings};
+use crate::passes::{
+    metric_exports, DriveOptions, FrameDriver, FrameResults, HeldFrame, MotionInputs, MotionSource, PassSelection,
+    PassTimings,
+};
 use crate::playhead::{AtEnd, Fetch, Playhead};
 use crate::reference::subpel::QpelVector;
 use crate::reference::{
@@ -81,6 +85,8 @@ pub struct Player {
     /// record k · blocks + i (what the display reads from `value_base`).
     pub pass_values: Vec<Vec<f32>>,
     pass_values_buffer: GpuBuffer,
+    /// What drives the prediction, the motion inputs, and the shown frame's flow medians.
+    motion_sources: MotionSources,
     pub luma: Vec<u8>,
     /// The shown frame's chroma (for the hover readout).
     pub chroma: Option<ChromaPlanes>,
@@ -154,6 +160,7 @@ impl Player {
             learner_buffer: Self::new_learner_buffer(ctx, &grid)?,
             pass_values: Vec::new(),
             pass_values_buffer: Self::new_pass_values_buffer(ctx, &grid)?,
+            motion_sources: MotionSources::new(ctx, &grid)?,
             luma: Vec::new(),
             chroma: None,
             timings: PassTimings::default(),
@@ -312,6 +319,7 @@ impl Player {
             symbols: self.symbols_on,
             compare: self.reference.is_some(),
             backward: self.backward_on && self.motion_on,
+            flow: self.motion_on && self.driver.flow().is_some(),
             subpel: self.subpel.refines() && self.motion_on,
             surface: self.surface_block.is_some(),
             ..base
@@ -403,6 +411,8 @@ impl Player {
         self.learner_buffer = Self::new_learner_buffer(ctx, &driver.pipeline().grid())?;
         self.pass_values_buffer = Self::new_pass_values_buffer(ctx, &driver.pipeline().grid())?;
         self.pass_values.clear();
+        self.motion_sources.regrid(ctx, &driver.pipeline().grid())?;
+        self.motion_sources.apply(&mut driver)?;
         self.driver = driver;
         self.take_symbols(None);
         self.playhead.seek(n);
@@ -412,16 +422,35 @@ impl Player {
     /// Loads learner warp parameters for the current grid (or drops them with `None`) and recomputes
     /// the frame on screen. On error the player keeps predicting from motion search.
     pub fn set_warp_params(&mut self, path: Option<&Path>) -> anyhow::Result<()> {
-        self.driver.set_warp(None);
-        self.recompute();
-        if let Some(path) = path {
-            self.driver.set_warp(Some(WarpParamsFile::load(path, &self.grid(), None)?));
-        }
-        Ok(())
+        let warp = path.map(|path| WarpParamsFile::load(path, &self.grid(), None)).transpose();
+        self.motion_sources.set_warp(warp.as_ref().ok().and_then(Option::clone));
+        self.motion_sources.apply(&mut self.driver)?;
+        self.reselect()?;
+        warp.map(drop).map_err(anyhow::Error::from)
     }
 
+    /// The warp parameters, when they drive the prediction.
     pub fn warp_params(&self) -> Option<&WarpParamsFile> {
-        self.driver.warp()
+        self.motion_sources.driving_warp()
+    }
+
+    /// `--flow` and `--motion`: attaches the flow (compared with the search: the epe metric) and
+    /// drives the prediction from the source they name.
+    pub fn set_motion_inputs(&mut self, inputs: MotionInputs) -> anyhow::Result<()> {
+        self.motion_sources.set_inputs(inputs)?;
+        self.motion_sources.apply(&mut self.driver)?;
+        Ok(self.reselect()?)
+    }
+
+    /// Drives the prediction from `source` (one of `motion_sources().available()`).
+    pub fn set_motion_source(&mut self, source: MotionSource) -> anyhow::Result<()> {
+        self.motion_sources.choose(source)?;
+        self.motion_sources.apply(&mut self.driver)?;
+        Ok(self.reselect()?)
+    }
+
+    pub fn motion_sources(&self) -> &MotionSources {
+        &self.motion_sources
     }
 
     /// Whether a frame is wanted now (a seek in progress, or playing and due).
@@ -503,6 +532,7 @@ impl Player {
         self.surface_range = self.range.get();
         self.take_symbols(results.symbols());
         self.take_pass_values(&results);
+        self.motion_sources.take(&results.flow_medians);
         self.symbol_layout = results.symbol_layout();
         self.timings = results.timings.clone();
         if let Some(b) = results.frame(1).filter(|f| f.decode_errors > 0) {

@@ -9,8 +9,9 @@ use crate::overlay::Arrow;
 use crate::passes::motion_cost::MC_GAIN;
 use crate::passes::outputs as out;
 use crate::passes::subpel::QPEL;
-use crate::passes::{metric_exports, MetricExport};
+use crate::passes::{metric_exports, MetricExport, MotionSource};
 use crate::player::Player;
+use crate::reference::dense_flow::FLOW_STEPS;
 use crate::reference::symbols::HEADER_NONZERO;
 use crate::reference::{psnr_from_sse, BlockRate, BlockRect, BlockStat};
 use crate::settings::{Metric, Mode, Plane, Settings};
@@ -254,10 +255,13 @@ fn colour_code(chroma_bound: bool, matrix: ColourMatrix) -> u32 {
     }
 }
 
-/// The vectors the flow view colours and their units per pixel: the refined ones in quarter pixels
-/// with `--subpel`, else the search's (any bound buffer when there are none: the flow view falls back
+/// The vectors the flow view colours and their units per pixel: a driving dense flow's block medians
+/// in 1/16 pixels, the refined ones in quarter pixels with `--subpel`, else the search's (any bound buffer when there are none: the flow view falls back
 /// to raw until a searched frame is shown).
 fn flow_vectors(player: &Player) -> (&GpuBuffer, f32) {
+    if let Some(medians) = player.motion_sources().flow_view_vectors() {
+        return (medians, FLOW_STEPS as f32);
+    }
     let gpu = player.gpu_frame();
     match gpu.buffer(QPEL).filter(|_| !player.qpel.is_empty()) {
         Some(refined) => (refined, 4.0),
@@ -302,10 +306,14 @@ pub fn arrows(settings: &Settings, player: &Player, view: &View, ppp: f32) -> Ve
     if settings.min_gain > 0 && gains.len() != motion.len() {
         return Vec::new();
     }
-    // With --subpel the refined vectors, in quarter pixels (medians of groups stay in those units).
-    let (vectors, units): (Vec<(i32, i32)>, f32) = match player.qpel.len() == motion.len() {
-        true => (player.qpel.iter().map(|q| (q.qx, q.qy)).collect(), 4.0),
-        false => (motion.iter().map(|v| (v.dx, v.dy)).collect(), 1.0),
+    // A driving dense flow's block medians in 1/16 pixels; with --subpel the refined vectors, in
+    // quarter pixels (medians of groups stay in those units).
+    let medians = &player.motion_sources().flow_medians;
+    let flow_drives = player.motion_sources().source() == MotionSource::Flow && medians.len() == motion.len();
+    let (vectors, units): (Vec<(i32, i32)>, f32) = match (flow_drives, player.qpel.len() == motion.len()) {
+        (true, _) => (medians.clone(), FLOW_STEPS as f32),
+        (false, true) => (player.qpel.iter().map(|q| (q.qx, q.qy)).collect(), 4.0),
+        (false, false) => (motion.iter().map(|v| (v.dx, v.dy)).collect(), 1.0),
     };
     let blocks: Vec<BlockMotion> = vectors
         .iter()

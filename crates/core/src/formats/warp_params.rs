@@ -16,6 +16,7 @@ pub struct WarpParamsError {
     pub problem: String,
 }
 
+#[derive(Clone)]
 pub struct WarpParamsFile {
     pub path: PathBuf,
     /// Pairs in the file; `None` when one set serves every pair.

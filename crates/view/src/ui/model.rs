@@ -23,6 +23,8 @@ pub enum Action {
     Snapshot,
     /// Write the shown frame's block stats as CSV + NPY (analyze's formats).
     ExportStats,
+    /// Drive the prediction from the next motion source given (search, flow, params).
+    NextMotionSource,
     ToggleFullscreen,
     ResetView,
     /// A key asked for an A/B view without a reference open.

@@ -392,7 +392,10 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
                     ui.monospace(format!("vector {vector}  MC-SAD {mc_sad}"));
                 }
                 if !h.pass_metrics.is_empty() {
-                    let values: Vec<String> = h.pass_metrics.iter().map(|(label, v)| format!("{label} {v}")).collect();
+                    // Whole numbers (SADs, px errors) as they are; fractions (EPE) to 3 decimals.
+                    let value = |v: f32| if v.fract() == 0.0 { format!("{v}") } else { format!("{v:.3}") };
+                    let values: Vec<String> =
+                        h.pass_metrics.iter().map(|(label, v)| format!("{label} {}", value(*v))).collect();
                     ui.monospace(values.join("  "));
                 }
                 if let Some(sym) = &h.symbols {

@@ -9,8 +9,9 @@ pub use vidscope_scene::inputs::probe_inputs;
 pub use vidscope_scene::player::{self, Reference};
 pub use vidscope_scene::{playhead, scene};
 
+use crate::formats::FlowFile;
 use crate::gpu::{Captured, DrawOutcome, EguiFrame, GpuContext, GpuOptions, PresentMode, Presenter};
-use crate::passes::metric_exports;
+use crate::passes::{metric_exports, MotionInputs, MotionSource};
 use crate::reference::symbols::plane_nonzero_counts;
 use crate::reference::{psnr_from_sse, BlockSize, BlockStat, Lambda, QuantStep, SearchRange, Subpel};
 use crate::ui::{self, Action, Hud, Metric, Mode, Settings};
@@ -63,6 +64,8 @@ pub struct ViewerOptions {
     pub min_gain: u32,
     /// Learner warp parameters (`--warp-params`) used for the prediction instead of the vectors.
     pub warp_params: Option<PathBuf>,
+    /// `--flow` and `--motion`: a learner's dense flow and what drives the prediction.
+    pub motion: MotionInputs,
     pub block: BlockSize,
     /// Motion search range R at start (key S steps).
     pub range: SearchRange,
@@ -92,11 +95,20 @@ pub struct ViewerOptions {
 }
 
 /// Every file the viewer reads, which none of its outputs may be.
-fn read_paths(input: &str, reference: Option<&Reference>, warp_params: Option<&std::path::Path>) -> ReadPaths {
-    crate::video::read_paths(
+fn read_paths(
+    input: &str,
+    reference: Option<&Reference>,
+    warp_params: Option<&std::path::Path>,
+    motion: &MotionInputs,
+) -> ReadPaths {
+    let mut reads = crate::video::read_paths(
         &[("INPUT", Some(input)), ("--ref", reference.map(|r| r.input.as_str()))],
         &[("--warp-params", warp_params)],
-    )
+    );
+    if let Some(flow) = motion.flow.as_deref().and_then(|spec| FlowFile::open(spec).ok()) {
+        reads.add_all("--flow", flow.paths());
+    }
+    reads
 }
 
 /// Runs the viewer until the window closes. Fails (after closing) if the validation layer reported anything.
@@ -105,7 +117,8 @@ pub fn run(options: ViewerOptions) -> anyhow::Result<()> {
     let info = probe_inputs(&options.input, options.stream, options.reference.as_ref())?;
     let info_size = (info.width, info.height);
     if let Some((path, _)) = &options.screenshot {
-        let reads = read_paths(&options.input, options.reference.as_ref(), options.warp_params.as_deref());
+        let reads =
+            read_paths(&options.input, options.reference.as_ref(), options.warp_params.as_deref(), &options.motion);
         recording::check_screenshot_path(path, &reads)?;
     }
     if let (Some((_, n)), Some(count)) = (&options.screenshot, info.frame_count) {
@@ -175,6 +188,8 @@ struct Running {
     format_changes_announced: usize,
     /// `--warp-params`, reloaded for every new grid (block size, opened file).
     warp_params: Option<PathBuf>,
+    /// `--flow` and `--motion`, attached again to every opened file.
+    motion: MotionInputs,
     captures: Captures,
     /// Key presses not acted on yet, with when they came: each acts once the one before it has taken
     /// effect on screen, so it acts on the frame that was shown when it was pressed.
@@ -218,6 +233,7 @@ impl App {
         let o = &self.options;
         let mut player = Player::open(ctx, &o.input, o.stream, o.reference.as_ref(), o.block, o.start)?;
         player.set_warp_params(o.warp_params.as_deref())?;
+        player.set_motion_inputs(o.motion.clone())?;
         for line in player.reference_differences() {
             eprintln!("vidscope: warning: {line}");
         }
@@ -316,6 +332,7 @@ impl App {
             damage_announced: false,
             format_changes_announced: 0,
             warp_params: self.options.warp_params.clone(),
+            motion: self.options.motion.clone(),
             captures: Captures {
                 record_dir: self.options.record_dir.clone(),
                 recording: None,
@@ -609,6 +626,28 @@ impl Running {
         self.captures.snapshots_pending == 0 && !stepping && !recording_behind
     }
 
+    /// The HUD's line on what predicts the frame (N switches), with the vectors' units.
+    fn prediction_line(&self) -> String {
+        let sources = self.player.motion_sources();
+        let switch = if sources.available().len() > 1 { "  (N: next source)" } else { "" };
+        let line = match (sources.source(), self.player.warp_params(), sources.flow_name()) {
+            (MotionSource::Params, Some(w), _) => format!("prediction: warp params {}", w.path.display()),
+            (MotionSource::Flow, _, Some(flow)) => {
+                format!("prediction: dense flow {flow} (1/16 px; arrows and flow view: block medians)")
+            }
+            _ => format!(
+                "prediction: motion search ±{}{}",
+                self.settings.range,
+                match self.settings.subpel.get() {
+                    4 => ", quarter-pel vectors (motion_qpel, 1/4 px units)",
+                    2 => ", half-pel vectors (motion_qpel, 1/4 px units)",
+                    _ => "",
+                }
+            ),
+        };
+        format!("{line}{switch}")
+    }
+
     fn act(&mut self, action: Action) {
         match action {
             Action::Step(d) => {
@@ -671,6 +710,9 @@ impl Running {
                         if let Err(e) = self.player.set_warp_params(self.warp_params.as_deref()) {
                             self.notify(format!("{e:#}; predicting from motion search"));
                         }
+                        if let Err(e) = self.player.set_motion_inputs(self.motion.clone()) {
+                            self.notify(format!("{e:#}; predicting from motion search"));
+                        }
                     }
                     Err(e) => self.notify(format!("{e:#} (still showing {})", self.player.info.input)),
                 }
@@ -688,6 +730,12 @@ impl Running {
             }
             Action::Snapshot => self.captures.snapshots_pending += 1,
             Action::ExportStats => self.export_stats(),
+            Action::NextMotionSource => {
+                let next = self.player.motion_sources().next();
+                if let Err(e) = self.player.set_motion_source(next) {
+                    self.notify(format!("{e:#}"));
+                }
+            }
             Action::ToggleFullscreen => {
                 let full = self.window.fullscreen().is_some();
                 self.window.set_fullscreen(if full { None } else { Some(Fullscreen::Borderless(None)) });
@@ -913,18 +961,7 @@ impl Running {
             hover: self.hover(),
             zoom: self.view.zoom,
             message: self.message.as_ref().map(|(m, _)| m.clone()),
-            prediction: self.settings.needs_motion().then(|| match self.player.warp_params() {
-                Some(w) => format!("prediction: warp params {}", w.path.display()),
-                None => format!(
-                    "prediction: motion search ±{}{}",
-                    self.settings.range,
-                    match self.settings.subpel.get() {
-                        4 => ", quarter-pel vectors (motion_qpel, 1/4 px units)",
-                        2 => ", half-pel vectors (motion_qpel, 1/4 px units)",
-                        _ => "",
-                    }
-                ),
-            }),
+            prediction: self.settings.needs_motion().then(|| self.prediction_line()),
             arrows: self.settings.arrows.then(|| self.arrows_line()),
             recording: self.captures.recording.is_some(),
             reference: self.player.reference.as_ref().map(|(r, b)| {
@@ -1130,7 +1167,7 @@ impl Running {
         if c.tag & CAPTURE_SCREENSHOT != 0 {
             let path = self.options_screenshot_path().expect("a screenshot was asked for");
             let reference = self.player.reference.as_ref().map(|(r, _)| r);
-            let reads = read_paths(&self.player.info.input, reference, self.warp_params.as_deref());
+            let reads = read_paths(&self.player.info.input, reference, self.warp_params.as_deref(), &self.motion);
             recording::save_png(&path, &reads, &c.shot)?;
             eprintln!(
                 "vidscope: saved {}x{} screenshot of frame {frame} to {} (display {:.1} fps)",
