@@ -199,7 +199,7 @@ struct BenchArgs {
     #[arg(long, value_name = "N")]
     stream: Option<usize>,
     /// Passes to run: comma list of groups (diff, stats, motion = search, costs, warp and residual, symbols,
-    /// compare) or pass names (as in gpu_ms), each running its group
+    /// compare, fb, subpel, flow = flow_epe with --flow) or pass names (as in gpu_ms), each running its group
     #[arg(long, default_value = "diff,stats,motion,symbols")]
     passes: String,
     #[command(flatten)]
@@ -361,6 +361,7 @@ fn bench_command(args: BenchArgs, gpu: &GpuArgs, motion: &MotionArgs) -> anyhow:
     let MotionArgs { lambda, subpel, fb, .. } = *motion;
     passes.subpel |= subpel.refines() && passes.motion;
     passes.backward |= fb && passes.motion;
+    anyhow::ensure!(!passes.flow || motion.flow.is_some(), "--passes flow: needs a dense flow (--flow FILE)");
     passes.flow |= motion.flow.is_some() && passes.motion;
     let subpel = if passes.subpel && !subpel.refines() { Subpel::new(4)? } else { subpel };
     let reference = reference.reference(&input)?;

@@ -12,7 +12,7 @@
 use super::analyze::FLOW_DUMP;
 use crate::passes::outputs as out;
 use crate::passes::subpel::QPEL_PARAMS;
-use crate::passes::{ArrayExport, Dtype, DumpExport, FrameResults};
+use crate::passes::{ArrayExport, Dtype, DumpExport, FrameResults, WarpSource};
 use crate::reference::flow_colour::flow_image;
 use crate::reference::rate::{predictor, residual_bits, se_bits, side_info_symbols};
 use crate::reference::{
@@ -468,6 +468,8 @@ impl Shared {
             floats.iter().map(|p| WarpParams { a: p[0], b: p[1], tx: p[2], ty: p[3] }).collect::<Vec<_>>()
         });
         let modes = match warp.as_ref().or(refined.as_ref()) {
+            // A dense flow predicted every pixel: mode 4, no side information.
+            _ if out.settings.warp == WarpSource::Flow => vec![BlockMode::DenseFlow; n],
             Some(params) => modes_from_warp(params),
             None => vectors
                 .chunks_exact(16)

@@ -67,8 +67,22 @@ fn analyze_with_a_dense_flow_predicts_from_it_and_writes_its_epe() {
     let npy = dir.path().join("flow.npy");
     write_flow_npy(&npy, &fields);
     let out = dir.path().join("out");
-    let o = analyze(&clip, &out, &["--flow", npy.to_str().unwrap(), "--dump", "predicted"]);
+    let o = analyze(&clip, &out, &["--flow", npy.to_str().unwrap(), "--dump", "predicted", "--export", "symbols"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // The symbol stream's headers say mode 4 (dense flow), and no side information is counted.
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let record_words = manifest["symbols"]["record_words"].as_u64().unwrap() as usize;
+    let words: Vec<u32> = std::fs::read(out.join("symbols.bin"))
+        .unwrap()
+        .chunks_exact(4)
+        .map(|w| u32::from_le_bytes(w.try_into().unwrap()))
+        .collect();
+    assert!(words.chunks_exact(record_words).all(|r| r[1] == 4), "every header mode 4");
+    let frames_csv = std::fs::read_to_string(out.join("frames.csv")).unwrap();
+    let mv_bits: Vec<&str> = frames_csv.lines().skip(1).map(|l| l.split(',').nth(6).unwrap()).collect();
+    assert!(mv_bits.len() == PAIRS && mv_bits.iter().all(|b| b.parse::<f64>().unwrap() == 0.0), "{frames_csv}");
 
     let grid = BlockGrid::new(W, H, 8);
     let motion: Vec<i32> = read_npy(out.join("motion.npy"));
@@ -88,8 +102,6 @@ fn analyze_with_a_dense_flow_predicts_from_it_and_writes_its_epe() {
             assert!((g.to_bits() as i64 - w.to_bits() as i64).abs() <= 2, "pair {p} block {b}: {g} against {w}");
         }
     }
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["files"]["flow_epe.npy"]["dtype"], "float32");
     assert_eq!(manifest["settings"]["motion"], "flow");
     assert!(manifest["passes"].as_array().unwrap().contains(&"flow_epe".into()), "{}", manifest["passes"]);

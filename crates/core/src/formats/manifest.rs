@@ -285,6 +285,7 @@ impl SymbolsManifest {
             (symbols::MODE_MOTION_VECTOR, "integer motion vector; params dx, dy (int32), 0, 0"),
             (symbols::MODE_WARP_TRANSLATION, "warp translation; params a = 1, b = 0, tx, ty (float32 bits)"),
             (symbols::MODE_WARP_SIMILARITY, "warp similarity; params a, b, tx, ty (float32 bits)"),
+            (symbols::MODE_DENSE_FLOW, "dense flow (--flow) per pixel; params 0, 0, 0, 0; no side information coded"),
         ];
         Self {
             file: "symbols.bin".into(),

@@ -626,6 +626,14 @@ impl Running {
         self.captures.snapshots_pending == 0 && !stepping && !recording_behind
     }
 
+    /// Drives the prediction from the next motion source given (the N key).
+    fn next_motion_source(&mut self) {
+        let next = self.player.motion_sources().next();
+        if let Err(e) = self.player.set_motion_source(next) {
+            self.notify(format!("{e:#}"));
+        }
+    }
+
     /// The HUD's line on what predicts the frame (N switches), with the vectors' units.
     fn prediction_line(&self) -> String {
         let sources = self.player.motion_sources();
@@ -730,12 +738,7 @@ impl Running {
             }
             Action::Snapshot => self.captures.snapshots_pending += 1,
             Action::ExportStats => self.export_stats(),
-            Action::NextMotionSource => {
-                let next = self.player.motion_sources().next();
-                if let Err(e) = self.player.set_motion_source(next) {
-                    self.notify(format!("{e:#}"));
-                }
-            }
+            Action::NextMotionSource => self.next_motion_source(),
             Action::ToggleFullscreen => {
                 let full = self.window.fullscreen().is_some();
                 self.window.set_fullscreen(if full { None } else { Some(Fullscreen::Borderless(None)) });
