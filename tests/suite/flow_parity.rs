@@ -1,13 +1,13 @@
 //! A learner's dense flow (`--flow`): the warp's dense mode (the prediction, the residual's MC stats
-//! and the symbol stream's mode-4 headers) and the flow_epe pass against their CPU references, bit for
+//! and the symbol stream's mode-4 headers) and the flow_epe pass (EPE, the flow's SAD, flow-gain) against their CPU references, bit for
 //! bit, on lavapipe with validation on (odd sizes, edge blocks, flows that leave the frame, fractions
 //! of 1/16 px); a frame without a flow (the first) runs no flow pass.
 
 use crate::common;
 
 use common::{assert_no_validation_messages, gpu, random_plane, textured};
-use vidscope::passes::flow_epe::{FlowEpePass, FLOW_EPE};
-use vidscope::passes::{FlowInput, FrameGraph, PassSelection, Readback};
+use vidscope::passes::flow_epe::{FlowEpePass, FLOW_EPE, FLOW_EPE_PASS};
+use vidscope::passes::{Export, FlowInput, FrameGraph, PassSelection, Readback};
 use vidscope::reference::dense_flow::{flow_epe, flow_predict, FlowField};
 use vidscope::reference::{block_stats, encode_stream, motion_search, BlockGrid, BlockMode};
 
@@ -50,8 +50,17 @@ fn dense_flow_prediction_and_epe_match_the_reference_bit_exact() {
             let vectors = motion_search(&cur, &reference, &grid, 3);
             let want = flow_epe(&field, &grid, &vectors);
             let got = FlowEpePass::decode(out.buffers.get(FLOW_EPE).expect("flow_epe read back"), &grid);
-            for (i, ((mean, sums), want)) in got.iter().zip(&want).enumerate() {
+            let flow_sads: Vec<u32> =
+                block_stats(&cur, &flow_predict(&reference, &field), &grid).iter().map(|s| s.sad).collect();
+            let gains = FLOW_EPE_PASS.exports.iter().find_map(|e| match e {
+                Export::Metric(m) if m.name == "flow-gain" => Some(m.values(out.buffers.get(FLOW_EPE).unwrap(), &grid)),
+                _ => None,
+            });
+            for (i, ((mean, sums, flow_sad), want)) in got.iter().zip(&want).enumerate() {
                 assert_eq!(sums, want, "{what}: block {i}'s exact sums");
+                assert_eq!(*flow_sad, flow_sads[i], "{what}: block {i}'s SAD against the flow's prediction");
+                let gain = vectors[i].sad as f32 - flow_sads[i] as f32;
+                assert_eq!(gains.as_ref().unwrap()[i], gain, "{what}: block {i}'s flow gain");
                 let ulps = (mean.to_bits() as i64 - want.mean_px().to_bits() as i64).abs();
                 assert!(ulps <= 2, "{what}: block {i}'s mean {mean} against {} ({ulps} ulp)", want.mean_px());
             }

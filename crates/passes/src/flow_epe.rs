@@ -1,5 +1,7 @@
 //! flow_epe pass (`--flow`): per block, the end-point error of the learner's dense flow against the
 //! exact search's vector (shaders/flow_epe.comp; CPU reference `reference::dense_flow::flow_epe`).
+//! Also each block's SAD against the flow's prediction, so the `flow-gain` heatmap shows where the
+//! flow predicts better than the search (search SAD − flow SAD).
 //! Exports `flow_epe.npy` (float32 [P, By, Bx], mean px) and the `epe` heatmap. The flow itself
 //! reaches the GPU as `Res::Flow` (the frame's upload) and drives the warp when it is the motion source.
 
@@ -13,7 +15,8 @@ use crate::reference::dense_flow::BlockEpe;
 use crate::reference::BlockGrid;
 use std::sync::Arc;
 
-/// Per block (mean px as f32 bits, Σ pixel EPE in 1/256 px, inside pixels, 0).
+/// Per block (mean px as f32 bits, Σ pixel EPE in 1/256 px, SAD against the flow's prediction, the
+/// search vector's SAD).
 pub const FLOW_EPE: &str = "flow_epe";
 /// Words per block record.
 const RECORD_WORDS: usize = 4;
@@ -33,9 +36,10 @@ pub struct FlowEpePass {
 
 impl FlowEpePass {
     pub fn new(ctx: &Arc<GpuContext>) -> Result<Self, GpuError> {
-        let buffer = vk::DescriptorType::STORAGE_BUFFER;
+        let (buffer, image) = (vk::DescriptorType::STORAGE_BUFFER, vk::DescriptorType::STORAGE_IMAGE);
         let push = std::mem::size_of::<FlowEpePush>() as u32;
-        let pipeline = ComputePipeline::new(ctx, FLOW_EPE_PASS.name, spirv!("flow_epe"), &[buffer; 3], push)?;
+        let bindings = [buffer, buffer, buffer, image, image];
+        let pipeline = ComputePipeline::new(ctx, FLOW_EPE_PASS.name, spirv!("flow_epe"), &bindings, push)?;
         Ok(Self { pipeline })
     }
 
@@ -43,12 +47,13 @@ impl FlowEpePass {
         grid.len() as u64 * RECORD_WORDS as u64 * 4
     }
 
-    /// Decodes the read-back records: (the GPU's mean, the exact sums).
-    pub fn decode(bytes: &[u8], grid: &BlockGrid) -> Vec<(f32, BlockEpe)> {
+    /// Decodes the read-back records: (the GPU's mean, the exact sums, the flow prediction's SAD).
+    pub fn decode(bytes: &[u8], grid: &BlockGrid) -> Vec<(f32, BlockEpe, u32)> {
         let words: Vec<u32> = bytemuck::pod_collect_to_vec(&bytes[..Self::buffer_size(grid) as usize]);
         words
             .chunks_exact(RECORD_WORDS)
-            .map(|r| (f32::from_bits(r[0]), BlockEpe { sum_256: r[1], count: r[2] }))
+            .zip(grid.rects())
+            .map(|(r, rect)| (f32::from_bits(r[0]), BlockEpe { sum_256: r[1], count: rect.count() }, r[2]))
             .collect()
     }
 }
@@ -76,12 +81,25 @@ pub const FLOW_EPE_PASS: PassDesc = PassDesc {
             record_words: RECORD_WORDS,
             value: |w| f32::from_bits(w[0]),
         }),
+        Export::Metric(MetricExport {
+            name: "flow-gain",
+            label: "flow gain (SAD)",
+            about: "search MC-SAD − the --flow prediction's SAD per block: tinted where the flow predicts better",
+            buffer: FLOW_EPE,
+            record_words: RECORD_WORDS,
+            value: flow_gain,
+        }),
     ],
 };
 
+/// The search vector's SAD minus the flow prediction's (exact in f32: both < 2^24).
+fn flow_gain(w: &[u32]) -> f32 {
+    w[3] as f32 - w[2] as f32
+}
+
 impl Pass for FlowEpePass {
     fn reads(&self, _: &FrameSettings) -> Vec<Res> {
-        vec![Res::Flow, Res::Buffer(out::VECTORS)]
+        vec![Res::Flow, Res::Buffer(out::VECTORS), Res::Cur(0), Res::Prev(0)]
     }
 
     fn outputs(&self) -> Vec<Output> {
@@ -95,6 +113,8 @@ impl Pass for FlowEpePass {
             Binding::Buffer(io.buffer(Res::Flow)?),
             Binding::Buffer(io.buffer(Res::Buffer(out::VECTORS))?),
             Binding::Buffer(io.buffer(Res::Buffer(FLOW_EPE))?),
+            Binding::Image(io.image(Res::Cur(0))?),
+            Binding::Image(io.image(Res::Prev(0))?),
         ];
         rec.dispatch(&self.pipeline, &bindings, bytemuck::bytes_of(&push), [grid.blocks_x(), grid.blocks_y(), 1])
     }

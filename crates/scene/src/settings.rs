@@ -278,7 +278,7 @@ impl Metric {
 
     /// Whether the metric needs the motion passes to run (the MC metrics, a motion pass's metric).
     pub fn needs_motion(self) -> bool {
-        self.is_motion_compensated() || matches!(self.pass_group(), Some(Group::Motion | Group::Backward))
+        self.is_motion_compensated() || matches!(self.pass_group(), Some(Group::Motion | Group::Backward | Group::Flow))
     }
 
     /// Whether the metric needs the symbols pass to run.
