@@ -1650,3 +1650,48 @@ fn while_paused_the_cost_surface_follows_a_pointer_moved_over_the_picture() {
     let (moved, resting) = (shot(true), shot(false));
     assert!(moved > resting + 8000, "pointer moved: {moved} coloured pixels, resting: {resting}");
 }
+
+#[test]
+fn a_driving_dense_flow_is_drawn_as_its_block_medians_on_the_wheel() {
+    // A swirling per-pixel flow (--flow, .npy): the flow view colours each block by the median of the
+    // flow over it (reference::dense_flow::block_medians, 1/16 px), on the same wheel as the vectors.
+    use crate::flow_parity::swirl;
+    use crate::flow_view::{quadrant_clip, H as FH, W as FW};
+    use npyz::WriterBuilder;
+    use vidscope::reference::dense_flow::{block_medians, FlowField};
+    use vidscope::reference::{flow_colour::flow_colour, BlockGrid};
+    let dir = tempfile::tempdir().unwrap();
+    let clip = quadrant_clip(dir.path());
+    let fields: Vec<Vec<f32>> = (0..5).map(|p| swirl(FW, FH, 60 + p)).collect();
+    let path = dir.path().join("flow.npy");
+    let mut out = npyz::WriteOptions::<f32>::new()
+        .default_dtype()
+        .shape(&[5, u64::from(FH), u64::from(FW), 2])
+        .writer(std::io::BufWriter::new(std::fs::File::create(&path).unwrap()))
+        .begin_nd()
+        .unwrap();
+    fields.iter().for_each(|f| out.extend(f.iter().copied()).unwrap());
+    out.finish().unwrap();
+    let png = screenshot_with(
+        dir.path(),
+        &clip,
+        "flow",
+        3,
+        (FW, FH),
+        &["--range", "4", "--flow-scale", "6", "--flow", path.to_str().unwrap()],
+    );
+    let grid = BlockGrid::new(FW, FH, 16);
+    let medians = block_medians(&FlowField::quantize(FW, FH, &fields[2]).unwrap(), &grid);
+    let mut colours = std::collections::BTreeSet::new();
+    for y in 0..FH {
+        for x in 0..FW {
+            let (u, v) = medians[((y / 16) * grid.blocks_x() + x / 16) as usize];
+            let want = flow_colour(f64::from(-u) / 16.0 / 6.0, f64::from(-v) / 16.0 / 6.0);
+            let got = png.px(x, y);
+            let d = got.iter().zip(want).map(|(a, b)| a.abs_diff(b)).max().unwrap();
+            assert!(d <= 1, "pixel ({x}, {y}), median ({u}, {v})/16: {got:?}, reference {want:?}");
+            colours.insert(want);
+        }
+    }
+    assert!(colours.len() >= 20, "a swirl shows many colours: {}", colours.len());
+}
