@@ -137,8 +137,12 @@ pub fn run_batch(ctx: &Arc<GpuContext>, opts: &BatchOptions) -> anyhow::Result<B
     anyhow::ensure!(!opts.inputs.is_empty(), "no input");
     let t = &opts.template;
     anyhow::ensure!(
-        t.reference.is_none() && t.warp_params.is_none() && t.symbols.is_none() && t.yuview_csv.is_none(),
-        "--out-root: --ref, --warp-params, --symbols and --yuview-csv name one input's files; analyze such inputs one by one with --out"
+        t.reference.is_none()
+            && t.warp_params.is_none()
+            && t.motion.flow.is_none()
+            && t.symbols.is_none()
+            && t.yuview_csv.is_none(),
+        "--out-root: --ref, --warp-params, --flow, --symbols and --yuview-csv name one input's files; analyze such inputs one by one with --out"
     );
     // The same input twice is analysed once.
     let mut seen = std::collections::BTreeSet::new();
