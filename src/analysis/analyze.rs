@@ -27,7 +27,7 @@ use vidscope_core::formats::YuviewFile;
 use vidscope_core::formats::{damaged_frame, decode_warning, DecodeErrorsManifest};
 use vidscope_core::formats::{FileEntry, Manifest, RateManifest, ReferenceManifest, RunSettings, SymbolsManifest};
 use vidscope_core::formats::{OwnNames, StagedDir};
-use vidscope_core::formats::{CSV_HEADER, FRAMES_CSV_HEADER};
+use vidscope_core::formats::{CODEC_EPE_NPY, CODEC_MVS_CSV, CODEC_MVS_CSV_HEADER, CSV_HEADER, FRAMES_CSV_HEADER};
 use vidscope_core::safe_fs::ReadPaths;
 
 /// The outputs `analyze` writes only when asked (`--export`): each is large per frame.
@@ -183,6 +183,8 @@ pub struct AnalyzeOptions {
     pub notices: bool,
     /// Upload and read back on the compute queue, one after another (`--serial-transfers`).
     pub serial_transfers: bool,
+    /// `--codec-mvs`: codec_mvs.csv and codec_epe.npy from the decoder's exported motion vectors.
+    pub codec_mvs: bool,
 }
 
 pub struct AnalyzeSummary {
@@ -337,6 +339,10 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
 
     let mut manifest = build_manifest(ctx, opts, &info, &grid, frames, &selection);
     add_symbols_manifest(&mut manifest, opts, &layout, &written.pair_bits);
+    if opts.codec_mvs {
+        let (by, bx) = (grid.blocks_y() as u64, grid.blocks_x() as u64);
+        add_codec_mv_entries(&mut manifest.files, frames - 1, by, bx, written.codec_mv_rows);
+    }
     let Written { compare: compared, yuview: yuview_csv, .. } = written;
     let mut compare_summary = None;
     if let Some((files, summary)) = compared {
@@ -426,6 +432,7 @@ fn writer_config(
         flow_scale: flow_scale_px(opts.dump.flow_scale, opts.range.get()),
         arrays: written_arrays(opts, selection),
         compare: selection.compare,
+        codec_mvs: opts.codec_mvs,
     }
 }
 
@@ -471,6 +478,7 @@ fn drive_options(opts: &AnalyzeOptions, selection: &PassSelection) -> DriveOptio
         max_frames: opts.max_frames,
         offsets: vec![ref_start(opts)],
         stream: opts.stream,
+        codec_mvs: opts.codec_mvs,
         // The decoders write luma straight into the upload's staging memory, unless the raw frames
         // are dumped (which needs them on the host).
         staged: !opts.dump.raw,
@@ -577,6 +585,7 @@ pub fn run_settings(opts: &AnalyzeOptions) -> RunSettings {
         symbols: opts.symbols.as_ref().map(|p| absolute(&p.display().to_string())),
         reference: opts.reference.as_ref().map(|r| absolute(&r.input)),
         ref_start: ref_start(opts),
+        codec_mvs: opts.codec_mvs,
     }
 }
 
@@ -703,6 +712,26 @@ fn manifest_files(
         files.insert(export.file.into(), entry(shape, export.dtype.name(), export.about));
     }
     files
+}
+
+/// The manifest entries of `--codec-mvs` (docs/ARCHITECTURE.md, "Codec motion vectors").
+fn add_codec_mv_entries(files: &mut BTreeMap<String, FileEntry>, pairs: u64, by: u64, bx: u64, rows: u64) {
+    let columns = CODEC_MVS_CSV_HEADER.split(',').count() as u64;
+    let about = format!(
+        "{CODEC_MVS_CSV_HEADER}: the codec's motion vectors of frame t as FFmpeg exports them (AVMotionVector, \
+         flags left out), one row per partition and direction in side-data order; source < 0 past, > 0 future; \
+         src = dst + motion/motion_scale; vidscope's (dx, dy) = (motion_x, motion_y)/motion_scale for source < 0"
+    );
+    files.insert(CODEC_MVS_CSV.into(), FileEntry::new(vec![rows, columns], "csv", &about));
+    files.insert(
+        CODEC_EPE_NPY.into(),
+        FileEntry::new(
+            vec![pairs, by, bx],
+            "float32",
+            "px: |codec vector - motion.npy vector| of the first past-direction (source < 0) codec vector of frame \
+             p+1 covering the block's centre (x0 + (w-1)//2, y0 + (h-1)//2); NaN where none",
+        ),
+    );
 }
 
 /// The manifest of a finished run, less what is known only once the files are written.

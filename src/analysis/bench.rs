@@ -170,7 +170,7 @@ impl std::fmt::Display for BenchReport {
 pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<BenchReport> {
     anyhow::ensure!(opts.repeat >= 1, "--repeat {}: must be at least 1", opts.repeat);
     // Decode only, the way the pipeline's decoders decode: into a ring of staging buffers.
-    let source = video::open_with(&opts.input, video::OpenOptions { stream: opts.stream })?;
+    let source = video::open_with(&opts.input, video::OpenOptions { stream: opts.stream, ..Default::default() })?;
     super::notices::print_stream_notices(source.info());
     drop(source);
     let ring = opts.frames_in_flight + 4;

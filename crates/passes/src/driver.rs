@@ -91,6 +91,8 @@ pub struct DriveOptions {
     pub offsets: Vec<usize>,
     /// Input 0's video stream (`--stream N`); `None` = FFmpeg's best. Other inputs use their best.
     pub stream: Option<usize>,
+    /// Input 0's frames carry the codec's motion vectors (`--codec-mvs`; FFmpeg inputs only).
+    pub codec_mvs: bool,
     /// Decoders write luma straight into staging buffers the upload reads; the results' frames then
     /// carry no pixels (`data` empty, no chroma). Not with `chroma`.
     pub staged: bool,
@@ -113,6 +115,7 @@ impl DriveOptions {
             max_frames: None,
             offsets: Vec::new(),
             stream: None,
+            codec_mvs: false,
             staged: false,
             readback: None,
             overlap_transfers: false,
@@ -136,6 +139,8 @@ pub struct FrameDriver {
     max_frames: Option<usize>,
     /// Input 0's video stream, kept for reopening on seek.
     stream: Option<usize>,
+    /// Input 0 exports the codec's motion vectors, kept for reopening on seek.
+    codec_mvs: bool,
     /// Frames below this are decoded and dropped; the one at it starts a sequence.
     submit_from: usize,
     /// Results below this prime the pipeline and are not handed out.
@@ -156,7 +161,7 @@ impl FrameDriver {
         let mut infos = Vec::new();
         let mut sources = Vec::new();
         for (i, input) in inputs.iter().enumerate() {
-            let source = video::open_with(input, Self::open_options(i, opts.stream))?;
+            let source = video::open_with(input, Self::open_options(i, opts.stream, opts.codec_mvs))?;
             let info = source.info().clone();
             if let Some(first) = infos.first() {
                 let start = opts.offsets.get(i - 1).copied().unwrap_or(0);
@@ -193,6 +198,7 @@ impl FrameDriver {
             warp: None,
             max_frames: opts.max_frames,
             stream: opts.stream,
+            codec_mvs: opts.codec_mvs,
             submit_from: 0,
             show_from: 0,
             decoded: 0,
@@ -203,9 +209,12 @@ impl FrameDriver {
         Ok(driver)
     }
 
-    /// `--stream` applies to input 0 only.
-    fn open_options(input: usize, stream: Option<usize>) -> video::OpenOptions {
-        video::OpenOptions { stream: if input == 0 { stream } else { None } }
+    /// `--stream` and `--codec-mvs` apply to input 0 only.
+    fn open_options(input: usize, stream: Option<usize>, codec_mvs: bool) -> video::OpenOptions {
+        match input {
+            0 => video::OpenOptions { stream, codec_mvs },
+            _ => video::OpenOptions::default(),
+        }
     }
 
     fn set_window(&mut self, start: usize) {
@@ -267,7 +276,7 @@ impl FrameDriver {
         self.sources.clear();
         for (i, input) in self.inputs.iter().enumerate() {
             let max = if i == 0 { self.max_frames } else { None };
-            let source = video::open_with(input, Self::open_options(i, self.stream))?;
+            let source = video::open_with(input, Self::open_options(i, self.stream, self.codec_mvs))?;
             self.sources.push(Source::spawn(&self.ctx, source, self.staged, max)?);
         }
         self.pending = (0..self.inputs.len()).map(|_| None).collect();
@@ -380,7 +389,7 @@ pub fn staged_decode_only(
     max_frames: Option<usize>,
     ring: usize,
 ) -> anyhow::Result<(u64, f64)> {
-    let source = video::open_with(input, video::OpenOptions { stream })?;
+    let source = video::open_with(input, video::OpenOptions { stream, ..Default::default() })?;
     let plane = source.info().width as usize * source.info().height as usize;
     let free = staging_ring(ctx, input, ring.max(1), plane)?;
     let mut decoder = StagedDecodeThread::spawn(source, free, max_frames)?;

@@ -7,7 +7,7 @@ use crate::video::StreamInfo;
 /// reference long enough to start at `--ref-start`), so a bad pair is a one-line error before any
 /// window. Returns the input's stream information (size, frame count).
 pub fn probe_inputs(input: &str, stream: Option<usize>, reference: Option<&Reference>) -> anyhow::Result<StreamInfo> {
-    let probe = crate::video::open_with(input, crate::video::OpenOptions { stream })?;
+    let probe = crate::video::open_with(input, crate::video::OpenOptions { stream, ..Default::default() })?;
     let info = probe.info().clone();
     drop(probe);
     if let Some(r) = reference {

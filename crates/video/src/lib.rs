@@ -86,6 +86,9 @@ pub struct OpenOptions {
     /// `--stream N`: the N-th video stream of the file (0-based, ffmpeg's `-map 0:v:N`); `None` =
     /// FFmpeg's best video stream.
     pub stream: Option<usize>,
+    /// `--codec-mvs`: export the codec's motion vectors onto each frame ([`LumaFrame::codec_mvs`]);
+    /// FFmpeg inputs only (it costs decode time, so only when asked).
+    pub codec_mvs: bool,
 }
 
 /// Opens `input` with default options (see [`open_with`]).
@@ -100,6 +103,7 @@ pub fn open_with(input: &str, opts: OpenOptions) -> Result<Box<dyn FrameSource>,
     if let Some(spec) = input.strip_prefix("synthetic:") {
         let source = SyntheticSource::parse(spec)?;
         check_single_stream(input, opts)?;
+        check_no_codec_vectors(input, opts, "a synthetic source")?;
         return Ok(Box::new(source));
     }
     let path = std::path::Path::new(input);
@@ -111,11 +115,13 @@ pub fn open_with(input: &str, opts: OpenOptions) -> Result<Box<dyn FrameSource>,
     if image_frames.is_none() && (extension("npy") || extension("npz")) {
         let source = NpySource::open(path)?;
         check_single_stream(input, opts)?;
+        check_no_codec_vectors(input, opts, "a NumPy frame stack")?;
         return Ok(Box::new(source));
     }
     if image_frames.is_none() && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("y4m")) {
         let source = Y4mSource::open(path)?;
         check_single_stream(input, opts)?;
+        check_no_codec_vectors(input, opts, "a .y4m file (raw frames)")?;
         return Ok(Box::new(source));
     }
     open_with_ffmpeg(input, opts, image_frames)
@@ -133,6 +139,14 @@ fn check_single_stream(input: &str, opts: OpenOptions) -> Result<(), VideoError>
     }
 }
 
+/// `--codec-mvs` is refused for sources FFmpeg does not decode.
+fn check_no_codec_vectors(input: &str, opts: OpenOptions, kind: &'static str) -> Result<(), VideoError> {
+    match opts.codec_mvs {
+        true => Err(VideoError::NoCodecVectors { path: input.to_string(), kind }),
+        false => Ok(()),
+    }
+}
+
 #[cfg(feature = "ffmpeg")]
 fn open_with_ffmpeg(
     input: &str,
@@ -144,7 +158,7 @@ fn open_with_ffmpeg(
         Some(frames) => InputName::ImageSequence { frames },
         None => InputName::File,
     };
-    Ok(Box::new(ffmpeg_source::FfmpegSource::open(input, opts.stream, name)?))
+    Ok(Box::new(ffmpeg_source::FfmpegSource::open(input, opts.stream, name, opts.codec_mvs)?))
 }
 
 #[cfg(not(feature = "ffmpeg"))]
