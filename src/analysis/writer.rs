@@ -127,7 +127,8 @@ fn codec_mv_rows(out: &FrameResults, grid: &BlockGrid) -> anyhow::Result<CodecMv
     let t = out.index;
     let mvs = out
         .frame(0)
-        .and_then(|f| f.codec_mvs.as_deref())
+        .and_then(|f| f.codec_mvs.as_ref())
+        .map(|c| &c.vectors[..])
         .with_context(|| format!("frame {t} came without the codec's motion vectors"))?;
     let mut csv = Vec::new();
     codec_mvs_rows(t as u64, mvs, &mut csv);

@@ -7,6 +7,47 @@
 //! from in the reference, src = dst + motion / motion_scale (C's truncating division), and `source`
 //! the direction: negative for a past reference (list 0 in H.264), positive for a future one.
 
+/// A frame's picture type as the decoder reports it (FFmpeg's `pict_type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PictureType {
+    I,
+    P,
+    B,
+    /// Anything else (S, SI, SP, BI, unknown).
+    Other,
+}
+
+/// What ffmpeg's `codecview=mv=pf+bf+bb` calls a vector: forward-predicted in a P picture (`pf`),
+/// forward in a B picture (`bf`), backward in a B picture (`bb`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodecVectorKind {
+    /// `pf`: source < 0 in any picture but a B one (codecview draws P pictures' only).
+    PForward,
+    /// `bf`: source < 0 in a B picture.
+    BForward,
+    /// `bb`: source > 0.
+    BBackward,
+}
+
+/// One frame's codec motion vectors and its picture type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodecVectors {
+    pub picture: PictureType,
+    /// In FFmpeg's side-data order; empty for a frame without any (an intra frame).
+    pub vectors: Vec<CodecMotionVector>,
+}
+
+impl CodecVectors {
+    /// Which of codecview's three sets `mv` belongs to in this frame.
+    pub fn kind(&self, mv: &CodecMotionVector) -> CodecVectorKind {
+        match (mv.is_past(), self.picture) {
+            (false, _) => CodecVectorKind::BBackward,
+            (true, PictureType::B) => CodecVectorKind::BForward,
+            (true, _) => CodecVectorKind::PForward,
+        }
+    }
+}
+
 /// One `AVMotionVector`, field for field (the `flags` FFmpeg leaves 0 are dropped).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CodecMotionVector {
@@ -33,7 +74,7 @@ impl CodecMotionVector {
     /// Reads FFmpeg's side data (native-endian `AVMotionVector`s, laid out as
     /// [`AV_MOTION_VECTOR_BYTES`] says); an error when its length is not a whole number of them.
     pub fn parse_side_data(bytes: &[u8]) -> Result<Vec<Self>, String> {
-        if bytes.len() % AV_MOTION_VECTOR_BYTES != 0 {
+        if !bytes.len().is_multiple_of(AV_MOTION_VECTOR_BYTES) {
             return Err(format!(
                 "motion-vector side data of {} bytes is not a whole number of {AV_MOTION_VECTOR_BYTES}-byte records",
                 bytes.len()
@@ -135,5 +176,15 @@ mod tests {
         assert!(mv.covers(0, 0) && mv.covers(7, 15));
         assert!(!mv.covers(8, 0) && !mv.covers(0, 16) && !mv.covers(-1, 3));
         assert!(mv.is_past() && !CodecMotionVector { source: 1, ..mv }.is_past());
+    }
+
+    #[test]
+    fn kinds_are_codecviews_sets() {
+        let (fwd, back) = (sample(), CodecMotionVector { source: 1, ..sample() });
+        let frame = |picture| CodecVectors { picture, vectors: vec![fwd, back] };
+        assert_eq!(frame(PictureType::P).kind(&fwd), CodecVectorKind::PForward);
+        assert_eq!(frame(PictureType::B).kind(&fwd), CodecVectorKind::BForward);
+        assert_eq!(frame(PictureType::B).kind(&back), CodecVectorKind::BBackward);
+        assert_eq!(frame(PictureType::Other).kind(&fwd), CodecVectorKind::PForward);
     }
 }

@@ -24,9 +24,9 @@ pub struct LumaFrame {
     /// Set on the first frame in a pixel format other than the previous frame's (its luma is
     /// reduced by its own bit depth); `None` otherwise.
     pub format_change: Option<crate::stream_meta::FormatChange>,
-    /// The codec's motion vectors of this frame as FFmpeg exports them, when asked for (`--codec-mvs`;
-    /// empty for a frame without any, e.g. an intra frame); `None` when not asked or not an FFmpeg input.
-    pub codec_mvs: Option<Vec<crate::codec_mv::CodecMotionVector>>,
+    /// The codec's motion vectors of this frame as FFmpeg exports them and its picture type, when
+    /// asked for (`--codec-mvs`); `None` when not asked or not an FFmpeg input.
+    pub codec_mvs: Option<crate::codec_mv::CodecVectors>,
 }
 
 impl LumaFrame {

@@ -238,6 +238,12 @@ impl FrameDriver {
         &mut self.pipeline
     }
 
+    /// Whether input 0's frames carry the codec's motion vectors; takes effect when the inputs are
+    /// next opened (`seek`).
+    pub fn set_codec_mvs(&mut self, on: bool) {
+        self.codec_mvs = on;
+    }
+
     /// Learner warp parameters: pair p's prediction (frame p + 1) uses them instead of the vectors.
     pub fn set_warp(&mut self, warp: Option<WarpParamsFile>) {
         self.warp = warp;

@@ -39,7 +39,7 @@ use std::sync::Once;
 
 use ff::format::Pixel;
 use ffmpeg_next as ff;
-use vidscope_core::codec_mv::CodecMotionVector;
+use vidscope_core::codec_mv::{CodecMotionVector, CodecVectors, PictureType};
 
 use super::{
     ChromaPlanes, ColourInfo, ColourMatrix, FieldOrder, FormatChange, FrameSource, LumaFrame, StreamChoice, StreamInfo,
@@ -618,12 +618,19 @@ impl FfmpegSource {
         })
     }
 
-    /// The decoded frame's motion-vector side data (none on an intra frame: empty).
-    fn codec_vectors(&self) -> Result<Vec<CodecMotionVector>, VideoError> {
-        match self.frame.side_data(ff::frame::side_data::Type::MotionVectors) {
-            Some(data) => CodecMotionVector::parse_side_data(data.data()).map_err(|e| self.corrupt(e)),
-            None => Ok(Vec::new()),
-        }
+    /// The decoded frame's motion-vector side data (none on an intra frame: empty) and picture type.
+    fn codec_vectors(&self) -> Result<CodecVectors, VideoError> {
+        let vectors = match self.frame.side_data(ff::frame::side_data::Type::MotionVectors) {
+            Some(data) => CodecMotionVector::parse_side_data(data.data()).map_err(|e| self.corrupt(e))?,
+            None => Vec::new(),
+        };
+        let picture = match self.frame.kind() {
+            ff::picture::Type::I => PictureType::I,
+            ff::picture::Type::P => PictureType::P,
+            ff::picture::Type::B => PictureType::B,
+            _ => PictureType::Other,
+        };
+        Ok(CodecVectors { picture, vectors })
     }
 
     /// The chroma planes of the decoded frame, 8-bit, or `None` for gray formats.

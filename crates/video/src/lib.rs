@@ -100,10 +100,12 @@ pub fn open(input: &str) -> Result<Box<dyn FrameSource>, VideoError> {
 /// `f%03d.png`, or (with the `ffmpeg` feature) anything FFmpeg opens. Pipes are refused (see
 /// [`input_kind`]).
 pub fn open_with(input: &str, opts: OpenOptions) -> Result<Box<dyn FrameSource>, VideoError> {
+    if let (true, Some(kind)) = (opts.codec_mvs, without_codec_vectors(input)) {
+        return Err(VideoError::NoCodecVectors { path: input.to_string(), kind });
+    }
     if let Some(spec) = input.strip_prefix("synthetic:") {
         let source = SyntheticSource::parse(spec)?;
         check_single_stream(input, opts)?;
-        check_no_codec_vectors(input, opts, "a synthetic source")?;
         return Ok(Box::new(source));
     }
     let path = std::path::Path::new(input);
@@ -115,13 +117,11 @@ pub fn open_with(input: &str, opts: OpenOptions) -> Result<Box<dyn FrameSource>,
     if image_frames.is_none() && (extension("npy") || extension("npz")) {
         let source = NpySource::open(path)?;
         check_single_stream(input, opts)?;
-        check_no_codec_vectors(input, opts, "a NumPy frame stack")?;
         return Ok(Box::new(source));
     }
     if image_frames.is_none() && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("y4m")) {
         let source = Y4mSource::open(path)?;
         check_single_stream(input, opts)?;
-        check_no_codec_vectors(input, opts, "a .y4m file (raw frames)")?;
         return Ok(Box::new(source));
     }
     open_with_ffmpeg(input, opts, image_frames)
@@ -139,11 +139,17 @@ fn check_single_stream(input: &str, opts: OpenOptions) -> Result<(), VideoError>
     }
 }
 
-/// `--codec-mvs` is refused for sources FFmpeg does not decode.
-fn check_no_codec_vectors(input: &str, opts: OpenOptions, kind: &'static str) -> Result<(), VideoError> {
-    match opts.codec_mvs {
-        true => Err(VideoError::NoCodecVectors { path: input.to_string(), kind }),
-        false => Ok(()),
+/// What `input` is when it is a source FFmpeg does not decode, which has no codec motion vectors
+/// (`--codec-mvs` is refused for it); `None` for anything FFmpeg decodes.
+pub fn without_codec_vectors(input: &str) -> Option<&'static str> {
+    if input.starts_with("synthetic:") {
+        return Some("a synthetic source");
+    }
+    let extension = std::path::Path::new(input).extension()?.to_ascii_lowercase();
+    match extension.to_str()? {
+        "npy" | "npz" => Some("a NumPy frame stack"),
+        "y4m" => Some("a .y4m file (raw frames)"),
+        _ => None,
     }
 }
 
