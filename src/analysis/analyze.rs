@@ -339,10 +339,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
 
     let mut manifest = build_manifest(ctx, opts, &info, &grid, frames, &selection);
     add_symbols_manifest(&mut manifest, opts, &layout, &written.pair_bits);
-    if opts.codec_mvs {
-        let (by, bx) = (grid.blocks_y() as u64, grid.blocks_x() as u64);
-        add_codec_mv_entries(&mut manifest.files, frames - 1, by, bx, written.codec_mv_rows);
-    }
+    add_codec_mv_entries(&mut manifest, opts, written.codec_mv_rows);
     let Written { compare: compared, yuview: yuview_csv, .. } = written;
     let mut compare_summary = None;
     if let Some((files, summary)) = compared {
@@ -714,8 +711,13 @@ fn manifest_files(
     files
 }
 
-/// The manifest entries of `--codec-mvs` (docs/ARCHITECTURE.md, "Codec motion vectors").
-fn add_codec_mv_entries(files: &mut BTreeMap<String, FileEntry>, pairs: u64, by: u64, bx: u64, rows: u64) {
+/// The manifest entries of `--codec-mvs` (docs/ARCHITECTURE.md, "Codec motion vectors"), when it ran.
+fn add_codec_mv_entries(manifest: &mut Manifest, opts: &AnalyzeOptions, rows: u64) {
+    if !opts.codec_mvs {
+        return;
+    }
+    let (pairs, by, bx) = (manifest.pairs, u64::from(manifest.blocks_y), u64::from(manifest.blocks_x));
+    let files = &mut manifest.files;
     let columns = CODEC_MVS_CSV_HEADER.split(',').count() as u64;
     let about = format!(
         "{CODEC_MVS_CSV_HEADER}: the codec's motion vectors of frame t as FFmpeg exports them (AVMotionVector, \

@@ -177,3 +177,41 @@ fn codec_mvs_needs_an_input_ffmpeg_decodes() {
         assert!(!out.exists(), "{input}: an output folder was left");
     }
 }
+
+/// Of the pixels that differ between `plain` and `drawn` (RGB24), those `drawn` shows in the colour of
+/// the bb arrows (magenta) and of the bf arrows (green).
+fn arrow_coloured(plain: &[u8], drawn: &[u8]) -> (usize, usize) {
+    let changed = || {
+        plain
+            .chunks_exact(3)
+            .zip(drawn.chunks_exact(3))
+            .filter(|(a, b)| a.iter().zip(b.iter()).any(|(x, y)| x.abs_diff(*y) > 60))
+            .map(|(_, b)| b)
+    };
+    let magenta = changed().filter(|p| p[0] > 150 && p[1] < 140 && p[2] > 150).count();
+    let green = changed().filter(|p| p[0] < 140 && p[1] > 150 && p[2] < 170).count();
+    (magenta, green)
+}
+
+#[test]
+fn record_draws_both_directions_of_a_b_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = encode(dir.path(), "bframes.mp4", &["-bf", "2", "-g", "30"]);
+    let types = picture_types(&clip);
+    let b = types.find('B').expect("a B picture");
+    let frame = |overlay: &str, name: &str| {
+        let out = dir.path().join(name);
+        let start = b.to_string();
+        let (clip, out_s) = (clip.to_str().unwrap(), out.to_str().unwrap());
+        let o = vidscope(&["record", clip, "-o", out_s, "--start", &start, "-n", "1", "--overlay", overlay]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let rgb = dir.path().join(format!("{name}.rgb"));
+        let args = ["-i", out_s, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", rgb.to_str().unwrap()];
+        ffmpeg(dir.path(), &args);
+        std::fs::read(&rgb).unwrap()
+    };
+    let (plain, drawn) = (frame("", "plain.mkv"), frame("codec-mvs", "codec.mkv"));
+    assert_eq!(plain.len(), drawn.len());
+    let (magenta, green) = arrow_coloured(&plain, &drawn);
+    assert!(magenta > 300 && green > 300, "changed to magenta {magenta}, to green {green}");
+}

@@ -359,11 +359,8 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
             if let Some(p) = &hud.prediction {
                 ui.monospace(p);
             }
-            if let Some(a) = &hud.arrows {
-                ui.monospace(a);
-            }
-            if let Some(c) = &hud.codec_mvs {
-                ui.monospace(c);
+            for line in [&hud.arrows, &hud.codec_mvs].into_iter().flatten() {
+                ui.monospace(line);
             }
             ui.monospace(format!("{}  present {}", hud.device, hud.present_mode));
             if let Some(b) = &hud.behind {
