@@ -10,6 +10,8 @@ packages=(
   # FFmpeg libraries for ffmpeg-next, and bindgen's needs
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavfilter-dev libavdevice-dev
   libswresample-dev pkg-config clang libclang-dev
+  # a C compiler: rustc's linker, and tests/suite/codec_mvs.rs builds its FFmpeg reader with cc
+  gcc
   # Vulkan: loader, the CPU driver lavapipe, validation layer, shader compiler
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslc
   # window tests (X11 under Xvfb, Wayland under a headless Weston) and the reference CLI the tests

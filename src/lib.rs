@@ -6,7 +6,7 @@
 
 pub mod analysis;
 
-pub use vidscope_core::{formats, frame, reference, safe_fs};
+pub use vidscope_core::{codec_mv, formats, frame, reference, safe_fs};
 pub use vidscope_gpu as gpu;
 pub use vidscope_passes as passes;
 pub use vidscope_video as video;

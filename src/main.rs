@@ -187,6 +187,10 @@ struct AnalyzeArgs {
     /// count and report the errors)
     #[arg(long)]
     strict: bool,
+    /// Also write the codec's own motion vectors (codec_mvs.csv, FFmpeg's export_mvs side data) and their
+    /// end-point error against the search (codec_epe.npy); FFmpeg-decoded inputs only
+    #[arg(long)]
+    codec_mvs: bool,
 }
 
 /// `vidscope bench`'s arguments.
@@ -272,6 +276,7 @@ fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs, motion: &MotionArgs) -> any
         reference,
         yuview_csv,
         strict,
+        codec_mvs,
     } = args;
     let MotionArgs { lambda, subpel, fb, flow_scale, .. } = *motion;
     let dump = DumpKinds { flow_scale, ..DumpKinds::parse(dump.as_deref().unwrap_or(""))? };
@@ -313,6 +318,7 @@ fn analyze_command(args: AnalyzeArgs, gpu: &GpuArgs, motion: &MotionArgs) -> any
         exports,
         notices: true,
         serial_transfers,
+        codec_mvs,
     };
     if let (None, Some(out_root)) = (&single, out_root) {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());

@@ -118,6 +118,10 @@ pub struct ViewArgs {
     /// Start with motion-vector arrows on (key V), coloured by the block's MC-SAD
     #[arg(long)]
     pub arrows: bool,
+    /// Draw the codec's own motion vectors (FFmpeg's export_mvs): one arrow per partition from its centre
+    /// to its source, pf orange, bf green, bb magenta (also a panel toggle); FFmpeg-decoded inputs only
+    #[arg(long)]
+    pub codec_mvs: bool,
     /// Arrows hide vectors whose MC gain (zero-vector SAD − best SAD, the mc-gain metric) is below G;
     /// 0 shows all (also a slider in the panel)
     #[arg(long, value_name = "G", default_value_t = 0, value_parser = parse_min_gain, allow_negative_numbers = true)]
@@ -269,6 +273,7 @@ impl ViewArgs {
             paused: self.paused,
             hide_ui: self.hide_ui,
             arrows: self.arrows,
+            codec_mvs: self.codec_mvs,
             min_gain: self.min_gain,
             warp_params: self.warp_params,
             motion: motion.inputs(),
@@ -325,7 +330,8 @@ pub struct RecordArgs {
     /// The trits mode's digit plane (0 = most significant)
     #[arg(long, value_name = "K", default_value_t = 0)]
     pub trit_plane: u32,
-    /// Comma list: heatmap (over the mode's picture), arrows (motion vectors)
+    /// Comma list: heatmap (over the mode's picture), arrows (motion vectors), codec-mvs (the codec's own
+    /// motion vectors, as view --codec-mvs draws them)
     #[arg(long, value_name = "LIST", default_value = "")]
     pub overlay: String,
     /// With --overlay arrows: hide vectors whose MC gain (zero-vector SAD − best SAD) is below G; 0 shows all
@@ -376,12 +382,13 @@ impl RecordArgs {
 
     pub fn into_options(self, gpu: GpuOptions, motion: &MotionArgs) -> anyhow::Result<RecordOptions> {
         check_trit_view(self.quant, self.trit_plane)?;
-        let (mut heatmap, mut arrows) = (false, false);
+        let (mut heatmap, mut arrows, mut codec_mvs) = (false, false, false);
         for item in self.overlay.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             match item {
                 "heatmap" => heatmap = true,
                 "arrows" => arrows = true,
-                other => anyhow::bail!("--overlay {other}: unknown overlay (available: heatmap, arrows)"),
+                "codec-mvs" => codec_mvs = true,
+                other => anyhow::bail!("--overlay {other}: unknown overlay (available: heatmap, arrows, codec-mvs)"),
             }
         }
         let compare = self.compare();
@@ -397,6 +404,7 @@ impl RecordArgs {
             trit_plane: self.trit_plane,
             heatmap,
             arrows,
+            codec_mvs,
             min_gain: self.min_gain,
             size: self.size.as_deref().map(parse_size).transpose()?,
             frames: self.frames,

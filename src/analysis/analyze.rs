@@ -27,7 +27,7 @@ use vidscope_core::formats::{damaged_frame, decode_warning, DecodeErrorsManifest
 use vidscope_core::formats::{FileEntry, Manifest, RateManifest, ReferenceManifest, RunSettings, SymbolsManifest};
 use vidscope_core::formats::{FlowFile, WarpParamsFile};
 use vidscope_core::formats::{OwnNames, StagedDir};
-use vidscope_core::formats::{CSV_HEADER, FRAMES_CSV_HEADER};
+use vidscope_core::formats::{CODEC_EPE_NPY, CODEC_MVS_CSV, CODEC_MVS_CSV_HEADER, CSV_HEADER, FRAMES_CSV_HEADER};
 use vidscope_core::safe_fs::ReadPaths;
 
 /// The outputs `analyze` writes only when asked (`--export`): each is large per frame.
@@ -185,6 +185,8 @@ pub struct AnalyzeOptions {
     pub notices: bool,
     /// Upload and read back on the compute queue, one after another (`--serial-transfers`).
     pub serial_transfers: bool,
+    /// `--codec-mvs`: codec_mvs.csv and codec_epe.npy from the decoder's exported motion vectors.
+    pub codec_mvs: bool,
 }
 
 pub struct AnalyzeSummary {
@@ -313,12 +315,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
     }
     // With learner symbols the GPU stream is not needed: the headers come from the vectors/params.
     let selection = PassSelection { symbols: learner.is_none(), ..selection };
-    driver.pipeline_mut().set_selection(selection)?;
-    driver.pipeline_mut().set_range(opts.range);
-    driver.pipeline_mut().set_lambda(opts.lambda);
-    driver.pipeline_mut().set_subpel(opts.subpel.get());
-    driver.pipeline_mut().set_quant(opts.quant);
-    attach_motion(&mut driver, opts, warp)?;
+    configure_driver(&mut driver, opts, selection, warp)?;
 
     let yuview = match &opts.yuview_csv {
         Some(path) => Some(YuviewFile::create(path, &reads, &info, grid, compare)?),
@@ -339,6 +336,7 @@ pub fn run_analyze(ctx: &Arc<GpuContext>, opts: &AnalyzeOptions) -> anyhow::Resu
 
     let mut manifest = build_manifest(ctx, opts, &info, &grid, frames, &selection);
     add_symbols_manifest(&mut manifest, opts, &layout, &written.pair_bits);
+    add_codec_mv_entries(&mut manifest, opts, written.codec_mv_rows);
     let Written { compare: compared, yuview: yuview_csv, .. } = written;
     let mut compare_summary = None;
     if let Some((files, summary)) = compared {
@@ -401,13 +399,24 @@ fn learner_files(
     Ok((warp, symbols))
 }
 
-/// Hands the driver the motion besides the search: the learner's warp parameters when they drive the
-/// prediction (`--motion params`), and the dense flow (`--flow`: compared with the search always,
-/// predicting with `--motion flow`).
-fn attach_motion(driver: &mut FrameDriver, opts: &AnalyzeOptions, warp: Option<WarpParamsFile>) -> anyhow::Result<()> {
+/// Hands the driver the passes and their settings, and the motion besides the search: the learner's
+/// warp parameters when they drive the prediction (`--motion params`), and the dense flow (`--flow`:
+/// compared with the search always, predicting with `--motion flow`).
+fn configure_driver(
+    driver: &mut FrameDriver,
+    opts: &AnalyzeOptions,
+    selection: PassSelection,
+    warp: Option<WarpParamsFile>,
+) -> anyhow::Result<()> {
+    let pipeline = driver.pipeline_mut();
+    pipeline.set_selection(selection)?;
+    pipeline.set_range(opts.range);
+    pipeline.set_lambda(opts.lambda);
+    pipeline.set_subpel(opts.subpel.get());
+    pipeline.set_quant(opts.quant);
     let source = opts.motion.source(opts.warp_params.is_some()).map_err(anyhow::Error::msg)?;
-    anyhow::ensure!(source != MotionSource::Codec, "--motion codec: not available yet");
     driver.set_warp(warp.filter(|_| source == MotionSource::Params));
+    driver.set_codec_drives(source == MotionSource::Codec);
     driver.attach_flow(&opts.motion, source)
 }
 
@@ -438,6 +447,7 @@ fn writer_config(
         flow_scale: flow_scale_px(opts.dump.flow_scale, opts.range.get()),
         arrays: written_arrays(opts, selection),
         compare: selection.compare,
+        codec_mvs: opts.codec_mvs,
     }
 }
 
@@ -487,6 +497,8 @@ fn drive_options(opts: &AnalyzeOptions, selection: &PassSelection) -> DriveOptio
         max_frames: opts.max_frames,
         offsets: vec![ref_start(opts)],
         stream: opts.stream,
+        // --motion codec predicts from them: exported then too.
+        codec_mvs: opts.codec_mvs || opts.motion.choice == Some(MotionSource::Codec),
         // The decoders write luma straight into the upload's staging memory, unless the raw frames
         // are dumped (which needs them on the host).
         staged: !opts.dump.raw,
@@ -519,7 +531,6 @@ fn send_frames(
     let mut prev_errors = 0;
     while let Some(out) = driver.next(true)? {
         interrupted()?;
-        let t = out.index;
         let frame_errors = out.frame(0).map_or(0, |f| f.decode_errors);
         if let Some(change) = out.frame(0).and_then(|f| f.format_change.clone()) {
             seen.format_changes.push(change);
@@ -533,10 +544,8 @@ fn send_frames(
             seen.ref_damage.add(frame);
             anyhow::ensure!(!opts.strict, "--ref {}: {}", reference.input, strict_line(frame));
         }
-        let warp = match (driver.warp(), t.checked_sub(1)) {
-            (Some(w), Some(pair)) => Some(w.for_pair(pair as u64)?.to_vec()),
-            _ => None,
-        };
+        // The per-block warps that predicted the frame (--warp-params, --motion codec), for the rate.
+        let warp = out.warp.clone();
         writer.send(FrameJob { results: out, errors: frame_errors, prev_errors, warp })?;
         prev_errors = frame_errors;
         seen.frames += 1;
@@ -595,6 +604,7 @@ pub fn run_settings(opts: &AnalyzeOptions) -> RunSettings {
         symbols: opts.symbols.as_ref().map(|p| absolute(&p.display().to_string())),
         reference: opts.reference.as_ref().map(|r| absolute(&r.input)),
         ref_start: ref_start(opts),
+        codec_mvs: opts.codec_mvs,
     }
 }
 
@@ -603,6 +613,9 @@ fn prediction_source(opts: &AnalyzeOptions) -> String {
     match (opts.motion.source(opts.warp_params.is_some()), &opts.warp_params, &opts.motion.flow) {
         (Ok(MotionSource::Params), Some(path), _) => format!("warp params from {}", path.display()),
         (Ok(MotionSource::Flow), _, Some(flow)) => format!("dense flow from {flow} (1/16 px, integer bilinear)"),
+        (Ok(MotionSource::Codec), _, _) => {
+            "codec motion vectors (the past-direction vector covering each block's centre; zero where none)".into()
+        }
         _ if opts.subpel.refines() => format!("motion search vectors refined to 1/{} px", opts.subpel.get()),
         _ => "motion search vectors (integer translation)".into(),
     }
@@ -731,6 +744,31 @@ fn manifest_files(
         files.insert(export.file.into(), entry(shape, export.dtype.name(), export.about));
     }
     files
+}
+
+/// The manifest entries of `--codec-mvs` (docs/ARCHITECTURE.md, "Codec motion vectors"), when it ran.
+fn add_codec_mv_entries(manifest: &mut Manifest, opts: &AnalyzeOptions, rows: u64) {
+    if !opts.codec_mvs {
+        return;
+    }
+    let (pairs, by, bx) = (manifest.pairs, u64::from(manifest.blocks_y), u64::from(manifest.blocks_x));
+    let files = &mut manifest.files;
+    let columns = CODEC_MVS_CSV_HEADER.split(',').count() as u64;
+    let about = format!(
+        "{CODEC_MVS_CSV_HEADER}: the codec's motion vectors of frame t as FFmpeg exports them (AVMotionVector, \
+         flags left out), one row per partition and direction in side-data order; source < 0 past, > 0 future; \
+         src = dst + motion/motion_scale; vidscope's (dx, dy) = (motion_x, motion_y)/motion_scale for source < 0"
+    );
+    files.insert(CODEC_MVS_CSV.into(), FileEntry::new(vec![rows, columns], "csv", &about));
+    files.insert(
+        CODEC_EPE_NPY.into(),
+        FileEntry::new(
+            vec![pairs, by, bx],
+            "float32",
+            "px: |codec vector - motion.npy vector| of the first past-direction (source < 0) codec vector of frame \
+             p+1 covering the block's centre (x0 + (w-1)//2, y0 + (h-1)//2); NaN where none",
+        ),
+    );
 }
 
 /// The manifest of a finished run, less what is known only once the files are written.

@@ -174,7 +174,7 @@ impl std::fmt::Display for BenchReport {
 pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<BenchReport> {
     anyhow::ensure!(opts.repeat >= 1, "--repeat {}: must be at least 1", opts.repeat);
     // Decode only, the way the pipeline's decoders decode: into a ring of staging buffers.
-    let source = video::open_with(&opts.input, video::OpenOptions { stream: opts.stream })?;
+    let source = video::open_with(&opts.input, video::OpenOptions { stream: opts.stream, ..Default::default() })?;
     super::notices::print_stream_notices(source.info());
     drop(source);
     let ring = opts.frames_in_flight + 4;
@@ -188,6 +188,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
         frames_in_flight: opts.frames_in_flight,
         offsets: vec![opts.reference.as_ref().map_or(0, |r| r.start)],
         stream: opts.stream,
+        codec_mvs: opts.motion.choice == Some(MotionSource::Codec),
         staged: true,
         overlap_transfers: !opts.serial_transfers,
         ..DriveOptions::new(opts.block, opts.passes)
@@ -201,7 +202,7 @@ pub fn run_bench(ctx: &Arc<GpuContext>, opts: &BenchOptions) -> anyhow::Result<B
     driver.pipeline_mut().set_quant(opts.quant);
     driver.pipeline_mut().set_repeat(opts.repeat)?;
     let source = opts.motion.source(false).map_err(anyhow::Error::msg)?;
-    anyhow::ensure!(source != MotionSource::Codec, "--motion codec: not available yet");
+    driver.set_codec_drives(source == MotionSource::Codec);
     driver.attach_flow(&opts.motion, source)?;
     let info = driver.info().clone();
     let mut timings: Vec<PassTimings> = Vec::new();

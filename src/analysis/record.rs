@@ -12,10 +12,11 @@ use anyhow::Context as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use vidscope_core::formats::{damaged_frame, decode_warning, FlowFile};
+use vidscope_scene::codec_arrows::codec_arrows;
 use vidscope_scene::display::DisplayPush;
 use vidscope_scene::flow_legend::draw_corner_flow_legend;
 use vidscope_scene::inputs::probe_inputs;
-use vidscope_scene::overlay::draw_arrows;
+use vidscope_scene::overlay::{draw_arrows, draw_codec_arrows};
 use vidscope_scene::player::{listed, Player, Reference};
 use vidscope_scene::scene::{self, View};
 use vidscope_scene::settings::{Metric, Mode, Settings};
@@ -37,6 +38,8 @@ pub struct RecordOptions {
     pub heatmap: bool,
     /// `--overlay arrows`: motion-vector arrows.
     pub arrows: bool,
+    /// `--overlay codec-mvs`: the codec's own motion vectors (FFmpeg inputs only).
+    pub codec_mvs: bool,
     /// `--min-gain`: the arrows hide vectors whose MC gain is below it (0 shows all).
     pub min_gain: u32,
     /// Output size (default: the clip's).
@@ -81,7 +84,8 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     let staged = StagedFile::create("-o", &opts.out, &reads, opts.force)?;
     let ctx = Arc::new(GpuContext::new(&opts.gpu)?);
     eprintln!("vidscope: GPU {}{}", ctx.describe(), if ctx.validation_enabled() { ", validation on" } else { "" });
-    let probed = probe_inputs(&opts.input, opts.stream, opts.reference.as_ref())?;
+    let open = crate::video::OpenOptions { stream: opts.stream, codec_mvs: opts.codec_mvs };
+    let probed = probe_inputs(&opts.input, open, opts.reference.as_ref())?;
     let (width, height) = (probed.width, probed.height);
     // Sizes beyond the device's images are refused before anything is created.
     ctx.check_image_size(&opts.input, width, height)?;
@@ -116,6 +120,7 @@ pub fn record(opts: RecordOptions) -> anyhow::Result<()> {
     player.set_symbols(settings.needs_symbols(), settings.quant)?;
     player.set_backward(settings.needs_backward())?;
     player.set_subpel(settings.subpel)?;
+    player.set_codec_mvs(settings.codec_mvs);
     let mut written = 0usize;
     while total.is_none_or(|t| written < t) {
         // Interrupted means untouched: the partial file goes (with `staged`) and nothing is committed.
@@ -168,6 +173,7 @@ fn settings(opts: &RecordOptions, reference: bool) -> Settings {
         quant: opts.quant,
         trit_plane: opts.trit_plane,
         arrows: opts.arrows,
+        codec_mvs: opts.codec_mvs,
         min_gain: opts.min_gain,
         block: opts.block,
         range: opts.range,
@@ -216,6 +222,7 @@ impl Composite {
     /// The shown frame as the viewer draws it: the display pass, then the arrows.
     fn render(&mut self, settings: &Settings, player: &Player, view: &View) -> anyhow::Result<RgbaFrame> {
         let arrows = scene::arrows(settings, player, view, 1.0);
+        let codec_arrows = codec_arrows(settings, player.codec_mvs.as_ref(), view, 1.0);
         let (w, h) = self.size;
         let raw_input = egui::RawInput {
             screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(w as f32, h as f32))),
@@ -224,6 +231,7 @@ impl Composite {
         let flow_legend = (settings.mode == Mode::Flow).then(|| settings.flow_scale_px());
         let output = self.egui.run_ui(raw_input, |ui| {
             draw_arrows(ui.ctx(), &arrows, settings.colormap);
+            draw_codec_arrows(ui.ctx(), &codec_arrows);
             if let Some(scale) = flow_legend {
                 draw_corner_flow_legend(ui.ctx(), (w, h), scale);
             }

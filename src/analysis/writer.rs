@@ -16,8 +16,8 @@ use crate::passes::{ArrayExport, Dtype, DumpExport, FrameResults, WarpSource};
 use crate::reference::flow_colour::flow_image;
 use crate::reference::rate::{predictor, residual_bits, se_bits, side_info_symbols};
 use crate::reference::{
-    modes_from_warp, BlockGrid, BlockMode, BlockRate, BlockRect, BlockStat, MotionVector, SsimCells, SsimSums,
-    SymbolLayout, WarpParams,
+    codec_epe, modes_from_warp, BlockGrid, BlockMode, BlockRate, BlockRect, BlockStat, MotionVector, SsimCells,
+    SsimSums, SymbolLayout, WarpParams,
 };
 use anyhow::Context as _;
 use rayon::prelude::*;
@@ -29,8 +29,9 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use vidscope_core::formats::{
-    write_png_gray, write_png_rgb, CompareExport, FileEntry, FrameStatistics, NpyStream, PairRows, PairTotals,
-    SymbolsFile, YuviewFile, CSV_HEADER, FRAMES_CSV_HEADER,
+    codec_mvs_rows, write_png_gray, write_png_rgb, CompareExport, FileEntry, FrameStatistics, NpyStream, PairRows,
+    PairTotals, SymbolsFile, YuviewFile, CODEC_EPE_NPY, CODEC_MVS_CSV, CODEC_MVS_CSV_HEADER, CSV_HEADER,
+    FRAMES_CSV_HEADER,
 };
 use vidscope_core::safe_fs::StagedFile;
 
@@ -65,6 +66,8 @@ pub struct WriterConfig {
     /// The per-block arrays the passes that run declare.
     pub arrays: Vec<&'static ArrayExport>,
     pub compare: bool,
+    /// `codec_mvs.csv` and `codec_epe.npy` (`--codec-mvs`).
+    pub codec_mvs: bool,
 }
 
 /// One frame for the writer: the pipeline's results and what the driver knew about it.
@@ -88,6 +91,52 @@ pub struct Written {
     /// `--yuview-csv`, complete under its staging name: analyze moves it into place after the
     /// output folder, so a file that appeared there costs only itself.
     pub yuview: Option<StagedFile>,
+    /// Rows written to `codec_mvs.csv`.
+    pub codec_mv_rows: u64,
+}
+
+/// `--codec-mvs`'s files: the vectors as FFmpeg gives them, and their error against the search.
+struct CodecMvFiles {
+    csv: OutFile,
+    epe: NpyStream<f32>,
+}
+
+impl CodecMvFiles {
+    fn create(dir: &Path, grid: &BlockGrid) -> anyhow::Result<Self> {
+        let mut csv = OutFile::create(dir.join(CODEC_MVS_CSV))?;
+        csv.write(format!("{CODEC_MVS_CSV_HEADER}\n").as_bytes())?;
+        let epe = NpyStream::create(&dir.join(CODEC_EPE_NPY), &[grid.blocks_y() as u64, grid.blocks_x() as u64])?;
+        Ok(Self { csv, epe })
+    }
+
+    fn finish(self) -> anyhow::Result<()> {
+        self.csv.finish()?;
+        self.epe.finish().map(drop)
+    }
+}
+
+/// One frame's `--codec-mvs` output: its CSV rows (how many) and, for t > 0, its pair's EPE row.
+struct CodecMvRows {
+    csv: Vec<u8>,
+    rows: u64,
+    epe: Option<Vec<f32>>,
+}
+
+/// Frame `t`'s codec vectors as CSV rows, and for t > 0 their errors against the search's `vectors`.
+fn codec_mv_rows(out: &FrameResults, grid: &BlockGrid) -> anyhow::Result<CodecMvRows> {
+    let t = out.index;
+    let mvs = out
+        .frame(0)
+        .and_then(|f| f.codec_mvs.as_ref())
+        .map(|c| &c.vectors[..])
+        .with_context(|| format!("frame {t} came without the codec's motion vectors"))?;
+    let mut csv = Vec::new();
+    codec_mvs_rows(t as u64, mvs, &mut csv);
+    let epe = match t {
+        0 => None,
+        _ => Some(codec_epe(grid, mvs, &out.motion().context("motion pass did not run")?)),
+    };
+    Ok(CodecMvRows { csv, rows: mvs.len() as u64, epe })
 }
 
 /// The per-block arrays, written to the staging folder frame by frame (nothing per block is kept
@@ -272,6 +321,7 @@ struct WriterState {
     frames_csv: OutFile,
     symbols_bin: Option<OutFile>,
     compare: Option<CompareExport>,
+    codec_mvs: Option<CodecMvFiles>,
     text: Option<TextThread>,
     written: Written,
 }
@@ -288,6 +338,7 @@ struct Prepared {
     ab: Option<Vec<BlockStat>>,
     ssim: Option<f64>,
     text: Option<TextJob>,
+    codec_mvs: Option<CodecMvRows>,
 }
 
 impl WriterState {
@@ -324,6 +375,7 @@ impl WriterState {
             frames_csv,
             symbols_bin,
             compare: if config.compare { Some(CompareExport::create(&dir, &grid)?) } else { None },
+            codec_mvs: if config.codec_mvs { Some(CodecMvFiles::create(&dir, &grid)?) } else { None },
             text,
             written: Written::default(),
             shared: Shared { rects: grid.rects().collect(), counts, learner, config },
@@ -360,9 +412,16 @@ impl WriterState {
 
     /// Writes a prepared frame (in frame order).
     fn commit(&mut self, p: Prepared) -> anyhow::Result<()> {
-        let Prepared { results: out, rows, totals, learner_bytes, ab, ssim, text } = p;
+        let Prepared { results: out, rows, totals, learner_bytes, ab, ssim, text, codec_mvs } = p;
         let t = out.index;
         let config = &self.shared.config;
+        if let (Some(files), Some(rows)) = (self.codec_mvs.as_mut(), codec_mvs) {
+            files.csv.write(&rows.csv)?;
+            self.written.codec_mv_rows += rows.rows;
+            if let Some(epe) = rows.epe {
+                files.epe.extend(epe)?;
+            }
+        }
         if let (Some(export), Some(ab)) = (self.compare.as_mut(), &ab) {
             export.add(t, ab, ssim, &config.grid)?;
         }
@@ -434,6 +493,9 @@ impl WriterState {
         if let Some(export) = self.compare.take() {
             self.written.compare = Some(export.finish()?);
         }
+        if let Some(files) = self.codec_mvs.take() {
+            files.finish()?;
+        }
         Ok(self.written)
     }
 }
@@ -454,10 +516,12 @@ impl Shared {
             false => (None, None),
         };
         let want_text = self.config.block_csv || self.config.yuview;
+        let codec_mvs = self.config.codec_mvs.then(|| codec_mv_rows(&out, &grid)).transpose()?;
         let Some(pair) = (t as u64).checked_sub(1) else {
             let rows = gather_rows(&self.counts, &self.rects, stats, None)?;
             let text = want_text.then(|| TextJob { t, pair: None, ab: ab.clone() });
-            return Ok(Prepared { results: out, rows, totals: None, learner_bytes: None, ab, ssim, text });
+            let totals = None;
+            return Ok(Prepared { results: out, rows, totals, learner_bytes: None, ab, ssim, text, codec_mvs });
         };
         let vectors = out.buffer_bytes(out::VECTORS).context("motion pass did not run")?;
         let mc = out.buffer_bytes(out::MC_STATS).context("residual pass did not run")?;
@@ -520,7 +584,7 @@ impl Shared {
             }
             false => None,
         };
-        Ok(Prepared { results: out, rows, totals: Some(totals), learner_bytes, ab, ssim, text })
+        Ok(Prepared { results: out, rows, totals: Some(totals), learner_bytes, ab, ssim, text, codec_mvs })
     }
 }
 

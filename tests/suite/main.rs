@@ -16,6 +16,7 @@ mod cli_output_safety;
 mod cli_record;
 mod cli_symbols;
 mod cli_warp_params;
+mod codec_mvs;
 mod corrupt_inputs;
 mod cost_surface_parity;
 mod diff_block_stats_parity;

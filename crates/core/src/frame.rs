@@ -24,6 +24,9 @@ pub struct LumaFrame {
     /// Set on the first frame in a pixel format other than the previous frame's (its luma is
     /// reduced by its own bit depth); `None` otherwise.
     pub format_change: Option<crate::stream_meta::FormatChange>,
+    /// The codec's motion vectors of this frame as FFmpeg exports them and its picture type, when
+    /// asked for (`--codec-mvs`); `None` when not asked or not an FFmpeg input.
+    pub codec_mvs: Option<crate::codec_mv::CodecVectors>,
 }
 
 impl LumaFrame {
@@ -38,6 +41,7 @@ impl LumaFrame {
             decode_errors: 0,
             frames_lost_before: 0,
             format_change: None,
+            codec_mvs: None,
         }
     }
 }

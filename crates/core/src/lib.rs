@@ -3,6 +3,7 @@
 //! (`formats`) and the no-overwrite file steps outputs use (`safe_fs`).
 #![forbid(unsafe_code)]
 
+pub mod codec_mv;
 pub mod formats;
 pub mod frame;
 pub mod reference;

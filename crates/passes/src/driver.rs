@@ -13,6 +13,7 @@ use super::results::FrameResults;
 use super::staging::{staging_ring, StagingBuffer};
 use crate::formats::{FlowFile, WarpParamsFile};
 use crate::gpu::GpuContext;
+use crate::reference::codec_translations;
 use crate::reference::dense_flow::block_medians;
 use crate::reference::{BlockGrid, BlockSize};
 use crate::video::{self, DecodeThread, FrameSource, StagedDecodeThread, StreamInfo, VideoError};
@@ -93,6 +94,8 @@ pub struct DriveOptions {
     pub offsets: Vec<usize>,
     /// Input 0's video stream (`--stream N`); `None` = FFmpeg's best. Other inputs use their best.
     pub stream: Option<usize>,
+    /// Input 0's frames carry the codec's motion vectors (`--codec-mvs`; FFmpeg inputs only).
+    pub codec_mvs: bool,
     /// Decoders write luma straight into staging buffers the upload reads; the results' frames then
     /// carry no pixels (`data` empty, no chroma). Not with `chroma`.
     pub staged: bool,
@@ -115,6 +118,7 @@ impl DriveOptions {
             max_frames: None,
             offsets: Vec::new(),
             stream: None,
+            codec_mvs: false,
             staged: false,
             readback: None,
             overlap_transfers: false,
@@ -146,10 +150,14 @@ pub struct FrameDriver {
     /// Decoded frames waiting for the other inputs' frames of the same t.
     pending: Vec<Option<InputPlanes>>,
     warp: Option<WarpParamsFile>,
+    /// `--motion codec`: each frame's covering codec vectors predict it (as translation warps).
+    codec_drives: bool,
     flow: Option<FlowSource>,
     max_frames: Option<usize>,
     /// Input 0's video stream, kept for reopening on seek.
     stream: Option<usize>,
+    /// Input 0 exports the codec's motion vectors, kept for reopening on seek.
+    codec_mvs: bool,
     /// Frames below this are decoded and dropped; the one at it starts a sequence.
     submit_from: usize,
     /// Results below this prime the pipeline and are not handed out.
@@ -170,7 +178,7 @@ impl FrameDriver {
         let mut infos = Vec::new();
         let mut sources = Vec::new();
         for (i, input) in inputs.iter().enumerate() {
-            let source = video::open_with(input, Self::open_options(i, opts.stream))?;
+            let source = video::open_with(input, Self::open_options(i, opts.stream, opts.codec_mvs))?;
             let info = source.info().clone();
             if let Some(first) = infos.first() {
                 let start = opts.offsets.get(i - 1).copied().unwrap_or(0);
@@ -205,9 +213,11 @@ impl FrameDriver {
             offsets,
             pending: (0..inputs.len()).map(|_| None).collect(),
             warp: None,
+            codec_drives: false,
             flow: None,
             max_frames: opts.max_frames,
             stream: opts.stream,
+            codec_mvs: opts.codec_mvs,
             submit_from: 0,
             show_from: 0,
             decoded: 0,
@@ -218,9 +228,12 @@ impl FrameDriver {
         Ok(driver)
     }
 
-    /// `--stream` applies to input 0 only.
-    fn open_options(input: usize, stream: Option<usize>) -> video::OpenOptions {
-        video::OpenOptions { stream: if input == 0 { stream } else { None } }
+    /// `--stream` and `--codec-mvs` apply to input 0 only.
+    fn open_options(input: usize, stream: Option<usize>, codec_mvs: bool) -> video::OpenOptions {
+        match input {
+            0 => video::OpenOptions { stream, codec_mvs },
+            _ => video::OpenOptions::default(),
+        }
     }
 
     fn set_window(&mut self, start: usize) {
@@ -244,6 +257,12 @@ impl FrameDriver {
         &mut self.pipeline
     }
 
+    /// Whether input 0's frames carry the codec's motion vectors; takes effect when the inputs are
+    /// next opened (`seek`).
+    pub fn set_codec_mvs(&mut self, on: bool) {
+        self.codec_mvs = on;
+    }
+
     /// Learner warp parameters: pair p's prediction (frame p + 1) uses them instead of the vectors.
     pub fn set_warp(&mut self, warp: Option<WarpParamsFile>) {
         self.warp = warp;
@@ -251,6 +270,12 @@ impl FrameDriver {
 
     pub fn warp(&self) -> Option<&WarpParamsFile> {
         self.warp.as_ref()
+    }
+
+    /// `--motion codec`: predict each frame from its codec vectors (`reference::codec_translations`;
+    /// zero motion where none covers a block). The decoder must export them (`set_codec_mvs`).
+    pub fn set_codec_drives(&mut self, on: bool) {
+        self.codec_drives = on;
     }
 
     /// A learner's dense flow (`--flow`): pair p's field goes with frame p + 1, compared with the search
@@ -322,7 +347,7 @@ impl FrameDriver {
         self.sources.clear();
         for (i, input) in self.inputs.iter().enumerate() {
             let max = if i == 0 { self.max_frames } else { None };
-            let source = video::open_with(input, Self::open_options(i, self.stream))?;
+            let source = video::open_with(input, Self::open_options(i, self.stream, self.codec_mvs))?;
             self.sources.push(Source::spawn(&self.ctx, source, self.staged, max)?);
         }
         self.pending = (0..self.inputs.len()).map(|_| None).collect();
@@ -389,6 +414,10 @@ impl FrameDriver {
             let index = frames[0].index();
             let warp = match (&self.warp, index.checked_sub(1)) {
                 (Some(w), Some(pair)) if index > self.submit_from => Some(w.for_pair(pair as u64)?.to_vec()),
+                (None, Some(_)) if self.codec_drives && index > self.submit_from => {
+                    let codec = frames[0].frame().and_then(|f| f.codec_mvs.as_ref()).map_or(&[][..], |c| &c.vectors);
+                    Some(codec_translations(&self.pipeline.grid(), codec))
+                }
                 _ => None,
             };
             let flow = match (&self.flow, index.checked_sub(1)) {
@@ -444,7 +473,7 @@ pub fn staged_decode_only(
     max_frames: Option<usize>,
     ring: usize,
 ) -> anyhow::Result<(u64, f64)> {
-    let source = video::open_with(input, video::OpenOptions { stream })?;
+    let source = video::open_with(input, video::OpenOptions { stream, ..Default::default() })?;
     let plane = source.info().width as usize * source.info().height as usize;
     let free = staging_ring(ctx, input, ring.max(1), plane)?;
     let mut decoder = StagedDecodeThread::spawn(source, free, max_frames)?;

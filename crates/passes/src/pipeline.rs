@@ -152,6 +152,8 @@ struct SlotFrame {
     mirrors: Vec<(&'static str, GpuBuffer)>,
     /// The block medians of its dense flow, when given (`FlowInput::medians`).
     flow_medians: Vec<(i32, i32)>,
+    /// The per-block warp parameters that predicted it, when given.
+    warp: Option<Vec<WarpParams>>,
 }
 
 struct Slot {
@@ -623,7 +625,8 @@ impl FramePipeline {
             })
             .collect();
         let slot = &mut self.slots[s];
-        slot.frame = Some(SlotFrame { index, frames, settings, staging: staged, mirrors, flow_medians });
+        slot.frame =
+            Some(SlotFrame { index, frames, settings, staging: staged, mirrors, flow_medians, warp: input.warp });
         slot.prev = prev;
         slot.repeat = self.repeat;
         self.in_flight.push_back(s);
@@ -825,7 +828,7 @@ impl FramePipeline {
             None => PassTimings { passes: order.iter().map(|&n| (n, 0.0)).collect(), ..PassTimings::default() },
         };
         // The staging buffers go back to their decoders now that the GPU has read them.
-        let SlotFrame { index, frames, settings, staging, mirrors, flow_medians } = frame;
+        let SlotFrame { index, frames, settings, staging, mirrors, flow_medians, warp } = frame;
         drop(staging);
         let mut buffers = BTreeMap::new();
         for (name, mirror) in mirrors {
@@ -857,6 +860,7 @@ impl FramePipeline {
             planes,
             timings,
             flow_medians,
+            warp,
         }))
     }
 

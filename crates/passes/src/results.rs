@@ -9,7 +9,7 @@ use super::pass::FrameSettings;
 use super::{BlockStatsPass, MotionSearchPass, SsimPass};
 use crate::gpu::GpuBuffer;
 use crate::outputs as out;
-use crate::reference::{BlockGrid, BlockStat, MotionVector, SsimCells, SymbolLayout};
+use crate::reference::{BlockGrid, BlockStat, MotionVector, SsimCells, SymbolLayout, WarpParams};
 use crate::video::LumaFrame;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -126,6 +126,8 @@ pub struct FrameResults {
     pub timings: PassTimings,
     /// The block medians of the frame's dense flow (1/16 px), when the driver computed them.
     pub flow_medians: Vec<(i32, i32)>,
+    /// The per-block warp parameters that predicted the frame (`--warp-params`, `--motion codec`).
+    pub warp: Option<Vec<WarpParams>>,
 }
 
 impl FrameResults {

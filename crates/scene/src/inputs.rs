@@ -5,9 +5,14 @@ use crate::video::StreamInfo;
 
 /// Opens the inputs the way the viewer will and checks that they can be compared (same size, the
 /// reference long enough to start at `--ref-start`), so a bad pair is a one-line error before any
-/// window. Returns the input's stream information (size, frame count).
-pub fn probe_inputs(input: &str, stream: Option<usize>, reference: Option<&Reference>) -> anyhow::Result<StreamInfo> {
-    let probe = crate::video::open_with(input, crate::video::OpenOptions { stream })?;
+/// window (`open`: the input's stream, and `--codec-mvs`, which only a video FFmpeg decodes takes).
+/// Returns the input's stream information (size, frame count).
+pub fn probe_inputs(
+    input: &str,
+    open: crate::video::OpenOptions,
+    reference: Option<&Reference>,
+) -> anyhow::Result<StreamInfo> {
+    let probe = crate::video::open_with(input, open)?;
     let info = probe.info().clone();
     drop(probe);
     if let Some(r) = reference {

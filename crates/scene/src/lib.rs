@@ -11,6 +11,7 @@ use vidscope_passes as passes;
 use vidscope_video as video;
 
 pub mod arrow_field;
+pub mod codec_arrows;
 pub mod colormap;
 pub mod display;
 pub mod flow_legend;

@@ -1,5 +1,5 @@
-//! Which motion drives the viewer's prediction (`--motion`, and the O key): the exact search, a
-//! learner's dense flow (`--flow`) or warp parameters (`--warp-params`). The inputs are kept here, so a
+//! Which motion drives the viewer's prediction (`--motion`, and the N key): the exact search, a
+//! learner's dense flow (`--flow`) or warp parameters (`--warp-params`), or the codec's own vectors. The inputs are kept here, so a
 //! new grid (block size) re-attaches them, and so are the shown frame's flow block medians, which the
 //! arrows and the flow view draw when the flow drives.
 
@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 pub struct MotionSources {
     inputs: MotionInputs,
+    /// The input's decoder can export motion vectors (`video::without_codec_vectors` says no reason not).
+    codec_possible: bool,
     source: MotionSource,
     warp: Option<WarpParamsFile>,
     /// The shown frame's flow block medians (1/16 px), empty when it had no flow.
@@ -23,6 +25,7 @@ impl MotionSources {
     pub fn new(ctx: &Arc<GpuContext>, grid: &BlockGrid) -> Result<Self, GpuError> {
         Ok(Self {
             inputs: MotionInputs::default(),
+            codec_possible: false,
             source: MotionSource::Search,
             warp: None,
             flow_medians: Vec::new(),
@@ -43,11 +46,15 @@ impl MotionSources {
         Ok(())
     }
 
-    /// The motion inputs (`--flow`, `--motion`); the source follows `--motion`, else the file given.
-    pub fn set_inputs(&mut self, inputs: MotionInputs) -> anyhow::Result<()> {
-        self.source = inputs.source(self.warp.is_some()).map_err(anyhow::Error::msg)?;
-        anyhow::ensure!(self.source != MotionSource::Codec, "--motion codec: not available yet");
-        self.inputs = inputs;
+    /// The motion inputs (`--flow`, `--motion`) of `input`; the source follows `--motion`, else the file
+    /// given.
+    pub fn set_inputs(&mut self, input: &str, inputs: MotionInputs) -> anyhow::Result<()> {
+        let source = inputs.source(self.warp.is_some()).map_err(anyhow::Error::msg)?;
+        let not_codec = crate::video::without_codec_vectors(input);
+        if let (MotionSource::Codec, Some(what)) = (source, not_codec) {
+            anyhow::bail!("--motion codec: {input} is {what}, whose decoder has no motion vectors");
+        }
+        (self.source, self.inputs, self.codec_possible) = (source, inputs, not_codec.is_none());
         Ok(())
     }
 
@@ -76,13 +83,14 @@ impl MotionSources {
         self.inputs.flow.as_deref()
     }
 
-    /// The sources there is something for: the search always, the flow and the params when given.
+    /// The sources there is something for: the search always, the flow and the params when given, the
+    /// codec's vectors when the input's decoder has them.
     pub fn available(&self) -> Vec<MotionSource> {
         let has = |s: MotionSource| match s {
             MotionSource::Search => true,
             MotionSource::Flow => self.inputs.flow.is_some(),
             MotionSource::Params => self.warp.is_some(),
-            MotionSource::Codec => false,
+            MotionSource::Codec => self.codec_possible,
         };
         MotionSource::ALL.into_iter().filter(|&s| has(s)).collect()
     }
@@ -106,6 +114,7 @@ impl MotionSources {
     /// driving when it is the source).
     pub fn apply(&self, driver: &mut FrameDriver) -> anyhow::Result<()> {
         driver.set_warp(self.driving_warp().cloned());
+        driver.set_codec_drives(self.source == MotionSource::Codec);
         if let (None, Some(spec)) = (driver.flow(), &self.inputs.flow) {
             let (width, height) = (driver.info().width, driver.info().height);
             let file = FlowFile::open_for(spec, width, height)?;

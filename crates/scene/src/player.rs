@@ -25,6 +25,7 @@ use crate::video::{stream_meta, ChromaPlanes, FormatChange, StreamInfo};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
+use vidscope_core::codec_mv::CodecVectors;
 
 /// Frames the viewer keeps in flight on the GPU ahead of the one on screen.
 const FRAMES_IN_FLIGHT: usize = 2;
@@ -55,6 +56,10 @@ pub struct Player {
     pub mc_stats: Vec<BlockStat>,
     /// The refined vectors of the shown frame (`--subpel`, quarter pixels); empty without.
     pub qpel: Vec<QpelVector>,
+    /// The codec's motion vectors of the shown frame and its picture type, while `--codec-mvs` is on.
+    pub codec_mvs: Option<CodecVectors>,
+    /// Whether the decoder exports them (it costs decode time, so only while they are drawn).
+    codec_mvs_on: bool,
     /// The cost surface of `surface_block` in the shown frame ((2R + 1)² SADs, row-major over
     /// (dy + R, dx + R)); empty when no block is chosen.
     pub surface: Vec<u32>,
@@ -144,6 +149,8 @@ impl Player {
             motion: Vec::new(),
             mc_stats: Vec::new(),
             qpel: Vec::new(),
+            codec_mvs: None,
+            codec_mvs_on: false,
             surface: Vec::new(),
             surface_block: None,
             surface_range: 0,
@@ -357,6 +364,20 @@ impl Player {
         self.reselect()
     }
 
+    /// Turns the export of the codec's motion vectors on or off (the inputs are reopened at the current
+    /// frame when that changed).
+    pub fn set_codec_mvs(&mut self, on: bool) {
+        // Predicting from them needs them whether or not they are drawn.
+        let on = on || self.motion_sources.source() == MotionSource::Codec;
+        if on == self.codec_mvs_on {
+            return;
+        }
+        self.codec_mvs_on = on;
+        self.driver.set_codec_mvs(on);
+        self.codec_mvs = None;
+        self.recompute();
+    }
+
     /// Turns the backward search and forward–backward check (`--fb`) on or off (they run only with
     /// motion search); the current frame is recomputed when that changed.
     pub fn set_backward(&mut self, on: bool) -> Result<(), GpuError> {
@@ -437,15 +458,20 @@ impl Player {
     /// `--flow` and `--motion`: attaches the flow (compared with the search: the epe metric) and
     /// drives the prediction from the source they name.
     pub fn set_motion_inputs(&mut self, inputs: MotionInputs) -> anyhow::Result<()> {
-        self.motion_sources.set_inputs(inputs)?;
-        self.motion_sources.apply(&mut self.driver)?;
-        Ok(self.reselect()?)
+        self.motion_sources.set_inputs(&self.info.input, inputs)?;
+        self.apply_motion_source()
     }
 
     /// Drives the prediction from `source` (one of `motion_sources().available()`).
     pub fn set_motion_source(&mut self, source: MotionSource) -> anyhow::Result<()> {
         self.motion_sources.choose(source)?;
+        self.apply_motion_source()
+    }
+
+    /// Hands the driver what the source needs (the codec's vectors need the decoder's export on).
+    fn apply_motion_source(&mut self) -> anyhow::Result<()> {
         self.motion_sources.apply(&mut self.driver)?;
+        self.set_codec_mvs(self.codec_mvs_on);
         Ok(self.reselect()?)
     }
 
@@ -562,6 +588,7 @@ impl Player {
             }
             self.luma = frame.data;
             self.chroma = frame.chroma;
+            self.codec_mvs = frame.codec_mvs;
         }
     }
 

@@ -347,6 +347,8 @@ pub struct Settings {
     pub arrows: bool,
     /// Arrow length in multiples of the vector.
     pub arrow_scale: f32,
+    /// The codec's own motion vectors as arrows (`--codec-mvs`; the decoder exports them only then).
+    pub codec_mvs: bool,
     /// The flow view's scale: a vector this long (pixels) is fully saturated; `None` = the search
     /// range R. Fixed, never normalised per frame, so colours compare across frames.
     pub flow_scale: Option<f32>,
@@ -434,6 +436,7 @@ impl Default for Settings {
             subpel: Subpel::default(),
             arrows: false,
             arrow_scale: 4.0,
+            codec_mvs: false,
             flow_scale: None,
             min_gain: 0,
             focus_open: false,

@@ -23,6 +23,10 @@ pub enum VideoError {
     Pipe { path: String },
     #[error("{path}: no image file matches this sequence pattern (looked for {looked})")]
     NoImages { path: String, looked: String },
+    #[error(
+        "{path}: --codec-mvs needs a video that FFmpeg decodes, and this is {kind}, which has no codec motion vectors"
+    )]
+    NoCodecVectors { path: String, kind: &'static str },
 }
 
 /// Errors from recording an MP4 ([`super::Mp4Recorder`]). Each message is one line naming the output

@@ -39,6 +39,7 @@ use std::sync::Once;
 
 use ff::format::Pixel;
 use ffmpeg_next as ff;
+use vidscope_core::codec_mv::{CodecMotionVector, CodecVectors, PictureType};
 
 use super::{
     ChromaPlanes, ColourInfo, ColourMatrix, FieldOrder, FormatChange, FrameSource, LumaFrame, StreamChoice, StreamInfo,
@@ -262,6 +263,8 @@ pub struct FfmpegSource {
     /// Frames known dropped since the last frame came out (a rejected packet, a failed decode, a
     /// frame of another size): what counts as lost where timestamps cannot tell.
     dropped_since_last: u32,
+    /// Frames carry the codec's motion vectors (`--codec-mvs`).
+    codec_mvs: bool,
 }
 
 /// One frame's duration in time-base ticks, where the stream's nominal rate (`r_frame_rate`) and its
@@ -303,7 +306,9 @@ pub enum InputName {
 impl FfmpegSource {
     /// Opens `path` (read as `name` says) and its video stream `stream` (position among the video
     /// streams), or FFmpeg's best video stream when `None`.
-    pub fn open(path: &str, stream: Option<usize>, name: InputName) -> Result<Self, VideoError> {
+    /// With `codec_mvs` the decoder exports the codec's motion vectors (`export_side_data=mvs`, which
+    /// costs decode time) and each frame carries them ([`LumaFrame::codec_mvs`]).
+    pub fn open(path: &str, stream: Option<usize>, name: InputName, codec_mvs: bool) -> Result<Self, VideoError> {
         init_ffmpeg();
         let open_err = |reason: String| VideoError::Open { path: path.to_string(), reason };
         let not_video = |reason: String| VideoError::NotVideo { path: path.to_string(), reason };
@@ -333,8 +338,8 @@ impl FfmpegSource {
             .map_err(|e| open_err(format!("cannot set up the {codec} decoder: {e}")))?;
         // One thread: see the module documentation.
         context.set_threading(ff::threading::Config::count(1));
-        let decoder =
-            context.decoder().video().map_err(|e| open_err(format!("cannot open a decoder for codec {codec}: {e}")))?;
+        let decoder = open_decoder(context, codec_mvs)
+            .map_err(|e| open_err(format!("cannot open a decoder for codec {codec}: {e}")))?;
 
         let format = decoder.format();
         let (width, height) = (decoder.width(), decoder.height());
@@ -377,6 +382,7 @@ impl FfmpegSource {
             frame_step,
             last_timestamp: None,
             dropped_since_last: 0,
+            codec_mvs,
         };
         if let InputName::ImageSequence { frames } = name {
             // image2 gives no count, and reads past a gap in the numbering; the files on disk say.
@@ -595,6 +601,10 @@ impl FfmpegSource {
         let data = extract_luma(f.data(0), f.stride(0), w as usize, h as usize, layout.sample)
             .ok_or_else(|| self.corrupt("decoded luma plane is smaller than the frame".into()))?;
         let chroma = self.convert_chroma(layout)?;
+        let codec_mvs = match self.codec_mvs {
+            true => Some(self.codec_vectors()?),
+            false => None,
+        };
         Ok(LumaFrame {
             index: self.next_index,
             width: w,
@@ -604,7 +614,23 @@ impl FfmpegSource {
             decode_errors: 0,
             frames_lost_before: 0,
             format_change: None,
+            codec_mvs,
         })
+    }
+
+    /// The decoded frame's motion-vector side data (none on an intra frame: empty) and picture type.
+    fn codec_vectors(&self) -> Result<CodecVectors, VideoError> {
+        let vectors = match self.frame.side_data(ff::frame::side_data::Type::MotionVectors) {
+            Some(data) => CodecMotionVector::parse_side_data(data.data()).map_err(|e| self.corrupt(e))?,
+            None => Vec::new(),
+        };
+        let picture = match self.frame.kind() {
+            ff::picture::Type::I => PictureType::I,
+            ff::picture::Type::P => PictureType::P,
+            ff::picture::Type::B => PictureType::B,
+            _ => PictureType::Other,
+        };
+        Ok(CodecVectors { picture, vectors })
     }
 
     /// The chroma planes of the decoded frame, 8-bit, or `None` for gray formats.
@@ -641,6 +667,20 @@ impl FfmpegSource {
         };
         Ok(Some(ChromaPlanes { width: cw, height: ch, shift_x, shift_y, cb, cr }))
     }
+}
+
+/// Opens the decoder of `context`; with `codec_mvs` asking it to export its motion vectors as side
+/// data (`export_side_data=mvs`, the name FFmpeg 5.1 and 7.1 both take; `flags2=+export_mvs` is its
+/// older form).
+fn open_decoder(context: ff::codec::Context, codec_mvs: bool) -> Result<ff::decoder::Video, ff::Error> {
+    let decoder = context.decoder();
+    if !codec_mvs {
+        return decoder.video();
+    }
+    let codec = ff::decoder::find(decoder.id()).ok_or(ff::Error::DecoderNotFound)?;
+    let mut options = ff::Dictionary::new();
+    options.set("export_side_data", "mvs");
+    decoder.open_as_with(codec, options)?.video()
 }
 
 /// The video stream to read: the `asked`-th video stream, or FFmpeg's best one; with a description

@@ -86,6 +86,9 @@ pub struct OpenOptions {
     /// `--stream N`: the N-th video stream of the file (0-based, ffmpeg's `-map 0:v:N`); `None` =
     /// FFmpeg's best video stream.
     pub stream: Option<usize>,
+    /// `--codec-mvs`: export the codec's motion vectors onto each frame ([`LumaFrame::codec_mvs`]);
+    /// FFmpeg inputs only (it costs decode time, so only when asked).
+    pub codec_mvs: bool,
 }
 
 /// Opens `input` with default options (see [`open_with`]).
@@ -97,6 +100,9 @@ pub fn open(input: &str) -> Result<Box<dyn FrameSource>, VideoError> {
 /// `f%03d.png`, or (with the `ffmpeg` feature) anything FFmpeg opens. Pipes are refused (see
 /// [`input_kind`]).
 pub fn open_with(input: &str, opts: OpenOptions) -> Result<Box<dyn FrameSource>, VideoError> {
+    if let (true, Some(kind)) = (opts.codec_mvs, without_codec_vectors(input)) {
+        return Err(VideoError::NoCodecVectors { path: input.to_string(), kind });
+    }
     if let Some(spec) = input.strip_prefix("synthetic:") {
         let source = SyntheticSource::parse(spec)?;
         check_single_stream(input, opts)?;
@@ -133,6 +139,20 @@ fn check_single_stream(input: &str, opts: OpenOptions) -> Result<(), VideoError>
     }
 }
 
+/// What `input` is when it is a source FFmpeg does not decode, which has no codec motion vectors
+/// (`--codec-mvs` is refused for it); `None` for anything FFmpeg decodes.
+pub fn without_codec_vectors(input: &str) -> Option<&'static str> {
+    if input.starts_with("synthetic:") {
+        return Some("a synthetic source");
+    }
+    let extension = std::path::Path::new(input).extension()?.to_ascii_lowercase();
+    match extension.to_str()? {
+        "npy" | "npz" => Some("a NumPy frame stack"),
+        "y4m" => Some("a .y4m file (raw frames)"),
+        _ => None,
+    }
+}
+
 #[cfg(feature = "ffmpeg")]
 fn open_with_ffmpeg(
     input: &str,
@@ -144,7 +164,7 @@ fn open_with_ffmpeg(
         Some(frames) => InputName::ImageSequence { frames },
         None => InputName::File,
     };
-    Ok(Box::new(ffmpeg_source::FfmpegSource::open(input, opts.stream, name)?))
+    Ok(Box::new(ffmpeg_source::FfmpegSource::open(input, opts.stream, name, opts.codec_mvs)?))
 }
 
 #[cfg(not(feature = "ffmpeg"))]

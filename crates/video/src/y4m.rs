@@ -466,6 +466,7 @@ impl Y4mSource {
             decode_errors: 0,
             frames_lost_before: 0,
             format_change: None,
+            codec_mvs: None,
         };
         self.next_index += 1;
         frame

@@ -83,6 +83,9 @@ pub struct RunSettings {
     pub symbols: Option<String>,
     pub reference: Option<String>,
     pub ref_start: usize,
+    /// `--codec-mvs` (absent before it existed: false).
+    #[serde(default)]
+    pub codec_mvs: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]

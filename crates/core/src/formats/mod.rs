@@ -2,6 +2,7 @@
 //! statistics CSV, learner input files (warp parameters, trits), and output folders that appear only
 //! when complete and never replace a user's files.
 
+mod codec_mvs_csv;
 mod compare_export;
 mod export;
 mod flow_file;
@@ -18,6 +19,7 @@ mod warp_params;
 mod yuview_csv;
 mod yuview_export;
 
+pub use codec_mvs_csv::{codec_mvs_rows, CODEC_EPE_NPY, CODEC_MVS_CSV, CODEC_MVS_CSV_HEADER};
 pub use compare_export::{CompareExport, PSNR_CSV_HEADER};
 pub use export::{write_npy, write_png_gray, write_png_rgb};
 pub use flow_file::{FlowFile, FlowFileError};

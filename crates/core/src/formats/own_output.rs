@@ -24,6 +24,8 @@ pub const ANALYZE_FILES: &[&str] = &[
     "ab_sad.npy",
     "ab_sse.npy",
     "psnr.csv",
+    super::CODEC_MVS_CSV,
+    super::CODEC_EPE_NPY,
 ];
 
 /// The `--dump` folder of the input frames; the passes declare the others (`<t:06>.png` frames only).

@@ -4,6 +4,7 @@
 //! `compare` and `ssim` are the A/B comparison of two videos (signed difference, PSNR, SSIM as FFmpeg).
 
 mod block_stats;
+mod codec_epe;
 mod compare;
 pub mod dense_flow;
 mod diff;
@@ -18,6 +19,7 @@ pub mod symbols;
 mod warp;
 
 pub use block_stats::{block_stats, BlockStat};
+pub use codec_epe::{codec_epe, codec_translations, covering_vectors};
 pub use compare::{
     block_psnr, format_2dp, frame_error, psnr_from_mse, psnr_from_sse, signed_diff, FrameError, PEAK_SQUARED,
 };

@@ -34,7 +34,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Home", "first frame"),
     ("M", "cycle metric: SAD, SSE, mean, MC-SAD, MC-SSE, non-zero trits, rate, A/B PSNR (with --ref)"),
     ("S", "cycle motion search range 1…64"),
-    ("N", "next motion source driving the prediction: search, flow (--flow), params (--warp-params)"),
+    ("N", "next motion source driving the prediction: search, flow (--flow), codec (the decoder's vectors), params (--warp-params)"),
     ("V", "motion-vector arrows (coloured by MC-SAD; grouped when blocks are small; min gain slider)"),
     ("O", "type a file to open (focuses the path field; Enter opens)"),
     ("D", "file dialog to open a video"),

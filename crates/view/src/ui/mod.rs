@@ -12,5 +12,5 @@ pub mod worst_lists;
 pub use keys::{on_key, KEYS};
 pub use model::*;
 pub use vidscope_scene::colormap;
-pub use vidscope_scene::overlay::{draw_arrows, Arrow};
+pub use vidscope_scene::overlay::{draw_arrows, draw_codec_arrows, Arrow};
 pub use widgets::draw;

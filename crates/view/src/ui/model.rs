@@ -23,7 +23,7 @@ pub enum Action {
     Snapshot,
     /// Write the shown frame's block stats as CSV + NPY (analyze's formats).
     ExportStats,
-    /// Drive the prediction from the next motion source given (search, flow, params).
+    /// Drive the prediction from the next motion source given (search, flow, codec, params).
     NextMotionSource,
     ToggleFullscreen,
     ResetView,
@@ -116,6 +116,10 @@ pub struct Hud {
     pub prediction: Option<String>,
     /// How the arrows are drawn (one per block or per group, the gain filter), while they are on.
     pub arrows: Option<String>,
+    /// What the codec's vectors are (units, picture type, counts per set), while they are drawn.
+    pub codec_mvs: Option<String>,
+    /// Whether the input has codec vectors (FFmpeg decodes it): the panel's toggle is off otherwise.
+    pub codec_mvs_available: bool,
     pub recording: bool,
     /// The reference (B) line: its name, offset and how it differs from A (frame rate, pixel format).
     pub reference: Option<String>,

@@ -29,6 +29,9 @@ fn controls(ctx: &egui::Context, s: &mut Settings, hud: &Hud, path: &mut String,
     egui::Window::new("vidscope").default_pos([8.0, 8.0]).resizable(false).show(ctx, |ui| {
         view_controls(ui, s);
         analysis_controls(ui, s, actions);
+        ui.add_enabled(hud.codec_mvs_available, egui::Checkbox::new(&mut s.codec_mvs, "codec vectors"))
+            .on_hover_text("the codec's own motion vectors (FFmpeg export_mvs): pf orange, bf green, bb magenta")
+            .on_disabled_hover_text("needs a video FFmpeg decodes (not .y4m, .npy or synthetic)");
         heatmap_controls(ui, s);
         if s.mode.is_heatmap() {
             legend(ui, s, hud);
@@ -356,8 +359,8 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
             if let Some(p) = &hud.prediction {
                 ui.monospace(p);
             }
-            if let Some(a) = &hud.arrows {
-                ui.monospace(a);
+            for line in [&hud.arrows, &hud.codec_mvs].into_iter().flatten() {
+                ui.monospace(line);
             }
             ui.monospace(format!("{}  present {}", hud.device, hud.present_mode));
             if let Some(b) = &hud.behind {

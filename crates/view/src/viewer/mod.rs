@@ -23,6 +23,7 @@ use player::{listed, Player};
 use recording::Recording;
 use scene::View;
 use vidscope_core::safe_fs::ReadPaths;
+use vidscope_scene::codec_arrows::{codec_arrows, codec_arrows_line};
 
 /// Capture purposes, in the low bits of a capture's tag (the frame index sits above bit 8).
 const CAPTURE_RECORD: u64 = 1;
@@ -92,6 +93,8 @@ pub struct ViewerOptions {
     pub amplify: u32,
     /// The wipe at start: its divider as a fraction of the window width.
     pub wipe: Option<f32>,
+    /// `--codec-mvs`: start with the codec's motion vectors drawn (the decoder exports them only then).
+    pub codec_mvs: bool,
 }
 
 /// Every file the viewer reads, which none of its outputs may be.
@@ -114,7 +117,8 @@ fn read_paths(
 /// Runs the viewer until the window closes. Fails (after closing) if the validation layer reported anything.
 pub fn run(options: ViewerOptions) -> anyhow::Result<()> {
     // Open the inputs first, so a bad file is a one-line CLI error before any window appears.
-    let info = probe_inputs(&options.input, options.stream, options.reference.as_ref())?;
+    let open = crate::video::OpenOptions { stream: options.stream, codec_mvs: options.codec_mvs };
+    let info = probe_inputs(&options.input, open, options.reference.as_ref())?;
     let info_size = (info.width, info.height);
     if let Some((path, _)) = &options.screenshot {
         let reads =
@@ -255,6 +259,7 @@ impl App {
             playing: !o.paused,
             show_ui: !o.hide_ui,
             arrows: o.arrows,
+            codec_mvs: o.codec_mvs,
             min_gain: o.min_gain,
             block: o.block,
             range: o.range,
@@ -643,6 +648,9 @@ impl Running {
             (MotionSource::Flow, _, Some(flow)) => {
                 format!("prediction: dense flow {flow} (1/16 px; arrows and flow view: block medians)")
             }
+            (MotionSource::Codec, _, _) => {
+                "prediction: codec motion vectors (the past-direction one covering each block's centre, px)".into()
+            }
             _ => format!(
                 "prediction: motion search ±{}{}",
                 self.settings.range,
@@ -865,6 +873,8 @@ impl Running {
         self.player.set_backward(self.settings.needs_backward())?;
         self.player.set_subpel(self.settings.subpel)?;
         self.player.set_surface_block(self.surface_block())?;
+        // The decoder exports the codec's vectors only while they are drawn (it costs decode time).
+        self.player.set_codec_mvs(self.settings.codec_mvs && self.codec_mvs_available());
         let presenter = &self.presenter;
         // Waiting for a screenshot the player does not loop, so it can tell when the frame is past the end.
         let looping = self.settings.looping && wanted.is_none();
@@ -966,6 +976,9 @@ impl Running {
             message: self.message.as_ref().map(|(m, _)| m.clone()),
             prediction: self.settings.needs_motion().then(|| self.prediction_line()),
             arrows: self.settings.arrows.then(|| self.arrows_line()),
+            codec_mvs: (self.settings.codec_mvs && self.codec_mvs_available())
+                .then(|| codec_arrows_line(&self.settings, self.player.codec_mvs.as_ref())),
+            codec_mvs_available: self.codec_mvs_available(),
             recording: self.captures.recording.is_some(),
             reference: self.player.reference.as_ref().map(|(r, b)| {
                 let mut line =
@@ -1009,6 +1022,11 @@ impl Running {
         format!("arrows: {per}{gain}; {units}, drawn ×{}", self.settings.arrow_scale)
     }
 
+    /// Whether the open input has codec motion vectors to draw (FFmpeg decodes it).
+    fn codec_mvs_available(&self) -> bool {
+        crate::video::without_codec_vectors(&self.player.info.input).is_none()
+    }
+
     /// The shown frame's per-block values of the heatmap's metric, for the worst-blocks list.
     fn shown_blocks(&self) -> ui::worst_lists::ShownBlocks {
         let metric = self.settings.metric;
@@ -1024,7 +1042,9 @@ impl Running {
     /// Runs egui (panels, arrows, plots, the file dialog, the recording indicator) and tessellates
     /// its output; returns it with the actions the panels asked for.
     fn run_egui(&mut self, hud: &Hud) -> (EguiFrame, Vec<Action>) {
-        let arrows = scene::arrows(&self.settings, &self.player, &self.view, self.egui_ctx.pixels_per_point());
+        let ppp = self.egui_ctx.pixels_per_point();
+        let arrows = scene::arrows(&self.settings, &self.player, &self.view, ppp);
+        let codec_arrows = codec_arrows(&self.settings, self.player.codec_mvs.as_ref(), &self.view, ppp);
         let rec = self.captures.recording.as_ref().map(|r| (r.elapsed_secs(), r.frames));
         let mut overlay_shapes = Vec::new();
         let raw_input = self.egui_state.take_egui_input(&self.window);
@@ -1041,6 +1061,7 @@ impl Running {
         let mut actions = Vec::new();
         let output = self.egui_ctx.run_ui(raw_input, |ui| {
             ui::draw_arrows(ui.ctx(), &arrows, settings.colormap);
+            ui::draw_codec_arrows(ui.ctx(), &codec_arrows);
             actions = ui::draw(ui, settings, hud, path_field);
             if let Some(blocks) = &shown_blocks {
                 // Drawn first, so the lists sit under the plots, at the window's bottom.
