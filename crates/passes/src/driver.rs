@@ -14,9 +14,8 @@ use super::staging::{staging_ring, StagingBuffer};
 use crate::formats::{FlowFile, WarpParamsFile};
 use crate::gpu::GpuContext;
 use crate::reference::codec_translations;
-use crate::reference::dense_flow::block_medians;
 use crate::reference::{BlockGrid, BlockSize};
-use crate::video::{self, DecodeThread, FrameSource, StagedDecodeThread, StreamInfo, VideoError};
+use crate::video::{self, DecodeThread, FlowReader, FrameSource, StagedDecodeThread, StreamInfo, VideoError};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -128,10 +127,10 @@ impl DriveOptions {
 
 /// `--flow`: the file, and whether its flow drives the prediction (else it is only compared).
 pub struct FlowSource {
-    pub file: FlowFile,
+    /// The file's pairs, read one ahead on a thread (with block medians for the viewer's arrows and
+    /// flow view when it was spawned with a grid).
+    pub reader: FlowReader,
     pub drives: bool,
-    /// Compute each field's block medians for the results (the viewer's arrows and flow view).
-    pub medians: bool,
     /// Frames past the file's last pair go without a flow (the search predicts them) instead of
     /// failing: the viewer's way, where a flow often covers a part of the video.
     pub partial: bool,
@@ -284,11 +283,11 @@ impl FrameDriver {
     pub fn set_flow(&mut self, flow: Option<FlowSource>) -> anyhow::Result<()> {
         if let Some(f) = flow.as_ref().filter(|f| !f.partial) {
             let frames = expected_frames(&self.infos[0], self.max_frames);
-            if let Some(needed) = frames.map(|n| n.saturating_sub(1)).filter(|&n| n > f.file.pairs()) {
+            if let Some(needed) = frames.map(|n| n.saturating_sub(1)).filter(|&n| n > f.reader.pairs()) {
                 anyhow::bail!(
                     "--flow {}: holds {} pairs, the input has {needed} (one per frame after the first)",
-                    f.file.name(),
-                    f.file.pairs()
+                    f.reader.name(),
+                    f.reader.pairs()
                 );
             }
         }
@@ -302,8 +301,8 @@ impl FrameDriver {
         let flow = match &motion.flow {
             Some(spec) => {
                 let (width, height) = (self.infos[0].width, self.infos[0].height);
-                let file = FlowFile::open_for(spec, width, height)?;
-                Some(FlowSource { file, drives: source == MotionSource::Flow, medians: false, partial: false })
+                let reader = FlowReader::spawn(FlowFile::open_for(spec, width, height)?, None);
+                Some(FlowSource { reader, drives: source == MotionSource::Flow, partial: false })
             }
             None => None,
         };
@@ -420,11 +419,11 @@ impl FrameDriver {
                 }
                 _ => None,
             };
-            let flow = match (&self.flow, index.checked_sub(1)) {
-                (Some(f), Some(pair)) if index > self.submit_from && !(f.partial && pair as u64 >= f.file.pairs()) => {
-                    let field = f.file.read_pair(pair as u64)?;
-                    let grid = self.pipeline.grid();
-                    let medians = if f.medians { block_medians(&field, &grid) } else { Vec::new() };
+            let flow = match (&mut self.flow, index.checked_sub(1)) {
+                (Some(f), Some(pair))
+                    if index > self.submit_from && !(f.partial && pair as u64 >= f.reader.pairs()) =>
+                {
+                    let (field, medians) = f.reader.pair(pair as u64)?;
                     Some(FlowInput { field, drives: f.drives, medians })
                 }
                 _ => None,

@@ -7,6 +7,7 @@ use crate::formats::{FlowFile, WarpParamsFile};
 use crate::gpu::{BufferKind, GpuBuffer, GpuContext, GpuError};
 use crate::passes::{FlowSource, FrameDriver, MotionInputs, MotionSource};
 use crate::reference::BlockGrid;
+use crate::video::FlowReader;
 use std::sync::Arc;
 
 pub struct MotionSources {
@@ -117,8 +118,8 @@ impl MotionSources {
         driver.set_codec_drives(self.source == MotionSource::Codec);
         if let (None, Some(spec)) = (driver.flow(), &self.inputs.flow) {
             let (width, height) = (driver.info().width, driver.info().height);
-            let file = FlowFile::open_for(spec, width, height)?;
-            driver.set_flow(Some(FlowSource { file, drives: false, medians: true, partial: true }))?;
+            let reader = FlowReader::spawn(FlowFile::open_for(spec, width, height)?, Some(driver.pipeline().grid()));
+            driver.set_flow(Some(FlowSource { reader, drives: false, partial: true }))?;
         }
         if let Some(flow) = driver.flow_mut() {
             flow.drives = self.source == MotionSource::Flow;

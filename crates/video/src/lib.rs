@@ -10,6 +10,7 @@ mod encode;
 mod error;
 #[cfg(feature = "ffmpeg")]
 mod ffmpeg_source;
+mod flow_reader;
 mod frame_rate;
 mod image_sequence;
 mod input_alias;
@@ -28,6 +29,7 @@ pub use encode::{Container, Mp4Recorder, RecorderOptions, RecordingSummary, X264
 pub use error::{EncodeError, VideoError};
 #[cfg(feature = "ffmpeg")]
 pub use ffmpeg_source::MAX_FRAMES_OF_ANOTHER_SIZE;
+pub use flow_reader::{FlowPair, FlowReader};
 pub use frame::{
     reduce_plane, reduce_sample, ChromaPlanes, ColourInfo, ColourMatrix, LumaFrame, RgbaFrame, StreamInfo,
 };

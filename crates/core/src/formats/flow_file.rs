@@ -108,8 +108,7 @@ impl FlowFile {
                     .map_err(|e| fail(format!("{}: {e} (truncated?)", path.display())))?;
             }
         }
-        let uv: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-        FlowField::quantize(self.width, self.height, &uv).map_err(|e| fail(format!("pair {p}: {e}")))
+        FlowField::quantize_le_bytes(self.width, self.height, &bytes).map_err(|e| fail(format!("pair {p}: {e}")))
     }
 }
 
