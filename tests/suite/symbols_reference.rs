@@ -124,7 +124,9 @@ fn decoder_rejects_malformed_records() {
     let word = symbols::HEADER_WORDS as usize + 2; // plane 2, pixels 0..16
     assert!(broken(&|r| r[word] = (r[word] & !(0b11 << 6)) | (0b10 << 6))
         .contains("invalid trit code 0b10 at plane 2, pixel 3"));
-    assert!(broken(&|r| r[1] = 4).contains("unknown mode 4"));
+    assert!(broken(&|r| r[1] = 5).contains("unknown mode 5"));
+    // Mode 4 (dense flow) has no parameters.
+    assert!(broken(&|r| r[1] = 4).contains("mode 4 does not match its parameter words"));
     assert!(broken(&|r| r[4] = 1).contains("does not match its parameter words"));
     assert!(broken(&|r| r[6] += 1).contains("non-zero trits"));
     assert!(broken(&|r| r[7] = 9).contains("reserved header word is 9"));
@@ -152,7 +154,7 @@ fn glsl_include_constants_equal_the_rust_constants() {
     let rust: std::collections::BTreeMap<String, u32> =
         GLSL_CONSTANTS.iter().map(|&(n, v)| (n.to_string(), v)).collect();
     assert_eq!(glsl, rust, "shaders/symbols.glsl and reference::symbols::GLSL_CONSTANTS differ");
-    assert_eq!(rust.len(), 17);
+    assert_eq!(rust.len(), 18);
 }
 
 #[test]
