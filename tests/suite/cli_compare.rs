@@ -7,6 +7,7 @@
 #![cfg(feature = "ffmpeg")]
 
 use crate::common::ffmpeg_cli;
+use crate::common::read_png_gray;
 use crate::common::yuview_parse;
 
 use ffmpeg_cli::{decode, ffmpeg, grainextract_luma, stats_lines};
@@ -34,15 +35,6 @@ fn read_npy_u32(path: &Path) -> (Vec<u64>, Vec<u32>) {
     let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
     let shape = npy.shape().to_vec();
     (shape, npy.into_vec::<u32>().unwrap())
-}
-
-fn read_png_gray(path: &Path) -> Vec<u8> {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    buf.truncate(info.buffer_size());
-    buf
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! `--motion search` keeps the search's prediction while the EPE is still written, and bad flows get
 //! one line naming the file.
 
-use crate::common::vidscope;
+use crate::common::{read_png_gray, symbol_modes, vidscope};
 use crate::flow_parity::swirl;
 use crate::flow_view::{quadrant_clip, quadrants, H, W};
 use npyz::WriterBuilder;
@@ -50,15 +50,6 @@ fn read_npy<T: npyz::Deserialize>(path: PathBuf) -> Vec<T> {
     npyz::NpyFile::new(std::fs::File::open(&path).unwrap()).unwrap().into_vec().unwrap()
 }
 
-fn read_png_gray(path: PathBuf) -> Vec<u8> {
-    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    buf.truncate(info.buffer_size());
-    buf
-}
-
 #[test]
 fn analyze_with_a_dense_flow_predicts_from_it_and_writes_its_epe() {
     let dir = tempfile::tempdir().unwrap();
@@ -73,13 +64,7 @@ fn analyze_with_a_dense_flow_predicts_from_it_and_writes_its_epe() {
     // The symbol stream's headers say mode 4 (dense flow), and no side information is counted.
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
-    let record_words = manifest["symbols"]["record_words"].as_u64().unwrap() as usize;
-    let words: Vec<u32> = std::fs::read(out.join("symbols.bin"))
-        .unwrap()
-        .chunks_exact(4)
-        .map(|w| u32::from_le_bytes(w.try_into().unwrap()))
-        .collect();
-    assert!(words.chunks_exact(record_words).all(|r| r[1] == 4), "every header mode 4");
+    assert!(symbol_modes(&out).iter().all(|&m| m == 4), "every header mode 4");
     let frames_csv = std::fs::read_to_string(out.join("frames.csv")).unwrap();
     let mv_bits: Vec<&str> = frames_csv.lines().skip(1).map(|l| l.split(',').nth(6).unwrap()).collect();
     assert!(mv_bits.len() == PAIRS && mv_bits.iter().all(|b| b.parse::<f64>().unwrap() == 0.0), "{frames_csv}");
@@ -90,7 +75,7 @@ fn analyze_with_a_dense_flow_predicts_from_it_and_writes_its_epe() {
     assert_eq!(epe.len(), PAIRS * grid.len());
     for (p, field) in fields.iter().enumerate() {
         let field = FlowField::quantize(W, H, field).unwrap();
-        let pred = read_png_gray(out.join("predicted").join(format!("{:06}.png", p + 1)));
+        let pred = read_png_gray(&out.join("predicted").join(format!("{:06}.png", p + 1)));
         assert_eq!(pred, flow_predict(&quadrants(p), &field), "pair {p}: the flow's prediction");
         let vectors: Vec<MotionVector> = motion[p * grid.len() * 2..(p + 1) * grid.len() * 2]
             .chunks_exact(2)

@@ -18,15 +18,18 @@ pub struct Arrow {
 pub fn draw_arrows(ctx: &egui::Context, arrows: &[Arrow], map: Colormap) {
     let painter = ctx.layer_painter(egui::LayerId::background());
     for a in arrows {
-        let [r, g, b] = colormap::sample(map, a.t);
-        let colour = egui::Color32::from_rgb(r, g, b);
-        let from = egui::pos2(a.from.0, a.from.1);
-        let vec = egui::vec2(a.to.0 - a.from.0, a.to.1 - a.from.1);
-        if vec.length() < 0.5 {
-            painter.circle_filled(from, 1.5, colour);
-        } else {
-            painter.arrow(from, vec, egui::Stroke::new(1.5, colour));
-        }
+        paint_arrow(&painter, a.from, a.to, colormap::sample(map, a.t), 1.5);
+    }
+}
+
+/// One arrow from `from` to `to` (points), a dot where it is shorter than half a point.
+fn paint_arrow(painter: &egui::Painter, from: (f32, f32), to: (f32, f32), [r, g, b]: [u8; 3], width: f32) {
+    let colour = egui::Color32::from_rgb(r, g, b);
+    let (from, vec) = (egui::pos2(from.0, from.1), egui::vec2(to.0 - from.0, to.1 - from.1));
+    if vec.length() < 0.5 {
+        painter.circle_filled(from, width, colour);
+    } else {
+        painter.arrow(from, vec, egui::Stroke::new(width, colour));
     }
 }
 
@@ -34,14 +37,6 @@ pub fn draw_arrows(ctx: &egui::Context, arrows: &[Arrow], map: Colormap) {
 pub fn draw_codec_arrows(ctx: &egui::Context, arrows: &[CodecArrow]) {
     let painter = ctx.layer_painter(egui::LayerId::background());
     for a in arrows {
-        let [r, g, b] = kind_colour(a.kind);
-        let colour = egui::Color32::from_rgb(r, g, b);
-        let from = egui::pos2(a.from.0, a.from.1);
-        let vec = egui::vec2(a.to.0 - a.from.0, a.to.1 - a.from.1);
-        if vec.length() < 0.5 {
-            painter.circle_filled(from, 1.0, colour);
-        } else {
-            painter.arrow(from, vec, egui::Stroke::new(1.0, colour));
-        }
+        paint_arrow(&painter, a.from, a.to, kind_colour(a.kind), 1.0);
     }
 }

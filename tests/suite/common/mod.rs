@@ -76,3 +76,24 @@ pub fn vidscope_cmd() -> Command {
 pub fn vidscope(args: &[&str]) -> Output {
     vidscope_cmd().args(args).output().expect("run vidscope")
 }
+
+/// An 8-bit gray PNG's pixels (analyze's dumps).
+pub fn read_png_gray(path: &std::path::Path) -> Vec<u8> {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    buf
+}
+
+/// The mode word of every block header in an analyze folder's `symbols.bin` (its layout from the
+/// manifest's `symbols.record_words`).
+pub fn symbol_modes(out: &std::path::Path) -> Vec<u32> {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let record_words = manifest["symbols"]["record_words"].as_u64().unwrap() as usize;
+    let bytes = std::fs::read(out.join("symbols.bin")).unwrap();
+    let words: Vec<u32> = bytes.chunks_exact(4).map(|w| u32::from_le_bytes(w.try_into().unwrap())).collect();
+    words.chunks_exact(record_words).map(|r| r[1]).collect()
+}
