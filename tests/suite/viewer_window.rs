@@ -1695,3 +1695,36 @@ fn a_driving_dense_flow_is_drawn_as_its_block_medians_on_the_wheel() {
     }
     assert!(colours.len() >= 20, "a swirl shows many colours: {}", colours.len());
 }
+
+#[test]
+fn n_switches_the_prediction_from_the_flow_to_the_search() {
+    // --flow drives the prediction (mode 5 shows it); N hands it to the search, on the next frame shown.
+    use crate::flow_parity::swirl;
+    use npyz::WriterBuilder;
+    use vidscope::reference::dense_flow::{flow_predict, FlowField};
+    use vidscope::reference::{motion_predict, motion_search, BlockGrid};
+    let dir = tempfile::tempdir().unwrap();
+    let clip = clip(dir.path(), "moving.y4m", half_moving);
+    let fields: Vec<Vec<f32>> = (0..7).map(|p| swirl(W, H, 80 + p)).collect();
+    let path = dir.path().join("flow.npy");
+    let mut out = npyz::WriteOptions::<f32>::new()
+        .default_dtype()
+        .shape(&[7, u64::from(H), u64::from(W), 2])
+        .writer(std::io::BufWriter::new(std::fs::File::create(&path).unwrap()))
+        .begin_nd()
+        .unwrap();
+    fields.iter().for_each(|f| out.extend(f.iter().copied()).unwrap());
+    out.finish().unwrap();
+    let extra = ["--flow", path.to_str().unwrap(), "--mode", "predicted", "--range", "4"];
+    let shot = |keys: &[&str]| {
+        let steps: Vec<[&str; 3]> = keys.iter().map(|k| ["key", "--clearmodifiers", k]).collect();
+        let steps: Vec<&[&str]> = steps.iter().map(|s| &s[..]).collect();
+        screenshot_after_steps_in(None, clip.to_str().unwrap(), &extra, 2, 3, &steps)
+    };
+    let by_flow = flow_predict(&half_moving(2), &FlowField::quantize(W, H, &fields[2]).unwrap());
+    assert_gray(&shot(&["Right"]), &by_flow, 0..W, "the flow's prediction of frame 3");
+    let grid = BlockGrid::new(W, H, 16);
+    let by_search = motion_predict(&half_moving(2), &grid, &motion_search(&half_moving(3), &half_moving(2), &grid, 4));
+    assert_ne!(by_flow, by_search, "the two sources must predict differently for this test to mean anything");
+    assert_gray(&shot(&["n", "Right"]), &by_search, 0..W, "the search's prediction of frame 3 after N");
+}
