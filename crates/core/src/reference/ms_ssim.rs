@@ -113,7 +113,7 @@ impl Plane {
                         }
                     }
                 }
-                v.push(sum / 4.0);
+                v.push(sum * 0.25);
             }
         }
         Plane { w, h, v }
