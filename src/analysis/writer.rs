@@ -29,8 +29,8 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use vidscope_core::formats::{
-    write_png_gray, write_png_rgb, CompareExport, FileEntry, FrameStatistics, NpyStream, PairRows, PairTotals,
-    SymbolsFile, YuviewFile, CSV_HEADER, FRAMES_CSV_HEADER,
+    write_png_gray, write_png_rgb, AbMetrics, CompareExport, FileEntry, FrameStatistics, NpyStream, PairRows,
+    PairTotals, SymbolsFile, YuviewFile, CSV_HEADER, FRAMES_CSV_HEADER,
 };
 use vidscope_core::safe_fs::StagedFile;
 
@@ -280,9 +280,9 @@ struct Prepared {
     totals: Option<PairTotals>,
     /// The learner stream's bytes, when `--symbols` replaced the GPU's.
     learner_bytes: Option<Vec<u8>>,
-    /// With `--ref`: the A/B block stats and the frame's SSIM.
+    /// With `--ref`: the A/B block stats and the frame's other A/B metrics.
     ab: Option<Vec<BlockStat>>,
-    ssim: Option<f64>,
+    metrics: AbMetrics,
     text: Option<TextJob>,
 }
 
@@ -356,11 +356,11 @@ impl WriterState {
 
     /// Writes a prepared frame (in frame order).
     fn commit(&mut self, p: Prepared) -> anyhow::Result<()> {
-        let Prepared { results: out, rows, totals, learner_bytes, ab, ssim, text } = p;
+        let Prepared { results: out, rows, totals, learner_bytes, ab, metrics, text } = p;
         let t = out.index;
         let config = &self.shared.config;
         if let (Some(export), Some(ab)) = (self.compare.as_mut(), &ab) {
-            export.add(t, ab, ssim, &config.grid)?;
+            export.add(t, ab, &metrics, &config.grid)?;
         }
         self.arrays.mean.extend_bytes(&rows.mean)?;
         if let Some(totals) = totals {
@@ -442,18 +442,15 @@ impl Shared {
         let grid = self.config.grid;
         let n = grid.len();
         let stats = out.buffer_bytes(out::STATS).context("block stats pass did not run")?;
-        let (ab, ssim) = match self.config.compare {
-            true => {
-                let ab = out.ab_stats().context("compare passes did not run")?;
-                (Some(ab), out.buffer_bytes(out::SSIM).and_then(|bytes| parallel_ssim(bytes, grid.width, grid.height)))
-            }
-            false => (None, None),
+        let (ab, metrics) = match self.config.compare {
+            true => (Some(out.ab_stats().context("compare passes did not run")?), ab_metrics(&out)),
+            false => (None, AbMetrics::default()),
         };
         let want_text = self.config.block_csv || self.config.yuview;
         let Some(pair) = (t as u64).checked_sub(1) else {
             let rows = gather_rows(&self.counts, &self.rects, stats, None)?;
             let text = want_text.then(|| TextJob { t, pair: None, ab: ab.clone() });
-            return Ok(Prepared { results: out, rows, totals: None, learner_bytes: None, ab, ssim, text });
+            return Ok(Prepared { results: out, rows, totals: None, learner_bytes: None, ab, metrics, text });
         };
         let vectors = out.buffer_bytes(out::VECTORS).context("motion pass did not run")?;
         let mc = out.buffer_bytes(out::MC_STATS).context("residual pass did not run")?;
@@ -514,7 +511,7 @@ impl Shared {
             }
             false => None,
         };
-        Ok(Prepared { results: out, rows, totals: Some(totals), learner_bytes, ab, ssim, text })
+        Ok(Prepared { results: out, rows, totals: Some(totals), learner_bytes, ab, metrics, text })
     }
 }
 
@@ -732,6 +729,21 @@ fn gather_rows(counts: &[u32], rects: &[BlockRect], stats: &[u8], pair: Option<&
         rows.append(part);
     }
     Ok(rows)
+}
+
+/// The frame's A/B metrics beyond the block stats, from the compare passes' buffers: SSIM, the
+/// chroma SSE (and whether both frames had chroma of different sizes), MS-SSIM.
+fn ab_metrics(out: &FrameResults) -> AbMetrics {
+    let grid = out.grid();
+    let chroma = out.chroma_sse();
+    let sizes: Vec<Option<(u32, u32)>> =
+        (0..2).map(|i| out.frame(i).and_then(|f| f.chroma.as_ref()).map(|c| (c.width, c.height))).collect();
+    AbMetrics {
+        ssim: out.buffer_bytes(out::SSIM).and_then(|bytes| parallel_ssim(bytes, grid.width, grid.height)),
+        chroma,
+        ms_ssim: out.ms_ssim_partials().map(|p| p.ms_ssim()),
+        chroma_mismatch: chroma.is_none() && matches!((sizes[0], sizes[1]), (Some(a), Some(b)) if a != b),
+    }
 }
 
 /// The frame's SSIM from the ssim pass's cell sums: `SsimPass::decode(..).ssim()`, with the cells

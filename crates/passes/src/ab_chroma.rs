@@ -7,7 +7,7 @@ use super::pass::{FrameSettings, Group, Output, Pass, PassDesc, PassIo, Res};
 use super::spirv;
 use crate::gpu::{vk, Binding, ComputePipeline, GpuContext, GpuError, LumaImage, Recorder};
 use crate::outputs as out;
-use crate::reference::{BlockGrid, CHROMA_TILE};
+use crate::reference::{BlockGrid, ChromaSse, CHROMA_TILE};
 use std::sync::Arc;
 
 /// The header's bytes: (valid, chroma width, chroma height, tiles per row).
@@ -32,15 +32,6 @@ pub const AB_CHROMA: PassDesc = PassDesc {
 
 pub struct AbChromaPass {
     pipeline: ComputePipeline,
-}
-
-/// The frame's chroma SSE of A against B, decoded from the pass's buffer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChromaSse {
-    pub width: u32,
-    pub height: u32,
-    pub cb: u64,
-    pub cr: u64,
 }
 
 impl AbChromaPass {

@@ -5,13 +5,13 @@
 //! copied them into: [`ResultBytes`] lends that buffer to the results, and it goes back to the
 //! pipeline's pool when the results are dropped (on any thread), ready for a later frame.
 
-use super::ab_chroma::{AbChromaPass, ChromaSse};
+use super::ab_chroma::AbChromaPass;
 use super::ms_ssim::MsSsimPass;
 use super::pass::FrameSettings;
 use super::{BlockStatsPass, MotionSearchPass, SsimPass};
 use crate::gpu::GpuBuffer;
 use crate::outputs as out;
-use crate::reference::{BlockGrid, BlockStat, MotionVector, MsSsimPartials, SsimCells, SymbolLayout};
+use crate::reference::{BlockGrid, BlockStat, ChromaSse, MotionVector, MsSsimPartials, SsimCells, SymbolLayout};
 use crate::video::LumaFrame;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

@@ -17,7 +17,7 @@ mod warp_params;
 mod yuview_csv;
 mod yuview_export;
 
-pub use compare_export::{CompareExport, PSNR_CSV_HEADER};
+pub use compare_export::{AbMetrics, CompareExport, PSNR_CSV_HEADER};
 pub use export::{write_npy, write_png_gray, write_png_rgb};
 pub use frame_export::{export_frame_stats, FrameStats};
 pub use manifest::{

@@ -106,6 +106,16 @@ pub fn tile_sse(a: &[u8], b: &[u8], width: u32, height: u32) -> Vec<u32> {
     tiles
 }
 
+/// A frame's exact chroma SSE of A against B (the ab_chroma pass's tiles added), with the chroma
+/// planes' size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChromaSse {
+    pub width: u32,
+    pub height: u32,
+    pub cb: u64,
+    pub cr: u64,
+}
+
 /// The chroma PSNRs of a frame and the weighted YUV PSNRs papers report (docs/ARCHITECTURE.md,
 /// "Chroma PSNR and MS-SSIM"). Each plane's MSE is over the plane at its own size, as FFmpeg's
 /// `psnr` filter; a PSNR is +∞ when its plane is identical, and a weighted average with an infinite
@@ -123,10 +133,10 @@ pub struct YuvError {
 }
 
 impl YuvError {
-    /// From the luma PSNR and the Cb and Cr SSE of `width × height` chroma planes.
-    pub fn new(psnr_y: f64, sse_u: u64, sse_v: u64, width: u32, height: u32) -> Self {
-        let u = FrameError::from_sse(sse_u, width, height);
-        let v = FrameError::from_sse(sse_v, width, height);
+    /// From the luma PSNR and the chroma planes' SSE.
+    pub fn new(psnr_y: f64, sse: ChromaSse) -> Self {
+        let u = FrameError::from_sse(sse.cb, sse.width, sse.height);
+        let v = FrameError::from_sse(sse.cr, sse.width, sse.height);
         YuvError {
             mse_u: u.mse,
             mse_v: v.mse,
@@ -223,14 +233,16 @@ mod tests {
 
     #[test]
     fn yuv_psnr_weights_planes_and_is_infinite_when_a_plane_is_identical() {
-        let e = YuvError::new(40.0, 4 * 65025, 65025, 2, 2);
+        let e = YuvError::new(40.0, ChromaSse { width: 2, height: 2, cb: 4 * 65025, cr: 65025 });
         assert_eq!((e.mse_u, e.mse_v), (65025.0, 65025.0 / 4.0));
         assert_eq!(e.psnr_u, 0.0);
         assert!((e.psnr_v - 10.0 * 4f64.log10()).abs() < 1e-12);
         assert!((e.psnr_yuv_611 - (240.0 + e.psnr_v) / 8.0).abs() < 1e-12);
         assert!((e.psnr_yuv_411 - (160.0 + e.psnr_v) / 6.0).abs() < 1e-12);
-        let same = YuvError::new(30.0, 0, 9, 4, 4);
+        let same = YuvError::new(30.0, ChromaSse { width: 4, height: 4, cb: 0, cr: 9 });
         assert!(same.psnr_u.is_infinite() && same.psnr_yuv_611.is_infinite() && same.psnr_yuv_411.is_infinite());
-        assert!(YuvError::new(f64::INFINITY, 1, 1, 4, 4).psnr_yuv_411.is_infinite());
+        assert!(YuvError::new(f64::INFINITY, ChromaSse { width: 4, height: 4, cb: 1, cr: 1 })
+            .psnr_yuv_411
+            .is_infinite());
     }
 }

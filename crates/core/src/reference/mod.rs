@@ -19,8 +19,8 @@ mod warp;
 
 pub use block_stats::{block_stats, BlockStat};
 pub use compare::{
-    block_psnr, format_2dp, frame_error, psnr_from_mse, psnr_from_sse, signed_diff, tile_sse, FrameError, YuvError,
-    CHROMA_TILE, PEAK_SQUARED,
+    block_psnr, format_2dp, frame_error, psnr_from_mse, psnr_from_sse, signed_diff, tile_sse, ChromaSse, FrameError,
+    YuvError, CHROMA_TILE, PEAK_SQUARED,
 };
 pub use diff::diff;
 pub use grid::{BlockGrid, BlockRect, BLOCK_SIZES};
