@@ -72,7 +72,7 @@ impl AbChromaPass {
         Some(ChromaSse { width, height, cb, cr })
     }
 
-    fn planes<'a>(io: &'a dyn PassIo, input: usize) -> Option<(&'a LumaImage, &'a LumaImage)> {
+    fn planes(io: &dyn PassIo, input: usize) -> Option<(&LumaImage, &LumaImage)> {
         Some((io.image(Res::CurCb(input)).ok()?, io.image(Res::CurCr(input)).ok()?))
     }
 }
