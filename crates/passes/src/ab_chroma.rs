@@ -90,14 +90,19 @@ impl Pass for AbChromaPass {
         let buffer = io.buffer(Res::Buffer(out::AB_CHROMA))?;
         let (a, b) = match (Self::planes(io, 0), Self::planes(io, 1)) {
             (Some(a), Some(b)) if (a.0.width, a.0.height) == (b.0.width, b.0.height) => (a, b),
-            // No chroma on one side, or different subsampling: nothing to compare.
-            _ => return rec.fill_buffer(buffer, HEADER_BYTES, 0),
+            // No chroma on one side, or different subsampling: nothing to compare (zeroed, so the
+            // bytes read back do not depend on earlier frames).
+            _ => return rec.fill_buffer(buffer, buffer.size(), 0),
         };
         let (width, height) = (a.0.width, a.0.height);
-        if buffer.size()
-            < HEADER_BYTES + (width.div_ceil(CHROMA_TILE) * height.div_ceil(CHROMA_TILE)) as u64 * TILE_BYTES
-        {
+        let used = HEADER_BYTES + (width.div_ceil(CHROMA_TILE) * height.div_ceil(CHROMA_TILE)) as u64 * TILE_BYTES;
+        if buffer.size() < used {
             return Err(GpuError::Other("ab_chroma: output buffer too small for the chroma planes".into()));
+        }
+        if used < buffer.size() {
+            // Subsampled chroma fills part of the buffer: the rest is zeroed first.
+            rec.fill_buffer(buffer, buffer.size(), 0)?;
+            rec.barrier()?;
         }
         rec.dispatch(
             &self.pipeline,

@@ -2,7 +2,7 @@
 //! shaders/ms_ssim_pool.comp between scales; CPU reference `reference::ms_ssim_partials`). The
 //! scales 1–4 live in a pyramid buffer that stays on the GPU; each scale's per-row-segment sums of
 //! the SSIM and cs maps are read back and the host adds them in order (`MsSsimPartials::ms_ssim`).
-//! Nothing runs for a frame whose smaller side is ≤ 160 (pytorch_msssim's bound).
+//! Nothing runs for a frame whose smaller side is ≤ 160 (pytorch_msssim's bound): the sums are zeroed.
 
 use super::pass::{FrameSettings, Group, Output, OutputKind, Pass, PassDesc, PassIo, Res};
 use super::spirv;
@@ -146,7 +146,8 @@ impl MsSsimPass {
             return Err(GpuError::Other("ms_ssim: the A and B images differ in size".into()));
         }
         if !ms_ssim_defined(width, height) {
-            return Ok(());
+            // Nothing to compute: zeroed, so the bytes read back do not depend on earlier frames.
+            return rec.fill_buffer(sums, sums.size(), 0);
         }
         let layout = Layout::new(width, height);
         if sums.size() < layout.record_count * 8 || pyramid.size() < layout.pyramid_floats * 4 {
