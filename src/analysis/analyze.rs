@@ -484,7 +484,7 @@ fn drive_options(opts: &AnalyzeOptions, selection: &PassSelection) -> DriveOptio
         readback.push(out::SYMBOLS);
     }
     if selection.compare {
-        readback.extend([out::AB_STATS, out::SSIM]);
+        readback.extend([out::AB_STATS, out::SSIM, out::AB_CHROMA, out::MS_SSIM]);
     }
     // And the buffers of the arrays the passes declare.
     for export in written_arrays(opts, selection) {
@@ -500,8 +500,11 @@ fn drive_options(opts: &AnalyzeOptions, selection: &PassSelection) -> DriveOptio
         // --motion codec predicts from them: exported then too.
         codec_mvs: opts.codec_mvs || opts.motion.choice == Some(MotionSource::Codec),
         // The decoders write luma straight into the upload's staging memory, unless the raw frames
-        // are dumped (which needs them on the host).
-        staged: !opts.dump.raw,
+        // are dumped (which needs them on the host) or a reference is compared: the chroma metrics
+        // need both inputs' chroma, which staged decoding does not carry (docs/ARCHITECTURE.md,
+        // "Chroma PSNR and MS-SSIM": the host path's cost).
+        staged: !opts.dump.raw && opts.reference.is_none(),
+        chroma: opts.reference.is_some(),
         readback: Some(readback),
         overlap_transfers: !opts.serial_transfers,
         ..DriveOptions::new(opts.block, *selection)

@@ -29,8 +29,8 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use vidscope_core::formats::{
-    codec_mvs_rows, write_png_gray, write_png_rgb, CompareExport, FileEntry, FrameStatistics, NpyStream, PairRows,
-    PairTotals, SymbolsFile, YuviewFile, CODEC_EPE_NPY, CODEC_MVS_CSV, CODEC_MVS_CSV_HEADER, CSV_HEADER,
+    codec_mvs_rows, write_png_gray, write_png_rgb, AbMetrics, CompareExport, FileEntry, FrameStatistics, NpyStream,
+    PairRows, PairTotals, SymbolsFile, YuviewFile, CODEC_EPE_NPY, CODEC_MVS_CSV, CODEC_MVS_CSV_HEADER, CSV_HEADER,
     FRAMES_CSV_HEADER,
 };
 use vidscope_core::safe_fs::StagedFile;
@@ -334,9 +334,9 @@ struct Prepared {
     totals: Option<PairTotals>,
     /// The learner stream's bytes, when `--symbols` replaced the GPU's.
     learner_bytes: Option<Vec<u8>>,
-    /// With `--ref`: the A/B block stats and the frame's SSIM.
+    /// With `--ref`: the A/B block stats and the frame's other A/B metrics.
     ab: Option<Vec<BlockStat>>,
-    ssim: Option<f64>,
+    metrics: AbMetrics,
     text: Option<TextJob>,
     codec_mvs: Option<CodecMvRows>,
 }
@@ -412,7 +412,7 @@ impl WriterState {
 
     /// Writes a prepared frame (in frame order).
     fn commit(&mut self, p: Prepared) -> anyhow::Result<()> {
-        let Prepared { results: out, rows, totals, learner_bytes, ab, ssim, text, codec_mvs } = p;
+        let Prepared { results: out, rows, totals, learner_bytes, ab, metrics, text, codec_mvs } = p;
         let t = out.index;
         let config = &self.shared.config;
         if let (Some(files), Some(rows)) = (self.codec_mvs.as_mut(), codec_mvs) {
@@ -423,7 +423,7 @@ impl WriterState {
             }
         }
         if let (Some(export), Some(ab)) = (self.compare.as_mut(), &ab) {
-            export.add(t, ab, ssim, &config.grid)?;
+            export.add(t, ab, &metrics, &config.grid)?;
         }
         self.arrays.mean.extend_bytes(&rows.mean)?;
         if let Some(totals) = totals {
@@ -508,12 +508,9 @@ impl Shared {
         let grid = self.config.grid;
         let n = grid.len();
         let stats = out.buffer_bytes(out::STATS).context("block stats pass did not run")?;
-        let (ab, ssim) = match self.config.compare {
-            true => {
-                let ab = out.ab_stats().context("compare passes did not run")?;
-                (Some(ab), out.buffer_bytes(out::SSIM).and_then(|bytes| parallel_ssim(bytes, grid.width, grid.height)))
-            }
-            false => (None, None),
+        let (ab, metrics) = match self.config.compare {
+            true => (Some(out.ab_stats().context("compare passes did not run")?), ab_metrics(&out)),
+            false => (None, AbMetrics::default()),
         };
         let want_text = self.config.block_csv || self.config.yuview;
         let codec_mvs = self.config.codec_mvs.then(|| codec_mv_rows(&out, &grid)).transpose()?;
@@ -521,7 +518,7 @@ impl Shared {
             let rows = gather_rows(&self.counts, &self.rects, stats, None)?;
             let text = want_text.then(|| TextJob { t, pair: None, ab: ab.clone() });
             let totals = None;
-            return Ok(Prepared { results: out, rows, totals, learner_bytes: None, ab, ssim, text, codec_mvs });
+            return Ok(Prepared { results: out, rows, totals, learner_bytes: None, ab, metrics, text, codec_mvs });
         };
         let vectors = out.buffer_bytes(out::VECTORS).context("motion pass did not run")?;
         let mc = out.buffer_bytes(out::MC_STATS).context("residual pass did not run")?;
@@ -584,7 +581,7 @@ impl Shared {
             }
             false => None,
         };
-        Ok(Prepared { results: out, rows, totals: Some(totals), learner_bytes, ab, ssim, text, codec_mvs })
+        Ok(Prepared { results: out, rows, totals: Some(totals), learner_bytes, ab, metrics, text, codec_mvs })
     }
 }
 
@@ -802,6 +799,21 @@ fn gather_rows(counts: &[u32], rects: &[BlockRect], stats: &[u8], pair: Option<&
         rows.append(part);
     }
     Ok(rows)
+}
+
+/// The frame's A/B metrics beyond the block stats, from the compare passes' buffers: SSIM, the
+/// chroma SSE (and whether both frames had chroma of different sizes), MS-SSIM.
+fn ab_metrics(out: &FrameResults) -> AbMetrics {
+    let grid = out.grid();
+    let chroma = out.chroma_sse();
+    let sizes: Vec<Option<(u32, u32)>> =
+        (0..2).map(|i| out.frame(i).and_then(|f| f.chroma.as_ref()).map(|c| (c.width, c.height))).collect();
+    AbMetrics {
+        ssim: out.buffer_bytes(out::SSIM).and_then(|bytes| parallel_ssim(bytes, grid.width, grid.height)),
+        chroma,
+        ms_ssim: out.ms_ssim_partials().map(|p| p.ms_ssim()),
+        chroma_mismatch: chroma.is_none() && matches!((sizes[0], sizes[1]), (Some(a), Some(b)) if a != b),
+    }
 }
 
 /// The frame's SSIM from the ssim pass's cell sums: `SsimPass::decode(..).ssim()`, with the cells

@@ -1,7 +1,10 @@
 //! `vidscope analyze INPUT --ref REF` end to end, against the FFmpeg CLI on real decoded footage (the
 //! bundled clip against a CRF 38 re-encode of it): psnr.csv's mse_y/psnr_y equal the `psnr` filter's
-//! stats file to its printed precision, the `ab-signed` PNGs equal `grainextract` exactly, SSIM is
-//! within 0.001 of the `ssim` filter, `ab_sad.npy` equals the CPU reference, and the YUView CSV read
+//! stats file to its printed precision, and so do mse_u/mse_v/psnr_u/psnr_v (each chroma plane at its
+//! own size), the weighted YUV PSNRs follow from them, ms_ssim_y is within 2e-5 of an independent
+//! float64 NumPy MS-SSIM (scripts/ms_ssim_numpy.py; vidscope and pytorch_msssim compute in f32, 6e-6
+//! off measured), the `ab-signed` PNGs equal `grainextract` exactly, SSIM is within 0.001 of the
+//! `ssim` filter, `ab_sad.npy` equals the CPU reference, and the YUView CSV read
 //! with YUView's rules holds the same numbers as sad.npy, motion.npy and ab_sad.npy. Bad references
 //! fail in one line with nothing left behind.
 #![cfg(feature = "ffmpeg")]
@@ -37,6 +40,35 @@ fn read_npy_u32(path: &Path) -> (Vec<u64>, Vec<u32>) {
     (shape, npy.into_vec::<u32>().unwrap())
 }
 
+/// MS-SSIM per frame of a.mp4 against b.mp4 by scripts/ms_ssim_numpy.py, on the luma vidscope decodes.
+fn numpy_ms_ssim(dir: &Path) -> Vec<f64> {
+    let (w, h, a) = decode(&dir.join("a.mp4"));
+    let (_, _, b) = decode(&dir.join("b.mp4"));
+    std::fs::write(dir.join("a.gray"), a.concat()).unwrap();
+    std::fs::write(dir.join("b.gray"), b.concat()).unwrap();
+    let run = std::process::Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/ms_ssim_numpy.py"))
+        .args(["a.gray", "b.gray", &w.to_string(), &h.to_string()])
+        .current_dir(dir)
+        .output()
+        .expect("run python3");
+    assert!(run.status.success(), "ms_ssim_numpy.py: {}", String::from_utf8_lossy(&run.stderr));
+    String::from_utf8_lossy(&run.stdout).lines().map(|l| l.parse().unwrap()).collect()
+}
+
+/// psnr.csv's chroma and MS-SSIM columns of frame t against FFmpeg's psnr stats line and NumPy's MS-SSIM.
+fn check_chroma_and_ms_ssim(row: &[&str], log: &std::collections::HashMap<String, String>, ms_ssim: f64, t: usize) {
+    let num = |i: usize| row[i].parse::<f64>().unwrap_or_else(|_| panic!("column {i} of frame {t}: {:?}", row[i]));
+    for (i, key) in [(4, "mse_u"), (5, "mse_v"), (6, "psnr_u"), (7, "psnr_v")] {
+        assert_eq!(format_2dp(num(i)), log[key], "{key} of frame {t}");
+    }
+    let (y, u, v) = (num(2), num(6), num(7));
+    assert!((num(8) - (6.0 * y + u + v) / 8.0).abs() < 2e-6, "psnr_yuv_611 of frame {t}");
+    assert!((num(9) - (4.0 * y + u + v) / 6.0).abs() < 2e-6, "psnr_yuv_411 of frame {t}");
+    assert!((num(10) - ms_ssim).abs() < 2e-5, "ms_ssim_y of frame {t}: {} vs NumPy {ms_ssim}", num(10));
+    assert!(u > y && num(10) < 1.0, "frame {t}: a lossy B");
+}
+
 #[test]
 fn analyze_ref_matches_ffmpeg_psnr_ssim_grainextract_and_yuview_reads_the_same_numbers() {
     let tmp = tempfile::tempdir().unwrap();
@@ -68,8 +100,12 @@ fn analyze_ref_matches_ffmpeg_psnr_ssim_grainextract_and_yuview_reads_the_same_n
     let (psnr_log, ssim_log) = (stats_lines(&dir.join("psnr.log")), stats_lines(&dir.join("ssim.log")));
     let csv = std::fs::read_to_string(dir.join("out/psnr.csv")).unwrap();
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("frame,mse_y,psnr_y,ssim_y"));
+    assert_eq!(
+        lines.next(),
+        Some("frame,mse_y,psnr_y,ssim_y,mse_u,mse_v,psnr_u,psnr_v,psnr_yuv_611,psnr_yuv_411,ms_ssim_y")
+    );
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let numpy_ms_ssim = numpy_ms_ssim(dir);
     assert_eq!(rows.len(), FRAMES, "one row per compared frame");
     for (t, row) in rows.iter().enumerate() {
         assert_eq!(row[0], t.to_string());
@@ -79,6 +115,7 @@ fn analyze_ref_matches_ffmpeg_psnr_ssim_grainextract_and_yuview_reads_the_same_n
         assert_eq!(format_2dp(psnr), psnr_log[t]["psnr_y"], "psnr_y of frame {t}");
         let theirs: f64 = ssim_log[t]["Y"].parse().unwrap();
         assert!((ssim - theirs).abs() < 0.001, "ssim_y of frame {t}: {ssim} vs FFmpeg {theirs}");
+        check_chroma_and_ms_ssim(row, &psnr_log[t], numpy_ms_ssim[t], t);
     }
 
     let (w, h, a) = decode(&dir.join("a.mp4"));

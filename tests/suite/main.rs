@@ -4,6 +4,7 @@
 
 mod common;
 
+mod ab_metrics_parity;
 mod ab_parity;
 mod ab_vs_ffmpeg;
 mod cli_analyze;

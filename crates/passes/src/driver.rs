@@ -82,7 +82,7 @@ pub struct DriveOptions {
     pub frames_in_flight: usize,
     /// Output planes to copy to the host after each frame.
     pub planes: Vec<&'static str>,
-    /// Upload input 0's chroma for display.
+    /// Upload every input's chroma (colour display, the chroma A/B metrics).
     pub chroma: bool,
     /// First frame whose results are handed out; the frame before it still runs, unseen, so the
     /// first one has its real predecessor.

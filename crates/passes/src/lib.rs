@@ -7,6 +7,7 @@ use vidscope_core::{formats, reference};
 use vidscope_gpu as gpu;
 use vidscope_video as video;
 
+pub mod ab_chroma;
 mod block_stats;
 mod compare;
 pub mod cost_surface;
@@ -20,6 +21,7 @@ pub mod motion_back;
 pub mod motion_cost;
 mod motion_search;
 mod motion_source;
+pub mod ms_ssim;
 mod pass;
 mod pipeline;
 mod registry;
@@ -75,6 +77,8 @@ pub const PASSES: &[&PassDesc] = &[
     &AB_SIGNED,
     &AB_STATS,
     &SSIM,
+    &ab_chroma::AB_CHROMA,
+    &ms_ssim::MS_SSIM,
 ];
 
 /// The SPIR-V that build.rs compiled from `shaders/<name>.comp`.

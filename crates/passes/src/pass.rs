@@ -22,6 +22,8 @@ pub mod outputs {
     pub const MC_STATS: &str = "mc_stats";
     pub const AB_STATS: &str = "ab_stats";
     pub const SSIM: &str = "ssim";
+    pub const AB_CHROMA: &str = "ab_chroma";
+    pub const MS_SSIM: &str = "ms_ssim";
     pub const SYMBOLS: &str = "symbols";
 }
 
@@ -32,6 +34,10 @@ pub enum Res {
     Cur(usize),
     /// Input `i`'s frame t − 1; the same image as `Cur(i)` for the first frame of a sequence.
     Prev(usize),
+    /// Input `i`'s Cb and Cr planes of frame t (each at its own size), uploaded with
+    /// `PipelineConfig::chroma`; absent (`PassIo::image` fails) when the frame has none.
+    CurCb(usize),
+    CurCr(usize),
     /// An 8-bit plane written by a pass (e.g. "diff", "predicted").
     Image(&'static str),
     /// A buffer written by a pass (e.g. "stats", "vectors"), host-readable.

@@ -96,7 +96,7 @@ pub struct PipelineConfig {
     pub selection: PassSelection,
     /// Pass output images to copy to the host after each frame (e.g. "diff" for `--dump diff`).
     pub planes: Vec<&'static str>,
-    /// Upload input 0's chroma planes too (for colour display).
+    /// Upload every input's chroma planes too (colour display, the chroma A/B metrics).
     pub chroma: bool,
     /// Keep the passes' result buffers in device memory and copy them to host-visible mirrors in
     /// the readback step (`None`: on GPUs, not on CPU devices, whose memory is all host memory).
@@ -141,6 +141,16 @@ struct InputImages {
     chroma_shifts: Option<(u32, u32)>,
 }
 
+impl InputImages {
+    /// (Cb, Cr, shifts) when this frame uploaded chroma.
+    fn chroma_planes(&self) -> Option<(&LumaImage, &LumaImage, (u32, u32))> {
+        match (&self.chroma, self.chroma_shifts) {
+            (Some((cb, cr, _)), Some(shifts)) => Some((cb, cr, shifts)),
+            _ => None,
+        }
+    }
+}
+
 /// What a slot holds about the frame submitted into it.
 struct SlotFrame {
     index: usize,
@@ -183,6 +193,8 @@ impl PassIo for SlotIo<'_> {
         let found = match res {
             Res::Cur(i) => self.cur.inputs.get(i).map(|p| &p.luma),
             Res::Prev(i) => self.prev.inputs.get(i).map(|p| &p.luma),
+            Res::CurCb(i) => self.cur.inputs.get(i).and_then(|p| p.chroma_planes()).map(|c| c.0),
+            Res::CurCr(i) => self.cur.inputs.get(i).and_then(|p| p.chroma_planes()).map(|c| c.1),
             Res::Image(name) => self.cur.images.get(name),
             Res::Buffer(_) | Res::Params | Res::Flow => None,
         };
@@ -219,11 +231,7 @@ impl<'a> HeldFrame<'a> {
 
     /// Input 0's (Cb, Cr) images and subsampling shifts, when the frame had chroma.
     pub fn chroma(&self) -> Option<(&'a LumaImage, &'a LumaImage, (u32, u32))> {
-        let input = self.slot.inputs.first()?;
-        match (&input.chroma, input.chroma_shifts) {
-            (Some((cb, cr, _)), Some(shifts)) => Some((cb, cr, shifts)),
-            _ => None,
-        }
+        self.slot.inputs.first()?.chroma_planes()
     }
 
     /// A pass's output image (e.g. "diff"), once that pass has been selected.
@@ -498,7 +506,7 @@ impl FramePipeline {
             available.insert(Res::Flow);
         }
         for i in 0..settings.inputs {
-            available.extend([Res::Cur(i), Res::Prev(i)]);
+            available.extend([Res::Cur(i), Res::Prev(i), Res::CurCb(i), Res::CurCr(i)]);
         }
         let mut pending: Vec<usize> =
             (0..self.passes.len()).filter(|&p| settings.runs(self.passes[p].name())).collect();
@@ -751,7 +759,7 @@ impl FramePipeline {
                 grid.height
             )));
         }
-        let want_chroma = self.config.chroma && i == 0;
+        let want_chroma = self.config.chroma;
         let ctx = self.ctx.clone();
         let shared = self.config.overlap_transfers;
         let target = &mut self.slots[s].inputs[i];
@@ -916,7 +924,7 @@ impl FrameSteps<'_> {
             match planes {
                 InputPlanes::Host(frame) => {
                     rec.upload(&target.staging, 0, &target.luma)?;
-                    if let (Some((cb, cr, staging)), Some(_), true) = (&target.chroma, frame.chroma.as_ref(), i == 0) {
+                    if let (Some((cb, cr, staging)), Some(_)) = (&target.chroma, frame.chroma.as_ref()) {
                         rec.upload(staging, 0, cb)?;
                         rec.upload(staging, cb.byte_len(), cr)?;
                     }

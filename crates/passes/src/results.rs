@@ -5,11 +5,15 @@
 //! copied them into: [`ResultBytes`] lends that buffer to the results, and it goes back to the
 //! pipeline's pool when the results are dropped (on any thread), ready for a later frame.
 
+use super::ab_chroma::AbChromaPass;
+use super::ms_ssim::MsSsimPass;
 use super::pass::FrameSettings;
 use super::{BlockStatsPass, MotionSearchPass, SsimPass};
 use crate::gpu::GpuBuffer;
 use crate::outputs as out;
-use crate::reference::{BlockGrid, BlockStat, MotionVector, SsimCells, SymbolLayout, WarpParams};
+use crate::reference::{
+    BlockGrid, BlockStat, ChromaSse, MotionVector, MsSsimPartials, SsimCells, SymbolLayout, WarpParams,
+};
 use crate::video::LumaFrame;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -164,6 +168,19 @@ impl FrameResults {
     pub fn ssim_cells(&self) -> Option<SsimCells> {
         let grid = self.grid();
         self.buffers.get(out::SSIM).map(|b| SsimPass::decode(b, grid.width, grid.height))
+    }
+
+    /// The Cb and Cr SSE of A against B, when the ab_chroma pass ran on two frames with chroma of
+    /// the same size.
+    pub fn chroma_sse(&self) -> Option<ChromaSse> {
+        self.buffers.get(out::AB_CHROMA).and_then(|b| AbChromaPass::decode(b))
+    }
+
+    /// MS-SSIM's per-scale partial sums of A against B (`.ms_ssim()` gives the value), when the
+    /// ms_ssim pass ran on a frame with all five scales.
+    pub fn ms_ssim_partials(&self) -> Option<MsSsimPartials> {
+        let grid = self.grid();
+        self.buffers.get(out::MS_SSIM).and_then(|b| MsSsimPass::decode(b, grid.width, grid.height))
     }
 
     /// The symbol stream's layout for this frame's quantiser.

@@ -19,7 +19,7 @@ use crate::playhead::{AtEnd, Fetch, Playhead};
 use crate::reference::subpel::QpelVector;
 use crate::reference::{
     stream_rates, BlockGrid, BlockRate, BlockSize, BlockStat, FrameError, Lambda, MotionVector, QuantStep, SearchRange,
-    Subpel, SymbolLayout,
+    Subpel, SymbolLayout, YuvError,
 };
 use crate::video::{stream_meta, ChromaPlanes, FormatChange, StreamInfo};
 use std::path::Path;
@@ -39,6 +39,10 @@ pub struct AbFrame {
     pub stats: Vec<BlockStat>,
     pub error: Option<FrameError>,
     pub ssim: Option<f64>,
+    /// Chroma and weighted YUV PSNRs (both inputs with chroma of one size; the viewer uploads both).
+    pub yuv: Option<YuvError>,
+    /// Luma MS-SSIM (sides of 161 and more).
+    pub ms_ssim: Option<f64>,
 }
 
 /// One open clip.
@@ -569,8 +573,11 @@ impl Player {
         }
         if self.reference.is_some() {
             let stats = results.ab_stats().unwrap_or_default();
+            let error = (!stats.is_empty()).then(|| FrameError::from_block_stats(&stats, results.grid()));
             self.ab = AbFrame {
-                error: (!stats.is_empty()).then(|| FrameError::from_block_stats(&stats, results.grid())),
+                yuv: error.zip(results.chroma_sse()).map(|(e, sse)| YuvError::new(e.psnr, sse)),
+                ms_ssim: results.ms_ssim_partials().map(|p| p.ms_ssim()),
+                error,
                 ssim: results.ssim_cells().and_then(|c| c.ssim()),
                 stats,
                 luma_b: results.frame(1).map(|f| f.data.clone()).unwrap_or_default(),

@@ -190,9 +190,15 @@ impl ReferenceManifest {
             fps: info.fps,
             ref_start,
             frames_compared,
-            psnr: "mse_y = SSE / (W*H), psnr_y = 10*log10(255^2 / mse_y), as FFmpeg's psnr filter".into(),
+            psnr: "mse_y = SSE / (W*H), psnr_y = 10*log10(255^2 / mse_y), as FFmpeg's psnr filter; mse_u, mse_v, \
+                   psnr_u, psnr_v likewise over each 8-bit chroma plane at its own size; psnr_yuv_611 = \
+                   (6*psnr_y + psnr_u + psnr_v)/8 (DCVC), psnr_yuv_411 = (4*psnr_y + psnr_u + psnr_v)/6 \
+                   (CompressAI), inf when any plane is identical"
+                .into(),
             ssim: "FFmpeg's ssim filter: 8x8 windows at stride 4 over whole 4x4 cells, uniform weights, \
-                   c1 = (0.01*255)^2*64, c2 = (0.03*255)^2*64*63"
+                   c1 = (0.01*255)^2*64, c2 = (0.03*255)^2*64*63; ms_ssim_y as pytorch_msssim.ms_ssim(data_range=255): \
+                   5 scales, 11-tap Gaussian (sigma 1.5) without padding, 2x2 average pooling padding odd sides, \
+                   weights 0.0448, 0.2856, 0.3001, 0.2363, 0.1333, f32; empty when a side is under 161"
                 .into(),
             decode_errors: None,
         }

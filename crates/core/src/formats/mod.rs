@@ -20,7 +20,7 @@ mod yuview_csv;
 mod yuview_export;
 
 pub use codec_mvs_csv::{codec_mvs_rows, CODEC_EPE_NPY, CODEC_MVS_CSV, CODEC_MVS_CSV_HEADER};
-pub use compare_export::{CompareExport, PSNR_CSV_HEADER};
+pub use compare_export::{AbMetrics, CompareExport, PSNR_CSV_HEADER};
 pub use export::{write_npy, write_png_gray, write_png_rgb};
 pub use flow_file::{FlowFile, FlowFileError};
 pub use frame_export::{export_frame_stats, FrameStats};

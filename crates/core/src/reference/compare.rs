@@ -85,6 +85,69 @@ pub fn format_2dp(x: f64) -> String {
     format!("{x:.2}")
 }
 
+/// Side of the square tile of chroma samples whose SSE one workgroup of the ab_chroma pass sums
+/// (shaders/ab_chroma.comp): 256 samples, at most 256·255² < 2^32, so a u32 per tile is exact.
+pub const CHROMA_TILE: u32 = 16;
+
+/// Σ(A − B)² of each `CHROMA_TILE`² tile of a `width × height` plane (edge tiles: their inside
+/// samples), row-major: the ab_chroma pass's per-workgroup sums; their total is the plane's SSE.
+pub fn tile_sse(a: &[u8], b: &[u8], width: u32, height: u32) -> Vec<u32> {
+    let (w, h) = (width as usize, height as usize);
+    assert_eq!(a.len(), w * h, "plane a has the wrong size");
+    assert_eq!(b.len(), a.len(), "plane b has the wrong size");
+    let t = CHROMA_TILE as usize;
+    let mut tiles = vec![0u32; w.div_ceil(t) * h.div_ceil(t)];
+    for y in 0..h {
+        for x in 0..w {
+            let d = a[y * w + x].abs_diff(b[y * w + x]) as u32;
+            tiles[(y / t) * w.div_ceil(t) + x / t] += d * d;
+        }
+    }
+    tiles
+}
+
+/// A frame's exact chroma SSE of A against B (the ab_chroma pass's tiles added), with the chroma
+/// planes' size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChromaSse {
+    pub width: u32,
+    pub height: u32,
+    pub cb: u64,
+    pub cr: u64,
+}
+
+/// The chroma PSNRs of a frame and the weighted YUV PSNRs papers report (docs/ARCHITECTURE.md,
+/// "Chroma PSNR and MS-SSIM"). Each plane's MSE is over the plane at its own size, as FFmpeg's
+/// `psnr` filter; a PSNR is +∞ when its plane is identical, and a weighted average with an infinite
+/// term is +∞ (f64 arithmetic: no PSNR is negative or NaN).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct YuvError {
+    pub mse_u: f64,
+    pub mse_v: f64,
+    pub psnr_u: f64,
+    pub psnr_v: f64,
+    /// (6·Y + U + V) / 8, DCVC's.
+    pub psnr_yuv_611: f64,
+    /// (4·Y + U + V) / 6, CompressAI's.
+    pub psnr_yuv_411: f64,
+}
+
+impl YuvError {
+    /// From the luma PSNR and the chroma planes' SSE.
+    pub fn new(psnr_y: f64, sse: ChromaSse) -> Self {
+        let u = FrameError::from_sse(sse.cb, sse.width, sse.height);
+        let v = FrameError::from_sse(sse.cr, sse.width, sse.height);
+        YuvError {
+            mse_u: u.mse,
+            mse_v: v.mse,
+            psnr_u: u.psnr,
+            psnr_v: v.psnr,
+            psnr_yuv_611: (6.0 * psnr_y + u.psnr + v.psnr) / 8.0,
+            psnr_yuv_411: (4.0 * psnr_y + u.psnr + v.psnr) / 6.0,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +214,35 @@ mod tests {
         assert_eq!(format_2dp(0.145), "0.14");
         assert_eq!(format_2dp(0.155), "0.15");
         assert_eq!(format_2dp(48.130_803_608), "48.13");
+    }
+    #[test]
+    fn tile_sse_sums_to_the_plane_sse_and_edge_tiles_count_their_inside() {
+        let (w, h) = (37u32, 18u32);
+        let a: Vec<u8> = (0..w * h).map(|i| (i * 31 % 256) as u8).collect();
+        let b: Vec<u8> = (0..w * h).map(|i| (i * 17 % 256) as u8).collect();
+        let tiles = tile_sse(&a, &b, w, h);
+        assert_eq!(tiles.len(), 3 * 2);
+        assert_eq!(tiles.iter().map(|&t| t as u64).sum::<u64>(), frame_error(&a, &b, w, h).sse);
+        // The last tile holds columns 32..37 and rows 16..18.
+        let corner: u32 = (16..18)
+            .flat_map(|y| (32..37).map(move |x| (y * w + x) as usize))
+            .map(|i| (a[i].abs_diff(b[i]) as u32).pow(2))
+            .sum();
+        assert_eq!(tiles[5], corner);
+    }
+
+    #[test]
+    fn yuv_psnr_weights_planes_and_is_infinite_when_a_plane_is_identical() {
+        let e = YuvError::new(40.0, ChromaSse { width: 2, height: 2, cb: 4 * 65025, cr: 65025 });
+        assert_eq!((e.mse_u, e.mse_v), (65025.0, 65025.0 / 4.0));
+        assert_eq!(e.psnr_u, 0.0);
+        assert!((e.psnr_v - 10.0 * 4f64.log10()).abs() < 1e-12);
+        assert!((e.psnr_yuv_611 - (240.0 + e.psnr_v) / 8.0).abs() < 1e-12);
+        assert!((e.psnr_yuv_411 - (160.0 + e.psnr_v) / 6.0).abs() < 1e-12);
+        let same = YuvError::new(30.0, ChromaSse { width: 4, height: 4, cb: 0, cr: 9 });
+        assert!(same.psnr_u.is_infinite() && same.psnr_yuv_611.is_infinite() && same.psnr_yuv_411.is_infinite());
+        assert!(YuvError::new(f64::INFINITY, ChromaSse { width: 4, height: 4, cb: 1, cr: 1 })
+            .psnr_yuv_411
+            .is_infinite());
     }
 }

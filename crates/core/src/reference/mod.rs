@@ -11,6 +11,7 @@ mod diff;
 pub mod flow_colour;
 mod grid;
 pub mod motion_search;
+mod ms_ssim;
 mod params;
 pub mod rate;
 mod ssim;
@@ -21,11 +22,16 @@ mod warp;
 pub use block_stats::{block_stats, BlockStat};
 pub use codec_epe::{codec_epe, codec_translations, covering_vectors};
 pub use compare::{
-    block_psnr, format_2dp, frame_error, psnr_from_mse, psnr_from_sse, signed_diff, FrameError, PEAK_SQUARED,
+    block_psnr, format_2dp, frame_error, psnr_from_mse, psnr_from_sse, signed_diff, tile_sse, ChromaSse, FrameError,
+    YuvError, CHROMA_TILE, PEAK_SQUARED,
 };
 pub use diff::diff;
 pub use grid::{BlockGrid, BlockRect, BLOCK_SIZES};
 pub use motion_search::{block_sad, clamped, motion_search, regularised_search, MotionVector, MAX_RANGE};
+pub use ms_ssim::{
+    ms_ssim, ms_ssim_defined, ms_ssim_map, ms_ssim_partials, ms_ssim_sizes, ms_ssim_window, MsSsimPartials, MS_SSIM_C1,
+    MS_SSIM_C2, MS_SSIM_SCALES, MS_SSIM_SEGMENT, MS_SSIM_WEIGHTS, MS_SSIM_WINDOW,
+};
 pub use params::{BlockSize, Lambda, ParamError, QuantStep, SearchRange, Subpel, MAX_LAMBDA};
 pub use rate::{block_rates, stream_rates, BlockRate};
 pub use ssim::{ssim, ssim_cells, window_ssim, SsimCells, SsimSums, SSIM_C1, SSIM_C2};

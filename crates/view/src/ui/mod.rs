@@ -13,4 +13,4 @@ pub use keys::{on_key, KEYS};
 pub use model::*;
 pub use vidscope_scene::colormap;
 pub use vidscope_scene::overlay::{draw_arrows, draw_codec_arrows, Arrow};
-pub use widgets::draw;
+pub use widgets::{draw, format_db};

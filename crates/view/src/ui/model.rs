@@ -125,6 +125,8 @@ pub struct Hud {
     pub reference: Option<String>,
     /// The shown frame's A/B luma (MSE, PSNR, SSIM); PSNR is infinite for identical frames.
     pub ab_frame: Option<(f64, f64, Option<f64>)>,
+    /// The shown frame's chroma and YUV PSNRs and MS-SSIM, as one line (where defined).
+    pub ab_more: Option<String>,
     /// Decoder errors so far and on this frame, when the input is damaged.
     pub decode_errors: Option<String>,
     /// The stream's notices: stream choice, ignored rotation, interlacing, pixel-format changes.

@@ -1,9 +1,10 @@
 //! The plots panel (egui_plot): per-frame totals of SAD and SSE (and MC-SAD / MC-SSE once motion
 //! search ran on a frame), a cursor at the frame on screen, click to seek, and the SAD curve of the
-//! block under the pointer; with a reference (`--ref`), per-frame A/B PSNR and SSIM. The history
+//! block under the pointer; with a reference (`--ref`), per-frame A/B PSNR (Y, and U, V and the 6:1:1
+//! YUV PSNR where both inputs have chroma) and SSIM and MS-SSIM of luma. The history
 //! fills in as frames go through the passes.
 
-use crate::reference::BlockStat;
+use crate::reference::{BlockStat, YuvError};
 use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
 use std::collections::BTreeMap;
 
@@ -18,8 +19,17 @@ struct FrameTotals {
     /// Per-block SAD and (when motion ran) MC-SAD, for the block curve.
     block_sad: Vec<u32>,
     block_mc_sad: Vec<u32>,
-    /// A/B luma PSNR (infinite for identical frames) and SSIM, with a reference.
-    ab: Option<(f64, Option<f64>)>,
+    /// The A/B metrics, with a reference.
+    ab: Option<AbPoint>,
+}
+
+/// One frame's A/B metrics as the plots keep them (PSNRs infinite for identical planes).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AbPoint {
+    pub psnr: f64,
+    pub ssim: Option<f64>,
+    pub yuv: Option<YuvError>,
+    pub ms_ssim: Option<f64>,
 }
 
 /// A per-frame curve of the plots, as the worst-frames list ranks it.
@@ -60,8 +70,8 @@ impl Curve {
             Curve::Sse => Some(f.sse as f64),
             Curve::McSad => f.mc.map(|m| m.0 as f64),
             Curve::McSse => f.mc.map(|m| m.1 as f64),
-            Curve::Psnr => f.ab.map(|a| a.0),
-            Curve::Ssim => f.ab.and_then(|a| a.1),
+            Curve::Psnr => f.ab.map(|a| a.psnr),
+            Curve::Ssim => f.ab.and_then(|a| a.ssim),
         }
     }
 }
@@ -110,10 +120,10 @@ impl FrameHistory {
         }
     }
 
-    /// Adds frame `index`'s A/B PSNR and SSIM (after `record`).
-    pub fn record_ab(&mut self, index: usize, psnr: f64, ssim: Option<f64>) {
+    /// Adds frame `index`'s A/B metrics (after `record`).
+    pub fn record_ab(&mut self, index: usize, ab: AbPoint) {
         if let Some(f) = self.frames.get_mut(&index) {
-            f.ab = Some((psnr, ssim));
+            f.ab = Some(ab);
         }
     }
 
@@ -185,13 +195,13 @@ pub fn show(
     egui::Panel::bottom("plots").show(ui, |ui| {
         if history.has_ab() {
             ui.columns(2, |cols| {
-                // Identical frames (PSNR ∞) leave a gap in the PSNR curve.
-                let psnr = history.series(|f| f.ab.map(|a| a.0).filter(|v| v.is_finite()));
                 let title = "per-frame A/B PSNR, dB (click to seek; identical frames not drawn)";
-                seek = seek.or(plot(&mut cols[0], "plot psnr", title, vec![("PSNR Y".to_string(), psnr)]));
-                let ssim = history.series(|f| f.ab.and_then(|a| a.1));
-                seek =
-                    seek.or(plot(&mut cols[1], "plot ssim", "per-frame A/B SSIM", vec![("SSIM Y".to_string(), ssim)]));
+                seek = seek.or(plot(&mut cols[0], "plot psnr", title, psnr_lines(history)));
+                let ssim = vec![
+                    ("SSIM Y".to_string(), history.series(|f| f.ab.and_then(|a| a.ssim))),
+                    ("MS-SSIM Y".to_string(), history.series(|f| f.ab.and_then(|a| a.ms_ssim))),
+                ];
+                seek = seek.or(plot(&mut cols[1], "plot ssim", "per-frame A/B SSIM and MS-SSIM", ssim));
             });
         }
         ui.columns(3, |cols| {
@@ -223,6 +233,19 @@ pub fn show(
         });
     });
     seek
+}
+
+/// The PSNR plot's lines: Y, and U, V and YUV 6:1:1 where frames had chroma; identical planes
+/// (PSNR ∞) leave gaps.
+fn psnr_lines(history: &FrameHistory) -> Vec<(String, Vec<[f64; 2]>)> {
+    let finite = |v: f64| v.is_finite().then_some(v);
+    let yuv =
+        |pick: fn(&YuvError) -> f64| history.series(move |f| f.ab.and_then(|a| a.yuv).and_then(|e| finite(pick(&e))));
+    let mut lines = vec![("PSNR Y".to_string(), history.series(|f| f.ab.and_then(|a| finite(a.psnr))))];
+    let chroma =
+        [("PSNR U", yuv(|e| e.psnr_u)), ("PSNR V", yuv(|e| e.psnr_v)), ("PSNR YUV 6:1:1", yuv(|e| e.psnr_yuv_611))];
+    lines.extend(chroma.into_iter().filter(|(_, points)| !points.is_empty()).map(|(n, p)| (n.to_string(), p)));
+    lines
 }
 
 #[cfg(test)]
@@ -262,12 +285,13 @@ mod tests {
         let mut h = FrameHistory::default();
         assert!(!h.has_ab());
         h.record(0, &[stat(1)], &[]);
-        h.record_ab(0, f64::INFINITY, Some(1.0));
+        let point = |psnr, ssim| AbPoint { psnr, ssim: Some(ssim), yuv: None, ms_ssim: None };
+        h.record_ab(0, point(f64::INFINITY, 1.0));
         h.record(1, &[stat(1)], &[]);
-        h.record_ab(1, 31.5, Some(0.9));
+        h.record_ab(1, point(31.5, 0.9));
         assert!(h.has_ab());
-        assert_eq!(h.series(|f| f.ab.map(|a| a.0).filter(|v| v.is_finite())), vec![[1.0, 31.5]]);
+        assert_eq!(h.series(|f| f.ab.map(|a| a.psnr).filter(|v| v.is_finite())), vec![[1.0, 31.5]]);
         h.record(1, &[stat(2)], &[]);
-        assert_eq!(h.series(|f| f.ab.and_then(|a| a.1)), vec![[0.0, 1.0], [1.0, 0.9]]);
+        assert_eq!(h.series(|f| f.ab.and_then(|a| a.ssim)), vec![[0.0, 1.0], [1.0, 0.9]]);
     }
 }

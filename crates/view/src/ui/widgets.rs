@@ -266,7 +266,7 @@ fn format_value(v: f32) -> String {
 }
 
 /// A PSNR in dB, `inf` for identical pictures (as FFmpeg prints it).
-fn format_db(db: f64) -> String {
+pub fn format_db(db: f64) -> String {
     if db.is_finite() {
         format!("{db:.2} dB")
     } else {
@@ -332,6 +332,9 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
                 let ssim = ssim.map_or("-".into(), |v| format!("{v:.4}"));
                 let amp = if s.mode == Mode::AbDiff { format!("   |A − B| ×{}", s.amplify) } else { String::new() };
                 ui.monospace(format!("A/B  MSE {mse:.2}  PSNR {}  SSIM {ssim}{amp}", format_db(psnr)));
+            }
+            if let Some(line) = &hud.ab_more {
+                ui.monospace(line);
             }
             if s.needs_symbols() {
                 let plane = s.shown_plane();

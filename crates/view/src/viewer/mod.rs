@@ -14,12 +14,13 @@ use crate::gpu::{Captured, DrawOutcome, EguiFrame, GpuContext, GpuOptions, Prese
 use crate::passes::{metric_exports, MotionInputs, MotionSource};
 use crate::reference::symbols::plane_nonzero_counts;
 use crate::reference::{psnr_from_sse, BlockSize, BlockStat, Lambda, QuantStep, SearchRange, Subpel};
-use crate::ui::{self, Action, Hud, Metric, Mode, Settings};
+use crate::ui::plots::AbPoint;
+use crate::ui::{self, format_db, Action, Hud, Metric, Mode, Settings};
 use crate::video::{Shutdown, StreamInfo};
 use anyhow::Context as _;
 use egui_file_dialog::{DialogState, FileDialog};
 use glam::Vec2;
-use player::{listed, Player};
+use player::{listed, AbFrame, Player};
 use recording::Recording;
 use scene::View;
 use vidscope_core::safe_fs::ReadPaths;
@@ -883,7 +884,9 @@ impl Running {
         if let Some(index) = arrived {
             self.history.record(index, &self.player.stats, &self.player.mc_stats);
             if let Some(e) = self.player.ab.error {
-                self.history.record_ab(index, e.psnr, self.player.ab.ssim);
+                let ab = &self.player.ab;
+                let point = AbPoint { psnr: e.psnr, ssim: ab.ssim, yuv: ab.yuv, ms_ssim: ab.ms_ssim };
+                self.history.record_ab(index, point);
             }
         }
         let decode_error = self.player.error.take();
@@ -990,6 +993,7 @@ impl Running {
                 line
             }),
             ab_frame: self.player.ab.error.map(|e| (e.mse, e.psnr, self.player.ab.ssim)),
+            ab_more: ab_more_line(&self.player.ab),
             decode_errors: decode_errors_line(
                 &self.player.decode_errors,
                 &self.player.frames_lost,
@@ -1326,6 +1330,24 @@ fn open_dialog() -> FileDialog {
 }
 
 /// The HUD's colour line: pixel format and how raw mode converts it.
+/// The HUD's second A/B line: chroma and YUV PSNRs and MS-SSIM, where defined (`None`: neither).
+fn ab_more_line(ab: &AbFrame) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(e) = ab.yuv {
+        parts.push(format!(
+            "PSNR U {}  V {}  YUV 6:1:1 {}  4:1:1 {}",
+            format_db(e.psnr_u),
+            format_db(e.psnr_v),
+            format_db(e.psnr_yuv_611),
+            format_db(e.psnr_yuv_411)
+        ));
+    }
+    if let Some(m) = ab.ms_ssim {
+        parts.push(format!("MS-SSIM {m:.4}"));
+    }
+    (!parts.is_empty()).then(|| format!("A/B  {}", parts.join("  ")))
+}
+
 fn colour_label(info: &StreamInfo, has_chroma: bool, luma_only: bool) -> String {
     match (has_chroma, luma_only) {
         (false, _) => format!("{}  shown as gray luma", info.pixel_format),
