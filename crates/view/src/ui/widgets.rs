@@ -376,46 +376,47 @@ fn hud_panel(ctx: &egui::Context, s: &Settings, hud: &Hud) {
                 ui.colored_label(egui::Color32::from_rgb(255, 170, 60), n);
             }
             if let Some(h) = &hud.hover {
-                ui.separator();
-                match h.chroma {
-                    Some((cb, cr)) => ui.monospace(format!("pixel ({}, {})  Y {}  Cb {cb}  Cr {cr}", h.x, h.y, h.luma)),
-                    None => ui.monospace(format!("pixel ({}, {})  luma {}", h.x, h.y, h.luma)),
-                };
-                let pinned = if h.pinned { "pinned " } else { "" };
-                ui.monospace(format!(
-                    "{pinned}block (by {}, bx {})  SAD {}  SSE {}  mean {:.2}",
-                    h.by, h.bx, h.sad, h.sse, h.mean
-                ));
-                if let Some(ab) = &h.ab {
-                    ui.monospace(format!("A {}  B {}  A − B {}", ab.a, ab.b, i32::from(ab.a) - i32::from(ab.b)));
-                    ui.monospace(format!("A/B block  SAD {}  SSE {}  PSNR {}", ab.sad, ab.sse, format_db(ab.psnr)));
-                }
-                if let Some((dx, dy, mc_sad)) = h.motion {
-                    let vector = match h.qpel {
-                        Some((qx, qy)) => format!("({qx}, {qy}) ¼ px = ({}, {}) px", qx as f32 / 4.0, qy as f32 / 4.0),
-                        None => format!("({dx}, {dy}) px"),
-                    };
-                    ui.monospace(format!("vector {vector}  MC-SAD {mc_sad}"));
-                }
-                if !h.pass_metrics.is_empty() {
-                    // Whole numbers (SADs, px errors) as they are; fractions (EPE) to 3 decimals.
-                    let value = |v: f32| if v.fract() == 0.0 { format!("{v}") } else { format!("{v:.3}") };
-                    let values: Vec<String> =
-                        h.pass_metrics.iter().map(|(label, v)| format!("{label} {}", value(*v))).collect();
-                    ui.monospace(values.join("  "));
-                }
-                if let Some(sym) = &h.symbols {
-                    let counts = &sym.nonzero[..sym.planes as usize];
-                    let counts: Vec<String> = counts.iter().map(u32::to_string).collect();
-                    ui.monospace(format!("non-zero trits per plane [{}]", counts.join(", ")));
-                    ui.monospace(format!(
-                        "rate {:.1} bits = mv {:.1} + residual {:.1}",
-                        sym.mv_bits + sym.residual_bits,
-                        sym.mv_bits,
-                        sym.residual_bits
-                    ));
-                }
+                hover_readout(ui, h);
             }
         });
     });
+}
+
+/// The readout of the pixel and block under the pointer (or the pinned block).
+fn hover_readout(ui: &mut egui::Ui, h: &Hover) {
+    ui.separator();
+    match h.chroma {
+        Some((cb, cr)) => ui.monospace(format!("pixel ({}, {})  Y {}  Cb {cb}  Cr {cr}", h.x, h.y, h.luma)),
+        None => ui.monospace(format!("pixel ({}, {})  luma {}", h.x, h.y, h.luma)),
+    };
+    let pinned = if h.pinned { "pinned " } else { "" };
+    ui.monospace(format!("{pinned}block (by {}, bx {})  SAD {}  SSE {}  mean {:.2}", h.by, h.bx, h.sad, h.sse, h.mean));
+    if let Some(ab) = &h.ab {
+        ui.monospace(format!("A {}  B {}  A − B {}", ab.a, ab.b, i32::from(ab.a) - i32::from(ab.b)));
+        ui.monospace(format!("A/B block  SAD {}  SSE {}  PSNR {}", ab.sad, ab.sse, format_db(ab.psnr)));
+    }
+    if let Some((dx, dy, mc_sad)) = h.motion {
+        let vector = match h.qpel {
+            Some((qx, qy)) => format!("({qx}, {qy}) ¼ px = ({}, {}) px", qx as f32 / 4.0, qy as f32 / 4.0),
+            None => format!("({dx}, {dy}) px"),
+        };
+        ui.monospace(format!("vector {vector}  MC-SAD {mc_sad}"));
+    }
+    if !h.pass_metrics.is_empty() {
+        // Whole numbers (SADs, px errors) as they are; fractions (EPE) to 3 decimals.
+        let value = |v: f32| if v.fract() == 0.0 { format!("{v}") } else { format!("{v:.3}") };
+        let values: Vec<String> = h.pass_metrics.iter().map(|(label, v)| format!("{label} {}", value(*v))).collect();
+        ui.monospace(values.join("  "));
+    }
+    if let Some(sym) = &h.symbols {
+        let counts = &sym.nonzero[..sym.planes as usize];
+        let counts: Vec<String> = counts.iter().map(u32::to_string).collect();
+        ui.monospace(format!("non-zero trits per plane [{}]", counts.join(", ")));
+        ui.monospace(format!(
+            "rate {:.1} bits = mv {:.1} + residual {:.1}",
+            sym.mv_bits + sym.residual_bits,
+            sym.mv_bits,
+            sym.residual_bits
+        ));
+    }
 }
