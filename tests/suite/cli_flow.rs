@@ -7,25 +7,15 @@
 use crate::common::{read_png_gray, symbol_modes, vidscope};
 use crate::flow_parity::swirl;
 use crate::flow_view::{quadrant_clip, quadrants, H, W};
-use npyz::WriterBuilder;
 use std::path::{Path, PathBuf};
 use vidscope::reference::dense_flow::{flow_epe, flow_predict, FlowField};
 use vidscope::reference::{BlockGrid, MotionVector};
 
 const PAIRS: usize = 5;
 
-/// Writes `fields` (interleaved (u, v) per pixel) as a float32 .npy [P, H, W, 2].
+/// Writes `fields` as the clip's flow .npy.
 fn write_flow_npy(path: &Path, fields: &[Vec<f32>]) {
-    let mut out = npyz::WriteOptions::<f32>::new()
-        .default_dtype()
-        .shape(&[fields.len() as u64, H as u64, W as u64, 2])
-        .writer(std::io::BufWriter::new(std::fs::File::create(path).unwrap()))
-        .begin_nd()
-        .unwrap();
-    for f in fields {
-        out.extend(f.iter().copied()).unwrap();
-    }
-    out.finish().unwrap();
+    crate::common::write_flow_npy(path, W, H, fields);
 }
 
 /// Writes `fields` as Middlebury files dir/flow0000.flo, flow0001.flo, …; returns the pattern.

@@ -1657,21 +1657,13 @@ fn a_driving_dense_flow_is_drawn_as_its_block_medians_on_the_wheel() {
     // flow over it (reference::dense_flow::block_medians, 1/16 px), on the same wheel as the vectors.
     use crate::flow_parity::swirl;
     use crate::flow_view::{quadrant_clip, H as FH, W as FW};
-    use npyz::WriterBuilder;
     use vidscope::reference::dense_flow::{block_medians, FlowField};
     use vidscope::reference::{flow_colour::flow_colour, BlockGrid};
     let dir = tempfile::tempdir().unwrap();
     let clip = quadrant_clip(dir.path());
     let fields: Vec<Vec<f32>> = (0..5).map(|p| swirl(FW, FH, 60 + p)).collect();
     let path = dir.path().join("flow.npy");
-    let mut out = npyz::WriteOptions::<f32>::new()
-        .default_dtype()
-        .shape(&[5, u64::from(FH), u64::from(FW), 2])
-        .writer(std::io::BufWriter::new(std::fs::File::create(&path).unwrap()))
-        .begin_nd()
-        .unwrap();
-    fields.iter().for_each(|f| out.extend(f.iter().copied()).unwrap());
-    out.finish().unwrap();
+    crate::common::write_flow_npy(&path, FW, FH, &fields);
     let png = screenshot_with(
         dir.path(),
         &clip,
@@ -1700,21 +1692,13 @@ fn a_driving_dense_flow_is_drawn_as_its_block_medians_on_the_wheel() {
 fn n_switches_the_prediction_from_the_flow_to_the_search() {
     // --flow drives the prediction (mode 5 shows it); N hands it to the search, on the next frame shown.
     use crate::flow_parity::swirl;
-    use npyz::WriterBuilder;
     use vidscope::reference::dense_flow::{flow_predict, FlowField};
     use vidscope::reference::{motion_predict, motion_search, BlockGrid};
     let dir = tempfile::tempdir().unwrap();
     let clip = clip(dir.path(), "moving.y4m", half_moving);
     let fields: Vec<Vec<f32>> = (0..7).map(|p| swirl(W, H, 80 + p)).collect();
     let path = dir.path().join("flow.npy");
-    let mut out = npyz::WriteOptions::<f32>::new()
-        .default_dtype()
-        .shape(&[7, u64::from(H), u64::from(W), 2])
-        .writer(std::io::BufWriter::new(std::fs::File::create(&path).unwrap()))
-        .begin_nd()
-        .unwrap();
-    fields.iter().for_each(|f| out.extend(f.iter().copied()).unwrap());
-    out.finish().unwrap();
+    crate::common::write_flow_npy(&path, W, H, &fields);
     let extra = ["--flow", path.to_str().unwrap(), "--mode", "predicted", "--range", "4"];
     let shot = |keys: &[&str]| {
         let steps: Vec<[&str; 3]> = keys.iter().map(|k| ["key", "--clearmodifiers", k]).collect();

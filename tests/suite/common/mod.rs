@@ -97,3 +97,17 @@ pub fn symbol_modes(out: &std::path::Path) -> Vec<u32> {
     let words: Vec<u32> = bytes.chunks_exact(4).map(|w| u32::from_le_bytes(w.try_into().unwrap())).collect();
     words.chunks_exact(record_words).map(|r| r[1]).collect()
 }
+
+/// Writes `fields` (interleaved (u, v) per pixel of a `w` × `h` frame) as a float32 .npy [P, H, W, 2],
+/// what `--flow` reads.
+pub fn write_flow_npy(path: &std::path::Path, w: u32, h: u32, fields: &[Vec<f32>]) {
+    use npyz::WriterBuilder;
+    let mut out = npyz::WriteOptions::<f32>::new()
+        .default_dtype()
+        .shape(&[fields.len() as u64, u64::from(h), u64::from(w), 2])
+        .writer(std::io::BufWriter::new(std::fs::File::create(path).unwrap()))
+        .begin_nd()
+        .unwrap();
+    fields.iter().for_each(|f| out.extend(f.iter().copied()).unwrap());
+    out.finish().unwrap();
+}
