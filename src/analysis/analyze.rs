@@ -532,7 +532,7 @@ fn send_frames(
 ) -> anyhow::Result<Seen> {
     let mut seen = Seen::default();
     let mut prev_errors = 0;
-    while let Some(out) = driver.next(true)? {
+    while let Some(mut out) = driver.next(true)? {
         interrupted()?;
         let frame_errors = out.frame(0).map_or(0, |f| f.decode_errors);
         if let Some(change) = out.frame(0).and_then(|f| f.format_change.clone()) {
@@ -548,7 +548,7 @@ fn send_frames(
             anyhow::ensure!(!opts.strict, "--ref {}: {}", reference.input, strict_line(frame));
         }
         // The per-block warps that predicted the frame (--warp-params, --motion codec), for the rate.
-        let warp = out.warp.clone();
+        let warp = out.warp.take();
         writer.send(FrameJob { results: out, errors: frame_errors, prev_errors, warp })?;
         prev_errors = frame_errors;
         seen.frames += 1;

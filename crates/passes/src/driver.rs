@@ -136,6 +136,21 @@ pub struct FlowSource {
     pub partial: bool,
 }
 
+impl FlowSource {
+    /// Opens `spec` for frames of `info`'s size and starts its reader (taking block medians on
+    /// `medians` when given).
+    pub fn open(
+        spec: &str,
+        info: &StreamInfo,
+        medians: Option<BlockGrid>,
+        drives: bool,
+        partial: bool,
+    ) -> anyhow::Result<Self> {
+        let reader = FlowReader::spawn(FlowFile::open_for(spec, info.width, info.height)?, medians);
+        Ok(Self { reader, drives, partial })
+    }
+}
+
 pub struct FrameDriver {
     ctx: Arc<GpuContext>,
     pipeline: FramePipeline,
@@ -298,15 +313,9 @@ impl FrameDriver {
     /// Opens `--flow` (when given) for input 0's size and attaches it; it drives the prediction when
     /// `source` is the flow.
     pub fn attach_flow(&mut self, motion: &MotionInputs, source: MotionSource) -> anyhow::Result<()> {
-        let flow = match &motion.flow {
-            Some(spec) => {
-                let (width, height) = (self.infos[0].width, self.infos[0].height);
-                let reader = FlowReader::spawn(FlowFile::open_for(spec, width, height)?, None);
-                Some(FlowSource { reader, drives: source == MotionSource::Flow, partial: false })
-            }
-            None => None,
-        };
-        self.set_flow(flow)
+        let drives = source == MotionSource::Flow;
+        let flow = motion.flow.as_deref().map(|spec| FlowSource::open(spec, &self.infos[0], None, drives, false));
+        self.set_flow(flow.transpose()?)
     }
 
     pub fn flow(&self) -> Option<&FlowSource> {

@@ -563,7 +563,7 @@ impl FramePipeline {
     }
 
     /// Uploads `input` and submits its passes without waiting. Fails when K frames are in flight.
-    pub fn submit(&mut self, input: FrameInput) -> Result<(), GpuError> {
+    pub fn submit(&mut self, mut input: FrameInput) -> Result<(), GpuError> {
         if !self.can_submit() {
             return Err(GpuError::Other("frame pipeline: submit with every slot in flight; collect first".into()));
         }
@@ -582,7 +582,7 @@ impl FramePipeline {
             }
             super::WarpPass::write_params(&mut self.slots[s].params, warp)?;
         }
-        let flow_medians = input.flow.as_ref().map(|f| f.medians.clone()).unwrap_or_default();
+        let flow_medians = input.flow.as_mut().map(|f| std::mem::take(&mut f.medians)).unwrap_or_default();
         let flow = self.stage_flow(s, input.flow)?;
         let mut selected = self.config.selection.pass_names();
         // A frame without a flow (the first, or one past the file's pairs) has nothing to compare.

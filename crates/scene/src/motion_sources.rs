@@ -3,11 +3,10 @@
 //! new grid (block size) re-attaches them, and so are the shown frame's flow block medians, which the
 //! arrows and the flow view draw when the flow drives.
 
-use crate::formats::{FlowFile, WarpParamsFile};
+use crate::formats::WarpParamsFile;
 use crate::gpu::{BufferKind, GpuBuffer, GpuContext, GpuError};
 use crate::passes::{FlowSource, FrameDriver, MotionInputs, MotionSource};
 use crate::reference::BlockGrid;
-use crate::video::FlowReader;
 use std::sync::Arc;
 
 pub struct MotionSources {
@@ -117,9 +116,8 @@ impl MotionSources {
         driver.set_warp(self.driving_warp().cloned());
         driver.set_codec_drives(self.source == MotionSource::Codec);
         if let (None, Some(spec)) = (driver.flow(), &self.inputs.flow) {
-            let (width, height) = (driver.info().width, driver.info().height);
-            let reader = FlowReader::spawn(FlowFile::open_for(spec, width, height)?, Some(driver.pipeline().grid()));
-            driver.set_flow(Some(FlowSource { reader, drives: false, partial: true }))?;
+            let flow = FlowSource::open(spec, driver.info(), Some(driver.pipeline().grid()), false, true)?;
+            driver.set_flow(Some(flow))?;
         }
         if let Some(flow) = driver.flow_mut() {
             flow.drives = self.source == MotionSource::Flow;
